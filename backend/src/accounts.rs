@@ -1,0 +1,172 @@
+//! Marketers' accounts and API keys.
+//!
+//! Passwords are hashed with Argon2id (random salt, PHC string). API keys are 256-bit random
+//! secrets shown once; only their SHA-256 is stored, which is enough for a secret of that entropy
+//! and keeps authentication of every REST call cheap.
+
+use crate::clock::now_ms;
+use crate::error::{Error, ErrorKind, Result};
+use crate::{Herald, store};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use domain::ids::{ApiKeyId, UserId};
+use domain::recipient::EmailAddress;
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use sha2::{Digest, Sha256};
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_LEN: usize = 10;
+
+/// A newly created API key: the secret is in `key` and is never stored or shown again.
+pub struct NewApiKey {
+    pub id: ApiKeyId,
+    pub key: String,
+}
+
+/// An authenticated API caller.
+#[derive(Debug, Clone)]
+pub struct ApiCaller {
+    pub api_key_id: String,
+}
+
+/// The credentials printed on a fresh install's first start.
+pub struct Bootstrap {
+    pub email: String,
+    pub password: String,
+    pub api_key: String,
+}
+
+impl Herald {
+    pub async fn create_user(&self, email: &str, password: &str) -> Result<UserId> {
+        let email = EmailAddress::parse(email).map_err(|m| {
+            Error::new(ErrorKind::Invalid, "invalid_email", format!("email {m}"))
+        })?;
+        if password.chars().count() < MIN_PASSWORD_LEN {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                "weak_password",
+                format!("the password must have at least {MIN_PASSWORD_LEN} characters"),
+            ));
+        }
+        let hash = hash_password(password.to_owned()).await?;
+        let id = UserId::new();
+        let mut conn = self.store().writer().acquire().await?;
+        match store::accounts::insert_user(&mut conn, id, email.as_str(), &hash, now_ms()).await {
+            Ok(()) => Ok(id),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(Error::new(
+                ErrorKind::Conflict,
+                "user_exists",
+                "a user with this email already exists",
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Checks a sign-in. Unknown emails cost the same hashing work as wrong passwords.
+    pub async fn verify_login(&self, email: &str, password: &str) -> Result<Option<UserId>> {
+        let user = store::accounts::user_by_email(self.store().reader(), email.trim()).await?;
+        let (id, hash) = match user {
+            Some(u) => (Some(u.id), u.password_hash),
+            None => (None, dummy_hash().to_owned()),
+        };
+        let password = password.to_owned();
+        let ok = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash)
+                .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+                .unwrap_or(false)
+        })
+        .await
+        .map_err(Error::internal)?;
+        Ok(match (ok, id) {
+            (true, Some(id)) => id.parse().ok(),
+            _ => None,
+        })
+    }
+
+    pub async fn user_email(&self, id: &UserId) -> Result<Option<String>> {
+        Ok(store::accounts::user_email(self.store().reader(), &id.to_string()).await?)
+    }
+
+    pub async fn create_api_key(&self, name: &str) -> Result<NewApiKey> {
+        let name = name.trim();
+        if name.is_empty() || name.len() > 100 || name.contains(['\r', '\n']) {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                "invalid_name",
+                "the key needs a name of 1 to 100 characters on one line",
+            ));
+        }
+        let secret: String = rand::rng().sample_iter(Alphanumeric).take(43).map(char::from).collect();
+        let key = format!("hk_{secret}");
+        let id = ApiKeyId::new();
+        let mut conn = self.store().writer().acquire().await?;
+        store::accounts::insert_api_key(&mut conn, id, name, &key[..7], &key_hash(&key), now_ms()).await?;
+        Ok(NewApiKey { id, key })
+    }
+
+    /// Revokes by id or name. Returns how many keys were revoked.
+    pub async fn revoke_api_key(&self, id_or_name: &str) -> Result<u64> {
+        let mut conn = self.store().writer().acquire().await?;
+        Ok(store::accounts::revoke_api_key(&mut conn, id_or_name.trim(), now_ms()).await?)
+    }
+
+    /// Resolves a presented key to its caller; revoked and unknown keys are refused alike.
+    pub async fn authenticate_api_key(&self, presented: &str) -> Result<ApiCaller> {
+        let unauthorized = || {
+            Error::new(
+                ErrorKind::Unauthorized,
+                "invalid_api_key",
+                "Send a valid API key as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.",
+            )
+        };
+        if !presented.starts_with("hk_") || presented.len() > 100 {
+            return Err(unauthorized());
+        }
+        store::accounts::active_api_key(self.store().reader(), &key_hash(presented))
+            .await?
+            .map(|api_key_id| ApiCaller { api_key_id })
+            .ok_or_else(unauthorized)
+    }
+
+    /// On an empty database: creates an admin account and an API key, and returns them once.
+    pub async fn bootstrap_if_empty(&self) -> Result<Option<Bootstrap>> {
+        if store::accounts::count_users(self.store().reader()).await? > 0 {
+            return Ok(None);
+        }
+        let email = "admin@herald.local".to_owned();
+        let password: String = rand::rng().sample_iter(Alphanumeric).take(20).map(char::from).collect();
+        self.create_user(&email, &password).await?;
+        let api_key = self.create_api_key("default").await?.key;
+        Ok(Some(Bootstrap { email, password, api_key }))
+    }
+}
+
+fn key_hash(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+async fn hash_password(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    })
+    .await
+    .map_err(Error::internal)?
+    .map_err(Error::internal)
+}
+
+/// A valid Argon2id hash of a random password, so unknown users cost a real verification.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).expect("16 bytes fit a salt");
+        Argon2::default()
+            .hash_password(&rand::random::<[u8; 32]>(), &salt)
+            .expect("hashing a fixed-size input succeeds")
+            .to_string()
+    })
+}

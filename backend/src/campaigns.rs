@@ -1,0 +1,120 @@
+//! Campaign use cases: create, read, list, activate.
+
+use crate::clock::now_ms;
+use crate::error::{Error, ErrorKind, Result};
+use crate::{Herald, store};
+use domain::campaign::{CampaignStatus, NewCampaign};
+use domain::ids::{CampaignId, UserId};
+use serde::{Deserialize, Serialize};
+
+/// A campaign as the UI and the API show it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CampaignView {
+    pub id: String,
+    pub title: String,
+    pub channel: String,
+    pub namespace: String,
+    pub status: CampaignStatus,
+    pub version: i64,
+    pub live_version: Option<i64>,
+    pub subject: String,
+    pub html_body: String,
+    pub text_body: String,
+    /// Every `profile.*` / `context.*` variable the content uses.
+    pub variables: Vec<String>,
+    /// The ready-to-run trigger request (only once the campaign is live).
+    pub curl: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CampaignSummary {
+    pub id: String,
+    pub title: String,
+    pub channel: String,
+    pub status: CampaignStatus,
+    pub updated_at: i64,
+}
+
+fn campaign_not_found() -> Error {
+    Error::not_found("campaign_not_found", "No campaign has this id.")
+}
+
+impl Herald {
+    pub async fn create_campaign(&self, user: &UserId, campaign: NewCampaign) -> Result<CampaignId> {
+        let id = CampaignId::new();
+        let mut tx = self.store().writer().begin().await?;
+        store::campaigns::insert_campaign(&mut tx, id, &campaign, &user.to_string(), now_ms()).await?;
+        tx.commit().await?;
+        tracing::info!(campaign_id = %id, "campaign created");
+        Ok(id)
+    }
+
+    pub async fn campaign(&self, id: CampaignId) -> Result<CampaignView> {
+        let pool = self.store().reader();
+        let row = store::campaigns::campaign(pool, id).await?.ok_or_else(campaign_not_found)?;
+        let version = store::campaigns::latest_version(pool, id)
+            .await?
+            .ok_or_else(|| Error::internal(anyhow::anyhow!("campaign {id} has no version")))?;
+        let content = version.content().map_err(|e| {
+            Error::internal(anyhow::anyhow!("stored content of {id} is invalid: {e:?}"))
+        })?;
+        let variables = content.variables();
+        let status = row.status();
+        let curl = (status == CampaignStatus::Live).then(|| {
+            domain::curl::curl_command(&self.settings().public_url, &row.id, &variables)
+        });
+        Ok(CampaignView {
+            status,
+            id: row.id,
+            title: row.title,
+            channel: row.channel,
+            namespace: row.namespace,
+            version: version.version,
+            live_version: row.live_version,
+            subject: version.subject,
+            html_body: version.html_body,
+            text_body: version.text_body,
+            variables: variables.into_iter().collect(),
+            curl,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+
+    pub async fn list_campaigns(&self) -> Result<Vec<CampaignSummary>> {
+        let rows = store::campaigns::list_campaigns(self.store().reader(), 500).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| CampaignSummary {
+                status: r.status(),
+                id: r.id,
+                title: r.title,
+                channel: r.channel,
+                updated_at: r.updated_at,
+            })
+            .collect())
+    }
+
+    /// Draft → Live. The latest version becomes the one trigger calls use.
+    pub async fn activate_campaign(&self, id: CampaignId) -> Result<()> {
+        let mut tx = self.store().writer().begin().await?;
+        let row = store::campaigns::campaign(self.store().reader(), id)
+            .await?
+            .ok_or_else(campaign_not_found)?;
+        row.status()
+            .activate()
+            .map_err(|reason| Error::new(ErrorKind::Conflict, "invalid_transition", reason))?;
+        if !store::campaigns::mark_live(&mut tx, id, now_ms()).await? {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                "invalid_transition",
+                "the campaign changed meanwhile; reload it",
+            ));
+        }
+        tx.commit().await?;
+        tracing::info!(campaign_id = %id, "campaign activated");
+        Ok(())
+    }
+}

@@ -1,0 +1,101 @@
+//! Email transports: an SMTP relay through `lettre`, or the local capture store.
+
+use crate::settings::Settings;
+use crate::store::messages::ClaimedMessage;
+use anyhow::Context;
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+/// Where emails go.
+#[derive(Clone)]
+pub enum Mailer {
+    /// A real SMTP relay.
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
+    /// No relay configured: messages stay in the database and show on the "Sent messages" page.
+    Capture,
+}
+
+/// Why a send failed, and whether trying again may help.
+#[derive(Debug, Clone)]
+pub struct SendError {
+    pub transient: bool,
+    pub detail: String,
+}
+
+impl Mailer {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        let Some(url) = &settings.smtp_url else {
+            return Ok(Mailer::Capture);
+        };
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url.0)
+            .context("HERALD_SMTP_URL is not a valid SMTP URL")?
+            .build();
+        let from = settings
+            .email_from
+            .parse()
+            .context("HERALD_EMAIL_FROM is not a valid mailbox")?;
+        Ok(Mailer::Smtp { transport, from })
+    }
+
+    /// The provider name recorded on attempts.
+    pub fn provider(&self) -> &'static str {
+        match self {
+            Mailer::Smtp { .. } => "smtp",
+            Mailer::Capture => "capture",
+        }
+    }
+
+    pub async fn send(&self, m: &ClaimedMessage, message_id_domain: &str) -> Result<(), SendError> {
+        let (transport, from) = match self {
+            Mailer::Capture => return Ok(()),
+            Mailer::Smtp { transport, from } => (transport, from),
+        };
+        let email = build_email(m, from.clone(), message_id_domain).map_err(|e| SendError {
+            transient: false,
+            detail: format!("the message cannot be built: {e}"),
+        })?;
+        transport.send(email).await.map(drop).map_err(|e| SendError {
+            transient: !e.is_permanent(),
+            detail: smtp_error_detail(&e),
+        })
+    }
+}
+
+fn build_email(m: &ClaimedMessage, from: Mailbox, domain: &str) -> anyhow::Result<Message> {
+    let to: Mailbox = m.address.parse().context("invalid recipient address")?;
+    let builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(m.subject.clone())
+        .message_id(Some(format!("<{}@{}>", m.id, domain)));
+    let email = match (m.html_body.trim().is_empty(), m.text_body.trim().is_empty()) {
+        (false, false) => builder.multipart(MultiPart::alternative_plain_html(
+            m.text_body.clone(),
+            m.html_body.clone(),
+        ))?,
+        (false, true) => builder.singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_HTML)
+                .body(m.html_body.clone()),
+        )?,
+        _ => builder.singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(m.text_body.clone()),
+        )?,
+    };
+    Ok(email)
+}
+
+/// A short description of an SMTP failure, without the recipient's address.
+fn smtp_error_detail(e: &lettre::transport::smtp::Error) -> String {
+    match e.status() {
+        Some(code) => format!("SMTP reply {code}"),
+        None if e.is_timeout() => "SMTP timeout".into(),
+        None => "SMTP connection failed".into(),
+    }
+}

@@ -1,0 +1,79 @@
+//! The backend's one error type. It knows nothing of HTTP: the server maps [`ErrorKind`] to a
+//! status code in exactly one place. Internal causes are kept for the log and never shown.
+
+use domain::{FieldError, ValidationError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The input is malformed or breaks a rule (HTTP 400).
+    Invalid,
+    /// No or bad credentials (401).
+    Unauthorized,
+    /// The thing does not exist, or the caller may not know it does (404).
+    NotFound,
+    /// The request clashes with the current state, e.g. a reused idempotency key (409).
+    Conflict,
+    /// Well-formed, but the target's state does not allow it, e.g. a campaign that is not live (422).
+    Unprocessable,
+    /// A fault on our side (500); details go to the log only.
+    Internal,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct Error {
+    pub kind: ErrorKind,
+    /// Stable snake_case code that clients can match on.
+    pub code: &'static str,
+    /// A sentence for a person: what went wrong and what to do.
+    pub message: String,
+    pub errors: Vec<FieldError>,
+    #[source]
+    pub cause: Option<anyhow::Error>,
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            code,
+            message: message.into(),
+            errors: Vec::new(),
+            cause: None,
+        }
+    }
+
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        Self {
+            cause: Some(cause.into()),
+            ..Self::new(ErrorKind::Internal, "internal_error", "Something went wrong on our side. Try again; if it persists, contact the operator.")
+        }
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotFound, code, message)
+    }
+}
+
+impl From<ValidationError> for Error {
+    fn from(e: ValidationError) -> Self {
+        let message = match e.errors.as_slice() {
+            [one] => format!("{} {}", one.field, one.message),
+            many => format!("The request has {} problems; see errors.", many.len()),
+        };
+        Self::new(ErrorKind::Invalid, e.code, message).with_errors(e.errors)
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Self::internal(e)
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,62 @@
+//! Herald's server-side core.
+//!
+//! [`Herald`] is the one handle both doors hold: the Leptos server functions (browser UI) and the
+//! axum REST handlers call the same use cases on it ([`campaigns`], [`executions`], [`accounts`]),
+//! and those own the transactions on the same [`store`]. Accepted messages are delivered by the
+//! [`delivery`] worker.
+
+pub mod accounts;
+pub mod campaigns;
+pub mod clock;
+pub mod delivery;
+pub mod error;
+pub mod executions;
+pub mod settings;
+pub mod store;
+
+pub use error::{Error, ErrorKind};
+pub use settings::Settings;
+
+use delivery::Mailer;
+use std::sync::Arc;
+use store::Store;
+use tokio::sync::Notify;
+
+/// The running application: settings, store, renderer cache and the outbox signal.
+#[derive(Clone)]
+pub struct Herald {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settings: Settings,
+    store: Store,
+    mailer: Mailer,
+    outbox_signal: Notify,
+    renderers: executions::RendererCache,
+}
+
+impl Herald {
+    /// Opens (and migrates) the database and prepares the mail transport.
+    pub async fn start(settings: Settings) -> anyhow::Result<Self> {
+        let store = Store::open(&settings).await?;
+        let mailer = Mailer::from_settings(&settings)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                settings,
+                store,
+                mailer,
+                outbox_signal: Notify::new(),
+                renderers: Default::default(),
+            }),
+        })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+}

@@ -1,0 +1,228 @@
+//! Configuration: defaults that run out of the box, overridden by an optional TOML file
+//! (`HERALD_CONFIG`), overridden by `HERALD_*` environment variables. Validated at start-up.
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How hard SQLite flushes each commit. `Full` survives power loss; `Normal` may lose the last
+/// commits on power loss (not on a process crash).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    Full,
+    Normal,
+}
+
+/// A value that must not appear in logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"[redacted]\"")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address the HTTP server binds (`HERALD_LISTEN`).
+    pub listen: SocketAddr,
+    /// Directory holding the SQLite file (`HERALD_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Full database URL; overrides `data_dir` (`HERALD_DATABASE_URL`).
+    pub database_url: Option<String>,
+    /// SMTP relay, e.g. `smtp://user:pass@host:587?tls=required`. Unset: messages go to the local
+    /// capture store shown on the "Sent messages" page (`HERALD_SMTP_URL`).
+    pub smtp_url: Option<Secret>,
+    /// The sender of every email for now (`HERALD_EMAIL_FROM`).
+    pub email_from: String,
+    /// The URL people and systems reach Herald at (`HERALD_PUBLIC_URL`).
+    pub public_url: String,
+    /// SQLite durability (`HERALD_SQLITE_SYNCHRONOUS`: full or normal).
+    pub sqlite_synchronous: Synchronous,
+    /// Where the browser bundle (`pkg/`) and static files are (`HERALD_SITE_ROOT`).
+    pub site_root: PathBuf,
+    /// Largest request body accepted by the REST API (`HERALD_MAX_BODY_BYTES`).
+    pub max_body_bytes: usize,
+    /// Messages one worker sends at once (`HERALD_DELIVERY_CONCURRENCY`).
+    pub delivery_concurrency: usize,
+    /// How long a claimed message stays locked before another worker may retry it.
+    pub delivery_lease: Duration,
+    /// Attempts before a message fails for good (`HERALD_DELIVERY_MAX_ATTEMPTS`).
+    pub delivery_max_attempts: u32,
+}
+
+/// The optional file's shape: every key may be left out.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsFile {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    smtp_url: Option<String>,
+    email_from: Option<String>,
+    public_url: Option<String>,
+    sqlite_synchronous: Option<Synchronous>,
+    site_root: Option<PathBuf>,
+    max_body_bytes: Option<usize>,
+    delivery_concurrency: Option<usize>,
+    delivery_lease_secs: Option<u64>,
+    delivery_max_attempts: Option<u32>,
+}
+
+impl Settings {
+    /// Reads the process environment (and the file it may name).
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::load(|key| std::env::var(key).ok())
+    }
+
+    /// Builds settings from an environment lookup; tests pass their own.
+    pub fn load(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let mut file = match env("HERALD_CONFIG") {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read the settings file {path}"))?;
+                toml::from_str::<SettingsFile>(&text)
+                    .with_context(|| format!("the settings file {path} is not valid"))?
+            }
+            None => SettingsFile::default(),
+        };
+        let var = |key: &str| env(key).filter(|v| !v.trim().is_empty());
+        macro_rules! overlay {
+            ($field:ident, $key:literal) => {
+                if let Some(v) = var($key) {
+                    file.$field = Some(
+                        v.parse()
+                            .map_err(|e| anyhow::anyhow!("{} is not valid: {e}", $key))?,
+                    );
+                }
+            };
+        }
+        overlay!(listen, "HERALD_LISTEN");
+        overlay!(data_dir, "HERALD_DATA_DIR");
+        overlay!(database_url, "HERALD_DATABASE_URL");
+        overlay!(smtp_url, "HERALD_SMTP_URL");
+        overlay!(email_from, "HERALD_EMAIL_FROM");
+        overlay!(public_url, "HERALD_PUBLIC_URL");
+        overlay!(site_root, "HERALD_SITE_ROOT");
+        overlay!(max_body_bytes, "HERALD_MAX_BODY_BYTES");
+        overlay!(delivery_concurrency, "HERALD_DELIVERY_CONCURRENCY");
+        overlay!(delivery_lease_secs, "HERALD_DELIVERY_LEASE_SECS");
+        overlay!(delivery_max_attempts, "HERALD_DELIVERY_MAX_ATTEMPTS");
+        if let Some(v) = var("HERALD_SQLITE_SYNCHRONOUS") {
+            file.sqlite_synchronous = Some(match v.to_ascii_lowercase().as_str() {
+                "full" => Synchronous::Full,
+                "normal" => Synchronous::Normal,
+                _ => bail!("HERALD_SQLITE_SYNCHRONOUS must be full or normal"),
+            });
+        }
+        Self::from_file(file)
+    }
+
+    fn from_file(f: SettingsFile) -> anyhow::Result<Self> {
+        let listen: SocketAddr = f
+            .listen
+            .as_deref()
+            .unwrap_or("127.0.0.1:3000")
+            .parse()
+            .context("listen must be an address such as 127.0.0.1:3000")?;
+        let public_url = f
+            .public_url
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!("public_url must start with http:// or https://");
+        }
+        if let Some(url) = &f.smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                bail!("smtp_url must start with smtp:// or smtps://");
+            }
+        }
+        let email_from = f.email_from.unwrap_or_else(|| "Herald <herald@localhost>".into());
+        if email_from.parse::<lettre::message::Mailbox>().is_err() {
+            bail!("email_from must be an address such as \"Herald <noreply@example.com>\"");
+        }
+        let settings = Self {
+            listen,
+            data_dir: f.data_dir.unwrap_or_else(|| PathBuf::from("data")),
+            database_url: f.database_url,
+            smtp_url: f.smtp_url.map(Secret),
+            email_from,
+            public_url,
+            sqlite_synchronous: f.sqlite_synchronous.unwrap_or(Synchronous::Full),
+            site_root: f.site_root.unwrap_or_else(|| PathBuf::from("target/site")),
+            max_body_bytes: f.max_body_bytes.unwrap_or(256 * 1024),
+            delivery_concurrency: f.delivery_concurrency.unwrap_or(16).clamp(1, 512),
+            delivery_lease: Duration::from_secs(f.delivery_lease_secs.unwrap_or(60).max(1)),
+            delivery_max_attempts: f.delivery_max_attempts.unwrap_or(5).max(1),
+        };
+        Ok(settings)
+    }
+
+    /// The SQLite URL: `HERALD_DATABASE_URL`, or `data_dir/herald.db`.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}", self.data_dir.join("herald.db").display())
+        })
+    }
+
+    /// Whether session cookies must carry `Secure` (Herald is reached over HTTPS).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::load(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_run_out_of_the_box() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.public_url, "http://127.0.0.1:3000");
+        assert_eq!(s.database_url(), "sqlite://data/herald.db");
+        assert_eq!(s.sqlite_synchronous, Synchronous::Full);
+        assert!(s.smtp_url.is_none());
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("herald.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:4000\"\npublic_url = \"https://h.example.com/\"\n").unwrap();
+        let s = load(&[
+            ("HERALD_CONFIG", path.to_str().unwrap()),
+            ("HERALD_LISTEN", "127.0.0.1:5000"),
+        ])
+        .unwrap();
+        assert_eq!(s.listen.port(), 5000);
+        assert_eq!(s.public_url, "https://h.example.com");
+        assert!(s.secure_cookies());
+    }
+
+    #[test]
+    fn bad_values_fail_fast_with_the_variable_named() {
+        let err = load(&[("HERALD_LISTEN", "nowhere")]).unwrap_err().to_string();
+        assert!(err.contains("HERALD_LISTEN"), "{err}");
+        assert!(load(&[("HERALD_SMTP_URL", "http://x")]).is_err());
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let s = load(&[("HERALD_SMTP_URL", "smtp://u:hunter2@127.0.0.1:25")]).unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,128 @@
+//! Campaigns and their immutable content versions.
+
+use crate::clock::Millis;
+use domain::campaign::{CampaignStatus, EmailContent, NewCampaign};
+use domain::ids::CampaignId;
+use sqlx::{FromRow, SqliteConnection, SqlitePool};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct CampaignRow {
+    pub id: String,
+    pub title: String,
+    pub channel: String,
+    pub namespace: String,
+    pub status: String,
+    pub live_version: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl CampaignRow {
+    pub fn status(&self) -> CampaignStatus {
+        CampaignStatus::parse(&self.status).unwrap_or(CampaignStatus::Draft)
+    }
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct VersionRow {
+    pub version: i64,
+    pub subject: String,
+    pub html_body: String,
+    pub text_body: String,
+}
+
+impl VersionRow {
+    /// Stored content was validated before it was stored; re-parse defensively all the same.
+    pub fn content(&self) -> Result<EmailContent, Vec<domain::FieldError>> {
+        EmailContent::parse(&self.subject, &self.html_body, &self.text_body)
+    }
+}
+
+const CAMPAIGN_COLUMNS: &str =
+    "id, title, channel, namespace, status, live_version, created_at, updated_at";
+
+pub async fn insert_campaign(
+    conn: &mut SqliteConnection,
+    id: CampaignId,
+    campaign: &NewCampaign,
+    created_by: &str,
+    now: Millis,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO campaigns (id, title, channel, namespace, status, created_by, created_at, updated_at)
+         VALUES (?, ?, 'email', ?, 'draft', ?, ?, ?)",
+    )
+    .bind(id.to_string())
+    .bind(campaign.title.as_str())
+    .bind(domain::campaign::EMAIL_NAMESPACE)
+    .bind(created_by)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let content = &campaign.content;
+    sqlx::query(
+        "INSERT INTO campaign_versions (campaign_id, version, subject, html_body, text_body, created_at)
+         VALUES (?, 1, ?, ?, ?, ?)",
+    )
+    .bind(id.to_string())
+    .bind(content.subject())
+    .bind(content.html_body())
+    .bind(content.text_body())
+    .bind(now)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+pub async fn campaign(pool: &SqlitePool, id: CampaignId) -> sqlx::Result<Option<CampaignRow>> {
+    sqlx::query_as(&format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?"))
+        .bind(id.to_string())
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn list_campaigns(pool: &SqlitePool, limit: i64) -> sqlx::Result<Vec<CampaignRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns ORDER BY created_at DESC, id DESC LIMIT ?"
+    ))
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// The newest version: the draft being edited, or the live one when there is no newer draft.
+pub async fn latest_version(pool: &SqlitePool, id: CampaignId) -> sqlx::Result<Option<VersionRow>> {
+    sqlx::query_as(
+        "SELECT version, subject, html_body, text_body FROM campaign_versions
+         WHERE campaign_id = ? ORDER BY version DESC LIMIT 1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn version(pool: &SqlitePool, id: CampaignId, version: i64) -> sqlx::Result<Option<VersionRow>> {
+    sqlx::query_as(
+        "SELECT version, subject, html_body, text_body FROM campaign_versions
+         WHERE campaign_id = ? AND version = ?",
+    )
+    .bind(id.to_string())
+    .bind(version)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Moves a draft to live with its latest version, only if it is still a draft (compare-and-set).
+pub async fn mark_live(conn: &mut SqliteConnection, id: CampaignId, now: Millis) -> sqlx::Result<bool> {
+    sqlx::query(
+        "UPDATE campaigns SET status = 'live', updated_at = ?,
+             live_version = (SELECT MAX(version) FROM campaign_versions WHERE campaign_id = campaigns.id)
+         WHERE id = ? AND status = 'draft'",
+    )
+    .bind(now)
+    .bind(id.to_string())
+    .execute(conn)
+    .await
+    .map(|r| r.rows_affected() == 1)
+}

@@ -1,0 +1,152 @@
+//! The outbox side of messages: claiming under a lease, recording attempts, listing.
+//!
+//! Invariants:
+//! - A worker claims due rows in one statement, which sets `status = 'sending'`, a fresh
+//!   `lease_token` and `locked_until`. A row whose lease expired (its worker died) is due again.
+//! - A worker may only finish a row while it still holds that row's lease token, so a late
+//!   result from a worker whose lease expired never overwrites a newer attempt's outcome.
+
+use crate::clock::Millis;
+use sqlx::{FromRow, SqliteConnection, SqlitePool};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ClaimedMessage {
+    pub id: String,
+    pub address: String,
+    pub subject: String,
+    pub html_body: String,
+    pub text_body: String,
+    pub attempts: i64,
+}
+
+/// Claims up to `limit` due messages for `lease_token` until `locked_until`.
+pub async fn claim_due(
+    conn: &mut SqliteConnection,
+    lease_token: &str,
+    now: Millis,
+    locked_until: Millis,
+    limit: i64,
+) -> sqlx::Result<Vec<ClaimedMessage>> {
+    sqlx::query_as(
+        "UPDATE messages
+            SET status = 'sending', lease_token = ?1, locked_until = ?2,
+                attempts = attempts + 1, updated_at = ?3
+          WHERE id IN (
+                SELECT id FROM messages
+                 WHERE (status = 'queued' AND next_attempt_at <= ?3)
+                    OR (status = 'sending' AND locked_until < ?3)
+                 ORDER BY next_attempt_at
+                 LIMIT ?4)
+        RETURNING id, address, subject, html_body, text_body, attempts",
+    )
+    .bind(lease_token)
+    .bind(locked_until)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// What became of one attempt.
+pub enum Outcome {
+    Sent,
+    /// Try again at the given time.
+    Retry { at: Millis },
+    Failed,
+}
+
+pub struct Attempt<'a> {
+    pub message_id: &'a str,
+    pub lease_token: &'a str,
+    pub attempt: i64,
+    pub started_at: Millis,
+    pub finished_at: Millis,
+    pub provider: &'a str,
+    pub outcome: Outcome,
+    pub detail: Option<&'a str>,
+}
+
+/// Records an attempt and moves the message on, if the lease is still ours. Returns whether it was.
+pub async fn finish_attempt(conn: &mut SqliteConnection, a: &Attempt<'_>) -> sqlx::Result<bool> {
+    let (status, next_attempt_at, outcome) = match a.outcome {
+        Outcome::Sent => ("sent", a.finished_at, "sent"),
+        Outcome::Retry { at } => ("queued", at, "transient_failure"),
+        Outcome::Failed => ("failed", a.finished_at, "permanent_failure"),
+    };
+    let updated = sqlx::query(
+        "UPDATE messages
+            SET status = ?, status_reason = ?, next_attempt_at = ?, provider = ?,
+                locked_until = NULL, lease_token = NULL, updated_at = ?
+          WHERE id = ? AND lease_token = ? AND status = 'sending'",
+    )
+    .bind(status)
+    .bind(a.detail)
+    .bind(next_attempt_at)
+    .bind(a.provider)
+    .bind(a.finished_at)
+    .bind(a.message_id)
+    .bind(a.lease_token)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    if updated {
+        sqlx::query(
+            "INSERT INTO message_attempts (message_id, attempt, started_at, finished_at, provider, outcome, detail)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(a.message_id)
+        .bind(a.attempt)
+        .bind(a.started_at)
+        .bind(a.finished_at)
+        .bind(a.provider)
+        .bind(outcome)
+        .bind(a.detail)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(updated)
+}
+
+/// The earliest time a queued message becomes due, if any message is waiting.
+pub async fn next_due_at(pool: &SqlitePool) -> sqlx::Result<Option<Millis>> {
+    sqlx::query_scalar(
+        "SELECT MIN(CASE status WHEN 'queued' THEN next_attempt_at ELSE locked_until END)
+           FROM messages WHERE status IN ('queued', 'sending')",
+    )
+    .fetch_one(pool)
+    .await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct MessageListRow {
+    pub id: String,
+    pub execution_id: String,
+    pub campaign_id: String,
+    pub campaign_title: String,
+    pub address: String,
+    pub subject: String,
+    pub html_body: String,
+    pub text_body: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub attempts: i64,
+    pub provider: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The newest messages first.
+pub async fn recent_messages(pool: &SqlitePool, limit: i64) -> sqlx::Result<Vec<MessageListRow>> {
+    sqlx::query_as(
+        "SELECT m.id, m.execution_id, m.campaign_id, c.title AS campaign_title, m.address, m.subject,
+                m.html_body, m.text_body, m.status, m.status_reason, m.attempts, m.provider,
+                m.created_at, m.updated_at
+           FROM messages m JOIN campaigns c ON c.id = m.campaign_id
+          ORDER BY m.created_at DESC, m.id DESC
+          LIMIT ?",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}

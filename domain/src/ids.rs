@@ -1,0 +1,75 @@
+//! Typed, time-ordered identifiers (UUID v7), written as readable text.
+//!
+//! A `CampaignId` can never be passed where an `ExecutionId` is expected, and ids sort by creation
+//! time, which keeps SQLite's primary-key b-trees append-mostly.
+
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! typed_id {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+                 serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(uuid::Uuid);
+
+        impl $name {
+            /// A new id for "now" (UUID v7: time-ordered).
+            pub fn new() -> Self {
+                Self(uuid::Uuid::now_v7())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                uuid::Uuid::parse_str(s).map(Self)
+            }
+        }
+    )*};
+}
+
+typed_id!(
+    /// A campaign, stable across its versions.
+    CampaignId,
+    /// One accepted trigger call.
+    ExecutionId,
+    /// One message to one recipient.
+    MessageId,
+    /// A marketer's account.
+    UserId,
+    /// An API key (the id, never the secret).
+    ApiKeyId,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_through_text() {
+        let id = CampaignId::new();
+        assert_eq!(id.to_string().parse::<CampaignId>().unwrap(), id);
+        assert!("not-a-uuid".parse::<CampaignId>().is_err());
+    }
+
+    #[test]
+    fn ids_are_time_ordered() {
+        let a = MessageId::new();
+        let b = MessageId::new();
+        assert!(a < b);
+    }
+}

@@ -1,0 +1,15 @@
+//! Herald's domain: the rules that both doors (the browser UI and the REST API) share.
+//!
+//! Everything here is pure: no database, no network, no clock reads. Values are parsed at the
+//! edge into types whose existence proves their validity (`EmailAddress`, `CampaignTitle`,
+//! `EmailContent`, `UnitaryTrigger`), so code further in never re-checks them.
+
+pub mod campaign;
+pub mod curl;
+pub mod error;
+pub mod ids;
+pub mod recipient;
+pub mod template;
+pub mod trigger;
+
+pub use error::{FieldError, ValidationError};

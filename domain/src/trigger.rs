@@ -1,0 +1,252 @@
+//! The body of `POST /ajo/im/executions/unitary`, parsed into a [`UnitaryTrigger`].
+//!
+//! The wire shapes (`UnitaryRequest`, `RecipientDto`) mirror the reference API field for field.
+//! [`UnitaryTrigger::parse`] checks everything that does not depend on the campaign and reports
+//! every problem at once, each naming its field.
+
+use crate::error::{FieldError, ValidationError};
+use crate::ids::CampaignId;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+
+/// Most recipients one unitary call may carry.
+pub const MAX_RECIPIENTS: usize = 20;
+/// Longest accepted `requestId`.
+pub const MAX_REQUEST_ID_LEN: usize = 256;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnitaryRequest {
+    pub request_id: Option<String>,
+    pub campaign_id: Option<String>,
+    pub recipients: Option<Vec<RecipientDto>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecipientDto {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub user_id: Option<String>,
+    pub namespace: Option<String>,
+    pub channel_data: Option<ChannelDataDto>,
+    pub profile: Option<Map<String, Value>>,
+    pub context: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelDataDto {
+    pub email_address: Option<String>,
+    pub mobile_phone_number: Option<String>,
+    pub push_info: Option<Value>,
+}
+
+/// How a recipient is known: a stored profile (`aep`) or only by this call (`external`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecipientKind {
+    Aep,
+    External,
+}
+
+/// One recipient of a valid trigger call.
+#[derive(Debug, Clone)]
+pub struct TriggerRecipient {
+    pub kind: RecipientKind,
+    pub user_id: String,
+    pub namespace: String,
+    pub email_address: Option<String>,
+    pub profile: Map<String, Value>,
+    pub context: Map<String, Value>,
+}
+
+/// A trigger call whose shape is valid. Campaign-specific rules are checked by the use case.
+#[derive(Debug, Clone)]
+pub struct UnitaryTrigger {
+    pub request_id: String,
+    pub campaign_id: CampaignId,
+    pub recipients: Vec<TriggerRecipient>,
+}
+
+impl UnitaryTrigger {
+    pub fn parse(request: UnitaryRequest) -> Result<Self, ValidationError> {
+        let mut errors = Vec::new();
+        let request_id = match request.request_id.as_deref().map(str::trim) {
+            None | Some("") => {
+                errors.push(FieldError::new("requestId", "is required"));
+                String::new()
+            }
+            Some(id) if id.len() > MAX_REQUEST_ID_LEN => {
+                errors.push(FieldError::new("requestId", "must be at most 256 characters"));
+                String::new()
+            }
+            Some(id) if id.chars().any(char::is_control) => {
+                errors.push(FieldError::new("requestId", "must not contain control characters"));
+                String::new()
+            }
+            Some(id) => id.to_owned(),
+        };
+        let campaign_id = match request.campaign_id.as_deref().map(str::trim) {
+            None | Some("") => {
+                errors.push(FieldError::new("campaignId", "is required"));
+                None
+            }
+            Some(raw) => match raw.parse::<CampaignId>() {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    errors.push(FieldError::new("campaignId", "is not a valid campaign id"));
+                    None
+                }
+            },
+        };
+        let dtos = request.recipients.unwrap_or_default();
+        if dtos.is_empty() {
+            errors.push(FieldError::new("recipients", "must contain at least one recipient"));
+        } else if dtos.len() > MAX_RECIPIENTS {
+            errors.push(FieldError::new("recipients", "must contain at most 20 recipients"));
+        }
+        let mut seen = HashSet::new();
+        let mut recipients = Vec::with_capacity(dtos.len());
+        for (i, dto) in dtos.into_iter().enumerate() {
+            match parse_recipient(i, dto) {
+                Ok(r) => {
+                    if !seen.insert(r.user_id.clone()) {
+                        errors.push(FieldError::new(
+                            format!("recipients[{i}].userId"),
+                            "appears more than once; userIds must be unique within a call",
+                        ));
+                    }
+                    recipients.push(r);
+                }
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        match campaign_id {
+            Some(campaign_id) if errors.is_empty() => Ok(Self {
+                request_id,
+                campaign_id,
+                recipients,
+            }),
+            _ => Err(ValidationError::new("invalid_request", errors)),
+        }
+    }
+}
+
+fn parse_recipient(i: usize, dto: RecipientDto) -> Result<TriggerRecipient, Vec<FieldError>> {
+    let field = |name: &str| format!("recipients[{i}].{name}");
+    let mut errors = Vec::new();
+    let kind = match dto.kind.as_deref() {
+        Some("aep") => RecipientKind::Aep,
+        Some("external") => RecipientKind::External,
+        None => {
+            errors.push(FieldError::new(field("type"), "is required (\"aep\" or \"external\")"));
+            RecipientKind::Aep
+        }
+        Some(_) => {
+            errors.push(FieldError::new(field("type"), "must be \"aep\" or \"external\""));
+            RecipientKind::Aep
+        }
+    };
+    let user_id = required_text(dto.user_id, &field("userId"), &mut errors);
+    let namespace = required_text(dto.namespace, &field("namespace"), &mut errors);
+    let context = dto.context.unwrap_or_default();
+    if context.contains_key("system") {
+        errors.push(FieldError::new(
+            field("context.system"),
+            "is reserved and cannot be sent in a payload",
+        ));
+    }
+    let email_address = dto.channel_data.and_then(|c| c.email_address);
+    if errors.is_empty() {
+        Ok(TriggerRecipient {
+            kind,
+            user_id,
+            namespace,
+            email_address,
+            profile: dto.profile.unwrap_or_default(),
+            context,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+fn required_text(value: Option<String>, field: &str, errors: &mut Vec<FieldError>) -> String {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => {
+            errors.push(FieldError::new(field, "is required"));
+            String::new()
+        }
+        Some(v) if v.len() > 320 || v.chars().any(char::is_control) => {
+            errors.push(FieldError::new(
+                field,
+                "must be at most 320 characters, without control characters",
+            ));
+            String::new()
+        }
+        Some(v) => v.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(v: Value) -> Result<UnitaryTrigger, ValidationError> {
+        UnitaryTrigger::parse(serde_json::from_value(v).unwrap())
+    }
+
+    fn recipient(user: &str) -> Value {
+        json!({"type": "aep", "userId": user, "namespace": "email"})
+    }
+
+    #[test]
+    fn a_minimal_call_is_accepted() {
+        let t = parse(json!({
+            "requestId": "r1",
+            "campaignId": crate::ids::CampaignId::new().to_string(),
+            "recipients": [recipient("a@x.org")]
+        }))
+        .unwrap();
+        assert_eq!(t.recipients.len(), 1);
+        assert_eq!(t.recipients[0].kind, RecipientKind::Aep);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_field() {
+        let err = parse(json!({
+            "campaignId": "nope",
+            "recipients": [
+                recipient("a@x.org"),
+                recipient("a@x.org"),
+                {"type": "robot", "namespace": "email", "context": {"system": {}}}
+            ]
+        }))
+        .unwrap_err();
+        let fields: Vec<_> = err.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "requestId",
+                "campaignId",
+                "recipients[1].userId",
+                "recipients[2].type",
+                "recipients[2].userId",
+                "recipients[2].context.system"
+            ]
+        );
+        assert_eq!(err.code, "invalid_request");
+    }
+
+    #[test]
+    fn recipients_must_number_one_to_twenty() {
+        let id = crate::ids::CampaignId::new().to_string();
+        let none = parse(json!({"requestId": "r", "campaignId": id, "recipients": []})).unwrap_err();
+        assert_eq!(none.errors[0].field, "recipients");
+        let many: Vec<_> = (0..21).map(|i| recipient(&format!("u{i}@x.org"))).collect();
+        let err = parse(json!({"requestId": "r", "campaignId": id, "recipients": many})).unwrap_err();
+        assert_eq!(err.errors[0].message, "must contain at most 20 recipients");
+    }
+}
