@@ -5,37 +5,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
 use domain::campaign::{CampaignStatus, NewCampaign};
 use domain::ids::{CampaignId, UserId};
-use serde::{Deserialize, Serialize};
-
-/// A campaign as the UI and the API show it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct CampaignView {
-    pub id: String,
-    pub title: String,
-    pub channel: String,
-    pub namespace: String,
-    pub status: CampaignStatus,
-    pub version: i64,
-    pub live_version: Option<i64>,
-    pub subject: String,
-    pub html_body: String,
-    pub text_body: String,
-    /// Every `profile.*` / `context.*` variable the content uses.
-    pub variables: Vec<String>,
-    /// The ready-to-run trigger request (only once the campaign is live).
-    pub curl: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct CampaignSummary {
-    pub id: String,
-    pub title: String,
-    pub channel: String,
-    pub status: CampaignStatus,
-    pub updated_at: i64,
-}
+use domain::views::{CampaignSummary, CampaignView};
 
 fn campaign_not_found() -> Error {
     Error::not_found("campaign_not_found", "No campaign has this id.")

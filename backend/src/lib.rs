@@ -11,6 +11,7 @@ pub mod clock;
 pub mod delivery;
 pub mod error;
 pub mod executions;
+pub mod messages;
 pub mod settings;
 pub mod store;
 
@@ -58,5 +59,11 @@ impl Herald {
 
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> error::Result<()> {
+        sqlx::query("SELECT 1").execute(self.store().reader()).await?;
+        Ok(())
     }
 }

@@ -48,6 +48,8 @@ pub struct Settings {
     pub site_root: PathBuf,
     /// Largest request body accepted by the REST API (`HERALD_MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
+    /// Delivery worker tasks (`HERALD_DELIVERY_WORKERS`); 0 runs none (tests drain by hand).
+    pub delivery_workers: usize,
     /// Messages one worker sends at once (`HERALD_DELIVERY_CONCURRENCY`).
     pub delivery_concurrency: usize,
     /// How long a claimed message stays locked before another worker may retry it.
@@ -69,6 +71,7 @@ struct SettingsFile {
     sqlite_synchronous: Option<Synchronous>,
     site_root: Option<PathBuf>,
     max_body_bytes: Option<usize>,
+    delivery_workers: Option<usize>,
     delivery_concurrency: Option<usize>,
     delivery_lease_secs: Option<u64>,
     delivery_max_attempts: Option<u32>,
@@ -110,6 +113,7 @@ impl Settings {
         overlay!(public_url, "HERALD_PUBLIC_URL");
         overlay!(site_root, "HERALD_SITE_ROOT");
         overlay!(max_body_bytes, "HERALD_MAX_BODY_BYTES");
+        overlay!(delivery_workers, "HERALD_DELIVERY_WORKERS");
         overlay!(delivery_concurrency, "HERALD_DELIVERY_CONCURRENCY");
         overlay!(delivery_lease_secs, "HERALD_DELIVERY_LEASE_SECS");
         overlay!(delivery_max_attempts, "HERALD_DELIVERY_MAX_ATTEMPTS");
@@ -129,23 +133,23 @@ impl Settings {
             .as_deref()
             .unwrap_or("127.0.0.1:3000")
             .parse()
-            .context("listen must be an address such as 127.0.0.1:3000")?;
+            .context("listen (HERALD_LISTEN) must be an address such as 127.0.0.1:3000")?;
         let public_url = f
             .public_url
             .unwrap_or_else(|| format!("http://{listen}"))
             .trim_end_matches('/')
             .to_owned();
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            bail!("public_url must start with http:// or https://");
+            bail!("public_url (HERALD_PUBLIC_URL) must start with http:// or https://");
         }
         if let Some(url) = &f.smtp_url {
             if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-                bail!("smtp_url must start with smtp:// or smtps://");
+                bail!("smtp_url (HERALD_SMTP_URL) must start with smtp:// or smtps://");
             }
         }
         let email_from = f.email_from.unwrap_or_else(|| "Herald <herald@localhost>".into());
         if email_from.parse::<lettre::message::Mailbox>().is_err() {
-            bail!("email_from must be an address such as \"Herald <noreply@example.com>\"");
+            bail!("email_from (HERALD_EMAIL_FROM) must be an address such as \"Herald <noreply@example.com>\"");
         }
         let settings = Self {
             listen,
@@ -157,6 +161,7 @@ impl Settings {
             sqlite_synchronous: f.sqlite_synchronous.unwrap_or(Synchronous::Full),
             site_root: f.site_root.unwrap_or_else(|| PathBuf::from("target/site")),
             max_body_bytes: f.max_body_bytes.unwrap_or(256 * 1024),
+            delivery_workers: f.delivery_workers.unwrap_or(1).min(64),
             delivery_concurrency: f.delivery_concurrency.unwrap_or(16).clamp(1, 512),
             delivery_lease: Duration::from_secs(f.delivery_lease_secs.unwrap_or(60).max(1)),
             delivery_max_attempts: f.delivery_max_attempts.unwrap_or(5).max(1),

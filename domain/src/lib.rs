@@ -11,5 +11,6 @@ pub mod ids;
 pub mod recipient;
 pub mod template;
 pub mod trigger;
+pub mod views;
 
 pub use error::{FieldError, ValidationError};

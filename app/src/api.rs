@@ -1,0 +1,58 @@
+//! Server functions: the browser's door into the backend. Each one checks the session first.
+
+use domain::views::{CampaignSummary, CampaignView, MessageView};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::session::{require_user, to_server_error};
+
+#[server]
+pub async fn current_user() -> Result<String, ServerFnError> {
+    let (herald, user) = require_user().await?;
+    herald
+        .user_email(&user)
+        .await
+        .map_err(to_server_error)?
+        .ok_or_else(|| ServerFnError::new("Your account no longer exists."))
+}
+
+#[server]
+pub async fn list_campaigns() -> Result<Vec<CampaignSummary>, ServerFnError> {
+    let (herald, _) = require_user().await?;
+    herald.list_campaigns().await.map_err(to_server_error)
+}
+
+#[server]
+pub async fn get_campaign(id: String) -> Result<CampaignView, ServerFnError> {
+    let (herald, _) = require_user().await?;
+    let id = id.parse().map_err(|_| ServerFnError::new("No campaign has this id."))?;
+    herald.campaign(id).await.map_err(to_server_error)
+}
+
+#[server]
+pub async fn create_campaign(
+    title: String,
+    subject: String,
+    html_body: String,
+    text_body: String,
+) -> Result<(), ServerFnError> {
+    let (herald, user) = require_user().await?;
+    let campaign = domain::campaign::NewCampaign::parse(&title, &subject, &html_body, &text_body)
+        .map_err(|e| to_server_error(e.into()))?;
+    let id = herald.create_campaign(&user, campaign).await.map_err(to_server_error)?;
+    leptos_axum::redirect(&format!("/campaigns/{id}"));
+    Ok(())
+}
+
+#[server]
+pub async fn activate_campaign(id: String) -> Result<(), ServerFnError> {
+    let (herald, _) = require_user().await?;
+    let id = id.parse().map_err(|_| ServerFnError::new("No campaign has this id."))?;
+    herald.activate_campaign(id).await.map_err(to_server_error)
+}
+
+#[server]
+pub async fn list_messages() -> Result<Vec<MessageView>, ServerFnError> {
+    let (herald, _) = require_user().await?;
+    herald.recent_messages(200).await.map_err(to_server_error)
+}

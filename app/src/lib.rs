@@ -1,0 +1,54 @@
+//! Herald's browser UI.
+//!
+//! Pages live in [`pages`]; the server functions they call live in [`api`] and are thin
+//! adapters to `backend` use cases, compiled in only with the `ssr` feature. Every page but
+//! sign-in requires a session (checked by the server before rendering) and every server
+//! function checks the session again itself, since each is a public HTTP endpoint.
+
+pub mod api;
+mod components;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod session;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.ico"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="herald" href="/pkg/herald.css"/>
+        <Title text="Herald"/>
+        <Router>
+            <Routes fallback=pages::NotFound>
+                <Route path=path!("/login") view=pages::LoginPage/>
+                <Route path=path!("/") view=pages::CampaignsPage/>
+                <Route path=path!("/campaigns/new") view=pages::NewCampaignPage/>
+                <Route path=path!("/campaigns/:id") view=pages::CampaignPage/>
+                <Route path=path!("/messages") view=pages::MessagesPage/>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,85 @@
+use crate::api::{ActivateCampaign, get_campaign};
+use crate::components::{CopyButton, ErrorBox, Layout, StatusBadge, error_text};
+use domain::campaign::CampaignStatus;
+use domain::views::{CampaignView, format_utc};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+/// A campaign: its status, content, and once live its Campaign ID and cURL request.
+#[component]
+pub fn CampaignPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let activate = ServerAction::<ActivateCampaign>::new();
+    let campaign = Resource::new(move || (id(), activate.version().get()), |(id, _)| get_campaign(id));
+    let activate_error = move || activate.value().get().and_then(|r| r.err()).map(|e| error_text(&e));
+    view! {
+        <Layout>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match campaign.await {
+                        Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
+                        Ok(c) => view! { <CampaignDetails campaign=c activate/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            {move || activate_error().map(|message| view! { <ErrorBox message/> })}
+        </Layout>
+    }
+}
+
+#[component]
+fn CampaignDetails(campaign: CampaignView, activate: ServerAction<ActivateCampaign>) -> impl IntoView {
+    let c = campaign;
+    let is_draft = c.status == CampaignStatus::Draft;
+    let campaign_id = c.id.clone();
+    let live = c.curl.clone().map(|curl| {
+        let id = c.id.clone();
+        view! {
+            <section class="card">
+                <h2>"Trigger it"</h2>
+                <p class="label">"Campaign ID"</p>
+                <div class="copy-row">
+                    <code data-testid="campaign-id">{id.clone()}</code>
+                    <CopyButton text=id label="Copy ID"/>
+                </div>
+                <p class="label">"cURL request"</p>
+                <p class="hint">
+                    "Set HERALD_API_KEY to an API key (the first start printed one), then paste this into a shell."
+                </p>
+                <pre class="code" data-testid="curl">{curl.clone()}</pre>
+                <CopyButton text=curl label="Copy cURL"/>
+            </section>
+        }
+    });
+    view! {
+        <div class="title-row">
+            <h1>{c.title.clone()}</h1>
+            <StatusBadge status=c.status/>
+        </div>
+        <p class="meta">
+            "API-triggered · " {c.channel.clone()} " · namespace " <code>{c.namespace.clone()}</code>
+            " · version " {c.version} " · updated " {format_utc(c.updated_at)}
+        </p>
+        {is_draft.then(|| view! {
+            <ActionForm action=activate>
+                <input type="hidden" name="id" value=campaign_id/>
+                <button type="submit" disabled=move || activate.pending().get()>"Activate"</button>
+            </ActionForm>
+        })}
+        {live}
+        <section class="card">
+            <h2>"Content"</h2>
+            <p class="label">"Subject"</p>
+            <p><code>{c.subject.clone()}</code></p>
+            <p class="label">"HTML body"</p>
+            <pre class="code">{c.html_body.clone()}</pre>
+            <p class="label">"Text body"</p>
+            <pre class="code">{c.text_body.clone()}</pre>
+            <p class="label">"Variables"</p>
+            <ul class="vars">
+                {c.variables.iter().map(|v| view! { <li><code>{v.clone()}</code></li> }).collect_view()}
+            </ul>
+        </section>
+    }
+}

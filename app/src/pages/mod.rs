@@ -1,0 +1,25 @@
+//! One module per page.
+
+mod campaign;
+mod campaigns;
+mod login;
+mod messages;
+mod new_campaign;
+
+pub use campaign::CampaignPage;
+pub use campaigns::CampaignsPage;
+pub use login::LoginPage;
+pub use messages::MessagesPage;
+pub use new_campaign::NewCampaignPage;
+
+use leptos::prelude::*;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    view! {
+        <main class="page narrow">
+            <h1>"Page not found"</h1>
+            <p><a href="/">"Go to the campaigns"</a></p>
+        </main>
+    }
+}

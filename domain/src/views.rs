@@ -1,0 +1,91 @@
+//! Read models shown by both doors (UI pages and REST answers). Plain serialisable data.
+
+use crate::campaign::CampaignStatus;
+use serde::{Deserialize, Serialize};
+
+/// A campaign with its newest content.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignView {
+    pub id: String,
+    pub title: String,
+    pub channel: String,
+    pub namespace: String,
+    pub status: CampaignStatus,
+    pub version: i64,
+    pub live_version: Option<i64>,
+    pub subject: String,
+    pub html_body: String,
+    pub text_body: String,
+    /// Every `profile.*` / `context.*` variable the content uses.
+    pub variables: Vec<String>,
+    /// The ready-to-run trigger request (only once the campaign is live).
+    pub curl: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A line of the campaign list.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignSummary {
+    pub id: String,
+    pub title: String,
+    pub channel: String,
+    pub status: CampaignStatus,
+    pub updated_at: i64,
+}
+
+/// One message as the "Sent messages" page shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageView {
+    pub id: String,
+    pub execution_id: String,
+    pub campaign_id: String,
+    pub campaign_title: String,
+    pub recipient: String,
+    pub subject: String,
+    pub html_body: String,
+    pub text_body: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub attempts: i64,
+    pub provider: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// `2026-11-28 21:58 UTC` for a millisecond timestamp. Pure, so server and browser render the
+/// same text (no hydration mismatch).
+pub fn format_utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+}
+
+/// Days since 1970-01-01 to a (year, month, day) in the proleptic Gregorian calendar.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timestamps_format_in_utc() {
+        assert_eq!(super::format_utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(super::format_utc(1_700_000_000_123), "2023-11-14 22:13 UTC");
+        assert_eq!(super::format_utc(951_782_400_000), "2000-02-29 00:00 UTC");
+    }
+}

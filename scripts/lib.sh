@@ -1,0 +1,95 @@
+# Shared by Herald's scripts: paths, and idempotent installs of what the build and tests need.
+# Each ensure_* checks first and installs only what is missing.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Builds are reused across checkouts on the same machine (a clean CI clone builds in seconds).
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/herald/target}
+export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_rust() {
+  local channel
+  channel=$(sed -n 's/^channel = "\(.*\)"/\1/p' "$ROOT/rust-toolchain.toml")
+  # The pinned release may be installed as "stable"; name it so rustup needs no download.
+  if ! rustup toolchain list | grep -q "^$channel-"; then
+    local stable
+    stable=$(rustup run stable rustc --version 2>/dev/null | awk '{print $2}')
+    if [ "$stable" = "$channel" ]; then
+      rustup toolchain link "$channel" "$(rustup run stable rustc --print sysroot)"
+    else
+      rustup toolchain install "$channel" --profile minimal --component rustfmt,clippy
+    fi
+  fi
+  (cd "$ROOT" && rustup target list --installed | grep -q '^wasm32-unknown-unknown$') \
+    || (cd "$ROOT" && rustup target add wasm32-unknown-unknown)
+  (cd "$ROOT" && rustup component list --installed | grep -q '^clippy') \
+    || (cd "$ROOT" && rustup component add rustfmt clippy)
+}
+
+# wasm-bindgen's CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+ensure_wasm_bindgen() {
+  local want have
+  want=$(grep -A1 '^name = "wasm-bindgen"$' "$ROOT/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p')
+  have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+  if [ "$have" != "$want" ]; then
+    say "installing wasm-bindgen-cli $want (about 2 minutes, once)"
+    # Not --locked: a locked dependency version is missing from the registry mirror.
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
+# Node tools: Playwright, and binaryen's wasm-opt (Debian's wasm-opt breaks the bundle).
+ensure_node_deps() {
+  if [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ] \
+     || [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then
+    say "installing node packages (Playwright, binaryen)"
+    (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  fi
+}
+
+apt_install() {
+  [ -n "${APT_UPDATED:-}" ] || { apt-get update -qq; APT_UPDATED=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] || { say "installing Debian's Chromium"; apt_install chromium; }
+}
+
+# A real SMTP server for the integration tests.
+ensure_aiosmtpd() {
+  python3 -c 'import aiosmtpd' 2>/dev/null || { say "installing aiosmtpd"; python3 -m pip install -q aiosmtpd; }
+}
+
+# build_site PROFILE: the browser bundle into $CARGO_TARGET_DIR/site/PROFILE (prints the path).
+build_site() {
+  local profile=$1 cargo_profile wasm_dir site
+  if [ "$profile" = release ]; then cargo_profile=wasm-release; wasm_dir=wasm-release
+  else cargo_profile=dev; wasm_dir=debug; fi
+  site="$CARGO_TARGET_DIR/site/$profile"
+  say "building the browser bundle ($profile)"
+  (cd "$ROOT" && cargo build -p frontend --lib --target wasm32-unknown-unknown --features hydrate --profile "$cargo_profile")
+  mkdir -p "$site/pkg"
+  wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name herald \
+    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$wasm_dir/frontend.wasm"
+  # Leptos (built with LEPTOS_OUTPUT_NAME) loads pkg/herald.wasm.
+  mv "$site/pkg/herald_bg.wasm" "$site/pkg/herald.wasm"
+  if [ "$profile" = release ]; then
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      -o "$site/pkg/herald.wasm" "$site/pkg/herald.wasm"
+  fi
+  cp "$ROOT/style/main.css" "$site/pkg/herald.css"
+  cp -r "$ROOT/public/." "$site/"
+  echo "$site"
+}
+
+# build_server PROFILE: the herald binary (prints its path).
+build_server() {
+  local profile=$1 flag=""
+  [ "$profile" = release ] && flag="--release"
+  say "building the server ($profile)"
+  (cd "$ROOT" && cargo build -p server --bin herald $flag)
+  echo "$CARGO_TARGET_DIR/$profile/herald"
+}

@@ -1,0 +1,121 @@
+//! The `herald` binary's library: command line, start-up, and the HTTP router.
+//!
+//! Two doors into one backend: [`rest`] serves the external execution API (API keys) and
+//! [`ui`] serves the Leptos app and its server functions (sessions). Errors become HTTP
+//! responses in exactly one place, [`rest::error`].
+
+pub mod cli;
+pub mod rest;
+pub mod ui;
+
+use backend::{Herald, Settings};
+use clap::{Parser, Subcommand};
+use std::future::Future;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+#[derive(Parser, Debug)]
+#[command(name = "herald", version, about = "API-triggered messaging campaigns")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Start the server (the default).
+    Serve,
+    /// Manage marketers' accounts.
+    #[command(subcommand)]
+    User(cli::UserCommand),
+    /// Manage API keys.
+    #[command(subcommand, name = "api-key")]
+    ApiKey(cli::ApiKeyCommand),
+}
+
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("HERALD_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// Starts Herald with settings from the environment and serves until Ctrl-C or SIGTERM.
+pub async fn serve() -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
+    let herald = Herald::start(settings).await?;
+    if let Some(b) = herald.bootstrap_if_empty().await? {
+        print_bootstrap(&herald, &b);
+    }
+    run(herald, listener, shutdown_signal()).await
+}
+
+/// Serves `herald` on `listener` until `shutdown` completes, with the delivery worker running.
+/// Tests call this with a listener on port 0.
+pub async fn run(
+    herald: Herald,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let s = herald.settings();
+    tracing::info!(
+        address = %listener.local_addr()?,
+        public_url = %s.public_url,
+        database = %s.database_url(),
+        sqlite_synchronous = ?s.sqlite_synchronous,
+        email = if s.smtp_url.is_some() { "smtp relay" } else { "local capture (no HERALD_SMTP_URL)" },
+        "Herald is listening"
+    );
+    let router = router(herald.clone()).await?;
+    let (stop_workers, workers_stopped) = watch::channel(false);
+    let workers: Vec<_> = (0..herald.settings().delivery_workers)
+        .map(|_| tokio::spawn(backend::delivery::run_worker(herald.clone(), workers_stopped.clone())))
+        .collect();
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
+    let _ = stop_workers.send(true);
+    for worker in workers {
+        worker.await?;
+    }
+    Ok(())
+}
+
+/// The whole HTTP surface.
+pub async fn router(herald: Herald) -> anyhow::Result<axum::Router> {
+    Ok(rest::router(herald.clone()).merge(ui::router(herald).await?))
+}
+
+fn print_bootstrap(herald: &Herald, b: &backend::accounts::Bootstrap) {
+    let url = &herald.settings().public_url;
+    println!(
+        "\n  Herald's first start: an admin account and an API key were created.\n  \
+         They are shown only now; keep them.\n\n    \
+         Sign in at   {url}/login\n    \
+         Email        {}\n    \
+         Password     {}\n    \
+         API key      {}\n\n  \
+         export HERALD_API_KEY={}\n",
+        b.email, b.password, b.api_key, b.api_key
+    );
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,21 @@
+//! `herald`: serve (the default), and set-up commands for scripts and tests.
+
+use clap::Parser;
+use server::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    server::init_tracing();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => server::serve().await,
+        other => server::cli::run(other).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("herald: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

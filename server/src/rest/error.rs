@@ -1,0 +1,75 @@
+//! The one place where errors become HTTP responses, in the reference API's error shape:
+//! `{type, title, status, code, errors: [{field, message}], report: {additionalContext}}`.
+//! Internal causes are logged here and never sent.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use backend::{Error, ErrorKind};
+use serde_json::{Map, Value, json};
+
+/// A backend error plus the request's identifiers, echoed back in `report.additionalContext`.
+pub struct ApiError {
+    pub error: Error,
+    pub context: Map<String, Value>,
+}
+
+impl ApiError {
+    pub fn with_context(mut self, key: &str, value: Option<&str>) -> Self {
+        if let Some(v) = value {
+            self.context.insert(key.to_owned(), Value::String(v.to_owned()));
+        }
+        self
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self.error.kind {
+            ErrorKind::Invalid => StatusCode::BAD_REQUEST,
+            ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl<E: Into<Error>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        Self {
+            error: e.into(),
+            context: Map::new(),
+        }
+    }
+}
+
+/// A 413 for bodies over the configured cap.
+pub fn payload_too_large(limit: usize) -> ApiError {
+    ApiError::from(Error::new(
+        ErrorKind::Invalid,
+        "payload_too_large",
+        format!("The request body is larger than {limit} bytes."),
+    ))
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = if self.error.code == "payload_too_large" {
+            StatusCode::PAYLOAD_TOO_LARGE
+        } else {
+            self.status()
+        };
+        if self.error.kind == ErrorKind::Internal {
+            tracing::error!(error = ?self.error.cause, code = self.error.code, "request failed");
+        }
+        let body = json!({
+            "type": format!("urn:herald:error:{}", self.error.code),
+            "title": self.error.message,
+            "status": status.as_u16(),
+            "code": self.error.code,
+            "errors": self.error.errors,
+            "report": { "additionalContext": self.context },
+        });
+        (status, Json(body)).into_response()
+    }
+}

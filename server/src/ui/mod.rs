@@ -1,0 +1,62 @@
+//! The browser's door: the Leptos app, its server functions, static files, and sign-in.
+//!
+//! Invariants:
+//! - Sessions are server-side (SQLite), the cookie is `HttpOnly`, `SameSite=Lax`, and `Secure`
+//!   when Herald is reached over HTTPS; the session id changes at sign-in.
+//! - Every page but `/login` redirects to `/login` without a session ([`guard::require_session`]);
+//!   server functions check the session themselves as well.
+//! - State-changing requests from another origin are refused ([`guard::same_origin`]).
+
+mod guard;
+mod login;
+
+use app::{App, shell};
+use axum::Router;
+use axum::routing::post;
+use backend::Herald;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+pub async fn router(herald: Herald) -> anyhow::Result<Router> {
+    let settings = herald.settings();
+    let options = LeptosOptions::builder()
+        .output_name("herald")
+        .site_root(settings.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.listen)
+        .build();
+
+    let session_store = SqliteStore::new(herald.store().writer().clone());
+    session_store.migrate().await?;
+    let sessions = SessionManagerLayer::new(session_store)
+        .with_name("herald_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)));
+
+    let routes = generate_route_list(App);
+    let context_herald = herald.clone();
+    let router = Router::new()
+        .route("/login", post(login::sign_in))
+        .route("/logout", post(login::sign_out))
+        .with_state(herald)
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || provide_context(context_herald.clone()),
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(options)
+        .layer(axum::middleware::from_fn(guard::require_session))
+        .layer(axum::middleware::from_fn(guard::same_origin))
+        .layer(sessions);
+    Ok(router)
+}

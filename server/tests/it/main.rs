@@ -1,0 +1,5 @@
+//! Integration tests: the real app on port 0, a temporary SQLite file, a real SMTP server.
+
+mod sign_in;
+mod support;
+mod trigger;

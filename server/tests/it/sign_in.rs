@@ -1,0 +1,83 @@
+//! The browser door: sign-in, sessions, and what a visitor without a session gets.
+
+use crate::support::{PASSWORD, TestApp};
+
+#[tokio::test]
+async fn pages_redirect_to_sign_in_without_a_session() {
+    let app = TestApp::start(None).await;
+    for path in ["/", "/messages", "/campaigns/new"] {
+        let response = app.http.get(format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(response.status(), 303, "{path}");
+        assert_eq!(response.headers()["location"], "/login");
+    }
+    let login = app.http.get(format!("{}/login", app.base)).send().await.unwrap();
+    assert_eq!(login.status(), 200);
+    assert!(login.text().await.unwrap().contains("Sign in to Herald"));
+}
+
+#[tokio::test]
+async fn server_functions_refuse_callers_without_a_session() {
+    let app = TestApp::start(None).await;
+    let response = app
+        .http
+        .post(format!("{}/api/list_campaigns", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+}
+
+#[tokio::test]
+async fn a_marketer_signs_in_sees_campaigns_and_signs_out() {
+    let app = TestApp::start(None).await;
+    app.reset_campaign().await;
+
+    let wrong = app
+        .http
+        .post(format!("{}/login", app.base))
+        .form(&[("email", "marketer@example.com"), ("password", "wrong password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 303);
+    assert_eq!(wrong.headers()["location"], "/login?error=credentials");
+
+    let right = app
+        .http
+        .post(format!("{}/login", app.base))
+        .form(&[("email", "marketer@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 303);
+    assert_eq!(right.headers()["location"], "/");
+    let cookie = right.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("herald_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+
+    let page = app.http.get(format!("{}/", app.base)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Password reset"), "the campaign list is rendered on the server");
+    assert!(html.contains("marketer@example.com"));
+
+    let out = app.http.post(format!("{}/logout", app.base)).send().await.unwrap();
+    assert_eq!(out.status(), 303);
+    let after = app.http.get(format!("{}/", app.base)).send().await.unwrap();
+    assert_eq!(after.status(), 303);
+}
+
+#[tokio::test]
+async fn a_cross_site_form_post_is_refused() {
+    let app = TestApp::start(None).await;
+    let response = app
+        .http
+        .post(format!("{}/login", app.base))
+        .header("origin", "https://evil.example")
+        .form(&[("email", "marketer@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+}

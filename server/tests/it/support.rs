@@ -1,0 +1,165 @@
+//! Test harness: starts Herald for real (router, store, delivery) and a real SMTP sink process.
+
+use backend::{Herald, Settings};
+use domain::campaign::NewCampaign;
+use domain::ids::{CampaignId, UserId};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// The SMTP sink (`smtp_sink.py`, on aiosmtpd) as a child process; killed on drop.
+pub struct SmtpSink {
+    child: Child,
+    pub port: u16,
+    dir: TempDir,
+}
+
+impl SmtpSink {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/smtp_sink.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg(dir.path())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd is needed (scripts/test installs it)");
+        // The sink prints its port once it is listening: no waiting by time.
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("PORT ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("the SMTP sink did not start: {line:?}"));
+        Self { child, port, dir }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, in arrival order.
+    pub fn messages(&self) -> Vec<String> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .collect();
+        files.sort_by_key(|p| p.file_stem().unwrap().to_string_lossy().parse::<u64>().unwrap());
+        files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A running Herald with one marketer and one API key. Delivery workers are off: tests call
+/// `herald.drain_outbox()` to deliver deterministically.
+pub struct TestApp {
+    pub herald: Herald,
+    pub base: String,
+    pub api_key: String,
+    pub user: UserId,
+    pub http: reqwest::Client,
+    _dir: TempDir,
+    _stop: oneshot::Sender<()>,
+}
+
+impl TestApp {
+    pub async fn start(smtp_url: Option<String>) -> Self {
+        Self::start_with(smtp_url, &[]).await
+    }
+
+    pub async fn start_with(smtp_url: Option<String>, extra: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let mut env: HashMap<String, String> = HashMap::from([
+            ("HERALD_DATA_DIR".into(), dir.path().display().to_string()),
+            ("HERALD_PUBLIC_URL".into(), base.clone()),
+            ("HERALD_DELIVERY_WORKERS".into(), "0".into()),
+        ]);
+        if let Some(url) = smtp_url {
+            env.insert("HERALD_SMTP_URL".into(), url);
+        }
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let settings = Settings::load(|k| env.get(k).cloned()).unwrap();
+        let herald = Herald::start(settings).await.unwrap();
+        let user = herald.create_user("marketer@example.com", PASSWORD).await.unwrap();
+        let api_key = herald.create_api_key("tests").await.unwrap().key;
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(server::run(herald.clone(), listener, async {
+            let _ = stopped.await;
+        }));
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        Self { herald, base, api_key, user, http, _dir: dir, _stop: stop }
+    }
+
+    /// Creates a campaign with the given content and, if `live`, activates it.
+    pub async fn campaign(&self, subject: &str, html: &str, text: &str, live: bool) -> CampaignId {
+        let campaign = NewCampaign::parse("Password reset", subject, html, text).unwrap();
+        let id = self.herald.create_campaign(&self.user, campaign).await.unwrap();
+        if live {
+            self.herald.activate_campaign(id).await.unwrap();
+        }
+        id
+    }
+
+    /// The password-reset campaign of the product brief, live.
+    pub async fn reset_campaign(&self) -> CampaignId {
+        self.campaign(
+            "Reset your password, {{profile.person.name.firstName}}",
+            "<p>Hi {{profile.person.name.firstName}}</p><a href=\"{{context.resetUrl}}\">Reset</a>",
+            "Reset here: {{context.resetUrl}}",
+            true,
+        )
+        .await
+    }
+
+    pub async fn trigger(&self, body: &serde_json::Value) -> (u16, serde_json::Value, reqwest::header::HeaderMap) {
+        self.post_raw(body.to_string(), Some(&self.api_key)).await
+    }
+
+    pub async fn post_raw(
+        &self,
+        body: String,
+        key: Option<&str>,
+    ) -> (u16, serde_json::Value, reqwest::header::HeaderMap) {
+        let mut request = self
+            .http
+            .post(format!("{}/ajo/im/executions/unitary", self.base))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let json = response.json().await.unwrap_or(serde_json::Value::Null);
+        (status, json, headers)
+    }
+
+    /// Rows in a table (to prove that a rejected call wrote nothing).
+    pub async fn count(&self, table: &str) -> i64 {
+        assert!(table.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(self.herald.store().reader())
+            .await
+            .unwrap()
+    }
+}
