@@ -25,7 +25,9 @@ pub async fn list_campaigns() -> Result<Vec<CampaignSummary>, ServerFnError> {
 #[server]
 pub async fn get_campaign(id: String) -> Result<CampaignView, ServerFnError> {
     let (herald, _) = require_user().await?;
-    let id = id.parse().map_err(|_| ServerFnError::new("No campaign has this id."))?;
+    let id = id
+        .parse()
+        .map_err(|_| ServerFnError::new("No campaign has this id."))?;
     herald.campaign(id).await.map_err(to_server_error)
 }
 
@@ -39,7 +41,10 @@ pub async fn create_campaign(
     let (herald, user) = require_user().await?;
     let campaign = domain::campaign::NewCampaign::parse(&title, &subject, &html_body, &text_body)
         .map_err(|e| to_server_error(e.into()))?;
-    let id = herald.create_campaign(&user, campaign).await.map_err(to_server_error)?;
+    let id = herald
+        .create_campaign(&user, campaign)
+        .await
+        .map_err(to_server_error)?;
     leptos_axum::redirect(&format!("/campaigns/{id}"));
     Ok(())
 }
@@ -47,7 +52,9 @@ pub async fn create_campaign(
 #[server]
 pub async fn activate_campaign(id: String) -> Result<(), ServerFnError> {
     let (herald, _) = require_user().await?;
-    let id = id.parse().map_err(|_| ServerFnError::new("No campaign has this id."))?;
+    let id = id
+        .parse()
+        .map_err(|_| ServerFnError::new("No campaign has this id."))?;
     herald.activate_campaign(id).await.map_err(to_server_error)
 }
 

@@ -36,7 +36,11 @@ pub fn to_server_error(e: backend::Error) -> ServerFnError {
     }
     let mut message = e.message;
     if e.errors.len() > 1 {
-        let details: Vec<String> = e.errors.iter().map(|f| format!("{} {}", f.field, f.message)).collect();
+        let details: Vec<String> = e
+            .errors
+            .iter()
+            .map(|f| format!("{} {}", f.field, f.message))
+            .collect();
         message = details.join("; ");
     }
     ServerFnError::new(message)

@@ -7,8 +7,8 @@
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use domain::ids::{ApiKeyId, UserId};
 use domain::recipient::EmailAddress;
 use rand::Rng;
@@ -39,9 +39,8 @@ pub struct Bootstrap {
 
 impl Herald {
     pub async fn create_user(&self, email: &str, password: &str) -> Result<UserId> {
-        let email = EmailAddress::parse(email).map_err(|m| {
-            Error::new(ErrorKind::Invalid, "invalid_email", format!("email {m}"))
-        })?;
+        let email = EmailAddress::parse(email)
+            .map_err(|m| Error::new(ErrorKind::Invalid, "invalid_email", format!("email {m}")))?;
         if password.chars().count() < MIN_PASSWORD_LEN {
             return Err(Error::new(
                 ErrorKind::Invalid,
@@ -73,7 +72,11 @@ impl Herald {
         let password = password.to_owned();
         let ok = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&hash)
-                .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+                .map(|parsed| {
+                    Argon2::default()
+                        .verify_password(password.as_bytes(), &parsed)
+                        .is_ok()
+                })
                 .unwrap_or(false)
         })
         .await
@@ -97,11 +100,16 @@ impl Herald {
                 "the key needs a name of 1 to 100 characters on one line",
             ));
         }
-        let secret: String = rand::rng().sample_iter(Alphanumeric).take(43).map(char::from).collect();
+        let secret: String = rand::rng()
+            .sample_iter(Alphanumeric)
+            .take(43)
+            .map(char::from)
+            .collect();
         let key = format!("hk_{secret}");
         let id = ApiKeyId::new();
         let mut conn = self.store().writer().acquire().await?;
-        store::accounts::insert_api_key(&mut conn, id, name, &key[..7], &key_hash(&key), now_ms()).await?;
+        store::accounts::insert_api_key(&mut conn, id, name, &key[..7], &key_hash(&key), now_ms())
+            .await?;
         Ok(NewApiKey { id, key })
     }
 
@@ -135,10 +143,18 @@ impl Herald {
             return Ok(None);
         }
         let email = "admin@herald.local".to_owned();
-        let password: String = rand::rng().sample_iter(Alphanumeric).take(20).map(char::from).collect();
+        let password: String = rand::rng()
+            .sample_iter(Alphanumeric)
+            .take(20)
+            .map(char::from)
+            .collect();
         self.create_user(&email, &password).await?;
         let api_key = self.create_api_key("default").await?.key;
-        Ok(Some(Bootstrap { email, password, api_key }))
+        Ok(Some(Bootstrap {
+            email,
+            password,
+            api_key,
+        }))
     }
 }
 
@@ -148,7 +164,8 @@ fn key_hash(key: &str) -> String {
 
 async fn hash_password(password: String) -> Result<String> {
     tokio::task::spawn_blocking(move || {
-        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
@@ -163,7 +180,8 @@ async fn hash_password(password: String) -> Result<String> {
 fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HASH.get_or_init(|| {
-        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).expect("16 bytes fit a salt");
+        let salt =
+            SaltString::encode_b64(&rand::random::<[u8; 16]>()).expect("16 bytes fit a salt");
         Argon2::default()
             .hash_password(&rand::random::<[u8; 32]>(), &salt)
             .expect("hashing a fixed-size input succeeds")

@@ -12,10 +12,15 @@ fn campaign_not_found() -> Error {
 }
 
 impl Herald {
-    pub async fn create_campaign(&self, user: &UserId, campaign: NewCampaign) -> Result<CampaignId> {
+    pub async fn create_campaign(
+        &self,
+        user: &UserId,
+        campaign: NewCampaign,
+    ) -> Result<CampaignId> {
         let id = CampaignId::new();
         let mut tx = self.store().writer().begin().await?;
-        store::campaigns::insert_campaign(&mut tx, id, &campaign, &user.to_string(), now_ms()).await?;
+        store::campaigns::insert_campaign(&mut tx, id, &campaign, &user.to_string(), now_ms())
+            .await?;
         tx.commit().await?;
         tracing::info!(campaign_id = %id, "campaign created");
         Ok(id)
@@ -23,7 +28,9 @@ impl Herald {
 
     pub async fn campaign(&self, id: CampaignId) -> Result<CampaignView> {
         let pool = self.store().reader();
-        let row = store::campaigns::campaign(pool, id).await?.ok_or_else(campaign_not_found)?;
+        let row = store::campaigns::campaign(pool, id)
+            .await?
+            .ok_or_else(campaign_not_found)?;
         let version = store::campaigns::latest_version(pool, id)
             .await?
             .ok_or_else(|| Error::internal(anyhow::anyhow!("campaign {id} has no version")))?;
@@ -32,9 +39,8 @@ impl Herald {
         })?;
         let variables = content.variables();
         let status = row.status();
-        let curl = (status == CampaignStatus::Live).then(|| {
-            domain::curl::curl_command(&self.settings().public_url, &row.id, &variables)
-        });
+        let curl = (status == CampaignStatus::Live)
+            .then(|| domain::curl::curl_command(&self.settings().public_url, &row.id, &variables));
         Ok(CampaignView {
             status,
             id: row.id,

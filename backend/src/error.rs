@@ -51,7 +51,11 @@ impl Error {
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         Self {
             cause: Some(cause.into()),
-            ..Self::new(ErrorKind::Internal, "internal_error", "Something went wrong on our side. Try again; if it persists, contact the operator.")
+            ..Self::new(
+                ErrorKind::Internal,
+                "internal_error",
+                "Something went wrong on our side. Try again; if it persists, contact the operator.",
+            )
         }
     }
 

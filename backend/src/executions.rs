@@ -51,7 +51,9 @@ impl Herald {
         let campaign_id = trigger.campaign_id;
         let campaign = store::campaigns::campaign(self.store().reader(), campaign_id)
             .await?
-            .ok_or_else(|| Error::not_found("campaign_not_found", "No campaign has this campaignId."))?;
+            .ok_or_else(|| {
+                Error::not_found("campaign_not_found", "No campaign has this campaignId.")
+            })?;
         let version = match (campaign.status(), campaign.live_version) {
             (CampaignStatus::Live, Some(v)) => v,
             (status, _) => {
@@ -76,13 +78,17 @@ impl Herald {
             }
         }
         if !errors.is_empty() {
-            return Err(Error::from(domain::ValidationError::new("invalid_recipient", errors)));
+            return Err(Error::from(domain::ValidationError::new(
+                "invalid_recipient",
+                errors,
+            )));
         }
 
         let campaign_key = campaign_id.to_string();
         let mut tx = self.store().writer().begin().await?;
         if let Some(existing) =
-            store::executions::execution_by_request(&mut tx, &campaign_key, &trigger.request_id).await?
+            store::executions::execution_by_request(&mut tx, &campaign_key, &trigger.request_id)
+                .await?
         {
             return if existing.request_hash == request_hash {
                 Ok(Accepted {
@@ -131,12 +137,22 @@ impl Herald {
 
     async fn renderer(&self, campaign_id: CampaignId, version: i64) -> Result<Arc<EmailRenderer>> {
         let key = (campaign_id, version);
-        if let Some(r) = self.inner.renderers.read().expect("renderer cache lock").get(&key) {
+        if let Some(r) = self
+            .inner
+            .renderers
+            .read()
+            .expect("renderer cache lock")
+            .get(&key)
+        {
             return Ok(r.clone());
         }
         let row = store::campaigns::version(self.store().reader(), campaign_id, version)
             .await?
-            .ok_or_else(|| Error::internal(anyhow::anyhow!("live version {version} of {campaign_id} is missing")))?;
+            .ok_or_else(|| {
+                Error::internal(anyhow::anyhow!(
+                    "live version {version} of {campaign_id} is missing"
+                ))
+            })?;
         let content = row
             .content()
             .map_err(|e| Error::internal(anyhow::anyhow!("stored content is invalid: {e:?}")))?;
@@ -173,7 +189,10 @@ fn prepare_message(
         "context": Value::Object(r.context.clone()),
     });
     let rendered = renderer.render(&data).map_err(|e| {
-        FieldError::new(format!("recipients[{i}]"), format!("cannot be rendered: {e}"))
+        FieldError::new(
+            format!("recipients[{i}]"),
+            format!("cannot be rendered: {e}"),
+        )
     })?;
     Ok(NewMessage {
         id: MessageId::new(),

@@ -63,7 +63,9 @@ impl Herald {
 
     /// Checks that the database answers.
     pub async fn ping(&self) -> error::Result<()> {
-        sqlx::query("SELECT 1").execute(self.store().reader()).await?;
+        sqlx::query("SELECT 1")
+            .execute(self.store().reader())
+            .await?;
         Ok(())
     }
 }

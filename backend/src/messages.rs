@@ -7,7 +7,8 @@ use domain::views::MessageView;
 impl Herald {
     /// The newest messages, newest first.
     pub async fn recent_messages(&self, limit: i64) -> Result<Vec<MessageView>> {
-        let rows = store::messages::recent_messages(self.store().reader(), limit.clamp(1, 1000)).await?;
+        let rows =
+            store::messages::recent_messages(self.store().reader(), limit.clamp(1, 1000)).await?;
         Ok(rows
             .into_iter()
             .map(|r| MessageView {

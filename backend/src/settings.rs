@@ -147,9 +147,13 @@ impl Settings {
                 bail!("smtp_url (HERALD_SMTP_URL) must start with smtp:// or smtps://");
             }
         }
-        let email_from = f.email_from.unwrap_or_else(|| "Herald <herald@localhost>".into());
+        let email_from = f
+            .email_from
+            .unwrap_or_else(|| "Herald <herald@localhost>".into());
         if email_from.parse::<lettre::message::Mailbox>().is_err() {
-            bail!("email_from (HERALD_EMAIL_FROM) must be an address such as \"Herald <noreply@example.com>\"");
+            bail!(
+                "email_from (HERALD_EMAIL_FROM) must be an address such as \"Herald <noreply@example.com>\""
+            );
         }
         let settings = Self {
             listen,
@@ -171,9 +175,9 @@ impl Settings {
 
     /// The SQLite URL: `HERALD_DATABASE_URL`, or `data_dir/herald.db`.
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| {
-            format!("sqlite://{}", self.data_dir.join("herald.db").display())
-        })
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("herald.db").display()))
     }
 
     /// Whether session cookies must carry `Secure` (Herald is reached over HTTPS).
@@ -188,8 +192,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn load(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::load(|k| map.get(k).cloned())
     }
 
@@ -207,7 +213,11 @@ mod tests {
     fn environment_overrides_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("herald.toml");
-        std::fs::write(&path, "listen = \"127.0.0.1:4000\"\npublic_url = \"https://h.example.com/\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:4000\"\npublic_url = \"https://h.example.com/\"\n",
+        )
+        .unwrap();
         let s = load(&[
             ("HERALD_CONFIG", path.to_str().unwrap()),
             ("HERALD_LISTEN", "127.0.0.1:5000"),
@@ -220,7 +230,9 @@ mod tests {
 
     #[test]
     fn bad_values_fail_fast_with_the_variable_named() {
-        let err = load(&[("HERALD_LISTEN", "nowhere")]).unwrap_err().to_string();
+        let err = load(&[("HERALD_LISTEN", "nowhere")])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("HERALD_LISTEN"), "{err}");
         assert!(load(&[("HERALD_SMTP_URL", "http://x")]).is_err());
     }

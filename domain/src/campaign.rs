@@ -115,9 +115,16 @@ impl EmailContent {
             errors.push(FieldError::new("subject", "must be on one line"));
         }
         if html_body.trim().is_empty() && text_body.trim().is_empty() {
-            errors.push(FieldError::new("htmlBody", "an HTML or a text body is required"));
+            errors.push(FieldError::new(
+                "htmlBody",
+                "an HTML or a text body is required",
+            ));
         }
-        for (field, source) in [("subject", subject), ("htmlBody", html_body), ("textBody", text_body)] {
+        for (field, source) in [
+            ("subject", subject),
+            ("htmlBody", html_body),
+            ("textBody", text_body),
+        ] {
             if source.len() > MAX_TEMPLATE_BYTES {
                 errors.push(FieldError::new(field, "is larger than 256 KB"));
             } else if let Err(e) = template::analyse(source) {
@@ -197,7 +204,11 @@ mod tests {
 
     #[test]
     fn statuses_round_trip_through_text() {
-        for s in [CampaignStatus::Draft, CampaignStatus::Live, CampaignStatus::Stopped] {
+        for s in [
+            CampaignStatus::Draft,
+            CampaignStatus::Live,
+            CampaignStatus::Stopped,
+        ] {
             assert_eq!(CampaignStatus::parse(s.as_str()), Some(s));
         }
         assert_eq!(CampaignStatus::parse("paused"), None);
@@ -215,7 +226,11 @@ mod tests {
         let err = NewCampaign::parse("Reset", "Hi", "<p>{{#if context.x}}</p>", "").unwrap_err();
         assert_eq!(err.errors.len(), 1);
         assert_eq!(err.errors[0].field, "htmlBody");
-        assert!(err.errors[0].message.contains("line 1"), "{}", err.errors[0].message);
+        assert!(
+            err.errors[0].message.contains("line 1"),
+            "{}",
+            err.errors[0].message
+        );
     }
 
     #[test]
@@ -229,7 +244,11 @@ mod tests {
         let vars: Vec<_> = c.variables().into_iter().collect();
         assert_eq!(
             vars,
-            ["context.code", "context.resetUrl", "profile.person.name.firstName"]
+            [
+                "context.code",
+                "context.resetUrl",
+                "profile.person.name.firstName"
+            ]
         );
     }
 }

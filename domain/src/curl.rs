@@ -42,10 +42,13 @@ fn insert_path(root: &mut Map<String, Value>, path: &str) {
     for (i, segment) in segments.iter().enumerate() {
         let last = i + 1 == segments.len();
         if last {
-            node.entry(*segment).or_insert_with(|| Value::String(example_value(segment)));
+            node.entry(*segment)
+                .or_insert_with(|| Value::String(example_value(segment)));
             return;
         }
-        let entry = node.entry(*segment).or_insert_with(|| Value::Object(Map::new()));
+        let entry = node
+            .entry(*segment)
+            .or_insert_with(|| Value::Object(Map::new()));
         if !entry.is_object() {
             *entry = Value::Object(Map::new());
         }
@@ -112,7 +115,9 @@ mod tests {
     #[test]
     fn the_command_uses_a_fresh_request_id_and_the_key_from_the_environment() {
         let cmd = curl_command("http://127.0.0.1:3000/", "c1", &BTreeSet::new());
-        assert!(cmd.starts_with("curl -sS -X POST 'http://127.0.0.1:3000/ajo/im/executions/unitary'"));
+        assert!(
+            cmd.starts_with("curl -sS -X POST 'http://127.0.0.1:3000/ajo/im/executions/unitary'")
+        );
         assert!(cmd.contains("\"requestId\": \"req-$(date +%s%N)\""));
         assert!(cmd.contains("Bearer $HERALD_API_KEY"));
         assert!(cmd.ends_with("\nEOF"));

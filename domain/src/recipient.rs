@@ -39,12 +39,22 @@ mod tests {
 
     #[test]
     fn valid_addresses_are_accepted() {
-        assert_eq!(EmailAddress::parse(" jane@example.org ").unwrap().as_str(), "jane@example.org");
+        assert_eq!(
+            EmailAddress::parse(" jane@example.org ").unwrap().as_str(),
+            "jane@example.org"
+        );
     }
 
     #[test]
     fn header_injection_and_garbage_are_refused() {
-        for bad in ["", "jane", "jane@example.org\r\nBcc: x@y.z", "a b@c.d", "<a@b.c>", "a@b.c,d@e.f"] {
+        for bad in [
+            "",
+            "jane",
+            "jane@example.org\r\nBcc: x@y.z",
+            "a b@c.d",
+            "<a@b.c>",
+            "a@b.c,d@e.f",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }

@@ -44,7 +44,10 @@ impl fmt::Display for TemplateProblem {
             } => write!(f, "line {line}, column {column}: {reason}"),
             TemplateProblem::Syntax { reason, .. } => f.write_str(reason),
             TemplateProblem::ReservedVariable(name) => {
-                write!(f, "uses {name}, which is reserved and cannot be used in content")
+                write!(
+                    f,
+                    "uses {name}, which is reserved and cannot be used in content"
+                )
             }
         }
     }
@@ -177,7 +180,11 @@ impl EmailRenderer {
     }
 }
 
-fn render_part(hb: &Handlebars<'static>, part: &'static str, data: &Value) -> Result<String, RenderProblem> {
+fn render_part(
+    hb: &Handlebars<'static>,
+    part: &'static str,
+    data: &Value,
+) -> Result<String, RenderProblem> {
     let out = hb.render(part, data).map_err(|e| RenderProblem {
         part,
         reason: e.reason().to_string(),
@@ -215,13 +222,20 @@ mod tests {
             }))
             .unwrap();
         assert_eq!(out.subject, "Hi Jane");
-        assert_eq!(out.html_body, "<a href=\"https://x.test/r?a&#x3D;1&amp;b&#x3D;2\">Reset</a>");
+        assert_eq!(
+            out.html_body,
+            "<a href=\"https://x.test/r?a&#x3D;1&amp;b&#x3D;2\">Reset</a>"
+        );
         assert_eq!(out.text_body, "Reset: https://x.test/r?a=1&b=2");
     }
 
     #[test]
     fn html_is_escaped_only_in_the_html_part_and_only_for_double_braces() {
-        let r = renderer("{{context.x}}", "{{context.x}}|{{{context.x}}}", "{{context.x}}");
+        let r = renderer(
+            "{{context.x}}",
+            "{{context.x}}|{{{context.x}}}",
+            "{{context.x}}",
+        );
         let out = r.render(&json!({"context": {"x": "<b>&"}})).unwrap();
         assert_eq!(out.subject, "<b>&");
         assert_eq!(out.html_body, "&lt;b&gt;&amp;|<b>&");
@@ -261,7 +275,10 @@ mod tests {
         )
         .unwrap();
         let vars: Vec<_> = info.variables.into_iter().collect();
-        assert_eq!(vars, ["context.a", "context.b", "context.items", "profile.c"]);
+        assert_eq!(
+            vars,
+            ["context.a", "context.b", "context.items", "profile.c"]
+        );
     }
 
     #[test]

@@ -78,11 +78,17 @@ impl UnitaryTrigger {
                 String::new()
             }
             Some(id) if id.len() > MAX_REQUEST_ID_LEN => {
-                errors.push(FieldError::new("requestId", "must be at most 256 characters"));
+                errors.push(FieldError::new(
+                    "requestId",
+                    "must be at most 256 characters",
+                ));
                 String::new()
             }
             Some(id) if id.chars().any(char::is_control) => {
-                errors.push(FieldError::new("requestId", "must not contain control characters"));
+                errors.push(FieldError::new(
+                    "requestId",
+                    "must not contain control characters",
+                ));
                 String::new()
             }
             Some(id) => id.to_owned(),
@@ -102,9 +108,15 @@ impl UnitaryTrigger {
         };
         let dtos = request.recipients.unwrap_or_default();
         if dtos.is_empty() {
-            errors.push(FieldError::new("recipients", "must contain at least one recipient"));
+            errors.push(FieldError::new(
+                "recipients",
+                "must contain at least one recipient",
+            ));
         } else if dtos.len() > MAX_RECIPIENTS {
-            errors.push(FieldError::new("recipients", "must contain at most 20 recipients"));
+            errors.push(FieldError::new(
+                "recipients",
+                "must contain at most 20 recipients",
+            ));
         }
         let mut seen = HashSet::new();
         let mut recipients = Vec::with_capacity(dtos.len());
@@ -140,11 +152,17 @@ fn parse_recipient(i: usize, dto: RecipientDto) -> Result<TriggerRecipient, Vec<
         Some("aep") => RecipientKind::Aep,
         Some("external") => RecipientKind::External,
         None => {
-            errors.push(FieldError::new(field("type"), "is required (\"aep\" or \"external\")"));
+            errors.push(FieldError::new(
+                field("type"),
+                "is required (\"aep\" or \"external\")",
+            ));
             RecipientKind::Aep
         }
         Some(_) => {
-            errors.push(FieldError::new(field("type"), "must be \"aep\" or \"external\""));
+            errors.push(FieldError::new(
+                field("type"),
+                "must be \"aep\" or \"external\"",
+            ));
             RecipientKind::Aep
         }
     };
@@ -243,10 +261,12 @@ mod tests {
     #[test]
     fn recipients_must_number_one_to_twenty() {
         let id = crate::ids::CampaignId::new().to_string();
-        let none = parse(json!({"requestId": "r", "campaignId": id, "recipients": []})).unwrap_err();
+        let none =
+            parse(json!({"requestId": "r", "campaignId": id, "recipients": []})).unwrap_err();
         assert_eq!(none.errors[0].field, "recipients");
         let many: Vec<_> = (0..21).map(|i| recipient(&format!("u{i}@x.org"))).collect();
-        let err = parse(json!({"requestId": "r", "campaignId": id, "recipients": many})).unwrap_err();
+        let err =
+            parse(json!({"requestId": "r", "campaignId": id, "recipients": many})).unwrap_err();
         assert_eq!(err.errors[0].message, "must contain at most 20 recipients");
     }
 }

@@ -6,4 +6,10 @@
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
+    // A marker that browser tests wait for before they interact.
+    let _ = js_sys::Reflect::set(
+        &leptos::prelude::window(),
+        &"__heraldHydrated".into(),
+        &true.into(),
+    );
 }

@@ -34,16 +34,26 @@ pub async fn run(command: crate::Command) -> anyhow::Result<()> {
     match command {
         crate::Command::Serve => unreachable!("serve is handled by main"),
         crate::Command::User(UserCommand::Create { email, password }) => {
-            let id = herald.create_user(&email, &password).await.map_err(user_error)?;
+            let id = herald
+                .create_user(&email, &password)
+                .await
+                .map_err(user_error)?;
             println!("created user {id}");
         }
         crate::Command::ApiKey(ApiKeyCommand::Create { name }) => {
             let key = herald.create_api_key(&name).await.map_err(user_error)?;
-            println!("created API key {} named {name}; it is shown only now:", key.id);
+            println!(
+                "created API key {} named {name}; it is shown only now:",
+                key.id
+            );
             println!("{}", key.key);
         }
         crate::Command::ApiKey(ApiKeyCommand::Revoke { id_or_name }) => {
-            match herald.revoke_api_key(&id_or_name).await.map_err(user_error)? {
+            match herald
+                .revoke_api_key(&id_or_name)
+                .await
+                .map_err(user_error)?
+            {
                 0 => anyhow::bail!("no active API key has this id or name"),
                 n => println!("revoked {n} API key(s)"),
             }

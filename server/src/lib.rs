@@ -37,7 +37,10 @@ pub fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("HERALD_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Starts Herald with settings from the environment and serves until Ctrl-C or SIGTERM.
@@ -72,9 +75,16 @@ pub async fn run(
     let router = router(herald.clone()).await?;
     let (stop_workers, workers_stopped) = watch::channel(false);
     let workers: Vec<_> = (0..herald.settings().delivery_workers)
-        .map(|_| tokio::spawn(backend::delivery::run_worker(herald.clone(), workers_stopped.clone())))
+        .map(|_| {
+            tokio::spawn(backend::delivery::run_worker(
+                herald.clone(),
+                workers_stopped.clone(),
+            ))
+        })
         .collect();
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await?;
     let _ = stop_workers.send(true);
     for worker in workers {
         worker.await?;
@@ -107,7 +117,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

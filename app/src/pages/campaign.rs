@@ -11,8 +11,17 @@ pub fn CampaignPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let activate = ServerAction::<ActivateCampaign>::new();
-    let campaign = Resource::new(move || (id(), activate.version().get()), |(id, _)| get_campaign(id));
-    let activate_error = move || activate.value().get().and_then(|r| r.err()).map(|e| error_text(&e));
+    let campaign = Resource::new(
+        move || (id(), activate.version().get()),
+        |(id, _)| get_campaign(id),
+    );
+    let activate_error = move || {
+        activate
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| error_text(&e))
+    };
     view! {
         <Layout>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
@@ -29,7 +38,10 @@ pub fn CampaignPage() -> impl IntoView {
 }
 
 #[component]
-fn CampaignDetails(campaign: CampaignView, activate: ServerAction<ActivateCampaign>) -> impl IntoView {
+fn CampaignDetails(
+    campaign: CampaignView,
+    activate: ServerAction<ActivateCampaign>,
+) -> impl IntoView {
     let c = campaign;
     let is_draft = c.status == CampaignStatus::Draft;
     let campaign_id = c.id.clone();

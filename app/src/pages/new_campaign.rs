@@ -3,13 +3,20 @@ use crate::components::{ErrorBox, Layout, error_text};
 use leptos::prelude::*;
 
 const SAMPLE_HTML: &str = "<p>Hi {{profile.person.name.firstName}},</p>\n<p><a href=\"{{context.resetUrl}}\">Reset your password</a></p>";
-const SAMPLE_TEXT: &str = "Hi {{profile.person.name.firstName}},\nReset your password: {{context.resetUrl}}";
+const SAMPLE_TEXT: &str =
+    "Hi {{profile.person.name.firstName}},\nReset your password: {{context.resetUrl}}";
 
 /// Creates an API-triggered email campaign (a draft).
 #[component]
 pub fn NewCampaignPage() -> impl IntoView {
     let create = ServerAction::<CreateCampaign>::new();
-    let error = move || create.value().get().and_then(|r| r.err()).map(|e| error_text(&e));
+    let error = move || {
+        create
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| error_text(&e))
+    };
     view! {
         <Layout>
             <h1>"New API-triggered email campaign"</h1>

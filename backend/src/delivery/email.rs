@@ -58,10 +58,14 @@ impl Mailer {
             transient: false,
             detail: format!("the message cannot be built: {e}"),
         })?;
-        transport.send(email).await.map(drop).map_err(|e| SendError {
-            transient: !e.is_permanent(),
-            detail: smtp_error_detail(&e),
-        })
+        transport
+            .send(email)
+            .await
+            .map(drop)
+            .map_err(|e| SendError {
+                transient: !e.is_permanent(),
+                detail: smtp_error_detail(&e),
+            })
     }
 }
 

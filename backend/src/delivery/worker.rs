@@ -23,7 +23,10 @@ pub fn backoff_ms(attempt: i64) -> Millis {
 
 /// Runs until `shutdown` turns true; a claimed batch is always finished before it stops.
 pub async fn run_worker(herald: Herald, mut shutdown: watch::Receiver<bool>) {
-    tracing::info!(provider = herald.inner.mailer.provider(), "delivery worker started");
+    tracing::info!(
+        provider = herald.inner.mailer.provider(),
+        "delivery worker started"
+    );
     while !*shutdown.borrow() {
         let worked = match herald.deliver_due().await {
             Ok(n) => n > 0,
@@ -90,7 +93,9 @@ impl Herald {
         let (outcome, detail) = match &result {
             Ok(()) => (Outcome::Sent, None),
             Err(e) if e.transient && m.attempts < max_attempts => (
-                Outcome::Retry { at: finished_at + backoff_ms(m.attempts) },
+                Outcome::Retry {
+                    at: finished_at + backoff_ms(m.attempts),
+                },
                 Some(e.detail.as_str()),
             ),
             Err(e) => (Outcome::Failed, Some(e.detail.as_str())),

@@ -43,7 +43,9 @@ pub async fn user_email(pool: &SqlitePool, id: &str) -> sqlx::Result<Option<Stri
 }
 
 pub async fn count_users(pool: &SqlitePool) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await
+    sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(pool)
+        .await
 }
 
 pub async fn insert_api_key(
@@ -76,7 +78,11 @@ pub async fn active_api_key(pool: &SqlitePool, key_hash: &str) -> sqlx::Result<O
 }
 
 /// Revokes keys by id or by name; returns how many were revoked.
-pub async fn revoke_api_key(conn: &mut SqliteConnection, id_or_name: &str, now: Millis) -> sqlx::Result<u64> {
+pub async fn revoke_api_key(
+    conn: &mut SqliteConnection,
+    id_or_name: &str,
+    now: Millis,
+) -> sqlx::Result<u64> {
     sqlx::query(
         "UPDATE api_keys SET revoked_at = ? WHERE (id = ? OR name = ?) AND revoked_at IS NULL",
     )

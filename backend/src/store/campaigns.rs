@@ -76,10 +76,12 @@ pub async fn insert_campaign(
 }
 
 pub async fn campaign(pool: &SqlitePool, id: CampaignId) -> sqlx::Result<Option<CampaignRow>> {
-    sqlx::query_as(&format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?"))
-        .bind(id.to_string())
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?"
+    ))
+    .bind(id.to_string())
+    .fetch_optional(pool)
+    .await
 }
 
 pub async fn list_campaigns(pool: &SqlitePool, limit: i64) -> sqlx::Result<Vec<CampaignRow>> {
@@ -102,7 +104,11 @@ pub async fn latest_version(pool: &SqlitePool, id: CampaignId) -> sqlx::Result<O
     .await
 }
 
-pub async fn version(pool: &SqlitePool, id: CampaignId, version: i64) -> sqlx::Result<Option<VersionRow>> {
+pub async fn version(
+    pool: &SqlitePool,
+    id: CampaignId,
+    version: i64,
+) -> sqlx::Result<Option<VersionRow>> {
     sqlx::query_as(
         "SELECT version, subject, html_body, text_body FROM campaign_versions
          WHERE campaign_id = ? AND version = ?",
@@ -114,7 +120,11 @@ pub async fn version(pool: &SqlitePool, id: CampaignId, version: i64) -> sqlx::R
 }
 
 /// Moves a draft to live with its latest version, only if it is still a draft (compare-and-set).
-pub async fn mark_live(conn: &mut SqliteConnection, id: CampaignId, now: Millis) -> sqlx::Result<bool> {
+pub async fn mark_live(
+    conn: &mut SqliteConnection,
+    id: CampaignId,
+    now: Millis,
+) -> sqlx::Result<bool> {
     sqlx::query(
         "UPDATE campaigns SET status = 'live', updated_at = ?,
              live_version = (SELECT MAX(version) FROM campaign_versions WHERE campaign_id = campaigns.id)

@@ -51,7 +51,9 @@ pub async fn claim_due(
 pub enum Outcome {
     Sent,
     /// Try again at the given time.
-    Retry { at: Millis },
+    Retry {
+        at: Millis,
+    },
     Failed,
 }
 

@@ -16,8 +16,8 @@ pub mod messages;
 
 use crate::settings::{Settings, Synchronous};
 use anyhow::Context;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -32,7 +32,10 @@ impl Store {
         let url = settings.database_url();
         if settings.database_url.is_none() {
             std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-                format!("cannot create the data directory {}", settings.data_dir.display())
+                format!(
+                    "cannot create the data directory {}",
+                    settings.data_dir.display()
+                )
             })?;
         }
         let options = SqliteConnectOptions::from_str(&url)

@@ -9,7 +9,10 @@ pub async fn authenticate(herald: &Herald, headers: &HeaderMap) -> Result<ApiCal
     let bearer = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        });
     let key = bearer.or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()));
     match key.map(str::trim).filter(|k| !k.is_empty()) {
         Some(key) => Ok(herald.authenticate_api_key(key).await?),

@@ -17,7 +17,8 @@ pub struct ApiError {
 impl ApiError {
     pub fn with_context(mut self, key: &str, value: Option<&str>) -> Self {
         if let Some(v) = value {
-            self.context.insert(key.to_owned(), Value::String(v.to_owned()));
+            self.context
+                .insert(key.to_owned(), Value::String(v.to_owned()));
         }
         self
     }

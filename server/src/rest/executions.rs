@@ -24,7 +24,12 @@ pub async fn trigger_unitary(
     let caller = authenticate(&herald, &headers).await?;
     let body = body.map_err(|e| match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => payload_too_large(herald.settings().max_body_bytes),
-        _ => Error::new(ErrorKind::Invalid, "unreadable_body", "The request body could not be read.").into(),
+        _ => Error::new(
+            ErrorKind::Invalid,
+            "unreadable_body",
+            "The request body could not be read.",
+        )
+        .into(),
     })?;
     let request: UnitaryRequest = parse_json(&body)?;
     let (request_id, campaign_id) = (request.request_id.clone(), request.campaign_id.clone());
@@ -52,7 +57,9 @@ pub async fn trigger_unitary(
     });
     let mut response = (StatusCode::ACCEPTED, Json(body)).into_response();
     if accepted.replay {
-        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(response)
 }
@@ -71,7 +78,12 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
         } else {
             (path, inner.to_string())
         };
-        Error::from(domain::ValidationError::single("malformed_request", field, message)).into()
+        Error::from(domain::ValidationError::single(
+            "malformed_request",
+            field,
+            message,
+        ))
+        .into()
     })
 }
 
@@ -81,7 +93,11 @@ pub async fn health(State(herald): State<Herald>) -> Response {
         Ok(()) => (StatusCode::OK, Json(json!({"status": "UP"}))).into_response(),
         Err(e) => {
             tracing::error!(error = ?e, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "DOWN"}))).into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "DOWN"})),
+            )
+                .into_response()
         }
     }
 }

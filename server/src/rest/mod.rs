@@ -12,7 +12,10 @@ use backend::Herald;
 pub fn router(herald: Herald) -> Router {
     let max_body = herald.settings().max_body_bytes;
     Router::new()
-        .route("/ajo/im/executions/unitary", post(executions::trigger_unitary))
+        .route(
+            "/ajo/im/executions/unitary",
+            post(executions::trigger_unitary),
+        )
         .route("/ajo/im/health", get(executions::health))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(herald)

@@ -32,7 +32,10 @@ pub async fn require_session(session: Session, request: Request, next: Next) -> 
 /// Refuses state-changing requests sent by another site (CSRF), using the browser's `Origin`
 /// and `Sec-Fetch-Site` headers. The session cookie is `SameSite=Lax` as a second line.
 pub async fn same_origin(request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
     let headers = request.headers();
@@ -52,7 +55,11 @@ pub async fn same_origin(request: Request, next: Next) -> Response {
     };
     if cross_site || origin_mismatch {
         tracing::warn!("refused a cross-origin request");
-        return (StatusCode::FORBIDDEN, "Cross-origin requests are not allowed.").into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            "Cross-origin requests are not allowed.",
+        )
+            .into_response();
     }
     next.run(request).await
 }

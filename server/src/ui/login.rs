@@ -14,7 +14,11 @@ pub struct Credentials {
     password: String,
 }
 
-pub async fn sign_in(State(herald): State<Herald>, session: Session, Form(c): Form<Credentials>) -> Response {
+pub async fn sign_in(
+    State(herald): State<Herald>,
+    session: Session,
+    Form(c): Form<Credentials>,
+) -> Response {
     match herald.verify_login(&c.email, &c.password).await {
         Ok(Some(user)) => {
             // A new session id at sign-in defeats session fixation.

@@ -6,11 +6,21 @@ use crate::support::{PASSWORD, TestApp};
 async fn pages_redirect_to_sign_in_without_a_session() {
     let app = TestApp::start(None).await;
     for path in ["/", "/messages", "/campaigns/new"] {
-        let response = app.http.get(format!("{}{path}", app.base)).send().await.unwrap();
+        let response = app
+            .http
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 303, "{path}");
         assert_eq!(response.headers()["location"], "/login");
     }
-    let login = app.http.get(format!("{}/login", app.base)).send().await.unwrap();
+    let login = app
+        .http
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(login.status(), 200);
     assert!(login.text().await.unwrap().contains("Sign in to Herald"));
 }
@@ -36,7 +46,10 @@ async fn a_marketer_signs_in_sees_campaigns_and_signs_out() {
     let wrong = app
         .http
         .post(format!("{}/login", app.base))
-        .form(&[("email", "marketer@example.com"), ("password", "wrong password")])
+        .form(&[
+            ("email", "marketer@example.com"),
+            ("password", "wrong password"),
+        ])
         .send()
         .await
         .unwrap();
@@ -54,15 +67,26 @@ async fn a_marketer_signs_in_sees_campaigns_and_signs_out() {
     assert_eq!(right.headers()["location"], "/");
     let cookie = right.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("herald_session="), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
 
     let page = app.http.get(format!("{}/", app.base)).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("Password reset"), "the campaign list is rendered on the server");
+    assert!(
+        html.contains("Password reset"),
+        "the campaign list is rendered on the server"
+    );
     assert!(html.contains("marketer@example.com"));
 
-    let out = app.http.post(format!("{}/logout", app.base)).send().await.unwrap();
+    let out = app
+        .http
+        .post(format!("{}/logout", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.status(), 303);
     let after = app.http.get(format!("{}/", app.base)).send().await.unwrap();
     assert_eq!(after.status(), 303);

@@ -31,7 +31,9 @@ impl SmtpSink {
             .expect("python3 with aiosmtpd is needed (scripts/test installs it)");
         // The sink prints its port once it is listening: no waiting by time.
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let port = line
             .trim()
             .strip_prefix("PORT ")
@@ -51,8 +53,17 @@ impl SmtpSink {
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|e| e == "eml"))
             .collect();
-        files.sort_by_key(|p| p.file_stem().unwrap().to_string_lossy().parse::<u64>().unwrap());
-        files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
+        files.sort_by_key(|p| {
+            p.file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .parse::<u64>()
+                .unwrap()
+        });
+        files
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect()
     }
 }
 
@@ -95,7 +106,10 @@ impl TestApp {
         env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let settings = Settings::load(|k| env.get(k).cloned()).unwrap();
         let herald = Herald::start(settings).await.unwrap();
-        let user = herald.create_user("marketer@example.com", PASSWORD).await.unwrap();
+        let user = herald
+            .create_user("marketer@example.com", PASSWORD)
+            .await
+            .unwrap();
         let api_key = herald.create_api_key("tests").await.unwrap().key;
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(server::run(herald.clone(), listener, async {
@@ -106,13 +120,25 @@ impl TestApp {
             .cookie_store(true)
             .build()
             .unwrap();
-        Self { herald, base, api_key, user, http, _dir: dir, _stop: stop }
+        Self {
+            herald,
+            base,
+            api_key,
+            user,
+            http,
+            _dir: dir,
+            _stop: stop,
+        }
     }
 
     /// Creates a campaign with the given content and, if `live`, activates it.
     pub async fn campaign(&self, subject: &str, html: &str, text: &str, live: bool) -> CampaignId {
         let campaign = NewCampaign::parse("Password reset", subject, html, text).unwrap();
-        let id = self.herald.create_campaign(&self.user, campaign).await.unwrap();
+        let id = self
+            .herald
+            .create_campaign(&self.user, campaign)
+            .await
+            .unwrap();
         if live {
             self.herald.activate_campaign(id).await.unwrap();
         }
@@ -130,7 +156,10 @@ impl TestApp {
         .await
     }
 
-    pub async fn trigger(&self, body: &serde_json::Value) -> (u16, serde_json::Value, reqwest::header::HeaderMap) {
+    pub async fn trigger(
+        &self,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value, reqwest::header::HeaderMap) {
         self.post_raw(body.to_string(), Some(&self.api_key)).await
     }
 

@@ -30,8 +30,17 @@ async fn a_trigger_call_delivers_a_personalised_email_through_smtp() {
     let (status, body, _) = app.trigger(&call(campaign, "req-1", vec![ada()])).await;
     assert_eq!(status, 202, "{body}");
     assert_eq!(body["requestId"], "req-1");
-    for key in ["executionId", "createdAt", "createdBy", "modifiedAt", "modifiedBy"] {
-        assert!(body[key].as_str().is_some_and(|v| !v.is_empty()), "{key} missing in {body}");
+    for key in [
+        "executionId",
+        "createdAt",
+        "createdBy",
+        "modifiedAt",
+        "modifiedBy",
+    ] {
+        assert!(
+            body[key].as_str().is_some_and(|v| !v.is_empty()),
+            "{key} missing in {body}"
+        );
     }
 
     app.herald.drain_outbox().await.unwrap();
@@ -40,14 +49,23 @@ async fn a_trigger_call_delivers_a_personalised_email_through_smtp() {
     let mail = &mails[0];
     assert!(mail.contains("To: ada@example.org"), "{mail}");
     assert!(mail.contains("From: Herald <herald@localhost>"), "{mail}");
-    assert!(mail.contains("Subject: Reset your password, Ada <3"), "{mail}");
+    assert!(
+        mail.contains("Subject: Reset your password, Ada <3"),
+        "{mail}"
+    );
     assert!(mail.contains("Message-ID: <"), "{mail}");
     assert!(mail.contains("multipart/alternative"), "{mail}");
     // The HTML part escapes profile and context values; the text part does not.
     let unfolded = mail.replace("=\r\n", "").replace("=3D", "=");
     assert!(unfolded.contains("<p>Hi Ada &lt;3</p>"), "{mail}");
-    assert!(unfolded.contains("href=\"https://shop.test/reset?t&#x3D;abc&amp;u&#x3D;1\""), "{mail}");
-    assert!(unfolded.contains("Reset here: https://shop.test/reset?t=abc&u=1"), "{mail}");
+    assert!(
+        unfolded.contains("href=\"https://shop.test/reset?t&#x3D;abc&amp;u&#x3D;1\""),
+        "{mail}"
+    );
+    assert!(
+        unfolded.contains("Reset here: https://shop.test/reset?t=abc&u=1"),
+        "{mail}"
+    );
 
     let messages = app.herald.recent_messages(10).await.unwrap();
     assert_eq!(messages[0].status, "sent");
@@ -59,13 +77,26 @@ async fn a_trigger_call_delivers_a_personalised_email_through_smtp() {
 async fn without_an_smtp_relay_messages_are_captured_and_listed() {
     let app = TestApp::start(None).await;
     let campaign = app.reset_campaign().await;
-    let (status, _, _) = app.trigger(&call(campaign, "req-1", vec![ada(), recipient("bob@example.org")])).await;
+    let (status, _, _) = app
+        .trigger(&call(
+            campaign,
+            "req-1",
+            vec![ada(), recipient("bob@example.org")],
+        ))
+        .await;
     assert_eq!(status, 202);
     app.herald.drain_outbox().await.unwrap();
     let messages = app.herald.recent_messages(10).await.unwrap();
     assert_eq!(messages.len(), 2);
-    assert!(messages.iter().all(|m| m.status == "sent" && m.provider.as_deref() == Some("capture")));
-    let bob = messages.iter().find(|m| m.recipient == "bob@example.org").unwrap();
+    assert!(
+        messages
+            .iter()
+            .all(|m| m.status == "sent" && m.provider.as_deref() == Some("capture"))
+    );
+    let bob = messages
+        .iter()
+        .find(|m| m.recipient == "bob@example.org")
+        .unwrap();
     assert_eq!(bob.subject, "Reset your password,");
 }
 
@@ -74,7 +105,13 @@ async fn a_permanent_smtp_rejection_fails_the_message_with_the_reply_code() {
     let sink = SmtpSink::start();
     let app = TestApp::start(Some(sink.url())).await;
     let campaign = app.reset_campaign().await;
-    let (status, _, _) = app.trigger(&call(campaign, "req-1", vec![recipient("reject@example.org")])).await;
+    let (status, _, _) = app
+        .trigger(&call(
+            campaign,
+            "req-1",
+            vec![recipient("reject@example.org")],
+        ))
+        .await;
     assert_eq!(status, 202);
     app.herald.drain_outbox().await.unwrap();
     let m = &app.herald.recent_messages(1).await.unwrap()[0];
@@ -88,7 +125,12 @@ async fn a_transient_smtp_failure_is_retried_later_not_failed() {
     let sink = SmtpSink::start();
     let app = TestApp::start(Some(sink.url())).await;
     let campaign = app.reset_campaign().await;
-    app.trigger(&call(campaign, "req-1", vec![recipient("tempfail@example.org")])).await;
+    app.trigger(&call(
+        campaign,
+        "req-1",
+        vec![recipient("tempfail@example.org")],
+    ))
+    .await;
     app.herald.drain_outbox().await.unwrap();
     let m = &app.herald.recent_messages(1).await.unwrap()[0];
     assert_eq!(m.status, "queued", "a 451 must be retried");
@@ -124,16 +166,25 @@ async fn calls_without_a_valid_api_key_are_refused() {
     let body = call(campaign, "req-1", vec![ada()]).to_string();
 
     let (status, err, _) = app.post_raw(body.clone(), None).await;
-    assert_eq!((status, err["code"].as_str()), (401, Some("missing_api_key")));
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (401, Some("missing_api_key"))
+    );
     let (status, err, _) = app.post_raw(body.clone(), Some("hk_not-a-key")).await;
-    assert_eq!((status, err["code"].as_str()), (401, Some("invalid_api_key")));
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (401, Some("invalid_api_key"))
+    );
 
     let key = app.herald.create_api_key("short-lived").await.unwrap();
     let (status, _, _) = app.post_raw(body.clone(), Some(&key.key)).await;
     assert_eq!(status, 202);
     assert_eq!(app.herald.revoke_api_key("short-lived").await.unwrap(), 1);
     let (status, _, _) = app
-        .post_raw(call(campaign, "req-2", vec![ada()]).to_string(), Some(&key.key))
+        .post_raw(
+            call(campaign, "req-2", vec![ada()]).to_string(),
+            Some(&key.key),
+        )
         .await;
     assert_eq!(status, 401);
 
@@ -150,7 +201,13 @@ async fn calls_without_a_valid_api_key_are_refused() {
 }
 
 /// Sends `body`, expects `status` and `code`, the offending `field` first, and nothing stored.
-async fn assert_rejected(app: &TestApp, body: String, status: u16, code: &str, field: Option<&str>) -> Value {
+async fn assert_rejected(
+    app: &TestApp,
+    body: String,
+    status: u16,
+    code: &str,
+    field: Option<&str>,
+) -> Value {
     let before = app.count("messages").await;
     let (got, err, _) = app.post_raw(body, Some(&app.api_key)).await;
     assert_eq!(got, status, "{err}");
@@ -161,8 +218,16 @@ async fn assert_rejected(app: &TestApp, body: String, status: u16, code: &str, f
     if let Some(field) = field {
         assert_eq!(err["errors"][0]["field"], field, "{err}");
     }
-    assert_eq!(app.count("messages").await, before, "a rejected call wrote messages");
-    assert_eq!(app.count("executions").await, 0, "a rejected call wrote an execution");
+    assert_eq!(
+        app.count("messages").await,
+        before,
+        "a rejected call wrote messages"
+    );
+    assert_eq!(
+        app.count("executions").await,
+        0,
+        "a rejected call wrote an execution"
+    );
     err
 }
 
@@ -171,53 +236,157 @@ async fn malformed_and_invalid_bodies_are_rejected_naming_the_field() {
     let app = TestApp::start(None).await;
     let c = app.reset_campaign().await;
 
-    assert_rejected(&app, "{\"requestId\": ".into(), 400, "malformed_request", Some("body")).await;
+    assert_rejected(
+        &app,
+        "{\"requestId\": ".into(),
+        400,
+        "malformed_request",
+        Some("body"),
+    )
+    .await;
     let wrong_type = json!({"requestId": "r", "campaignId": c.to_string(), "recipients": [{"type": "aep", "userId": 5}]});
-    assert_rejected(&app, wrong_type.to_string(), 400, "malformed_request", Some("recipients[0].userId")).await;
+    assert_rejected(
+        &app,
+        wrong_type.to_string(),
+        400,
+        "malformed_request",
+        Some("recipients[0].userId"),
+    )
+    .await;
 
     let missing = json!({"campaignId": c.to_string(), "recipients": [ada()]});
-    assert_rejected(&app, missing.to_string(), 400, "invalid_request", Some("requestId")).await;
+    assert_rejected(
+        &app,
+        missing.to_string(),
+        400,
+        "invalid_request",
+        Some("requestId"),
+    )
+    .await;
 
-    assert_rejected(&app, call(c, "r", vec![]).to_string(), 400, "invalid_request", Some("recipients")).await;
-    let many: Vec<Value> = (0..21).map(|i| recipient(&format!("u{i}@example.org"))).collect();
-    assert_rejected(&app, call(c, "r", many).to_string(), 400, "invalid_request", Some("recipients")).await;
+    assert_rejected(
+        &app,
+        call(c, "r", vec![]).to_string(),
+        400,
+        "invalid_request",
+        Some("recipients"),
+    )
+    .await;
+    let many: Vec<Value> = (0..21)
+        .map(|i| recipient(&format!("u{i}@example.org")))
+        .collect();
+    assert_rejected(
+        &app,
+        call(c, "r", many).to_string(),
+        400,
+        "invalid_request",
+        Some("recipients"),
+    )
+    .await;
 
     let dupes = vec![recipient("a@example.org"), recipient("a@example.org")];
-    assert_rejected(&app, call(c, "r", dupes).to_string(), 400, "invalid_request", Some("recipients[1].userId")).await;
+    assert_rejected(
+        &app,
+        call(c, "r", dupes).to_string(),
+        400,
+        "invalid_request",
+        Some("recipients[1].userId"),
+    )
+    .await;
 
     let mut system = ada();
     system["context"]["system"] = json!({"x": 1});
-    assert_rejected(&app, call(c, "r", vec![system]).to_string(), 400, "invalid_request", Some("recipients[0].context.system")).await;
+    assert_rejected(
+        &app,
+        call(c, "r", vec![system]).to_string(),
+        400,
+        "invalid_request",
+        Some("recipients[0].context.system"),
+    )
+    .await;
 
     let bad_address = vec![ada(), recipient("not-an-address")];
-    assert_rejected(&app, call(c, "r", bad_address).to_string(), 400, "invalid_recipient", Some("recipients[1].userId")).await;
+    assert_rejected(
+        &app,
+        call(c, "r", bad_address).to_string(),
+        400,
+        "invalid_recipient",
+        Some("recipients[1].userId"),
+    )
+    .await;
 
     let mut header_injection = ada();
-    header_injection["channelData"] = json!({"emailAddress": "ada@example.org\r\nBcc: x@evil.test"});
-    assert_rejected(&app, call(c, "r", vec![header_injection]).to_string(), 400, "invalid_recipient", Some("recipients[0].channelData.emailAddress")).await;
+    header_injection["channelData"] =
+        json!({"emailAddress": "ada@example.org\r\nBcc: x@evil.test"});
+    assert_rejected(
+        &app,
+        call(c, "r", vec![header_injection]).to_string(),
+        400,
+        "invalid_recipient",
+        Some("recipients[0].channelData.emailAddress"),
+    )
+    .await;
 
     let mut subject_injection = ada();
     subject_injection["profile"]["person"]["name"]["firstName"] = json!("x\r\nBcc: y@evil.test");
-    assert_rejected(&app, call(c, "r", vec![subject_injection]).to_string(), 400, "invalid_recipient", Some("recipients[0]")).await;
+    assert_rejected(
+        &app,
+        call(c, "r", vec![subject_injection]).to_string(),
+        400,
+        "invalid_recipient",
+        Some("recipients[0]"),
+    )
+    .await;
 
     let mut phone = recipient("+4915112345678");
     phone["namespace"] = json!("phone");
-    assert_rejected(&app, call(c, "r", vec![phone]).to_string(), 400, "invalid_recipient", Some("recipients[0].namespace")).await;
+    assert_rejected(
+        &app,
+        call(c, "r", vec![phone]).to_string(),
+        400,
+        "invalid_recipient",
+        Some("recipients[0].namespace"),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn unknown_and_unlaunched_campaigns_are_refused_with_the_ids_echoed() {
     let app = TestApp::start(None).await;
     let unknown = domain::ids::CampaignId::new();
-    let err = assert_rejected(&app, call(unknown, "req-9", vec![ada()]).to_string(), 404, "campaign_not_found", None).await;
+    let err = assert_rejected(
+        &app,
+        call(unknown, "req-9", vec![ada()]).to_string(),
+        404,
+        "campaign_not_found",
+        None,
+    )
+    .await;
     assert_eq!(err["report"]["additionalContext"]["requestId"], "req-9");
-    assert_eq!(err["report"]["additionalContext"]["campaignId"], unknown.to_string());
+    assert_eq!(
+        err["report"]["additionalContext"]["campaignId"],
+        unknown.to_string()
+    );
 
     let draft = app.campaign("Hi", "<p>Hi</p>", "", false).await;
-    let err = assert_rejected(&app, call(draft, "r", vec![ada()]).to_string(), 422, "campaign_not_live", None).await;
+    let err = assert_rejected(
+        &app,
+        call(draft, "r", vec![ada()]).to_string(),
+        422,
+        "campaign_not_live",
+        None,
+    )
+    .await;
     assert!(err["title"].as_str().unwrap().contains("draft"));
 
-    assert_rejected(&app, call("nope", "r", vec![ada()]).to_string(), 400, "invalid_request", Some("campaignId")).await;
+    assert_rejected(
+        &app,
+        call("nope", "r", vec![ada()]).to_string(),
+        400,
+        "invalid_request",
+        Some("campaignId"),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -226,13 +395,25 @@ async fn a_body_over_the_size_cap_gets_413() {
     let c = app.reset_campaign().await;
     let mut big = ada();
     big["context"]["blob"] = json!("x".repeat(4096));
-    assert_rejected(&app, call(c, "r", vec![big]).to_string(), 413, "payload_too_large", None).await;
+    assert_rejected(
+        &app,
+        call(c, "r", vec![big]).to_string(),
+        413,
+        "payload_too_large",
+        None,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn health_reports_up() {
     let app = TestApp::start(None).await;
-    let response = app.http.get(format!("{}/ajo/im/health", app.base)).send().await.unwrap();
+    let response = app
+        .http
+        .get(format!("{}/ajo/im/health", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.json::<Value>().await.unwrap()["status"], "UP");
 }

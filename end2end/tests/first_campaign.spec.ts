@@ -1,0 +1,79 @@
+// The foundation's promise, as a marketer and an integrator live it: sign in, create an
+// API-triggered email campaign, activate it, copy its ID and cURL request, trigger it, and
+// see the personalised message on the "Sent messages" page.
+import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { createApiKey, hydrated, signIn, watchConsole } from './herald';
+
+test('a marketer creates, activates and triggers a campaign, and sees the email', async ({ page, request }) => {
+  const problems = watchConsole(page);
+  await signIn(page);
+  await hydrated(page);
+
+  const title = `Password reset ${Date.now()}`;
+  await page.getByRole('link', { name: 'New campaign' }).click();
+  await page.getByLabel('Title').fill(title);
+  await expect(page.getByLabel('Subject')).toHaveValue('Reset your password, {{profile.person.name.firstName}}');
+  await page.getByRole('button', { name: 'Create campaign' }).click();
+
+  await expect(page).toHaveURL(/\/campaigns\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole('heading', { name: title })).toBeVisible();
+  await expect(page.locator('.badge')).toHaveText('Draft');
+  await expect(page.getByText('context.resetUrl')).toBeVisible();
+
+  await page.getByRole('button', { name: 'Activate' }).click();
+  await expect(page.locator('.badge')).toHaveText('Live');
+  const campaignId = (await page.getByTestId('campaign-id').textContent())!.trim();
+  expect(page.url()).toContain(campaignId);
+  const curl = (await page.getByTestId('curl').textContent())!;
+  expect(curl).toContain(`"campaignId": "${campaignId}"`);
+  expect(curl).toContain('"resetUrl"');
+
+  // The cURL request from the page, pasted into a shell, is accepted.
+  const apiKey = createApiKey('e2e');
+  const answer = JSON.parse(execFileSync('bash', ['-c', curl], {
+    env: { ...process.env, HERALD_API_KEY: apiKey }, encoding: 'utf8',
+  }));
+  expect(answer.executionId).toMatch(/^[0-9a-f-]{36}$/);
+
+  // An integration's own call, with its own profile and context data.
+  const response = await request.post('/ajo/im/executions/unitary', {
+    headers: { Authorization: `Bearer ${apiKey}` },
+    data: {
+      requestId: `e2e-${Date.now()}`,
+      campaignId,
+      recipients: [{
+        type: 'aep', userId: 'ada@example.org', namespace: 'email',
+        profile: { person: { name: { firstName: 'Ada' } } },
+        context: { resetUrl: 'https://shop.test/reset/abc' },
+      }],
+    },
+  });
+  expect(response.status()).toBe(202);
+
+  await page.getByRole('link', { name: 'Sent messages' }).click();
+  await expect(page.getByRole('heading', { name: 'Sent messages' })).toBeVisible();
+  const ada = page.getByTestId('message').filter({ hasText: 'ada@example.org' });
+  await expect(async () => {
+    await page.reload();
+    await expect(ada.locator('.badge')).toHaveText('sent', { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await expect(ada).toContainText('Reset your password, Ada');
+  await expect(page.getByTestId('message').filter({ hasText: 'jane@example.com' })).toContainText('Reset your password, Jane');
+
+  await ada.locator('summary').click();
+  const preview = ada.frameLocator('iframe.preview');
+  await expect(preview.getByRole('link', { name: 'Reset your password' })).toHaveAttribute('href', 'https://shop.test/reset/abc');
+  await expect(ada.locator('pre')).toContainText('Reset your password: https://shop.test/reset/abc');
+
+  expect(problems).toEqual([]);
+});
+
+test('a wrong password is refused with a message', async ({ page }) => {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill('marketer@example.com');
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/login\?error=/);
+  await expect(page.getByRole('alert')).toHaveText('Wrong email or password. Try again.');
+});
