@@ -142,10 +142,10 @@ impl Settings {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             bail!("public_url (HERALD_PUBLIC_URL) must start with http:// or https://");
         }
-        if let Some(url) = &f.smtp_url {
-            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-                bail!("smtp_url (HERALD_SMTP_URL) must start with smtp:// or smtps://");
-            }
+        if let Some(url) = &f.smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            bail!("smtp_url (HERALD_SMTP_URL) must start with smtp:// or smtps://");
         }
         let email_from = f
             .email_from

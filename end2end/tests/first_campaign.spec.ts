@@ -19,7 +19,7 @@ test('a marketer creates, activates and triggers a campaign, and sees the email'
   await expect(page).toHaveURL(/\/campaigns\/[0-9a-f-]{36}$/);
   await expect(page.getByRole('heading', { name: title })).toBeVisible();
   await expect(page.locator('.badge')).toHaveText('Draft');
-  await expect(page.getByText('context.resetUrl')).toBeVisible();
+  await expect(page.locator('ul.vars')).toContainText('context.resetUrl');
 
   await page.getByRole('button', { name: 'Activate' }).click();
   await expect(page.locator('.badge')).toHaveText('Live');
