@@ -42,18 +42,29 @@ CREATE TABLE campaign_versions (
     PRIMARY KEY (campaign_id, version)
 ) STRICT;
 
--- One accepted trigger call. (campaign_id, request_id) is the idempotency key.
+-- One accepted trigger call.
 CREATE TABLE executions (
     id               TEXT PRIMARY KEY NOT NULL,
     campaign_id      TEXT NOT NULL REFERENCES campaigns (id),
     campaign_version INTEGER NOT NULL,
     request_id       TEXT NOT NULL,
-    request_hash     TEXT NOT NULL,         -- SHA-256 of the request body, to tell replays from reuse
     api_key_id       TEXT NOT NULL REFERENCES api_keys (id),
     created_at       INTEGER NOT NULL,
-    UNIQUE (campaign_id, request_id),
     FOREIGN KEY (campaign_id, campaign_version) REFERENCES campaign_versions (campaign_id, version)
 ) STRICT;
+
+-- Idempotency keys (the Idempotency-Key header, else the requestId), per campaign, kept until
+-- expires_at. A key that is present and unexpired answers with its execution or is refused.
+CREATE TABLE idempotency_keys (
+    campaign_id  TEXT NOT NULL REFERENCES campaigns (id),
+    key          TEXT NOT NULL,
+    request_hash TEXT NOT NULL,            -- SHA-256 of the parsed request, to tell replays from reuse
+    execution_id TEXT NOT NULL REFERENCES executions (id),
+    expires_at   INTEGER NOT NULL,
+    PRIMARY KEY (campaign_id, key)
+) STRICT;
+
+CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
 
 -- The outbox: one row per message, claimed by delivery workers under a lease.
 CREATE TABLE messages (

@@ -5,7 +5,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
 use domain::campaign::{CampaignStatus, NewCampaign};
 use domain::ids::{CampaignId, UserId};
-use domain::views::{CampaignSummary, CampaignView};
+use domain::template::Need;
+use domain::views::{CampaignSummary, CampaignView, VariableView};
 
 fn campaign_not_found() -> Error {
     Error::not_found("campaign_not_found", "No campaign has this id.")
@@ -37,10 +38,18 @@ impl Herald {
         let content = version.content().map_err(|e| {
             Error::internal(anyhow::anyhow!("stored content of {id} is invalid: {e:?}"))
         })?;
-        let variables = content.variables();
+        let variables: Vec<VariableView> = content
+            .variables()
+            .into_iter()
+            .map(|(path, need)| VariableView {
+                path,
+                required: need == Need::Required,
+            })
+            .collect();
+        let paths: Vec<String> = variables.iter().map(|v| v.path.clone()).collect();
         let status = row.status();
         let curl = (status == CampaignStatus::Live)
-            .then(|| domain::curl::curl_command(&self.settings().public_url, &row.id, &variables));
+            .then(|| domain::curl::curl_command(&self.settings().public_url, &row.id, &paths));
         Ok(CampaignView {
             status,
             id: row.id,
@@ -52,7 +61,7 @@ impl Herald {
             subject: version.subject,
             html_body: version.html_body,
             text_body: version.text_body,
-            variables: variables.into_iter().collect(),
+            variables,
             curl,
             created_at: row.created_at,
             updated_at: row.updated_at,

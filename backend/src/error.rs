@@ -13,6 +13,10 @@ pub enum ErrorKind {
     NotFound,
     /// The request clashes with the current state, e.g. a reused idempotency key (409).
     Conflict,
+    /// The request is larger than allowed (413).
+    TooLarge,
+    /// Too many requests; retry after the given seconds (429).
+    RateLimited { retry_after_secs: u64 },
     /// Well-formed, but the target's state does not allow it, e.g. a campaign that is not live (422).
     Unprocessable,
     /// A fault on our side (500); details go to the log only.

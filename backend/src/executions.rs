@@ -1,14 +1,19 @@
-//! Triggering a campaign: `POST /ajo/im/executions/unitary`.
+//! Triggering a campaign (`POST /ajo/im/executions/unitary`), its dry run, and the status of
+//! what was triggered.
 //!
 //! Invariants:
 //! - Everything that can be checked is checked before anything is written; a rejected call
-//!   writes nothing.
+//!   writes nothing. A dry run runs the very same checks and rendering, and writes nothing.
 //! - Messages are rendered with the campaign version that is live when the call is accepted, and
 //!   stored rendered: later edits never change an accepted message.
-//! - The execution, its messages and its idempotency key (`campaign_id`, `request_id`) are
-//!   committed in one transaction, and the answer is sent only after that commit.
-//! - The same `requestId` with the same body gets the original answer back (a replay, nothing is
-//!   sent again); with a different body it is refused.
+//! - The campaign's trigger contract is enforced: a recipient without a required context
+//!   attribute is refused, naming the recipient and the attribute.
+//! - The execution, its messages and its idempotency key are committed in one transaction on the
+//!   single writer connection, and the answer is sent only after that commit. So of concurrent
+//!   calls with the same key exactly one is accepted; the others see its record.
+//! - The idempotency key is the `Idempotency-Key` header, else the `requestId`, per campaign.
+//!   While it is remembered, the same key with the same body gets the original answer back (a
+//!   replay: nothing is sent again); with a different body it is refused.
 
 use crate::accounts::ApiCaller;
 use crate::clock::{Millis, now_ms};
@@ -20,13 +25,20 @@ use domain::campaign::CampaignStatus;
 use domain::ids::{CampaignId, ExecutionId, MessageId};
 use domain::recipient::EmailAddress;
 use domain::template::EmailRenderer;
-use domain::trigger::{TriggerRecipient, UnitaryTrigger};
-use serde_json::{Value, json};
+use domain::trigger::{MAX_CONTEXT_BYTES, TriggerRecipient, UnitaryTrigger};
+use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-/// Compiled templates per (campaign, version). Versions are immutable, so entries never go stale.
-pub(crate) type RendererCache = RwLock<HashMap<(CampaignId, i64), Arc<EmailRenderer>>>;
+/// Compiled versions per (campaign, version). Versions are immutable, so entries never go stale.
+pub(crate) type RendererCache = RwLock<HashMap<(CampaignId, i64), Arc<CompiledVersion>>>;
+
+/// A live version ready to render recipients and check them against its trigger contract.
+pub(crate) struct CompiledVersion {
+    renderer: EmailRenderer,
+    /// Required context attributes, as paths below `context` (e.g. `["order", "id"]`).
+    required_context: Vec<Vec<String>>,
+}
 
 /// The answer to an accepted call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,15 +51,160 @@ pub struct Accepted {
     pub replay: bool,
 }
 
+/// What a call would do, per recipient, without doing it.
+#[derive(Debug, Clone)]
+pub struct DryRun {
+    pub campaign_id: String,
+    pub campaign_version: i64,
+    pub recipients: Vec<DryRunRecipient>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DryRunRecipient {
+    pub user_id: String,
+    pub address: String,
+    pub subject: String,
+    pub html_body: String,
+    pub text_body: String,
+}
+
+/// An execution and where each of its messages stands.
+#[derive(Debug, Clone)]
+pub struct ExecutionStatus {
+    pub execution: store::executions::ExecutionRow,
+    pub messages: Vec<store::executions::MessageStatusRow>,
+    pub attempts: Vec<store::executions::AttemptRow>,
+}
+
+/// A call that passed every check, rendered and ready to store.
+struct Prepared {
+    campaign_key: String,
+    version: i64,
+    messages: Vec<NewMessage>,
+}
+
 impl Herald {
     /// Validates, renders and durably accepts one unitary trigger call.
-    /// `request_hash` identifies the body, to tell a replay from a reused `requestId`.
+    /// `request_hash` identifies the body, to tell a replay from a reused key.
     pub async fn trigger_unitary(
         &self,
         caller: &ApiCaller,
         trigger: UnitaryTrigger,
         request_hash: &str,
+        idempotency_key: Option<String>,
     ) -> Result<Accepted> {
+        let prepared = self.prepare(&trigger).await?;
+        let key = idempotency_key.unwrap_or_else(|| trigger.request_id.clone());
+        let now = now_ms();
+        let mut tx = self.store().writer().begin().await?;
+        if let Some(existing) =
+            store::executions::idempotency_record(&mut tx, &prepared.campaign_key, &key, now)
+                .await?
+        {
+            return if existing.request_hash == request_hash {
+                let e = existing.execution;
+                Ok(Accepted {
+                    execution_id: e.id,
+                    request_id: e.request_id,
+                    created_at: e.created_at,
+                    created_by: e.api_key_id,
+                    replay: true,
+                })
+            } else {
+                Err(Error::new(
+                    ErrorKind::Conflict,
+                    "idempotency_key_reused",
+                    "This idempotency key (the Idempotency-Key header, else the requestId) was already used \
+                     for this campaign with a different body. Use a new key for a new request.",
+                ))
+            };
+        }
+        let execution = NewExecution {
+            id: ExecutionId::new(),
+            campaign_id: &prepared.campaign_key,
+            campaign_version: prepared.version,
+            request_id: &trigger.request_id,
+            api_key_id: &caller.api_key_id,
+            now,
+        };
+        let expires_at = now + self.settings().idempotency_retention.as_millis() as Millis;
+        store::executions::insert_execution(
+            &mut tx,
+            &execution,
+            &prepared.messages,
+            &key,
+            request_hash,
+            expires_at,
+        )
+        .await?;
+        tx.commit().await?;
+        self.inner.outbox_signal.notify_one();
+        tracing::info!(
+            execution_id = %execution.id,
+            campaign_id = %trigger.campaign_id,
+            recipients = prepared.messages.len(),
+            "execution accepted"
+        );
+        Ok(Accepted {
+            execution_id: execution.id.to_string(),
+            request_id: trigger.request_id,
+            created_at: now,
+            created_by: caller.api_key_id.clone(),
+            replay: false,
+        })
+    }
+
+    /// Runs every check and renders every message of a call, and stores and sends nothing.
+    pub async fn dry_run_unitary(&self, trigger: &UnitaryTrigger) -> Result<DryRun> {
+        let prepared = self.prepare(trigger).await?;
+        Ok(DryRun {
+            campaign_id: prepared.campaign_key,
+            campaign_version: prepared.version,
+            recipients: prepared
+                .messages
+                .into_iter()
+                .map(|m| DryRunRecipient {
+                    user_id: m.user_id,
+                    address: m.address,
+                    subject: m.subject,
+                    html_body: m.html_body,
+                    text_body: m.text_body,
+                })
+                .collect(),
+        })
+    }
+
+    /// An execution with its messages and their attempts. Unknown ids are `execution_not_found`.
+    pub async fn execution_status(&self, execution_id: &str) -> Result<ExecutionStatus> {
+        let not_found = || Error::not_found("execution_not_found", "No execution has this id.");
+        let id: ExecutionId = execution_id.parse().map_err(|_| not_found())?;
+        let pool = self.store().reader();
+        let execution = store::executions::execution(pool, &id.to_string())
+            .await?
+            .ok_or_else(not_found)?;
+        let (messages, attempts) =
+            store::executions::execution_messages(pool, &execution.id).await?;
+        Ok(ExecutionStatus {
+            execution,
+            messages,
+            attempts,
+        })
+    }
+
+    /// Forgets idempotency keys past their retention.
+    pub async fn purge_expired_idempotency_keys(&self) -> Result<u64> {
+        let mut conn = self.store().writer().acquire().await?;
+        Ok(store::executions::purge_expired_keys(&mut conn, now_ms()).await?)
+    }
+
+    async fn prepare(&self, trigger: &UnitaryTrigger) -> Result<Prepared> {
+        if trigger.context_bytes() > MAX_CONTEXT_BYTES {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                "context_too_large",
+                "The recipients' context data is larger than 200 KB in total.",
+            ));
+        }
         let campaign_id = trigger.campaign_id;
         let campaign = store::campaigns::campaign(self.store().reader(), campaign_id)
             .await?
@@ -67,14 +224,13 @@ impl Herald {
                 ));
             }
         };
-        let renderer = self.renderer(campaign_id, version).await?;
-
+        let compiled = self.compiled_version(campaign_id, version).await?;
         let mut errors = Vec::new();
         let mut messages = Vec::with_capacity(trigger.recipients.len());
         for (i, recipient) in trigger.recipients.iter().enumerate() {
-            match prepare_message(i, recipient, &campaign.namespace, &renderer) {
+            match prepare_message(i, recipient, &campaign.namespace, &compiled) {
                 Ok(m) => messages.push(m),
-                Err(e) => errors.push(e),
+                Err(mut e) => errors.append(&mut e),
             }
         }
         if !errors.is_empty() {
@@ -83,68 +239,27 @@ impl Herald {
                 errors,
             )));
         }
-
-        let campaign_key = campaign_id.to_string();
-        let mut tx = self.store().writer().begin().await?;
-        if let Some(existing) =
-            store::executions::execution_by_request(&mut tx, &campaign_key, &trigger.request_id)
-                .await?
-        {
-            return if existing.request_hash == request_hash {
-                Ok(Accepted {
-                    execution_id: existing.id,
-                    request_id: existing.request_id,
-                    created_at: existing.created_at,
-                    created_by: existing.api_key_id,
-                    replay: true,
-                })
-            } else {
-                Err(Error::new(
-                    ErrorKind::Conflict,
-                    "request_id_reused",
-                    "This requestId was already used for this campaign with a different body. \
-                     Use a new requestId for a new request.",
-                ))
-            };
-        }
-        let now = now_ms();
-        let execution = NewExecution {
-            id: ExecutionId::new(),
-            campaign_id: &campaign_key,
-            campaign_version: version,
-            request_id: &trigger.request_id,
-            request_hash,
-            api_key_id: &caller.api_key_id,
-            now,
-        };
-        store::executions::insert_execution(&mut tx, &execution, &messages).await?;
-        tx.commit().await?;
-        self.inner.outbox_signal.notify_one();
-        tracing::info!(
-            execution_id = %execution.id,
-            campaign_id = %campaign_id,
-            recipients = messages.len(),
-            "execution accepted"
-        );
-        Ok(Accepted {
-            execution_id: execution.id.to_string(),
-            request_id: trigger.request_id,
-            created_at: now,
-            created_by: caller.api_key_id.clone(),
-            replay: false,
+        Ok(Prepared {
+            campaign_key: campaign.id,
+            version,
+            messages,
         })
     }
 
-    async fn renderer(&self, campaign_id: CampaignId, version: i64) -> Result<Arc<EmailRenderer>> {
+    async fn compiled_version(
+        &self,
+        campaign_id: CampaignId,
+        version: i64,
+    ) -> Result<Arc<CompiledVersion>> {
         let key = (campaign_id, version);
-        if let Some(r) = self
+        if let Some(c) = self
             .inner
             .renderers
             .read()
             .expect("renderer cache lock")
             .get(&key)
         {
-            return Ok(r.clone());
+            return Ok(c.clone());
         }
         let row = store::campaigns::version(self.store().reader(), campaign_id, version)
             .await?
@@ -156,13 +271,20 @@ impl Herald {
         let content = row
             .content()
             .map_err(|e| Error::internal(anyhow::anyhow!("stored content is invalid: {e:?}")))?;
-        let renderer = Arc::new(EmailRenderer::new(&content).map_err(Error::internal)?);
+        let compiled = Arc::new(CompiledVersion {
+            renderer: EmailRenderer::new(&content).map_err(Error::internal)?,
+            required_context: content
+                .required_context()
+                .iter()
+                .map(|path| path.split('.').skip(1).map(str::to_owned).collect())
+                .collect(),
+        });
         self.inner
             .renderers
             .write()
             .expect("renderer cache lock")
-            .insert(key, renderer.clone());
-        Ok(renderer)
+            .insert(key, compiled.clone());
+        Ok(compiled)
     }
 }
 
@@ -170,29 +292,43 @@ fn prepare_message(
     i: usize,
     r: &TriggerRecipient,
     campaign_namespace: &str,
-    renderer: &EmailRenderer,
-) -> Result<NewMessage, FieldError> {
+    compiled: &CompiledVersion,
+) -> Result<NewMessage, Vec<FieldError>> {
     if r.namespace != campaign_namespace {
-        return Err(FieldError::new(
+        return Err(vec![FieldError::new(
             format!("recipients[{i}].namespace"),
             format!("must be \"{campaign_namespace}\", the campaign's identity namespace"),
-        ));
+        )]);
+    }
+    let missing: Vec<FieldError> = compiled
+        .required_context
+        .iter()
+        .filter(|path| !is_present(&r.context, path))
+        .map(|path| {
+            FieldError::new(
+                format!("recipients[{i}].context.{}", path.join(".")),
+                "is required by the campaign",
+            )
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(missing);
     }
     let (field, raw) = match &r.email_address {
         Some(a) => ("channelData.emailAddress", a.as_str()),
         None => ("userId", r.user_id.as_str()),
     };
     let address = EmailAddress::parse(raw)
-        .map_err(|m| FieldError::new(format!("recipients[{i}].{field}"), m))?;
+        .map_err(|m| vec![FieldError::new(format!("recipients[{i}].{field}"), m)])?;
     let data = json!({
         "profile": Value::Object(r.profile.clone()),
         "context": Value::Object(r.context.clone()),
     });
-    let rendered = renderer.render(&data).map_err(|e| {
-        FieldError::new(
+    let rendered = compiled.renderer.render(&data).map_err(|e| {
+        vec![FieldError::new(
             format!("recipients[{i}]"),
             format!("cannot be rendered: {e}"),
-        )
+        )]
     })?;
     Ok(NewMessage {
         id: MessageId::new(),
@@ -203,4 +339,22 @@ fn prepare_message(
         html_body: rendered.html_body,
         text_body: rendered.text_body,
     })
+}
+
+/// Whether `path` leads to a value that is not null (an empty string counts as sent).
+fn is_present(context: &Map<String, Value>, path: &[String]) -> bool {
+    let Some((first, rest)) = path.split_first() else {
+        return false;
+    };
+    let mut node = match context.get(first) {
+        Some(v) => v,
+        None => return false,
+    };
+    for segment in rest {
+        node = match node.get(segment) {
+            Some(v) => v,
+            None => return false,
+        };
+    }
+    !node.is_null()
 }

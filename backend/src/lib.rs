@@ -11,6 +11,7 @@ pub mod clock;
 pub mod delivery;
 pub mod error;
 pub mod executions;
+pub mod maintenance;
 pub mod messages;
 pub mod settings;
 pub mod store;

@@ -48,6 +48,10 @@ pub struct Settings {
     pub site_root: PathBuf,
     /// Largest request body accepted by the REST API (`HERALD_MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
+    /// How long an idempotency key is remembered (`HERALD_IDEMPOTENCY_RETENTION_HOURS`).
+    pub idempotency_retention: Duration,
+    /// Trigger calls per second one API key may make, 0 for no limit (`HERALD_API_RATE_LIMIT`).
+    pub api_rate_limit: u32,
     /// Delivery worker tasks (`HERALD_DELIVERY_WORKERS`); 0 runs none (tests drain by hand).
     pub delivery_workers: usize,
     /// Messages one worker sends at once (`HERALD_DELIVERY_CONCURRENCY`).
@@ -71,6 +75,8 @@ struct SettingsFile {
     sqlite_synchronous: Option<Synchronous>,
     site_root: Option<PathBuf>,
     max_body_bytes: Option<usize>,
+    idempotency_retention_hours: Option<u64>,
+    api_rate_limit: Option<u32>,
     delivery_workers: Option<usize>,
     delivery_concurrency: Option<usize>,
     delivery_lease_secs: Option<u64>,
@@ -113,6 +119,11 @@ impl Settings {
         overlay!(public_url, "HERALD_PUBLIC_URL");
         overlay!(site_root, "HERALD_SITE_ROOT");
         overlay!(max_body_bytes, "HERALD_MAX_BODY_BYTES");
+        overlay!(
+            idempotency_retention_hours,
+            "HERALD_IDEMPOTENCY_RETENTION_HOURS"
+        );
+        overlay!(api_rate_limit, "HERALD_API_RATE_LIMIT");
         overlay!(delivery_workers, "HERALD_DELIVERY_WORKERS");
         overlay!(delivery_concurrency, "HERALD_DELIVERY_CONCURRENCY");
         overlay!(delivery_lease_secs, "HERALD_DELIVERY_LEASE_SECS");
@@ -165,6 +176,13 @@ impl Settings {
             sqlite_synchronous: f.sqlite_synchronous.unwrap_or(Synchronous::Full),
             site_root: f.site_root.unwrap_or_else(|| PathBuf::from("target/site")),
             max_body_bytes: f.max_body_bytes.unwrap_or(256 * 1024),
+            idempotency_retention: Duration::from_secs(
+                3600 * f
+                    .idempotency_retention_hours
+                    .unwrap_or(24)
+                    .clamp(1, 24 * 365),
+            ),
+            api_rate_limit: f.api_rate_limit.unwrap_or(5_000),
             delivery_workers: f.delivery_workers.unwrap_or(1).min(64),
             delivery_concurrency: f.delivery_concurrency.unwrap_or(16).clamp(1, 512),
             delivery_lease: Duration::from_secs(f.delivery_lease_secs.unwrap_or(60).max(1)),

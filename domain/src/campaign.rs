@@ -1,9 +1,9 @@
 //! Campaigns: what a marketer designs and activates, and the rules of its lifecycle.
 
 use crate::error::{FieldError, ValidationError};
-use crate::template::{self, TemplateInfo};
+use crate::template::{self, Need, TemplateInfo};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 /// The channel a campaign sends on. One channel per campaign.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,12 +154,24 @@ impl EmailContent {
         &self.text_body
     }
 
-    /// Every `profile.*` and `context.*` variable the content uses, across its three parts.
-    pub fn variables(&self) -> BTreeSet<String> {
+    /// Every `profile.*` and `context.*` variable the content uses, across its three parts,
+    /// with whether a trigger call must send it.
+    pub fn variables(&self) -> BTreeMap<String, Need> {
+        let mut all = TemplateInfo::default();
         [&self.subject, &self.html_body, &self.text_body]
             .into_iter()
             .filter_map(|source| template::analyse(source).ok())
-            .flat_map(|TemplateInfo { variables }| variables)
+            .for_each(|info| all.merge(info));
+        all.variables
+    }
+
+    /// The context attributes every trigger call must carry for each recipient: the campaign's
+    /// trigger contract.
+    pub fn required_context(&self) -> Vec<String> {
+        self.variables()
+            .into_iter()
+            .filter(|(path, need)| *need == Need::Required && path.starts_with("context."))
+            .map(|(path, _)| path)
             .collect()
     }
 }
@@ -241,7 +253,7 @@ mod tests {
             "{{context.resetUrl}} {{context.code}}",
         )
         .unwrap();
-        let vars: Vec<_> = c.variables().into_iter().collect();
+        let vars: Vec<_> = c.variables().into_keys().collect();
         assert_eq!(
             vars,
             [
@@ -250,5 +262,6 @@ mod tests {
                 "profile.person.name.firstName"
             ]
         );
+        assert_eq!(c.required_context(), ["context.code", "context.resetUrl"]);
     }
 }

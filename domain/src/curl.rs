@@ -4,10 +4,9 @@
 //! values, so a developer can paste it into a shell and see a real message go out.
 
 use serde_json::{Map, Value, json};
-use std::collections::BTreeSet;
 
 /// Builds the payload of a sample unitary call for a campaign whose content uses `variables`.
-pub fn sample_payload(campaign_id: &str, variables: &BTreeSet<String>) -> Value {
+pub fn sample_payload(campaign_id: &str, variables: &[String]) -> Value {
     let mut profile = Map::new();
     let mut context = Map::new();
     for var in variables {
@@ -75,7 +74,7 @@ fn example_value(name: &str) -> String {
 
 /// The whole shell command. `REQUEST_ID` becomes a fresh id on every run, so pasting it twice
 /// sends twice instead of replaying the first call.
-pub fn curl_command(base_url: &str, campaign_id: &str, variables: &BTreeSet<String>) -> String {
+pub fn curl_command(base_url: &str, campaign_id: &str, variables: &[String]) -> String {
     let payload = sample_payload(campaign_id, variables);
     let body = serde_json::to_string_pretty(&payload)
         .expect("a JSON value always serialises")
@@ -95,7 +94,7 @@ mod tests {
 
     #[test]
     fn payload_holds_every_variable_nested_by_its_path() {
-        let vars: BTreeSet<String> = [
+        let vars: Vec<String> = [
             "profile.person.name.firstName",
             "context.resetUrl",
             "context.product",
@@ -114,7 +113,7 @@ mod tests {
 
     #[test]
     fn the_command_uses_a_fresh_request_id_and_the_key_from_the_environment() {
-        let cmd = curl_command("http://127.0.0.1:3000/", "c1", &BTreeSet::new());
+        let cmd = curl_command("http://127.0.0.1:3000/", "c1", &[]);
         assert!(
             cmd.starts_with("curl -sS -X POST 'http://127.0.0.1:3000/ajo/im/executions/unitary'")
         );

@@ -9,18 +9,44 @@
 
 use handlebars::template::{HelperTemplate, Parameter, TemplateElement};
 use handlebars::{Handlebars, Path, Template};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Largest rendered part accepted (a guard against runaway `#each` output).
 pub const MAX_RENDERED_BYTES: usize = 1024 * 1024;
 
+/// Whether a call must send a variable for the content to make sense.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Need {
+    /// Used only inside a block (`#if`, `#each`, …) or as a block's condition: may be absent.
+    Optional,
+    /// Printed directly at the top level: a message without it would have a hole.
+    Required,
+}
+
 /// What a template uses.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TemplateInfo {
-    /// Full paths such as `profile.person.name.firstName` or `context.resetUrl`.
-    pub variables: BTreeSet<String>,
+    /// Full paths such as `profile.person.name.firstName` or `context.resetUrl`, each with the
+    /// strongest need of its uses.
+    pub variables: BTreeMap<String, Need>,
+}
+
+impl TemplateInfo {
+    /// Adds the variables of `other`; a variable required by either is required.
+    pub fn merge(&mut self, other: TemplateInfo) {
+        for (path, need) in other.variables {
+            record(&mut self.variables, path, need);
+        }
+    }
+}
+
+fn record(out: &mut BTreeMap<String, Need>, path: String, need: Need) {
+    let entry = out.entry(path).or_insert(need);
+    *entry = (*entry).max(need);
 }
 
 /// Why a template was refused, with a 1-based position where the parser gives one.
@@ -64,10 +90,10 @@ pub fn analyse(source: &str) -> Result<TemplateInfo, TemplateProblem> {
         }
     })?;
     let mut info = TemplateInfo::default();
-    collect_template(&template, &mut info.variables);
+    collect_template(&template, Need::Required, &mut info.variables);
     if let Some(reserved) = info
         .variables
-        .iter()
+        .keys()
         .find(|v| *v == "context.system" || v.starts_with("context.system."))
     {
         return Err(TemplateProblem::ReservedVariable(reserved.clone()));
@@ -75,42 +101,44 @@ pub fn analyse(source: &str) -> Result<TemplateInfo, TemplateProblem> {
     Ok(info)
 }
 
-fn collect_template(template: &Template, out: &mut BTreeSet<String>) {
+/// `need` is what a plain `{{path}}` at this depth means: required at the top level, optional
+/// inside any block.
+fn collect_template(template: &Template, need: Need, out: &mut BTreeMap<String, Need>) {
     for element in &template.elements {
         match element {
-            TemplateElement::Expression(h)
-            | TemplateElement::HtmlExpression(h)
-            | TemplateElement::HelperBlock(h) => collect_helper(h, out),
+            TemplateElement::Expression(h) | TemplateElement::HtmlExpression(h) => {
+                let plain_value = h.params.is_empty() && h.hash.is_empty();
+                collect_helper(h, if plain_value { need } else { Need::Optional }, out);
+            }
+            TemplateElement::HelperBlock(h) => collect_helper(h, Need::Optional, out),
             _ => {}
         }
     }
 }
 
-fn collect_helper(helper: &HelperTemplate, out: &mut BTreeSet<String>) {
-    collect_parameter(&helper.name, out);
-    helper.params.iter().for_each(|p| collect_parameter(p, out));
-    helper.hash.values().for_each(|p| collect_parameter(p, out));
-    if let Some(t) = &helper.template {
-        collect_template(t, out);
+fn collect_helper(helper: &HelperTemplate, need: Need, out: &mut BTreeMap<String, Need>) {
+    collect_parameter(&helper.name, need, out);
+    for p in helper.params.iter().chain(helper.hash.values()) {
+        collect_parameter(p, Need::Optional, out);
     }
-    if let Some(t) = &helper.inverse {
-        collect_template(t, out);
+    for block in [&helper.template, &helper.inverse].into_iter().flatten() {
+        collect_template(block, Need::Optional, out);
     }
 }
 
-fn collect_parameter(parameter: &Parameter, out: &mut BTreeSet<String>) {
+fn collect_parameter(parameter: &Parameter, need: Need, out: &mut BTreeMap<String, Need>) {
     match parameter {
         Parameter::Path(Path::Relative((_, raw))) => {
             let raw = raw.strip_prefix("@root.").unwrap_or(raw);
             if raw.starts_with("profile.") || raw.starts_with("context.") {
-                out.insert(raw.to_owned());
+                record(out, raw.to_owned(), need);
             }
         }
         Parameter::Subexpression(sub) => {
             if let TemplateElement::Expression(h) | TemplateElement::HelperBlock(h) =
                 sub.as_element()
             {
-                collect_helper(h, out);
+                collect_helper(h, Need::Optional, out);
             }
         }
         _ => {}
@@ -274,11 +302,35 @@ mod tests {
             "{{#if context.a}}{{context.b}}{{else}}{{profile.c}}{{/if}}{{#each context.items}}{{this}}{{/each}}",
         )
         .unwrap();
-        let vars: Vec<_> = info.variables.into_iter().collect();
+        let vars: Vec<_> = info.variables.into_keys().collect();
         assert_eq!(
             vars,
             ["context.a", "context.b", "context.items", "profile.c"]
         );
+    }
+
+    #[test]
+    fn top_level_values_are_required_and_values_inside_blocks_are_optional() {
+        let info = analyse(
+            "{{context.url}} {{{context.raw}}} {{#if context.coupon}}{{context.coupon}} {{context.extra}}{{/if}} \
+             {{#each context.items}}{{name}}{{/each}} {{lookup context.map \"k\"}}",
+        )
+        .unwrap();
+        let need = |v: &str| info.variables[v];
+        assert_eq!(need("context.url"), Need::Required);
+        assert_eq!(need("context.raw"), Need::Required);
+        assert_eq!(need("context.coupon"), Need::Optional);
+        assert_eq!(need("context.extra"), Need::Optional);
+        assert_eq!(need("context.items"), Need::Optional);
+        assert_eq!(need("context.map"), Need::Optional);
+    }
+
+    #[test]
+    fn a_variable_required_anywhere_is_required() {
+        let mut info = analyse("{{#if context.name}}Hi {{context.name}}{{/if}}").unwrap();
+        assert_eq!(info.variables["context.name"], Need::Optional);
+        info.merge(analyse("Dear {{context.name}}").unwrap());
+        assert_eq!(info.variables["context.name"], Need::Required);
     }
 
     #[test]

@@ -12,8 +12,10 @@ use std::collections::HashSet;
 
 /// Most recipients one unitary call may carry.
 pub const MAX_RECIPIENTS: usize = 20;
-/// Longest accepted `requestId`.
+/// Longest accepted `requestId` or `Idempotency-Key`.
 pub const MAX_REQUEST_ID_LEN: usize = 256;
+/// Most bytes of `context` data one call may carry, all recipients together (serialised JSON).
+pub const MAX_CONTEXT_BYTES: usize = 200 * 1024;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -72,26 +74,12 @@ pub struct UnitaryTrigger {
 impl UnitaryTrigger {
     pub fn parse(request: UnitaryRequest) -> Result<Self, ValidationError> {
         let mut errors = Vec::new();
-        let request_id = match request.request_id.as_deref().map(str::trim) {
-            None | Some("") => {
-                errors.push(FieldError::new("requestId", "is required"));
+        let request_id = match key_text(request.request_id.as_deref()) {
+            Ok(id) => id,
+            Err(message) => {
+                errors.push(FieldError::new("requestId", message));
                 String::new()
             }
-            Some(id) if id.len() > MAX_REQUEST_ID_LEN => {
-                errors.push(FieldError::new(
-                    "requestId",
-                    "must be at most 256 characters",
-                ));
-                String::new()
-            }
-            Some(id) if id.chars().any(char::is_control) => {
-                errors.push(FieldError::new(
-                    "requestId",
-                    "must not contain control characters",
-                ));
-                String::new()
-            }
-            Some(id) => id.to_owned(),
         };
         let campaign_id = match request.campaign_id.as_deref().map(str::trim) {
             None | Some("") => {
@@ -142,6 +130,30 @@ impl UnitaryTrigger {
             }),
             _ => Err(ValidationError::new("invalid_request", errors)),
         }
+    }
+}
+
+impl UnitaryTrigger {
+    /// Size of all recipients' context data, as JSON.
+    pub fn context_bytes(&self) -> usize {
+        self.recipients
+            .iter()
+            .map(|r| serde_json::to_vec(&r.context).map_or(0, |v| v.len()))
+            .sum()
+    }
+}
+
+/// Checks an `Idempotency-Key` header value (same rules as `requestId`).
+pub fn parse_idempotency_key(raw: &str) -> Result<String, FieldError> {
+    key_text(Some(raw)).map_err(|m| FieldError::new("Idempotency-Key", m))
+}
+
+fn key_text(raw: Option<&str>) -> Result<String, &'static str> {
+    match raw.map(str::trim) {
+        None | Some("") => Err("is required"),
+        Some(id) if id.len() > MAX_REQUEST_ID_LEN => Err("must be at most 256 characters"),
+        Some(id) if id.chars().any(char::is_control) => Err("must not contain control characters"),
+        Some(id) => Ok(id.to_owned()),
     }
 }
 

@@ -18,11 +18,19 @@ pub struct CampaignView {
     pub html_body: String,
     pub text_body: String,
     /// Every `profile.*` / `context.*` variable the content uses.
-    pub variables: Vec<String>,
+    pub variables: Vec<VariableView>,
     /// The ready-to-run trigger request (only once the campaign is live).
     pub curl: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// A variable of a campaign's content and whether trigger calls must send it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct VariableView {
+    pub path: String,
+    pub required: bool,
 }
 
 /// A line of the campaign list.

@@ -89,8 +89,19 @@ fn CampaignDetails(
             <p class="label">"Text body"</p>
             <pre class="code">{c.text_body.clone()}</pre>
             <p class="label">"Variables"</p>
+            <p class="hint">
+                "Required context attributes must be in every trigger call; a call without one is refused with a 400 naming it."
+            </p>
             <ul class="vars">
-                {c.variables.iter().map(|v| view! { <li><code>{v.clone()}</code></li> }).collect_view()}
+                {c.variables.iter().map(|v| view! {
+                    <li>
+                        <code>{v.path.clone()}</code>
+                        " "
+                        <span class="need">
+                            {if !v.path.starts_with("context.") { "profile" } else if v.required { "required" } else { "optional" }}
+                        </span>
+                    </li>
+                }).collect_view()}
             </ul>
         </section>
     }

@@ -3,7 +3,7 @@
 //! Internal causes are logged here and never sent.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use backend::{Error, ErrorKind};
 use serde_json::{Map, Value, json};
@@ -30,6 +30,8 @@ impl ApiError {
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
             ErrorKind::Conflict => StatusCode::CONFLICT,
             ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -47,7 +49,7 @@ impl<E: Into<Error>> From<E> for ApiError {
 /// A 413 for bodies over the configured cap.
 pub fn payload_too_large(limit: usize) -> ApiError {
     ApiError::from(Error::new(
-        ErrorKind::Invalid,
+        ErrorKind::TooLarge,
         "payload_too_large",
         format!("The request body is larger than {limit} bytes."),
     ))
@@ -55,11 +57,7 @@ pub fn payload_too_large(limit: usize) -> ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = if self.error.code == "payload_too_large" {
-            StatusCode::PAYLOAD_TOO_LARGE
-        } else {
-            self.status()
-        };
+        let status = self.status();
         if self.error.kind == ErrorKind::Internal {
             tracing::error!(error = ?self.error.cause, code = self.error.code, "request failed");
         }
@@ -71,6 +69,12 @@ impl IntoResponse for ApiError {
             "errors": self.error.errors,
             "report": { "additionalContext": self.context },
         });
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let ErrorKind::RateLimited { retry_after_secs } = self.error.kind {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        response
     }
 }

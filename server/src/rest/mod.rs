@@ -3,20 +3,44 @@
 mod auth;
 pub mod error;
 mod executions;
+mod rate_limit;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use backend::Herald;
+use rate_limit::ApiRateLimiter;
+use std::time::Duration;
+use tower_http::timeout::TimeoutLayer;
+
+/// What the REST handlers share.
+#[derive(Clone)]
+pub struct RestState {
+    pub herald: Herald,
+    pub limiter: ApiRateLimiter,
+}
 
 pub fn router(herald: Herald) -> Router {
     let max_body = herald.settings().max_body_bytes;
+    let state = RestState {
+        limiter: ApiRateLimiter::new(herald.settings().api_rate_limit),
+        herald,
+    };
     Router::new()
         .route(
             "/ajo/im/executions/unitary",
             post(executions::trigger_unitary),
         )
+        .route(
+            "/ajo/im/executions/unitary/{execution_id}",
+            get(executions::execution_status),
+        )
         .route("/ajo/im/health", get(executions::health))
         .layer(DefaultBodyLimit::max(max_body))
-        .with_state(herald)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
+        .with_state(state)
 }

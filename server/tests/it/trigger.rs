@@ -3,8 +3,9 @@
 use crate::support::{SmtpSink, TestApp};
 use serde_json::{Value, json};
 
+/// A recipient of the reset campaign with the context it requires.
 fn recipient(user: &str) -> Value {
-    json!({"type": "aep", "userId": user, "namespace": "email"})
+    json!({"type": "aep", "userId": user, "namespace": "email", "context": {"resetUrl": "https://shop.test/r"}})
 }
 
 fn call(campaign: impl ToString, request_id: &str, recipients: Vec<Value>) -> Value {
@@ -155,7 +156,7 @@ async fn a_repeated_request_id_replays_the_answer_and_never_sends_twice() {
     let other = call(campaign, "req-1", vec![recipient("eve@example.org")]);
     let (status, err, _) = app.trigger(&other).await;
     assert_eq!(status, 409);
-    assert_eq!(err["code"], "request_id_reused");
+    assert_eq!(err["code"], "idempotency_key_reused");
     assert_eq!(app.count("messages").await, 1);
 }
 
@@ -338,6 +339,29 @@ async fn malformed_and_invalid_bodies_are_rejected_naming_the_field() {
     )
     .await;
 
+    let mut no_context = recipient("bob@example.org");
+    no_context.as_object_mut().unwrap().remove("context");
+    let err = assert_rejected(
+        &app,
+        call(c, "r", vec![ada(), no_context]).to_string(),
+        400,
+        "invalid_recipient",
+        Some("recipients[1].context.resetUrl"),
+    )
+    .await;
+    assert_eq!(err["errors"][0]["message"], "is required by the campaign");
+
+    let mut null_context = ada();
+    null_context["context"]["resetUrl"] = Value::Null;
+    assert_rejected(
+        &app,
+        call(c, "r", vec![null_context]).to_string(),
+        400,
+        "invalid_recipient",
+        Some("recipients[0].context.resetUrl"),
+    )
+    .await;
+
     let mut phone = recipient("+4915112345678");
     phone["namespace"] = json!("phone");
     assert_rejected(
@@ -416,4 +440,237 @@ async fn health_reports_up() {
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.json::<Value>().await.unwrap()["status"], "UP");
+}
+
+#[tokio::test]
+async fn context_over_200_kb_is_refused_with_413() {
+    let app = TestApp::start_with(None, &[("HERALD_MAX_BODY_BYTES", "1048576")]).await;
+    let c = app.reset_campaign().await;
+    let mut big = ada();
+    big["context"]["blob"] = json!("x".repeat(201 * 1024));
+    assert_rejected(
+        &app,
+        call(c, "r", vec![big]).to_string(),
+        413,
+        "context_too_large",
+        None,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_idempotency_key_header_takes_precedence_over_the_request_id() {
+    let app = TestApp::start(None).await;
+    let c = app.reset_campaign().await;
+    let send = |request_id: &str, key: &str| {
+        app.http
+            .post(format!("{}/ajo/im/executions/unitary", app.base))
+            .bearer_auth(&app.api_key)
+            .header("idempotency-key", key)
+            .json(&call(c, request_id, vec![ada()]))
+            .send()
+    };
+    let first = send("req-1", "key-A").await.unwrap();
+    assert_eq!(first.status(), 202);
+    // A new requestId under a used key is a different body: refused.
+    let reused = send("req-2", "key-A").await.unwrap();
+    assert_eq!(reused.status(), 409);
+    // The same requestId under a new key is a new call.
+    let fresh = send("req-1", "key-B").await.unwrap();
+    assert_eq!(fresh.status(), 202);
+    assert!(fresh.headers().get("idempotent-replayed").is_none());
+    assert_eq!(app.count("executions").await, 2);
+
+    let bad = send("req-3", " ").await.unwrap();
+    assert_eq!(bad.status(), 400);
+    assert_eq!(
+        bad.json::<Value>().await.unwrap()["code"],
+        "invalid_idempotency_key"
+    );
+}
+
+#[tokio::test]
+async fn fifty_concurrent_identical_calls_make_exactly_one_execution() {
+    let app = TestApp::start(None).await;
+    let c = app.reset_campaign().await;
+    let body = call(c, "burst", vec![ada()]);
+    let calls = (0..50).map(|_| app.trigger(&body));
+    let answers = futures::future::join_all(calls).await;
+    let ids: std::collections::HashSet<String> = answers
+        .iter()
+        .map(|(status, body, _)| {
+            assert_eq!(*status, 202, "{body}");
+            body["executionId"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "every answer names the same execution");
+    let replays = answers
+        .iter()
+        .filter(|(_, _, h)| h.get("idempotent-replayed").is_some())
+        .count();
+    assert_eq!(replays, 49);
+    assert_eq!(app.count("executions").await, 1);
+    assert_eq!(app.count("messages").await, 1);
+}
+
+#[tokio::test]
+async fn after_its_key_expires_a_request_id_is_a_new_call() {
+    let app = TestApp::start(None).await;
+    let c = app.reset_campaign().await;
+    let body = call(c, "req-1", vec![ada()]);
+    let (_, first, _) = app.trigger(&body).await;
+    sqlx::query("UPDATE idempotency_keys SET expires_at = 0")
+        .execute(app.herald.store().writer())
+        .await
+        .unwrap();
+    let (status, second, headers) = app.trigger(&body).await;
+    assert_eq!(status, 202);
+    assert!(headers.get("idempotent-replayed").is_none());
+    assert_ne!(first["executionId"], second["executionId"]);
+    assert_eq!(
+        app.herald.purge_expired_idempotency_keys().await.unwrap(),
+        0,
+        "the expired key was replaced"
+    );
+}
+
+#[tokio::test]
+async fn the_status_of_an_execution_lists_every_recipient_with_attempts() {
+    let sink = SmtpSink::start();
+    let app = TestApp::start(Some(sink.url())).await;
+    let c = app.reset_campaign().await;
+    let (_, accepted, _) = app
+        .trigger(&call(
+            c,
+            "req-1",
+            vec![ada(), recipient("reject@example.org")],
+        ))
+        .await;
+    let id = accepted["executionId"].as_str().unwrap();
+    let url = format!("{}/ajo/im/executions/unitary/{id}", app.base);
+
+    let queued: Value = app
+        .http
+        .get(&url)
+        .bearer_auth(&app.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(queued["recipients"][0]["status"], "queued");
+    assert_eq!(queued["recipients"][0]["attempts"], json!([]));
+
+    app.herald.drain_outbox().await.unwrap();
+    let response = app
+        .http
+        .get(&url)
+        .bearer_auth(&app.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let status: Value = response.json().await.unwrap();
+    assert_eq!(status["executionId"], id);
+    assert_eq!(status["requestId"], "req-1");
+    assert_eq!(status["campaignId"], c.to_string());
+    assert_eq!(status["campaignVersion"], 1);
+    let r = &status["recipients"];
+    assert_eq!(r[0]["userId"], "ada@example.org");
+    assert_eq!(r[0]["status"], "sent");
+    assert_eq!(r[0]["attempts"][0]["outcome"], "sent");
+    assert_eq!(r[0]["attempts"][0]["provider"], "smtp");
+    assert_eq!(r[1]["userId"], "reject@example.org");
+    assert_eq!(r[1]["status"], "failed");
+    assert_eq!(r[1]["statusReason"], "SMTP reply 550");
+    assert_eq!(r[1]["attempts"][0]["outcome"], "permanent_failure");
+
+    for unknown in [
+        domain::ids::ExecutionId::new().to_string(),
+        "nope".to_owned(),
+    ] {
+        let response = app
+            .http
+            .get(format!("{}/ajo/im/executions/unitary/{unknown}", app.base))
+            .bearer_auth(&app.api_key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404);
+        assert_eq!(
+            response.json::<Value>().await.unwrap()["code"],
+            "execution_not_found"
+        );
+    }
+    let anonymous = app.http.get(&url).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+}
+
+#[tokio::test]
+async fn a_dry_run_renders_every_recipient_and_stores_nothing() {
+    let app = TestApp::start(None).await;
+    let c = app.reset_campaign().await;
+    let response = app
+        .http
+        .post(format!(
+            "{}/ajo/im/executions/unitary?dryRun=true",
+            app.base
+        ))
+        .bearer_auth(&app.api_key)
+        .json(&call(c, "req-1", vec![ada(), recipient("bob@example.org")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["dryRun"], true);
+    assert_eq!(body["campaignVersion"], 1);
+    let ada = &body["recipients"][0];
+    assert_eq!(ada["outcome"], "would_send");
+    assert_eq!(ada["address"], "ada@example.org");
+    assert_eq!(ada["rendered"]["subject"], "Reset your password, Ada <3");
+    assert_eq!(
+        body["recipients"][1]["rendered"]["textBody"],
+        "Reset here: https://shop.test/r"
+    );
+    assert_eq!(app.count("executions").await, 0);
+    assert_eq!(app.count("messages").await, 0);
+    assert_eq!(app.count("idempotency_keys").await, 0);
+
+    // A dry run is refused for exactly what the real call would be refused for.
+    let response = app
+        .http
+        .post(format!(
+            "{}/ajo/im/executions/unitary?dryRun=true",
+            app.base
+        ))
+        .bearer_auth(&app.api_key)
+        .json(&call(
+            c,
+            "req-1",
+            vec![json!({"type": "aep", "userId": "x@example.org", "namespace": "email"})],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let err: Value = response.json().await.unwrap();
+    assert_eq!(err["errors"][0]["field"], "recipients[0].context.resetUrl");
+}
+
+#[tokio::test]
+async fn a_key_over_its_rate_limit_gets_429_with_retry_after() {
+    let app = TestApp::start_with(None, &[("HERALD_API_RATE_LIMIT", "2")]).await;
+    let c = app.reset_campaign().await;
+    for i in 0..2 {
+        let (status, _, _) = app.trigger(&call(c, &format!("r{i}"), vec![ada()])).await;
+        assert_eq!(status, 202);
+    }
+    let (status, err, headers) = app.trigger(&call(c, "r3", vec![ada()])).await;
+    assert_eq!(status, 429);
+    assert_eq!(err["code"], "rate_limited");
+    let retry_after: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    assert_eq!(app.count("executions").await, 2);
 }
