@@ -8,9 +8,9 @@
 //!   stored rendered: later edits never change an accepted message.
 //! - The campaign's trigger contract is enforced: a recipient without a required context
 //!   attribute is refused, naming the recipient and the attribute.
-//! - The execution, its messages and its idempotency key are committed in one transaction on the
-//!   single writer connection, and the answer is sent only after that commit. So of concurrent
-//!   calls with the same key exactly one is accepted; the others see its record.
+//! - The execution, its messages and its idempotency key are committed together (see
+//!   [`crate::group_commit`]), and the answer is sent only after that commit. Of concurrent calls
+//!   with the same key exactly one is accepted; the others see its record.
 //! - The idempotency key is the `Idempotency-Key` header, else the `requestId`, per campaign.
 //!   While it is remembered, the same key with the same body gets the original answer back (a
 //!   replay: nothing is sent again); with a different body it is refused.
@@ -18,6 +18,7 @@
 use crate::accounts::ApiCaller;
 use crate::clock::{Millis, now_ms};
 use crate::error::{Error, ErrorKind, Result};
+use crate::group_commit::Job;
 use crate::store::executions::{NewExecution, NewMessage};
 use crate::{Herald, store};
 use domain::FieldError;
@@ -94,64 +95,32 @@ impl Herald {
         idempotency_key: Option<String>,
     ) -> Result<Accepted> {
         let prepared = self.prepare(&trigger).await?;
-        let key = idempotency_key.unwrap_or_else(|| trigger.request_id.clone());
         let now = now_ms();
-        let mut tx = self.store().writer().begin().await?;
-        if let Some(existing) =
-            store::executions::idempotency_record(&mut tx, &prepared.campaign_key, &key, now)
-                .await?
-        {
-            return if existing.request_hash == request_hash {
-                let e = existing.execution;
-                Ok(Accepted {
-                    execution_id: e.id,
-                    request_id: e.request_id,
-                    created_at: e.created_at,
-                    created_by: e.api_key_id,
-                    replay: true,
-                })
-            } else {
-                Err(Error::new(
-                    ErrorKind::Conflict,
-                    "idempotency_key_reused",
-                    "This idempotency key (the Idempotency-Key header, else the requestId) was already used \
-                     for this campaign with a different body. Use a new key for a new request.",
-                ))
-            };
-        }
-        let execution = NewExecution {
-            id: ExecutionId::new(),
-            campaign_id: &prepared.campaign_key,
-            campaign_version: prepared.version,
-            request_id: &trigger.request_id,
-            api_key_id: &caller.api_key_id,
-            now,
+        let recipients = prepared.messages.len();
+        let job = Job {
+            execution: NewExecution {
+                id: ExecutionId::new(),
+                campaign_id: prepared.campaign_key,
+                campaign_version: prepared.version,
+                request_id: trigger.request_id.clone(),
+                api_key_id: caller.api_key_id.clone(),
+                now,
+            },
+            messages: prepared.messages,
+            idempotency_key: idempotency_key.unwrap_or(trigger.request_id),
+            request_hash: request_hash.to_owned(),
+            key_expires_at: now + self.settings().idempotency_retention.as_millis() as Millis,
         };
-        let expires_at = now + self.settings().idempotency_retention.as_millis() as Millis;
-        store::executions::insert_execution(
-            &mut tx,
-            &execution,
-            &prepared.messages,
-            &key,
-            request_hash,
-            expires_at,
-        )
-        .await?;
-        tx.commit().await?;
-        self.inner.outbox_signal.notify_one();
-        tracing::info!(
-            execution_id = %execution.id,
-            campaign_id = %trigger.campaign_id,
-            recipients = prepared.messages.len(),
-            "execution accepted"
-        );
-        Ok(Accepted {
-            execution_id: execution.id.to_string(),
-            request_id: trigger.request_id,
-            created_at: now,
-            created_by: caller.api_key_id.clone(),
-            replay: false,
-        })
+        let accepted = self.inner.committer.accept(job).await?;
+        if !accepted.replay {
+            tracing::info!(
+                execution_id = %accepted.execution_id,
+                campaign_id = %trigger.campaign_id,
+                recipients,
+                "execution accepted"
+            );
+        }
+        Ok(accepted)
     }
 
     /// Runs every check and renders every message of a call, and stores and sends nothing.

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod delivery;
 pub mod error;
 pub mod executions;
+mod group_commit;
 pub mod maintenance;
 pub mod messages;
 pub mod settings;
@@ -34,7 +35,9 @@ struct Inner {
     settings: Settings,
     store: Store,
     mailer: Mailer,
-    outbox_signal: Notify,
+    /// Notified when new messages were committed to the outbox.
+    outbox_signal: Arc<Notify>,
+    committer: group_commit::GroupCommitter,
     renderers: executions::RendererCache,
 }
 
@@ -43,12 +46,16 @@ impl Herald {
     pub async fn start(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::open(&settings).await?;
         let mailer = Mailer::from_settings(&settings)?;
+        let outbox_signal = Arc::new(Notify::new());
+        let committer =
+            group_commit::GroupCommitter::start(store.writer().clone(), outbox_signal.clone());
         Ok(Self {
             inner: Arc::new(Inner {
                 settings,
                 store,
                 mailer,
-                outbox_signal: Notify::new(),
+                outbox_signal,
+                committer,
                 renderers: Default::default(),
             }),
         })

@@ -14,12 +14,12 @@ pub struct ExecutionRow {
     pub created_at: i64,
 }
 
-pub struct NewExecution<'a> {
+pub struct NewExecution {
     pub id: ExecutionId,
-    pub campaign_id: &'a str,
+    pub campaign_id: String,
     pub campaign_version: i64,
-    pub request_id: &'a str,
-    pub api_key_id: &'a str,
+    pub request_id: String,
+    pub api_key_id: String,
     pub now: Millis,
 }
 
@@ -80,7 +80,7 @@ pub async fn idempotency_record(
 /// expired record of the same key); call inside the accepting transaction.
 pub async fn insert_execution(
     conn: &mut SqliteConnection,
-    e: &NewExecution<'_>,
+    e: &NewExecution,
     messages: &[NewMessage],
     idempotency_key: &str,
     request_hash: &str,
@@ -91,10 +91,10 @@ pub async fn insert_execution(
          VALUES (?, ?, ?, ?, ?, ?)",
     )
     .bind(e.id.to_string())
-    .bind(e.campaign_id)
+    .bind(&e.campaign_id)
     .bind(e.campaign_version)
-    .bind(e.request_id)
-    .bind(e.api_key_id)
+    .bind(&e.request_id)
+    .bind(&e.api_key_id)
     .bind(e.now)
     .execute(&mut *conn)
     .await?;
@@ -102,7 +102,7 @@ pub async fn insert_execution(
         "INSERT OR REPLACE INTO idempotency_keys (campaign_id, key, request_hash, execution_id, expires_at)
          VALUES (?, ?, ?, ?, ?)",
     )
-    .bind(e.campaign_id)
+    .bind(&e.campaign_id)
     .bind(idempotency_key)
     .bind(request_hash)
     .bind(e.id.to_string())
@@ -117,7 +117,7 @@ pub async fn insert_execution(
         )
         .bind(m.id.to_string())
         .bind(e.id.to_string())
-        .bind(e.campaign_id)
+        .bind(&e.campaign_id)
         .bind(m.recipient_index)
         .bind(&m.user_id)
         .bind(&m.address)

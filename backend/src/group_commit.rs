@@ -1,0 +1,145 @@
+//! Group commit of accepted trigger calls.
+//!
+//! With `synchronous=FULL` every commit waits for the disk, so one transaction per call caps
+//! Herald at a few thousand calls per second. Instead, calls wait in a queue and one task commits
+//! all calls that are waiting in one transaction: the disk is flushed once for the whole group.
+//!
+//! Invariants:
+//! - A caller gets its answer only after the transaction holding its execution committed; if the
+//!   commit fails, every call of the group gets an error and none of them was accepted.
+//! - Each call runs inside its own savepoint, so one call's failure cannot undo another's writes.
+//! - The idempotency check runs inside the same transaction, on the single writer connection, so
+//!   a key used twice in one group (or across groups) is accepted once; the rest are replays or
+//!   conflicts, exactly as if the calls had come one by one.
+
+use crate::clock::Millis;
+use crate::error::{Error, ErrorKind, Result};
+use crate::executions::Accepted;
+use crate::store::executions::{self, NewExecution, NewMessage};
+use sqlx::{SqliteConnection, SqlitePool};
+use std::sync::Arc;
+use tokio::sync::{Notify, mpsc, oneshot};
+
+/// Most calls committed in one transaction.
+const MAX_GROUP: usize = 512;
+/// Calls that may wait for a commit before callers are slowed down.
+const QUEUE_DEPTH: usize = 8192;
+
+/// One call, ready to be written.
+pub struct Job {
+    pub execution: NewExecution,
+    pub messages: Vec<NewMessage>,
+    pub idempotency_key: String,
+    pub request_hash: String,
+    pub key_expires_at: Millis,
+}
+
+type Reply = oneshot::Sender<Result<Accepted>>;
+
+#[derive(Clone)]
+pub struct GroupCommitter {
+    queue: mpsc::Sender<(Job, Reply)>,
+}
+
+impl GroupCommitter {
+    /// Starts the committing task on `writer`; `committed` is notified after each group.
+    pub fn start(writer: SqlitePool, committed: Arc<Notify>) -> Self {
+        let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
+        tokio::spawn(run(writer, jobs, committed));
+        Self { queue }
+    }
+
+    /// Writes one call and waits for its group's commit.
+    pub async fn accept(&self, job: Job) -> Result<Accepted> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send((job, reply))
+            .await
+            .map_err(|_| Error::internal(anyhow::anyhow!("the commit task has stopped")))?;
+        answer
+            .await
+            .map_err(|_| Error::internal(anyhow::anyhow!("the commit task dropped a call")))?
+    }
+}
+
+async fn run(writer: SqlitePool, mut jobs: mpsc::Receiver<(Job, Reply)>, committed: Arc<Notify>) {
+    let mut group = Vec::with_capacity(MAX_GROUP);
+    while jobs.recv_many(&mut group, MAX_GROUP).await > 0 {
+        match commit_group(&writer, &group).await {
+            Ok(results) => {
+                for ((_, reply), result) in group.drain(..).zip(results) {
+                    let _ = reply.send(result);
+                }
+                committed.notify_one();
+            }
+            Err(e) => {
+                tracing::error!(error = ?e, calls = group.len(), "group commit failed");
+                for (_, reply) in group.drain(..) {
+                    let _ = reply.send(Err(Error::internal(anyhow::anyhow!("the commit failed"))));
+                }
+            }
+        }
+    }
+}
+
+/// One transaction for the whole group; per-call outcomes inside.
+async fn commit_group(
+    writer: &SqlitePool,
+    group: &[(Job, Reply)],
+) -> sqlx::Result<Vec<Result<Accepted>>> {
+    let mut tx = writer.begin().await?;
+    let conn: &mut SqliteConnection = &mut tx;
+    let mut results = Vec::with_capacity(group.len());
+    for (job, _) in group {
+        sqlx::query("SAVEPOINT call").execute(&mut *conn).await?;
+        let result = write_one(conn, job).await;
+        if matches!(&result, Err(e) if e.kind == ErrorKind::Internal) {
+            sqlx::query("ROLLBACK TO call").execute(&mut *conn).await?;
+        }
+        sqlx::query("RELEASE call").execute(&mut *conn).await?;
+        results.push(result);
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+async fn write_one(conn: &mut SqliteConnection, job: &Job) -> Result<Accepted> {
+    let e = &job.execution;
+    if let Some(existing) =
+        executions::idempotency_record(conn, &e.campaign_id, &job.idempotency_key, e.now).await?
+    {
+        return if existing.request_hash == job.request_hash {
+            let x = existing.execution;
+            Ok(Accepted {
+                execution_id: x.id,
+                request_id: x.request_id,
+                created_at: x.created_at,
+                created_by: x.api_key_id,
+                replay: true,
+            })
+        } else {
+            Err(Error::new(
+                ErrorKind::Conflict,
+                "idempotency_key_reused",
+                "This idempotency key (the Idempotency-Key header, else the requestId) was already used \
+                 for this campaign with a different body. Use a new key for a new request.",
+            ))
+        };
+    }
+    executions::insert_execution(
+        conn,
+        e,
+        &job.messages,
+        &job.idempotency_key,
+        &job.request_hash,
+        job.key_expires_at,
+    )
+    .await?;
+    Ok(Accepted {
+        execution_id: e.id.to_string(),
+        request_id: e.request_id.clone(),
+        created_at: e.now,
+        created_by: e.api_key_id.clone(),
+        replay: false,
+    })
+}
