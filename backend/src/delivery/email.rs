@@ -5,7 +5,9 @@ use crate::store::messages::ClaimedMessage;
 use anyhow::Context;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::time::Duration;
 
 /// Where emails go.
 #[derive(Clone)]
@@ -31,8 +33,13 @@ impl Mailer {
         let Some(url) = &settings.smtp_url else {
             return Ok(Mailer::Capture);
         };
+        // A send must finish well within the delivery lease, or another worker could retry a
+        // message whose first attempt is still under way.
+        let timeout = (settings.delivery_lease / 2).min(Duration::from_secs(30));
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url.0)
             .context("HERALD_SMTP_URL is not a valid SMTP URL")?
+            .timeout(Some(timeout))
+            .pool_config(PoolConfig::new().max_size(settings.delivery_concurrency as u32))
             .build();
         let from = settings
             .email_from

@@ -1,5 +1,6 @@
 //! The outbox worker: claims due messages under a lease, sends them, records each attempt.
 
+use super::SendError;
 use crate::clock::{Millis, now_ms};
 use crate::error::Result;
 use crate::store::messages::{self, Attempt, ClaimedMessage, Outcome};
@@ -8,6 +9,14 @@ use futures::StreamExt;
 use rand::Rng;
 use std::time::Duration;
 use tokio::sync::watch;
+
+/// One send, done, waiting to be recorded.
+struct Finished {
+    message: ClaimedMessage,
+    started_at: Millis,
+    finished_at: Millis,
+    result: std::result::Result<(), SendError>,
+}
 
 /// Longest pause between two looks at the outbox when nothing signalled new work.
 const IDLE_POLL: Duration = Duration::from_secs(1);
@@ -69,12 +78,15 @@ impl Herald {
             .await?
         };
         let count = claimed.len();
-        let results: Vec<Result<()>> = futures::stream::iter(claimed)
-            .map(|m| self.attempt(m, &lease_token))
+        // Outcomes are recorded in small groups as they arrive: one commit per group, and a slow
+        // send never holds back the record of the fast ones.
+        let mut finished = futures::stream::iter(claimed)
+            .map(|m| self.attempt(m))
             .buffer_unordered(settings.delivery_concurrency)
-            .collect()
-            .await;
-        results.into_iter().collect::<Result<Vec<()>>>()?;
+            .ready_chunks(64);
+        while let Some(group) = finished.next().await {
+            self.record_attempts(&lease_token, &group).await?;
+        }
         Ok(count)
     }
 
@@ -84,39 +96,55 @@ impl Herald {
         Ok(())
     }
 
-    async fn attempt(&self, m: ClaimedMessage, lease_token: &str) -> Result<()> {
-        let mailer = &self.inner.mailer;
+    async fn attempt(&self, message: ClaimedMessage) -> Finished {
         let started_at = now_ms();
-        let result = mailer.send(&m, self.message_id_domain()).await;
-        let finished_at = now_ms();
-        let max_attempts = i64::from(self.settings().delivery_max_attempts);
-        let (outcome, detail) = match &result {
-            Ok(()) => (Outcome::Sent, None),
-            Err(e) if e.transient && m.attempts < max_attempts => (
-                Outcome::Retry {
-                    at: finished_at + backoff_ms(m.attempts),
-                },
-                Some(e.detail.as_str()),
-            ),
-            Err(e) => (Outcome::Failed, Some(e.detail.as_str())),
-        };
-        let attempt = Attempt {
-            message_id: &m.id,
-            lease_token,
-            attempt: m.attempts,
+        let result = self
+            .inner
+            .mailer
+            .send(&message, self.message_id_domain())
+            .await;
+        Finished {
+            message,
             started_at,
-            finished_at,
-            provider: mailer.provider(),
-            outcome,
-            detail,
-        };
-        let mut conn = self.store().writer().acquire().await?;
-        if !store::messages::finish_attempt(&mut conn, &attempt).await? {
-            tracing::warn!(message_id = %m.id, "lease expired before the attempt finished; outcome dropped");
+            finished_at: now_ms(),
+            result,
         }
-        if let Err(e) = &result {
-            tracing::warn!(message_id = %m.id, attempt = m.attempts, transient = e.transient, detail = %e.detail, "delivery attempt failed");
+    }
+
+    async fn record_attempts(&self, lease_token: &str, group: &[Finished]) -> Result<()> {
+        let max_attempts = i64::from(self.settings().delivery_max_attempts);
+        let provider = self.inner.mailer.provider();
+        let mut tx = self.store().writer().begin().await?;
+        for f in group {
+            let m = &f.message;
+            let (outcome, detail) = match &f.result {
+                Ok(()) => (Outcome::Sent, None),
+                Err(e) if e.transient && m.attempts < max_attempts => (
+                    Outcome::Retry {
+                        at: f.finished_at + backoff_ms(m.attempts),
+                    },
+                    Some(e.detail.as_str()),
+                ),
+                Err(e) => (Outcome::Failed, Some(e.detail.as_str())),
+            };
+            let attempt = Attempt {
+                message_id: &m.id,
+                lease_token,
+                attempt: m.attempts,
+                started_at: f.started_at,
+                finished_at: f.finished_at,
+                provider,
+                outcome,
+                detail,
+            };
+            if !store::messages::finish_attempt(&mut tx, &attempt).await? {
+                tracing::warn!(message_id = %m.id, "lease expired before the attempt finished; outcome dropped");
+            }
+            if let Err(e) = &f.result {
+                tracing::warn!(message_id = %m.id, attempt = m.attempts, transient = e.transient, detail = %e.detail, "delivery attempt failed");
+            }
         }
+        tx.commit().await?;
         Ok(())
     }
 
