@@ -1,4 +1,5 @@
 //! Server functions: the browser's door into the backend. Each one checks the session first.
+//! Endpoints are fixed (`/api/<name>`) so scripts and the benchmark can call them too.
 
 use domain::views::{CampaignSummary, CampaignView, MessageView};
 use leptos::prelude::*;
@@ -6,7 +7,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::session::{require_user, to_server_error};
 
-#[server]
+#[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<String, ServerFnError> {
     let (herald, user) = require_user().await?;
     herald
@@ -16,13 +17,13 @@ pub async fn current_user() -> Result<String, ServerFnError> {
         .ok_or_else(|| ServerFnError::new("Your account no longer exists."))
 }
 
-#[server]
+#[server(endpoint = "list_campaigns")]
 pub async fn list_campaigns() -> Result<Vec<CampaignSummary>, ServerFnError> {
     let (herald, _) = require_user().await?;
     herald.list_campaigns().await.map_err(to_server_error)
 }
 
-#[server]
+#[server(endpoint = "get_campaign")]
 pub async fn get_campaign(id: String) -> Result<CampaignView, ServerFnError> {
     let (herald, _) = require_user().await?;
     let id = id
@@ -31,7 +32,7 @@ pub async fn get_campaign(id: String) -> Result<CampaignView, ServerFnError> {
     herald.campaign(id).await.map_err(to_server_error)
 }
 
-#[server]
+#[server(endpoint = "create_campaign")]
 pub async fn create_campaign(
     title: String,
     subject: String,
@@ -49,7 +50,7 @@ pub async fn create_campaign(
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "activate_campaign")]
 pub async fn activate_campaign(id: String) -> Result<(), ServerFnError> {
     let (herald, _) = require_user().await?;
     let id = id
@@ -58,7 +59,7 @@ pub async fn activate_campaign(id: String) -> Result<(), ServerFnError> {
     herald.activate_campaign(id).await.map_err(to_server_error)
 }
 
-#[server]
+#[server(endpoint = "list_messages")]
 pub async fn list_messages() -> Result<Vec<MessageView>, ServerFnError> {
     let (herald, _) = require_user().await?;
     herald.recent_messages(200).await.map_err(to_server_error)

@@ -1,0 +1,169 @@
+//! Herald as a separate process, set up through its own interfaces: the CLI for the account
+//! and the API key, the UI's server functions for the campaign.
+
+use anyhow::{Context, bail};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+const EMAIL: &str = "bench@example.com";
+const PASSWORD: &str = "benchmark password";
+
+pub struct HeraldProcess {
+    child: Child,
+    pub addr: SocketAddr,
+    pub api_key: String,
+    pub campaign_id: String,
+    _dir: TempDir,
+}
+
+impl HeraldProcess {
+    /// Starts `binary` on a fresh database, with `env` on top of the benchmark's settings.
+    pub async fn start(
+        binary: &Path,
+        smtp_port: u16,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let port = free_port()?;
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+        let mut vars: Vec<(String, String)> = vec![
+            ("HERALD_DATA_DIR".into(), dir.path().display().to_string()),
+            ("HERALD_LISTEN".into(), addr.to_string()),
+            (
+                "HERALD_SMTP_URL".into(),
+                format!("smtp://127.0.0.1:{smtp_port}"),
+            ),
+            ("HERALD_API_RATE_LIMIT".into(), "0".into()),
+            ("HERALD_LOG".into(), "warn".into()),
+        ];
+        vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let cli = |args: &[&str]| -> anyhow::Result<String> {
+            let out = Command::new(binary)
+                .args(args)
+                .envs(vars.clone())
+                .output()?;
+            if !out.status.success() {
+                bail!(
+                    "herald {args:?} failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            Ok(String::from_utf8(out.stdout)?)
+        };
+        cli(&["user", "create", "--email", EMAIL, "--password", PASSWORD])?;
+        let api_key = cli(&["api-key", "create", "--name", "bench"])?
+            .lines()
+            .last()
+            .context("no API key printed")?
+            .to_owned();
+        let log = std::fs::File::create(dir.path().join("herald.log"))?;
+        let child = Command::new(binary)
+            .arg("serve")
+            .envs(vars)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .context("cannot start herald")?;
+        let mut herald = Self {
+            child,
+            addr,
+            api_key,
+            campaign_id: String::new(),
+            _dir: dir,
+        };
+        herald.wait_healthy().await?;
+        herald.campaign_id = herald.create_campaign().await?;
+        Ok(herald)
+    }
+
+    async fn wait_healthy(&self) -> anyhow::Result<()> {
+        let url = format!("http://{}/ajo/im/health", self.addr);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(r) = reqwest::get(&url).await
+                && r.status().is_success()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        bail!("herald did not become healthy within 30 s")
+    }
+
+    /// Signs in like a browser and creates and activates the benchmark campaign.
+    async fn create_campaign(&self) -> anyhow::Result<String> {
+        let base = format!("http://{}", self.addr);
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        http.post(format!("{base}/login"))
+            .form(&[("email", EMAIL), ("password", PASSWORD)])
+            .send()
+            .await?
+            .error_for_status()?;
+        http.post(format!("{base}/api/create_campaign"))
+            .form(&[
+                ("title", "Benchmark"),
+                ("subject", "Bench {{context.t}}"),
+                (
+                    "html_body",
+                    "<p>Hi {{profile.person.name.firstName}}, your code is {{context.t}}.</p>",
+                ),
+                (
+                    "text_body",
+                    "Hi {{profile.person.name.firstName}}, your code is {{context.t}}.",
+                ),
+            ])
+            .send()
+            .await?;
+        let list: serde_json::Value = http
+            .post(format!("{base}/api/list_campaigns"))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let id = list[0]["id"]
+            .as_str()
+            .context("the campaign was not created")?
+            .to_owned();
+        http.post(format!("{base}/api/activate_campaign"))
+            .form(&[("id", id.as_str())])
+            .send()
+            .await?
+            .error_for_status()?;
+        Ok(id)
+    }
+
+    /// Peak resident memory so far (VmHWM), in MiB.
+    pub fn peak_rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+
+    pub fn log_path(&self) -> PathBuf {
+        self._dir.path().join("herald.log")
+    }
+}
+
+impl Drop for HeraldProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}

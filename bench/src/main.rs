@@ -1,0 +1,61 @@
+//! `bench`: measures Herald on this machine and, in the same run, the ceilings the machine
+//! allows, so each figure reads as a ratio that holds on a noisy machine.
+//!
+//! Herald runs as its own release process (`--herald`); load comes from this process. Ceilings:
+//! the same HTTP stack answering a no-op handler that parses the same JSON (a child process of
+//! this binary), raw SQLite inserts of the same rows through Herald's own store functions, and
+//! the SMTP sink alone.
+
+mod herald_process;
+mod load;
+mod noop_server;
+mod report;
+mod smtp_sink;
+mod sqlite_ceiling;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(about = "Herald's benchmark")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the benchmark and print the table.
+    Run {
+        /// The herald binary to measure (a release build).
+        #[arg(long)]
+        herald: PathBuf,
+        /// A few seconds in all, to check that the harness works (CI); the figures mean nothing.
+        #[arg(long)]
+        smoke: bool,
+        /// Seconds per load phase.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+    /// Internal: the no-op ceiling server (prints its port).
+    NoopServer,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    match cli.command {
+        Command::NoopServer => runtime.block_on(noop_server::serve()),
+        Command::Run {
+            herald,
+            smoke,
+            seconds,
+        } => {
+            let plan = report::Plan::new(smoke, seconds);
+            runtime.block_on(report::run(herald, plan))
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! The benchmark's plan, its phases in order, and the printed table.
+
+use crate::herald_process::HeraldProcess;
+use crate::load::{self, BodyFn, LoadResult, Target};
+use crate::smtp_sink::{self, Sink};
+use crate::sqlite_ceiling;
+use anyhow::{Context, bail};
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub struct Plan {
+    smoke: bool,
+    phase: Duration,
+    connections: usize,
+    open_rates: Vec<f64>,
+    burst_calls: usize,
+    smtp_messages: usize,
+    group: usize,
+}
+
+impl Plan {
+    pub fn new(smoke: bool, seconds: u64) -> Self {
+        if smoke {
+            Self {
+                smoke,
+                phase: Duration::from_millis(500),
+                connections: 8,
+                open_rates: vec![200.0],
+                burst_calls: 20,
+                smtp_messages: 320,
+                group: 64,
+            }
+        } else {
+            Self {
+                smoke,
+                phase: Duration::from_secs(seconds),
+                connections: 64,
+                open_rates: vec![500.0, 1_000.0, 2_000.0],
+                burst_calls: 1_000,
+                smtp_messages: 20_000,
+                group: 256,
+            }
+        }
+    }
+}
+
+/// The body of call `n`: `recipients` recipients, each with the send time for the sink.
+fn body(campaign_id: &str, recipients: usize, epoch: Instant) -> BodyFn {
+    let campaign = campaign_id.to_owned();
+    Arc::new(move |n| {
+        let t = epoch.elapsed().as_micros();
+        let mut s =
+            format!("{{\"requestId\":\"b-{n}\",\"campaignId\":\"{campaign}\",\"recipients\":[");
+        for i in 0..recipients {
+            if i > 0 {
+                s.push(',');
+            }
+            let _ = write!(
+                s,
+                "{{\"type\":\"aep\",\"userId\":\"u{n}-{i}@example.com\",\"namespace\":\"email\",\
+                 \"profile\":{{\"person\":{{\"name\":{{\"firstName\":\"Ada\"}}}}}},\"context\":{{\"t\":\"{t}\"}}}}"
+            );
+        }
+        s.push_str("]}");
+        s
+    })
+}
+
+fn target(addr: std::net::SocketAddr, api_key: &str, body: BodyFn) -> Arc<Target> {
+    Arc::new(Target {
+        addr,
+        path: "/ajo/im/executions/unitary",
+        api_key: api_key.to_owned(),
+        body,
+    })
+}
+
+struct NoopServer(std::process::Child, std::net::SocketAddr);
+
+impl NoopServer {
+    fn start() -> anyhow::Result<Self> {
+        let mut child = Command::new(std::env::current_exe()?)
+            .arg("noop-server")
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().context("no stdout")?).read_line(&mut line)?;
+        let port: u16 = line
+            .trim()
+            .strip_prefix("PORT ")
+            .context("no port")?
+            .parse()?;
+        Ok(Self(child, format!("127.0.0.1:{port}").parse()?))
+    }
+}
+
+impl Drop for NoopServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn line(
+    out: &mut String,
+    label: &str,
+    r: &LoadResult,
+    recipients: usize,
+    ceilings: &[(&str, f64)],
+) {
+    let calls = r.per_second();
+    let ratios: Vec<String> = ceilings
+        .iter()
+        .map(|(name, c)| format!("{:.0} % of {name} {c:.0}/s", 100.0 * calls / c))
+        .collect();
+    let _ = writeln!(
+        out,
+        "| {label} | {calls:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {} |",
+        calls * recipients as f64,
+        r.ms(0.5),
+        r.ms(0.99),
+        r.ms(0.999),
+        r.failed,
+        if ratios.is_empty() {
+            "—".into()
+        } else {
+            ratios.join("; ")
+        },
+    );
+}
+
+pub async fn run(herald_bin: PathBuf, plan: Plan) -> anyhow::Result<()> {
+    let epoch = Instant::now();
+    let c = plan.connections;
+    eprintln!("bench: SMTP sink and its ceiling");
+    let sink = Sink::start(epoch).await?;
+    let smtp_ceiling = smtp_sink::ceiling(sink.port, plan.smtp_messages, 16).await?;
+
+    eprintln!("bench: SQLite ceilings");
+    let sqlite1 = sqlite_ceiling::measure(1, plan.phase, plan.group).await?;
+    let sqlite20 = sqlite_ceiling::measure(20, plan.phase, plan.group / 8).await?;
+
+    eprintln!("bench: HTTP no-op ceiling");
+    let noop = NoopServer::start()?;
+    let noop1 = load::run(
+        target(noop.1, "none", body("c", 1, epoch)),
+        c,
+        plan.phase,
+        None,
+    )
+    .await?;
+    let noop20 = load::run(
+        target(noop.1, "none", body("c", 20, epoch)),
+        c,
+        plan.phase,
+        None,
+    )
+    .await?;
+    drop(noop);
+
+    eprintln!("bench: Herald, trigger acceptance (delivery off)");
+    let herald =
+        HeraldProcess::start(&herald_bin, sink.port, &[("HERALD_DELIVERY_WORKERS", "0")]).await?;
+    let t1 = target(
+        herald.addr,
+        &herald.api_key,
+        body(&herald.campaign_id, 1, epoch),
+    );
+    let t20 = target(
+        herald.addr,
+        &herald.api_key,
+        body(&herald.campaign_id, 20, epoch),
+    );
+    let closed1 = load::run(t1.clone(), c, plan.phase, None).await?;
+    let closed20 = load::run(t20, c, plan.phase, None).await?;
+    let mut open = Vec::new();
+    for rate in &plan.open_rates {
+        open.push((
+            *rate,
+            load::run(t1.clone(), c.min(32), plan.phase, Some(*rate)).await?,
+        ));
+    }
+    let acceptance_rss = herald.peak_rss_mib();
+    if closed1.ok == 0 {
+        bail!(
+            "Herald accepted no call; see {}",
+            herald.log_path().display()
+        );
+    }
+    drop(herald);
+
+    eprintln!("bench: Herald, end-to-end delivery");
+    let herald = HeraldProcess::start(&herald_bin, sink.port, &[]).await?;
+    let before = sink.received();
+    sink.latency.lock().unwrap().reset();
+    let expected = (plan.burst_calls * 20) as u64;
+    let started = Instant::now();
+    let sent = send_exactly(&herald, plan.burst_calls, epoch).await?;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while sink.received() - before < expected && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let delivered = sink.received() - before;
+    let delivery_secs = started.elapsed().as_secs_f64();
+    let delivery_rss = herald.peak_rss_mib();
+    let latency = sink.latency.lock().unwrap().clone();
+    drop(herald);
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n### Trigger acceptance (delivery off; {} s per phase, {c} connections)\n",
+        plan.phase.as_secs_f64()
+    );
+    let _ = writeln!(
+        out,
+        "| load | calls/s | recipients/s | p50 ms | p99 ms | p99.9 ms | non-202 | ratio to ceilings |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    line(
+        &mut out,
+        "1 recipient, closed loop",
+        &closed1,
+        1,
+        &[
+            ("HTTP no-op", noop1.per_second()),
+            ("SQLite grouped", sqlite1.grouped),
+        ],
+    );
+    line(
+        &mut out,
+        "20 recipients, closed loop",
+        &closed20,
+        20,
+        &[
+            ("HTTP no-op", noop20.per_second()),
+            ("SQLite grouped", sqlite20.grouped),
+        ],
+    );
+    for (rate, r) in &open {
+        line(
+            &mut out,
+            &format!("1 recipient, open loop at {rate:.0}/s"),
+            r,
+            1,
+            &[],
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n### End-to-end delivery to the SMTP sink ({expected} emails: {} calls × 20 recipients)\n",
+        plan.burst_calls
+    );
+    let _ = writeln!(
+        out,
+        "| delivered | emails/s | trigger→delivery p50 ms | p99 ms | p99.9 ms | ratio to ceiling |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    let rate = delivered as f64 / delivery_secs;
+    let _ = writeln!(
+        out,
+        "| {delivered} of {expected} ({sent} calls accepted) | {rate:.0} | {:.1} | {:.1} | {:.1} | {:.0} % of SMTP sink {smtp_ceiling:.0}/s |",
+        latency.value_at_quantile(0.5) as f64 / 1000.0,
+        latency.value_at_quantile(0.99) as f64 / 1000.0,
+        latency.value_at_quantile(0.999) as f64 / 1000.0,
+        100.0 * rate / smtp_ceiling,
+    );
+    let _ = writeln!(out, "\n### Memory and ceilings\n");
+    let _ = writeln!(out, "| measure | value |\n|---|---|");
+    let _ = writeln!(
+        out,
+        "| Herald peak RSS, acceptance run | {acceptance_rss:.1} MiB |"
+    );
+    let _ = writeln!(
+        out,
+        "| Herald peak RSS, delivery run | {delivery_rss:.1} MiB |"
+    );
+    let _ = writeln!(
+        out,
+        "| HTTP no-op, 1 / 20 recipients | {:.0} / {:.0} calls/s (p99 {:.2} / {:.2} ms) |",
+        noop1.per_second(),
+        noop20.per_second(),
+        noop1.ms(0.99),
+        noop20.ms(0.99)
+    );
+    let _ = writeln!(
+        out,
+        "| SQLite, 1 recipient: a transaction per call / {} calls per transaction | {:.0} / {:.0} calls/s |",
+        plan.group, sqlite1.per_call_tx, sqlite1.grouped
+    );
+    let _ = writeln!(
+        out,
+        "| SQLite, 20 recipients: a transaction per call / {} calls per transaction | {:.0} / {:.0} calls/s |",
+        plan.group / 8,
+        sqlite20.per_call_tx,
+        sqlite20.grouped
+    );
+    let _ = writeln!(
+        out,
+        "| SMTP sink alone (lettre, 16 connections) | {smtp_ceiling:.0} emails/s |"
+    );
+    println!("{out}");
+    if plan.smoke {
+        eprintln!("bench: smoke run finished (figures are not meaningful)");
+    }
+    if delivered < expected {
+        bail!("only {delivered} of {expected} emails arrived");
+    }
+    Ok(())
+}
+
+/// Sends exactly `calls` calls of 20 recipients with 8 connections; returns how many got 202.
+async fn send_exactly(
+    herald: &HeraldProcess,
+    calls: usize,
+    epoch: Instant,
+) -> anyhow::Result<usize> {
+    let make = body(&herald.campaign_id, 20, epoch);
+    let http = reqwest::Client::new();
+    let url = format!("http://{}/ajo/im/executions/unitary", herald.addr);
+    let next = Arc::new(std::sync::atomic::AtomicU64::new(1_000_000_000));
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (http, url, make, next, key) = (
+            http.clone(),
+            url.clone(),
+            make.clone(),
+            next.clone(),
+            herald.api_key.clone(),
+        );
+        let share = calls / 8 + 1;
+        tasks.push(tokio::spawn(async move {
+            let mut ok = 0;
+            for _ in 0..share {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n >= 1_000_000_000 + calls as u64 {
+                    break;
+                }
+                let r = http
+                    .post(&url)
+                    .bearer_auth(&key)
+                    .header("content-type", "application/json")
+                    .body(make(n))
+                    .send()
+                    .await?;
+                if r.status().as_u16() == 202 {
+                    ok += 1;
+                }
+            }
+            anyhow::Ok(ok)
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        ok += t.await??;
+    }
+    Ok(ok)
+}

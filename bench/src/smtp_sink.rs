@@ -1,0 +1,127 @@
+//! A minimal SMTP sink on tokio: accepts every message, counts it, and measures trigger-to-
+//! delivery latency from the send time that the benchmark campaign puts in the subject.
+//! (A stand-in for a mail relay, which cannot be reached from here; Herald's integration tests
+//! use a real SMTP server, aiosmtpd.)
+
+use hdrhistogram::Histogram;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+pub struct Sink {
+    pub port: u16,
+    pub received: AtomicU64,
+    /// Microseconds from the trigger call's send time to acceptance here.
+    pub latency: Mutex<Histogram<u64>>,
+    epoch: Instant,
+}
+
+impl Sink {
+    pub async fn start(epoch: Instant) -> anyhow::Result<Arc<Sink>> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let sink = Arc::new(Sink {
+            port: listener.local_addr()?.port(),
+            received: AtomicU64::new(0),
+            latency: Mutex::new(Histogram::new_with_bounds(1, 600_000_000, 3)?),
+            epoch,
+        });
+        let s = sink.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let _ = s.session(stream).await;
+                });
+            }
+        });
+        Ok(sink)
+    }
+
+    pub fn received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
+    }
+
+    async fn session(&self, stream: tokio::net::TcpStream) -> std::io::Result<()> {
+        let _ = stream.set_nodelay(true);
+        let (read, mut write) = stream.into_split();
+        let mut lines = BufReader::new(read);
+        write.write_all(b"220 sink ESMTP\r\n").await?;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if lines.read_line(&mut line).await? == 0 {
+                return Ok(());
+            }
+            let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+            match verb.as_str() {
+                "EHLO" | "HELO" => write.write_all(b"250-sink\r\n250 8BITMIME\r\n").await?,
+                "DATA" => {
+                    write.write_all(b"354 end with .\r\n").await?;
+                    let mut sent_at = None;
+                    loop {
+                        line.clear();
+                        if lines.read_line(&mut line).await? == 0 {
+                            return Ok(());
+                        }
+                        if line == ".\r\n" || line == ".\n" {
+                            break;
+                        }
+                        if let Some(rest) = line.strip_prefix("Subject: Bench ") {
+                            sent_at = rest.trim().parse::<u64>().ok();
+                        }
+                    }
+                    self.received.fetch_add(1, Ordering::Relaxed);
+                    if let Some(t) = sent_at {
+                        let now = self.epoch.elapsed().as_micros() as u64;
+                        let _ = self
+                            .latency
+                            .lock()
+                            .unwrap()
+                            .record(now.saturating_sub(t).max(1));
+                    }
+                    write.write_all(b"250 ok\r\n").await?;
+                }
+                "QUIT" => {
+                    write.write_all(b"221 bye\r\n").await?;
+                    return Ok(());
+                }
+                _ => write.write_all(b"250 ok\r\n").await?,
+            }
+        }
+    }
+}
+
+/// The sink's own ceiling: messages per second it accepts from lettre with `concurrency`
+/// pooled connections, the way Herald sends.
+pub async fn ceiling(port: u16, messages: usize, concurrency: usize) -> anyhow::Result<f64> {
+    use lettre::transport::smtp::PoolConfig;
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+        .port(port)
+        .pool_config(PoolConfig::new().max_size(concurrency as u32))
+        .build();
+    let started = Instant::now();
+    let per_task = messages / concurrency;
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let transport = transport.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..per_task {
+                let email = Message::builder()
+                    .from("Bench <bench@example.com>".parse().unwrap())
+                    .to("someone@example.com".parse().unwrap())
+                    .subject("ceiling")
+                    .body(String::from("<p>Hello</p>"))
+                    .unwrap();
+                transport.send(email).await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    Ok((per_task * concurrency) as f64 / started.elapsed().as_secs_f64())
+}

@@ -1,0 +1,90 @@
+//! The storage ceiling: the rows an accepted call writes (execution, idempotency key, messages),
+//! inserted through Herald's own store functions on the same SQLite settings, with no HTTP,
+//! parsing or rendering: one transaction per call, and many calls per transaction.
+
+use backend::store::executions::{NewExecution, NewMessage, insert_execution};
+use backend::{Herald, Settings};
+use domain::campaign::NewCampaign;
+use domain::ids::{ExecutionId, MessageId};
+use std::time::{Duration, Instant};
+
+pub struct Ceiling {
+    pub per_call_tx: f64,
+    pub grouped: f64,
+}
+
+/// Calls per second with `recipients` messages each.
+pub async fn measure(
+    recipients: usize,
+    duration: Duration,
+    group: usize,
+) -> anyhow::Result<Ceiling> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().display().to_string();
+    let settings = Settings::load(|k| (k == "HERALD_DATA_DIR").then(|| path.clone()))?;
+    let herald = Herald::start(settings).await?;
+    let user = herald
+        .create_user("ceiling@example.com", "ceiling password")
+        .await?;
+    let key = herald.create_api_key("ceiling").await?.id.to_string();
+    let campaign =
+        NewCampaign::parse("Ceiling", "Bench {{context.t}}", "<p>{{context.t}}</p>", "")?;
+    let campaign = herald.create_campaign(&user, campaign).await?;
+    herald.activate_campaign(campaign).await?;
+    let campaign = campaign.to_string();
+    let mut n = 0u64;
+    let one_call = |n: u64| {
+        let execution = NewExecution {
+            id: ExecutionId::new(),
+            campaign_id: campaign.clone(),
+            campaign_version: 1,
+            request_id: format!("ceiling-{n}"),
+            api_key_id: key.clone(),
+            now: n as i64,
+        };
+        let messages: Vec<NewMessage> = (0..recipients)
+            .map(|i| NewMessage {
+                id: MessageId::new(),
+                recipient_index: i as i64,
+                user_id: format!("user{i}@example.com"),
+                address: format!("user{i}@example.com"),
+                subject: "Bench 123456".into(),
+                html_body: "<p>Hi Ada, your code is 123456.</p>".into(),
+                text_body: "Hi Ada, your code is 123456.".into(),
+            })
+            .collect();
+        (execution, messages, format!("ceiling-{n}"))
+    };
+    let writer = herald.store().writer();
+    let rate = |calls: u64, started: Instant| calls as f64 / started.elapsed().as_secs_f64();
+
+    let started = Instant::now();
+    let mut calls = 0;
+    while started.elapsed() < duration {
+        let (e, m, k) = one_call(n);
+        n += 1;
+        let mut tx = writer.begin().await?;
+        insert_execution(&mut tx, &e, &m, &k, "hash", i64::MAX).await?;
+        tx.commit().await?;
+        calls += 1;
+    }
+    let per_call_tx = rate(calls, started);
+
+    let started = Instant::now();
+    let mut calls = 0;
+    while started.elapsed() < duration {
+        let mut tx = writer.begin().await?;
+        for _ in 0..group {
+            let (e, m, k) = one_call(n);
+            n += 1;
+            insert_execution(&mut tx, &e, &m, &k, "hash", i64::MAX).await?;
+        }
+        tx.commit().await?;
+        calls += group as u64;
+    }
+    let grouped = rate(calls, started);
+    Ok(Ceiling {
+        per_call_tx,
+        grouped,
+    })
+}
