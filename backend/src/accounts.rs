@@ -116,10 +116,15 @@ impl Herald {
     /// Revokes by id or name. Returns how many keys were revoked.
     pub async fn revoke_api_key(&self, id_or_name: &str) -> Result<u64> {
         let mut conn = self.store().writer().acquire().await?;
-        Ok(store::accounts::revoke_api_key(&mut conn, id_or_name.trim(), now_ms()).await?)
+        let revoked =
+            store::accounts::revoke_api_key(&mut conn, id_or_name.trim(), now_ms()).await?;
+        // Only hashes are cached, so forget them all: revocation takes effect at once here.
+        self.inner.api_keys.clear();
+        Ok(revoked)
     }
 
     /// Resolves a presented key to its caller; revoked and unknown keys are refused alike.
+    /// A key revoked on another node is refused within 5 s.
     pub async fn authenticate_api_key(&self, presented: &str) -> Result<ApiCaller> {
         let unauthorized = || {
             Error::new(
@@ -131,10 +136,15 @@ impl Herald {
         if !presented.starts_with("hk_") || presented.len() > 100 {
             return Err(unauthorized());
         }
-        store::accounts::active_api_key(self.store().reader(), &key_hash(presented))
+        let hash = key_hash(presented);
+        if let Some(api_key_id) = self.inner.api_keys.get(&hash) {
+            return Ok(ApiCaller { api_key_id });
+        }
+        let api_key_id = store::accounts::active_api_key(self.store().reader(), &hash)
             .await?
-            .map(|api_key_id| ApiCaller { api_key_id })
-            .ok_or_else(unauthorized)
+            .ok_or_else(unauthorized)?;
+        self.inner.api_keys.insert(hash, api_key_id.clone());
+        Ok(ApiCaller { api_key_id })
     }
 
     /// On an empty database: creates an admin account and an API key, and returns them once.

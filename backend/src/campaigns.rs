@@ -99,6 +99,7 @@ impl Herald {
             ));
         }
         tx.commit().await?;
+        self.inner.campaigns.remove(&id);
         tracing::info!(campaign_id = %id, "campaign activated");
         Ok(())
     }

@@ -175,11 +175,7 @@ impl Herald {
             ));
         }
         let campaign_id = trigger.campaign_id;
-        let campaign = store::campaigns::campaign(self.store().reader(), campaign_id)
-            .await?
-            .ok_or_else(|| {
-                Error::not_found("campaign_not_found", "No campaign has this campaignId.")
-            })?;
+        let campaign = self.campaign_row(campaign_id).await?;
         let version = match (campaign.status(), campaign.live_version) {
             (CampaignStatus::Live, Some(v)) => v,
             (status, _) => {
@@ -213,6 +209,20 @@ impl Herald {
             version,
             messages,
         })
+    }
+
+    /// The campaign's row, cached for 1 s (activation on this node evicts it at once).
+    async fn campaign_row(&self, id: CampaignId) -> Result<store::campaigns::CampaignRow> {
+        if let Some(row) = self.inner.campaigns.get(&id) {
+            return Ok(row);
+        }
+        let row = store::campaigns::campaign(self.store().reader(), id)
+            .await?
+            .ok_or_else(|| {
+                Error::not_found("campaign_not_found", "No campaign has this campaignId.")
+            })?;
+        self.inner.campaigns.insert(id, row.clone());
+        Ok(row)
     }
 
     async fn compiled_version(

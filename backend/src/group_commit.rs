@@ -7,7 +7,8 @@
 //! Invariants:
 //! - A caller gets its answer only after the transaction holding its execution committed; if the
 //!   commit fails, every call of the group gets an error and none of them was accepted.
-//! - Each call runs inside its own savepoint, so one call's failure cannot undo another's writes.
+//! - A group is written with a few multi-row statements (one lookup of all idempotency keys, one
+//!   insert per table), so the per-statement cost is paid per group, not per call.
 //! - The idempotency check runs inside the same transaction, on the single writer connection, so
 //!   a key used twice in one group (or across groups) is accepted once; the rest are replays or
 //!   conflicts, exactly as if the calls had come one by one.
@@ -15,8 +16,9 @@
 use crate::clock::Millis;
 use crate::error::{Error, ErrorKind, Result};
 use crate::executions::Accepted;
-use crate::store::executions::{self, NewExecution, NewMessage};
+use crate::store::executions::{self, NewCall, NewExecution, NewMessage};
 use sqlx::{SqliteConnection, SqlitePool};
+use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{Notify, mpsc, oneshot};
 
@@ -82,64 +84,81 @@ async fn run(writer: SqlitePool, mut jobs: mpsc::Receiver<(Job, Reply)>, committ
     }
 }
 
-/// One transaction for the whole group; per-call outcomes inside.
+/// One transaction for the whole group, with a few multi-row statements; per-call outcomes.
 async fn commit_group(
     writer: &SqlitePool,
     group: &[(Job, Reply)],
 ) -> sqlx::Result<Vec<Result<Accepted>>> {
     let mut tx = writer.begin().await?;
     let conn: &mut SqliteConnection = &mut tx;
+    let keys: Vec<(&str, &str)> = group
+        .iter()
+        .map(|(j, _)| (j.execution.campaign_id.as_str(), j.idempotency_key.as_str()))
+        .collect();
+    let now = group
+        .iter()
+        .map(|(j, _)| j.execution.now)
+        .min()
+        .unwrap_or_default();
+    let stored = executions::idempotency_records(conn, &keys, now).await?;
+    // The first call of the group that takes a key; later calls with that key answer after it.
+    let mut taken: HashMap<(&str, &str), &Job> = HashMap::new();
     let mut results = Vec::with_capacity(group.len());
-    for (job, _) in group {
-        sqlx::query("SAVEPOINT call").execute(&mut *conn).await?;
-        let result = write_one(conn, job).await;
-        if matches!(&result, Err(e) if e.kind == ErrorKind::Internal) {
-            sqlx::query("ROLLBACK TO call").execute(&mut *conn).await?;
-        }
-        sqlx::query("RELEASE call").execute(&mut *conn).await?;
+    let mut calls = Vec::with_capacity(group.len());
+    for ((job, _), key) in group.iter().zip(&keys) {
+        let result = if let Some(record) = stored.get(&(key.0.to_owned(), key.1.to_owned())) {
+            let e = &record.execution;
+            repeat(&record.request_hash, job, || Accepted {
+                execution_id: e.id.clone(),
+                request_id: e.request_id.clone(),
+                created_at: e.created_at,
+                created_by: e.api_key_id.clone(),
+                replay: true,
+            })
+        } else if let Some(first) = taken.get(key) {
+            repeat(&first.request_hash, job, || Accepted {
+                replay: true,
+                ..accepted(first)
+            })
+        } else {
+            taken.insert(*key, job);
+            calls.push(NewCall {
+                execution: &job.execution,
+                messages: &job.messages,
+                idempotency_key: &job.idempotency_key,
+                request_hash: &job.request_hash,
+                key_expires_at: job.key_expires_at,
+            });
+            Ok(accepted(job))
+        };
         results.push(result);
     }
+    executions::insert_calls(conn, &calls).await?;
     tx.commit().await?;
     Ok(results)
 }
 
-async fn write_one(conn: &mut SqliteConnection, job: &Job) -> Result<Accepted> {
-    let e = &job.execution;
-    if let Some(existing) =
-        executions::idempotency_record(conn, &e.campaign_id, &job.idempotency_key, e.now).await?
-    {
-        return if existing.request_hash == job.request_hash {
-            let x = existing.execution;
-            Ok(Accepted {
-                execution_id: x.id,
-                request_id: x.request_id,
-                created_at: x.created_at,
-                created_by: x.api_key_id,
-                replay: true,
-            })
-        } else {
-            Err(Error::new(
-                ErrorKind::Conflict,
-                "idempotency_key_reused",
-                "This idempotency key (the Idempotency-Key header, else the requestId) was already used \
-                 for this campaign with a different body. Use a new key for a new request.",
-            ))
-        };
+/// A call whose key is already taken: a replay if the body is the same, else refused.
+fn repeat(stored_hash: &str, job: &Job, replay: impl FnOnce() -> Accepted) -> Result<Accepted> {
+    if stored_hash == job.request_hash {
+        Ok(replay())
+    } else {
+        Err(Error::new(
+            ErrorKind::Conflict,
+            "idempotency_key_reused",
+            "This idempotency key (the Idempotency-Key header, else the requestId) was already used \
+             for this campaign with a different body. Use a new key for a new request.",
+        ))
     }
-    executions::insert_execution(
-        conn,
-        e,
-        &job.messages,
-        &job.idempotency_key,
-        &job.request_hash,
-        job.key_expires_at,
-    )
-    .await?;
-    Ok(Accepted {
+}
+
+fn accepted(job: &Job) -> Accepted {
+    let e = &job.execution;
+    Accepted {
         execution_id: e.id.to_string(),
         request_id: e.request_id.clone(),
         created_at: e.now,
         created_by: e.api_key_id.clone(),
         replay: false,
-    })
+    }
 }

@@ -6,6 +6,7 @@
 //! [`delivery`] worker.
 
 pub mod accounts;
+mod cache;
 pub mod campaigns;
 pub mod clock;
 pub mod delivery;
@@ -39,6 +40,10 @@ struct Inner {
     outbox_signal: Arc<Notify>,
     committer: group_commit::GroupCommitter,
     renderers: executions::RendererCache,
+    /// API key hash → key id, for 5 s (see [`cache`]).
+    api_keys: cache::TtlCache<String, String>,
+    /// Campaign → its row, for 1 s (see [`cache`]).
+    campaigns: cache::TtlCache<domain::ids::CampaignId, store::campaigns::CampaignRow>,
 }
 
 impl Herald {
@@ -57,6 +62,8 @@ impl Herald {
                 outbox_signal,
                 committer,
                 renderers: Default::default(),
+                api_keys: cache::TtlCache::new(std::time::Duration::from_secs(5), 10_000),
+                campaigns: cache::TtlCache::new(std::time::Duration::from_secs(1), 10_000),
             }),
         })
     }

@@ -54,7 +54,9 @@ pub async fn run(
     duration: Duration,
     rate: Option<f64>,
 ) -> anyhow::Result<LoadResult> {
-    let counter = Arc::new(AtomicU64::new(NEXT_CALL.fetch_add(1 << 32, Ordering::Relaxed)));
+    let counter = Arc::new(AtomicU64::new(
+        NEXT_CALL.fetch_add(1 << 32, Ordering::Relaxed),
+    ));
     let start = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..connections {

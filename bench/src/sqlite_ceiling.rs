@@ -2,7 +2,7 @@
 //! inserted through Herald's own store functions on the same SQLite settings, with no HTTP,
 //! parsing or rendering: one transaction per call, and many calls per transaction.
 
-use backend::store::executions::{NewExecution, NewMessage, insert_execution};
+use backend::store::executions::{NewCall, NewExecution, NewMessage, insert_calls};
 use backend::{Herald, Settings};
 use domain::campaign::NewCampaign;
 use domain::ids::{ExecutionId, MessageId};
@@ -64,7 +64,7 @@ pub async fn measure(
         let (e, m, k) = one_call(n);
         n += 1;
         let mut tx = writer.begin().await?;
-        insert_execution(&mut tx, &e, &m, &k, "hash", i64::MAX).await?;
+        insert_calls(&mut tx, &[call(&e, &m, &k)]).await?;
         tx.commit().await?;
         calls += 1;
     }
@@ -73,12 +73,15 @@ pub async fn measure(
     let started = Instant::now();
     let mut calls = 0;
     while started.elapsed() < duration {
+        let rows: Vec<_> = (0..group)
+            .map(|_| {
+                n += 1;
+                one_call(n)
+            })
+            .collect();
+        let group_calls: Vec<NewCall> = rows.iter().map(|(e, m, k)| call(e, m, k)).collect();
         let mut tx = writer.begin().await?;
-        for _ in 0..group {
-            let (e, m, k) = one_call(n);
-            n += 1;
-            insert_execution(&mut tx, &e, &m, &k, "hash", i64::MAX).await?;
-        }
+        insert_calls(&mut tx, &group_calls).await?;
         tx.commit().await?;
         calls += group as u64;
     }
@@ -87,4 +90,14 @@ pub async fn measure(
         per_call_tx,
         grouped,
     })
+}
+
+fn call<'a>(execution: &'a NewExecution, messages: &'a [NewMessage], key: &'a str) -> NewCall<'a> {
+    NewCall {
+        execution,
+        messages,
+        idempotency_key: key,
+        request_hash: "hash",
+        key_expires_at: i64::MAX,
+    }
 }

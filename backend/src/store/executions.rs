@@ -2,7 +2,8 @@
 
 use crate::clock::Millis;
 use domain::ids::{ExecutionId, MessageId};
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ExecutionRow {
@@ -42,93 +43,132 @@ pub struct IdempotencyRecord {
 const EXECUTION_COLUMNS: &str =
     "e.id, e.campaign_id, e.campaign_version, e.request_id, e.api_key_id, e.created_at";
 
-/// The unexpired record of `key` for this campaign, if any.
-pub async fn idempotency_record(
+/// Rows a multi-row statement may bind at most (SQLite allows 32,766 variables).
+const MAX_VARIABLES: usize = 32_000;
+
+/// The unexpired records of these (campaign, key) pairs, in one query per chunk.
+pub async fn idempotency_records(
     conn: &mut SqliteConnection,
-    campaign_id: &str,
-    key: &str,
+    keys: &[(&str, &str)],
     now: Millis,
-) -> sqlx::Result<Option<IdempotencyRecord>> {
-    let row: Option<(String, String, String, i64, String, String, i64)> = sqlx::query_as(
-        "SELECT k.request_hash, e.id, e.campaign_id, e.campaign_version, e.request_id, e.api_key_id, e.created_at
-           FROM idempotency_keys k JOIN executions e ON e.id = k.execution_id
-          WHERE k.campaign_id = ? AND k.key = ? AND k.expires_at > ?",
-    )
-    .bind(campaign_id)
-    .bind(key)
-    .bind(now)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(
-        |(request_hash, id, campaign_id, campaign_version, request_id, api_key_id, created_at)| {
-            IdempotencyRecord {
-                request_hash,
-                execution: ExecutionRow {
-                    id,
-                    campaign_id,
-                    campaign_version,
-                    request_id,
-                    api_key_id,
-                    created_at,
+) -> sqlx::Result<HashMap<(String, String), IdempotencyRecord>> {
+    let mut found = HashMap::new();
+    for chunk in keys.chunks(MAX_VARIABLES / 2) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT k.campaign_id, k.key, k.request_hash, e.id, e.campaign_version, e.request_id, e.api_key_id, e.created_at
+               FROM idempotency_keys k JOIN executions e ON e.id = k.execution_id
+              WHERE k.expires_at > ",
+        );
+        q.push_bind(now)
+            .push(" AND (k.campaign_id, k.key) IN (VALUES ");
+        let mut values = q.separated(", ");
+        for (campaign, key) in chunk {
+            values
+                .push("(")
+                .push_bind_unseparated(*campaign)
+                .push_unseparated(", ");
+            values.push_bind_unseparated(*key).push_unseparated(")");
+        }
+        q.push(")");
+        let rows: Vec<(String, String, String, String, i64, String, String, i64)> =
+            q.build_query_as().fetch_all(&mut *conn).await?;
+        for (
+            campaign_id,
+            key,
+            request_hash,
+            id,
+            campaign_version,
+            request_id,
+            api_key_id,
+            created_at,
+        ) in rows
+        {
+            let execution = ExecutionRow {
+                id,
+                campaign_id: campaign_id.clone(),
+                campaign_version,
+                request_id,
+                api_key_id,
+                created_at,
+            };
+            found.insert(
+                (campaign_id, key),
+                IdempotencyRecord {
+                    request_hash,
+                    execution,
                 },
-            }
-        },
-    ))
+            );
+        }
+    }
+    Ok(found)
 }
 
-/// Inserts the execution, queues its messages and records its idempotency key (replacing an
-/// expired record of the same key); call inside the accepting transaction.
-pub async fn insert_execution(
-    conn: &mut SqliteConnection,
-    e: &NewExecution,
-    messages: &[NewMessage],
-    idempotency_key: &str,
-    request_hash: &str,
-    key_expires_at: Millis,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO executions (id, campaign_id, campaign_version, request_id, api_key_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(e.id.to_string())
-    .bind(&e.campaign_id)
-    .bind(e.campaign_version)
-    .bind(&e.request_id)
-    .bind(&e.api_key_id)
-    .bind(e.now)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT OR REPLACE INTO idempotency_keys (campaign_id, key, request_hash, execution_id, expires_at)
-         VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(&e.campaign_id)
-    .bind(idempotency_key)
-    .bind(request_hash)
-    .bind(e.id.to_string())
-    .bind(key_expires_at)
-    .execute(&mut *conn)
-    .await?;
-    for m in messages {
-        sqlx::query(
+/// One accepted call to write: its execution, messages and idempotency key.
+pub struct NewCall<'a> {
+    pub execution: &'a NewExecution,
+    pub messages: &'a [NewMessage],
+    pub idempotency_key: &'a str,
+    pub request_hash: &'a str,
+    pub key_expires_at: Millis,
+}
+
+/// Inserts the executions, records their idempotency keys (replacing expired records of the
+/// same keys) and queues their messages, with a few multi-row statements for all calls; call
+/// inside the accepting transaction.
+pub async fn insert_calls(conn: &mut SqliteConnection, calls: &[NewCall<'_>]) -> sqlx::Result<()> {
+    for chunk in calls.chunks(MAX_VARIABLES / 6) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO executions (id, campaign_id, campaign_version, request_id, api_key_id, created_at) ",
+        );
+        q.push_values(chunk, |mut row, c| {
+            let e = c.execution;
+            row.push_bind(e.id.to_string())
+                .push_bind(&e.campaign_id)
+                .push_bind(e.campaign_version)
+                .push_bind(&e.request_id)
+                .push_bind(&e.api_key_id)
+                .push_bind(e.now);
+        });
+        q.build().execute(&mut *conn).await?;
+
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT OR REPLACE INTO idempotency_keys (campaign_id, key, request_hash, execution_id, expires_at) ",
+        );
+        q.push_values(chunk, |mut row, c| {
+            row.push_bind(&c.execution.campaign_id)
+                .push_bind(c.idempotency_key)
+                .push_bind(c.request_hash)
+                .push_bind(c.execution.id.to_string())
+                .push_bind(c.key_expires_at);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    let messages: Vec<(&NewExecution, &NewMessage)> = calls
+        .iter()
+        .flat_map(|c| c.messages.iter().map(move |m| (c.execution, m)))
+        .collect();
+    for chunk in messages.chunks(MAX_VARIABLES / 12) {
+        let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel, address,
-                 subject, html_body, text_body, status, next_attempt_at, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, 'email', ?, ?, ?, ?, 'queued', ?, ?, ?)",
-        )
-        .bind(m.id.to_string())
-        .bind(e.id.to_string())
-        .bind(&e.campaign_id)
-        .bind(m.recipient_index)
-        .bind(&m.user_id)
-        .bind(&m.address)
-        .bind(&m.subject)
-        .bind(&m.html_body)
-        .bind(&m.text_body)
-        .bind(e.now)
-        .bind(e.now)
-        .bind(e.now)
-        .execute(&mut *conn)
-        .await?;
+                 subject, html_body, text_body, status, next_attempt_at, created_at, updated_at) ",
+        );
+        q.push_values(chunk, |mut row, (e, m)| {
+            row.push_bind(m.id.to_string())
+                .push_bind(e.id.to_string())
+                .push_bind(&e.campaign_id)
+                .push_bind(m.recipient_index)
+                .push_bind(&m.user_id)
+                .push("'email'")
+                .push_bind(&m.address)
+                .push_bind(&m.subject)
+                .push_bind(&m.html_body)
+                .push_bind(&m.text_body)
+                .push("'queued'")
+                .push_bind(e.now)
+                .push_bind(e.now)
+                .push_bind(e.now);
+        });
+        q.build().execute(&mut *conn).await?;
     }
     Ok(())
 }
