@@ -54,11 +54,11 @@ pub async fn idempotency_records(
 ) -> sqlx::Result<HashMap<(String, String), IdempotencyRecord>> {
     let mut found = HashMap::new();
     for chunk in keys.chunks(MAX_VARIABLES / 2) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "SELECT k.campaign_id, k.key, k.request_hash, e.id, e.campaign_version, e.request_id, e.api_key_id, e.created_at
+        let mut q = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT k.key, k.request_hash, {EXECUTION_COLUMNS}
                FROM idempotency_keys k JOIN executions e ON e.id = k.execution_id
-              WHERE k.expires_at > ",
-        );
+              WHERE k.expires_at > "
+        ));
         q.push_bind(now)
             .push(" AND (k.campaign_id, k.key) IN (VALUES ");
         let mut values = q.separated(", ");
@@ -70,37 +70,27 @@ pub async fn idempotency_records(
             values.push_bind_unseparated(*key).push_unseparated(")");
         }
         q.push(")");
-        let rows: Vec<(String, String, String, String, i64, String, String, i64)> =
-            q.build_query_as().fetch_all(&mut *conn).await?;
-        for (
-            campaign_id,
-            key,
-            request_hash,
-            id,
-            campaign_version,
-            request_id,
-            api_key_id,
-            created_at,
-        ) in rows
-        {
-            let execution = ExecutionRow {
-                id,
-                campaign_id: campaign_id.clone(),
-                campaign_version,
-                request_id,
-                api_key_id,
-                created_at,
-            };
+        let rows: Vec<KeyedExecution> = q.build_query_as().fetch_all(&mut *conn).await?;
+        for row in rows {
+            let at = (row.execution.campaign_id.clone(), row.key);
             found.insert(
-                (campaign_id, key),
+                at,
                 IdempotencyRecord {
-                    request_hash,
-                    execution,
+                    request_hash: row.request_hash,
+                    execution: row.execution,
                 },
             );
         }
     }
     Ok(found)
+}
+
+#[derive(FromRow)]
+struct KeyedExecution {
+    key: String,
+    request_hash: String,
+    #[sqlx(flatten)]
+    execution: ExecutionRow,
 }
 
 /// One accepted call to write: its execution, messages and idempotency key.
