@@ -44,6 +44,8 @@ const EXECUTION_COLUMNS: &str =
     "e.id, e.campaign_id, e.campaign_version, e.request_id, e.api_key_id, e.created_at";
 
 /// Rows a multi-row statement may bind at most (SQLite allows 32,766 variables).
+/// Multi-row statements differ with every group size, so they are not kept prepared
+/// (`persistent(false)`): a cache of large one-off statements would only hold memory.
 const MAX_VARIABLES: usize = 32_000;
 
 /// The unexpired records of these (campaign, key) pairs, in one query per chunk.
@@ -70,7 +72,11 @@ pub async fn idempotency_records(
             values.push_bind_unseparated(*key).push_unseparated(")");
         }
         q.push(")");
-        let rows: Vec<KeyedExecution> = q.build_query_as().fetch_all(&mut *conn).await?;
+        let rows: Vec<KeyedExecution> = q
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await?;
         for row in rows {
             let at = (row.execution.campaign_id.clone(), row.key);
             found.insert(
@@ -119,7 +125,7 @@ pub async fn insert_calls(conn: &mut SqliteConnection, calls: &[NewCall<'_>]) ->
                 .push_bind(&e.api_key_id)
                 .push_bind(e.now);
         });
-        q.build().execute(&mut *conn).await?;
+        q.build().persistent(false).execute(&mut *conn).await?;
 
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT OR REPLACE INTO idempotency_keys (campaign_id, key, request_hash, execution_id, expires_at) ",
@@ -131,7 +137,7 @@ pub async fn insert_calls(conn: &mut SqliteConnection, calls: &[NewCall<'_>]) ->
                 .push_bind(c.execution.id.to_string())
                 .push_bind(c.key_expires_at);
         });
-        q.build().execute(&mut *conn).await?;
+        q.build().persistent(false).execute(&mut *conn).await?;
     }
     let messages: Vec<(&NewExecution, &NewMessage)> = calls
         .iter()
@@ -158,7 +164,7 @@ pub async fn insert_calls(conn: &mut SqliteConnection, calls: &[NewCall<'_>]) ->
                 .push_bind(e.now)
                 .push_bind(e.now);
         });
-        q.build().execute(&mut *conn).await?;
+        q.build().persistent(false).execute(&mut *conn).await?;
     }
     Ok(())
 }
