@@ -1,22 +1,21 @@
-//! Email transports: an SMTP relay through `lettre`, or the local capture store.
+//! Email transports: an SMTP relay (lettre over our own connection pool), or the local capture
+//! store.
 
+use super::smtp_pool::SmtpPool;
 use crate::settings::Settings;
 use crate::store::messages::ClaimedMessage;
 use anyhow::Context;
+use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Where emails go.
 #[derive(Clone)]
 pub enum Mailer {
     /// A real SMTP relay.
-    Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
-        from: Mailbox,
-    },
+    Smtp { pool: Arc<SmtpPool>, from: Mailbox },
     /// No relay configured: messages stay in the database and show on the "Sent messages" page.
     Capture,
 }
@@ -36,16 +35,16 @@ impl Mailer {
         // A send must finish well within the delivery lease, or another worker could retry a
         // message whose first attempt is still under way.
         let timeout = (settings.delivery_lease / 2).min(Duration::from_secs(30));
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url.0)
-            .context("HERALD_SMTP_URL is not a valid SMTP URL")?
-            .timeout(Some(timeout))
-            .pool_config(PoolConfig::new().max_size(settings.delivery_concurrency as u32))
-            .build();
+        let pool = SmtpPool::from_url(&url.0, timeout, settings.delivery_concurrency)
+            .context("HERALD_SMTP_URL is not a valid SMTP URL")?;
         let from = settings
             .email_from
             .parse()
             .context("HERALD_EMAIL_FROM is not a valid mailbox")?;
-        Ok(Mailer::Smtp { transport, from })
+        Ok(Mailer::Smtp {
+            pool: Arc::new(pool),
+            from,
+        })
     }
 
     /// The provider name recorded on attempts.
@@ -57,22 +56,15 @@ impl Mailer {
     }
 
     pub async fn send(&self, m: &ClaimedMessage, message_id_domain: &str) -> Result<(), SendError> {
-        let (transport, from) = match self {
+        let (pool, from) = match self {
             Mailer::Capture => return Ok(()),
-            Mailer::Smtp { transport, from } => (transport, from),
+            Mailer::Smtp { pool, from } => (pool, from),
         };
         let email = build_email(m, from.clone(), message_id_domain).map_err(|e| SendError {
             transient: false,
             detail: format!("the message cannot be built: {e}"),
         })?;
-        transport
-            .send(email)
-            .await
-            .map(drop)
-            .map_err(|e| SendError {
-                transient: !e.is_permanent(),
-                detail: smtp_error_detail(&e),
-            })
+        pool.send(&email).await
     }
 }
 
@@ -100,13 +92,4 @@ fn build_email(m: &ClaimedMessage, from: Mailbox, domain: &str) -> anyhow::Resul
         )?,
     };
     Ok(email)
-}
-
-/// A short description of an SMTP failure, without the recipient's address.
-fn smtp_error_detail(e: &lettre::transport::smtp::Error) -> String {
-    match e.status() {
-        Some(code) => format!("SMTP reply {code}"),
-        None if e.is_timeout() => "SMTP timeout".into(),
-        None => "SMTP connection failed".into(),
-    }
 }

@@ -10,6 +10,7 @@
 //!   follows a timeout after the relay had in fact accepted the message.
 
 mod email;
+mod smtp_pool;
 mod worker;
 
 pub use email::{Mailer, SendError};
