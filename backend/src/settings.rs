@@ -56,7 +56,8 @@ pub struct Settings {
     pub delivery_workers: usize,
     /// Messages one worker sends at once (`HERALD_DELIVERY_CONCURRENCY`).
     pub delivery_concurrency: usize,
-    /// How long a claimed message stays locked before another worker may retry it.
+    /// How long a claimed message stays locked before another worker may retry it
+    /// (`HERALD_DELIVERY_LEASE_SECS`). One SMTP step may take a fifth of it (at most 30 s).
     pub delivery_lease: Duration,
     /// Attempts before a message fails for good (`HERALD_DELIVERY_MAX_ATTEMPTS`).
     pub delivery_max_attempts: u32,
@@ -183,7 +184,7 @@ impl Settings {
                     .clamp(1, 24 * 365),
             ),
             api_rate_limit: f.api_rate_limit.unwrap_or(5_000),
-            delivery_workers: f.delivery_workers.unwrap_or(1).min(64),
+            delivery_workers: f.delivery_workers.unwrap_or(2).min(64),
             delivery_concurrency: f.delivery_concurrency.unwrap_or(16).clamp(1, 512),
             delivery_lease: Duration::from_secs(f.delivery_lease_secs.unwrap_or(60).max(1)),
             delivery_max_attempts: f.delivery_max_attempts.unwrap_or(5).max(1),

@@ -301,7 +301,7 @@ pub async fn run(herald_bin: PathBuf, plan: Plan) -> anyhow::Result<()> {
     );
     let _ = writeln!(
         out,
-        "| SMTP sink alone (lettre, 16 connections) | {smtp_ceiling:.0} emails/s |"
+        "| SMTP sink alone (Herald's SMTP client, 16 connections) | {smtp_ceiling:.0} emails/s |"
     );
     println!("{out}");
     if plan.smoke {

@@ -93,29 +93,32 @@ impl Sink {
     }
 }
 
-/// The sink's own ceiling: messages per second it accepts from lettre with `concurrency`
-/// pooled connections, the way Herald sends.
+/// The sink's own ceiling: messages per second it accepts from Herald's SMTP client (the same
+/// connection pool, `concurrency` connections), with nothing else going on.
 pub async fn ceiling(port: u16, messages: usize, concurrency: usize) -> anyhow::Result<f64> {
-    use lettre::transport::smtp::PoolConfig;
-    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
-        .port(port)
-        .pool_config(PoolConfig::new().max_size(concurrency as u32))
-        .build();
+    use backend::delivery::SmtpPool;
+    use lettre::Message;
+    let url = format!("smtp://127.0.0.1:{port}");
+    let pool = std::sync::Arc::new(SmtpPool::from_url(
+        &url,
+        std::time::Duration::from_secs(10),
+        concurrency,
+    )?);
     let started = Instant::now();
     let per_task = messages / concurrency;
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let transport = transport.clone();
+        let pool = pool.clone();
         tasks.push(tokio::spawn(async move {
             for _ in 0..per_task {
                 let email = Message::builder()
-                    .from("Bench <bench@example.com>".parse().unwrap())
-                    .to("someone@example.com".parse().unwrap())
+                    .from("Bench <bench@example.com>".parse()?)
+                    .to("someone@example.com".parse()?)
                     .subject("ceiling")
-                    .body(String::from("<p>Hello</p>"))
-                    .unwrap();
-                transport.send(email).await?;
+                    .body(String::from("<p>Hello</p>"))?;
+                pool.send(&email)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.detail))?;
             }
             anyhow::Ok(())
         }));

@@ -2,6 +2,7 @@
 //! store.
 
 use super::smtp_pool::SmtpPool;
+use super::worker::CLAIM_WAVES;
 use crate::settings::Settings;
 use crate::store::messages::ClaimedMessage;
 use anyhow::Context;
@@ -32,10 +33,12 @@ impl Mailer {
         let Some(url) = &settings.smtp_url else {
             return Ok(Mailer::Capture);
         };
-        // A send must finish well within the delivery lease, or another worker could retry a
-        // message whose first attempt is still under way.
-        let timeout = (settings.delivery_lease / 2).min(Duration::from_secs(30));
-        let pool = SmtpPool::from_url(&url.0, timeout, settings.delivery_concurrency)
+        // Every wave of a claimed round must end within the delivery lease, or another worker
+        // could retry a message whose first attempt is still under way.
+        let timeout =
+            (settings.delivery_lease / (CLAIM_WAVES as u32 + 1)).min(Duration::from_secs(30));
+        let connections = settings.delivery_workers.max(1) * settings.delivery_concurrency;
+        let pool = SmtpPool::from_url(&url.0, timeout, connections)
             .context("HERALD_SMTP_URL is not a valid SMTP URL")?;
         let from = settings
             .email_from

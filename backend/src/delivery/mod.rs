@@ -14,4 +14,5 @@ mod smtp_pool;
 mod worker;
 
 pub use email::{Mailer, SendError};
+pub use smtp_pool::SmtpPool;
 pub use worker::{backoff_ms, run_worker};

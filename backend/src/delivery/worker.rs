@@ -18,6 +18,11 @@ struct Finished {
     result: std::result::Result<(), SendError>,
 }
 
+/// A round claims enough messages for this many waves of `delivery_concurrency` sends: fewer,
+/// larger transactions. The send timeout is `lease / (CLAIM_WAVES + 1)` (see `email.rs`), so even
+/// the last wave ends before the lease does and no claimed message is sent twice.
+pub(crate) const CLAIM_WAVES: usize = 4;
+
 /// Longest pause between two looks at the outbox when nothing signalled new work.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
@@ -73,7 +78,7 @@ impl Herald {
                 &lease_token,
                 now,
                 now + settings.delivery_lease.as_millis() as Millis,
-                (settings.delivery_concurrency * 4) as i64,
+                (settings.delivery_concurrency * CLAIM_WAVES) as i64,
             )
             .await?
         };

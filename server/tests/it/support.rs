@@ -156,6 +156,13 @@ impl TestApp {
         .await
     }
 
+    /// A request to `path` (below the base URL) carrying the test's API key.
+    pub fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.api_key)
+    }
+
     pub async fn trigger(
         &self,
         body: &serde_json::Value,

@@ -1,6 +1,7 @@
 //! `POST /ajo/im/executions/unitary`: acceptance, delivery, and every rejection.
 
 use crate::support::{SmtpSink, TestApp};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 /// A recipient of the reset campaign with the context it requires.
@@ -463,9 +464,7 @@ async fn the_idempotency_key_header_takes_precedence_over_the_request_id() {
     let app = TestApp::start(None).await;
     let c = app.reset_campaign().await;
     let send = |request_id: &str, key: &str| {
-        app.http
-            .post(format!("{}/ajo/im/executions/unitary", app.base))
-            .bearer_auth(&app.api_key)
+        app.api(Method::POST, "/ajo/im/executions/unitary")
             .header("idempotency-key", key)
             .json(&call(c, request_id, vec![ada()]))
             .send()
@@ -547,12 +546,10 @@ async fn the_status_of_an_execution_lists_every_recipient_with_attempts() {
         ))
         .await;
     let id = accepted["executionId"].as_str().unwrap();
-    let url = format!("{}/ajo/im/executions/unitary/{id}", app.base);
+    let path = format!("/ajo/im/executions/unitary/{id}");
 
     let queued: Value = app
-        .http
-        .get(&url)
-        .bearer_auth(&app.api_key)
+        .api(Method::GET, &path)
         .send()
         .await
         .unwrap()
@@ -563,13 +560,7 @@ async fn the_status_of_an_execution_lists_every_recipient_with_attempts() {
     assert_eq!(queued["recipients"][0]["attempts"], json!([]));
 
     app.herald.drain_outbox().await.unwrap();
-    let response = app
-        .http
-        .get(&url)
-        .bearer_auth(&app.api_key)
-        .send()
-        .await
-        .unwrap();
+    let response = app.api(Method::GET, &path).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let status: Value = response.json().await.unwrap();
     assert_eq!(status["executionId"], id);
@@ -591,9 +582,10 @@ async fn the_status_of_an_execution_lists_every_recipient_with_attempts() {
         "nope".to_owned(),
     ] {
         let response = app
-            .http
-            .get(format!("{}/ajo/im/executions/unitary/{unknown}", app.base))
-            .bearer_auth(&app.api_key)
+            .api(
+                Method::GET,
+                &format!("/ajo/im/executions/unitary/{unknown}"),
+            )
             .send()
             .await
             .unwrap();
@@ -603,7 +595,12 @@ async fn the_status_of_an_execution_lists_every_recipient_with_attempts() {
             "execution_not_found"
         );
     }
-    let anonymous = app.http.get(&url).send().await.unwrap();
+    let anonymous = app
+        .http
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anonymous.status(), 401);
 }
 
@@ -612,12 +609,7 @@ async fn a_dry_run_renders_every_recipient_and_stores_nothing() {
     let app = TestApp::start(None).await;
     let c = app.reset_campaign().await;
     let response = app
-        .http
-        .post(format!(
-            "{}/ajo/im/executions/unitary?dryRun=true",
-            app.base
-        ))
-        .bearer_auth(&app.api_key)
+        .api(Method::POST, "/ajo/im/executions/unitary?dryRun=true")
         .json(&call(c, "req-1", vec![ada(), recipient("bob@example.org")]))
         .send()
         .await
@@ -640,12 +632,7 @@ async fn a_dry_run_renders_every_recipient_and_stores_nothing() {
 
     // A dry run is refused for exactly what the real call would be refused for.
     let response = app
-        .http
-        .post(format!(
-            "{}/ajo/im/executions/unitary?dryRun=true",
-            app.base
-        ))
-        .bearer_auth(&app.api_key)
+        .api(Method::POST, "/ajo/im/executions/unitary?dryRun=true")
         .json(&call(
             c,
             "req-1",
