@@ -1,7 +1,7 @@
 //! Server functions: the browser's door into the backend. Each one checks the session first.
 //! Endpoints are fixed (`/api/<name>`) so scripts and the benchmark can call them too.
 
-use domain::views::{CampaignSummary, CampaignView, MessageView};
+use domain::views::{ApiKeyView, CampaignSummary, CampaignView, MessageView};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -63,4 +63,41 @@ pub async fn activate_campaign(id: String) -> Result<(), ServerFnError> {
 pub async fn list_messages() -> Result<Vec<MessageView>, ServerFnError> {
     let (herald, _) = require_user().await?;
     herald.recent_messages(200).await.map_err(to_server_error)
+}
+
+#[server(endpoint = "list_api_keys")]
+pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, ServerFnError> {
+    let (herald, _) = require_user().await?;
+    herald.list_api_keys().await.map_err(to_server_error)
+}
+
+/// Creates a key and returns it: the only time the secret is ever shown.
+#[server(endpoint = "create_api_key")]
+pub async fn create_api_key(name: String) -> Result<String, ServerFnError> {
+    let (herald, user) = require_user().await?;
+    let key = herald
+        .create_api_key(&name)
+        .await
+        .map_err(to_server_error)?;
+    tracing::info!(api_key_id = %key.id, user_id = %user, "API key created");
+    Ok(key.key)
+}
+
+#[server(endpoint = "revoke_api_key")]
+pub async fn revoke_api_key(id: String) -> Result<(), ServerFnError> {
+    let (herald, user) = require_user().await?;
+    let id: domain::ids::ApiKeyId = id
+        .parse()
+        .map_err(|_| ServerFnError::new("No API key has this id."))?;
+    match herald
+        .revoke_api_key(&id.to_string())
+        .await
+        .map_err(to_server_error)?
+    {
+        0 => Err(ServerFnError::new("This key is already revoked.")),
+        _ => {
+            tracing::info!(api_key_id = %id, user_id = %user, "API key revoked");
+            Ok(())
+        }
+    }
 }

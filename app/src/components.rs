@@ -15,6 +15,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             <nav aria-label="Main">
                 <A href="/">"Campaigns"</A>
                 <A href="/messages">"Sent messages"</A>
+                <A href="/settings/api-keys">"API keys"</A>
             </nav>
             <div class="account">
                 <Suspense>

@@ -48,6 +48,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/campaigns/new") view=pages::NewCampaignPage/>
                 <Route path=path!("/campaigns/:id") view=pages::CampaignPage/>
                 <Route path=path!("/messages") view=pages::MessagesPage/>
+                <Route path=path!("/settings/api-keys") view=pages::ApiKeysPage/>
             </Routes>
         </Router>
     }

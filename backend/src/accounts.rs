@@ -11,6 +11,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use domain::ids::{ApiKeyId, UserId};
 use domain::recipient::EmailAddress;
+use domain::views::ApiKeyView;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use sha2::{Digest, Sha256};
@@ -144,7 +145,32 @@ impl Herald {
             .await?
             .ok_or_else(unauthorized)?;
         self.inner.api_keys.insert(hash, api_key_id.clone());
+        // Record the use off the request path; at most once a minute is stored.
+        let (herald, id) = (self.clone(), api_key_id.clone());
+        tokio::spawn(async move {
+            if let Ok(mut conn) = herald.store().writer().acquire().await
+                && let Err(e) = store::accounts::touch_api_key(&mut conn, &id, now_ms()).await
+            {
+                tracing::warn!(error = ?e, "cannot record the API key's last use");
+            }
+        });
         Ok(ApiCaller { api_key_id })
+    }
+
+    /// Every API key, newest first, without secrets.
+    pub async fn list_api_keys(&self) -> Result<Vec<ApiKeyView>> {
+        let rows = store::accounts::list_api_keys(self.store().reader()).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ApiKeyView {
+                id: r.id,
+                name: r.name,
+                prefix: r.prefix,
+                created_at: r.created_at,
+                last_used_at: r.last_used_at,
+                revoked_at: r.revoked_at,
+            })
+            .collect())
     }
 
     /// On an empty database: creates an admin account and an API key, and returns them once.

@@ -64,6 +64,19 @@ pub struct MessageView {
     pub updated_at: i64,
 }
 
+/// An API key as its list shows it (never the secret).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyView {
+    pub id: String,
+    pub name: String,
+    /// The first characters of the key, to recognise it.
+    pub prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
 /// `2026-11-28 21:58 UTC` for a millisecond timestamp. Pure, so server and browser render the
 /// same text (no hydration mismatch).
 pub fn format_utc(ms: i64) -> String {

@@ -1,11 +1,13 @@
 //! One module per page.
 
+mod api_keys;
 mod campaign;
 mod campaigns;
 mod login;
 mod messages;
 mod new_campaign;
 
+pub use api_keys::ApiKeysPage;
 pub use campaign::CampaignPage;
 pub use campaigns::CampaignsPage;
 pub use login::LoginPage;

@@ -93,3 +93,36 @@ pub async fn revoke_api_key(
     .await
     .map(|r| r.rows_affected())
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// Every key, newest first (active and revoked).
+pub async fn list_api_keys(pool: &SqlitePool) -> sqlx::Result<Vec<ApiKeyRow>> {
+    sqlx::query_as(
+        "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys
+          ORDER BY created_at DESC, id DESC",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Records a use of the key, at most once a minute.
+pub async fn touch_api_key(conn: &mut SqliteConnection, id: &str, now: Millis) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE api_keys SET last_used_at = ?1
+          WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at < ?1 - 60000)",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await
+    .map(drop)
+}

@@ -105,3 +105,68 @@ async fn a_cross_site_form_post_is_refused() {
         .unwrap();
     assert_eq!(response.status(), 403);
 }
+
+#[tokio::test]
+async fn a_marketer_creates_uses_and_revokes_an_api_key() {
+    let app = TestApp::start(None).await;
+    let campaign = app.reset_campaign().await;
+    let server_fn = |name: &str, form: &[(&str, &str)]| {
+        app.http
+            .post(format!("{}/api/{name}", app.base))
+            .form(form)
+            .send()
+    };
+    let refused = server_fn("create_api_key", &[("name", "shop")]).await.unwrap();
+    assert_eq!(refused.status(), 401, "no session, no key");
+
+    sign_in(&app).await;
+    let created = server_fn("create_api_key", &[("name", "shop")]).await.unwrap();
+    assert_eq!(created.status(), 200);
+    let key: String = created.json().await.unwrap();
+    assert!(key.starts_with("hk_") && key.len() > 40, "{key}");
+
+    let body = serde_json::json!({
+        "requestId": "r1",
+        "campaignId": campaign.to_string(),
+        "recipients": [{"type": "aep", "userId": "a@example.org", "namespace": "email",
+                        "context": {"resetUrl": "https://x.test/r"}}]
+    });
+    let (status, _, _) = app.post_raw(body.to_string(), Some(&key)).await;
+    assert_eq!(status, 202);
+
+    let list = || async {
+        let keys: Vec<serde_json::Value> = server_fn("list_api_keys", &[]).await.unwrap().json().await.unwrap();
+        keys.into_iter().find(|k| k["name"] == "shop").unwrap()
+    };
+    let shop = list().await;
+    assert_eq!(shop["prefix"], &key[..7]);
+    assert!(shop.get("key").is_none() && !shop.to_string().contains(&key), "the secret is never listed");
+    // The last use is recorded in the background, off the request path.
+    let mut last_used = shop["lastUsedAt"].clone();
+    for _ in 0..100 {
+        if !last_used.is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        last_used = list().await["lastUsedAt"].clone();
+    }
+    assert!(last_used.is_i64(), "last use recorded");
+
+    let id = shop["id"].as_str().unwrap().to_owned();
+    let revoked = server_fn("revoke_api_key", &[("id", &id)]).await.unwrap();
+    assert_eq!(revoked.status(), 200);
+    assert!(list().await["revokedAt"].is_i64());
+    let (status, _, _) = app.post_raw(body.to_string(), Some(&key)).await;
+    assert_eq!(status, 401, "a revoked key is refused at once");
+}
+
+async fn sign_in(app: &TestApp) {
+    let response = app
+        .http
+        .post(format!("{}/login", app.base))
+        .form(&[("email", "marketer@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["location"], "/");
+}

@@ -1,0 +1,34 @@
+// API keys in the browser: created (the secret shown once), used, revoked.
+import { test, expect } from '@playwright/test';
+import { hydrated, signIn, watchConsole } from './herald';
+
+test('a marketer creates an API key, sees it once, and revokes it', async ({ page, request }) => {
+  const problems = watchConsole(page);
+  await signIn(page);
+  await hydrated(page);
+  await page.getByRole('link', { name: 'API keys' }).click();
+  await expect(page.getByRole('heading', { name: 'API keys' })).toBeVisible();
+
+  await page.getByLabel('Name').fill('to-revoke');
+  await page.getByRole('button', { name: 'Create API key' }).click();
+  const key = (await page.getByTestId('new-api-key').textContent())!.trim();
+  expect(key).toMatch(/^hk_[A-Za-z0-9]{40,}$/);
+  const row = page.getByTestId('api-key').filter({ hasText: 'to-revoke' });
+  await expect(row).toContainText('active');
+  await expect(row).not.toContainText(key);
+
+  // The key authenticates (the empty body is then refused for what it is).
+  const call = () => request.post('/ajo/im/executions/unitary', {
+    headers: { Authorization: `Bearer ${key}` }, data: {},
+  });
+  expect((await call()).status()).toBe(400);
+
+  await row.getByRole('button', { name: 'Revoke to-revoke' }).click();
+  await expect(row).toContainText('revoked');
+  expect((await call()).status()).toBe(401);
+
+  await page.reload();
+  await expect(page.getByTestId('new-api-key')).toHaveCount(0);
+  await expect(page.getByTestId('api-key').filter({ hasText: 'to-revoke' })).toContainText('revoked');
+  expect(problems).toEqual([]);
+});
