@@ -116,11 +116,15 @@ async fn a_marketer_creates_uses_and_revokes_an_api_key() {
             .form(form)
             .send()
     };
-    let refused = server_fn("create_api_key", &[("name", "shop")]).await.unwrap();
+    let refused = server_fn("create_api_key", &[("name", "shop")])
+        .await
+        .unwrap();
     assert_eq!(refused.status(), 401, "no session, no key");
 
     sign_in(&app).await;
-    let created = server_fn("create_api_key", &[("name", "shop")]).await.unwrap();
+    let created = server_fn("create_api_key", &[("name", "shop")])
+        .await
+        .unwrap();
     assert_eq!(created.status(), 200);
     let key: String = created.json().await.unwrap();
     assert!(key.starts_with("hk_") && key.len() > 40, "{key}");
@@ -135,12 +139,20 @@ async fn a_marketer_creates_uses_and_revokes_an_api_key() {
     assert_eq!(status, 202);
 
     let list = || async {
-        let keys: Vec<serde_json::Value> = server_fn("list_api_keys", &[]).await.unwrap().json().await.unwrap();
+        let keys: Vec<serde_json::Value> = server_fn("list_api_keys", &[])
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         keys.into_iter().find(|k| k["name"] == "shop").unwrap()
     };
     let shop = list().await;
     assert_eq!(shop["prefix"], &key[..7]);
-    assert!(shop.get("key").is_none() && !shop.to_string().contains(&key), "the secret is never listed");
+    assert!(
+        shop.get("key").is_none() && !shop.to_string().contains(&key),
+        "the secret is never listed"
+    );
     // The last use is recorded in the background, off the request path.
     let mut last_used = shop["lastUsedAt"].clone();
     for _ in 0..100 {
