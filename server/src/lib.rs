@@ -5,6 +5,7 @@
 //! responses in exactly one place, [`rest::error`].
 
 pub mod cli;
+mod rate_limit;
 pub mod rest;
 pub mod ui;
 

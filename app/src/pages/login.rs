@@ -5,13 +5,19 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
-    let failed = move || query.with(|q| q.get("error").is_some());
+    let error = move || {
+        query.with(|q| {
+            q.get("error").map(|e| match e.as_str() {
+                "throttled" => "Too many attempts for this account. Wait a minute, then try again.",
+                "credentials" => "Wrong email or password. Try again.",
+                _ => "Signing in failed on our side. Try again in a moment.",
+            })
+        })
+    };
     view! {
         <main class="page narrow login">
             <h1>"Sign in to Herald"</h1>
-            <Show when=failed>
-                <p class="error" role="alert">"Wrong email or password. Try again."</p>
-            </Show>
+            {move || error().map(|message| view! { <p class="error" role="alert">{message}</p> })}
             <form method="post" action="/login" class="stack">
                 <label>"Email" <input type="email" name="email" autocomplete="username" required/></label>
                 <label>"Password"

@@ -34,7 +34,13 @@ pub async fn trigger_unitary(
 ) -> Result<Response, ApiError> {
     let herald = &state.herald;
     let caller = authenticate(herald, &headers).await?;
-    state.limiter.check(&caller.api_key_id)?;
+    state.limiter.check(&caller.api_key_id).map_err(|retry_after_secs| {
+        Error::new(
+            ErrorKind::RateLimited { retry_after_secs },
+            "rate_limited",
+            "This API key sent too many requests. Retry after the time in the Retry-After header.",
+        )
+    })?;
     let body = body.map_err(|e| match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => payload_too_large(herald.settings().max_body_bytes),
         _ => Error::new(

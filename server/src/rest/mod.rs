@@ -3,14 +3,13 @@
 mod auth;
 pub mod error;
 mod executions;
-mod rate_limit;
 
+use crate::rate_limit::KeyedLimiter;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use backend::Herald;
-use rate_limit::ApiRateLimiter;
 use std::time::Duration;
 use tower_http::timeout::TimeoutLayer;
 
@@ -18,13 +17,14 @@ use tower_http::timeout::TimeoutLayer;
 #[derive(Clone)]
 pub struct RestState {
     pub herald: Herald,
-    pub limiter: ApiRateLimiter,
+    /// Trigger calls per API key.
+    pub limiter: KeyedLimiter,
 }
 
 pub fn router(herald: Herald) -> Router {
     let max_body = herald.settings().max_body_bytes;
     let state = RestState {
-        limiter: ApiRateLimiter::new(herald.settings().api_rate_limit),
+        limiter: KeyedLimiter::per_second(herald.settings().api_rate_limit),
         herald,
     };
     Router::new()

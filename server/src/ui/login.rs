@@ -1,11 +1,13 @@
 //! Sign-in and sign-out: plain form posts, so they work before the wasm bundle loads.
 
+use crate::rate_limit::KeyedLimiter;
 use app::session::USER_KEY;
 use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use backend::Herald;
 use serde::Deserialize;
+use std::num::NonZeroU32;
 use tower_sessions::Session;
 
 #[derive(Deserialize)]
@@ -14,12 +16,38 @@ pub struct Credentials {
     password: String,
 }
 
+/// What sign-in needs: the backend, and a limit on attempts per account.
+#[derive(Clone)]
+pub struct SignIn {
+    pub herald: Herald,
+    /// Attempts per email address (whether or not it exists), so a password cannot be guessed
+    /// at speed.
+    pub attempts: KeyedLimiter,
+}
+
+impl SignIn {
+    pub fn new(herald: Herald) -> Self {
+        Self {
+            herald,
+            attempts: KeyedLimiter::per_minute(NonZeroU32::new(10).expect("10 is not zero")),
+        }
+    }
+}
+
 pub async fn sign_in(
-    State(herald): State<Herald>,
+    State(state): State<SignIn>,
     session: Session,
     Form(c): Form<Credentials>,
 ) -> Response {
-    match herald.verify_login(&c.email, &c.password).await {
+    if state
+        .attempts
+        .check(&c.email.trim().to_lowercase())
+        .is_err()
+    {
+        tracing::warn!("sign-in throttled");
+        return Redirect::to("/login?error=throttled").into_response();
+    }
+    match state.herald.verify_login(&c.email, &c.password).await {
         Ok(Some(user)) => {
             // A new session id at sign-in defeats session fixation.
             let stored = async {

@@ -43,7 +43,7 @@ pub async fn router(herald: Herald) -> anyhow::Result<Router> {
     let router = Router::new()
         .route("/login", post(login::sign_in))
         .route("/logout", post(login::sign_out))
-        .with_state(herald)
+        .with_state(login::SignIn::new(herald))
         .leptos_routes_with_context(
             &options,
             routes,

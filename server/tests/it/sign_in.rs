@@ -182,3 +182,25 @@ async fn sign_in(app: &TestApp) {
         .unwrap();
     assert_eq!(response.headers()["location"], "/");
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_are_throttled_per_account() {
+    let app = TestApp::start(None).await;
+    let attempt = |email: &'static str, password: &'static str| {
+        app.http
+            .post(format!("{}/login", app.base))
+            .form(&[("email", email), ("password", password)])
+            .send()
+    };
+    for _ in 0..10 {
+        let r = attempt("marketer@example.com", "guess").await.unwrap();
+        assert_eq!(r.headers()["location"], "/login?error=credentials");
+    }
+    // The eleventh attempt within a minute is refused before the password is even checked,
+    // even with the right password.
+    let r = attempt("Marketer@Example.com", PASSWORD).await.unwrap();
+    assert_eq!(r.headers()["location"], "/login?error=throttled");
+    // Other accounts are not affected.
+    let r = attempt("someone-else@example.com", "guess").await.unwrap();
+    assert_eq!(r.headers()["location"], "/login?error=credentials");
+}
