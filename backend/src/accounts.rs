@@ -159,18 +159,7 @@ impl Herald {
 
     /// Every API key, newest first, without secrets.
     pub async fn list_api_keys(&self) -> Result<Vec<ApiKeyView>> {
-        let rows = store::accounts::list_api_keys(self.store().reader()).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| ApiKeyView {
-                id: r.id,
-                name: r.name,
-                prefix: r.prefix,
-                created_at: r.created_at,
-                last_used_at: r.last_used_at,
-                revoked_at: r.revoked_at,
-            })
-            .collect())
+        Ok(store::accounts::list_api_keys(self.store().reader()).await?)
     }
 
     /// On an empty database: creates an admin account and an API key, and returns them once.

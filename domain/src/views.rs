@@ -1,4 +1,5 @@
-//! Read models shown by both doors (UI pages and REST answers). Plain serialisable data.
+//! Read models shown by both doors (UI pages and REST answers). Plain serialisable data; with
+//! the `sqlx` feature (server side only) they load straight from query rows.
 
 use crate::campaign::CampaignStatus;
 use serde::{Deserialize, Serialize};
@@ -46,6 +47,7 @@ pub struct CampaignSummary {
 
 /// One message as the "Sent messages" page shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
 pub struct MessageView {
     pub id: String,
@@ -66,6 +68,7 @@ pub struct MessageView {
 
 /// An API key as its list shows it (never the secret).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKeyView {
     pub id: String,

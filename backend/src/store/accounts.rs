@@ -2,6 +2,7 @@
 
 use crate::clock::Millis;
 use domain::ids::{ApiKeyId, UserId};
+use domain::views::ApiKeyView;
 use sqlx::{SqliteConnection, SqlitePool};
 
 pub struct UserRow {
@@ -94,18 +95,8 @@ pub async fn revoke_api_key(
     .map(|r| r.rows_affected())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ApiKeyRow {
-    pub id: String,
-    pub name: String,
-    pub prefix: String,
-    pub created_at: i64,
-    pub last_used_at: Option<i64>,
-    pub revoked_at: Option<i64>,
-}
-
 /// Every key, newest first (active and revoked).
-pub async fn list_api_keys(pool: &SqlitePool) -> sqlx::Result<Vec<ApiKeyRow>> {
+pub async fn list_api_keys(pool: &SqlitePool) -> sqlx::Result<Vec<ApiKeyView>> {
     sqlx::query_as(
         "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys
           ORDER BY created_at DESC, id DESC",

@@ -7,6 +7,7 @@
 //!   result from a worker whose lease expired never overwrites a newer attempt's outcome.
 
 use crate::clock::Millis;
+use domain::views::MessageView;
 use sqlx::{FromRow, SqliteConnection, SqlitePool};
 
 #[derive(Debug, Clone, FromRow)]
@@ -120,28 +121,10 @@ pub async fn next_due_at(pool: &SqlitePool) -> sqlx::Result<Option<Millis>> {
     .await
 }
 
-#[derive(Debug, Clone, FromRow)]
-pub struct MessageListRow {
-    pub id: String,
-    pub execution_id: String,
-    pub campaign_id: String,
-    pub campaign_title: String,
-    pub address: String,
-    pub subject: String,
-    pub html_body: String,
-    pub text_body: String,
-    pub status: String,
-    pub status_reason: Option<String>,
-    pub attempts: i64,
-    pub provider: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
 /// The newest messages first.
-pub async fn recent_messages(pool: &SqlitePool, limit: i64) -> sqlx::Result<Vec<MessageListRow>> {
+pub async fn recent_messages(pool: &SqlitePool, limit: i64) -> sqlx::Result<Vec<MessageView>> {
     sqlx::query_as(
-        "SELECT m.id, m.execution_id, m.campaign_id, c.title AS campaign_title, m.address, m.subject,
+        "SELECT m.id, m.execution_id, m.campaign_id, c.title AS campaign_title, m.address AS recipient, m.subject,
                 m.html_body, m.text_body, m.status, m.status_reason, m.attempts, m.provider,
                 m.created_at, m.updated_at
            FROM messages m JOIN campaigns c ON c.id = m.campaign_id

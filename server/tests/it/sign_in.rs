@@ -43,26 +43,11 @@ async fn a_marketer_signs_in_sees_campaigns_and_signs_out() {
     let app = TestApp::start(None).await;
     app.reset_campaign().await;
 
-    let wrong = app
-        .http
-        .post(format!("{}/login", app.base))
-        .form(&[
-            ("email", "marketer@example.com"),
-            ("password", "wrong password"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let wrong = post_login(&app, "marketer@example.com", "wrong password").await;
     assert_eq!(wrong.status(), 303);
     assert_eq!(wrong.headers()["location"], "/login?error=credentials");
 
-    let right = app
-        .http
-        .post(format!("{}/login", app.base))
-        .form(&[("email", "marketer@example.com"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let right = post_login(&app, "marketer@example.com", PASSWORD).await;
     assert_eq!(right.status(), 303);
     assert_eq!(right.headers()["location"], "/");
     let cookie = right.headers()["set-cookie"].to_str().unwrap().to_owned();
@@ -172,35 +157,33 @@ async fn a_marketer_creates_uses_and_revokes_an_api_key() {
     assert_eq!(status, 401, "a revoked key is refused at once");
 }
 
-async fn sign_in(app: &TestApp) {
-    let response = app
-        .http
+/// Posts the sign-in form, as the login page does.
+async fn post_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.http
         .post(format!("{}/login", app.base))
-        .form(&[("email", "marketer@example.com"), ("password", PASSWORD)])
+        .form(&[("email", email), ("password", password)])
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn sign_in(app: &TestApp) {
+    let response = post_login(app, "marketer@example.com", PASSWORD).await;
     assert_eq!(response.headers()["location"], "/");
 }
 
 #[tokio::test]
 async fn repeated_wrong_passwords_are_throttled_per_account() {
     let app = TestApp::start(None).await;
-    let attempt = |email: &'static str, password: &'static str| {
-        app.http
-            .post(format!("{}/login", app.base))
-            .form(&[("email", email), ("password", password)])
-            .send()
-    };
     for _ in 0..10 {
-        let r = attempt("marketer@example.com", "guess").await.unwrap();
+        let r = post_login(&app, "marketer@example.com", "guess").await;
         assert_eq!(r.headers()["location"], "/login?error=credentials");
     }
     // The eleventh attempt within a minute is refused before the password is even checked,
     // even with the right password.
-    let r = attempt("Marketer@Example.com", PASSWORD).await.unwrap();
+    let r = post_login(&app, "Marketer@Example.com", PASSWORD).await;
     assert_eq!(r.headers()["location"], "/login?error=throttled");
     // Other accounts are not affected.
-    let r = attempt("someone-else@example.com", "guess").await.unwrap();
+    let r = post_login(&app, "someone-else@example.com", "guess").await;
     assert_eq!(r.headers()["location"], "/login?error=credentials");
 }
