@@ -59,9 +59,21 @@ ensure_chromium() {
   [ -x /usr/bin/chromium ] || { say "installing Debian's Chromium"; apt_install chromium; }
 }
 
-# A real SMTP server for the integration tests.
+# A real SMTP server for the integration tests: a Python with aiosmtpd, exported as
+# HERALD_TEST_PYTHON for the tests to start it with.
 ensure_aiosmtpd() {
-  python3 -c 'import aiosmtpd' 2>/dev/null || { say "installing aiosmtpd"; python3 -m pip install -q aiosmtpd; }
+  local py
+  for py in python3 /usr/bin/python3; do
+    if "$py" -c 'import aiosmtpd' 2>/dev/null; then export HERALD_TEST_PYTHON=$py; return; fi
+  done
+  say "installing aiosmtpd"
+  if python3 -m pip install -q aiosmtpd 2>/dev/null; then
+    export HERALD_TEST_PYTHON=python3
+  else
+    # Debian's own Python refuses pip installs (PEP 668); its package is the way there.
+    apt_install python3-aiosmtpd
+    export HERALD_TEST_PYTHON=/usr/bin/python3
+  fi
 }
 
 # build_site PROFILE: the browser bundle into $CARGO_TARGET_DIR/site/PROFILE (prints the path).

@@ -23,7 +23,8 @@ impl SmtpSink {
     pub fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/smtp_sink.py");
-        let mut child = Command::new("python3")
+        let python = std::env::var("HERALD_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+        let mut child = Command::new(python)
             .arg(script)
             .arg(dir.path())
             .stdout(Stdio::piped())
