@@ -59,6 +59,15 @@ pub async fn activate_campaign(id: String) -> Result<(), ServerFnError> {
     herald.activate_campaign(id).await.map_err(to_server_error)
 }
 
+#[server(endpoint = "stop_campaign")]
+pub async fn stop_campaign(id: String) -> Result<(), ServerFnError> {
+    let (herald, _) = require_user().await?;
+    let id = id
+        .parse()
+        .map_err(|_| ServerFnError::new("No campaign has this id."))?;
+    herald.stop_campaign(id).await.map_err(to_server_error)
+}
+
 #[server(endpoint = "list_messages")]
 pub async fn list_messages() -> Result<Vec<MessageView>, ServerFnError> {
     let (herald, _) = require_user().await?;

@@ -84,14 +84,38 @@ impl Herald {
 
     /// Draft → Live. The latest version becomes the one trigger calls use.
     pub async fn activate_campaign(&self, id: CampaignId) -> Result<()> {
-        let mut tx = self.store().writer().begin().await?;
+        self.transition(id, CampaignStatus::activate, store::campaigns::mark_live)
+            .await?;
+        tracing::info!(campaign_id = %id, "campaign activated");
+        Ok(())
+    }
+
+    /// Live → Stopped, for good: later trigger calls are refused; accepted messages still go out.
+    pub async fn stop_campaign(&self, id: CampaignId) -> Result<()> {
+        self.transition(id, CampaignStatus::stop, store::campaigns::mark_stopped)
+            .await?;
+        tracing::info!(campaign_id = %id, "campaign stopped");
+        Ok(())
+    }
+
+    /// Checks the lifecycle rule, then writes the change only if the status did not change
+    /// meanwhile; the campaign cache forgets the campaign at once.
+    async fn transition<W>(
+        &self,
+        id: CampaignId,
+        rule: fn(CampaignStatus) -> std::result::Result<CampaignStatus, &'static str>,
+        write: W,
+    ) -> Result<()>
+    where
+        W: for<'c> AsyncFn(&'c mut sqlx::SqliteConnection, CampaignId, i64) -> sqlx::Result<bool>,
+    {
         let row = store::campaigns::campaign(self.store().reader(), id)
             .await?
             .ok_or_else(campaign_not_found)?;
-        row.status()
-            .activate()
+        rule(row.status())
             .map_err(|reason| Error::new(ErrorKind::Conflict, "invalid_transition", reason))?;
-        if !store::campaigns::mark_live(&mut tx, id, now_ms()).await? {
+        let mut tx = self.store().writer().begin().await?;
+        if !write(&mut tx, id, now_ms()).await? {
             return Err(Error::new(
                 ErrorKind::Conflict,
                 "invalid_transition",
@@ -100,7 +124,6 @@ impl Herald {
         }
         tx.commit().await?;
         self.inner.campaigns.remove(&id);
-        tracing::info!(campaign_id = %id, "campaign activated");
         Ok(())
     }
 }

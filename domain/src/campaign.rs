@@ -64,6 +64,16 @@ impl CampaignStatus {
             }
         }
     }
+
+    /// Only a live campaign can be stopped; it then refuses trigger calls for good. Messages
+    /// already accepted are still delivered.
+    pub fn stop(self) -> Result<CampaignStatus, &'static str> {
+        match self {
+            CampaignStatus::Live => Ok(CampaignStatus::Stopped),
+            CampaignStatus::Draft => Err("a draft is not live, so it cannot be stopped"),
+            CampaignStatus::Stopped => Err("the campaign is already stopped"),
+        }
+    }
 }
 
 /// The identity namespace that says how a trigger call's `userId` identifies a person.
@@ -212,6 +222,17 @@ mod tests {
         assert_eq!(CampaignStatus::Draft.activate(), Ok(CampaignStatus::Live));
         assert!(CampaignStatus::Live.activate().is_err());
         assert!(CampaignStatus::Stopped.activate().is_err());
+    }
+
+    #[test]
+    fn only_a_live_campaign_can_be_stopped() {
+        assert_eq!(CampaignStatus::Live.stop(), Ok(CampaignStatus::Stopped));
+        assert!(CampaignStatus::Draft.stop().is_err());
+        assert!(CampaignStatus::Stopped.stop().is_err());
+        assert!(
+            CampaignStatus::Stopped.activate().is_err(),
+            "stopping is for good"
+        );
     }
 
     #[test]

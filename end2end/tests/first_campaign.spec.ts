@@ -66,6 +66,22 @@ test('a marketer creates, activates and triggers a campaign, and sees the email'
   await expect(preview.getByRole('link', { name: 'Reset your password' })).toHaveAttribute('href', 'https://shop.test/reset/abc');
   await expect(ada.locator('pre')).toContainText('Reset your password: https://shop.test/reset/abc');
 
+  // Stopping is for good: the campaign refuses the next call.
+  await page.goto(`/campaigns/${campaignId}`);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Stop campaign' }).click();
+  await expect(page.locator('.badge')).toHaveText('Stopped');
+  await expect(page.getByTestId('curl')).toHaveCount(0);
+  const refused = await request.post('/ajo/im/executions/unitary', {
+    headers: { Authorization: `Bearer ${apiKey}` },
+    data: {
+      requestId: `e2e-stopped-${Date.now()}`, campaignId,
+      recipients: [{ type: 'aep', userId: 'ada@example.org', namespace: 'email', context: { resetUrl: 'https://shop.test/r' } }],
+    },
+  });
+  expect(refused.status()).toBe(422);
+  expect((await refused.json()).code).toBe('campaign_not_live');
+
   expect(problems).toEqual([]);
 });
 

@@ -1,4 +1,4 @@
-use crate::api::{ActivateCampaign, get_campaign};
+use crate::api::{ActivateCampaign, StopCampaign, get_campaign};
 use crate::components::{CopyButton, ErrorBox, Layout, StatusBadge, error_text};
 use domain::campaign::CampaignStatus;
 use domain::views::{CampaignView, format_utc};
@@ -11,16 +11,15 @@ pub fn CampaignPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let activate = ServerAction::<ActivateCampaign>::new();
+    let stop = ServerAction::<StopCampaign>::new();
     let campaign = Resource::new(
-        move || (id(), activate.version().get()),
-        |(id, _)| get_campaign(id),
+        move || (id(), activate.version().get(), stop.version().get()),
+        |(id, _, _)| get_campaign(id),
     );
-    let activate_error = move || {
-        activate
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| error_text(&e))
+    let action_error = move || {
+        let activated = activate.value().get().and_then(|r| r.err());
+        let stopped = stop.value().get().and_then(|r| r.err());
+        activated.or(stopped).map(|e| error_text(&e))
     };
     view! {
         <Layout>
@@ -28,11 +27,11 @@ pub fn CampaignPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match campaign.await {
                         Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
-                        Ok(c) => view! { <CampaignDetails campaign=c activate/> }.into_any(),
+                        Ok(c) => view! { <CampaignDetails campaign=c activate stop/> }.into_any(),
                     }
                 })}
             </Suspense>
-            {move || activate_error().map(|message| view! { <ErrorBox message/> })}
+            {move || action_error().map(|message| view! { <ErrorBox message/> })}
         </Layout>
     }
 }
@@ -41,9 +40,12 @@ pub fn CampaignPage() -> impl IntoView {
 fn CampaignDetails(
     campaign: CampaignView,
     activate: ServerAction<ActivateCampaign>,
+    stop: ServerAction<StopCampaign>,
 ) -> impl IntoView {
     let c = campaign;
     let is_draft = c.status == CampaignStatus::Draft;
+    let is_live = c.status == CampaignStatus::Live;
+    let stop_id = c.id.clone();
     let campaign_id = c.id.clone();
     let live = c.curl.clone().map(|curl| {
         let id = c.id.clone();
@@ -80,6 +82,19 @@ fn CampaignDetails(
             </ActionForm>
         })}
         {live}
+        {is_live.then(|| view! {
+            <section class="card">
+                <h2>"Stop"</h2>
+                <p class="hint">
+                    "A stopped campaign refuses new trigger calls for good (messages already accepted are still sent). "
+                    "To send again, duplicate it."
+                </p>
+                <ActionForm action=stop>
+                    <input type="hidden" name="id" value=stop_id/>
+                    <button type="submit" class="danger" disabled=move || stop.pending().get()>"Stop campaign"</button>
+                </ActionForm>
+            </section>
+        })}
         <section class="card">
             <h2>"Content"</h2>
             <p class="label">"Subject"</p>

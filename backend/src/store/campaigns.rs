@@ -136,3 +136,19 @@ pub async fn mark_live(
     .await
     .map(|r| r.rows_affected() == 1)
 }
+
+/// Moves a live campaign to stopped, only if it is still live (compare-and-set).
+pub async fn mark_stopped(
+    conn: &mut SqliteConnection,
+    id: CampaignId,
+    now: Millis,
+) -> sqlx::Result<bool> {
+    sqlx::query(
+        "UPDATE campaigns SET status = 'stopped', updated_at = ? WHERE id = ? AND status = 'live'",
+    )
+    .bind(now)
+    .bind(id.to_string())
+    .execute(conn)
+    .await
+    .map(|r| r.rows_affected() == 1)
+}

@@ -661,3 +661,32 @@ async fn a_key_over_its_rate_limit_gets_429_with_retry_after() {
     assert!((1..=2).contains(&retry_after), "{retry_after}");
     assert_eq!(app.count("executions").await, 2);
 }
+
+#[tokio::test]
+async fn a_stopped_campaign_refuses_calls_but_delivers_what_it_accepted() {
+    let app = TestApp::start(None).await;
+    let c = app.reset_campaign().await;
+    let (status, _, _) = app.trigger(&call(c, "before", vec![ada()])).await;
+    assert_eq!(status, 202);
+    app.herald.stop_campaign(c).await.unwrap();
+
+    let (status, err, _) = app.trigger(&call(c, "after", vec![ada()])).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (422, Some("campaign_not_live"))
+    );
+    assert!(err["title"].as_str().unwrap().contains("stopped"), "{err}");
+    assert!(
+        app.herald.activate_campaign(c).await.is_err(),
+        "no way back to live"
+    );
+    assert!(
+        app.herald.stop_campaign(c).await.is_err(),
+        "already stopped"
+    );
+
+    app.herald.drain_outbox().await.unwrap();
+    let messages = app.herald.recent_messages(10).await.unwrap();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].status, "sent");
+}
