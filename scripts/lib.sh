@@ -8,6 +8,14 @@ export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 # Incremental state is per checkout path: in a shared target directory it only piles up.
 export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 
+# The shared target directory keeps artifacts of every checkout path it has built; past 30 GB
+# the debug builds are dropped (they rebuild in a few minutes) before the disk fills.
+if [ -d "$CARGO_TARGET_DIR/debug" ] \
+   && [ "$(du -s --block-size=1G "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1)" -gt 30 ]; then
+  echo "==> $CARGO_TARGET_DIR is over 30 GB: removing its debug builds" >&2
+  rm -rf "$CARGO_TARGET_DIR/debug"
+fi
+
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 ensure_rust() {
