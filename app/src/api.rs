@@ -68,6 +68,33 @@ pub async fn stop_campaign(id: String) -> Result<(), ServerFnError> {
     herald.stop_campaign(id).await.map_err(to_server_error)
 }
 
+/// Duplicates a campaign into a new draft and opens it.
+#[server(endpoint = "duplicate_campaign")]
+pub async fn duplicate_campaign(id: String) -> Result<(), ServerFnError> {
+    let (herald, user) = require_user().await?;
+    let id = id
+        .parse()
+        .map_err(|_| ServerFnError::new("No campaign has this id."))?;
+    let copy = herald
+        .duplicate_campaign(&user, id)
+        .await
+        .map_err(to_server_error)?;
+    leptos_axum::redirect(&format!("/campaigns/{copy}"));
+    Ok(())
+}
+
+/// Deletes a draft and goes back to the list.
+#[server(endpoint = "delete_draft")]
+pub async fn delete_draft(id: String) -> Result<(), ServerFnError> {
+    let (herald, _) = require_user().await?;
+    let id = id
+        .parse()
+        .map_err(|_| ServerFnError::new("No campaign has this id."))?;
+    herald.delete_draft(id).await.map_err(to_server_error)?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
 #[server(endpoint = "list_messages")]
 pub async fn list_messages() -> Result<Vec<MessageView>, ServerFnError> {
     let (herald, _) = require_user().await?;

@@ -98,6 +98,41 @@ impl Herald {
         Ok(())
     }
 
+    /// A new draft with the campaign's newest content, titled "Copy of …". Works for any status:
+    /// duplicating is how a stopped campaign sends again.
+    pub async fn duplicate_campaign(&self, user: &UserId, id: CampaignId) -> Result<CampaignId> {
+        let original = self.campaign(id).await?;
+        let title = format!("Copy of {}", original.title);
+        let title: String = title.chars().take(200).collect();
+        let copy = NewCampaign::parse(
+            &title,
+            &original.subject,
+            &original.html_body,
+            &original.text_body,
+        )
+        .map_err(|e| Error::internal(anyhow::anyhow!("stored content of {id} is invalid: {e}")))?;
+        let new_id = self.create_campaign(user, copy).await?;
+        tracing::info!(campaign_id = %new_id, from = %id, "campaign duplicated");
+        Ok(new_id)
+    }
+
+    /// Deletes a draft. Live, stopped and other campaigns are kept for their history.
+    pub async fn delete_draft(&self, id: CampaignId) -> Result<()> {
+        let mut conn = self.store().writer().acquire().await?;
+        if store::campaigns::delete_draft(&mut conn, id).await? {
+            self.inner.campaigns.remove(&id);
+            tracing::info!(campaign_id = %id, "draft deleted");
+            return Ok(());
+        }
+        drop(conn);
+        self.campaign(id).await?; // unknown → campaign_not_found
+        Err(Error::new(
+            ErrorKind::Conflict,
+            "invalid_transition",
+            "only drafts can be deleted; stop a live campaign instead",
+        ))
+    }
+
     /// Checks the lifecycle rule, then writes the change only if the status did not change
     /// meanwhile; the campaign cache forgets the campaign at once.
     async fn transition<W>(

@@ -82,6 +82,16 @@ test('a marketer creates, activates and triggers a campaign, and sees the email'
   expect(refused.status()).toBe(422);
   expect((await refused.json()).code).toBe('campaign_not_live');
 
+  // Duplicating is how a stopped campaign sends again; a draft can be deleted.
+  await page.getByRole('button', { name: 'Duplicate' }).click();
+  await expect(page.getByRole('heading', { name: `Copy of ${title}` })).toBeVisible();
+  await expect(page.locator('.badge')).toHaveText('Draft');
+  expect(page.url()).not.toContain(campaignId);
+  await page.getByRole('button', { name: 'Delete draft' }).click();
+  await expect(page.getByRole('heading', { name: 'Campaigns' })).toBeVisible();
+  await expect(page.getByRole('link', { name: title, exact: true })).toBeVisible();
+  await expect(page.getByRole('link', { name: `Copy of ${title}` })).toHaveCount(0);
+
   expect(problems).toEqual([]);
 });
 

@@ -1,4 +1,4 @@
-use crate::api::{ActivateCampaign, StopCampaign, get_campaign};
+use crate::api::{ActivateCampaign, DeleteDraft, DuplicateCampaign, StopCampaign, get_campaign};
 use crate::components::{CopyButton, ErrorBox, Layout, StatusBadge, error_text};
 use domain::campaign::CampaignStatus;
 use domain::views::{CampaignView, format_utc};
@@ -12,6 +12,8 @@ pub fn CampaignPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let activate = ServerAction::<ActivateCampaign>::new();
     let stop = ServerAction::<StopCampaign>::new();
+    let duplicate = ServerAction::<DuplicateCampaign>::new();
+    let delete = ServerAction::<DeleteDraft>::new();
     let campaign = Resource::new(
         move || (id(), activate.version().get(), stop.version().get()),
         |(id, _, _)| get_campaign(id),
@@ -19,7 +21,13 @@ pub fn CampaignPage() -> impl IntoView {
     let action_error = move || {
         let activated = activate.value().get().and_then(|r| r.err());
         let stopped = stop.value().get().and_then(|r| r.err());
-        activated.or(stopped).map(|e| error_text(&e))
+        let duplicated = duplicate.value().get().and_then(|r| r.err());
+        let deleted = delete.value().get().and_then(|r| r.err());
+        activated
+            .or(stopped)
+            .or(duplicated)
+            .or(deleted)
+            .map(|e| error_text(&e))
     };
     view! {
         <Layout>
@@ -27,7 +35,7 @@ pub fn CampaignPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match campaign.await {
                         Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
-                        Ok(c) => view! { <CampaignDetails campaign=c activate stop/> }.into_any(),
+                        Ok(c) => view! { <CampaignDetails campaign=c activate stop duplicate delete/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -41,11 +49,14 @@ fn CampaignDetails(
     campaign: CampaignView,
     activate: ServerAction<ActivateCampaign>,
     stop: ServerAction<StopCampaign>,
+    duplicate: ServerAction<DuplicateCampaign>,
+    delete: ServerAction<DeleteDraft>,
 ) -> impl IntoView {
     let c = campaign;
     let is_draft = c.status == CampaignStatus::Draft;
     let is_live = c.status == CampaignStatus::Live;
     let stop_id = c.id.clone();
+    let (duplicate_id, delete_id) = (c.id.clone(), c.id.clone());
     let campaign_id = c.id.clone();
     let live = c.curl.clone().map(|curl| {
         let id = c.id.clone();
@@ -118,6 +129,18 @@ fn CampaignDetails(
                     </li>
                 }).collect_view()}
             </ul>
+        </section>
+        <section class="card actions">
+            <ActionForm action=duplicate>
+                <input type="hidden" name="id" value=duplicate_id/>
+                <button type="submit" class="secondary">"Duplicate"</button>
+            </ActionForm>
+            {is_draft.then(|| view! {
+                <ActionForm action=delete>
+                    <input type="hidden" name="id" value=delete_id/>
+                    <button type="submit" class="danger">"Delete draft"</button>
+                </ActionForm>
+            })}
         </section>
     }
 }

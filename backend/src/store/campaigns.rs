@@ -152,3 +152,12 @@ pub async fn mark_stopped(
     .await
     .map(|r| r.rows_affected() == 1)
 }
+
+/// Deletes a campaign only while it is a draft (its versions go with it). Returns whether it did.
+pub async fn delete_draft(conn: &mut SqliteConnection, id: CampaignId) -> sqlx::Result<bool> {
+    sqlx::query("DELETE FROM campaigns WHERE id = ? AND status = 'draft'")
+        .bind(id.to_string())
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected() == 1)
+}

@@ -1,0 +1,57 @@
+//! Campaign lifecycle through the backend the UI uses: duplicate, delete drafts.
+
+use crate::support::TestApp;
+use backend::ErrorKind;
+
+#[tokio::test]
+async fn a_stopped_campaign_is_duplicated_into_a_draft_that_can_go_live() {
+    let app = TestApp::start(None).await;
+    let original = app.reset_campaign().await;
+    app.herald.stop_campaign(original).await.unwrap();
+
+    let copy = app
+        .herald
+        .duplicate_campaign(&app.user, original)
+        .await
+        .unwrap();
+    assert_ne!(copy, original);
+    let (a, b) = (
+        app.herald.campaign(original).await.unwrap(),
+        app.herald.campaign(copy).await.unwrap(),
+    );
+    assert_eq!(b.title, "Copy of Password reset");
+    assert_eq!(b.status, domain::campaign::CampaignStatus::Draft);
+    assert_eq!(
+        (b.subject, b.html_body, b.text_body),
+        (a.subject, a.html_body, a.text_body)
+    );
+    app.herald.activate_campaign(copy).await.unwrap();
+}
+
+#[tokio::test]
+async fn only_drafts_can_be_deleted() {
+    let app = TestApp::start(None).await;
+    let draft = app.campaign("Hi", "<p>Hi</p>", "", false).await;
+    let live = app.reset_campaign().await;
+
+    app.herald.delete_draft(draft).await.unwrap();
+    let gone = app.herald.campaign(draft).await.unwrap_err();
+    assert_eq!(gone.code, "campaign_not_found");
+    assert_eq!(
+        app.count("campaign_versions").await,
+        1,
+        "the draft's versions went with it"
+    );
+
+    let refused = app.herald.delete_draft(live).await.unwrap_err();
+    assert_eq!(
+        (refused.kind, refused.code),
+        (ErrorKind::Conflict, "invalid_transition")
+    );
+    let unknown = app
+        .herald
+        .delete_draft(domain::ids::CampaignId::new())
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code, "campaign_not_found");
+}
