@@ -7,6 +7,13 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::session::{require_user, to_server_error};
 
+/// A campaign id from the browser; anything else is an unknown campaign.
+#[cfg(feature = "ssr")]
+fn campaign_id(raw: &str) -> Result<domain::ids::CampaignId, ServerFnError> {
+    raw.parse()
+        .map_err(|_| ServerFnError::new("No campaign has this id."))
+}
+
 #[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<String, ServerFnError> {
     let (herald, user) = require_user().await?;
@@ -26,9 +33,7 @@ pub async fn list_campaigns() -> Result<Vec<CampaignSummary>, ServerFnError> {
 #[server(endpoint = "get_campaign")]
 pub async fn get_campaign(id: String) -> Result<CampaignView, ServerFnError> {
     let (herald, _) = require_user().await?;
-    let id = id
-        .parse()
-        .map_err(|_| ServerFnError::new("No campaign has this id."))?;
+    let id = campaign_id(&id)?;
     herald.campaign(id).await.map_err(to_server_error)
 }
 
@@ -53,18 +58,14 @@ pub async fn create_campaign(
 #[server(endpoint = "activate_campaign")]
 pub async fn activate_campaign(id: String) -> Result<(), ServerFnError> {
     let (herald, _) = require_user().await?;
-    let id = id
-        .parse()
-        .map_err(|_| ServerFnError::new("No campaign has this id."))?;
+    let id = campaign_id(&id)?;
     herald.activate_campaign(id).await.map_err(to_server_error)
 }
 
 #[server(endpoint = "stop_campaign")]
 pub async fn stop_campaign(id: String) -> Result<(), ServerFnError> {
     let (herald, _) = require_user().await?;
-    let id = id
-        .parse()
-        .map_err(|_| ServerFnError::new("No campaign has this id."))?;
+    let id = campaign_id(&id)?;
     herald.stop_campaign(id).await.map_err(to_server_error)
 }
 
@@ -72,9 +73,7 @@ pub async fn stop_campaign(id: String) -> Result<(), ServerFnError> {
 #[server(endpoint = "duplicate_campaign")]
 pub async fn duplicate_campaign(id: String) -> Result<(), ServerFnError> {
     let (herald, user) = require_user().await?;
-    let id = id
-        .parse()
-        .map_err(|_| ServerFnError::new("No campaign has this id."))?;
+    let id = campaign_id(&id)?;
     let copy = herald
         .duplicate_campaign(&user, id)
         .await
@@ -87,9 +86,7 @@ pub async fn duplicate_campaign(id: String) -> Result<(), ServerFnError> {
 #[server(endpoint = "delete_draft")]
 pub async fn delete_draft(id: String) -> Result<(), ServerFnError> {
     let (herald, _) = require_user().await?;
-    let id = id
-        .parse()
-        .map_err(|_| ServerFnError::new("No campaign has this id."))?;
+    let id = campaign_id(&id)?;
     herald.delete_draft(id).await.map_err(to_server_error)?;
     leptos_axum::redirect("/");
     Ok(())
