@@ -32,7 +32,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 /// Compiled versions per (campaign, version). Versions are immutable, so entries never go stale.
-pub(crate) type RendererCache = RwLock<HashMap<(CampaignId, i64), Arc<CompiledVersion>>>;
+pub(crate) type CompiledVersions = RwLock<HashMap<(CampaignId, i64), Arc<CompiledVersion>>>;
 
 /// A live version ready to render recipients and check them against its trigger contract.
 pub(crate) struct CompiledVersion {
@@ -233,9 +233,9 @@ impl Herald {
         let key = (campaign_id, version);
         if let Some(c) = self
             .inner
-            .renderers
+            .compiled_versions
             .read()
-            .expect("renderer cache lock")
+            .expect("compiled version cache lock")
             .get(&key)
         {
             return Ok(c.clone());
@@ -259,9 +259,9 @@ impl Herald {
                 .collect(),
         });
         self.inner
-            .renderers
+            .compiled_versions
             .write()
-            .expect("renderer cache lock")
+            .expect("compiled version cache lock")
             .insert(key, compiled.clone());
         Ok(compiled)
     }

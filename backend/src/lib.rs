@@ -26,7 +26,7 @@ use std::sync::Arc;
 use store::Store;
 use tokio::sync::Notify;
 
-/// The running application: settings, store, renderer cache and the outbox signal.
+/// The running application: settings, store, caches, the commit queue and the outbox signal.
 #[derive(Clone)]
 pub struct Herald {
     inner: Arc<Inner>,
@@ -39,7 +39,7 @@ struct Inner {
     /// Notified when new messages were committed to the outbox.
     outbox_signal: Arc<Notify>,
     committer: group_commit::GroupCommitter,
-    renderers: executions::RendererCache,
+    compiled_versions: executions::CompiledVersions,
     /// API key hash → key id, for 5 s (see [`cache`]).
     api_keys: cache::TtlCache<String, String>,
     /// Campaign → its row, for 1 s (see [`cache`]).
@@ -61,7 +61,7 @@ impl Herald {
                 mailer,
                 outbox_signal,
                 committer,
-                renderers: Default::default(),
+                compiled_versions: Default::default(),
                 api_keys: cache::TtlCache::new(std::time::Duration::from_secs(5), 10_000),
                 campaigns: cache::TtlCache::new(std::time::Duration::from_secs(1), 10_000),
             }),

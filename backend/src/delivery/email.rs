@@ -58,12 +58,12 @@ impl Mailer {
         }
     }
 
-    pub async fn send(&self, m: &ClaimedMessage, message_id_domain: &str) -> Result<(), SendError> {
+    pub async fn send(&self, m: &ClaimedMessage) -> Result<(), SendError> {
         let (pool, from) = match self {
             Mailer::Capture => return Ok(()),
             Mailer::Smtp { pool, from } => (pool, from),
         };
-        let email = build_email(m, from.clone(), message_id_domain).map_err(|e| SendError {
+        let email = build_email(m, from.clone()).map_err(|e| SendError {
             transient: false,
             detail: format!("the message cannot be built: {e}"),
         })?;
@@ -71,13 +71,15 @@ impl Mailer {
     }
 }
 
-fn build_email(m: &ClaimedMessage, from: Mailbox, domain: &str) -> anyhow::Result<Message> {
+/// The Message-ID is the message's own id at the sender's domain, so a retry carries the same one.
+fn build_email(m: &ClaimedMessage, from: Mailbox) -> anyhow::Result<Message> {
     let to: Mailbox = m.address.parse().context("invalid recipient address")?;
+    let message_id = format!("<{}@{}>", m.id, from.email.domain());
     let builder = Message::builder()
         .from(from)
         .to(to)
         .subject(m.subject.clone())
-        .message_id(Some(format!("<{}@{}>", m.id, domain)));
+        .message_id(Some(message_id));
     let email = match (m.html_body.trim().is_empty(), m.text_body.trim().is_empty()) {
         (false, false) => builder.multipart(MultiPart::alternative_plain_html(
             m.text_body.clone(),

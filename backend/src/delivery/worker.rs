@@ -103,11 +103,7 @@ impl Herald {
 
     async fn attempt(&self, message: ClaimedMessage) -> Finished {
         let started_at = now_ms();
-        let result = self
-            .inner
-            .mailer
-            .send(&message, self.message_id_domain())
-            .await;
+        let result = self.inner.mailer.send(&message).await;
         Finished {
             message,
             started_at,
@@ -151,14 +147,6 @@ impl Herald {
         }
         tx.commit().await?;
         Ok(())
-    }
-
-    fn message_id_domain(&self) -> &str {
-        let from = &self.settings().email_from;
-        from.rsplit_once('@')
-            .map(|(_, d)| d.trim_end_matches('>'))
-            .filter(|d| !d.is_empty())
-            .unwrap_or("herald.local")
     }
 }
 
