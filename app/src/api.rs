@@ -1,11 +1,11 @@
 //! Server functions: the browser's door into the backend. Each one checks the session first.
 //! Endpoints are fixed (`/api/<name>`) so scripts and the benchmark can call them too.
 
-use domain::views::{ApiKeyView, CampaignSummary, CampaignView, MessageView};
+use domain::views::{ApiKeyView, CampaignSummary, CampaignView, MessageView, SandboxView};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::session::{require_user, to_server_error};
+use crate::session::{SANDBOX_KEY, require_user, require_user_in_sandbox, to_server_error};
 
 /// A campaign id from the browser; anything else is an unknown campaign.
 #[cfg(feature = "ssr")]
@@ -14,20 +14,62 @@ fn campaign_id(raw: &str) -> Result<domain::ids::CampaignId, ServerFnError> {
         .map_err(|_| ServerFnError::new("No campaign has this id."))
 }
 
-#[server(endpoint = "current_user")]
-pub async fn current_user() -> Result<String, ServerFnError> {
-    let (herald, user) = require_user().await?;
-    herald
+/// Who is signed in, the sandbox they work in, and every sandbox they may switch to.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct WorkspaceView {
+    pub email: String,
+    pub sandbox: SandboxView,
+    pub sandboxes: Vec<SandboxView>,
+}
+
+#[server(endpoint = "workspace")]
+pub async fn workspace() -> Result<WorkspaceView, ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let email = herald
         .user_email(&user)
         .await
         .map_err(to_server_error)?
-        .ok_or_else(|| ServerFnError::new("Your account no longer exists."))
+        .ok_or_else(|| ServerFnError::new("Your account no longer exists."))?;
+    let sandboxes = herald.list_sandboxes().await.map_err(to_server_error)?;
+    Ok(WorkspaceView {
+        email,
+        sandbox,
+        sandboxes,
+    })
+}
+
+/// Makes `id` the sandbox this session works in, and opens its campaigns.
+#[server(endpoint = "switch_sandbox")]
+pub async fn switch_sandbox(id: String) -> Result<(), ServerFnError> {
+    let (herald, _) = require_user().await?;
+    let sandbox = herald.sandbox(&id).await.map_err(to_server_error)?;
+    let session: tower_sessions::Session = leptos_axum::extract().await?;
+    session
+        .insert(SANDBOX_KEY, &sandbox.id)
+        .await
+        .map_err(|e| ServerFnError::new(format!("cannot switch sandbox: {e}")))?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(endpoint = "create_sandbox")]
+pub async fn create_sandbox(org_id: String, name: String) -> Result<(), ServerFnError> {
+    let (herald, user) = require_user().await?;
+    let sandbox = herald
+        .create_sandbox(&org_id, &name)
+        .await
+        .map_err(to_server_error)?;
+    tracing::info!(sandbox_id = %sandbox.id, user_id = %user, "sandbox created");
+    Ok(())
 }
 
 #[server(endpoint = "list_campaigns")]
 pub async fn list_campaigns() -> Result<Vec<CampaignSummary>, ServerFnError> {
-    let (herald, _) = require_user().await?;
-    herald.list_campaigns().await.map_err(to_server_error)
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .list_campaigns(&sandbox.id)
+        .await
+        .map_err(to_server_error)
 }
 
 #[server(endpoint = "get_campaign")]
@@ -40,15 +82,25 @@ pub async fn get_campaign(id: String) -> Result<CampaignView, ServerFnError> {
 #[server(endpoint = "create_campaign")]
 pub async fn create_campaign(
     title: String,
+    namespace: String,
+    /// A checkbox: present (any value) when ticked.
+    create_profiles: Option<String>,
     subject: String,
     html_body: String,
     text_body: String,
 ) -> Result<(), ServerFnError> {
-    let (herald, user) = require_user().await?;
-    let campaign = domain::campaign::NewCampaign::parse(&title, &subject, &html_body, &text_body)
-        .map_err(|e| to_server_error(e.into()))?;
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let campaign = domain::campaign::NewCampaign::parse(&domain::campaign::CampaignInput {
+        title,
+        namespace,
+        create_profiles: create_profiles.is_some(),
+        subject,
+        html_body,
+        text_body,
+    })
+    .map_err(|e| to_server_error(e.into()))?;
     let id = herald
-        .create_campaign(&user, campaign)
+        .create_campaign(&user, &sandbox.id, campaign)
         .await
         .map_err(to_server_error)?;
     leptos_axum::redirect(&format!("/campaigns/{id}"));
@@ -94,8 +146,11 @@ pub async fn delete_draft(id: String) -> Result<(), ServerFnError> {
 
 #[server(endpoint = "list_messages")]
 pub async fn list_messages() -> Result<Vec<MessageView>, ServerFnError> {
-    let (herald, _) = require_user().await?;
-    herald.recent_messages(200).await.map_err(to_server_error)
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .recent_messages(&sandbox.id, 200)
+        .await
+        .map_err(to_server_error)
 }
 
 #[server(endpoint = "list_api_keys")]
@@ -104,14 +159,31 @@ pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, ServerFnError> {
     herald.list_api_keys().await.map_err(to_server_error)
 }
 
-/// Creates a key and returns it: the only time the secret is ever shown.
+/// Creates a key in the current sandbox and returns it: the only time the secret is ever
+/// shown. `campaigns` set restricts the key to those campaigns (maybe none).
 #[server(endpoint = "create_api_key")]
-pub async fn create_api_key(name: String) -> Result<String, ServerFnError> {
-    let (herald, user) = require_user().await?;
-    let key = herald
-        .create_api_key(&name)
-        .await
-        .map_err(to_server_error)?;
+pub async fn create_api_key(
+    name: String,
+    scope: String,
+    campaigns: Option<Vec<String>>,
+) -> Result<String, ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let scope = domain::tenancy::ApiScope::parse(&scope)
+        .ok_or_else(|| ServerFnError::new("Choose the key's scope: trigger or admin."))?;
+    let campaigns = campaigns
+        .map(|ids| {
+            ids.iter()
+                .map(|id| campaign_id(id))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    let spec = backend::accounts::ApiKeySpec {
+        name,
+        sandbox_id: sandbox.id,
+        scope,
+        campaigns,
+    };
+    let key = herald.create_api_key(spec).await.map_err(to_server_error)?;
     tracing::info!(api_key_id = %key.id, user_id = %user, "API key created");
     Ok(key.key)
 }

@@ -1,14 +1,21 @@
 //! Small building blocks shared by the pages.
 
-use crate::api::current_user;
+use crate::api::{SwitchSandbox, workspace};
 use domain::campaign::CampaignStatus;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-/// The frame of every signed-in page: navigation, the user, sign-out.
+/// The frame of every signed-in page: navigation, the sandbox switcher, the user, sign-out.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    let user = Resource::new(|| (), |_| current_user());
+    let workspace = Resource::new(|| (), |_| workspace());
+    let switch = ServerAction::<SwitchSandbox>::new();
+    // Everything on a page belongs to the sandbox: after a switch, load the app afresh.
+    Effect::new(move |_| {
+        if switch.value().get().is_some_and(|r| r.is_ok()) {
+            let _ = window().location().set_href("/");
+        }
+    });
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Herald"</a>
@@ -16,11 +23,30 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <A href="/">"Campaigns"</A>
                 <A href="/messages">"Sent messages"</A>
                 <A href="/settings/api-keys">"API keys"</A>
+                <A href="/settings/sandboxes">"Sandboxes"</A>
             </nav>
             <div class="account">
                 <Suspense>
                     {move || Suspend::new(async move {
-                        user.await.ok().map(|email| view! { <span class="user">{email}</span> })
+                        workspace.await.ok().map(|w| {
+                            let current = w.sandbox.id.clone();
+                            view! {
+                                <ActionForm action=switch attr:class="sandbox-switch">
+                                    <select name="id" aria-label="Sandbox" data-testid="sandbox-select">
+                                        {w.sandboxes.into_iter().map(|s| {
+                                            let selected = s.id == current;
+                                            view! {
+                                                <option value=s.id.clone() selected=selected>
+                                                    {format!("{} / {}", s.org_id, s.name)}
+                                                </option>
+                                            }
+                                        }).collect_view()}
+                                    </select>
+                                    <button type="submit" class="secondary">"Switch"</button>
+                                </ActionForm>
+                                <span class="user">{w.email}</span>
+                            }
+                        })
                     })}
                 </Suspense>
                 <form method="post" action="/logout">

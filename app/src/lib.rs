@@ -49,6 +49,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/campaigns/:id") view=pages::CampaignPage/>
                 <Route path=path!("/messages") view=pages::MessagesPage/>
                 <Route path=path!("/settings/api-keys") view=pages::ApiKeysPage/>
+                <Route path=path!("/settings/sandboxes") view=pages::SandboxesPage/>
             </Routes>
         </Router>
     }

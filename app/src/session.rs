@@ -2,11 +2,15 @@
 
 use backend::Herald;
 use domain::ids::UserId;
+use domain::tenancy::DEFAULT_SANDBOX_ID;
+use domain::views::SandboxView;
 use leptos::prelude::*;
 use tower_sessions::Session;
 
 /// The session key under which the signed-in user's id is stored.
 pub const USER_KEY: &str = "user_id";
+/// The session key of the sandbox the user works in (campaign list, new campaigns, API keys).
+pub const SANDBOX_KEY: &str = "sandbox_id";
 
 /// The user of this session, if signed in.
 pub async fn user_of(session: &Session) -> Option<UserId> {
@@ -44,4 +48,21 @@ pub fn to_server_error(e: backend::Error) -> ServerFnError {
         message = details.join("; ");
     }
     ServerFnError::new(message)
+}
+
+/// For server functions: like [`require_user`], plus the sandbox the user works in (the
+/// install's first sandbox until they switch).
+pub async fn require_user_in_sandbox() -> Result<(Herald, UserId, SandboxView), ServerFnError> {
+    let (herald, user) = require_user().await?;
+    let session: Session = leptos_axum::extract().await?;
+    let chosen = session.get::<String>(SANDBOX_KEY).await.ok().flatten();
+    let id = chosen.as_deref().unwrap_or(DEFAULT_SANDBOX_ID);
+    let sandbox = match herald.sandbox(id).await {
+        Ok(s) => s,
+        Err(_) => herald
+            .sandbox(DEFAULT_SANDBOX_ID)
+            .await
+            .map_err(to_server_error)?,
+    };
+    Ok((herald, user, sandbox))
 }

@@ -9,12 +9,16 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use domain::ids::{ApiKeyId, UserId};
+use domain::ids::{ApiKeyId, CampaignId, UserId};
 use domain::recipient::EmailAddress;
+use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
 use domain::views::ApiKeyView;
+use domain::views::SandboxView;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::sync::Arc;
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 10;
@@ -25,10 +29,73 @@ pub struct NewApiKey {
     pub key: String,
 }
 
-/// An authenticated API caller.
+/// What a new API key may do.
+#[derive(Debug, Clone)]
+pub struct ApiKeySpec {
+    pub name: String,
+    /// The sandbox the key belongs to; it sees nothing outside it.
+    pub sandbox_id: String,
+    pub scope: ApiScope,
+    /// `Some`: the key may trigger only these campaigns (of its sandbox).
+    pub campaigns: Option<Vec<CampaignId>>,
+}
+
+/// An authenticated API caller: its key, the key's sandbox and what the key may do.
 #[derive(Debug, Clone)]
 pub struct ApiCaller {
     pub api_key_id: String,
+    pub sandbox: SandboxView,
+    pub scope: ApiScope,
+    /// `Some`: the only campaigns this key may trigger.
+    pub campaigns: Option<Arc<HashSet<String>>>,
+}
+
+impl ApiCaller {
+    /// Checks the optional `x-gw-ims-org-id` and `x-sandbox-name` headers against the key: a key
+    /// only ever acts in its own organisation and sandbox.
+    pub fn check_tenant(&self, org: Option<&str>, sandbox: Option<&str>) -> Result<()> {
+        if org.is_some_and(|o| o.trim() != self.sandbox.org_id) {
+            return Err(Error::new(
+                ErrorKind::Forbidden,
+                "org_mismatch",
+                "This API key belongs to another organisation than x-gw-ims-org-id names. \
+                 Send the organisation shown with the key on the API keys page, or omit the header.",
+            ));
+        }
+        if sandbox.is_some_and(|s| s.trim() != self.sandbox.name) {
+            return Err(Error::new(
+                ErrorKind::Forbidden,
+                "sandbox_mismatch",
+                "This API key belongs to another sandbox than x-sandbox-name names. \
+                 Use a key of that sandbox, or omit the header.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses a key restricted to other campaigns.
+    pub fn check_campaign(&self, campaign_id: &str) -> Result<()> {
+        match &self.campaigns {
+            Some(allowed) if !allowed.contains(campaign_id) => Err(Error::new(
+                ErrorKind::Forbidden,
+                "campaign_not_allowed",
+                "This API key may not trigger this campaign. Allow it on the API keys page or use another key.",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses keys without the admin scope (the management API).
+    pub fn require_admin(&self) -> Result<()> {
+        match self.scope {
+            ApiScope::Admin => Ok(()),
+            ApiScope::Trigger => Err(Error::new(
+                ErrorKind::Forbidden,
+                "admin_scope_required",
+                "This API key may only trigger campaigns; the management API needs a key with the admin scope.",
+            )),
+        }
+    }
 }
 
 /// The credentials printed on a fresh install's first start.
@@ -92,8 +159,8 @@ impl Herald {
         Ok(store::accounts::user_email(self.store().reader(), &id.to_string()).await?)
     }
 
-    pub async fn create_api_key(&self, name: &str) -> Result<NewApiKey> {
-        let name = name.trim();
+    pub async fn create_api_key(&self, spec: ApiKeySpec) -> Result<NewApiKey> {
+        let name = spec.name.trim();
         if name.is_empty() || name.len() > 100 || name.contains(['\r', '\n']) {
             return Err(Error::new(
                 ErrorKind::Invalid,
@@ -101,6 +168,27 @@ impl Herald {
                 "the key needs a name of 1 to 100 characters on one line",
             ));
         }
+        let sandbox = self.sandbox(&spec.sandbox_id).await?;
+        let campaigns: Option<Vec<String>> = match &spec.campaigns {
+            None => None,
+            Some(ids) => {
+                let mut checked = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let row = store::campaigns::campaign(self.store().reader(), *id).await?;
+                    match row {
+                        Some(c) if c.sandbox_id == sandbox.id => checked.push(c.id),
+                        _ => {
+                            return Err(Error::new(
+                                ErrorKind::Invalid,
+                                "invalid_campaign",
+                                format!("campaign {id} is not in the key's sandbox"),
+                            ));
+                        }
+                    }
+                }
+                Some(checked)
+            }
+        };
         let secret: String = rand::rng()
             .sample_iter(Alphanumeric)
             .take(43)
@@ -108,9 +196,22 @@ impl Herald {
             .collect();
         let key = format!("hk_{secret}");
         let id = ApiKeyId::new();
-        let mut conn = self.store().writer().acquire().await?;
-        store::accounts::insert_api_key(&mut conn, id, name, &key[..7], &key_hash(&key), now_ms())
-            .await?;
+        let mut tx = self.store().writer().begin().await?;
+        store::accounts::insert_api_key(
+            &mut tx,
+            store::accounts::NewApiKeyRow {
+                id,
+                name,
+                prefix: &key[..7],
+                key_hash: &key_hash(&key),
+                sandbox_id: &sandbox.id,
+                scope: spec.scope.as_str(),
+                campaigns: campaigns.as_deref(),
+                now: now_ms(),
+            },
+        )
+        .await?;
+        tx.commit().await?;
         Ok(NewApiKey { id, key })
     }
 
@@ -138,15 +239,32 @@ impl Herald {
             return Err(unauthorized());
         }
         let hash = key_hash(presented);
-        if let Some(api_key_id) = self.inner.api_keys.get(&hash) {
-            return Ok(ApiCaller { api_key_id });
+        if let Some(caller) = self.inner.api_keys.get(&hash) {
+            return Ok(caller);
         }
-        let api_key_id = store::accounts::active_api_key(self.store().reader(), &hash)
+        let pool = self.store().reader();
+        let row = store::accounts::active_api_key(pool, &hash)
             .await?
             .ok_or_else(unauthorized)?;
-        self.inner.api_keys.insert(hash, api_key_id.clone());
+        let campaigns = if row.restricted {
+            let ids = store::accounts::key_campaigns(pool, &row.id).await?;
+            Some(Arc::new(ids.into_iter().map(|(id, _)| id).collect()))
+        } else {
+            None
+        };
+        let caller = ApiCaller {
+            scope: ApiScope::parse(&row.scope).unwrap_or(ApiScope::Trigger),
+            sandbox: SandboxView {
+                id: row.sandbox_id,
+                org_id: row.org_id,
+                name: row.sandbox_name,
+            },
+            api_key_id: row.id,
+            campaigns,
+        };
+        self.inner.api_keys.insert(hash, caller.clone());
         // Record the use off the request path; at most once a minute is stored.
-        let (herald, id) = (self.clone(), api_key_id.clone());
+        let (herald, id) = (self.clone(), caller.api_key_id.clone());
         tokio::spawn(async move {
             if let Ok(mut conn) = herald.store().writer().acquire().await
                 && let Err(e) = store::accounts::touch_api_key(&mut conn, &id, now_ms()).await
@@ -154,14 +272,22 @@ impl Herald {
                 tracing::warn!(error = ?e, "cannot record the API key's last use");
             }
         });
-        Ok(ApiCaller { api_key_id })
+        Ok(caller)
     }
 
     /// Every API key, newest first, without secrets.
     pub async fn list_api_keys(&self) -> Result<Vec<ApiKeyView>> {
-        Ok(store::accounts::list_api_keys(self.store().reader()).await?)
+        let pool = self.store().reader();
+        let mut keys = store::accounts::list_api_keys(pool).await?;
+        for key in keys.iter_mut().filter(|k| k.restricted) {
+            key.campaigns = store::accounts::key_campaigns(pool, &key.id)
+                .await?
+                .into_iter()
+                .map(|(_, title)| title)
+                .collect();
+        }
+        Ok(keys)
     }
-
     /// On an empty database: creates an admin account and an API key, and returns them once.
     pub async fn bootstrap_if_empty(&self) -> Result<Option<Bootstrap>> {
         if store::accounts::count_users(self.store().reader()).await? > 0 {
@@ -174,7 +300,15 @@ impl Herald {
             .map(char::from)
             .collect();
         self.create_user(&email, &password).await?;
-        let api_key = self.create_api_key("default").await?.key;
+        let api_key = self
+            .create_api_key(ApiKeySpec {
+                name: "default".into(),
+                sandbox_id: DEFAULT_SANDBOX_ID.into(),
+                scope: ApiScope::Admin,
+                campaigns: None,
+            })
+            .await?
+            .key;
         Ok(Some(Bootstrap {
             email,
             password,

@@ -3,7 +3,8 @@
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
-use domain::campaign::{CampaignStatus, NewCampaign};
+use domain::campaign::{CampaignInput, CampaignStatus, NewCampaign};
+use domain::curl::SampleTarget;
 use domain::ids::{CampaignId, UserId};
 use domain::template::Need;
 use domain::views::{CampaignSummary, CampaignView, VariableView};
@@ -16,12 +17,20 @@ impl Herald {
     pub async fn create_campaign(
         &self,
         user: &UserId,
+        sandbox_id: &str,
         campaign: NewCampaign,
     ) -> Result<CampaignId> {
         let id = CampaignId::new();
         let mut tx = self.store().writer().begin().await?;
-        store::campaigns::insert_campaign(&mut tx, id, &campaign, &user.to_string(), now_ms())
-            .await?;
+        store::campaigns::insert_campaign(
+            &mut tx,
+            id,
+            sandbox_id,
+            &campaign,
+            &user.to_string(),
+            now_ms(),
+        )
+        .await?;
         tx.commit().await?;
         tracing::info!(campaign_id = %id, "campaign created");
         Ok(id)
@@ -48,14 +57,28 @@ impl Herald {
             .collect();
         let paths: Vec<String> = variables.iter().map(|v| v.path.clone()).collect();
         let status = row.status();
-        let curl = (status == CampaignStatus::Live)
-            .then(|| domain::curl::curl_command(&self.settings().public_url, &row.id, &paths));
+        let curl = if status == CampaignStatus::Live {
+            let sandbox = self.sandbox(&row.sandbox_id).await?;
+            let target = SampleTarget {
+                base_url: &self.settings().public_url,
+                campaign_id: &row.id,
+                namespace: &row.namespace,
+                create_profiles: row.create_profiles,
+                org_id: &sandbox.org_id,
+                sandbox_name: &sandbox.name,
+            };
+            Some(domain::curl::curl_command(&target, &paths))
+        } else {
+            None
+        };
         Ok(CampaignView {
             status,
             id: row.id,
             title: row.title,
             channel: row.channel,
             namespace: row.namespace,
+            create_profiles: row.create_profiles,
+            sandbox_id: row.sandbox_id,
             version: version.version,
             live_version: row.live_version,
             subject: version.subject,
@@ -68,8 +91,9 @@ impl Herald {
         })
     }
 
-    pub async fn list_campaigns(&self) -> Result<Vec<CampaignSummary>> {
-        let rows = store::campaigns::list_campaigns(self.store().reader(), 500).await?;
+    /// The newest campaigns of a sandbox.
+    pub async fn list_campaigns(&self, sandbox_id: &str) -> Result<Vec<CampaignSummary>> {
+        let rows = store::campaigns::list_campaigns(self.store().reader(), sandbox_id, 500).await?;
         Ok(rows
             .into_iter()
             .map(|r| CampaignSummary {
@@ -104,14 +128,18 @@ impl Herald {
         let original = self.campaign(id).await?;
         let title = format!("Copy of {}", original.title);
         let title: String = title.chars().take(200).collect();
-        let copy = NewCampaign::parse(
-            &title,
-            &original.subject,
-            &original.html_body,
-            &original.text_body,
-        )
+        let copy = NewCampaign::parse(&CampaignInput {
+            title,
+            namespace: original.namespace,
+            create_profiles: original.create_profiles,
+            subject: original.subject,
+            html_body: original.html_body,
+            text_body: original.text_body,
+        })
         .map_err(|e| Error::internal(anyhow::anyhow!("stored content of {id} is invalid: {e}")))?;
-        let new_id = self.create_campaign(user, copy).await?;
+        let new_id = self
+            .create_campaign(user, &original.sandbox_id, copy)
+            .await?;
         tracing::info!(campaign_id = %new_id, from = %id, "campaign duplicated");
         Ok(new_id)
     }

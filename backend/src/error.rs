@@ -9,6 +9,8 @@ pub enum ErrorKind {
     Invalid,
     /// No or bad credentials (401).
     Unauthorized,
+    /// Authenticated, but not allowed to do this (403).
+    Forbidden,
     /// The thing does not exist, or the caller may not know it does (404).
     NotFound,
     /// The request clashes with the current state, e.g. a reused idempotency key (409).

@@ -20,13 +20,15 @@ use crate::clock::{Millis, now_ms};
 use crate::error::{Error, ErrorKind, Result};
 use crate::group_commit::Job;
 use crate::store::executions::{NewExecution, NewMessage};
+use crate::store::profiles::Identity;
 use crate::{Herald, store};
 use domain::FieldError;
 use domain::campaign::CampaignStatus;
 use domain::ids::{CampaignId, ExecutionId, MessageId};
+use domain::profile::{EMAIL_ATTRIBUTE, text_at};
 use domain::recipient::EmailAddress;
 use domain::template::EmailRenderer;
-use domain::trigger::{MAX_CONTEXT_BYTES, TriggerRecipient, UnitaryTrigger};
+use domain::trigger::{MAX_CONTEXT_BYTES, RecipientKind, TriggerRecipient, UnitaryTrigger};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -63,6 +65,8 @@ pub struct DryRun {
 #[derive(Debug, Clone)]
 pub struct DryRunRecipient {
     pub user_id: String,
+    /// The recipient has no profile yet; the campaign would create one.
+    pub creates_profile: bool,
     pub address: String,
     pub subject: String,
     pub html_body: String,
@@ -82,6 +86,8 @@ struct Prepared {
     campaign_key: String,
     version: i64,
     messages: Vec<NewMessage>,
+    /// Identities of `aep` recipients without a profile, for a campaign that creates profiles.
+    new_profiles: Vec<Identity>,
 }
 
 impl Herald {
@@ -94,7 +100,7 @@ impl Herald {
         request_hash: &str,
         idempotency_key: Option<String>,
     ) -> Result<Accepted> {
-        let prepared = self.prepare(&trigger).await?;
+        let prepared = self.prepare(caller, &trigger).await?;
         let now = now_ms();
         let recipients = prepared.messages.len();
         let job = Job {
@@ -107,6 +113,8 @@ impl Herald {
                 now,
             },
             messages: prepared.messages,
+            sandbox_id: caller.sandbox.id.clone(),
+            new_profiles: prepared.new_profiles,
             idempotency_key: idempotency_key.unwrap_or(trigger.request_id),
             request_hash: request_hash.to_owned(),
             key_expires_at: now + self.settings().idempotency_retention.as_millis() as Millis,
@@ -124,8 +132,12 @@ impl Herald {
     }
 
     /// Runs every check and renders every message of a call, and stores and sends nothing.
-    pub async fn dry_run_unitary(&self, trigger: &UnitaryTrigger) -> Result<DryRun> {
-        let prepared = self.prepare(trigger).await?;
+    pub async fn dry_run_unitary(
+        &self,
+        caller: &ApiCaller,
+        trigger: &UnitaryTrigger,
+    ) -> Result<DryRun> {
+        let prepared = self.prepare(caller, trigger).await?;
         Ok(DryRun {
             campaign_id: prepared.campaign_key,
             campaign_version: prepared.version,
@@ -133,6 +145,10 @@ impl Herald {
                 .messages
                 .into_iter()
                 .map(|m| DryRunRecipient {
+                    creates_profile: prepared
+                        .new_profiles
+                        .iter()
+                        .any(|(_, value)| *value == m.user_id),
                     user_id: m.user_id,
                     address: m.address,
                     subject: m.subject,
@@ -143,12 +159,17 @@ impl Herald {
         })
     }
 
-    /// An execution with its messages and their attempts. Unknown ids are `execution_not_found`.
-    pub async fn execution_status(&self, execution_id: &str) -> Result<ExecutionStatus> {
+    /// An execution of the caller's sandbox with its messages and their attempts. Unknown ids
+    /// and other sandboxes' executions are both `execution_not_found`.
+    pub async fn execution_status(
+        &self,
+        caller: &ApiCaller,
+        execution_id: &str,
+    ) -> Result<ExecutionStatus> {
         let not_found = || Error::not_found("execution_not_found", "No execution has this id.");
         let id: ExecutionId = execution_id.parse().map_err(|_| not_found())?;
         let pool = self.store().reader();
-        let execution = store::executions::execution(pool, &id.to_string())
+        let execution = store::executions::execution(pool, &caller.sandbox.id, &id.to_string())
             .await?
             .ok_or_else(not_found)?;
         let (messages, attempts) =
@@ -166,7 +187,7 @@ impl Herald {
         Ok(store::executions::purge_expired_keys(&mut conn, now_ms()).await?)
     }
 
-    async fn prepare(&self, trigger: &UnitaryTrigger) -> Result<Prepared> {
+    async fn prepare(&self, caller: &ApiCaller, trigger: &UnitaryTrigger) -> Result<Prepared> {
         if trigger.context_bytes() > MAX_CONTEXT_BYTES {
             return Err(Error::new(
                 ErrorKind::TooLarge,
@@ -176,6 +197,10 @@ impl Herald {
         }
         let campaign_id = trigger.campaign_id;
         let campaign = self.campaign_row(campaign_id).await?;
+        if campaign.sandbox_id != caller.sandbox.id {
+            return Err(campaign_not_found());
+        }
+        caller.check_campaign(&campaign.id)?;
         let version = match (campaign.status(), campaign.live_version) {
             (CampaignStatus::Live, Some(v)) => v,
             (status, _) => {
@@ -189,11 +214,34 @@ impl Herald {
                 ));
             }
         };
+        let wrong_namespace: Vec<FieldError> = trigger
+            .recipients
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.namespace != campaign.namespace)
+            .map(|(i, _)| {
+                FieldError::new(
+                    format!("recipients[{i}].namespace"),
+                    format!(
+                        "must be \"{}\", the campaign's identity namespace",
+                        campaign.namespace
+                    ),
+                )
+            })
+            .collect();
+        if !wrong_namespace.is_empty() {
+            return Err(domain::ValidationError::new("invalid_recipient", wrong_namespace).into());
+        }
+        let (stored, new_profiles) = self.stored_profiles(&campaign, trigger).await?;
         let compiled = self.compiled_version(campaign_id, version).await?;
         let mut errors = Vec::new();
         let mut messages = Vec::with_capacity(trigger.recipients.len());
         for (i, recipient) in trigger.recipients.iter().enumerate() {
-            match prepare_message(i, recipient, &campaign.namespace, &compiled) {
+            let profile = match recipient.kind {
+                RecipientKind::Aep => stored.get(recipient.user_id.as_str()),
+                RecipientKind::External => None,
+            };
+            match prepare_message(i, recipient, profile, &compiled) {
                 Ok(m) => messages.push(m),
                 Err(mut e) => errors.append(&mut e),
             }
@@ -208,7 +256,69 @@ impl Herald {
             campaign_key: campaign.id,
             version,
             messages,
+            new_profiles,
         })
+    }
+
+    /// The stored attributes of the call's `aep` recipients, by userId, and the identities of
+    /// those without a profile when the campaign creates profiles. Without profile creation, a
+    /// missing profile refuses the call (`profile_not_found`, naming each recipient).
+    async fn stored_profiles(
+        &self,
+        campaign: &store::campaigns::CampaignRow,
+        trigger: &UnitaryTrigger,
+    ) -> Result<(HashMap<String, Map<String, Value>>, Vec<Identity>)> {
+        let aep: Vec<(usize, &str)> = trigger
+            .recipients
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.kind == RecipientKind::Aep)
+            .map(|(i, r)| (i, r.user_id.as_str()))
+            .collect();
+        if aep.is_empty() {
+            return Ok(Default::default());
+        }
+        let values: Vec<&str> = aep.iter().map(|(_, v)| *v).collect();
+        let stored = store::profiles::attributes_by_identity(
+            self.store().reader(),
+            &campaign.sandbox_id,
+            &campaign.namespace,
+            &values,
+        )
+        .await?;
+        let missing: Vec<(usize, &str)> = aep
+            .into_iter()
+            .filter(|(_, v)| !stored.contains_key(*v))
+            .collect();
+        if missing.is_empty() {
+            return Ok((stored, Vec::new()));
+        }
+        if campaign.create_profiles {
+            let new = missing
+                .into_iter()
+                .map(|(_, v)| (campaign.namespace.clone(), v.to_owned()))
+                .collect();
+            return Ok((stored, new));
+        }
+        let errors = missing
+            .into_iter()
+            .map(|(i, _)| {
+                FieldError::new(
+                    format!("recipients[{i}].userId"),
+                    format!(
+                        "has no profile in namespace \"{}\"; store the profile first, send the \
+                         recipient as type \"external\", or let the campaign create profiles",
+                        campaign.namespace
+                    ),
+                )
+            })
+            .collect();
+        Err(Error::new(
+            ErrorKind::Unprocessable,
+            "profile_not_found",
+            "A recipient of type \"aep\" has no profile and the campaign does not create profiles.",
+        )
+        .with_errors(errors))
     }
 
     /// The campaign's row, cached for 1 s (activation on this node evicts it at once).
@@ -218,9 +328,7 @@ impl Herald {
         }
         let row = store::campaigns::campaign(self.store().reader(), id)
             .await?
-            .ok_or_else(|| {
-                Error::not_found("campaign_not_found", "No campaign has this campaignId.")
-            })?;
+            .ok_or_else(campaign_not_found)?;
         self.inner.campaigns.insert(id, row.clone());
         Ok(row)
     }
@@ -267,18 +375,18 @@ impl Herald {
     }
 }
 
+fn campaign_not_found() -> Error {
+    Error::not_found("campaign_not_found", "No campaign has this campaignId.")
+}
+
+/// Checks one recipient against the trigger contract, finds its address and renders its
+/// message. `stored` is its stored profile's attributes, if it has one.
 fn prepare_message(
     i: usize,
     r: &TriggerRecipient,
-    campaign_namespace: &str,
+    stored: Option<&Map<String, Value>>,
     compiled: &CompiledVersion,
 ) -> Result<NewMessage, Vec<FieldError>> {
-    if r.namespace != campaign_namespace {
-        return Err(vec![FieldError::new(
-            format!("recipients[{i}].namespace"),
-            format!("must be \"{campaign_namespace}\", the campaign's identity namespace"),
-        )]);
-    }
     let missing: Vec<FieldError> = compiled
         .required_context
         .iter()
@@ -293,14 +401,24 @@ fn prepare_message(
     if !missing.is_empty() {
         return Err(missing);
     }
-    let (field, raw) = match &r.email_address {
-        Some(a) => ("channelData.emailAddress", a.as_str()),
-        None => ("userId", r.user_id.as_str()),
+    let mut profile = stored.cloned().unwrap_or_default();
+    domain::profile::overlay(&mut profile, &r.profile);
+    let (field, raw) = match (&r.email_address, text_at(&profile, EMAIL_ATTRIBUTE)) {
+        (Some(a), _) => ("channelData.emailAddress", a.as_str()),
+        (None, Some(a)) => ("profile.personalEmail.address", a),
+        (None, None) if r.namespace == "email" => ("userId", r.user_id.as_str()),
+        (None, None) => {
+            return Err(vec![FieldError::new(
+                format!("recipients[{i}].channelData.emailAddress"),
+                "is required: the recipient has no email address (none in channelData, in the \
+                 profile's personalEmail.address, or as an email userId)",
+            )]);
+        }
     };
     let address = EmailAddress::parse(raw)
         .map_err(|m| vec![FieldError::new(format!("recipients[{i}].{field}"), m)])?;
     let data = json!({
-        "profile": Value::Object(r.profile.clone()),
+        "profile": Value::Object(profile),
         "context": Value::Object(r.context.clone()),
     });
     let rendered = compiled.renderer.render(&data).map_err(|e| {

@@ -12,11 +12,14 @@
 //! - The idempotency check runs inside the same transaction, on the single writer connection, so
 //!   a key used twice in one group (or across groups) is accepted once; the rest are replays or
 //!   conflicts, exactly as if the calls had come one by one.
+//! - Profiles a call creates are created in its group's transaction, only if the call is
+//!   accepted (not a replay), and only if no profile has the identity by then.
 
 use crate::clock::Millis;
 use crate::error::{Error, ErrorKind, Result};
 use crate::executions::Accepted;
 use crate::store::executions::{self, NewCall, NewExecution, NewMessage};
+use crate::store::profiles::{self, Identity};
 use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,6 +34,10 @@ const QUEUE_DEPTH: usize = 8192;
 pub struct Job {
     pub execution: NewExecution,
     pub messages: Vec<NewMessage>,
+    /// The campaign's sandbox, where `new_profiles` are created.
+    pub sandbox_id: String,
+    /// Identities of recipients to create a profile for, unless one exists by commit time.
+    pub new_profiles: Vec<Identity>,
     pub idempotency_key: String,
     pub request_hash: String,
     pub key_expires_at: Millis,
@@ -122,6 +129,15 @@ async fn commit_group(
             })
         } else {
             taken.insert(*key, job);
+            if !job.new_profiles.is_empty() {
+                profiles::create_missing(
+                    conn,
+                    &job.sandbox_id,
+                    &job.new_profiles,
+                    job.execution.now,
+                )
+                .await?;
+            }
             calls.push(NewCall {
                 execution: &job.execution,
                 messages: &job.messages,

@@ -15,6 +15,8 @@ pub mod executions;
 mod group_commit;
 pub mod maintenance;
 pub mod messages;
+pub mod profiles;
+pub mod sandboxes;
 pub mod settings;
 pub mod store;
 
@@ -40,8 +42,8 @@ struct Inner {
     outbox_signal: Arc<Notify>,
     committer: group_commit::GroupCommitter,
     compiled_versions: executions::CompiledVersions,
-    /// API key hash → key id, for 5 s (see [`cache`]).
-    api_keys: cache::TtlCache<String, String>,
+    /// API key hash → the caller it authenticates, for 5 s (see [`cache`]).
+    api_keys: cache::TtlCache<String, accounts::ApiCaller>,
     /// Campaign → its row, for 1 s (see [`cache`]).
     campaigns: cache::TtlCache<domain::ids::CampaignId, store::campaigns::CampaignRow>,
 }

@@ -5,8 +5,9 @@ use crate::{Herald, store};
 use domain::views::MessageView;
 
 impl Herald {
-    /// The newest messages, newest first.
-    pub async fn recent_messages(&self, limit: i64) -> Result<Vec<MessageView>> {
-        Ok(store::messages::recent_messages(self.store().reader(), limit.clamp(1, 1000)).await?)
+    /// The newest messages of a sandbox, newest first.
+    pub async fn recent_messages(&self, sandbox_id: &str, limit: i64) -> Result<Vec<MessageView>> {
+        let limit = limit.clamp(1, 1000);
+        Ok(store::messages::recent_messages(self.store().reader(), sandbox_id, limit).await?)
     }
 }

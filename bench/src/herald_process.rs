@@ -108,6 +108,7 @@ impl HeraldProcess {
         http.post(format!("{base}/api/create_campaign"))
             .form(&[
                 ("title", "Benchmark"),
+                ("namespace", "email"),
                 ("subject", "Bench {{context.t}}"),
                 (
                     "html_body",

@@ -61,7 +61,7 @@ fn body(campaign_id: &str, recipients: usize, epoch: Instant) -> BodyFn {
             }
             let _ = write!(
                 s,
-                "{{\"type\":\"aep\",\"userId\":\"u{n}-{i}@example.com\",\"namespace\":\"email\",\
+                "{{\"type\":\"external\",\"userId\":\"u{n}-{i}@example.com\",\"namespace\":\"email\",\
                  \"profile\":{{\"person\":{{\"name\":{{\"firstName\":\"Ada\"}}}}}},\"context\":{{\"t\":\"{t}\"}}}}"
             );
         }

@@ -2,10 +2,12 @@
 //! inserted through Herald's own store functions on the same SQLite settings, with no HTTP,
 //! parsing or rendering: one transaction per call, and many calls per transaction.
 
+use backend::accounts::ApiKeySpec;
 use backend::store::executions::{NewCall, NewExecution, NewMessage, insert_calls};
 use backend::{Herald, Settings};
-use domain::campaign::NewCampaign;
+use domain::campaign::{CampaignInput, NewCampaign};
 use domain::ids::{ExecutionId, MessageId};
+use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
 use std::time::{Duration, Instant};
 
 pub struct Ceiling {
@@ -26,10 +28,27 @@ pub async fn measure(
     let user = herald
         .create_user("ceiling@example.com", "ceiling password")
         .await?;
-    let key = herald.create_api_key("ceiling").await?.id.to_string();
-    let campaign =
-        NewCampaign::parse("Ceiling", "Bench {{context.t}}", "<p>{{context.t}}</p>", "")?;
-    let campaign = herald.create_campaign(&user, campaign).await?;
+    let key = herald
+        .create_api_key(ApiKeySpec {
+            name: "ceiling".into(),
+            sandbox_id: DEFAULT_SANDBOX_ID.into(),
+            scope: ApiScope::Trigger,
+            campaigns: None,
+        })
+        .await?
+        .id
+        .to_string();
+    let campaign = NewCampaign::parse(&CampaignInput {
+        title: "Ceiling".into(),
+        namespace: "email".into(),
+        create_profiles: false,
+        subject: "Bench {{context.t}}".into(),
+        html_body: "<p>{{context.t}}</p>".into(),
+        text_body: String::new(),
+    })?;
+    let campaign = herald
+        .create_campaign(&user, DEFAULT_SANDBOX_ID, campaign)
+        .await?;
     herald.activate_campaign(campaign).await?;
     let campaign = campaign.to_string();
     let mut n = 0u64;

@@ -1,6 +1,7 @@
 //! Campaigns: what a marketer designs and activates, and the rules of its lifecycle.
 
 use crate::error::{FieldError, ValidationError};
+use crate::profile::Namespace;
 use crate::template::{self, Need, TemplateInfo};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -186,26 +187,52 @@ impl EmailContent {
     }
 }
 
-/// Everything needed to create a draft email campaign.
+/// A campaign as a form or an API client submits it, before validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignInput {
+    pub title: String,
+    /// The identity namespace of the recipients' `userId`s.
+    #[serde(default = "email_namespace")]
+    pub namespace: String,
+    /// Whether a trigger call may create a profile for an unknown `aep` recipient.
+    #[serde(default)]
+    pub create_profiles: bool,
+    pub subject: String,
+    #[serde(default)]
+    pub html_body: String,
+    #[serde(default)]
+    pub text_body: String,
+}
+
+fn email_namespace() -> String {
+    EMAIL_NAMESPACE.to_owned()
+}
+
+/// Everything needed to create a draft email campaign, validated.
 #[derive(Debug, Clone)]
 pub struct NewCampaign {
     pub title: CampaignTitle,
+    pub namespace: Namespace,
+    pub create_profiles: bool,
     pub content: EmailContent,
 }
 
 impl NewCampaign {
-    pub fn parse(
-        title: &str,
-        subject: &str,
-        html_body: &str,
-        text_body: &str,
-    ) -> Result<Self, ValidationError> {
-        let title = CampaignTitle::parse(title);
-        let content = EmailContent::parse(subject, html_body, text_body);
-        match (title, content) {
-            (Ok(title), Ok(content)) => Ok(Self { title, content }),
-            (title, content) => {
+    pub fn parse(input: &CampaignInput) -> Result<Self, ValidationError> {
+        let title = CampaignTitle::parse(&input.title);
+        let namespace = Namespace::parse(&input.namespace);
+        let content = EmailContent::parse(&input.subject, &input.html_body, &input.text_body);
+        match (title, namespace, content) {
+            (Ok(title), Ok(namespace), Ok(content)) => Ok(Self {
+                title,
+                namespace,
+                create_profiles: input.create_profiles,
+                content,
+            }),
+            (title, namespace, content) => {
                 let mut errors: Vec<FieldError> = title.err().into_iter().collect();
+                errors.extend(namespace.err());
                 errors.extend(content.err().unwrap_or_default());
                 Err(ValidationError::new("invalid_campaign", errors))
             }
@@ -216,6 +243,25 @@ impl NewCampaign {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn input(title: &str, subject: &str, html_body: &str) -> CampaignInput {
+        CampaignInput {
+            title: title.into(),
+            namespace: EMAIL_NAMESPACE.into(),
+            create_profiles: false,
+            subject: subject.into(),
+            html_body: html_body.into(),
+            text_body: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_campaign_needs_a_valid_namespace() {
+        let mut bad = input("Reset", "Hi", "<p>x</p>");
+        bad.namespace = "e mail".into();
+        let err = NewCampaign::parse(&bad).unwrap_err();
+        assert_eq!(err.errors[0].field, "namespace");
+    }
 
     #[test]
     fn only_a_draft_can_be_activated() {
@@ -249,14 +295,15 @@ mod tests {
 
     #[test]
     fn a_campaign_needs_a_title_and_a_one_line_subject() {
-        let err = NewCampaign::parse(" ", "Hi\nthere", "<p>x</p>", "").unwrap_err();
+        let err = NewCampaign::parse(&input(" ", "Hi\nthere", "<p>x</p>")).unwrap_err();
         let fields: Vec<_> = err.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["title", "subject"]);
     }
 
     #[test]
     fn a_template_error_names_the_part_and_position() {
-        let err = NewCampaign::parse("Reset", "Hi", "<p>{{#if context.x}}</p>", "").unwrap_err();
+        let err =
+            NewCampaign::parse(&input("Reset", "Hi", "<p>{{#if context.x}}</p>")).unwrap_err();
         assert_eq!(err.errors.len(), 1);
         assert_eq!(err.errors[0].field, "htmlBody");
         assert!(

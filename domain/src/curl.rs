@@ -5,8 +5,21 @@
 
 use serde_json::{Map, Value, json};
 
+/// The campaign a sample request triggers, and where it lives.
+#[derive(Debug, Clone, Copy)]
+pub struct SampleTarget<'a> {
+    pub base_url: &'a str,
+    pub campaign_id: &'a str,
+    pub namespace: &'a str,
+    /// With profile creation on, the sample sends an `aep` recipient (its profile is created on
+    /// the first call); otherwise an `external` one, which needs no stored profile.
+    pub create_profiles: bool,
+    pub org_id: &'a str,
+    pub sandbox_name: &'a str,
+}
+
 /// Builds the payload of a sample unitary call for a campaign whose content uses `variables`.
-pub fn sample_payload(campaign_id: &str, variables: &[String]) -> Value {
+pub fn sample_payload(target: &SampleTarget<'_>, variables: &[String]) -> Value {
     let mut profile = Map::new();
     let mut context = Map::new();
     for var in variables {
@@ -17,11 +30,19 @@ pub fn sample_payload(campaign_id: &str, variables: &[String]) -> Value {
         };
         insert_path(root, rest);
     }
+    let user_id = match target.namespace {
+        "email" => "jane@example.com",
+        "phone" => "+14155550123",
+        _ => "jane-0001",
+    };
     let mut recipient = json!({
-        "type": "aep",
-        "userId": "jane@example.com",
-        "namespace": "email",
+        "type": if target.create_profiles { "aep" } else { "external" },
+        "userId": user_id,
+        "namespace": target.namespace,
     });
+    if target.namespace != "email" {
+        recipient["channelData"] = json!({"emailAddress": "jane@example.com"});
+    }
     if !profile.is_empty() {
         recipient["profile"] = Value::Object(profile);
     }
@@ -30,7 +51,7 @@ pub fn sample_payload(campaign_id: &str, variables: &[String]) -> Value {
     }
     json!({
         "requestId": "REQUEST_ID",
-        "campaignId": campaign_id,
+        "campaignId": target.campaign_id,
         "recipients": [recipient],
     })
 }
@@ -74,23 +95,36 @@ fn example_value(name: &str) -> String {
 
 /// The whole shell command. `REQUEST_ID` becomes a fresh id on every run, so pasting it twice
 /// sends twice instead of replaying the first call.
-pub fn curl_command(base_url: &str, campaign_id: &str, variables: &[String]) -> String {
-    let payload = sample_payload(campaign_id, variables);
+pub fn curl_command(target: &SampleTarget<'_>, variables: &[String]) -> String {
+    let payload = sample_payload(target, variables);
     let body = serde_json::to_string_pretty(&payload)
         .expect("a JSON value always serialises")
         .replace("\"REQUEST_ID\"", "\"req-$(date +%s%N)\"");
     format!(
         "curl -sS -X POST '{base}/ajo/im/executions/unitary' \\\n  \
          -H \"Authorization: Bearer $HERALD_API_KEY\" \\\n  \
+         -H 'x-gw-ims-org-id: {org}' \\\n  \
+         -H 'x-sandbox-name: {sandbox}' \\\n  \
          -H 'Content-Type: application/json' \\\n  \
          --data-binary @- <<EOF\n{body}\nEOF",
-        base = base_url.trim_end_matches('/'),
+        base = target.base_url.trim_end_matches('/'),
+        org = target.org_id,
+        sandbox = target.sandbox_name,
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const TARGET: SampleTarget<'static> = SampleTarget {
+        base_url: "http://127.0.0.1:3000/",
+        campaign_id: "c1",
+        namespace: "email",
+        create_profiles: false,
+        org_id: "herald",
+        sandbox_name: "prod",
+    };
 
     #[test]
     fn payload_holds_every_variable_nested_by_its_path() {
@@ -103,22 +137,37 @@ mod tests {
         .into_iter()
         .map(String::from)
         .collect();
-        let p = sample_payload("c1", &vars);
+        let p = sample_payload(&TARGET, &vars);
         let r = &p["recipients"][0];
         assert_eq!(r["profile"]["person"]["name"]["firstName"], "Jane");
         assert_eq!(r["context"]["resetUrl"], "https://example.com/resetUrl");
         assert_eq!(r["context"]["product"]["name"], "Jane");
         assert_eq!(p["campaignId"], "c1");
+        assert_eq!(r["type"], "external");
+    }
+
+    #[test]
+    fn the_recipient_fits_the_namespace_and_profile_creation() {
+        let crm = SampleTarget {
+            namespace: "crmId",
+            create_profiles: true,
+            ..TARGET
+        };
+        let r = &sample_payload(&crm, &[])["recipients"][0];
+        assert_eq!(r["type"], "aep");
+        assert_eq!(r["namespace"], "crmId");
+        assert_eq!(r["channelData"]["emailAddress"], "jane@example.com");
     }
 
     #[test]
     fn the_command_uses_a_fresh_request_id_and_the_key_from_the_environment() {
-        let cmd = curl_command("http://127.0.0.1:3000/", "c1", &[]);
+        let cmd = curl_command(&TARGET, &[]);
         assert!(
             cmd.starts_with("curl -sS -X POST 'http://127.0.0.1:3000/ajo/im/executions/unitary'")
         );
         assert!(cmd.contains("\"requestId\": \"req-$(date +%s%N)\""));
         assert!(cmd.contains("Bearer $HERALD_API_KEY"));
+        assert!(cmd.contains("-H 'x-sandbox-name: prod'"));
         assert!(cmd.ends_with("\nEOF"));
     }
 }

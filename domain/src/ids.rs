@@ -53,6 +53,10 @@ typed_id!(
     UserId,
     /// An API key (the id, never the secret).
     ApiKeyId,
+    /// An isolated space of an organisation (e.g. `prod`, `dev`).
+    SandboxId,
+    /// A person known by identities.
+    ProfileId,
 );
 
 #[cfg(test)]

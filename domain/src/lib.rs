@@ -8,8 +8,10 @@ pub mod campaign;
 pub mod curl;
 pub mod error;
 pub mod ids;
+pub mod profile;
 pub mod recipient;
 pub mod template;
+pub mod tenancy;
 pub mod trigger;
 pub mod views;
 

@@ -12,6 +12,9 @@ pub struct CampaignView {
     pub title: String,
     pub channel: String,
     pub namespace: String,
+    /// Whether trigger calls may create profiles for unknown `aep` recipients.
+    pub create_profiles: bool,
+    pub sandbox_id: String,
     pub status: CampaignStatus,
     pub version: i64,
     pub live_version: Option<i64>,
@@ -75,9 +78,46 @@ pub struct ApiKeyView {
     pub name: String,
     /// The first characters of the key, to recognise it.
     pub prefix: String,
+    /// `trigger` or `admin` (see [`crate::tenancy::ApiScope`]).
+    pub scope: String,
+    pub org_id: String,
+    pub sandbox_name: String,
+    /// Whether the key may trigger only the campaigns in `campaigns`.
+    pub restricted: bool,
+    /// Titles of the campaigns a restricted key may trigger.
+    #[cfg_attr(feature = "sqlx", sqlx(skip))]
+    pub campaigns: Vec<String>,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+}
+
+/// A sandbox of an organisation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+#[serde(rename_all = "camelCase")]
+pub struct SandboxView {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+}
+
+/// A stored profile.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileView {
+    pub id: String,
+    pub identities: Vec<IdentityView>,
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One identity of a profile, e.g. `{"namespace": "email", "id": "jane@example.com"}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IdentityView {
+    pub namespace: String,
+    pub id: String,
 }
 
 /// `2026-11-28 21:58 UTC` for a millisecond timestamp. Pure, so server and browser render the

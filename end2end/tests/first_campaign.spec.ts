@@ -43,7 +43,7 @@ test('a marketer creates, activates and triggers a campaign, and sees the email'
       requestId: `e2e-${Date.now()}`,
       campaignId,
       recipients: [{
-        type: 'aep', userId: 'ada@example.org', namespace: 'email',
+        type: 'external', userId: 'ada@example.org', namespace: 'email',
         profile: { person: { name: { firstName: 'Ada' } } },
         context: { resetUrl: 'https://shop.test/reset/abc' },
       }],
@@ -76,7 +76,7 @@ test('a marketer creates, activates and triggers a campaign, and sees the email'
     headers: { Authorization: `Bearer ${apiKey}` },
     data: {
       requestId: `e2e-stopped-${Date.now()}`, campaignId,
-      recipients: [{ type: 'aep', userId: 'ada@example.org', namespace: 'email', context: { resetUrl: 'https://shop.test/r' } }],
+      recipients: [{ type: 'external', userId: 'ada@example.org', namespace: 'email', context: { resetUrl: 'https://shop.test/r' } }],
     },
   });
   expect(refused.status()).toBe(422);

@@ -32,6 +32,9 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand, name = "api-key")]
     ApiKey(cli::ApiKeyCommand),
+    /// Manage sandboxes (isolated spaces of an organisation).
+    #[command(subcommand)]
+    Sandbox(cli::SandboxCommand),
 }
 
 pub fn init_tracing() {

@@ -1,4 +1,4 @@
-use crate::api::{CreateApiKey, RevokeApiKey, list_api_keys};
+use crate::api::{CreateApiKey, RevokeApiKey, list_api_keys, list_campaigns};
 use crate::components::{CopyButton, ErrorBox, Layout, error_text};
 use domain::views::{ApiKeyView, format_utc};
 use leptos::prelude::*;
@@ -34,10 +34,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                     </div>
                 </section>
             })}
-            <ActionForm action=create attr:class="inline-form">
-                <label>"Name" <input name="name" required maxlength="100" placeholder="e.g. shop-backend"/></label>
-                <button type="submit" disabled=move || create.pending().get()>"Create API key"</button>
-            </ActionForm>
+            <NewKeyForm create/>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match keys.await {
@@ -53,11 +50,83 @@ pub fn ApiKeysPage() -> impl IntoView {
     }
 }
 
+/// The new-key form: name, scope, and optionally the only campaigns the key may trigger.
+#[component]
+fn NewKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let scope = RwSignal::new("trigger".to_owned());
+    let restricted = RwSignal::new(false);
+    let chosen = RwSignal::new(Vec::<String>::new());
+    let campaigns = Resource::new(|| (), |_| list_campaigns());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateApiKey {
+            name: name.get_untracked(),
+            scope: scope.get_untracked(),
+            campaigns: restricted.get_untracked().then(|| chosen.get_untracked()),
+        });
+    };
+    view! {
+        <form class="stack" on:submit=submit>
+            <div class="inline-form">
+                <label>"Name"
+                    <input name="name" required maxlength="100" placeholder="e.g. shop-backend"
+                        prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
+                </label>
+                <label>"Scope"
+                    <select name="scope" on:change=move |ev| scope.set(event_target_value(&ev))>
+                        <option value="trigger" selected>"trigger — execution API only"</option>
+                        <option value="admin">"admin — also the management API"</option>
+                    </select>
+                </label>
+            </div>
+            <label class="checkbox">
+                <input type="checkbox" name="restricted"
+                    prop:checked=restricted on:change=move |ev| restricted.set(event_target_checked(&ev))/>
+                "Allow only some campaigns"
+            </label>
+            <Show when=move || restricted.get()>
+                <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        let list = campaigns.await.unwrap_or_default();
+                        if list.is_empty() {
+                            return view! { <p class="empty">"This sandbox has no campaigns yet."</p> }.into_any();
+                        }
+                        view! {
+                            <fieldset class="choices">
+                                <legend>"Campaigns this key may trigger"</legend>
+                                {list.into_iter().map(|c| {
+                                    let id = c.id.clone();
+                                    view! {
+                                        <label class="checkbox">
+                                            <input type="checkbox" on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                chosen.update(|ids| {
+                                                    ids.retain(|x| *x != id);
+                                                    if on { ids.push(id.clone()); }
+                                                });
+                                            }/>
+                                            {c.title}
+                                        </label>
+                                    }
+                                }).collect_view()}
+                            </fieldset>
+                        }.into_any()
+                    })}
+                </Suspense>
+            </Show>
+            <div class="actions">
+                <button type="submit" disabled=move || create.pending().get()>"Create API key"</button>
+            </div>
+        </form>
+    }
+}
+
 #[component]
 fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
     view! {
         <table class="list">
-            <thead><tr><th>"Name"</th><th>"Key"</th><th>"Created"</th><th>"Last used"</th><th>"Status"</th><th></th></tr></thead>
+            <thead><tr><th>"Name"</th><th>"Key"</th><th>"Sandbox"</th><th>"Scope"</th><th>"Created"</th><th>"Last used"</th><th>"Status"</th><th></th></tr></thead>
             <tbody>
                 {keys.into_iter().map(|k| {
                     let active = k.revoked_at.is_none();
@@ -65,6 +134,14 @@ fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeApiKey>) -> impl I
                         <tr data-testid="api-key">
                             <td>{k.name.clone()}</td>
                             <td><code>{format!("{}…", k.prefix)}</code></td>
+                            <td>{format!("{} / {}", k.org_id, k.sandbox_name)}</td>
+                            <td>
+                                {k.scope.clone()}
+                                {k.restricted.then(|| {
+                                    let allowed = if k.campaigns.is_empty() { "no campaign".to_owned() } else { k.campaigns.join(", ") };
+                                    view! { <div class="hint">{format!("only: {allowed}")}</div> }
+                                })}
+                            </td>
                             <td>{format_utc(k.created_at)}</td>
                             <td>{k.last_used_at.map(format_utc).unwrap_or_else(|| "never".into())}</td>
                             <td>

@@ -84,6 +84,7 @@ fn CampaignDetails(
         </div>
         <p class="meta">
             "API-triggered · " {c.channel.clone()} " · namespace " <code>{c.namespace.clone()}</code>
+            {if c.create_profiles { " · creates new profiles" } else { " · profiles must exist for \"aep\" recipients" }}
             " · version " {c.version} " · updated " {format_utc(c.updated_at)}
         </p>
         {is_draft.then(|| view! {

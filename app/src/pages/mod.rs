@@ -6,6 +6,7 @@ mod campaigns;
 mod login;
 mod messages;
 mod new_campaign;
+mod sandboxes;
 
 pub use api_keys::ApiKeysPage;
 pub use campaign::CampaignPage;
@@ -13,6 +14,7 @@ pub use campaigns::CampaignsPage;
 pub use login::LoginPage;
 pub use messages::MessagesPage;
 pub use new_campaign::NewCampaignPage;
+pub use sandboxes::SandboxesPage;
 
 use leptos::prelude::*;
 

@@ -23,6 +23,17 @@ pub fn NewCampaignPage() -> impl IntoView {
             {move || error().map(|message| view! { <ErrorBox message/> })}
             <ActionForm action=create attr:class="stack wide">
                 <label>"Title" <input name="title" required maxlength="200"/></label>
+                <label>"Identity namespace"
+                    <input name="namespace" required value="email" list="namespaces" maxlength="64"/>
+                    <datalist id="namespaces">
+                        {domain::profile::STANDARD_NAMESPACES.map(|ns| view! { <option value=ns></option> }).collect_view()}
+                    </datalist>
+                </label>
+                <p class="hint">"How the API call's userId identifies a person: email, phone, ecid, crmId, or your own namespace."</p>
+                <label class="checkbox">
+                    <input type="checkbox" name="create_profiles" value="on"/>
+                    "Create new profiles: a recipient of type \"aep\" without a profile gets one instead of failing the call"
+                </label>
                 <label>"Subject"
                     <input name="subject" required value="Reset your password, {{profile.person.name.firstName}}"/>
                 </label>

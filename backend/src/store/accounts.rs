@@ -3,7 +3,7 @@
 use crate::clock::Millis;
 use domain::ids::{ApiKeyId, UserId};
 use domain::views::ApiKeyView;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{FromRow, SqliteConnection, SqlitePool};
 
 pub struct UserRow {
     pub id: String,
@@ -49,33 +49,81 @@ pub async fn count_users(pool: &SqlitePool) -> sqlx::Result<i64> {
         .await
 }
 
-pub async fn insert_api_key(
-    conn: &mut SqliteConnection,
-    id: ApiKeyId,
-    name: &str,
-    prefix: &str,
-    key_hash: &str,
-    now: Millis,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO api_keys (id, name, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(id.to_string())
-    .bind(name)
-    .bind(prefix)
-    .bind(key_hash)
-    .bind(now)
-    .execute(conn)
-    .await
-    .map(drop)
+pub struct NewApiKeyRow<'a> {
+    pub id: ApiKeyId,
+    pub name: &'a str,
+    pub prefix: &'a str,
+    pub key_hash: &'a str,
+    pub sandbox_id: &'a str,
+    pub scope: &'a str,
+    /// `Some` restricts the key to these campaigns.
+    pub campaigns: Option<&'a [String]>,
+    pub now: Millis,
 }
 
-/// The id of the unrevoked key with this hash.
-pub async fn active_api_key(pool: &SqlitePool, key_hash: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL")
-        .bind(key_hash)
-        .fetch_optional(pool)
-        .await
+pub async fn insert_api_key(
+    conn: &mut SqliteConnection,
+    key: NewApiKeyRow<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO api_keys (id, name, prefix, key_hash, sandbox_id, scope, restricted, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(key.id.to_string())
+    .bind(key.name)
+    .bind(key.prefix)
+    .bind(key.key_hash)
+    .bind(key.sandbox_id)
+    .bind(key.scope)
+    .bind(key.campaigns.is_some())
+    .bind(key.now)
+    .execute(&mut *conn)
+    .await?;
+    for campaign in key.campaigns.unwrap_or_default() {
+        sqlx::query("INSERT INTO api_key_campaigns (api_key_id, campaign_id) VALUES (?, ?)")
+            .bind(key.id.to_string())
+            .bind(campaign)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// An unrevoked key with its sandbox, as authentication needs it.
+#[derive(Debug, Clone, FromRow)]
+pub struct ActiveKeyRow {
+    pub id: String,
+    pub scope: String,
+    pub restricted: bool,
+    pub sandbox_id: String,
+    pub org_id: String,
+    pub sandbox_name: String,
+}
+
+/// The unrevoked key with this hash.
+pub async fn active_api_key(
+    pool: &SqlitePool,
+    key_hash: &str,
+) -> sqlx::Result<Option<ActiveKeyRow>> {
+    sqlx::query_as(
+        "SELECT k.id, k.scope, k.restricted, s.id AS sandbox_id, s.org_id, s.name AS sandbox_name
+           FROM api_keys k JOIN sandboxes s ON s.id = k.sandbox_id
+          WHERE k.key_hash = ? AND k.revoked_at IS NULL",
+    )
+    .bind(key_hash)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The campaigns a restricted key may trigger, as (id, title).
+pub async fn key_campaigns(pool: &SqlitePool, key_id: &str) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "SELECT c.id, c.title FROM api_key_campaigns kc JOIN campaigns c ON c.id = kc.campaign_id
+          WHERE kc.api_key_id = ? ORDER BY c.title",
+    )
+    .bind(key_id)
+    .fetch_all(pool)
+    .await
 }
 
 /// Revokes keys by id or by name; returns how many were revoked.
@@ -98,8 +146,10 @@ pub async fn revoke_api_key(
 /// Every key, newest first (active and revoked).
 pub async fn list_api_keys(pool: &SqlitePool) -> sqlx::Result<Vec<ApiKeyView>> {
     sqlx::query_as(
-        "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys
-          ORDER BY created_at DESC, id DESC",
+        "SELECT k.id, k.name, k.prefix, k.scope, k.restricted, s.org_id, s.name AS sandbox_name,
+                k.created_at, k.last_used_at, k.revoked_at
+           FROM api_keys k JOIN sandboxes s ON s.id = k.sandbox_id
+          ORDER BY k.created_at DESC, k.id DESC",
     )
     .fetch_all(pool)
     .await

@@ -11,6 +11,8 @@ pub struct CampaignRow {
     pub title: String,
     pub channel: String,
     pub namespace: String,
+    pub sandbox_id: String,
+    pub create_profiles: bool,
     pub status: String,
     pub live_version: Option<i64>,
     pub created_at: i64,
@@ -38,23 +40,27 @@ impl VersionRow {
     }
 }
 
-const CAMPAIGN_COLUMNS: &str =
-    "id, title, channel, namespace, status, live_version, created_at, updated_at";
+const CAMPAIGN_COLUMNS: &str = "id, title, channel, namespace, sandbox_id, create_profiles, status,
+     live_version, created_at, updated_at";
 
 pub async fn insert_campaign(
     conn: &mut SqliteConnection,
     id: CampaignId,
+    sandbox_id: &str,
     campaign: &NewCampaign,
     created_by: &str,
     now: Millis,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO campaigns (id, title, channel, namespace, status, created_by, created_at, updated_at)
-         VALUES (?, ?, 'email', ?, 'draft', ?, ?, ?)",
+        "INSERT INTO campaigns (id, title, channel, namespace, sandbox_id, create_profiles, status,
+             created_by, created_at, updated_at)
+         VALUES (?, ?, 'email', ?, ?, ?, 'draft', ?, ?, ?)",
     )
     .bind(id.to_string())
     .bind(campaign.title.as_str())
-    .bind(domain::campaign::EMAIL_NAMESPACE)
+    .bind(campaign.namespace.as_str())
+    .bind(sandbox_id)
+    .bind(campaign.create_profiles)
     .bind(created_by)
     .bind(now)
     .bind(now)
@@ -84,10 +90,17 @@ pub async fn campaign(pool: &SqlitePool, id: CampaignId) -> sqlx::Result<Option<
     .await
 }
 
-pub async fn list_campaigns(pool: &SqlitePool, limit: i64) -> sqlx::Result<Vec<CampaignRow>> {
+/// The newest campaigns of a sandbox.
+pub async fn list_campaigns(
+    pool: &SqlitePool,
+    sandbox_id: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<CampaignRow>> {
     sqlx::query_as(&format!(
-        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns ORDER BY created_at DESC, id DESC LIMIT ?"
+        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE sandbox_id = ?
+          ORDER BY created_at DESC, id DESC LIMIT ?"
     ))
+    .bind(sandbox_id)
     .bind(limit)
     .fetch_all(pool)
     .await

@@ -178,11 +178,18 @@ pub async fn purge_expired_keys(conn: &mut SqliteConnection, now: Millis) -> sql
         .map(|r| r.rows_affected())
 }
 
-pub async fn execution(pool: &SqlitePool, id: &str) -> sqlx::Result<Option<ExecutionRow>> {
+/// The execution with this id, if its campaign is in this sandbox.
+pub async fn execution(
+    pool: &SqlitePool,
+    sandbox_id: &str,
+    id: &str,
+) -> sqlx::Result<Option<ExecutionRow>> {
     sqlx::query_as(&format!(
-        "SELECT {EXECUTION_COLUMNS} FROM executions e WHERE e.id = ?"
+        "SELECT {EXECUTION_COLUMNS} FROM executions e JOIN campaigns c ON c.id = e.campaign_id
+          WHERE e.id = ? AND c.sandbox_id = ?"
     ))
     .bind(id)
+    .bind(sandbox_id)
     .fetch_optional(pool)
     .await
 }

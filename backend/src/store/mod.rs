@@ -13,6 +13,8 @@ pub mod accounts;
 pub mod campaigns;
 pub mod executions;
 pub mod messages;
+pub mod profiles;
+pub mod sandboxes;
 
 use crate::settings::{Settings, Synchronous};
 use anyhow::Context;

@@ -1,4 +1,5 @@
-//! API-key authentication: `Authorization: Bearer <key>` or `x-api-key: <key>`.
+//! API-key authentication: `Authorization: Bearer <key>` or `x-api-key: <key>`, and the tenant
+//! headers `x-gw-ims-org-id` / `x-sandbox-name`, which must name the key's own sandbox if sent.
 
 use super::error::ApiError;
 use axum::http::HeaderMap;
@@ -15,7 +16,12 @@ pub async fn authenticate(herald: &Herald, headers: &HeaderMap) -> Result<ApiCal
         });
     let key = bearer.or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()));
     match key.map(str::trim).filter(|k| !k.is_empty()) {
-        Some(key) => Ok(herald.authenticate_api_key(key).await?),
+        Some(key) => {
+            let caller = herald.authenticate_api_key(key).await?;
+            let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap_or("\u{fffd}"));
+            caller.check_tenant(header("x-gw-ims-org-id"), header("x-sandbox-name"))?;
+            Ok(caller)
+        }
         None => Err(Error::new(
             ErrorKind::Unauthorized,
             "missing_api_key",

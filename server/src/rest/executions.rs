@@ -76,7 +76,10 @@ pub async fn trigger_unitary(
     ));
     let trigger = UnitaryTrigger::parse(request).map_err(|e| with_ids(e.into()))?;
     if query.dry_run {
-        let dry_run = herald.dry_run_unitary(&trigger).await.map_err(with_ids)?;
+        let dry_run = herald
+            .dry_run_unitary(&caller, &trigger)
+            .await
+            .map_err(with_ids)?;
         return Ok((
             StatusCode::OK,
             Json(dry_run_json(&trigger.request_id, dry_run)),
@@ -115,6 +118,7 @@ fn dry_run_json(request_id: &str, d: DryRun) -> Value {
             "index": i,
             "userId": r.user_id,
             "outcome": "would_send",
+            "createsProfile": r.creates_profile,
             "channel": "email",
             "address": r.address,
             "rendered": {"subject": r.subject, "htmlBody": r.html_body, "textBody": r.text_body},
@@ -128,8 +132,11 @@ pub async fn execution_status(
     Path(execution_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    authenticate(&state.herald, &headers).await?;
-    let status = state.herald.execution_status(&execution_id).await?;
+    let caller = authenticate(&state.herald, &headers).await?;
+    let status = state
+        .herald
+        .execution_status(&caller, &execution_id)
+        .await?;
     Ok(Json(status_json(status)))
 }
 

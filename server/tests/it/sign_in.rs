@@ -101,13 +101,13 @@ async fn a_marketer_creates_uses_and_revokes_an_api_key() {
             .form(form)
             .send()
     };
-    let refused = server_fn("create_api_key", &[("name", "shop")])
+    let refused = server_fn("create_api_key", &[("name", "shop"), ("scope", "trigger")])
         .await
         .unwrap();
     assert_eq!(refused.status(), 401, "no session, no key");
 
     sign_in(&app).await;
-    let created = server_fn("create_api_key", &[("name", "shop")])
+    let created = server_fn("create_api_key", &[("name", "shop"), ("scope", "trigger")])
         .await
         .unwrap();
     assert_eq!(created.status(), 200);
@@ -117,7 +117,7 @@ async fn a_marketer_creates_uses_and_revokes_an_api_key() {
     let body = serde_json::json!({
         "requestId": "r1",
         "campaignId": campaign.to_string(),
-        "recipients": [{"type": "aep", "userId": "a@example.org", "namespace": "email",
+        "recipients": [{"type": "external", "userId": "a@example.org", "namespace": "email",
                         "context": {"resetUrl": "https://x.test/r"}}]
     });
     let (status, _, _) = app.post_raw(body.to_string(), Some(&key)).await;

@@ -1,8 +1,10 @@
 //! Test harness: starts Herald for real (router, store, delivery) and a real SMTP sink process.
 
+use backend::accounts::ApiKeySpec;
 use backend::{Herald, Settings};
-use domain::campaign::NewCampaign;
+use domain::campaign::{CampaignInput, NewCampaign};
 use domain::ids::{CampaignId, UserId};
+use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -111,7 +113,16 @@ impl TestApp {
             .create_user("marketer@example.com", PASSWORD)
             .await
             .unwrap();
-        let api_key = herald.create_api_key("tests").await.unwrap().key;
+        let api_key = herald
+            .create_api_key(ApiKeySpec {
+                name: "tests".into(),
+                sandbox_id: DEFAULT_SANDBOX_ID.into(),
+                scope: ApiScope::Admin,
+                campaigns: None,
+            })
+            .await
+            .unwrap()
+            .key;
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(server::run(herald.clone(), listener, async {
             let _ = stopped.await;
@@ -134,16 +145,50 @@ impl TestApp {
 
     /// Creates a campaign with the given content and, if `live`, activates it.
     pub async fn campaign(&self, subject: &str, html: &str, text: &str, live: bool) -> CampaignId {
-        let campaign = NewCampaign::parse("Password reset", subject, html, text).unwrap();
+        let input = CampaignInput {
+            title: "Password reset".into(),
+            namespace: "email".into(),
+            create_profiles: false,
+            subject: subject.into(),
+            html_body: html.into(),
+            text_body: text.into(),
+        };
+        self.campaign_in(DEFAULT_SANDBOX_ID, input, live).await
+    }
+
+    /// Creates a campaign in a sandbox and, if `live`, activates it.
+    pub async fn campaign_in(
+        &self,
+        sandbox_id: &str,
+        input: CampaignInput,
+        live: bool,
+    ) -> CampaignId {
+        let campaign = NewCampaign::parse(&input).unwrap();
         let id = self
             .herald
-            .create_campaign(&self.user, campaign)
+            .create_campaign(&self.user, sandbox_id, campaign)
             .await
             .unwrap();
         if live {
             self.herald.activate_campaign(id).await.unwrap();
         }
         id
+    }
+
+    /// A new API key (the secret).
+    pub async fn key(
+        &self,
+        sandbox_id: &str,
+        scope: ApiScope,
+        campaigns: Option<Vec<CampaignId>>,
+    ) -> String {
+        let spec = ApiKeySpec {
+            name: format!("key-{}", rand_suffix()),
+            sandbox_id: sandbox_id.into(),
+            scope,
+            campaigns,
+        };
+        self.herald.create_api_key(spec).await.unwrap().key
     }
 
     /// The password-reset campaign of the product brief, live.
@@ -199,4 +244,8 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+fn rand_suffix() -> String {
+    domain::ids::ApiKeyId::new().to_string()
 }

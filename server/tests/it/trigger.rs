@@ -1,12 +1,14 @@
 //! `POST /ajo/im/executions/unitary`: acceptance, delivery, and every rejection.
 
 use crate::support::{SmtpSink, TestApp};
+use backend::accounts::ApiKeySpec;
+use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 /// A recipient of the reset campaign with the context it requires.
 fn recipient(user: &str) -> Value {
-    json!({"type": "aep", "userId": user, "namespace": "email", "context": {"resetUrl": "https://shop.test/r"}})
+    json!({"type": "external", "userId": user, "namespace": "email", "context": {"resetUrl": "https://shop.test/r"}})
 }
 
 fn call(campaign: impl ToString, request_id: &str, recipients: Vec<Value>) -> Value {
@@ -15,7 +17,7 @@ fn call(campaign: impl ToString, request_id: &str, recipients: Vec<Value>) -> Va
 
 fn ada() -> Value {
     json!({
-        "type": "aep",
+        "type": "external",
         "userId": "ada@example.org",
         "namespace": "email",
         "profile": {"person": {"name": {"firstName": "Ada <3"}}},
@@ -69,7 +71,11 @@ async fn a_trigger_call_delivers_a_personalised_email_through_smtp() {
         "{mail}"
     );
 
-    let messages = app.herald.recent_messages(10).await.unwrap();
+    let messages = app
+        .herald
+        .recent_messages(DEFAULT_SANDBOX_ID, 10)
+        .await
+        .unwrap();
     assert_eq!(messages[0].status, "sent");
     assert_eq!(messages[0].provider.as_deref(), Some("smtp"));
     assert_eq!(messages[0].attempts, 1);
@@ -88,7 +94,11 @@ async fn without_an_smtp_relay_messages_are_captured_and_listed() {
         .await;
     assert_eq!(status, 202);
     app.herald.drain_outbox().await.unwrap();
-    let messages = app.herald.recent_messages(10).await.unwrap();
+    let messages = app
+        .herald
+        .recent_messages(DEFAULT_SANDBOX_ID, 10)
+        .await
+        .unwrap();
     assert_eq!(messages.len(), 2);
     assert!(
         messages
@@ -116,7 +126,11 @@ async fn a_permanent_smtp_rejection_fails_the_message_with_the_reply_code() {
         .await;
     assert_eq!(status, 202);
     app.herald.drain_outbox().await.unwrap();
-    let m = &app.herald.recent_messages(1).await.unwrap()[0];
+    let m = &app
+        .herald
+        .recent_messages(DEFAULT_SANDBOX_ID, 1)
+        .await
+        .unwrap()[0];
     assert_eq!(m.status, "failed");
     assert_eq!(m.status_reason.as_deref(), Some("SMTP reply 550"));
     assert!(sink.messages().is_empty());
@@ -134,7 +148,11 @@ async fn a_transient_smtp_failure_is_retried_later_not_failed() {
     ))
     .await;
     app.herald.drain_outbox().await.unwrap();
-    let m = &app.herald.recent_messages(1).await.unwrap()[0];
+    let m = &app
+        .herald
+        .recent_messages(DEFAULT_SANDBOX_ID, 1)
+        .await
+        .unwrap()[0];
     assert_eq!(m.status, "queued", "a 451 must be retried");
     assert_eq!(m.status_reason.as_deref(), Some("SMTP reply 451"));
     assert_eq!(m.attempts, 1);
@@ -178,7 +196,16 @@ async fn calls_without_a_valid_api_key_are_refused() {
         (401, Some("invalid_api_key"))
     );
 
-    let key = app.herald.create_api_key("short-lived").await.unwrap();
+    let key = app
+        .herald
+        .create_api_key(ApiKeySpec {
+            name: "short-lived".into(),
+            sandbox_id: DEFAULT_SANDBOX_ID.into(),
+            scope: ApiScope::Trigger,
+            campaigns: None,
+        })
+        .await
+        .unwrap();
     let (status, _, _) = app.post_raw(body.clone(), Some(&key.key)).await;
     assert_eq!(status, 202);
     assert_eq!(app.herald.revoke_api_key("short-lived").await.unwrap(), 1);
@@ -636,7 +663,7 @@ async fn a_dry_run_renders_every_recipient_and_stores_nothing() {
         .json(&call(
             c,
             "req-1",
-            vec![json!({"type": "aep", "userId": "x@example.org", "namespace": "email"})],
+            vec![json!({"type": "external", "userId": "x@example.org", "namespace": "email"})],
         ))
         .send()
         .await
@@ -686,7 +713,11 @@ async fn a_stopped_campaign_refuses_calls_but_delivers_what_it_accepted() {
     );
 
     app.herald.drain_outbox().await.unwrap();
-    let messages = app.herald.recent_messages(10).await.unwrap();
+    let messages = app
+        .herald
+        .recent_messages(DEFAULT_SANDBOX_ID, 10)
+        .await
+        .unwrap();
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].status, "sent");
 }

@@ -1,0 +1,150 @@
+//! Profiles: stored people whose attributes personalise messages (`profile.*`).
+//!
+//! Invariants:
+//! - A profile lives in one sandbox; an identity (namespace, value) names at most one profile
+//!   per sandbox.
+//! - Trigger calls never write attributes: their `profile` object overlays the stored attributes
+//!   for that message only, and their `context` is never stored on a profile. A campaign that
+//!   creates profiles creates them with the identity alone.
+
+use crate::clock::now_ms;
+use crate::error::{Error, ErrorKind, Result};
+use crate::store::profiles::{Identity, ProfileRow};
+use crate::{Herald, store};
+use domain::profile::{Namespace, check_attributes};
+use domain::views::{IdentityView, ProfileView};
+use domain::{FieldError, ValidationError};
+use serde_json::{Map, Value};
+
+fn profile_not_found() -> Error {
+    Error::not_found("profile_not_found", "No profile has this identity.")
+}
+
+/// Most identities one profile may have.
+const MAX_IDENTITIES: usize = 20;
+
+impl Herald {
+    /// The profile known by `value` in `namespace`.
+    pub async fn profile(
+        &self,
+        sandbox_id: &str,
+        namespace: &str,
+        value: &str,
+    ) -> Result<ProfileView> {
+        store::profiles::by_identity(self.store().reader(), sandbox_id, namespace, value)
+            .await?
+            .map(view)
+            .ok_or_else(profile_not_found)
+    }
+
+    /// Creates or replaces the attributes of the profile known by (`namespace`, `value`); also
+    /// links `more` identities to it. Returns the profile and whether it was created.
+    pub async fn upsert_profile(
+        &self,
+        sandbox_id: &str,
+        identity: (&str, &str),
+        more: &[IdentityView],
+        attributes: &Map<String, Value>,
+    ) -> Result<(ProfileView, bool)> {
+        let mut errors = Vec::new();
+        let mut identities: Vec<Identity> = Vec::new();
+        let all = std::iter::once((identity.0, identity.1))
+            .chain(more.iter().map(|i| (i.namespace.as_str(), i.id.as_str())));
+        for (i, (namespace, value)) in all.enumerate() {
+            let field = if i == 0 {
+                "identity".to_owned()
+            } else {
+                format!("identities[{}]", i - 1)
+            };
+            match (Namespace::parse(namespace), identity_value(value)) {
+                (Ok(ns), Ok(v)) => {
+                    let id = (ns.as_str().to_owned(), v);
+                    if !identities.contains(&id) {
+                        identities.push(id);
+                    }
+                }
+                (ns, v) => {
+                    errors.extend(
+                        ns.err()
+                            .map(|e| FieldError::new(format!("{field}.namespace"), e.message)),
+                    );
+                    errors.extend(v.err().map(|m| FieldError::new(format!("{field}.id"), m)));
+                }
+            }
+        }
+        if identities.len() > MAX_IDENTITIES {
+            errors.push(FieldError::new(
+                "identities",
+                "a profile may have at most 20 identities",
+            ));
+        }
+        errors.extend(check_attributes("attributes", attributes).err());
+        if !errors.is_empty() {
+            return Err(ValidationError::new("invalid_profile", errors).into());
+        }
+        let now = now_ms();
+        let mut tx = self.store().writer().begin().await?;
+        let owners = store::profiles::owners(&mut tx, sandbox_id, &identities).await?;
+        let created = match owners.as_slice() {
+            [] => {
+                store::profiles::insert(&mut tx, sandbox_id, &identities, attributes, now).await?;
+                true
+            }
+            [id] => {
+                store::profiles::update(&mut tx, sandbox_id, id, &identities, attributes, now)
+                    .await?;
+                false
+            }
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::Conflict,
+                    "identity_conflict",
+                    "these identities belong to different profiles",
+                ));
+            }
+        };
+        tx.commit().await?;
+        let profile = self
+            .profile(sandbox_id, identity.0.trim(), identity.1.trim())
+            .await?;
+        Ok((profile, created))
+    }
+
+    /// Deletes the profile known by this identity, with all its identities.
+    pub async fn delete_profile(
+        &self,
+        sandbox_id: &str,
+        namespace: &str,
+        value: &str,
+    ) -> Result<()> {
+        let mut conn = self.store().writer().acquire().await?;
+        if store::profiles::delete(&mut conn, sandbox_id, namespace, value).await? {
+            Ok(())
+        } else {
+            Err(profile_not_found())
+        }
+    }
+}
+
+fn identity_value(raw: &str) -> std::result::Result<String, &'static str> {
+    let v = raw.trim();
+    if v.is_empty() || v.len() > 320 || v.chars().any(char::is_control) {
+        Err("must be 1 to 320 characters, without control characters")
+    } else {
+        Ok(v.to_owned())
+    }
+}
+
+fn view(row: ProfileRow) -> ProfileView {
+    ProfileView {
+        id: row.id,
+        identities: row
+            .identities
+            .into_iter()
+            .map(|(namespace, id)| IdentityView { namespace, id })
+            .collect(),
+        attributes: row.attributes,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}

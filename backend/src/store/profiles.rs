@@ -1,0 +1,229 @@
+//! Profiles and the identities they are known by.
+
+use crate::clock::Millis;
+use domain::ids::ProfileId;
+use serde_json::{Map, Value};
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use std::collections::HashMap;
+
+/// One identity: (namespace, value), e.g. ("email", "jane@example.com").
+pub type Identity = (String, String);
+
+#[derive(Debug, Clone)]
+pub struct ProfileRow {
+    pub id: String,
+    pub attributes: Map<String, Value>,
+    pub identities: Vec<Identity>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(FromRow)]
+struct RawProfile {
+    id: String,
+    attributes: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+fn parse_attributes(raw: &str) -> Map<String, Value> {
+    // The column is constrained to a JSON object.
+    serde_json::from_str(raw).unwrap_or_default()
+}
+
+/// The attributes of the profiles known by `values` in `namespace`, by value.
+pub async fn attributes_by_identity(
+    pool: &SqlitePool,
+    sandbox_id: &str,
+    namespace: &str,
+    values: &[&str],
+) -> sqlx::Result<HashMap<String, Map<String, Value>>> {
+    if values.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "SELECT i.value, p.attributes FROM profile_identities i JOIN profiles p ON p.id = i.profile_id
+          WHERE i.sandbox_id = ",
+    );
+    q.push_bind(sandbox_id)
+        .push(" AND i.namespace = ")
+        .push_bind(namespace)
+        .push(" AND i.value IN (");
+    let mut list = q.separated(", ");
+    for v in values {
+        list.push_bind(*v);
+    }
+    q.push(")");
+    let rows: Vec<(String, String)> = q.build_query_as().fetch_all(pool).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(value, attributes)| (value, parse_attributes(&attributes)))
+        .collect())
+}
+
+/// The profile known by this identity.
+pub async fn by_identity(
+    pool: &SqlitePool,
+    sandbox_id: &str,
+    namespace: &str,
+    value: &str,
+) -> sqlx::Result<Option<ProfileRow>> {
+    let raw: Option<RawProfile> = sqlx::query_as(
+        "SELECT p.id, p.attributes, p.created_at, p.updated_at
+           FROM profile_identities i JOIN profiles p ON p.id = i.profile_id
+          WHERE i.sandbox_id = ? AND i.namespace = ? AND i.value = ?",
+    )
+    .bind(sandbox_id)
+    .bind(namespace)
+    .bind(value)
+    .fetch_optional(pool)
+    .await?;
+    let Some(raw) = raw else { return Ok(None) };
+    let identities = sqlx::query_as(
+        "SELECT namespace, value FROM profile_identities WHERE profile_id = ? ORDER BY namespace, value",
+    )
+    .bind(&raw.id)
+    .fetch_all(pool)
+    .await?;
+    Ok(Some(ProfileRow {
+        attributes: parse_attributes(&raw.attributes),
+        id: raw.id,
+        identities,
+        created_at: raw.created_at,
+        updated_at: raw.updated_at,
+    }))
+}
+
+/// The distinct profiles these identities belong to (in the writer's transaction).
+pub async fn owners(
+    conn: &mut SqliteConnection,
+    sandbox_id: &str,
+    identities: &[Identity],
+) -> sqlx::Result<Vec<String>> {
+    let mut owners = Vec::new();
+    for (namespace, value) in identities {
+        let owner: Option<String> = sqlx::query_scalar(
+            "SELECT profile_id FROM profile_identities WHERE sandbox_id = ? AND namespace = ? AND value = ?",
+        )
+        .bind(sandbox_id)
+        .bind(namespace)
+        .bind(value)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(o) = owner
+            && !owners.contains(&o)
+        {
+            owners.push(o);
+        }
+    }
+    Ok(owners)
+}
+
+/// Creates a profile with these identities and attributes.
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    sandbox_id: &str,
+    identities: &[Identity],
+    attributes: &Map<String, Value>,
+    now: Millis,
+) -> sqlx::Result<String> {
+    let id = ProfileId::new().to_string();
+    sqlx::query(
+        "INSERT INTO profiles (id, sandbox_id, attributes, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(sandbox_id)
+    .bind(Value::Object(attributes.clone()).to_string())
+    .bind(now)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    add_identities(conn, sandbox_id, &id, identities).await?;
+    Ok(id)
+}
+
+/// Replaces a profile's attributes and adds identities it did not have.
+pub async fn update(
+    conn: &mut SqliteConnection,
+    sandbox_id: &str,
+    id: &str,
+    identities: &[Identity],
+    attributes: &Map<String, Value>,
+    now: Millis,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE profiles SET attributes = ?, updated_at = ? WHERE id = ?")
+        .bind(Value::Object(attributes.clone()).to_string())
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    add_identities(conn, sandbox_id, id, identities).await
+}
+
+async fn add_identities(
+    conn: &mut SqliteConnection,
+    sandbox_id: &str,
+    profile_id: &str,
+    identities: &[Identity],
+) -> sqlx::Result<()> {
+    for (namespace, value) in identities {
+        sqlx::query(
+            "INSERT OR IGNORE INTO profile_identities (sandbox_id, namespace, value, profile_id)
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(sandbox_id)
+        .bind(namespace)
+        .bind(value)
+        .bind(profile_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Creates an attribute-less profile for each identity that has none yet (trigger calls of
+/// campaigns that create profiles). Call inside the accepting transaction.
+pub async fn create_missing(
+    conn: &mut SqliteConnection,
+    sandbox_id: &str,
+    identities: &[Identity],
+    now: Millis,
+) -> sqlx::Result<usize> {
+    let mut created = 0;
+    for identity in identities {
+        if owners(conn, sandbox_id, std::slice::from_ref(identity))
+            .await?
+            .is_empty()
+        {
+            insert(
+                conn,
+                sandbox_id,
+                std::slice::from_ref(identity),
+                &Map::new(),
+                now,
+            )
+            .await?;
+            created += 1;
+        }
+    }
+    Ok(created)
+}
+
+/// Deletes the profile known by this identity, with all its identities. Returns whether it did.
+pub async fn delete(
+    conn: &mut SqliteConnection,
+    sandbox_id: &str,
+    namespace: &str,
+    value: &str,
+) -> sqlx::Result<bool> {
+    sqlx::query(
+        "DELETE FROM profiles WHERE id = (SELECT profile_id FROM profile_identities
+            WHERE sandbox_id = ? AND namespace = ? AND value = ?)",
+    )
+    .bind(sandbox_id)
+    .bind(namespace)
+    .bind(value)
+    .execute(conn)
+    .await
+    .map(|r| r.rows_affected() == 1)
+}

@@ -1,0 +1,131 @@
+//! Profiles: people known by identities in namespaces, with attributes used as `profile.*`.
+//!
+//! Attributes follow the reference product's field names where it has them: the email address
+//! is `personalEmail.address`, the mobile number `mobilePhone.number`.
+
+use crate::error::FieldError;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The identity namespaces every install knows; admins may use others (see [`Namespace`]).
+pub const STANDARD_NAMESPACES: [&str; 4] = ["email", "phone", "ecid", "crmId"];
+
+/// Most bytes a profile's attributes may take, as JSON.
+pub const MAX_ATTRIBUTE_BYTES: usize = 64 * 1024;
+
+/// Where a profile keeps its email address.
+pub const EMAIL_ATTRIBUTE: &str = "personalEmail.address";
+
+/// An identity namespace: a standard one or a custom name of 1 to 64 letters, digits or `_`,
+/// starting with a letter (case matters, as in `crmId`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Namespace(String);
+
+impl Namespace {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let ns = raw.trim();
+        let valid = (1..=64).contains(&ns.len())
+            && ns.starts_with(|c: char| c.is_ascii_alphabetic())
+            && ns.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if valid {
+            Ok(Self(ns.to_owned()))
+        } else {
+            Err(FieldError::new(
+                "namespace",
+                "must be 1 to 64 letters, digits or '_', starting with a letter",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Checks profile attributes given by a caller: at most [`MAX_ATTRIBUTE_BYTES`] as JSON.
+pub fn check_attributes(field: &str, attributes: &Map<String, Value>) -> Result<(), FieldError> {
+    let size = serde_json::to_vec(attributes).map_or(usize::MAX, |v| v.len());
+    if size > MAX_ATTRIBUTE_BYTES {
+        return Err(FieldError::new(field, "is larger than 64 KB"));
+    }
+    Ok(())
+}
+
+/// `base` with `overlay` laid over it: objects merge key by key, any other value replaces.
+pub fn overlay(base: &mut Map<String, Value>, overlay: &Map<String, Value>) {
+    for (key, value) in overlay {
+        match (base.get_mut(key), value) {
+            (Some(Value::Object(b)), Value::Object(o)) => self::overlay(b, o),
+            _ => {
+                base.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// The string at a dotted path, if there is one.
+pub fn text_at<'a>(attributes: &'a Map<String, Value>, path: &str) -> Option<&'a str> {
+    let mut parts = path.split('.');
+    let mut node = attributes.get(parts.next()?)?;
+    for part in parts {
+        node = node.get(part)?;
+    }
+    node.as_str()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn namespaces_are_standard_or_custom_names() {
+        for ok in STANDARD_NAMESPACES.into_iter().chain(["loyalty_id", "X1"]) {
+            assert!(Namespace::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "1abc", "crm id", "e-mail", &"a".repeat(65)] {
+            assert!(Namespace::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn an_overlay_merges_objects_and_replaces_values() {
+        let mut base = map(json!({
+            "person": {"name": {"firstName": "Jane", "lastName": "Doe"}},
+            "tier": "gold",
+            "tags": ["a"]
+        }));
+        overlay(
+            &mut base,
+            &map(json!({"person": {"name": {"firstName": "Janet"}}, "tags": ["b"], "new": 1})),
+        );
+        assert_eq!(
+            Value::Object(base),
+            json!({
+                "person": {"name": {"firstName": "Janet", "lastName": "Doe"}},
+                "tier": "gold",
+                "tags": ["b"],
+                "new": 1
+            })
+        );
+    }
+
+    #[test]
+    fn text_is_read_at_a_dotted_path() {
+        let p = map(json!({"personalEmail": {"address": "a@b.org"}, "n": 1}));
+        assert_eq!(text_at(&p, EMAIL_ATTRIBUTE), Some("a@b.org"));
+        assert_eq!(text_at(&p, "n"), None);
+        assert_eq!(text_at(&p, "missing.path"), None);
+    }
+
+    #[test]
+    fn attributes_are_bounded() {
+        let big = map(json!({"x": "y".repeat(MAX_ATTRIBUTE_BYTES)}));
+        assert!(check_attributes("profile", &big).is_err());
+        assert!(check_attributes("profile", &map(json!({"x": 1}))).is_ok());
+    }
+}
