@@ -5,10 +5,15 @@ use domain::campaign::CampaignStatus;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+/// Bumped when the list of sandboxes changes, so the switcher reloads it.
+#[derive(Clone, Copy)]
+pub struct SandboxesChanged(pub RwSignal<u32>);
+
 /// The frame of every signed-in page: navigation, the sandbox switcher, the user, sign-out.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    let workspace = Resource::new(|| (), |_| workspace());
+    let changed = use_context::<SandboxesChanged>().map(|c| c.0);
+    let workspace = Resource::new(move || changed.map(|c| c.get()), |_| workspace());
     let switch = ServerAction::<SwitchSandbox>::new();
     // Everything on a page belongs to the sandbox: after a switch, load the app afresh.
     Effect::new(move |_| {

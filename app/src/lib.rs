@@ -38,6 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(components::SandboxesChanged(RwSignal::new(0)));
     view! {
         <Stylesheet id="herald" href="/pkg/herald.css"/>
         <Title text="Herald"/>

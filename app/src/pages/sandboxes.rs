@@ -1,5 +1,5 @@
 use crate::api::{CreateSandbox, workspace};
-use crate::components::{ErrorBox, Layout, error_text};
+use crate::components::{ErrorBox, Layout, SandboxesChanged, error_text};
 use leptos::prelude::*;
 
 /// Sandboxes: isolated spaces (e.g. `prod`, `dev`) for campaigns, profiles and API keys.
@@ -7,6 +7,13 @@ use leptos::prelude::*;
 pub fn SandboxesPage() -> impl IntoView {
     let create = ServerAction::<CreateSandbox>::new();
     let list = Resource::new(move || create.version().get(), |_| workspace());
+    if let Some(SandboxesChanged(changed)) = use_context::<SandboxesChanged>() {
+        Effect::new(move |_| {
+            if create.value().get().is_some_and(|r| r.is_ok()) {
+                changed.update(|n| *n += 1);
+            }
+        });
+    }
     let failure = move || {
         create
             .value()
@@ -24,7 +31,7 @@ pub fn SandboxesPage() -> impl IntoView {
             {move || failure().map(|message| view! { <ErrorBox message/> })}
             <ActionForm action=create attr:class="inline-form">
                 <label>"Organisation" <input name="org_id" required maxlength="128" value="herald"/></label>
-                <label>"Name" <input name="name" required maxlength="64" placeholder="e.g. dev" pattern="[a-z][a-z0-9-]*"/></label>
+                <label>"Name" <input name="name" required maxlength="64" placeholder="e.g. dev" pattern="[a-z][a-z0-9\\-]*"/></label>
                 <button type="submit" disabled=move || create.pending().get()>"Create sandbox"</button>
             </ActionForm>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
