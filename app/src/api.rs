@@ -6,6 +6,8 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::session::{SANDBOX_KEY, require_user, require_user_in_sandbox, to_server_error};
+#[cfg(feature = "ssr")]
+use backend::campaigns::Actor;
 
 /// A campaign id from the browser; anything else is an unknown campaign.
 #[cfg(feature = "ssr")]
@@ -82,6 +84,7 @@ pub async fn get_campaign(id: String) -> Result<CampaignView, ServerFnError> {
 #[server(endpoint = "create_campaign")]
 pub async fn create_campaign(
     title: String,
+    #[server(default)] category: Option<String>,
     namespace: String,
     /// A checkbox: present (any value) when ticked.
     create_profiles: Option<String>,
@@ -90,17 +93,25 @@ pub async fn create_campaign(
     text_body: String,
 ) -> Result<(), ServerFnError> {
     let (herald, user, sandbox) = require_user_in_sandbox().await?;
-    let campaign = domain::campaign::NewCampaign::parse(&domain::campaign::CampaignInput {
+    use domain::campaign::{CampaignInput, Category, NewCampaign};
+    let category = match category.as_deref() {
+        None | Some("") => Category::default(),
+        Some(c) => Category::parse(c)
+            .ok_or_else(|| ServerFnError::new("Choose transactional or marketing."))?,
+    };
+    let campaign = NewCampaign::parse(&CampaignInput {
         title,
+        category,
         namespace,
         create_profiles: create_profiles.is_some(),
         subject,
         html_body,
         text_body,
+        ..CampaignInput::default()
     })
     .map_err(|e| to_server_error(e.into()))?;
     let id = herald
-        .create_campaign(&user, &sandbox.id, campaign)
+        .create_campaign(&Actor::User(user), &sandbox.id, campaign)
         .await
         .map_err(to_server_error)?;
     leptos_axum::redirect(&format!("/campaigns/{id}"));
@@ -121,13 +132,21 @@ pub async fn stop_campaign(id: String) -> Result<(), ServerFnError> {
     herald.stop_campaign(id).await.map_err(to_server_error)
 }
 
+/// Archives a stopped or completed campaign.
+#[server(endpoint = "archive_campaign")]
+pub async fn archive_campaign(id: String) -> Result<(), ServerFnError> {
+    let (herald, _) = require_user().await?;
+    let id = campaign_id(&id)?;
+    herald.archive_campaign(id).await.map_err(to_server_error)
+}
+
 /// Duplicates a campaign into a new draft and opens it.
 #[server(endpoint = "duplicate_campaign")]
 pub async fn duplicate_campaign(id: String) -> Result<(), ServerFnError> {
     let (herald, user) = require_user().await?;
     let id = campaign_id(&id)?;
     let copy = herald
-        .duplicate_campaign(&user, id)
+        .duplicate_campaign(&Actor::User(user), id)
         .await
         .map_err(to_server_error)?;
     leptos_axum::redirect(&format!("/campaigns/{copy}"));

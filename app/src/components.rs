@@ -80,8 +80,11 @@ pub fn ErrorBox(message: String) -> impl IntoView {
 pub fn StatusBadge(status: CampaignStatus) -> impl IntoView {
     let label = match status {
         CampaignStatus::Draft => "Draft",
+        CampaignStatus::Scheduled => "Scheduled",
         CampaignStatus::Live => "Live",
         CampaignStatus::Stopped => "Stopped",
+        CampaignStatus::Completed => "Completed",
+        CampaignStatus::Archived => "Archived",
     };
     view! { <span class=format!("badge badge-{}", status.as_str())>{label}</span> }
 }

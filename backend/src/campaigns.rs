@@ -1,9 +1,11 @@
-//! Campaign use cases: create, read, list, activate.
+//! Campaign use cases: create, read, list, edit a draft, and the lifecycle (activate, stop,
+//! archive, duplicate, delete a draft). The rules of the lifecycle are in
+//! [`domain::campaign::CampaignStatus`]; here they are applied with compare-and-set writes.
 
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
-use domain::campaign::{CampaignInput, CampaignStatus, NewCampaign};
+use domain::campaign::{CampaignInput, CampaignStatus, Category, NewCampaign};
 use domain::curl::SampleTarget;
 use domain::ids::{CampaignId, UserId};
 use domain::template::Need;
@@ -13,10 +15,26 @@ fn campaign_not_found() -> Error {
     Error::not_found("campaign_not_found", "No campaign has this id.")
 }
 
+/// Who made a change: a marketer in the browser or an API key (management API).
+#[derive(Debug, Clone)]
+pub enum Actor {
+    User(UserId),
+    ApiKey(String),
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::User(id) => write!(f, "user:{id}"),
+            Actor::ApiKey(id) => write!(f, "key:{id}"),
+        }
+    }
+}
+
 impl Herald {
     pub async fn create_campaign(
         &self,
-        user: &UserId,
+        actor: &Actor,
         sandbox_id: &str,
         campaign: NewCampaign,
     ) -> Result<CampaignId> {
@@ -27,7 +45,7 @@ impl Herald {
             id,
             sandbox_id,
             &campaign,
-            &user.to_string(),
+            &actor.to_string(),
             now_ms(),
         )
         .await?;
@@ -56,7 +74,7 @@ impl Herald {
             })
             .collect();
         let paths: Vec<String> = variables.iter().map(|v| v.path.clone()).collect();
-        let status = row.status();
+        let status = row.status_at(now_ms());
         let curl = if status == CampaignStatus::Live {
             let sandbox = self.sandbox(&row.sandbox_id).await?;
             let target = SampleTarget {
@@ -73,8 +91,15 @@ impl Herald {
         };
         Ok(CampaignView {
             status,
+            tags: row.tags(),
+            category: Category::parse(&row.category).unwrap_or_default(),
             id: row.id,
             title: row.title,
+            description: row.description,
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            rate_limit: row.rate_limit,
+            created_by: row.created_by,
             channel: row.channel,
             namespace: row.namespace,
             create_profiles: row.create_profiles,
@@ -94,16 +119,47 @@ impl Herald {
     /// The newest campaigns of a sandbox.
     pub async fn list_campaigns(&self, sandbox_id: &str) -> Result<Vec<CampaignSummary>> {
         let rows = store::campaigns::list_campaigns(self.store().reader(), sandbox_id, 500).await?;
+        let now = now_ms();
         Ok(rows
             .into_iter()
             .map(|r| CampaignSummary {
-                status: r.status(),
+                status: r.status_at(now),
+                category: Category::parse(&r.category).unwrap_or_default(),
+                tags: r.tags(),
                 id: r.id,
                 title: r.title,
                 channel: r.channel,
                 updated_at: r.updated_at,
             })
             .collect())
+    }
+
+    /// A campaign of this sandbox; other sandboxes' campaigns are `campaign_not_found` too.
+    pub async fn sandbox_campaign(&self, sandbox_id: &str, id: CampaignId) -> Result<CampaignView> {
+        let campaign = self.campaign(id).await?;
+        if campaign.sandbox_id == sandbox_id {
+            Ok(campaign)
+        } else {
+            Err(campaign_not_found())
+        }
+    }
+
+    /// Replaces a draft's properties and content. Live and stopped campaigns keep theirs.
+    pub async fn update_draft(&self, id: CampaignId, campaign: NewCampaign) -> Result<()> {
+        let mut tx = self.store().writer().begin().await?;
+        if store::campaigns::update_draft(&mut tx, id, &campaign, now_ms()).await? {
+            tx.commit().await?;
+            self.inner.campaigns.remove(&id);
+            tracing::info!(campaign_id = %id, "draft updated");
+            return Ok(());
+        }
+        drop(tx);
+        self.campaign(id).await?; // unknown → campaign_not_found
+        Err(Error::new(
+            ErrorKind::Conflict,
+            "invalid_transition",
+            "only a draft can be edited; duplicate the campaign to change its content",
+        ))
     }
 
     /// Draft → Live. The latest version becomes the one trigger calls use.
@@ -122,23 +178,38 @@ impl Herald {
         Ok(())
     }
 
+    /// Stopped or completed → Archived: kept with its history, out of the way.
+    pub async fn archive_campaign(&self, id: CampaignId) -> Result<()> {
+        self.transition(id, CampaignStatus::archive, store::campaigns::mark_archived)
+            .await?;
+        tracing::info!(campaign_id = %id, "campaign archived");
+        Ok(())
+    }
+
     /// A new draft with the campaign's newest content, titled "Copy of …". Works for any status:
     /// duplicating is how a stopped campaign sends again.
-    pub async fn duplicate_campaign(&self, user: &UserId, id: CampaignId) -> Result<CampaignId> {
+    pub async fn duplicate_campaign(&self, actor: &Actor, id: CampaignId) -> Result<CampaignId> {
         let original = self.campaign(id).await?;
         let title = format!("Copy of {}", original.title);
         let title: String = title.chars().take(200).collect();
+        let instant = |ms: Option<i64>| ms.map(crate::clock::rfc3339);
         let copy = NewCampaign::parse(&CampaignInput {
             title,
             namespace: original.namespace,
             create_profiles: original.create_profiles,
+            description: original.description,
+            category: original.category,
+            tags: original.tags,
+            starts_at: instant(original.starts_at),
+            ends_at: instant(original.ends_at),
+            rate_limit: original.rate_limit.map(|r| r as u32),
             subject: original.subject,
             html_body: original.html_body,
             text_body: original.text_body,
         })
         .map_err(|e| Error::internal(anyhow::anyhow!("stored content of {id} is invalid: {e}")))?;
         let new_id = self
-            .create_campaign(user, &original.sandbox_id, copy)
+            .create_campaign(actor, &original.sandbox_id, copy)
             .await?;
         tracing::info!(campaign_id = %new_id, from = %id, "campaign duplicated");
         Ok(new_id)
@@ -175,7 +246,7 @@ impl Herald {
         let row = store::campaigns::campaign(self.store().reader(), id)
             .await?
             .ok_or_else(campaign_not_found)?;
-        rule(row.status())
+        rule(row.status_at(now_ms()))
             .map_err(|reason| Error::new(ErrorKind::Conflict, "invalid_transition", reason))?;
         let mut tx = self.store().writer().begin().await?;
         if !write(&mut tx, id, now_ms()).await? {

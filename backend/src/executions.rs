@@ -201,19 +201,7 @@ impl Herald {
             return Err(campaign_not_found());
         }
         caller.check_campaign(&campaign.id)?;
-        let version = match (campaign.status(), campaign.live_version) {
-            (CampaignStatus::Live, Some(v)) => v,
-            (status, _) => {
-                return Err(Error::new(
-                    ErrorKind::Unprocessable,
-                    "campaign_not_live",
-                    format!(
-                        "The campaign is {}; only a live campaign can be triggered. Activate it first.",
-                        status.as_str()
-                    ),
-                ));
-            }
-        };
+        let version = live_version(&campaign, now_ms())?;
         let wrong_namespace: Vec<FieldError> = trigger
             .recipients
             .iter()
@@ -372,6 +360,35 @@ impl Herald {
             .expect("compiled version cache lock")
             .insert(key, compiled.clone());
         Ok(compiled)
+    }
+}
+
+/// The version a call is pinned to: the live one, if the campaign accepts calls at `now`.
+fn live_version(campaign: &store::campaigns::CampaignRow, now: Millis) -> Result<i64> {
+    let refuse = |code, message: String| Err(Error::new(ErrorKind::Unprocessable, code, message));
+    match (campaign.status_at(now), campaign.live_version) {
+        (CampaignStatus::Live, Some(v)) => Ok(v),
+        (CampaignStatus::Scheduled, _) => refuse(
+            "campaign_not_started",
+            format!(
+                "The campaign accepts calls from {} on.",
+                crate::clock::rfc3339(campaign.starts_at.unwrap_or_default())
+            ),
+        ),
+        (CampaignStatus::Completed, _) => refuse(
+            "campaign_ended",
+            format!(
+                "The campaign stopped accepting calls at {}.",
+                crate::clock::rfc3339(campaign.ends_at.unwrap_or_default())
+            ),
+        ),
+        (status, _) => refuse(
+            "campaign_not_live",
+            format!(
+                "The campaign is {}; only a live campaign can be triggered. Activate it first.",
+                status.as_str()
+            ),
+        ),
     }
 }
 

@@ -3,6 +3,7 @@
 //! parsing or rendering: one transaction per call, and many calls per transaction.
 
 use backend::accounts::ApiKeySpec;
+use backend::campaigns::Actor;
 use backend::store::executions::{NewCall, NewExecution, NewMessage, insert_calls};
 use backend::{Herald, Settings};
 use domain::campaign::{CampaignInput, NewCampaign};
@@ -45,9 +46,10 @@ pub async fn measure(
         subject: "Bench {{context.t}}".into(),
         html_body: "<p>{{context.t}}</p>".into(),
         text_body: String::new(),
+        ..CampaignInput::default()
     })?;
     let campaign = herald
-        .create_campaign(&user, DEFAULT_SANDBOX_ID, campaign)
+        .create_campaign(&Actor::User(user), DEFAULT_SANDBOX_ID, campaign)
         .await?;
     herald.activate_campaign(campaign).await?;
     let campaign = campaign.to_string();

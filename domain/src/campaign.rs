@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The channel a campaign sends on. One channel per campaign.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
@@ -28,54 +29,143 @@ impl Channel {
     }
 }
 
-/// Where a campaign is in its life. Only a `Live` campaign accepts trigger calls.
+/// Where a campaign is in its life. `Scheduled` and `Completed` are `Live` campaigns before
+/// their start and after their end: they are derived from the dates ([`CampaignStatus::effective`]),
+/// never stored. Only an effectively `Live` campaign accepts trigger calls.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CampaignStatus {
     Draft,
+    Scheduled,
     Live,
     Stopped,
+    Completed,
+    Archived,
 }
 
 impl CampaignStatus {
+    pub const ALL: [CampaignStatus; 6] = [
+        CampaignStatus::Draft,
+        CampaignStatus::Scheduled,
+        CampaignStatus::Live,
+        CampaignStatus::Stopped,
+        CampaignStatus::Completed,
+        CampaignStatus::Archived,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             CampaignStatus::Draft => "draft",
+            CampaignStatus::Scheduled => "scheduled",
             CampaignStatus::Live => "live",
             CampaignStatus::Stopped => "stopped",
+            CampaignStatus::Completed => "completed",
+            CampaignStatus::Archived => "archived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == s)
+    }
+
+    /// The status as the campaign's dates make it at `now` (ms): a stored `Live` is `Scheduled`
+    /// before `starts_at` and `Completed` from `ends_at` on.
+    pub fn effective(self, window: Window, now: i64) -> CampaignStatus {
+        match self {
+            CampaignStatus::Live if window.starts_at.is_some_and(|s| now < s) => {
+                CampaignStatus::Scheduled
+            }
+            CampaignStatus::Live if window.ends_at.is_some_and(|e| now >= e) => {
+                CampaignStatus::Completed
+            }
+            other => other,
+        }
+    }
+
+    /// Activation is allowed from Draft only (a future start date makes it Scheduled); a
+    /// stopped campaign is duplicated, not revived. Returns the status to store.
+    pub fn activate(self) -> Result<CampaignStatus, &'static str> {
+        match self {
+            CampaignStatus::Draft => Ok(CampaignStatus::Live),
+            CampaignStatus::Live | CampaignStatus::Scheduled => Err("the campaign is already live"),
+            CampaignStatus::Stopped => {
+                Err("a stopped campaign cannot be reactivated; duplicate it instead")
+            }
+            CampaignStatus::Completed => {
+                Err("the campaign's end date has passed; duplicate it to send again")
+            }
+            CampaignStatus::Archived => Err("an archived campaign cannot be reactivated"),
+        }
+    }
+
+    /// A live or scheduled campaign can be stopped; it then refuses trigger calls for good.
+    /// Messages already accepted are still delivered.
+    pub fn stop(self) -> Result<CampaignStatus, &'static str> {
+        match self {
+            CampaignStatus::Live | CampaignStatus::Scheduled => Ok(CampaignStatus::Stopped),
+            CampaignStatus::Draft => Err("a draft is not live, so it cannot be stopped"),
+            CampaignStatus::Stopped => Err("the campaign is already stopped"),
+            CampaignStatus::Completed => Err("the campaign has already completed"),
+            CampaignStatus::Archived => Err("the campaign is archived"),
+        }
+    }
+
+    /// Stopped and completed campaigns can be archived (hidden from the default list, kept
+    /// with their history).
+    pub fn archive(self) -> Result<CampaignStatus, &'static str> {
+        match self {
+            CampaignStatus::Stopped | CampaignStatus::Completed => Ok(CampaignStatus::Archived),
+            CampaignStatus::Draft => Err("a draft is deleted, not archived"),
+            CampaignStatus::Live | CampaignStatus::Scheduled => {
+                Err("stop the campaign before archiving it")
+            }
+            CampaignStatus::Archived => Err("the campaign is already archived"),
+        }
+    }
+}
+
+/// When a campaign accepts trigger calls: from `starts_at` (inclusive) to `ends_at`
+/// (exclusive), in ms since the epoch; `None` is unbounded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub starts_at: Option<i64>,
+    pub ends_at: Option<i64>,
+}
+
+/// Transactional (recipients come in the call; marketing opt-outs do not apply) or marketing
+/// (consent and opt-out are enforced).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    #[default]
+    Transactional,
+    Marketing,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Transactional => "transactional",
+            Category::Marketing => "marketing",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         match s {
-            "draft" => Some(CampaignStatus::Draft),
-            "live" => Some(CampaignStatus::Live),
-            "stopped" => Some(CampaignStatus::Stopped),
+            "transactional" => Some(Category::Transactional),
+            "marketing" => Some(Category::Marketing),
             _ => None,
         }
     }
-
-    /// Activation is allowed from Draft only; a stopped campaign is duplicated, not revived.
-    pub fn activate(self) -> Result<CampaignStatus, &'static str> {
-        match self {
-            CampaignStatus::Draft => Ok(CampaignStatus::Live),
-            CampaignStatus::Live => Err("the campaign is already live"),
-            CampaignStatus::Stopped => {
-                Err("a stopped campaign cannot be reactivated; duplicate it instead")
-            }
-        }
-    }
-
-    /// Only a live campaign can be stopped; it then refuses trigger calls for good. Messages
-    /// already accepted are still delivered.
-    pub fn stop(self) -> Result<CampaignStatus, &'static str> {
-        match self {
-            CampaignStatus::Live => Ok(CampaignStatus::Stopped),
-            CampaignStatus::Draft => Err("a draft is not live, so it cannot be stopped"),
-            CampaignStatus::Stopped => Err("the campaign is already stopped"),
-        }
-    }
 }
+
+/// Most tags a campaign may have, and the longest tag.
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_CHARS: usize = 50;
+/// The campaign delivery rate limit's range, messages per second.
+pub const RATE_LIMIT_RANGE: std::ops::RangeInclusive<u32> = 1..=2000;
 
 /// The identity namespace that says how a trigger call's `userId` identifies a person.
 pub const EMAIL_NAMESPACE: &str = "email";
@@ -188,7 +278,8 @@ impl EmailContent {
 }
 
 /// A campaign as a form or an API client submits it, before validation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CampaignInput {
     pub title: String,
@@ -198,6 +289,21 @@ pub struct CampaignInput {
     /// Whether a trigger call may create a profile for an unknown `aep` recipient.
     #[serde(default)]
     pub create_profiles: bool,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub category: Category,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// RFC 3339 date-time from which trigger calls are accepted, e.g. `2026-12-01T09:00:00+01:00`.
+    #[serde(default)]
+    pub starts_at: Option<String>,
+    /// RFC 3339 date-time from which trigger calls are refused.
+    #[serde(default)]
+    pub ends_at: Option<String>,
+    /// Most messages per second, 1 to 2000.
+    #[serde(default)]
+    pub rate_limit: Option<u32>,
     pub subject: String,
     #[serde(default)]
     pub html_body: String,
@@ -213,29 +319,105 @@ fn email_namespace() -> String {
 #[derive(Debug, Clone)]
 pub struct NewCampaign {
     pub title: CampaignTitle,
+    pub description: String,
+    pub category: Category,
+    pub tags: Vec<String>,
     pub namespace: Namespace,
     pub create_profiles: bool,
+    pub window: Window,
+    pub rate_limit: Option<u32>,
     pub content: EmailContent,
 }
 
 impl NewCampaign {
     pub fn parse(input: &CampaignInput) -> Result<Self, ValidationError> {
-        let title = CampaignTitle::parse(&input.title);
-        let namespace = Namespace::parse(&input.namespace);
-        let content = EmailContent::parse(&input.subject, &input.html_body, &input.text_body);
-        match (title, namespace, content) {
-            (Ok(title), Ok(namespace), Ok(content)) => Ok(Self {
-                title,
-                namespace,
-                create_profiles: input.create_profiles,
-                content,
-            }),
-            (title, namespace, content) => {
-                let mut errors: Vec<FieldError> = title.err().into_iter().collect();
-                errors.extend(namespace.err());
-                errors.extend(content.err().unwrap_or_default());
-                Err(ValidationError::new("invalid_campaign", errors))
+        let mut errors = Vec::new();
+        let title = CampaignTitle::parse(&input.title)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let namespace = Namespace::parse(&input.namespace)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let description = input.description.trim().to_owned();
+        if description.chars().count() > 2000 {
+            errors.push(FieldError::new(
+                "description",
+                "must be at most 2,000 characters",
+            ));
+        }
+        let tags = parse_tags(&input.tags).map_err(|e| errors.push(e)).ok();
+        let starts_at = parse_instant("startsAt", input.starts_at.as_deref(), &mut errors);
+        let ends_at = parse_instant("endsAt", input.ends_at.as_deref(), &mut errors);
+        if let (Some(s), Some(e)) = (starts_at, ends_at)
+            && e <= s
+        {
+            errors.push(FieldError::new("endsAt", "must be after startsAt"));
+        }
+        if input
+            .rate_limit
+            .is_some_and(|r| !RATE_LIMIT_RANGE.contains(&r))
+        {
+            errors.push(FieldError::new(
+                "rateLimit",
+                "must be 1 to 2,000 messages per second",
+            ));
+        }
+        let content = EmailContent::parse(&input.subject, &input.html_body, &input.text_body)
+            .map_err(|e| errors.extend(e))
+            .ok();
+        match (title, namespace, tags, content) {
+            (Some(title), Some(namespace), Some(tags), Some(content)) if errors.is_empty() => {
+                Ok(Self {
+                    title,
+                    description,
+                    category: input.category,
+                    tags,
+                    namespace,
+                    create_profiles: input.create_profiles,
+                    window: Window { starts_at, ends_at },
+                    rate_limit: input.rate_limit,
+                    content,
+                })
             }
+            _ => Err(ValidationError::new("invalid_campaign", errors)),
+        }
+    }
+}
+
+/// Trimmed, distinct, non-empty tags of at most [`MAX_TAG_CHARS`], at most [`MAX_TAGS`].
+fn parse_tags(raw: &[String]) -> Result<Vec<String>, FieldError> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in raw.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        if tag.chars().count() > MAX_TAG_CHARS || tag.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                "tags",
+                "each tag must be at most 50 characters on one line",
+            ));
+        }
+        if !tags.iter().any(|t| t == tag) {
+            tags.push(tag.to_owned());
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(FieldError::new(
+            "tags",
+            "a campaign may have at most 20 tags",
+        ));
+    }
+    Ok(tags)
+}
+
+/// An RFC 3339 date-time as ms since the epoch; empty is none.
+fn parse_instant(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<i64> {
+    let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
+    match time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => Some((t.unix_timestamp_nanos() / 1_000_000) as i64),
+        Err(_) => {
+            errors.push(FieldError::new(
+                field,
+                "must be an RFC 3339 date-time with a time zone, e.g. 2026-12-01T09:00:00+01:00",
+            ));
+            None
         }
     }
 }
@@ -248,10 +430,9 @@ mod tests {
         CampaignInput {
             title: title.into(),
             namespace: EMAIL_NAMESPACE.into(),
-            create_profiles: false,
             subject: subject.into(),
             html_body: html_body.into(),
-            text_body: String::new(),
+            ..CampaignInput::default()
         }
     }
 
@@ -263,34 +444,82 @@ mod tests {
         assert_eq!(err.errors[0].field, "namespace");
     }
 
+    use CampaignStatus::*;
+
+    /// Every (status, action) pair and whether the lifecycle allows it.
     #[test]
-    fn only_a_draft_can_be_activated() {
-        assert_eq!(CampaignStatus::Draft.activate(), Ok(CampaignStatus::Live));
-        assert!(CampaignStatus::Live.activate().is_err());
-        assert!(CampaignStatus::Stopped.activate().is_err());
+    fn every_transition_is_allowed_or_refused_as_the_lifecycle_says() {
+        type Rule = fn(CampaignStatus) -> Result<CampaignStatus, &'static str>;
+        type Allowed = &'static [(CampaignStatus, CampaignStatus)];
+        let rules: [(&str, Rule, Allowed); 3] = [
+            ("activate", CampaignStatus::activate, &[(Draft, Live)]),
+            (
+                "stop",
+                CampaignStatus::stop,
+                &[(Live, Stopped), (Scheduled, Stopped)],
+            ),
+            (
+                "archive",
+                CampaignStatus::archive,
+                &[(Stopped, Archived), (Completed, Archived)],
+            ),
+        ];
+        for (name, rule, allowed) in rules {
+            for from in CampaignStatus::ALL {
+                let expected = allowed.iter().find(|(f, _)| *f == from).map(|(_, to)| *to);
+                assert_eq!(rule(from).ok(), expected, "{name} from {from:?}");
+            }
+        }
     }
 
     #[test]
-    fn only_a_live_campaign_can_be_stopped() {
-        assert_eq!(CampaignStatus::Live.stop(), Ok(CampaignStatus::Stopped));
-        assert!(CampaignStatus::Draft.stop().is_err());
-        assert!(CampaignStatus::Stopped.stop().is_err());
-        assert!(
-            CampaignStatus::Stopped.activate().is_err(),
-            "stopping is for good"
-        );
+    fn dates_make_a_live_campaign_scheduled_or_completed() {
+        let window = Window {
+            starts_at: Some(100),
+            ends_at: Some(200),
+        };
+        assert_eq!(Live.effective(window, 99), Scheduled);
+        assert_eq!(Live.effective(window, 100), Live);
+        assert_eq!(Live.effective(window, 199), Live);
+        assert_eq!(Live.effective(window, 200), Completed);
+        assert_eq!(Stopped.effective(window, 150), Stopped);
+        assert_eq!(Draft.effective(window, 300), Draft);
+        assert_eq!(Live.effective(Window::default(), 0), Live);
     }
 
     #[test]
     fn statuses_round_trip_through_text() {
-        for s in [
-            CampaignStatus::Draft,
-            CampaignStatus::Live,
-            CampaignStatus::Stopped,
-        ] {
+        for s in CampaignStatus::ALL {
             assert_eq!(CampaignStatus::parse(s.as_str()), Some(s));
         }
         assert_eq!(CampaignStatus::parse("paused"), None);
+    }
+
+    #[test]
+    fn properties_are_validated_together() {
+        let mut i = input("Promo", "Hi", "<p>x</p>");
+        i.starts_at = Some("2026-12-02T00:00:00Z".into());
+        i.ends_at = Some("2026-12-01T00:00:00+01:00".into());
+        i.rate_limit = Some(5000);
+        i.tags = vec!["x".repeat(51)];
+        let fields: Vec<_> = NewCampaign::parse(&i)
+            .unwrap_err()
+            .errors
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["tags", "endsAt", "rateLimit"]);
+
+        i.ends_at = Some("tomorrow".into());
+        i.rate_limit = Some(2000);
+        i.tags = vec![" vip ".into(), "vip".into(), "".into()];
+        let err = NewCampaign::parse(&i).unwrap_err();
+        assert_eq!(err.errors[0].field, "endsAt");
+        i.ends_at = Some("2026-12-03T00:00:00Z".into());
+        let ok = NewCampaign::parse(&i).unwrap();
+        assert_eq!(ok.tags, ["vip"]);
+        assert_eq!(ok.window.starts_at, Some(1_796_169_600_000));
+        assert_eq!(ok.category, Category::Transactional);
     }
 
     #[test]

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// One problem with one input field. `field` is a JSON-path-like name such as
 /// `recipients[3].context.resetUrl`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: String,

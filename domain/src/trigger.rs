@@ -17,6 +17,7 @@ pub const MAX_REQUEST_ID_LEN: usize = 256;
 /// Most bytes of `context` data one call may carry, all recipients together (serialised JSON).
 pub const MAX_CONTEXT_BYTES: usize = 200 * 1024;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UnitaryRequest {
@@ -25,6 +26,7 @@ pub struct UnitaryRequest {
     pub recipients: Option<Vec<RecipientDto>>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecipientDto {
@@ -33,15 +35,21 @@ pub struct RecipientDto {
     pub user_id: Option<String>,
     pub namespace: Option<String>,
     pub channel_data: Option<ChannelDataDto>,
+    /// Attributes laid over the stored profile for this message only.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub profile: Option<Map<String, Value>>,
+    /// Data for this message only (`{{context.…}}`); never stored on the profile.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub context: Option<Map<String, Value>>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChannelDataDto {
     pub email_address: Option<String>,
     pub mobile_phone_number: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub push_info: Option<Value>,
 }
 

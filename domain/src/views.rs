@@ -1,21 +1,34 @@
 //! Read models shown by both doors (UI pages and REST answers). Plain serialisable data; with
 //! the `sqlx` feature (server side only) they load straight from query rows.
 
-use crate::campaign::CampaignStatus;
+use crate::campaign::{CampaignStatus, Category};
 use serde::{Deserialize, Serialize};
 
 /// A campaign with its newest content.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct CampaignView {
     pub id: String,
     pub title: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub category: Category,
     pub channel: String,
     pub namespace: String,
     /// Whether trigger calls may create profiles for unknown `aep` recipients.
     pub create_profiles: bool,
     pub sandbox_id: String,
+    /// Trigger calls are accepted from this instant (ms since the epoch, UTC)…
+    pub starts_at: Option<i64>,
+    /// …until this one.
+    pub ends_at: Option<i64>,
+    /// Most messages per second.
+    pub rate_limit: Option<i64>,
+    /// As the dates make it now (scheduled before the start, completed after the end).
     pub status: CampaignStatus,
+    /// Who created it: `user:<id>` or `key:<id>`.
+    pub created_by: String,
     pub version: i64,
     pub live_version: Option<i64>,
     pub subject: String,
@@ -30,6 +43,7 @@ pub struct CampaignView {
 }
 
 /// A variable of a campaign's content and whether trigger calls must send it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct VariableView {
@@ -38,17 +52,21 @@ pub struct VariableView {
 }
 
 /// A line of the campaign list.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct CampaignSummary {
     pub id: String,
     pub title: String,
+    pub category: Category,
+    pub tags: Vec<String>,
     pub channel: String,
     pub status: CampaignStatus,
     pub updated_at: i64,
 }
 
 /// One message as the "Sent messages" page shows it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
@@ -93,6 +111,7 @@ pub struct ApiKeyView {
 }
 
 /// A sandbox of an organisation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
@@ -103,17 +122,20 @@ pub struct SandboxView {
 }
 
 /// A stored profile.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileView {
     pub id: String,
     pub identities: Vec<IdentityView>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub attributes: serde_json::Map<String, serde_json::Value>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 /// One identity of a profile, e.g. `{"namespace": "email", "id": "jane@example.com"}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct IdentityView {
     pub namespace: String,

@@ -1,4 +1,6 @@
-use crate::api::{ActivateCampaign, DeleteDraft, DuplicateCampaign, StopCampaign, get_campaign};
+use crate::api::{
+    ActivateCampaign, ArchiveCampaign, DeleteDraft, DuplicateCampaign, StopCampaign, get_campaign,
+};
 use crate::components::{CopyButton, ErrorBox, Layout, StatusBadge, error_text};
 use domain::campaign::CampaignStatus;
 use domain::views::{CampaignView, format_utc};
@@ -14,19 +16,29 @@ pub fn CampaignPage() -> impl IntoView {
     let stop = ServerAction::<StopCampaign>::new();
     let duplicate = ServerAction::<DuplicateCampaign>::new();
     let delete = ServerAction::<DeleteDraft>::new();
+    let archive = ServerAction::<ArchiveCampaign>::new();
     let campaign = Resource::new(
-        move || (id(), activate.version().get(), stop.version().get()),
-        |(id, _, _)| get_campaign(id),
+        move || {
+            let versions = (
+                activate.version().get(),
+                stop.version().get(),
+                archive.version().get(),
+            );
+            (id(), versions)
+        },
+        |(id, _)| get_campaign(id),
     );
     let action_error = move || {
         let activated = activate.value().get().and_then(|r| r.err());
         let stopped = stop.value().get().and_then(|r| r.err());
         let duplicated = duplicate.value().get().and_then(|r| r.err());
         let deleted = delete.value().get().and_then(|r| r.err());
+        let archived = archive.value().get().and_then(|r| r.err());
         activated
             .or(stopped)
             .or(duplicated)
             .or(deleted)
+            .or(archived)
             .map(|e| error_text(&e))
     };
     view! {
@@ -35,7 +47,7 @@ pub fn CampaignPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match campaign.await {
                         Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
-                        Ok(c) => view! { <CampaignDetails campaign=c activate stop duplicate delete/> }.into_any(),
+                        Ok(c) => view! { <CampaignDetails campaign=c activate stop duplicate delete archive/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -51,10 +63,26 @@ fn CampaignDetails(
     stop: ServerAction<StopCampaign>,
     duplicate: ServerAction<DuplicateCampaign>,
     delete: ServerAction<DeleteDraft>,
+    archive: ServerAction<ArchiveCampaign>,
 ) -> impl IntoView {
     let c = campaign;
     let is_draft = c.status == CampaignStatus::Draft;
-    let is_live = c.status == CampaignStatus::Live;
+    let is_live = matches!(c.status, CampaignStatus::Live | CampaignStatus::Scheduled);
+    let is_over = matches!(
+        c.status,
+        CampaignStatus::Stopped | CampaignStatus::Completed
+    );
+    let archive_id = c.id.clone();
+    let window = match (c.starts_at, c.ends_at) {
+        (None, None) => None,
+        (s, e) => Some(format!(
+            " · accepts calls {} {}",
+            s.map(|s| format!("from {}", format_utc(s)))
+                .unwrap_or_default(),
+            e.map(|e| format!("until {}", format_utc(e)))
+                .unwrap_or_default()
+        )),
+    };
     let stop_id = c.id.clone();
     let (duplicate_id, delete_id) = (c.id.clone(), c.id.clone());
     let campaign_id = c.id.clone();
@@ -83,10 +111,12 @@ fn CampaignDetails(
             <StatusBadge status=c.status/>
         </div>
         <p class="meta">
-            "API-triggered · " {c.channel.clone()} " · namespace " <code>{c.namespace.clone()}</code>
+            "API-triggered · " {c.category.as_str()} " · " {c.channel.clone()} " · namespace " <code>{c.namespace.clone()}</code>
             {if c.create_profiles { " · creates new profiles" } else { " · profiles must exist for \"aep\" recipients" }}
+            {window}
             " · version " {c.version} " · updated " {format_utc(c.updated_at)}
         </p>
+        {(!c.description.is_empty()).then(|| view! { <p class="description">{c.description.clone()}</p> })}
         {is_draft.then(|| view! {
             <ActionForm action=activate>
                 <input type="hidden" name="id" value=campaign_id/>
@@ -136,6 +166,12 @@ fn CampaignDetails(
                 <input type="hidden" name="id" value=duplicate_id/>
                 <button type="submit" class="secondary">"Duplicate"</button>
             </ActionForm>
+            {is_over.then(|| view! {
+                <ActionForm action=archive>
+                    <input type="hidden" name="id" value=archive_id/>
+                    <button type="submit" class="secondary">"Archive"</button>
+                </ActionForm>
+            })}
             {is_draft.then(|| view! {
                 <ActionForm action=delete>
                     <input type="hidden" name="id" value=delete_id/>

@@ -23,6 +23,12 @@ pub fn NewCampaignPage() -> impl IntoView {
             {move || error().map(|message| view! { <ErrorBox message/> })}
             <ActionForm action=create attr:class="stack wide">
                 <label>"Title" <input name="title" required maxlength="200"/></label>
+                <label>"Category"
+                    <select name="category">
+                        <option value="transactional" selected>"Transactional — password resets, codes, receipts"</option>
+                        <option value="marketing">"Marketing — promotions; consent and opt-outs apply"</option>
+                    </select>
+                </label>
                 <label>"Identity namespace"
                     <input name="namespace" required value="email" list="namespaces" maxlength="64"/>
                     <datalist id="namespaces">

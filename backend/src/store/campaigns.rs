@@ -1,7 +1,7 @@
 //! Campaigns and their immutable content versions.
 
 use crate::clock::Millis;
-use domain::campaign::{CampaignStatus, EmailContent, NewCampaign};
+use domain::campaign::{CampaignStatus, EmailContent, NewCampaign, Window};
 use domain::ids::CampaignId;
 use sqlx::{FromRow, SqliteConnection, SqlitePool};
 
@@ -9,19 +9,44 @@ use sqlx::{FromRow, SqliteConnection, SqlitePool};
 pub struct CampaignRow {
     pub id: String,
     pub title: String,
+    pub description: String,
+    /// A JSON array of strings.
+    pub tags: String,
+    pub category: String,
     pub channel: String,
     pub namespace: String,
     pub sandbox_id: String,
     pub create_profiles: bool,
+    pub starts_at: Option<i64>,
+    pub ends_at: Option<i64>,
+    pub rate_limit: Option<i64>,
     pub status: String,
     pub live_version: Option<i64>,
+    pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 impl CampaignRow {
-    pub fn status(&self) -> CampaignStatus {
+    /// The stored status (draft, live, stopped or archived).
+    pub fn stored_status(&self) -> CampaignStatus {
         CampaignStatus::parse(&self.status).unwrap_or(CampaignStatus::Draft)
+    }
+
+    /// The status as the dates make it at `now`.
+    pub fn status_at(&self, now: Millis) -> CampaignStatus {
+        self.stored_status().effective(self.window(), now)
+    }
+
+    pub fn window(&self) -> Window {
+        Window {
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+        }
+    }
+
+    pub fn tags(&self) -> Vec<String> {
+        serde_json::from_str(&self.tags).unwrap_or_default()
     }
 }
 
@@ -40,8 +65,9 @@ impl VersionRow {
     }
 }
 
-const CAMPAIGN_COLUMNS: &str = "id, title, channel, namespace, sandbox_id, create_profiles, status,
-     live_version, created_at, updated_at";
+const CAMPAIGN_COLUMNS: &str = "id, title, description, tags, category, channel, namespace,
+     sandbox_id, create_profiles, starts_at, ends_at, rate_limit, status, live_version, created_by,
+     created_at, updated_at";
 
 pub async fn insert_campaign(
     conn: &mut SqliteConnection,
@@ -52,15 +78,21 @@ pub async fn insert_campaign(
     now: Millis,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO campaigns (id, title, channel, namespace, sandbox_id, create_profiles, status,
-             created_by, created_at, updated_at)
-         VALUES (?, ?, 'email', ?, ?, ?, 'draft', ?, ?, ?)",
+        "INSERT INTO campaigns (id, title, description, tags, category, channel, namespace, sandbox_id,
+             create_profiles, starts_at, ends_at, rate_limit, status, created_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 'email', ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
     )
     .bind(id.to_string())
     .bind(campaign.title.as_str())
+    .bind(&campaign.description)
+    .bind(tags_json(campaign))
+    .bind(campaign.category.as_str())
     .bind(campaign.namespace.as_str())
     .bind(sandbox_id)
     .bind(campaign.create_profiles)
+    .bind(campaign.window.starts_at)
+    .bind(campaign.window.ends_at)
+    .bind(campaign.rate_limit)
     .bind(created_by)
     .bind(now)
     .bind(now)
@@ -132,6 +164,51 @@ pub async fn version(
     .await
 }
 
+/// Replaces a draft's properties and content (a draft has one version), only if it is still a
+/// draft. Returns whether it did.
+pub async fn update_draft(
+    conn: &mut SqliteConnection,
+    id: CampaignId,
+    campaign: &NewCampaign,
+    now: Millis,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE campaigns SET title = ?, description = ?, tags = ?, category = ?, namespace = ?,
+             create_profiles = ?, starts_at = ?, ends_at = ?, rate_limit = ?, updated_at = ?
+          WHERE id = ? AND status = 'draft'",
+    )
+    .bind(campaign.title.as_str())
+    .bind(&campaign.description)
+    .bind(tags_json(campaign))
+    .bind(campaign.category.as_str())
+    .bind(campaign.namespace.as_str())
+    .bind(campaign.create_profiles)
+    .bind(campaign.window.starts_at)
+    .bind(campaign.window.ends_at)
+    .bind(campaign.rate_limit)
+    .bind(now)
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Ok(false);
+    }
+    let content = &campaign.content;
+    sqlx::query(
+        "UPDATE campaign_versions SET subject = ?1, html_body = ?2, text_body = ?3
+          WHERE campaign_id = ?4
+            AND version = (SELECT MAX(version) FROM campaign_versions WHERE campaign_id = ?4)",
+    )
+    .bind(content.subject())
+    .bind(content.html_body())
+    .bind(content.text_body())
+    .bind(id.to_string())
+    .execute(conn)
+    .await
+    .map(|_| true)
+}
+
 /// Moves a draft to live with its latest version, only if it is still a draft (compare-and-set).
 pub async fn mark_live(
     conn: &mut SqliteConnection,
@@ -150,6 +227,28 @@ pub async fn mark_live(
     .map(|r| r.rows_affected() == 1)
 }
 
+fn tags_json(campaign: &NewCampaign) -> String {
+    serde_json::to_string(&campaign.tags).expect("strings serialise")
+}
+
+/// Moves a stopped campaign, or a live one past its end (completed), to archived, only if it is
+/// still so (compare-and-set).
+pub async fn mark_archived(
+    conn: &mut SqliteConnection,
+    id: CampaignId,
+    now: Millis,
+) -> sqlx::Result<bool> {
+    sqlx::query(
+        "UPDATE campaigns SET status = 'archived', updated_at = ?1
+          WHERE id = ?2 AND (status = 'stopped' OR (status = 'live' AND ends_at <= ?1))",
+    )
+    .bind(now)
+    .bind(id.to_string())
+    .execute(conn)
+    .await
+    .map(|r| r.rows_affected() == 1)
+}
+
 /// Moves a live campaign to stopped, only if it is still live (compare-and-set).
 pub async fn mark_stopped(
     conn: &mut SqliteConnection,
@@ -157,7 +256,8 @@ pub async fn mark_stopped(
     now: Millis,
 ) -> sqlx::Result<bool> {
     sqlx::query(
-        "UPDATE campaigns SET status = 'stopped', updated_at = ? WHERE id = ? AND status = 'live'",
+        "UPDATE campaigns SET status = 'stopped', updated_at = ?1
+          WHERE id = ?2 AND status = 'live' AND (ends_at IS NULL OR ends_at > ?1)",
     )
     .bind(now)
     .bind(id.to_string())

@@ -240,3 +240,17 @@ pub async fn execution_messages(
     .await?;
     Ok((messages, attempts))
 }
+
+/// Every attempt of one message, in order.
+pub async fn message_attempts(
+    pool: &SqlitePool,
+    message_id: &str,
+) -> sqlx::Result<Vec<AttemptRow>> {
+    sqlx::query_as(
+        "SELECT message_id, attempt, started_at, finished_at, provider, outcome, detail
+           FROM message_attempts WHERE message_id = ? ORDER BY attempt",
+    )
+    .bind(message_id)
+    .fetch_all(pool)
+    .await
+}

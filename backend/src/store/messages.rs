@@ -121,23 +121,42 @@ pub async fn next_due_at(pool: &SqlitePool) -> sqlx::Result<Option<Millis>> {
     .await
 }
 
+const MESSAGE_VIEW_COLUMNS: &str = "m.id, m.execution_id, m.campaign_id, c.title AS campaign_title,
+     m.address AS recipient, m.subject, m.html_body, m.text_body, m.status, m.status_reason,
+     m.attempts, m.provider, m.created_at, m.updated_at";
+
 /// The newest messages of a sandbox first.
 pub async fn recent_messages(
     pool: &SqlitePool,
     sandbox_id: &str,
     limit: i64,
 ) -> sqlx::Result<Vec<MessageView>> {
-    sqlx::query_as(
-        "SELECT m.id, m.execution_id, m.campaign_id, c.title AS campaign_title, m.address AS recipient, m.subject,
-                m.html_body, m.text_body, m.status, m.status_reason, m.attempts, m.provider,
-                m.created_at, m.updated_at
+    sqlx::query_as(&format!(
+        "SELECT {MESSAGE_VIEW_COLUMNS}
            FROM messages m JOIN campaigns c ON c.id = m.campaign_id
           WHERE c.sandbox_id = ?
           ORDER BY m.created_at DESC, m.id DESC
-          LIMIT ?",
-    )
+          LIMIT ?"
+    ))
     .bind(sandbox_id)
     .bind(limit)
     .fetch_all(pool)
+    .await
+}
+
+/// One message, if its campaign is in this sandbox.
+pub async fn message(
+    pool: &SqlitePool,
+    sandbox_id: &str,
+    id: &str,
+) -> sqlx::Result<Option<MessageView>> {
+    sqlx::query_as(&format!(
+        "SELECT {MESSAGE_VIEW_COLUMNS}
+           FROM messages m JOIN campaigns c ON c.id = m.campaign_id
+          WHERE m.id = ? AND c.sandbox_id = ?"
+    ))
+    .bind(id)
+    .bind(sandbox_id)
+    .fetch_optional(pool)
     .await
 }

@@ -29,6 +29,33 @@ pub struct Store {
     writer: SqlitePool,
 }
 
+/// Runs the embedded migrations on a connection of its own with foreign keys off, as SQLite's
+/// table-rebuild procedure requires (a migration that rebuilds a table drops the old one while
+/// others still reference it by name; the pragma cannot change inside sqlx's per-migration
+/// transaction). Afterwards every foreign key is checked: a violation fails the start.
+async fn migrate(options: &SqliteConnectOptions) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect_with(&options.clone().foreign_keys(false))
+        .await
+        .context("cannot open the database")?;
+    sqlx::migrate!("../migrations")
+        .run(&mut conn)
+        .await
+        .context("cannot migrate the database")?;
+    let violations: Vec<(String,)> =
+        sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+            .fetch_all(&mut conn)
+            .await?;
+    if let Some((table,)) = violations.first() {
+        anyhow::bail!(
+            "the migrated database breaks {} foreign key(s), first in table {table}",
+            violations.len()
+        );
+    }
+    conn.close().await?;
+    Ok(())
+}
+
 impl Store {
     pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
         let url = settings.database_url();
@@ -50,15 +77,12 @@ impl Store {
                 Synchronous::Full => SqliteSynchronous::Full,
                 Synchronous::Normal => SqliteSynchronous::Normal,
             });
+        migrate(&options).await?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
             .await
             .context("cannot open the database")?;
-        sqlx::migrate!("../migrations")
-            .run(&writer)
-            .await
-            .context("cannot migrate the database")?;
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options.read_only(true))

@@ -2,11 +2,12 @@
 //! `{type, title, status, code, errors: [{field, message}], report: {additionalContext}}`.
 //! Internal causes are logged here and never sent.
 
+use super::dto::{ErrorBody, ErrorReport};
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use backend::{Error, ErrorKind};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// A backend error plus the request's identifiers, echoed back in `report.additionalContext`.
 pub struct ApiError {
@@ -62,14 +63,16 @@ impl IntoResponse for ApiError {
         if self.error.kind == ErrorKind::Internal {
             tracing::error!(error = ?self.error.cause, code = self.error.code, "request failed");
         }
-        let body = json!({
-            "type": format!("urn:herald:error:{}", self.error.code),
-            "title": self.error.message,
-            "status": status.as_u16(),
-            "code": self.error.code,
-            "errors": self.error.errors,
-            "report": { "additionalContext": self.context },
-        });
+        let body = ErrorBody {
+            kind: format!("urn:herald:error:{}", self.error.code),
+            title: self.error.message,
+            status: status.as_u16(),
+            code: self.error.code.to_owned(),
+            errors: self.error.errors,
+            report: ErrorReport {
+                additional_context: self.context,
+            },
+        };
         let mut response = (status, Json(body)).into_response();
         if let ErrorKind::RateLimited { retry_after_secs } = self.error.kind {
             response

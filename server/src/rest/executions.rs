@@ -2,35 +2,50 @@
 
 use super::RestState;
 use super::auth::authenticate;
-use super::error::{ApiError, payload_too_large};
+use super::dto::{AcceptedBody, DryRunBody, ErrorBody, ExecutionStatusBody, HealthBody};
+use super::error::ApiError;
+use super::json::{parse_json, read_body};
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use backend::clock::rfc3339;
-use backend::executions::{DryRun, ExecutionStatus};
 use backend::{Error, ErrorKind};
 use domain::trigger::{UnitaryRequest, UnitaryTrigger, parse_idempotency_key};
-use serde::Deserialize;
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TriggerQuery {
-    #[serde(default)]
-    dry_run: bool,
-}
 
 /// Triggers a live campaign for 1 to 20 recipients. Answers 202 once the execution and its
 /// messages are committed; with `?dryRun=true`, 200 with what would be sent, storing nothing.
+#[utoipa::path(
+    post,
+    path = "/ajo/im/executions/unitary",
+    tag = "execution",
+    request_body = UnitaryRequest,
+    params(
+        ("dryRun" = Option<bool>, Query, description = "Validate and render only: store and send nothing."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Takes precedence over requestId as the idempotency key."),
+        ("x-gw-ims-org-id" = Option<String>, Header, description = "Must be the key's organisation if sent."),
+        ("x-sandbox-name" = Option<String>, Header, description = "Must be the key's sandbox if sent."),
+    ),
+    responses(
+        (status = 202, description = "Accepted: the execution and its messages are stored", body = AcceptedBody,
+         headers(("idempotent-replayed" = String, description = "`true` when this answers a repeat of an accepted call"))),
+        (status = 200, description = "Dry run: what would be sent", body = DryRunBody),
+        (status = 400, description = "Malformed or invalid request", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
+        (status = 403, description = "The key may not act here", body = ErrorBody),
+        (status = 404, description = "Unknown campaign", body = ErrorBody),
+        (status = 409, description = "Idempotency key reused with another body", body = ErrorBody),
+        (status = 413, description = "Body or context too large", body = ErrorBody),
+        (status = 422, description = "Campaign not live, or a recipient without a profile", body = ErrorBody),
+        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = []))
+)]
 pub async fn trigger_unitary(
     State(state): State<RestState>,
-    Query(query): Query<TriggerQuery>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Result<Response, ApiError> {
     let herald = &state.herald;
     let caller = authenticate(herald, &headers).await?;
@@ -41,15 +56,8 @@ pub async fn trigger_unitary(
             "This API key sent too many requests. Retry after the time in the Retry-After header.",
         )
     })?;
-    let body = body.map_err(|e| match e.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => payload_too_large(herald.settings().max_body_bytes),
-        _ => Error::new(
-            ErrorKind::Invalid,
-            "unreadable_body",
-            "The request body could not be read.",
-        )
-        .into(),
-    })?;
+    let dry_run = dry_run_flag(query.as_deref())?;
+    let body = read_body(request, &state).await?;
     let request: UnitaryRequest = parse_json(&body)?;
     let (request_id, campaign_id) = (request.request_id.clone(), request.campaign_id.clone());
     let with_ids = |e: Error| {
@@ -75,32 +83,21 @@ pub async fn trigger_unitary(
         serde_json::to_vec(&request).expect("a parsed request serialises"),
     ));
     let trigger = UnitaryTrigger::parse(request).map_err(|e| with_ids(e.into()))?;
-    if query.dry_run {
-        let dry_run = herald
+    if dry_run {
+        let result = herald
             .dry_run_unitary(&caller, &trigger)
             .await
             .map_err(with_ids)?;
-        return Ok((
-            StatusCode::OK,
-            Json(dry_run_json(&trigger.request_id, dry_run)),
-        )
-            .into_response());
+        let body = DryRunBody::new(&trigger.request_id, result);
+        return Ok((StatusCode::OK, Json(body)).into_response());
     }
     let accepted = herald
         .trigger_unitary(&caller, trigger, &request_hash, idempotency_key)
         .await
         .map_err(with_ids)?;
-    let created_at = rfc3339(accepted.created_at);
-    let body = json!({
-        "executionId": accepted.execution_id,
-        "requestId": accepted.request_id,
-        "createdAt": created_at,
-        "createdBy": accepted.created_by,
-        "modifiedAt": created_at,
-        "modifiedBy": accepted.created_by,
-    });
-    let mut response = (StatusCode::ACCEPTED, Json(body)).into_response();
-    if accepted.replay {
+    let replay = accepted.replay;
+    let mut response = (StatusCode::ACCEPTED, Json(AcceptedBody::from(accepted))).into_response();
+    if replay {
         response
             .headers_mut()
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -108,118 +105,80 @@ pub async fn trigger_unitary(
     Ok(response)
 }
 
-fn dry_run_json(request_id: &str, d: DryRun) -> Value {
-    json!({
-        "dryRun": true,
-        "requestId": request_id,
-        "campaignId": d.campaign_id,
-        "campaignVersion": d.campaign_version,
-        "recipients": d.recipients.into_iter().enumerate().map(|(i, r)| json!({
-            "index": i,
-            "userId": r.user_id,
-            "outcome": "would_send",
-            "createsProfile": r.creates_profile,
-            "channel": "email",
-            "address": r.address,
-            "rendered": {"subject": r.subject, "htmlBody": r.html_body, "textBody": r.text_body},
-        })).collect::<Vec<_>>(),
-    })
+/// `dryRun` from the query string: absent, `true` or `false`; anything else is refused.
+fn dry_run_flag(query: Option<&str>) -> Result<bool, ApiError> {
+    let mut dry_run = false;
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if key == "dryRun" {
+            dry_run = match value {
+                "true" | "" => true,
+                "false" => false,
+                _ => {
+                    return Err(Error::from(domain::ValidationError::single(
+                        "invalid_query",
+                        "dryRun",
+                        "must be true or false",
+                    ))
+                    .into());
+                }
+            };
+        }
+    }
+    Ok(dry_run)
 }
 
 /// Where an execution's messages stand: status, attempts and timestamps per recipient.
+#[utoipa::path(
+    get,
+    path = "/ajo/im/executions/unitary/{executionId}",
+    tag = "execution",
+    params(("executionId" = String, Path, description = "From the 202 answer of the trigger call.")),
+    responses(
+        (status = 200, description = "The execution and its messages", body = ExecutionStatusBody),
+        (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
+        (status = 403, description = "The key may not act here", body = ErrorBody),
+        (status = 404, description = "No execution with this id in the key's sandbox", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = []))
+)]
 pub async fn execution_status(
     State(state): State<RestState>,
     Path(execution_id): Path<String>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ExecutionStatusBody>, ApiError> {
     let caller = authenticate(&state.herald, &headers).await?;
     let status = state
         .herald
         .execution_status(&caller, &execution_id)
         .await?;
-    Ok(Json(status_json(status)))
+    Ok(Json(status.into()))
 }
 
-fn status_json(s: ExecutionStatus) -> Value {
-    let e = s.execution;
-    let recipients: Vec<Value> = s
-        .messages
-        .iter()
-        .map(|m| {
-            let attempts: Vec<Value> = s
-                .attempts
-                .iter()
-                .filter(|a| a.message_id == m.id)
-                .map(|a| {
-                    json!({
-                        "attempt": a.attempt,
-                        "startedAt": rfc3339(a.started_at),
-                        "finishedAt": rfc3339(a.finished_at),
-                        "provider": a.provider,
-                        "outcome": a.outcome,
-                        "detail": a.detail,
-                    })
-                })
-                .collect();
-            json!({
-                "index": m.recipient_index,
-                "userId": m.user_id,
-                "messageId": m.id,
-                "channel": m.channel,
-                "status": m.status,
-                "statusReason": m.status_reason,
-                "attemptCount": m.attempts,
-                "attempts": attempts,
-                "createdAt": rfc3339(m.created_at),
-                "updatedAt": rfc3339(m.updated_at),
-            })
-        })
-        .collect();
-    json!({
-        "executionId": e.id,
-        "requestId": e.request_id,
-        "campaignId": e.campaign_id,
-        "campaignVersion": e.campaign_version,
-        "createdAt": rfc3339(e.created_at),
-        "createdBy": e.api_key_id,
-        "recipients": recipients,
-    })
-}
-
-/// Parses JSON, naming the field where it went wrong.
-fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let (field, message) = if inner.is_syntax() || inner.is_eof() {
-            let at = format!("line {}, column {}", inner.line(), inner.column());
-            ("body".to_owned(), format!("is not valid JSON ({at})"))
-        } else if path == "." {
-            ("body".to_owned(), inner.to_string())
-        } else {
-            (path, inner.to_string())
-        };
-        Error::from(domain::ValidationError::single(
-            "malformed_request",
-            field,
-            message,
-        ))
-        .into()
-    })
-}
-
-/// Liveness and database reachability.
+/// Liveness and database reachability. Needs no key (for load balancers) and says nothing else.
+#[utoipa::path(
+    get,
+    path = "/ajo/im/health",
+    tag = "execution",
+    responses(
+        (status = 200, description = "Herald and its database answer", body = HealthBody),
+        (status = 503, description = "The database does not answer", body = HealthBody),
+    )
+)]
 pub async fn health(State(state): State<RestState>) -> Response {
-    match state.herald.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "UP"}))).into_response(),
+    let (status, word) = match state.herald.ping().await {
+        Ok(()) => (StatusCode::OK, "UP"),
         Err(e) => {
             tracing::error!(error = ?e, "health check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "DOWN"})),
-            )
-                .into_response()
+            (StatusCode::SERVICE_UNAVAILABLE, "DOWN")
         }
-    }
+    };
+    let body = HealthBody {
+        status: word.into(),
+    };
+    (status, Json(body)).into_response()
 }

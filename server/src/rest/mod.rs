@@ -1,8 +1,12 @@
 //! The external REST API, compatible with the reference product's execution API.
 
 mod auth;
+mod dto;
 pub mod error;
 mod executions;
+mod json;
+mod manage;
+pub mod openapi;
 
 use crate::rate_limit::KeyedLimiter;
 use axum::Router;
@@ -37,10 +41,51 @@ pub fn router(herald: Herald) -> Router {
             get(executions::execution_status),
         )
         .route("/ajo/im/health", get(executions::health))
+        .route(
+            "/api/v1/campaigns",
+            get(manage::list_campaigns).post(manage::create_campaign),
+        )
+        .route(
+            "/api/v1/campaigns/{campaign_id}",
+            get(manage::get_campaign)
+                .put(manage::update_campaign)
+                .delete(manage::delete_campaign),
+        )
+        .route(
+            "/api/v1/campaigns/{campaign_id}/activate",
+            post(manage::activate_campaign),
+        )
+        .route(
+            "/api/v1/campaigns/{campaign_id}/stop",
+            post(manage::stop_campaign),
+        )
+        .route(
+            "/api/v1/campaigns/{campaign_id}/archive",
+            post(manage::archive_campaign),
+        )
+        .route(
+            "/api/v1/campaigns/{campaign_id}/duplicate",
+            post(manage::duplicate_campaign),
+        )
+        .route(
+            "/api/v1/profiles/{namespace}/{identity}",
+            get(manage::get_profile)
+                .put(manage::put_profile)
+                .delete(manage::delete_profile),
+        )
+        .route("/api/v1/messages/{message_id}", get(manage::get_message))
+        .route("/openapi.json", get(openapi_json))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),
         ))
         .with_state(state)
+}
+
+async fn openapi_json() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi::document(),
+    )
 }

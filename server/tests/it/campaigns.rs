@@ -2,6 +2,7 @@
 
 use crate::support::TestApp;
 use backend::ErrorKind;
+use backend::campaigns::Actor;
 
 #[tokio::test]
 async fn a_stopped_campaign_is_duplicated_into_a_draft_that_can_go_live() {
@@ -11,7 +12,7 @@ async fn a_stopped_campaign_is_duplicated_into_a_draft_that_can_go_live() {
 
     let copy = app
         .herald
-        .duplicate_campaign(&app.user, original)
+        .duplicate_campaign(&Actor::User(app.user), original)
         .await
         .unwrap();
     assert_ne!(copy, original);

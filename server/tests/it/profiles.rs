@@ -13,6 +13,7 @@ fn input(namespace: &str, create_profiles: bool) -> CampaignInput {
         subject: "Welcome {{profile.person.name.firstName}}".into(),
         html_body: "<p>Tier {{profile.tier}}, code {{context.code}}</p>".into(),
         text_body: String::new(),
+        ..CampaignInput::default()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Test harness: starts Herald for real (router, store, delivery) and a real SMTP sink process.
 
 use backend::accounts::ApiKeySpec;
+use backend::campaigns::Actor;
 use backend::{Herald, Settings};
 use domain::campaign::{CampaignInput, NewCampaign};
 use domain::ids::{CampaignId, UserId};
@@ -152,6 +153,7 @@ impl TestApp {
             subject: subject.into(),
             html_body: html.into(),
             text_body: text.into(),
+            ..CampaignInput::default()
         };
         self.campaign_in(DEFAULT_SANDBOX_ID, input, live).await
     }
@@ -166,7 +168,7 @@ impl TestApp {
         let campaign = NewCampaign::parse(&input).unwrap();
         let id = self
             .herald
-            .create_campaign(&self.user, sandbox_id, campaign)
+            .create_campaign(&Actor::User(self.user), sandbox_id, campaign)
             .await
             .unwrap();
         if live {

@@ -23,6 +23,7 @@ fn reset_input() -> CampaignInput {
         subject: "Reset".into(),
         html_body: "<a href=\"{{context.resetUrl}}\">Reset</a>".into(),
         text_body: String::new(),
+        ..CampaignInput::default()
     }
 }
 

@@ -1,0 +1,249 @@
+//! The REST API's response bodies. Typed, so the OpenAPI document is generated from the very
+//! structs that are serialised.
+
+use backend::clock::rfc3339;
+use backend::executions::{Accepted, DryRun, ExecutionStatus};
+use backend::store::executions::AttemptRow;
+use domain::FieldError;
+use domain::views::{CampaignSummary, IdentityView, MessageView};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+/// The answer to an accepted trigger call (the reference API's shape).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AcceptedBody {
+    pub execution_id: String,
+    pub request_id: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// The id of the API key that made the call.
+    pub created_by: String,
+    pub modified_at: String,
+    pub modified_by: String,
+}
+
+impl From<Accepted> for AcceptedBody {
+    fn from(a: Accepted) -> Self {
+        let at = rfc3339(a.created_at);
+        Self {
+            execution_id: a.execution_id,
+            request_id: a.request_id,
+            created_at: at.clone(),
+            created_by: a.created_by.clone(),
+            modified_at: at,
+            modified_by: a.created_by,
+        }
+    }
+}
+
+/// Every error: the reference API's `type`, `title`, `status` and `report`, plus a stable
+/// `code` and the offending fields.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// `urn:herald:error:<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// What went wrong and what to do, for a person.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// A stable snake_case code to match on, e.g. `campaign_not_live`.
+    pub code: String,
+    pub errors: Vec<FieldError>,
+    pub report: ErrorReport,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorReport {
+    /// The request's `requestId` and `campaignId` when known.
+    #[schema(value_type = Object)]
+    pub additional_context: Map<String, Value>,
+}
+
+/// An execution and where each of its messages stands.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionStatusBody {
+    pub execution_id: String,
+    pub request_id: String,
+    pub campaign_id: String,
+    /// The campaign version the messages were rendered with.
+    pub campaign_version: i64,
+    pub created_at: String,
+    pub created_by: String,
+    pub recipients: Vec<RecipientStatusBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecipientStatusBody {
+    pub index: i64,
+    pub user_id: String,
+    pub message_id: String,
+    pub channel: String,
+    /// `queued`, `sending`, `sent` or `failed`.
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub attempt_count: i64,
+    pub attempts: Vec<AttemptBody>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One delivery attempt.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptBody {
+    pub attempt: i64,
+    pub started_at: String,
+    pub finished_at: String,
+    pub provider: String,
+    /// `sent`, `transient_failure` or `permanent_failure`.
+    pub outcome: String,
+    pub detail: Option<String>,
+}
+
+impl From<&AttemptRow> for AttemptBody {
+    fn from(a: &AttemptRow) -> Self {
+        Self {
+            attempt: a.attempt,
+            started_at: rfc3339(a.started_at),
+            finished_at: rfc3339(a.finished_at),
+            provider: a.provider.clone(),
+            outcome: a.outcome.clone(),
+            detail: a.detail.clone(),
+        }
+    }
+}
+
+impl From<ExecutionStatus> for ExecutionStatusBody {
+    fn from(s: ExecutionStatus) -> Self {
+        let e = s.execution;
+        let recipients = s
+            .messages
+            .into_iter()
+            .map(|m| RecipientStatusBody {
+                attempts: s
+                    .attempts
+                    .iter()
+                    .filter(|a| a.message_id == m.id)
+                    .map(AttemptBody::from)
+                    .collect(),
+                index: m.recipient_index,
+                user_id: m.user_id,
+                message_id: m.id,
+                channel: m.channel,
+                status: m.status,
+                status_reason: m.status_reason,
+                attempt_count: m.attempts,
+                created_at: rfc3339(m.created_at),
+                updated_at: rfc3339(m.updated_at),
+            })
+            .collect();
+        Self {
+            execution_id: e.id,
+            request_id: e.request_id,
+            campaign_id: e.campaign_id,
+            campaign_version: e.campaign_version,
+            created_at: rfc3339(e.created_at),
+            created_by: e.api_key_id,
+            recipients,
+        }
+    }
+}
+
+/// What a call would do, per recipient; nothing was stored or sent.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DryRunBody {
+    /// Always true.
+    pub dry_run: bool,
+    pub request_id: String,
+    pub campaign_id: String,
+    pub campaign_version: i64,
+    pub recipients: Vec<DryRunRecipientBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DryRunRecipientBody {
+    pub index: usize,
+    pub user_id: String,
+    /// `would_send`.
+    pub outcome: String,
+    /// The recipient has no profile yet; the campaign would create one.
+    pub creates_profile: bool,
+    pub channel: String,
+    pub address: String,
+    pub rendered: RenderedBody,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RenderedBody {
+    pub subject: String,
+    pub html_body: String,
+    pub text_body: String,
+}
+
+impl DryRunBody {
+    pub fn new(request_id: &str, d: DryRun) -> Self {
+        Self {
+            dry_run: true,
+            request_id: request_id.to_owned(),
+            campaign_id: d.campaign_id,
+            campaign_version: d.campaign_version,
+            recipients: d
+                .recipients
+                .into_iter()
+                .enumerate()
+                .map(|(index, r)| DryRunRecipientBody {
+                    index,
+                    user_id: r.user_id,
+                    outcome: "would_send".into(),
+                    creates_profile: r.creates_profile,
+                    channel: "email".into(),
+                    address: r.address,
+                    rendered: RenderedBody {
+                        subject: r.subject,
+                        html_body: r.html_body,
+                        text_body: r.text_body,
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthBody {
+    /// `UP` or `DOWN`.
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignListBody {
+    pub items: Vec<CampaignSummary>,
+}
+
+/// A profile to store: its attributes (replacing the stored ones) and more identities to link.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileInput {
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub attributes: Map<String, Value>,
+    #[serde(default)]
+    pub identities: Vec<IdentityView>,
+}
+
+/// A message with every delivery attempt.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageBody {
+    #[serde(flatten)]
+    pub message: MessageView,
+    pub attempts: Vec<AttemptBody>,
+}

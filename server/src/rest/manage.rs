@@ -1,0 +1,304 @@
+//! The management API (`/api/v1/*`): campaigns as code, profiles and messages, for API keys
+//! with the admin scope. Same use cases and validation as the browser UI; everything is scoped
+//! to the key's sandbox (another sandbox's campaign is simply not found).
+
+use super::RestState;
+use super::auth::authenticate;
+use super::dto::{AttemptBody, CampaignListBody, ErrorBody, MessageBody, ProfileInput};
+use super::error::ApiError;
+use super::json::JsonBody;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use backend::accounts::ApiCaller;
+use backend::campaigns::Actor;
+use backend::{Error, Herald};
+use domain::campaign::{CampaignInput, NewCampaign};
+use domain::ids::CampaignId;
+use domain::views::{CampaignView, ProfileView};
+
+/// An authenticated caller whose key has the admin scope.
+async fn admin(state: &RestState, headers: &HeaderMap) -> Result<ApiCaller, ApiError> {
+    let caller = authenticate(&state.herald, headers).await?;
+    caller.require_admin()?;
+    Ok(caller)
+}
+
+/// The id of a campaign in the caller's sandbox.
+async fn own_campaign(
+    herald: &Herald,
+    caller: &ApiCaller,
+    raw: &str,
+) -> Result<CampaignId, ApiError> {
+    let not_found = || Error::not_found("campaign_not_found", "No campaign has this id.");
+    let id: CampaignId = raw.parse().map_err(|_| not_found())?;
+    herald.sandbox_campaign(&caller.sandbox.id, id).await?;
+    Ok(id)
+}
+
+fn parse_campaign(input: &CampaignInput) -> Result<NewCampaign, ApiError> {
+    NewCampaign::parse(input).map_err(|e| Error::from(e).into())
+}
+
+fn created(campaign: CampaignView) -> Response {
+    let location = format!("/api/v1/campaigns/{}", campaign.id);
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(campaign),
+    )
+        .into_response()
+}
+
+/// The newest campaigns of the key's sandbox (up to 500).
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "management",
+    responses(
+        (status = 200, body = CampaignListBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn list_campaigns(
+    State(state): State<RestState>,
+    headers: HeaderMap,
+) -> Result<Json<CampaignListBody>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let items = state.herald.list_campaigns(&caller.sandbox.id).await?;
+    Ok(Json(CampaignListBody { items }))
+}
+
+/// Creates a draft campaign in the key's sandbox.
+#[utoipa::path(post, path = "/api/v1/campaigns", tag = "management", request_body = CampaignInput,
+    responses(
+        (status = 201, body = CampaignView),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn create_campaign(
+    State(state): State<RestState>,
+    headers: HeaderMap,
+    JsonBody(input): JsonBody<CampaignInput>,
+) -> Result<Response, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let campaign = parse_campaign(&input)?;
+    let actor = Actor::ApiKey(caller.api_key_id.clone());
+    let herald = &state.herald;
+    let id = herald
+        .create_campaign(&actor, &caller.sandbox.id, campaign)
+        .await?;
+    Ok(created(herald.campaign(id).await?))
+}
+
+/// A campaign with its newest content, variables and (once live) its cURL request.
+#[utoipa::path(get, path = "/api/v1/campaigns/{campaignId}", tag = "management",
+    params(("campaignId" = String, Path)),
+    responses(
+        (status = 200, body = CampaignView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn get_campaign(
+    State(state): State<RestState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<CampaignView>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let id = own_campaign(&state.herald, &caller, &id).await?;
+    Ok(Json(state.herald.campaign(id).await?))
+}
+
+/// Replaces a draft's properties and content. Live, stopped and archived campaigns: 409.
+#[utoipa::path(put, path = "/api/v1/campaigns/{campaignId}", tag = "management",
+    params(("campaignId" = String, Path)), request_body = CampaignInput,
+    responses(
+        (status = 200, body = CampaignView),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn update_campaign(
+    State(state): State<RestState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(input): JsonBody<CampaignInput>,
+) -> Result<Json<CampaignView>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let id = own_campaign(&state.herald, &caller, &id).await?;
+    let campaign = parse_campaign(&input)?;
+    state.herald.update_draft(id, campaign).await?;
+    Ok(Json(state.herald.campaign(id).await?))
+}
+
+/// Deletes a draft. Other campaigns are kept for their history: 409.
+#[utoipa::path(delete, path = "/api/v1/campaigns/{campaignId}", tag = "management",
+    params(("campaignId" = String, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn delete_campaign(
+    State(state): State<RestState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let id = own_campaign(&state.herald, &caller, &id).await?;
+    state.herald.delete_draft(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The lifecycle actions on a campaign, each answered with the campaign as it now is.
+macro_rules! lifecycle_action {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $use_case:ident) => {
+        $(#[$doc])*
+        #[utoipa::path(post, path = $path, tag = "management",
+            params(("campaignId" = String, Path)),
+            responses(
+                (status = 200, body = CampaignView),
+                (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+                (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+            ),
+            security(("bearer" = []), ("apiKey" = [])))]
+        pub async fn $name(
+            State(state): State<RestState>,
+            Path(id): Path<String>,
+            headers: HeaderMap,
+        ) -> Result<Json<CampaignView>, ApiError> {
+            let caller = admin(&state, &headers).await?;
+            let id = own_campaign(&state.herald, &caller, &id).await?;
+            state.herald.$use_case(id).await?;
+            Ok(Json(state.herald.campaign(id).await?))
+        }
+    };
+}
+
+lifecycle_action!(
+    /// Draft → Live (Scheduled while its start date is ahead).
+    activate_campaign, "/api/v1/campaigns/{campaignId}/activate", activate_campaign
+);
+lifecycle_action!(
+    /// Live or Scheduled → Stopped, for good.
+    stop_campaign, "/api/v1/campaigns/{campaignId}/stop", stop_campaign
+);
+lifecycle_action!(
+    /// Stopped or Completed → Archived.
+    archive_campaign, "/api/v1/campaigns/{campaignId}/archive", archive_campaign
+);
+
+/// Copies a campaign of any status into a new draft ("Copy of …").
+#[utoipa::path(post, path = "/api/v1/campaigns/{campaignId}/duplicate", tag = "management",
+    params(("campaignId" = String, Path)),
+    responses(
+        (status = 201, body = CampaignView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn duplicate_campaign(
+    State(state): State<RestState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let id = own_campaign(&state.herald, &caller, &id).await?;
+    let actor = Actor::ApiKey(caller.api_key_id.clone());
+    let copy = state.herald.duplicate_campaign(&actor, id).await?;
+    Ok(created(state.herald.campaign(copy).await?))
+}
+
+/// The profile known by an identity, e.g. `/api/v1/profiles/email/jane@example.com`.
+#[utoipa::path(get, path = "/api/v1/profiles/{namespace}/{identity}", tag = "management",
+    params(("namespace" = String, Path), ("identity" = String, Path)),
+    responses(
+        (status = 200, body = ProfileView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn get_profile(
+    State(state): State<RestState>,
+    Path((namespace, identity)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<ProfileView>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let profile = state
+        .herald
+        .profile(&caller.sandbox.id, &namespace, &identity)
+        .await?;
+    Ok(Json(profile))
+}
+
+/// Creates the profile known by an identity, or replaces its attributes; links more identities.
+#[utoipa::path(put, path = "/api/v1/profiles/{namespace}/{identity}", tag = "management",
+    params(("namespace" = String, Path), ("identity" = String, Path)), request_body = ProfileInput,
+    responses(
+        (status = 200, description = "Updated", body = ProfileView),
+        (status = 201, description = "Created", body = ProfileView),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn put_profile(
+    State(state): State<RestState>,
+    Path((namespace, identity)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(input): JsonBody<ProfileInput>,
+) -> Result<Response, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let (profile, created) = state
+        .herald
+        .upsert_profile(
+            &caller.sandbox.id,
+            (&namespace, &identity),
+            &input.identities,
+            &input.attributes,
+        )
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(profile)).into_response())
+}
+
+/// Deletes the profile known by an identity, with all its identities.
+#[utoipa::path(delete, path = "/api/v1/profiles/{namespace}/{identity}", tag = "management",
+    params(("namespace" = String, Path), ("identity" = String, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn delete_profile(
+    State(state): State<RestState>,
+    Path((namespace, identity)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    state
+        .herald
+        .delete_profile(&caller.sandbox.id, &namespace, &identity)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// One message: recipient, rendered content, status and every delivery attempt.
+#[utoipa::path(get, path = "/api/v1/messages/{messageId}", tag = "management",
+    params(("messageId" = String, Path)),
+    responses(
+        (status = 200, body = MessageBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn get_message(
+    State(state): State<RestState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<MessageBody>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let (message, attempts) = state.herald.message(&caller.sandbox.id, &id).await?;
+    let attempts = attempts.iter().map(AttemptBody::from).collect();
+    Ok(Json(MessageBody { message, attempts }))
+}

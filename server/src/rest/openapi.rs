@@ -1,0 +1,67 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and the very types they
+//! serialise, served at `/openapi.json`.
+
+use super::{dto, executions, manage};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Herald API",
+        description = "Trigger API-triggered campaigns (compatible with the reference execution API) \
+                       and manage campaigns and profiles as code. Authenticate with an API key as \
+                       `Authorization: Bearer <key>` or `x-api-key: <key>`.",
+    ),
+    paths(
+        executions::trigger_unitary,
+        executions::execution_status,
+        executions::health,
+        manage::list_campaigns,
+        manage::create_campaign,
+        manage::get_campaign,
+        manage::update_campaign,
+        manage::delete_campaign,
+        manage::activate_campaign,
+        manage::stop_campaign,
+        manage::archive_campaign,
+        manage::duplicate_campaign,
+        manage::get_profile,
+        manage::put_profile,
+        manage::delete_profile,
+        manage::get_message,
+    ),
+    components(schemas(dto::ErrorBody)),
+    modifiers(&Security),
+    tags(
+        (name = "execution", description = "Trigger campaigns and follow what was triggered."),
+        (name = "management", description = "Campaigns, profiles and messages, for keys with the admin scope."),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "apiKey",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("x-api-key"))),
+        );
+    }
+}
+
+/// The document as JSON, built once.
+pub fn document() -> &'static str {
+    static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_json()
+            .expect("the OpenAPI document serialises")
+    })
+}

@@ -1,0 +1,301 @@
+//! The management API (`/api/v1/*`) and the OpenAPI document.
+
+use crate::support::TestApp;
+use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+async fn send(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut request = app.api(method, path);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn campaign_json(title: &str) -> Value {
+    json!({
+        "title": title,
+        "description": "Sent when a customer asks for a new password",
+        "category": "transactional",
+        "tags": ["auth", "security"],
+        "subject": "Reset your password",
+        "htmlBody": "<a href=\"{{context.resetUrl}}\">Reset</a>",
+        "textBody": "Reset: {{context.resetUrl}}"
+    })
+}
+
+#[tokio::test]
+async fn campaigns_are_managed_as_code_through_their_whole_lifecycle() {
+    let app = TestApp::start(None).await;
+    let (status, created) = send(
+        &app,
+        Method::POST,
+        "/api/v1/campaigns",
+        Some(campaign_json("Reset")),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["status"], "draft");
+    assert_eq!(created["tags"], json!(["auth", "security"]));
+    assert!(created["createdBy"].as_str().unwrap().starts_with("key:"));
+    let id = created["id"].as_str().unwrap().to_owned();
+    let at = |action: &str| format!("/api/v1/campaigns/{id}{action}");
+
+    let mut edited = campaign_json("Password reset");
+    edited["textBody"] = json!("New text {{context.resetUrl}} {{context.code}}");
+    let (status, updated) = send(&app, Method::PUT, &at(""), Some(edited.clone())).await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["title"], "Password reset");
+    assert!(updated["variables"].to_string().contains("context.code"));
+
+    let (status, live) = send(&app, Method::POST, &at("/activate"), None).await;
+    assert_eq!((status, live["status"].as_str()), (200, Some("live")));
+    assert!(live["curl"].as_str().unwrap().contains(&id));
+    let (status, err) = send(&app, Method::PUT, &at(""), Some(edited)).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (409, Some("invalid_transition"))
+    );
+
+    // Trigger it, then read the message through the management API.
+    let call = json!({"requestId": "m1", "campaignId": id, "recipients": [
+        {"type": "external", "userId": "a@example.org", "namespace": "email",
+         "context": {"resetUrl": "https://x.test/r", "code": "1"}}]});
+    let (status, accepted, _) = app.trigger(&call).await;
+    assert_eq!(status, 202);
+    let execution = accepted["executionId"].as_str().unwrap();
+    let (_, execution) = send(
+        &app,
+        Method::GET,
+        &format!("/ajo/im/executions/unitary/{execution}"),
+        None,
+    )
+    .await;
+    let message_id = execution["recipients"][0]["messageId"].as_str().unwrap();
+    let (status, message) = send(
+        &app,
+        Method::GET,
+        &format!("/api/v1/messages/{message_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{message}");
+    assert_eq!(message["recipient"], "a@example.org");
+    assert_eq!(message["status"], "queued");
+    assert_eq!(message["attempts"], json!([]));
+
+    let (status, err) = send(&app, Method::POST, &at("/archive"), None).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (409, Some("invalid_transition")),
+        "stop first"
+    );
+    let (status, stopped) = send(&app, Method::POST, &at("/stop"), None).await;
+    assert_eq!((status, stopped["status"].as_str()), (200, Some("stopped")));
+    let (status, archived) = send(&app, Method::POST, &at("/archive"), None).await;
+    assert_eq!(
+        (status, archived["status"].as_str()),
+        (200, Some("archived"))
+    );
+
+    let (status, copy) = send(&app, Method::POST, &at("/duplicate"), None).await;
+    assert_eq!((status, copy["status"].as_str()), (201, Some("draft")));
+    assert_eq!(copy["title"], "Copy of Password reset");
+    let copy_path = format!("/api/v1/campaigns/{}", copy["id"].as_str().unwrap());
+    let (_, list) = send(&app, Method::GET, "/api/v1/campaigns", None).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    let (status, _) = send(&app, Method::DELETE, &copy_path, None).await;
+    assert_eq!(status, 204);
+    let (status, _) = send(&app, Method::GET, &copy_path, None).await;
+    assert_eq!(status, 404);
+    let (status, err) = send(&app, Method::DELETE, &at(""), None).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (409, Some("invalid_transition"))
+    );
+}
+
+#[tokio::test]
+async fn invalid_campaigns_are_refused_naming_each_field_and_storing_nothing() {
+    let app = TestApp::start(None).await;
+    let mut bad = campaign_json(" ");
+    bad["rateLimit"] = json!(0);
+    bad["endsAt"] = json!("next week");
+    bad["htmlBody"] = json!("{{#if context.x}}");
+    let (status, err) = send(&app, Method::POST, "/api/v1/campaigns", Some(bad)).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (400, Some("invalid_campaign"))
+    );
+    let fields: Vec<&str> = err["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["title", "endsAt", "rateLimit", "htmlBody"]);
+    let (status, err) = send(
+        &app,
+        Method::POST,
+        "/api/v1/campaigns",
+        Some(json!({"title": 5})),
+    )
+    .await;
+    assert_eq!(
+        (
+            status,
+            err["code"].as_str(),
+            err["errors"][0]["field"].as_str()
+        ),
+        (400, Some("malformed_request"), Some("title"))
+    );
+    assert_eq!(app.count("campaigns").await, 0);
+}
+
+#[tokio::test]
+async fn dates_gate_trigger_calls() {
+    let app = TestApp::start(None).await;
+    let call = |id: &str| {
+        json!({"requestId": "d", "campaignId": id, "recipients": [
+        {"type": "external", "userId": "a@example.org", "namespace": "email",
+         "context": {"resetUrl": "u"}}]})
+    };
+    for (starts, ends, status, code) in [
+        (
+            Some("2999-01-01T00:00:00Z"),
+            None,
+            "scheduled",
+            "campaign_not_started",
+        ),
+        (
+            None,
+            Some("2001-01-01T00:00:00+02:00"),
+            "completed",
+            "campaign_ended",
+        ),
+    ] {
+        let mut body = campaign_json("Dated");
+        body["startsAt"] = json!(starts);
+        body["endsAt"] = json!(ends);
+        let (_, created) = send(&app, Method::POST, "/api/v1/campaigns", Some(body)).await;
+        let id = created["id"].as_str().unwrap();
+        let (_, live) = send(
+            &app,
+            Method::POST,
+            &format!("/api/v1/campaigns/{id}/activate"),
+            None,
+        )
+        .await;
+        assert_eq!(live["status"], status);
+        let (got, err, _) = app.trigger(&call(id)).await;
+        assert_eq!((got, err["code"].as_str()), (422, Some(code)), "{err}");
+    }
+    assert_eq!(app.count("executions").await, 0);
+}
+
+#[tokio::test]
+async fn trigger_keys_and_other_sandboxes_are_kept_out() {
+    let app = TestApp::start(None).await;
+    let trigger_key = app.key(DEFAULT_SANDBOX_ID, ApiScope::Trigger, None).await;
+    let response = app
+        .http
+        .get(format!("{}/api/v1/campaigns", app.base))
+        .bearer_auth(&trigger_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let err: Value = response.json().await.unwrap();
+    assert_eq!(err["code"], "admin_scope_required");
+    let anonymous = app
+        .http
+        .get(format!("{}/api/v1/campaigns", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    let dev = app.herald.create_sandbox("herald", "dev").await.unwrap();
+    let dev_admin = app.key(&dev.id, ApiScope::Admin, None).await;
+    let prod_campaign = app.reset_campaign().await;
+    let response = app
+        .http
+        .post(format!(
+            "{}/api/v1/campaigns/{prod_campaign}/stop",
+            app.base
+        ))
+        .bearer_auth(&dev_admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let (_, campaign) = send(
+        &app,
+        Method::GET,
+        &format!("/api/v1/campaigns/{prod_campaign}"),
+        None,
+    )
+    .await;
+    assert_eq!(campaign["status"], "live", "untouched");
+}
+
+#[tokio::test]
+async fn profiles_are_upserted_read_and_deleted() {
+    let app = TestApp::start(None).await;
+    let path = "/api/v1/profiles/crmId/c-7";
+    let body = json!({"attributes": {"person": {"name": {"firstName": "Ada"}}},
+                      "identities": [{"namespace": "email", "id": "ada@example.org"}]});
+    let (status, created) = send(&app, Method::PUT, path, Some(body.clone())).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["identities"].as_array().unwrap().len(), 2);
+    let (status, _) = send(&app, Method::PUT, path, Some(body)).await;
+    assert_eq!(status, 200);
+    let (status, by_email) = send(
+        &app,
+        Method::GET,
+        "/api/v1/profiles/email/ada@example.org",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(by_email["attributes"]["person"]["name"]["firstName"], "Ada");
+    let (status, err) = send(&app, Method::PUT, path, Some(json!({"attributes": [1]}))).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (400, Some("malformed_request"))
+    );
+    let (status, _) = send(&app, Method::DELETE, path, None).await;
+    assert_eq!(status, 204);
+    let (status, err) = send(&app, Method::GET, path, None).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (404, Some("profile_not_found"))
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let app = TestApp::start(None).await;
+    let doc: Value = app
+        .http
+        .get(format!("{}/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/ajo/im/executions/unitary",
+        "/ajo/im/executions/unitary/{executionId}",
+        "/api/v1/campaigns/{campaignId}/archive",
+        "/api/v1/profiles/{namespace}/{identity}",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} is missing");
+    }
+    assert!(doc["components"]["schemas"].get("UnitaryRequest").is_some());
+}
