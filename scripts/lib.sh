@@ -84,6 +84,17 @@ ensure_aiosmtpd() {
   fi
 }
 
+# Schemathesis (the OpenAPI fuzzer) in a virtualenv of its own; exports SCHEMATHESIS.
+SCHEMATHESIS_VERSION=4.32.5
+ensure_schemathesis() {
+  local venv="$HOME/.cache/herald/venv"
+  export SCHEMATHESIS="$venv/bin/st"
+  if "$SCHEMATHESIS" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then return; fi
+  say "installing schemathesis $SCHEMATHESIS_VERSION"
+  python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; rm -rf "$venv"; python3 -m venv "$venv"; }
+  "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+}
+
 # build_site PROFILE: the browser bundle into $CARGO_TARGET_DIR/site/PROFILE (prints the path).
 build_site() {
   local profile=$1 cargo_profile wasm_dir site

@@ -15,6 +15,8 @@ use sha2::{Digest, Sha256};
 
 /// Triggers a live campaign for 1 to 20 recipients. Answers 202 once the execution and its
 /// messages are committed; with `?dryRun=true`, 200 with what would be sent, storing nothing.
+/// The headers `x-gw-ims-org-id` and `x-sandbox-name` are optional; if sent, they must name the
+/// key's own organisation and sandbox (else 403).
 #[utoipa::path(
     post,
     path = "/ajo/im/executions/unitary",
@@ -23,8 +25,6 @@ use sha2::{Digest, Sha256};
     params(
         ("dryRun" = Option<bool>, Query, description = "Validate and render only: store and send nothing."),
         ("Idempotency-Key" = Option<String>, Header, description = "Takes precedence over requestId as the idempotency key."),
-        ("x-gw-ims-org-id" = Option<String>, Header, description = "Must be the key's organisation if sent."),
-        ("x-sandbox-name" = Option<String>, Header, description = "Must be the key's sandbox if sent."),
     ),
     responses(
         (status = 202, description = "Accepted: the execution and its messages are stored", body = AcceptedBody,
