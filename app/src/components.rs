@@ -29,6 +29,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <A href="/messages">"Sent messages"</A>
                 <A href="/settings/api-keys">"API keys"</A>
                 <A href="/settings/sandboxes">"Sandboxes"</A>
+                <A href="/api-docs">"API"</A>
             </nav>
             <div class="account">
                 <Suspense>

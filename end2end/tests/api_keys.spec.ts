@@ -30,5 +30,12 @@ test('a marketer creates an API key, sees it once, and revokes it', async ({ pag
   await page.reload();
   await expect(page.getByTestId('new-api-key')).toHaveCount(0);
   await expect(page.getByTestId('api-key').filter({ hasText: 'to-revoke' })).toContainText('revoked');
+  // The API page documents the routes and links the OpenAPI document, which is real.
+  await page.getByRole('link', { name: 'API', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Trigger a campaign' })).toBeVisible();
+  await expect(page.getByRole('link', { name: '/openapi.json' })).toHaveAttribute('href', '/openapi.json');
+  const doc = await (await request.get('/openapi.json')).json();
+  expect(doc.openapi).toMatch(/^3\.1/);
+  expect(Object.keys(doc.paths)).toContain('/api/v1/campaigns');
   expect(problems).toEqual([]);
 });

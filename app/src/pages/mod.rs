@@ -1,5 +1,6 @@
 //! One module per page.
 
+mod api_docs;
 mod api_keys;
 mod campaign;
 mod campaigns;
@@ -8,6 +9,7 @@ mod messages;
 mod new_campaign;
 mod sandboxes;
 
+pub use api_docs::ApiDocsPage;
 pub use api_keys::ApiKeysPage;
 pub use campaign::CampaignPage;
 pub use campaigns::CampaignsPage;
