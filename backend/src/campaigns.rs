@@ -5,7 +5,7 @@
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
-use domain::campaign::{CampaignInput, CampaignStatus, Category, NewCampaign};
+use domain::campaign::{CampaignInput, CampaignStatus, Category, Channel, NewCampaign};
 use domain::curl::SampleTarget;
 use domain::ids::{CampaignId, UserId};
 use domain::template::Need;
@@ -80,6 +80,7 @@ impl Herald {
             let target = SampleTarget {
                 base_url: &self.settings().public_url,
                 campaign_id: &row.id,
+                channel: content.channel(),
                 namespace: &row.namespace,
                 create_profiles: row.create_profiles,
                 org_id: &sandbox.org_id,
@@ -109,6 +110,7 @@ impl Herald {
             subject: version.subject,
             html_body: version.html_body,
             text_body: version.text_body,
+            push: (content.channel() == Channel::Push).then(|| content.push().clone()),
             variables,
             curl,
             created_at: row.created_at,
@@ -203,6 +205,8 @@ impl Herald {
             starts_at: instant(original.starts_at),
             ends_at: instant(original.ends_at),
             rate_limit: original.rate_limit.map(|r| r as u32),
+            channel: Channel::parse(&original.channel).unwrap_or_default(),
+            push: original.push.unwrap_or_default(),
             subject: original.subject,
             html_body: original.html_body,
             text_body: original.text_body,

@@ -24,10 +24,13 @@ use crate::store::profiles::Identity;
 use crate::{Herald, store};
 use domain::FieldError;
 use domain::campaign::CampaignStatus;
+use domain::campaign::Channel;
+use domain::content::PushOptions;
 use domain::ids::{CampaignId, ExecutionId, MessageId};
-use domain::profile::{EMAIL_ATTRIBUTE, text_at};
+use domain::profile::{EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE, text_at};
 use domain::recipient::EmailAddress;
-use domain::template::EmailRenderer;
+use domain::recipient::{PhoneNumber, PushToken};
+use domain::template::Renderer;
 use domain::trigger::{MAX_CONTEXT_BYTES, RecipientKind, TriggerRecipient, UnitaryTrigger};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -38,7 +41,9 @@ pub(crate) type CompiledVersions = RwLock<HashMap<(CampaignId, i64), Arc<Compile
 
 /// A live version ready to render recipients and check them against its trigger contract.
 pub(crate) struct CompiledVersion {
-    renderer: EmailRenderer,
+    channel: Channel,
+    push: PushOptions,
+    renderer: Renderer,
     /// Required context attributes, as paths below `context` (e.g. `["order", "id"]`).
     required_context: Vec<Vec<String>>,
 }
@@ -65,6 +70,9 @@ pub struct DryRun {
 #[derive(Debug, Clone)]
 pub struct DryRunRecipient {
     pub user_id: String,
+    pub channel: Channel,
+    /// Push: app, platform, image, link and data (JSON).
+    pub payload: Option<String>,
     /// The recipient has no profile yet; the campaign would create one.
     pub creates_profile: bool,
     pub address: String,
@@ -150,6 +158,8 @@ impl Herald {
                         .iter()
                         .any(|(_, value)| *value == m.user_id),
                     user_id: m.user_id,
+                    channel: m.channel,
+                    payload: m.payload,
                     address: m.address,
                     subject: m.subject,
                     html_body: m.html_body,
@@ -347,7 +357,9 @@ impl Herald {
             .content()
             .map_err(|e| Error::internal(anyhow::anyhow!("stored content is invalid: {e:?}")))?;
         let compiled = Arc::new(CompiledVersion {
-            renderer: EmailRenderer::new(&content).map_err(Error::internal)?,
+            channel: content.channel(),
+            push: content.push().clone(),
+            renderer: Renderer::new(&content).map_err(Error::internal)?,
             required_context: content
                 .required_context()
                 .iter()
@@ -420,20 +432,7 @@ fn prepare_message(
     }
     let mut profile = stored.cloned().unwrap_or_default();
     domain::profile::overlay(&mut profile, &r.profile);
-    let (field, raw) = match (&r.email_address, text_at(&profile, EMAIL_ATTRIBUTE)) {
-        (Some(a), _) => ("channelData.emailAddress", a.as_str()),
-        (None, Some(a)) => ("profile.personalEmail.address", a),
-        (None, None) if r.namespace == "email" => ("userId", r.user_id.as_str()),
-        (None, None) => {
-            return Err(vec![FieldError::new(
-                format!("recipients[{i}].channelData.emailAddress"),
-                "is required: the recipient has no email address (none in channelData, in the \
-                 profile's personalEmail.address, or as an email userId)",
-            )]);
-        }
-    };
-    let address = EmailAddress::parse(raw)
-        .map_err(|m| vec![FieldError::new(format!("recipients[{i}].{field}"), m)])?;
+    let (address, payload) = address_for(i, r, &profile, compiled)?;
     let data = json!({
         "profile": Value::Object(profile),
         "context": Value::Object(r.context.clone()),
@@ -448,11 +447,107 @@ fn prepare_message(
         id: MessageId::new(),
         recipient_index: i as i64,
         user_id: r.user_id.clone(),
-        address: address.as_str().to_owned(),
+        channel: compiled.channel,
+        address,
+        payload,
         subject: rendered.subject,
         html_body: rendered.html_body,
         text_body: rendered.text_body,
     })
+}
+
+/// Where a recipient's message goes on the campaign's channel, and the push payload. The call's
+/// `channelData` wins over the profile, which wins over a `userId` in the channel's namespace.
+fn address_for(
+    i: usize,
+    r: &TriggerRecipient,
+    profile: &Map<String, Value>,
+    compiled: &CompiledVersion,
+) -> Result<(String, Option<String>), Vec<FieldError>> {
+    let refuse = |field: &str, message: &str| {
+        Err(vec![FieldError::new(
+            format!("recipients[{i}].{field}"),
+            message,
+        )])
+    };
+    let pick = |sent: Option<&str>,
+                sent_field: &'static str,
+                attribute: &'static str,
+                namespace: &str| match (sent, text_at(profile, attribute)) {
+        (Some(a), _) => Some((sent_field, a.to_owned())),
+        (None, Some(a)) => Some((attribute, a.to_owned())),
+        (None, None) if r.namespace == namespace => Some(("userId", r.user_id.clone())),
+        (None, None) => None,
+    };
+    match compiled.channel {
+        Channel::Email => {
+            let Some((field, raw)) = pick(
+                r.email_address.as_deref(),
+                "channelData.emailAddress",
+                EMAIL_ATTRIBUTE,
+                "email",
+            ) else {
+                return refuse(
+                    "channelData.emailAddress",
+                    "is required: the recipient has no email address (none in channelData, in the \
+                     profile's personalEmail.address, or as an email userId)",
+                );
+            };
+            let field = if field == EMAIL_ATTRIBUTE {
+                "profile.personalEmail.address"
+            } else {
+                field
+            };
+            match EmailAddress::parse(&raw) {
+                Ok(a) => Ok((a.as_str().to_owned(), None)),
+                Err(m) => refuse(field, m),
+            }
+        }
+        Channel::Sms => {
+            let Some((field, raw)) = pick(
+                r.mobile_phone_number.as_deref(),
+                "channelData.mobilePhoneNumber",
+                PHONE_ATTRIBUTE,
+                "phone",
+            ) else {
+                return refuse(
+                    "channelData.mobilePhoneNumber",
+                    "is required: the recipient has no mobile number (none in channelData, in the \
+                     profile's mobilePhone.number, or as a phone userId)",
+                );
+            };
+            let field = if field == PHONE_ATTRIBUTE {
+                "profile.mobilePhone.number"
+            } else {
+                field
+            };
+            match PhoneNumber::parse(&raw) {
+                Ok(p) => Ok((p.as_str().to_owned(), None)),
+                Err(m) => refuse(field, m),
+            }
+        }
+        Channel::Push => {
+            let info = r.push_info.clone().unwrap_or_default();
+            let Some(raw) = info.token.as_deref() else {
+                return refuse(
+                    "channelData.pushInfo.token",
+                    "is required: a push message needs the device's token",
+                );
+            };
+            let token = match PushToken::parse(raw) {
+                Ok(t) => t,
+                Err(m) => return refuse("channelData.pushInfo.token", m),
+            };
+            let payload = json!({
+                "appId": info.app_id,
+                "platform": info.platform,
+                "imageUrl": compiled.push.image_url,
+                "link": compiled.push.link,
+                "data": compiled.push.data,
+            });
+            Ok((token.as_str().to_owned(), Some(payload.to_string())))
+        }
+    }
 }
 
 /// Whether `path` leads to a value that is not null (an empty string counts as sent).

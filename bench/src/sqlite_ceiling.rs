@@ -6,7 +6,7 @@ use backend::accounts::ApiKeySpec;
 use backend::campaigns::Actor;
 use backend::store::executions::{NewCall, NewExecution, NewMessage, insert_calls};
 use backend::{Herald, Settings};
-use domain::campaign::{CampaignInput, NewCampaign};
+use domain::campaign::{CampaignInput, Channel, NewCampaign};
 use domain::ids::{ExecutionId, MessageId};
 use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
 use std::time::{Duration, Instant};
@@ -68,10 +68,12 @@ pub async fn measure(
                 id: MessageId::new(),
                 recipient_index: i as i64,
                 user_id: format!("user{i}@example.com"),
+                channel: Channel::Email,
                 address: format!("user{i}@example.com"),
                 subject: "Bench 123456".into(),
                 html_body: "<p>Hi Ada, your code is 123456.</p>".into(),
                 text_body: "Hi Ada, your code is 123456.".into(),
+                payload: None,
             })
             .collect();
         (execution, messages, format!("ceiling-{n}"))

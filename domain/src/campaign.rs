@@ -1,29 +1,35 @@
 //! Campaigns: what a marketer designs and activates, and the rules of its lifecycle.
 
+use crate::content::{Content, PushOptions};
 use crate::error::{FieldError, ValidationError};
 use crate::profile::Namespace;
-use crate::template::{self, Need, TemplateInfo};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// The channel a campaign sends on. One channel per campaign.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
+    #[default]
     Email,
+    Sms,
+    Push,
 }
 
 impl Channel {
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Email => "email",
+            Channel::Sms => "sms",
+            Channel::Push => "push",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "email" => Some(Channel::Email),
+            "sms" => Some(Channel::Sms),
+            "push" => Some(Channel::Push),
             _ => None,
         }
     }
@@ -194,89 +200,6 @@ impl CampaignTitle {
     }
 }
 
-/// The content of an email campaign: three Handlebars templates that all compile, use no
-/// reserved variable, and whose subject stays on one line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EmailContent {
-    subject: String,
-    html_body: String,
-    text_body: String,
-}
-
-/// Most bytes a single template may hold.
-pub const MAX_TEMPLATE_BYTES: usize = 256 * 1024;
-
-impl EmailContent {
-    pub fn parse(subject: &str, html_body: &str, text_body: &str) -> Result<Self, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let subject = subject.trim();
-        if subject.is_empty() {
-            errors.push(FieldError::new("subject", "is required"));
-        } else if subject.contains(['\r', '\n']) {
-            errors.push(FieldError::new("subject", "must be on one line"));
-        }
-        if html_body.trim().is_empty() && text_body.trim().is_empty() {
-            errors.push(FieldError::new(
-                "htmlBody",
-                "an HTML or a text body is required",
-            ));
-        }
-        for (field, source) in [
-            ("subject", subject),
-            ("htmlBody", html_body),
-            ("textBody", text_body),
-        ] {
-            if source.len() > MAX_TEMPLATE_BYTES {
-                errors.push(FieldError::new(field, "is larger than 256 KB"));
-            } else if let Err(e) = template::analyse(source) {
-                errors.push(FieldError::new(field, e.to_string()));
-            }
-        }
-        if errors.is_empty() {
-            Ok(Self {
-                subject: subject.to_owned(),
-                html_body: html_body.to_owned(),
-                text_body: text_body.to_owned(),
-            })
-        } else {
-            Err(errors)
-        }
-    }
-
-    pub fn subject(&self) -> &str {
-        &self.subject
-    }
-
-    pub fn html_body(&self) -> &str {
-        &self.html_body
-    }
-
-    pub fn text_body(&self) -> &str {
-        &self.text_body
-    }
-
-    /// Every `profile.*` and `context.*` variable the content uses, across its three parts,
-    /// with whether a trigger call must send it.
-    pub fn variables(&self) -> BTreeMap<String, Need> {
-        let mut all = TemplateInfo::default();
-        [&self.subject, &self.html_body, &self.text_body]
-            .into_iter()
-            .filter_map(|source| template::analyse(source).ok())
-            .for_each(|info| all.merge(info));
-        all.variables
-    }
-
-    /// The context attributes every trigger call must carry for each recipient: the campaign's
-    /// trigger contract.
-    pub fn required_context(&self) -> Vec<String> {
-        self.variables()
-            .into_iter()
-            .filter(|(path, need)| *need == Need::Required && path.starts_with("context."))
-            .map(|(path, _)| path)
-            .collect()
-    }
-}
-
 /// A campaign as a form or an API client submits it, before validation.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -304,18 +227,26 @@ pub struct CampaignInput {
     /// Most messages per second, 1 to 2000.
     #[serde(default)]
     pub rate_limit: Option<u32>,
+    #[serde(default)]
+    pub channel: Channel,
+    /// Email subject or push title; SMS has none.
+    #[serde(default)]
     pub subject: String,
     #[serde(default)]
     pub html_body: String,
+    /// Email text part, SMS text or push body.
     #[serde(default)]
     pub text_body: String,
+    /// Push only: image, link and custom data.
+    #[serde(default)]
+    pub push: PushOptions,
 }
 
 fn email_namespace() -> String {
     EMAIL_NAMESPACE.to_owned()
 }
 
-/// Everything needed to create a draft email campaign, validated.
+/// Everything needed to create a draft campaign, validated.
 #[derive(Debug, Clone)]
 pub struct NewCampaign {
     pub title: CampaignTitle,
@@ -326,7 +257,7 @@ pub struct NewCampaign {
     pub create_profiles: bool,
     pub window: Window,
     pub rate_limit: Option<u32>,
-    pub content: EmailContent,
+    pub content: Content,
 }
 
 impl NewCampaign {
@@ -362,9 +293,15 @@ impl NewCampaign {
                 "must be 1 to 2,000 messages per second",
             ));
         }
-        let content = EmailContent::parse(&input.subject, &input.html_body, &input.text_body)
-            .map_err(|e| errors.extend(e))
-            .ok();
+        let content = Content::parse(
+            input.channel,
+            &input.subject,
+            &input.html_body,
+            &input.text_body,
+            &input.push,
+        )
+        .map_err(|e| errors.extend(e))
+        .ok();
         match (title, namespace, tags, content) {
             (Some(title), Some(namespace), Some(tags), Some(content)) if errors.is_empty() => {
                 Ok(Self {
@@ -544,10 +481,12 @@ mod tests {
 
     #[test]
     fn variables_are_collected_from_every_part() {
-        let c = EmailContent::parse(
+        let c = Content::parse(
+            Channel::Email,
             "Hi {{profile.person.name.firstName}}",
             "<a href=\"{{context.resetUrl}}\">reset</a>",
             "{{context.resetUrl}} {{context.code}}",
+            &PushOptions::default(),
         )
         .unwrap();
         let vars: Vec<_> = c.variables().into_keys().collect();

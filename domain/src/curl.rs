@@ -3,6 +3,7 @@
 //! Its payload contains every profile and context variable the content uses, with example
 //! values, so a developer can paste it into a shell and see a real message go out.
 
+use crate::campaign::Channel;
 use serde_json::{Map, Value, json};
 
 /// The campaign a sample request triggers, and where it lives.
@@ -10,6 +11,7 @@ use serde_json::{Map, Value, json};
 pub struct SampleTarget<'a> {
     pub base_url: &'a str,
     pub campaign_id: &'a str,
+    pub channel: Channel,
     pub namespace: &'a str,
     /// With profile creation on, the sample sends an `aep` recipient (its profile is created on
     /// the first call); otherwise an `external` one, which needs no stored profile.
@@ -40,8 +42,19 @@ pub fn sample_payload(target: &SampleTarget<'_>, variables: &[String]) -> Value 
         "userId": user_id,
         "namespace": target.namespace,
     });
-    if target.namespace != "email" {
-        recipient["channelData"] = json!({"emailAddress": "jane@example.com"});
+    match target.channel {
+        Channel::Email if target.namespace != "email" => {
+            recipient["channelData"] = json!({"emailAddress": "jane@example.com"});
+        }
+        Channel::Sms if target.namespace != "phone" => {
+            recipient["channelData"] = json!({"mobilePhoneNumber": "+14155550123"});
+        }
+        Channel::Push => {
+            recipient["channelData"] = json!({"pushInfo": {
+                "appID": "com.example.app", "platform": "ios", "token": "DEVICE_TOKEN"
+            }});
+        }
+        _ => {}
     }
     if !profile.is_empty() {
         recipient["profile"] = Value::Object(profile);
@@ -120,6 +133,7 @@ mod tests {
     const TARGET: SampleTarget<'static> = SampleTarget {
         base_url: "http://127.0.0.1:3000/",
         campaign_id: "c1",
+        channel: Channel::Email,
         namespace: "email",
         create_profiles: false,
         org_id: "herald",
@@ -157,6 +171,20 @@ mod tests {
         assert_eq!(r["type"], "aep");
         assert_eq!(r["namespace"], "crmId");
         assert_eq!(r["channelData"]["emailAddress"], "jane@example.com");
+        let sms = SampleTarget {
+            channel: Channel::Sms,
+            namespace: "phone",
+            ..TARGET
+        };
+        let r = &sample_payload(&sms, &[])["recipients"][0];
+        assert_eq!(r["userId"], "+14155550123");
+        assert!(r.get("channelData").is_none());
+        let push = SampleTarget {
+            channel: Channel::Push,
+            ..TARGET
+        };
+        let r = &sample_payload(&push, &[])["recipients"][0];
+        assert_eq!(r["channelData"]["pushInfo"]["token"], "DEVICE_TOKEN");
     }
 
     #[test]

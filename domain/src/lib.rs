@@ -2,9 +2,10 @@
 //!
 //! Everything here is pure: no database, no network, no clock reads. Values are parsed at the
 //! edge into types whose existence proves their validity (`EmailAddress`, `CampaignTitle`,
-//! `EmailContent`, `UnitaryTrigger`), so code further in never re-checks them.
+//! `Content`, `UnitaryTrigger`), so code further in never re-checks them.
 
 pub mod campaign;
+pub mod content;
 pub mod curl;
 pub mod error;
 pub mod ids;

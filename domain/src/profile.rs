@@ -15,6 +15,8 @@ pub const MAX_ATTRIBUTE_BYTES: usize = 64 * 1024;
 
 /// Where a profile keeps its email address.
 pub const EMAIL_ATTRIBUTE: &str = "personalEmail.address";
+/// Where a profile keeps its mobile number.
+pub const PHONE_ATTRIBUTE: &str = "mobilePhone.number";
 
 /// An identity namespace: a standard one or a custom name of 1 to 64 letters, digits or `_`,
 /// starting with a letter (case matters, as in `crmId`).

@@ -153,28 +153,28 @@ pub struct RenderProblem {
     pub reason: String,
 }
 
-/// One rendered email.
+/// One rendered message (the parts its channel has; the others are empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderedEmail {
+pub struct Rendered {
     pub subject: String,
     pub html_body: String,
     pub text_body: String,
 }
 
 /// Compiled templates of one campaign version, ready to render many recipients.
-pub struct EmailRenderer {
+pub struct Renderer {
     escaped: Handlebars<'static>,
     verbatim: Handlebars<'static>,
 }
 
-impl fmt::Debug for EmailRenderer {
+impl fmt::Debug for Renderer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("EmailRenderer")
+        f.write_str("Renderer")
     }
 }
 
-impl EmailRenderer {
-    pub fn new(content: &crate::campaign::EmailContent) -> Result<Self, RenderProblem> {
+impl Renderer {
+    pub fn new(content: &crate::content::Content) -> Result<Self, RenderProblem> {
         let mut escaped = Handlebars::new();
         let mut verbatim = Handlebars::new();
         verbatim.register_escape_fn(handlebars::no_escape);
@@ -192,7 +192,7 @@ impl EmailRenderer {
     }
 
     /// Renders for one recipient. `data` is `{"profile": {...}, "context": {...}}`.
-    pub fn render(&self, data: &Value) -> Result<RenderedEmail, RenderProblem> {
+    pub fn render(&self, data: &Value) -> Result<Rendered, RenderProblem> {
         let subject = render_part(&self.verbatim, "subject", data)?;
         if subject.contains(['\r', '\n']) {
             return Err(RenderProblem {
@@ -200,7 +200,7 @@ impl EmailRenderer {
                 reason: "the rendered subject contains a line break".into(),
             });
         }
-        Ok(RenderedEmail {
+        Ok(Rendered {
             subject: subject.trim().to_owned(),
             html_body: render_part(&self.escaped, "htmlBody", data)?,
             text_body: render_part(&self.verbatim, "textBody", data)?,
@@ -229,11 +229,14 @@ fn render_part(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::campaign::EmailContent;
+    use crate::campaign::Channel;
+    use crate::content::{Content, PushOptions};
     use serde_json::json;
 
-    fn renderer(subject: &str, html: &str, text: &str) -> EmailRenderer {
-        EmailRenderer::new(&EmailContent::parse(subject, html, text).unwrap()).unwrap()
+    fn renderer(subject: &str, html: &str, text: &str) -> Renderer {
+        let content =
+            Content::parse(Channel::Email, subject, html, text, &PushOptions::default()).unwrap();
+        Renderer::new(&content).unwrap()
     }
 
     #[test]

@@ -49,8 +49,18 @@ pub struct RecipientDto {
 pub struct ChannelDataDto {
     pub email_address: Option<String>,
     pub mobile_phone_number: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
-    pub push_info: Option<Value>,
+    pub push_info: Option<PushInfoDto>,
+}
+
+/// The device a push message goes to.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PushInfoDto {
+    #[serde(rename = "appID")]
+    pub app_id: Option<String>,
+    /// `ios` or `android` (any other value is kept as sent).
+    pub platform: Option<String>,
+    pub token: Option<String>,
 }
 
 /// How a recipient is known: a stored profile (`aep`) or only by this call (`external`).
@@ -66,7 +76,10 @@ pub struct TriggerRecipient {
     pub kind: RecipientKind,
     pub user_id: String,
     pub namespace: String,
+    /// Address overrides from `channelData`, parsed for the campaign's channel later.
     pub email_address: Option<String>,
+    pub mobile_phone_number: Option<String>,
+    pub push_info: Option<PushInfoDto>,
     pub profile: Map<String, Value>,
     pub context: Map<String, Value>,
 }
@@ -195,14 +208,18 @@ fn parse_recipient(i: usize, dto: RecipientDto) -> Result<TriggerRecipient, Vec<
             "is reserved and cannot be sent in a payload",
         ));
     }
-    let email_address = dto.channel_data.and_then(|c| c.email_address);
+    let channel_data = dto.channel_data.unwrap_or_default();
+    let profile = dto.profile.unwrap_or_default();
+    errors.extend(crate::profile::check_attributes(&field("profile"), &profile).err());
     if errors.is_empty() {
         Ok(TriggerRecipient {
             kind,
             user_id,
             namespace,
-            email_address,
-            profile: dto.profile.unwrap_or_default(),
+            email_address: channel_data.email_address,
+            mobile_phone_number: channel_data.mobile_phone_number,
+            push_info: channel_data.push_info,
+            profile,
             context,
         })
     } else {

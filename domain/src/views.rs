@@ -34,6 +34,8 @@ pub struct CampaignView {
     pub subject: String,
     pub html_body: String,
     pub text_body: String,
+    /// Push campaigns only.
+    pub push: Option<crate::content::PushOptions>,
     /// Every `profile.*` / `context.*` variable the content uses.
     pub variables: Vec<VariableView>,
     /// The ready-to-run trigger request (only once the campaign is live).
@@ -75,6 +77,9 @@ pub struct MessageView {
     pub execution_id: String,
     pub campaign_id: String,
     pub campaign_title: String,
+    /// `email`, `sms` or `push`.
+    pub channel: String,
+    /// Email address, E.164 number or push token.
     pub recipient: String,
     pub subject: String,
     pub html_body: String,

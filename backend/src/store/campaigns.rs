@@ -1,7 +1,8 @@
 //! Campaigns and their immutable content versions.
 
 use crate::clock::Millis;
-use domain::campaign::{CampaignStatus, EmailContent, NewCampaign, Window};
+use domain::campaign::{CampaignStatus, Channel, NewCampaign, Window};
+use domain::content::{Content, PushOptions};
 use domain::ids::CampaignId;
 use sqlx::{FromRow, SqliteConnection, SqlitePool};
 
@@ -53,17 +54,41 @@ impl CampaignRow {
 #[derive(Debug, Clone, FromRow)]
 pub struct VersionRow {
     pub version: i64,
+    /// The campaign's channel.
+    pub channel: String,
     pub subject: String,
     pub html_body: String,
     pub text_body: String,
+    pub push_options: Option<String>,
 }
 
 impl VersionRow {
     /// Stored content was validated before it was stored; re-parse defensively all the same.
-    pub fn content(&self) -> Result<EmailContent, Vec<domain::FieldError>> {
-        EmailContent::parse(&self.subject, &self.html_body, &self.text_body)
+    pub fn content(&self) -> Result<Content, Vec<domain::FieldError>> {
+        let channel = Channel::parse(&self.channel).unwrap_or_default();
+        let push: PushOptions = self
+            .push_options
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok())
+            .unwrap_or_default();
+        Content::parse(
+            channel,
+            &self.subject,
+            &self.html_body,
+            &self.text_body,
+            &push,
+        )
     }
 }
+
+/// Push options as stored: JSON for push campaigns, NULL otherwise.
+fn push_options_json(content: &Content) -> Option<String> {
+    (content.channel() == Channel::Push)
+        .then(|| serde_json::to_string(content.push()).expect("push options serialise"))
+}
+
+const VERSION_COLUMNS: &str =
+    "v.version, c.channel, v.subject, v.html_body, v.text_body, v.push_options";
 
 const CAMPAIGN_COLUMNS: &str = "id, title, description, tags, category, channel, namespace,
      sandbox_id, create_profiles, starts_at, ends_at, rate_limit, status, live_version, created_by,
@@ -80,13 +105,14 @@ pub async fn insert_campaign(
     sqlx::query(
         "INSERT INTO campaigns (id, title, description, tags, category, channel, namespace, sandbox_id,
              create_profiles, starts_at, ends_at, rate_limit, status, created_by, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'email', ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
     )
     .bind(id.to_string())
     .bind(campaign.title.as_str())
     .bind(&campaign.description)
     .bind(tags_json(campaign))
     .bind(campaign.category.as_str())
+    .bind(campaign.content.channel().as_str())
     .bind(campaign.namespace.as_str())
     .bind(sandbox_id)
     .bind(campaign.create_profiles)
@@ -100,13 +126,15 @@ pub async fn insert_campaign(
     .await?;
     let content = &campaign.content;
     sqlx::query(
-        "INSERT INTO campaign_versions (campaign_id, version, subject, html_body, text_body, created_at)
-         VALUES (?, 1, ?, ?, ?, ?)",
+        "INSERT INTO campaign_versions (campaign_id, version, subject, html_body, text_body,
+             push_options, created_at)
+         VALUES (?, 1, ?, ?, ?, ?, ?)",
     )
     .bind(id.to_string())
     .bind(content.subject())
     .bind(content.html_body())
     .bind(content.text_body())
+    .bind(push_options_json(content))
     .bind(now)
     .execute(conn)
     .await
@@ -140,10 +168,10 @@ pub async fn list_campaigns(
 
 /// The newest version: the draft being edited, or the live one when there is no newer draft.
 pub async fn latest_version(pool: &SqlitePool, id: CampaignId) -> sqlx::Result<Option<VersionRow>> {
-    sqlx::query_as(
-        "SELECT version, subject, html_body, text_body FROM campaign_versions
-         WHERE campaign_id = ? ORDER BY version DESC LIMIT 1",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {VERSION_COLUMNS} FROM campaign_versions v JOIN campaigns c ON c.id = v.campaign_id
+          WHERE v.campaign_id = ? ORDER BY v.version DESC LIMIT 1"
+    ))
     .bind(id.to_string())
     .fetch_optional(pool)
     .await
@@ -154,10 +182,10 @@ pub async fn version(
     id: CampaignId,
     version: i64,
 ) -> sqlx::Result<Option<VersionRow>> {
-    sqlx::query_as(
-        "SELECT version, subject, html_body, text_body FROM campaign_versions
-         WHERE campaign_id = ? AND version = ?",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {VERSION_COLUMNS} FROM campaign_versions v JOIN campaigns c ON c.id = v.campaign_id
+          WHERE v.campaign_id = ? AND v.version = ?"
+    ))
     .bind(id.to_string())
     .bind(version)
     .fetch_optional(pool)
@@ -173,14 +201,16 @@ pub async fn update_draft(
     now: Millis,
 ) -> sqlx::Result<bool> {
     let updated = sqlx::query(
-        "UPDATE campaigns SET title = ?, description = ?, tags = ?, category = ?, namespace = ?,
-             create_profiles = ?, starts_at = ?, ends_at = ?, rate_limit = ?, updated_at = ?
+        "UPDATE campaigns SET title = ?, description = ?, tags = ?, category = ?, channel = ?,
+             namespace = ?, create_profiles = ?, starts_at = ?, ends_at = ?, rate_limit = ?,
+             updated_at = ?
           WHERE id = ? AND status = 'draft'",
     )
     .bind(campaign.title.as_str())
     .bind(&campaign.description)
     .bind(tags_json(campaign))
     .bind(campaign.category.as_str())
+    .bind(campaign.content.channel().as_str())
     .bind(campaign.namespace.as_str())
     .bind(campaign.create_profiles)
     .bind(campaign.window.starts_at)
@@ -196,7 +226,7 @@ pub async fn update_draft(
     }
     let content = &campaign.content;
     sqlx::query(
-        "UPDATE campaign_versions SET subject = ?1, html_body = ?2, text_body = ?3
+        "UPDATE campaign_versions SET subject = ?1, html_body = ?2, text_body = ?3, push_options = ?5
           WHERE campaign_id = ?4
             AND version = (SELECT MAX(version) FROM campaign_versions WHERE campaign_id = ?4)",
     )
@@ -204,6 +234,7 @@ pub async fn update_draft(
     .bind(content.html_body())
     .bind(content.text_body())
     .bind(id.to_string())
+    .bind(push_options_json(content))
     .execute(conn)
     .await
     .map(|_| true)

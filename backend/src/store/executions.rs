@@ -1,6 +1,7 @@
 //! Executions (accepted trigger calls), the messages they enqueue, and idempotency keys.
 
 use crate::clock::Millis;
+use domain::campaign::Channel;
 use domain::ids::{ExecutionId, MessageId};
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
@@ -28,10 +29,14 @@ pub struct NewMessage {
     pub id: MessageId,
     pub recipient_index: i64,
     pub user_id: String,
+    pub channel: Channel,
+    /// Email address, E.164 number or push token.
     pub address: String,
     pub subject: String,
     pub html_body: String,
     pub text_body: String,
+    /// Push: the JSON of app, platform, image, link and data.
+    pub payload: Option<String>,
 }
 
 /// A stored idempotency key that has not expired.
@@ -143,10 +148,10 @@ pub async fn insert_calls(conn: &mut SqliteConnection, calls: &[NewCall<'_>]) ->
         .iter()
         .flat_map(|c| c.messages.iter().map(move |m| (c.execution, m)))
         .collect();
-    for chunk in messages.chunks(MAX_VARIABLES / 12) {
+    for chunk in messages.chunks(MAX_VARIABLES / 14) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel, address,
-                 subject, html_body, text_body, status, next_attempt_at, created_at, updated_at) ",
+                 subject, html_body, text_body, payload, status, next_attempt_at, created_at, updated_at) ",
         );
         q.push_values(chunk, |mut row, (e, m)| {
             row.push_bind(m.id.to_string())
@@ -154,11 +159,12 @@ pub async fn insert_calls(conn: &mut SqliteConnection, calls: &[NewCall<'_>]) ->
                 .push_bind(&e.campaign_id)
                 .push_bind(m.recipient_index)
                 .push_bind(&m.user_id)
-                .push("'email'")
+                .push_bind(m.channel.as_str())
                 .push_bind(&m.address)
                 .push_bind(&m.subject)
                 .push_bind(&m.html_body)
                 .push_bind(&m.text_body)
+                .push_bind(&m.payload)
                 .push("'queued'")
                 .push_bind(e.now)
                 .push_bind(e.now)

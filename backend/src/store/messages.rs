@@ -13,6 +13,7 @@ use sqlx::{FromRow, SqliteConnection, SqlitePool};
 #[derive(Debug, Clone, FromRow)]
 pub struct ClaimedMessage {
     pub id: String,
+    pub channel: String,
     pub address: String,
     pub subject: String,
     pub html_body: String,
@@ -38,7 +39,7 @@ pub async fn claim_due(
                     OR (status = 'sending' AND locked_until < ?3)
                  ORDER BY next_attempt_at
                  LIMIT ?4)
-        RETURNING id, address, subject, html_body, text_body, attempts",
+        RETURNING id, channel, address, subject, html_body, text_body, attempts",
     )
     .bind(lease_token)
     .bind(locked_until)
@@ -122,7 +123,7 @@ pub async fn next_due_at(pool: &SqlitePool) -> sqlx::Result<Option<Millis>> {
 }
 
 const MESSAGE_VIEW_COLUMNS: &str = "m.id, m.execution_id, m.campaign_id, c.title AS campaign_title,
-     m.address AS recipient, m.subject, m.html_body, m.text_body, m.status, m.status_reason,
+     m.channel, m.address AS recipient, m.subject, m.html_body, m.text_body, m.status, m.status_reason,
      m.attempts, m.provider, m.created_at, m.updated_at";
 
 /// The newest messages of a sandbox first.

@@ -177,16 +177,22 @@ pub struct DryRunRecipientBody {
     /// The recipient has no profile yet; the campaign would create one.
     pub creates_profile: bool,
     pub channel: String,
+    /// Email address, E.164 number or push token.
     pub address: String,
     pub rendered: RenderedBody,
 }
 
+/// The rendered parts: email subject, HTML and text; SMS text (`textBody`); push title
+/// (`subject`), body (`textBody`) and `push` settings.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RenderedBody {
     pub subject: String,
     pub html_body: String,
     pub text_body: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub push: Option<Value>,
 }
 
 impl DryRunBody {
@@ -205,12 +211,13 @@ impl DryRunBody {
                     user_id: r.user_id,
                     outcome: "would_send".into(),
                     creates_profile: r.creates_profile,
-                    channel: "email".into(),
+                    channel: r.channel.as_str().into(),
                     address: r.address,
                     rendered: RenderedBody {
                         subject: r.subject,
                         html_body: r.html_body,
                         text_body: r.text_body,
+                        push: r.payload.and_then(|p| serde_json::from_str(&p).ok()),
                     },
                 })
                 .collect(),

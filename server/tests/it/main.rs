@@ -3,6 +3,7 @@
 mod campaigns;
 mod manage;
 mod profiles;
+mod samples;
 mod sign_in;
 mod support;
 mod tenancy;
