@@ -81,35 +81,12 @@ pub async fn get_campaign(id: String) -> Result<CampaignView, ServerFnError> {
     herald.campaign(id).await.map_err(to_server_error)
 }
 
+/// Creates a draft in the current sandbox and opens it.
 #[server(endpoint = "create_campaign")]
-pub async fn create_campaign(
-    title: String,
-    #[server(default)] category: Option<String>,
-    namespace: String,
-    /// A checkbox: present (any value) when ticked.
-    create_profiles: Option<String>,
-    subject: String,
-    html_body: String,
-    text_body: String,
-) -> Result<(), ServerFnError> {
+pub async fn create_campaign(input: domain::campaign::CampaignInput) -> Result<(), ServerFnError> {
     let (herald, user, sandbox) = require_user_in_sandbox().await?;
-    use domain::campaign::{CampaignInput, Category, NewCampaign};
-    let category = match category.as_deref() {
-        None | Some("") => Category::default(),
-        Some(c) => Category::parse(c)
-            .ok_or_else(|| ServerFnError::new("Choose transactional or marketing."))?,
-    };
-    let campaign = NewCampaign::parse(&CampaignInput {
-        title,
-        category,
-        namespace,
-        create_profiles: create_profiles.is_some(),
-        subject,
-        html_body,
-        text_body,
-        ..CampaignInput::default()
-    })
-    .map_err(|e| to_server_error(e.into()))?;
+    let campaign =
+        domain::campaign::NewCampaign::parse(&input).map_err(|e| to_server_error(e.into()))?;
     let id = herald
         .create_campaign(&Actor::User(user), &sandbox.id, campaign)
         .await

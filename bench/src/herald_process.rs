@@ -8,9 +8,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
-const EMAIL: &str = "bench@example.com";
-const PASSWORD: &str = "benchmark password";
-
 pub struct HeraldProcess {
     child: Child,
     pub addr: SocketAddr,
@@ -53,8 +50,7 @@ impl HeraldProcess {
             }
             Ok(String::from_utf8(out.stdout)?)
         };
-        cli(&["user", "create", "--email", EMAIL, "--password", PASSWORD])?;
-        let api_key = cli(&["api-key", "create", "--name", "bench"])?
+        let api_key = cli(&["api-key", "create", "--name", "bench", "--scope", "admin"])?
             .lines()
             .last()
             .context("no API key printed")?
@@ -93,47 +89,30 @@ impl HeraldProcess {
         bail!("herald did not become healthy within 30 s")
     }
 
-    /// Signs in like a browser and creates and activates the benchmark campaign.
+    /// Creates and activates the benchmark campaign through the management API.
     async fn create_campaign(&self) -> anyhow::Result<String> {
         let base = format!("http://{}", self.addr);
-        let http = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        http.post(format!("{base}/login"))
-            .form(&[("email", EMAIL), ("password", PASSWORD)])
-            .send()
-            .await?
-            .error_for_status()?;
-        http.post(format!("{base}/api/create_campaign"))
-            .form(&[
-                ("title", "Benchmark"),
-                ("namespace", "email"),
-                ("subject", "Bench {{context.t}}"),
-                (
-                    "html_body",
-                    "<p>Hi {{profile.person.name.firstName}}, your code is {{context.t}}.</p>",
-                ),
-                (
-                    "text_body",
-                    "Hi {{profile.person.name.firstName}}, your code is {{context.t}}.",
-                ),
-            ])
-            .send()
-            .await?;
-        let list: serde_json::Value = http
-            .post(format!("{base}/api/list_campaigns"))
+        let http = reqwest::Client::new();
+        let campaign: serde_json::Value = http
+            .post(format!("{base}/api/v1/campaigns"))
+            .bearer_auth(&self.api_key)
+            .json(&serde_json::json!({
+                "title": "Benchmark",
+                "subject": "Bench {{context.t}}",
+                "htmlBody": "<p>Hi {{profile.person.name.firstName}}, your code is {{context.t}}.</p>",
+                "textBody": "Hi {{profile.person.name.firstName}}, your code is {{context.t}}."
+            }))
             .send()
             .await?
             .error_for_status()?
             .json()
             .await?;
-        let id = list[0]["id"]
+        let id = campaign["id"]
             .as_str()
             .context("the campaign was not created")?
             .to_owned();
-        http.post(format!("{base}/api/activate_campaign"))
-            .form(&[("id", id.as_str())])
+        http.post(format!("{base}/api/v1/campaigns/{id}/activate"))
+            .bearer_auth(&self.api_key)
             .send()
             .await?
             .error_for_status()?;

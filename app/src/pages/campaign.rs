@@ -139,12 +139,36 @@ fn CampaignDetails(
         })}
         <section class="card">
             <h2>"Content"</h2>
-            <p class="label">"Subject"</p>
-            <p><code>{c.subject.clone()}</code></p>
-            <p class="label">"HTML body"</p>
-            <pre class="code">{c.html_body.clone()}</pre>
-            <p class="label">"Text body"</p>
-            <pre class="code">{c.text_body.clone()}</pre>
+            {match c.channel.as_str() {
+                "sms" => {
+                    let n = domain::content::sms_length(&c.text_body);
+                    view! {
+                        <p class="label">"SMS text"</p>
+                        <pre class="code">{c.text_body.clone()}</pre>
+                        <p class="hint">{format!("Template: {} characters, {} segment(s) before personalisation", n.units, n.segments)}</p>
+                    }.into_any()
+                }
+                "push" => {
+                    let push = c.push.clone().unwrap_or_default();
+                    view! {
+                        <p class="label">"Title"</p>
+                        <p><code>{c.subject.clone()}</code></p>
+                        <p class="label">"Body"</p>
+                        <pre class="code">{c.text_body.clone()}</pre>
+                        <p class="label">"On tap"</p>
+                        <p>{push.link.unwrap_or_else(|| "opens the app".into())}</p>
+                        {push.image_url.map(|url| view! { <p class="label">"Image"</p><p><code>{url}</code></p> })}
+                    }.into_any()
+                }
+                _ => view! {
+                    <p class="label">"Subject"</p>
+                    <p><code>{c.subject.clone()}</code></p>
+                    <p class="label">"HTML body"</p>
+                    <pre class="code">{c.html_body.clone()}</pre>
+                    <p class="label">"Text body"</p>
+                    <pre class="code">{c.text_body.clone()}</pre>
+                }.into_any(),
+            }}
             <p class="label">"Variables"</p>
             <p class="hint">
                 "Required context attributes must be in every trigger call; a call without one is refused with a 400 naming it."

@@ -11,7 +11,8 @@ pub fn MessagesPage() -> impl IntoView {
         <Layout>
             <h1>"Sent messages"</h1>
             <p class="hint">
-                "Without an SMTP relay (HERALD_SMTP_URL), emails are captured here instead of being sent."
+                "Without an SMTP relay (HERALD_SMTP_URL), emails are captured here instead of being sent; "
+                "SMS and push messages are captured here until their providers are set up."
             </p>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -26,6 +27,7 @@ pub fn MessagesPage() -> impl IntoView {
                                     <li class="message" data-testid="message">
                                         <details>
                                             <summary>
+                                                <span class="channel">{m.channel.clone()}</span>
                                                 <span class="recipient">{m.recipient}</span>
                                                 <span class="subject">{m.subject}</span>
                                                 <span class=format!("badge badge-{}", m.status)>{m.status.clone()}</span>
@@ -36,7 +38,9 @@ pub fn MessagesPage() -> impl IntoView {
                                                 " · via " {m.provider.unwrap_or_else(|| "—".into())}
                                                 {m.status_reason.map(|r| format!(" · {r}"))}
                                             </p>
-                                            <iframe class="preview" title="Rendered HTML" sandbox="" srcdoc=m.html_body></iframe>
+                                            {(!m.html_body.is_empty()).then(|| view! {
+                                                <iframe class="preview" title="Rendered HTML" sandbox="" srcdoc=m.html_body></iframe>
+                                            })}
                                             <pre class="code">{m.text_body}</pre>
                                         </details>
                                     </li>

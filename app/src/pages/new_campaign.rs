@@ -1,15 +1,67 @@
 use crate::api::CreateCampaign;
 use crate::components::{ErrorBox, Layout, error_text};
+use domain::campaign::{CampaignInput, Category, Channel};
+use domain::content::{PushOptions, sms_length};
 use leptos::prelude::*;
 
+const SAMPLE_SUBJECT: &str = "Reset your password, {{profile.person.name.firstName}}";
 const SAMPLE_HTML: &str = "<p>Hi {{profile.person.name.firstName}},</p>\n<p><a href=\"{{context.resetUrl}}\">Reset your password</a></p>";
 const SAMPLE_TEXT: &str =
     "Hi {{profile.person.name.firstName}},\nReset your password: {{context.resetUrl}}";
+const SAMPLE_SMS: &str = "Your code is {{context.otp}}. It expires in 10 minutes.";
+const SAMPLE_PUSH_TITLE: &str = "Your order is on its way";
+const SAMPLE_PUSH_BODY: &str = "Order {{context.orderId}} ships today.";
 
-/// Creates an API-triggered email campaign (a draft).
+/// Creates an API-triggered campaign (a draft) on email, SMS or push.
 #[component]
 pub fn NewCampaignPage() -> impl IntoView {
     let create = ServerAction::<CreateCampaign>::new();
+    let channel = RwSignal::new(Channel::Email);
+    let title = RwSignal::new(String::new());
+    let category = RwSignal::new(Category::Transactional);
+    let namespace = RwSignal::new("email".to_owned());
+    let create_profiles = RwSignal::new(false);
+    let subject = RwSignal::new(SAMPLE_SUBJECT.to_owned());
+    let html_body = RwSignal::new(SAMPLE_HTML.to_owned());
+    let text_body = RwSignal::new(SAMPLE_TEXT.to_owned());
+    let image_url = RwSignal::new(String::new());
+    let link = RwSignal::new(String::new());
+    // Switching channel brings that channel's example content (and usual namespace).
+    let switch_channel = move |to: Channel| {
+        channel.set(to);
+        let (ns, s, h, t) = match to {
+            Channel::Email => ("email", SAMPLE_SUBJECT, SAMPLE_HTML, SAMPLE_TEXT),
+            Channel::Sms => ("phone", "", "", SAMPLE_SMS),
+            Channel::Push => ("ecid", SAMPLE_PUSH_TITLE, "", SAMPLE_PUSH_BODY),
+        };
+        namespace.set(ns.into());
+        subject.set(s.into());
+        html_body.set(h.into());
+        text_body.set(t.into());
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let optional =
+            |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.trim().is_empty());
+        create.dispatch(CreateCampaign {
+            input: CampaignInput {
+                title: title.get_untracked(),
+                category: category.get_untracked(),
+                namespace: namespace.get_untracked(),
+                create_profiles: create_profiles.get_untracked(),
+                channel: channel.get_untracked(),
+                subject: subject.get_untracked(),
+                html_body: html_body.get_untracked(),
+                text_body: text_body.get_untracked(),
+                push: PushOptions {
+                    image_url: optional(image_url),
+                    link: optional(link),
+                    ..PushOptions::default()
+                },
+                ..CampaignInput::default()
+            },
+        });
+    };
     let error = move || {
         create
             .value()
@@ -17,34 +69,81 @@ pub fn NewCampaignPage() -> impl IntoView {
             .and_then(|r| r.err())
             .map(|e| error_text(&e))
     };
+    let sms_counter = move || {
+        let n = sms_length(&text_body.get());
+        format!(
+            "{} characters · {} · {} segment{}",
+            n.units,
+            if n.gsm7 { "GSM-7" } else { "UCS-2 (Unicode)" },
+            n.segments,
+            if n.segments == 1 { "" } else { "s" }
+        )
+    };
+    let is = move |c: Channel| move || channel.get() == c;
     view! {
         <Layout>
-            <h1>"New API-triggered email campaign"</h1>
+            <h1>"New API-triggered campaign"</h1>
             {move || error().map(|message| view! { <ErrorBox message/> })}
-            <ActionForm action=create attr:class="stack wide">
-                <label>"Title" <input name="title" required maxlength="200"/></label>
+            <form class="stack wide" on:submit=submit>
+                <fieldset class="choices" aria-label="Channel">
+                    <legend>"Channel"</legend>
+                    {[(Channel::Email, "Email"), (Channel::Sms, "SMS"), (Channel::Push, "Push")].map(|(c, label)| view! {
+                        <label class="checkbox">
+                            <input type="radio" name="channel" value=c.as_str()
+                                prop:checked=move || channel.get() == c
+                                on:change=move |_| switch_channel(c)/>
+                            {label}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+                <label>"Title"
+                    <input name="title" required maxlength="200" on:input=move |ev| title.set(event_target_value(&ev)) prop:value=title/>
+                </label>
                 <label>"Category"
-                    <select name="category">
+                    <select name="category" on:change=move |ev| {
+                        category.set(Category::parse(&event_target_value(&ev)).unwrap_or_default())
+                    }>
                         <option value="transactional" selected>"Transactional — password resets, codes, receipts"</option>
                         <option value="marketing">"Marketing — promotions; consent and opt-outs apply"</option>
                     </select>
                 </label>
                 <label>"Identity namespace"
-                    <input name="namespace" required value="email" list="namespaces" maxlength="64"/>
+                    <input name="namespace" required list="namespaces" maxlength="64"
+                        prop:value=namespace on:input=move |ev| namespace.set(event_target_value(&ev))/>
                     <datalist id="namespaces">
                         {domain::profile::STANDARD_NAMESPACES.map(|ns| view! { <option value=ns></option> }).collect_view()}
                     </datalist>
                 </label>
                 <p class="hint">"How the API call's userId identifies a person: email, phone, ecid, crmId, or your own namespace."</p>
                 <label class="checkbox">
-                    <input type="checkbox" name="create_profiles" value="on"/>
+                    <input type="checkbox" name="create_profiles"
+                        prop:checked=create_profiles on:change=move |ev| create_profiles.set(event_target_checked(&ev))/>
                     "Create new profiles: a recipient of type \"aep\" without a profile gets one instead of failing the call"
                 </label>
-                <label>"Subject"
-                    <input name="subject" required value="Reset your password, {{profile.person.name.firstName}}"/>
+                <Show when=move || channel.get() != Channel::Sms>
+                    <label>{move || if channel.get() == Channel::Push { "Title" } else { "Subject" }}
+                        <input name="subject" required prop:value=subject on:input=move |ev| subject.set(event_target_value(&ev))/>
+                    </label>
+                </Show>
+                <Show when=is(Channel::Email)>
+                    <label>"HTML body"
+                        <textarea name="html_body" rows="8" prop:value=html_body on:input=move |ev| html_body.set(event_target_value(&ev))></textarea>
+                    </label>
+                </Show>
+                <label>{move || match channel.get() { Channel::Email => "Text body", Channel::Sms => "SMS text", Channel::Push => "Body" }}
+                    <textarea name="text_body" rows="5" prop:value=text_body on:input=move |ev| text_body.set(event_target_value(&ev))></textarea>
                 </label>
-                <label>"HTML body" <textarea name="html_body" rows="8">{SAMPLE_HTML}</textarea></label>
-                <label>"Text body" <textarea name="text_body" rows="5">{SAMPLE_TEXT}</textarea></label>
+                <Show when=is(Channel::Sms)>
+                    <p class="hint" data-testid="sms-counter">{sms_counter}</p>
+                </Show>
+                <Show when=is(Channel::Push)>
+                    <label>"Image URL (https, optional)"
+                        <input name="image_url" type="url" prop:value=image_url on:input=move |ev| image_url.set(event_target_value(&ev))/>
+                    </label>
+                    <label>"On tap: deep link or web URL (empty opens the app)"
+                        <input name="link" prop:value=link on:input=move |ev| link.set(event_target_value(&ev))/>
+                    </label>
+                </Show>
                 <p class="hint">
                     "Personalise with "<code>"{{profile.…}}"</code>" (the recipient's profile) and "
                     <code>"{{context.…}}"</code>" (data sent with each API call)."
@@ -52,7 +151,7 @@ pub fn NewCampaignPage() -> impl IntoView {
                 <div class="actions">
                     <button type="submit" disabled=move || create.pending().get()>"Create campaign"</button>
                 </div>
-            </ActionForm>
+            </form>
         </Layout>
     }
 }
