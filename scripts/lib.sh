@@ -102,7 +102,7 @@ build_site() {
   else cargo_profile=dev; wasm_dir=debug; fi
   site="$CARGO_TARGET_DIR/site/$profile"
   say "building the browser bundle ($profile)"
-  (cd "$ROOT" && cargo build -p frontend --lib --target wasm32-unknown-unknown --features hydrate --profile "$cargo_profile")
+  (cd "$ROOT" && cargo build -p frontend --lib --target wasm32-unknown-unknown --features hydrate --profile "$cargo_profile") || return 1
   mkdir -p "$site/pkg"
   wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name herald \
     "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$wasm_dir/frontend.wasm"
@@ -123,6 +123,6 @@ build_server() {
   local profile=$1 flag=""
   [ "$profile" = release ] && flag="--release"
   say "building the server ($profile)"
-  (cd "$ROOT" && cargo build -p server --bin herald $flag)
+  (cd "$ROOT" && cargo build -p server --bin herald $flag) || return 1
   echo "$CARGO_TARGET_DIR/$profile/herald"
 }

@@ -95,6 +95,24 @@ pub async fn create_campaign(input: domain::campaign::CampaignInput) -> Result<(
     Ok(())
 }
 
+/// Saves a campaign's edits (a live campaign's content goes into a new version) and opens it.
+#[server(endpoint = "update_campaign")]
+pub async fn update_campaign(
+    id: String,
+    input: domain::campaign::CampaignInput,
+) -> Result<(), ServerFnError> {
+    let (herald, _) = require_user().await?;
+    let id = campaign_id(&id)?;
+    let campaign =
+        domain::campaign::NewCampaign::parse(&input).map_err(|e| to_server_error(e.into()))?;
+    herald
+        .edit_campaign(id, campaign)
+        .await
+        .map_err(to_server_error)?;
+    leptos_axum::redirect(&format!("/campaigns/{id}"));
+    Ok(())
+}
+
 #[server(endpoint = "activate_campaign")]
 pub async fn activate_campaign(id: String) -> Result<(), ServerFnError> {
     let (herald, _) = require_user().await?;

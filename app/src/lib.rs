@@ -7,6 +7,7 @@
 
 pub mod api;
 mod components;
+mod editor;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod session;
@@ -48,6 +49,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::CampaignsPage/>
                 <Route path=path!("/campaigns/new") view=pages::NewCampaignPage/>
                 <Route path=path!("/campaigns/:id") view=pages::CampaignPage/>
+                <Route path=path!("/campaigns/:id/edit") view=pages::EditCampaignPage/>
                 <Route path=path!("/messages") view=pages::MessagesPage/>
                 <Route path=path!("/settings/api-keys") view=pages::ApiKeysPage/>
                 <Route path=path!("/settings/sandboxes") view=pages::SandboxesPage/>

@@ -5,7 +5,7 @@
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
-use domain::campaign::{CampaignInput, CampaignStatus, Category, Channel, NewCampaign};
+use domain::campaign::{CampaignStatus, Category, Channel, NewCampaign};
 use domain::curl::SampleTarget;
 use domain::ids::{CampaignId, UserId};
 use domain::template::Need;
@@ -13,6 +13,14 @@ use domain::views::{CampaignSummary, CampaignView, VariableView};
 
 fn campaign_not_found() -> Error {
     Error::not_found("campaign_not_found", "No campaign has this id.")
+}
+
+fn changed_meanwhile() -> Error {
+    Error::new(
+        ErrorKind::Conflict,
+        "invalid_transition",
+        "the campaign changed meanwhile; reload it",
+    )
 }
 
 /// Who made a change: a marketer in the browser or an API key (management API).
@@ -146,26 +154,82 @@ impl Herald {
         }
     }
 
-    /// Replaces a draft's properties and content. Live and stopped campaigns keep theirs.
-    pub async fn update_draft(&self, id: CampaignId, campaign: NewCampaign) -> Result<()> {
+    /// Edits a campaign. A draft is changed in place. A live (or scheduled) campaign gets a new
+    /// draft version of its content — trigger calls keep the live version until it is activated
+    /// — and its properties change at once, except its channel and identity namespace, which
+    /// integrations depend on. Stopped, completed and archived campaigns are duplicated instead.
+    pub async fn edit_campaign(&self, id: CampaignId, campaign: NewCampaign) -> Result<()> {
+        let row = store::campaigns::campaign(self.store().reader(), id)
+            .await?
+            .ok_or_else(campaign_not_found)?;
+        let stored = match row.status_at(now_ms()) {
+            CampaignStatus::Draft => CampaignStatus::Draft,
+            CampaignStatus::Live | CampaignStatus::Scheduled => {
+                let mut errors = Vec::new();
+                if campaign.content.channel().as_str() != row.channel {
+                    errors.push(domain::FieldError::new(
+                        "channel",
+                        "cannot change once the campaign is live",
+                    ));
+                }
+                if campaign.namespace.as_str() != row.namespace {
+                    errors.push(domain::FieldError::new(
+                        "namespace",
+                        "cannot change once the campaign is live",
+                    ));
+                }
+                if !errors.is_empty() {
+                    return Err(Error::new(
+                        ErrorKind::Conflict,
+                        "live_campaign_identity",
+                        "A live campaign keeps its channel and namespace; duplicate it to change them.",
+                    )
+                    .with_errors(errors));
+                }
+                CampaignStatus::Live
+            }
+            status => {
+                return Err(Error::new(
+                    ErrorKind::Conflict,
+                    "invalid_transition",
+                    format!(
+                        "a {} campaign cannot be edited; duplicate it instead",
+                        status.as_str()
+                    ),
+                ));
+            }
+        };
         let mut tx = self.store().writer().begin().await?;
-        if store::campaigns::update_draft(&mut tx, id, &campaign, now_ms()).await? {
-            tx.commit().await?;
-            self.inner.campaigns.remove(&id);
-            tracing::info!(campaign_id = %id, "draft updated");
-            return Ok(());
-        }
-        drop(tx);
-        self.campaign(id).await?; // unknown → campaign_not_found
-        Err(Error::new(
-            ErrorKind::Conflict,
-            "invalid_transition",
-            "only a draft can be edited; duplicate the campaign to change its content",
-        ))
+        let Some(version) =
+            store::campaigns::edit(&mut tx, id, stored, &campaign, now_ms()).await?
+        else {
+            return Err(changed_meanwhile());
+        };
+        tx.commit().await?;
+        self.inner.campaigns.remove(&id);
+        tracing::info!(campaign_id = %id, version, "campaign edited");
+        Ok(())
     }
 
-    /// Draft → Live. The latest version becomes the one trigger calls use.
+    /// Draft → Live: the newest version becomes the one trigger calls use. On a live campaign
+    /// with a newer draft version, activates that version instead (calls accepted before keep
+    /// the version they were pinned to).
     pub async fn activate_campaign(&self, id: CampaignId) -> Result<()> {
+        let row = store::campaigns::campaign(self.store().reader(), id)
+            .await?
+            .ok_or_else(campaign_not_found)?;
+        if matches!(
+            row.status_at(now_ms()),
+            CampaignStatus::Live | CampaignStatus::Scheduled
+        ) {
+            let mut tx = self.store().writer().begin().await?;
+            if let Some(version) = store::campaigns::publish_newest(&mut tx, id, now_ms()).await? {
+                tx.commit().await?;
+                self.inner.campaigns.remove(&id);
+                tracing::info!(campaign_id = %id, version, "campaign version activated");
+                return Ok(());
+            }
+        }
         self.transition(id, CampaignStatus::activate, store::campaigns::mark_live)
             .await?;
         tracing::info!(campaign_id = %id, "campaign activated");
@@ -192,26 +256,14 @@ impl Herald {
     /// duplicating is how a stopped campaign sends again.
     pub async fn duplicate_campaign(&self, actor: &Actor, id: CampaignId) -> Result<CampaignId> {
         let original = self.campaign(id).await?;
-        let title = format!("Copy of {}", original.title);
-        let title: String = title.chars().take(200).collect();
-        let instant = |ms: Option<i64>| ms.map(crate::clock::rfc3339);
-        let copy = NewCampaign::parse(&CampaignInput {
-            title,
-            namespace: original.namespace,
-            create_profiles: original.create_profiles,
-            description: original.description,
-            category: original.category,
-            tags: original.tags,
-            starts_at: instant(original.starts_at),
-            ends_at: instant(original.ends_at),
-            rate_limit: original.rate_limit.map(|r| r as u32),
-            channel: Channel::parse(&original.channel).unwrap_or_default(),
-            push: original.push.unwrap_or_default(),
-            subject: original.subject,
-            html_body: original.html_body,
-            text_body: original.text_body,
-        })
-        .map_err(|e| Error::internal(anyhow::anyhow!("stored content of {id} is invalid: {e}")))?;
+        let mut input = original.to_input();
+        input.title = format!("Copy of {}", original.title)
+            .chars()
+            .take(200)
+            .collect();
+        let copy = NewCampaign::parse(&input).map_err(|e| {
+            Error::internal(anyhow::anyhow!("stored content of {id} is invalid: {e}"))
+        })?;
         let new_id = self
             .create_campaign(actor, &original.sandbox_id, copy)
             .await?;
@@ -254,11 +306,7 @@ impl Herald {
             .map_err(|reason| Error::new(ErrorKind::Conflict, "invalid_transition", reason))?;
         let mut tx = self.store().writer().begin().await?;
         if !write(&mut tx, id, now_ms()).await? {
-            return Err(Error::new(
-                ErrorKind::Conflict,
-                "invalid_transition",
-                "the campaign changed meanwhile; reload it",
-            ));
+            return Err(changed_meanwhile());
         }
         tx.commit().await?;
         self.inner.campaigns.remove(&id);

@@ -1,7 +1,6 @@
 //! Time as Herald stores it: integer milliseconds since the Unix epoch, UTC.
 
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
@@ -12,10 +11,7 @@ pub fn now_ms() -> Millis {
 
 /// RFC 3339 text for an API answer, e.g. `2026-11-28T21:58:40.123Z`.
 pub fn rfc3339(ms: Millis) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
+    domain::views::format_rfc3339(ms)
 }
 
 #[cfg(test)]

@@ -202,7 +202,7 @@ impl CampaignTitle {
 
 /// A campaign as a form or an API client submits it, before validation.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CampaignInput {
     pub title: String,
@@ -244,6 +244,29 @@ pub struct CampaignInput {
 
 fn email_namespace() -> String {
     EMAIL_NAMESPACE.to_owned()
+}
+
+/// An email campaign in the `email` namespace with everything else empty (as a JSON body that
+/// omits the optional fields).
+impl Default for CampaignInput {
+    fn default() -> Self {
+        Self {
+            title: String::new(),
+            namespace: email_namespace(),
+            create_profiles: false,
+            description: String::new(),
+            category: Category::default(),
+            tags: Vec::new(),
+            starts_at: None,
+            ends_at: None,
+            rate_limit: None,
+            channel: Channel::default(),
+            subject: String::new(),
+            html_body: String::new(),
+            text_body: String::new(),
+            push: PushOptions::default(),
+        }
+    }
 }
 
 /// Everything needed to create a draft campaign, validated.

@@ -20,8 +20,9 @@ pub struct SampleTarget<'a> {
     pub sandbox_name: &'a str,
 }
 
-/// Builds the payload of a sample unitary call for a campaign whose content uses `variables`.
-pub fn sample_payload(target: &SampleTarget<'_>, variables: &[String]) -> Value {
+/// Example `profile` and `context` objects holding every variable in `variables`, nested by
+/// path, with plausible values (used by cURL samples and the editor's preview).
+pub fn sample_data(variables: &[String]) -> (Map<String, Value>, Map<String, Value>) {
     let mut profile = Map::new();
     let mut context = Map::new();
     for var in variables {
@@ -32,6 +33,12 @@ pub fn sample_payload(target: &SampleTarget<'_>, variables: &[String]) -> Value 
         };
         insert_path(root, rest);
     }
+    (profile, context)
+}
+
+/// Builds the payload of a sample unitary call for a campaign whose content uses `variables`.
+pub fn sample_payload(target: &SampleTarget<'_>, variables: &[String]) -> Value {
+    let (profile, context) = sample_data(variables);
     let user_id = match target.namespace {
         "email" => "jane@example.com",
         "phone" => "+14155550123",

@@ -44,6 +44,33 @@ pub struct CampaignView {
     pub updated_at: i64,
 }
 
+impl CampaignView {
+    /// The campaign as its edit form starts: every property and the newest content.
+    pub fn to_input(&self) -> crate::campaign::CampaignInput {
+        crate::campaign::CampaignInput {
+            title: self.title.clone(),
+            namespace: self.namespace.clone(),
+            create_profiles: self.create_profiles,
+            description: self.description.clone(),
+            category: self.category,
+            tags: self.tags.clone(),
+            starts_at: self.starts_at.map(format_rfc3339),
+            ends_at: self.ends_at.map(format_rfc3339),
+            rate_limit: self.rate_limit.map(|r| r as u32),
+            channel: crate::campaign::Channel::parse(&self.channel).unwrap_or_default(),
+            subject: self.subject.clone(),
+            html_body: self.html_body.clone(),
+            text_body: self.text_body.clone(),
+            push: self.push.clone().unwrap_or_default(),
+        }
+    }
+
+    /// A newer version than the live one is waiting to be activated.
+    pub fn has_pending_version(&self) -> bool {
+        self.live_version.is_some_and(|live| self.version > live)
+    }
+}
+
 /// A variable of a campaign's content and whether trigger calls must send it.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -145,6 +172,17 @@ pub struct ProfileView {
 pub struct IdentityView {
     pub namespace: String,
     pub id: String,
+}
+
+/// RFC 3339 text for a millisecond timestamp, e.g. `2026-11-28T21:58:40.123Z`.
+pub fn format_rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
 }
 
 /// `2026-11-28 21:58 UTC` for a millisecond timestamp. Pure, so server and browser render the

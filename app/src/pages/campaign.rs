@@ -73,6 +73,9 @@ fn CampaignDetails(
         CampaignStatus::Stopped | CampaignStatus::Completed
     );
     let archive_id = c.id.clone();
+    let edit_id = c.id.clone();
+    let pending_version = c.has_pending_version();
+    let (latest_version, live_version) = (c.version, c.live_version);
     let window = match (c.starts_at, c.ends_at) {
         (None, None) => None,
         (s, e) => Some(format!(
@@ -117,11 +120,27 @@ fn CampaignDetails(
             " · version " {c.version} " · updated " {format_utc(c.updated_at)}
         </p>
         {(!c.description.is_empty()).then(|| view! { <p class="description">{c.description.clone()}</p> })}
-        {is_draft.then(|| view! {
-            <ActionForm action=activate>
-                <input type="hidden" name="id" value=campaign_id/>
-                <button type="submit" disabled=move || activate.pending().get()>"Activate"</button>
-            </ActionForm>
+        {(is_draft || is_live).then(|| view! {
+            <div class="actions">
+                <a class="button secondary" href=format!("/campaigns/{edit_id}/edit")>"Edit"</a>
+                {(is_draft || pending_version).then(|| view! {
+                    <ActionForm action=activate>
+                        <input type="hidden" name="id" value=campaign_id.clone()/>
+                        <button type="submit" disabled=move || activate.pending().get()>
+                            {if is_draft { "Activate".to_owned() } else { format!("Activate version {}", latest_version) }}
+                        </button>
+                    </ActionForm>
+                })}
+            </div>
+        })}
+        {pending_version.then(|| view! {
+            <p class="hint" data-testid="pending-version">
+                {format!(
+                    "Version {} is a draft: trigger calls use version {} until you activate it. The content below is the draft.",
+                    latest_version,
+                    live_version.unwrap_or_default()
+                )}
+            </p>
         })}
         {live}
         {is_live.then(|| view! {

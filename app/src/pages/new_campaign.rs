@@ -1,7 +1,8 @@
 use crate::api::CreateCampaign;
 use crate::components::{ErrorBox, Layout, error_text};
+use crate::editor::{ContentProblems, ContentVariables, LivePreview};
 use domain::campaign::{CampaignInput, Category, Channel};
-use domain::content::{PushOptions, sms_length};
+use domain::content::{Content, PushOptions, sms_length};
 use leptos::prelude::*;
 
 const SAMPLE_SUBJECT: &str = "Reset your password, {{profile.person.name.firstName}}";
@@ -16,16 +17,57 @@ const SAMPLE_PUSH_BODY: &str = "Order {{context.orderId}} ships today.";
 #[component]
 pub fn NewCampaignPage() -> impl IntoView {
     let create = ServerAction::<CreateCampaign>::new();
-    let channel = RwSignal::new(Channel::Email);
-    let title = RwSignal::new(String::new());
-    let category = RwSignal::new(Category::Transactional);
-    let namespace = RwSignal::new("email".to_owned());
-    let create_profiles = RwSignal::new(false);
-    let subject = RwSignal::new(SAMPLE_SUBJECT.to_owned());
-    let html_body = RwSignal::new(SAMPLE_HTML.to_owned());
-    let text_body = RwSignal::new(SAMPLE_TEXT.to_owned());
-    let image_url = RwSignal::new(String::new());
-    let link = RwSignal::new(String::new());
+    let initial = CampaignInput {
+        subject: SAMPLE_SUBJECT.into(),
+        html_body: SAMPLE_HTML.into(),
+        text_body: SAMPLE_TEXT.into(),
+        ..CampaignInput::default()
+    };
+    let error = Signal::derive(move || {
+        create
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| error_text(&e))
+    });
+    view! {
+        <Layout>
+            <h1>"New API-triggered campaign"</h1>
+            <CampaignForm
+                initial
+                locked=false
+                submit_label="Create campaign"
+                pending=create.pending().into()
+                error
+                on_submit=Callback::new(move |input| { create.dispatch(CreateCampaign { input }); })
+            />
+        </Layout>
+    }
+}
+
+/// The campaign form with live checks and preview. `locked` keeps the channel and namespace (a
+/// live campaign's) unchangeable.
+#[component]
+pub fn CampaignForm(
+    initial: CampaignInput,
+    locked: bool,
+    submit_label: &'static str,
+    pending: Signal<bool>,
+    error: Signal<Option<String>>,
+    on_submit: Callback<CampaignInput>,
+) -> impl IntoView {
+    let keep = initial.clone();
+    let keep_push = StoredValue::new(initial.push.clone());
+    let channel = RwSignal::new(initial.channel);
+    let title = RwSignal::new(initial.title);
+    let category = RwSignal::new(initial.category);
+    let namespace = RwSignal::new(initial.namespace);
+    let create_profiles = RwSignal::new(initial.create_profiles);
+    let subject = RwSignal::new(initial.subject);
+    let html_body = RwSignal::new(initial.html_body);
+    let text_body = RwSignal::new(initial.text_body);
+    let image_url = RwSignal::new(initial.push.image_url.clone().unwrap_or_default());
+    let link = RwSignal::new(initial.push.link.clone().unwrap_or_default());
     // Switching channel brings that channel's example content (and usual namespace).
     let switch_channel = move |to: Channel| {
         channel.set(to);
@@ -39,35 +81,39 @@ pub fn NewCampaignPage() -> impl IntoView {
         html_body.set(h.into());
         text_body.set(t.into());
     };
+    let optional = |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.trim().is_empty());
+    let push = move || PushOptions {
+        image_url: optional(image_url),
+        link: optional(link),
+        ..keep_push.get_value()
+    };
+    // The content as typed, checked on every keystroke with the server's own rules.
+    let check = Memo::new(move |_| {
+        image_url.track();
+        link.track();
+        Content::parse(
+            channel.get(),
+            &subject.get(),
+            &html_body.get(),
+            &text_body.get(),
+            &push(),
+        )
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let optional =
-            |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.trim().is_empty());
-        create.dispatch(CreateCampaign {
-            input: CampaignInput {
-                title: title.get_untracked(),
-                category: category.get_untracked(),
-                namespace: namespace.get_untracked(),
-                create_profiles: create_profiles.get_untracked(),
-                channel: channel.get_untracked(),
-                subject: subject.get_untracked(),
-                html_body: html_body.get_untracked(),
-                text_body: text_body.get_untracked(),
-                push: PushOptions {
-                    image_url: optional(image_url),
-                    link: optional(link),
-                    ..PushOptions::default()
-                },
-                ..CampaignInput::default()
-            },
+        // Properties the form does not show (description, tags, dates, rate limit) are kept.
+        on_submit.run(CampaignInput {
+            title: title.get_untracked(),
+            category: category.get_untracked(),
+            namespace: namespace.get_untracked(),
+            create_profiles: create_profiles.get_untracked(),
+            channel: channel.get_untracked(),
+            subject: subject.get_untracked(),
+            html_body: html_body.get_untracked(),
+            text_body: text_body.get_untracked(),
+            push: push(),
+            ..keep.clone()
         });
-    };
-    let error = move || {
-        create
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| error_text(&e))
     };
     let sms_counter = move || {
         let n = sms_length(&text_body.get());
@@ -81,11 +127,9 @@ pub fn NewCampaignPage() -> impl IntoView {
     };
     let is = move |c: Channel| move || channel.get() == c;
     view! {
-        <Layout>
-            <h1>"New API-triggered campaign"</h1>
-            {move || error().map(|message| view! { <ErrorBox message/> })}
+            {move || error.get().map(|message| view! { <ErrorBox message/> })}
             <form class="stack wide" on:submit=submit>
-                <fieldset class="choices" aria-label="Channel">
+                <fieldset class="choices" aria-label="Channel" disabled=locked>
                     <legend>"Channel"</legend>
                     {[(Channel::Email, "Email"), (Channel::Sms, "SMS"), (Channel::Push, "Push")].map(|(c, label)| view! {
                         <label class="checkbox">
@@ -103,12 +147,16 @@ pub fn NewCampaignPage() -> impl IntoView {
                     <select name="category" on:change=move |ev| {
                         category.set(Category::parse(&event_target_value(&ev)).unwrap_or_default())
                     }>
-                        <option value="transactional" selected>"Transactional — password resets, codes, receipts"</option>
-                        <option value="marketing">"Marketing — promotions; consent and opt-outs apply"</option>
+                        <option value="transactional" selected=move || category.get() == Category::Transactional>
+                            "Transactional — password resets, codes, receipts"
+                        </option>
+                        <option value="marketing" selected=move || category.get() == Category::Marketing>
+                            "Marketing — promotions; consent and opt-outs apply"
+                        </option>
                     </select>
                 </label>
                 <label>"Identity namespace"
-                    <input name="namespace" required list="namespaces" maxlength="64"
+                    <input name="namespace" required list="namespaces" maxlength="64" disabled=locked
                         prop:value=namespace on:input=move |ev| namespace.set(event_target_value(&ev))/>
                     <datalist id="namespaces">
                         {domain::profile::STANDARD_NAMESPACES.map(|ns| view! { <option value=ns></option> }).collect_view()}
@@ -148,10 +196,12 @@ pub fn NewCampaignPage() -> impl IntoView {
                     "Personalise with "<code>"{{profile.…}}"</code>" (the recipient's profile) and "
                     <code>"{{context.…}}"</code>" (data sent with each API call)."
                 </p>
+                <ContentProblems check/>
+                <ContentVariables check/>
                 <div class="actions">
-                    <button type="submit" disabled=move || create.pending().get()>"Create campaign"</button>
+                    <button type="submit" disabled=move || pending.get()>{submit_label}</button>
                 </div>
             </form>
-        </Layout>
+            <LivePreview check/>
     }
 }

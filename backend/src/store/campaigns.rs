@@ -192,19 +192,23 @@ pub async fn version(
     .await
 }
 
-/// Replaces a draft's properties and content (a draft has one version), only if it is still a
-/// draft. Returns whether it did.
-pub async fn update_draft(
+/// Replaces a campaign's properties and the content of its pending version, only while its
+/// stored status is still `status` (compare-and-set). The pending version is a draft's only
+/// version; for a live campaign it is a version newer than the live one, created by the first
+/// edit after an activation (trigger calls keep using the live version until it is activated).
+/// Returns the version edited.
+pub async fn edit(
     conn: &mut SqliteConnection,
     id: CampaignId,
+    status: CampaignStatus,
     campaign: &NewCampaign,
     now: Millis,
-) -> sqlx::Result<bool> {
+) -> sqlx::Result<Option<i64>> {
     let updated = sqlx::query(
         "UPDATE campaigns SET title = ?, description = ?, tags = ?, category = ?, channel = ?,
              namespace = ?, create_profiles = ?, starts_at = ?, ends_at = ?, rate_limit = ?,
              updated_at = ?
-          WHERE id = ? AND status = 'draft'",
+          WHERE id = ? AND status = ?",
     )
     .bind(campaign.title.as_str())
     .bind(&campaign.description)
@@ -218,26 +222,64 @@ pub async fn update_draft(
     .bind(campaign.rate_limit)
     .bind(now)
     .bind(id.to_string())
+    .bind(status.as_str())
     .execute(&mut *conn)
     .await?
     .rows_affected();
     if updated == 0 {
-        return Ok(false);
+        return Ok(None);
     }
-    let content = &campaign.content;
-    sqlx::query(
-        "UPDATE campaign_versions SET subject = ?1, html_body = ?2, text_body = ?3, push_options = ?5
-          WHERE campaign_id = ?4
-            AND version = (SELECT MAX(version) FROM campaign_versions WHERE campaign_id = ?4)",
+    let (live, newest): (Option<i64>, i64) = sqlx::query_as(
+        "SELECT live_version, (SELECT MAX(version) FROM campaign_versions WHERE campaign_id = ?1)
+           FROM campaigns WHERE id = ?1",
     )
+    .bind(id.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    let content = &campaign.content;
+    let version = if live == Some(newest) {
+        newest + 1
+    } else {
+        newest
+    };
+    sqlx::query(
+        "INSERT INTO campaign_versions (campaign_id, version, subject, html_body, text_body,
+             push_options, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (campaign_id, version) DO UPDATE SET subject = ?3, html_body = ?4,
+             text_body = ?5, push_options = ?6",
+    )
+    .bind(id.to_string())
+    .bind(version)
     .bind(content.subject())
     .bind(content.html_body())
     .bind(content.text_body())
-    .bind(id.to_string())
     .bind(push_options_json(content))
+    .bind(now)
     .execute(conn)
+    .await?;
+    Ok(Some(version))
+}
+
+/// Makes the newest version the live one, if the campaign is live and that version is newer
+/// than the live one (compare-and-set). Returns the version now live.
+pub async fn publish_newest(
+    conn: &mut SqliteConnection,
+    id: CampaignId,
+    now: Millis,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "UPDATE campaigns
+            SET live_version = (SELECT MAX(version) FROM campaign_versions WHERE campaign_id = ?2),
+                updated_at = ?1
+          WHERE id = ?2 AND status = 'live'
+            AND live_version < (SELECT MAX(version) FROM campaign_versions WHERE campaign_id = ?2)
+         RETURNING live_version",
+    )
+    .bind(now)
+    .bind(id.to_string())
+    .fetch_optional(conn)
     .await
-    .map(|_| true)
 }
 
 /// Moves a draft to live with its latest version, only if it is still a draft (compare-and-set).

@@ -108,7 +108,8 @@ pub async fn get_campaign(
     Ok(Json(state.herald.campaign(id).await?))
 }
 
-/// Replaces a draft's properties and content. Live, stopped and archived campaigns: 409.
+/// Edits a campaign: a draft in place; a live one gets a new draft version of its content (used
+/// once activated) and its properties at once (not its channel or namespace). Others: 409.
 #[utoipa::path(put, path = "/api/v1/campaigns/{campaignId}", tag = "management",
     params(("campaignId" = String, Path)), request_body = CampaignInput,
     responses(
@@ -126,7 +127,7 @@ pub async fn update_campaign(
     let caller = admin(&state, &headers).await?;
     let id = own_campaign(&state.herald, &caller, &id).await?;
     let campaign = parse_campaign(&input)?;
-    state.herald.update_draft(id, campaign).await?;
+    state.herald.edit_campaign(id, campaign).await?;
     Ok(Json(state.herald.campaign(id).await?))
 }
 

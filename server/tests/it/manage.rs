@@ -54,11 +54,14 @@ async fn campaigns_are_managed_as_code_through_their_whole_lifecycle() {
     let (status, live) = send(&app, Method::POST, &at("/activate"), None).await;
     assert_eq!((status, live["status"].as_str()), (200, Some("live")));
     assert!(live["curl"].as_str().unwrap().contains(&id));
-    let (status, err) = send(&app, Method::PUT, &at(""), Some(edited)).await;
+    let mut moved = edited.clone();
+    moved["namespace"] = json!("crmId");
+    let (status, err) = send(&app, Method::PUT, &at(""), Some(moved)).await;
     assert_eq!(
         (status, err["code"].as_str()),
-        (409, Some("invalid_transition"))
+        (409, Some("live_campaign_identity"))
     );
+    assert_eq!(err["errors"][0]["field"], "namespace");
 
     // Trigger it, then read the message through the management API.
     let call = json!({"requestId": "m1", "campaignId": id, "recipients": [
@@ -115,6 +118,95 @@ async fn campaigns_are_managed_as_code_through_their_whole_lifecycle() {
     assert_eq!(
         (status, err["code"].as_str()),
         (409, Some("invalid_transition"))
+    );
+}
+
+/// Edits of a live campaign make a new version that calls use only once it is activated;
+/// messages keep the version their call was pinned to.
+#[tokio::test]
+async fn a_live_campaign_is_modified_through_a_new_version() {
+    let app = TestApp::start(None).await;
+    let (_, created) = send(
+        &app,
+        Method::POST,
+        "/api/v1/campaigns",
+        Some(campaign_json("Reset")),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let at = |action: &str| format!("/api/v1/campaigns/{id}{action}");
+    send(&app, Method::POST, &at("/activate"), None).await;
+    let trigger = |request: &str| {
+        json!({"requestId": request, "campaignId": id, "recipients": [
+            {"type": "external", "userId": "a@example.org", "namespace": "email",
+             "context": {"resetUrl": "https://x.test/r"}}]})
+    };
+    let (status, first, _) = app.trigger(&trigger("v1-call")).await;
+    assert_eq!(status, 202);
+
+    let mut v2 = campaign_json("Reset");
+    v2["subject"] = json!("Reset it now");
+    let (status, edited) = send(&app, Method::PUT, &at(""), Some(v2.clone())).await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(
+        (edited["version"].as_i64(), edited["liveVersion"].as_i64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(edited["status"], "live");
+    v2["subject"] = json!("Reset it right now");
+    let (_, edited) = send(&app, Method::PUT, &at(""), Some(v2)).await;
+    assert_eq!(
+        edited["version"], 2,
+        "a second edit changes the same draft version"
+    );
+
+    let (_, before, _) = app.trigger(&trigger("still-v1")).await;
+    let (status, activated) = send(&app, Method::POST, &at("/activate"), None).await;
+    assert_eq!((status, activated["liveVersion"].as_i64()), (200, Some(2)));
+    let (_, after, _) = app.trigger(&trigger("v2-call")).await;
+
+    let subject_of = |execution: Value| {
+        let app = &app;
+        async move {
+            let path = format!(
+                "/ajo/im/executions/unitary/{}",
+                execution["executionId"].as_str().unwrap()
+            );
+            let (_, status) = send(app, Method::GET, &path, None).await;
+            let message = status["recipients"][0]["messageId"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let (_, message) = send(
+                app,
+                Method::GET,
+                &format!("/api/v1/messages/{message}"),
+                None,
+            )
+            .await;
+            (
+                status["campaignVersion"].as_i64().unwrap(),
+                message["subject"].as_str().unwrap().to_owned(),
+            )
+        }
+    };
+    assert_eq!(
+        subject_of(first).await,
+        (1, "Reset your password".to_owned())
+    );
+    assert_eq!(
+        subject_of(before).await,
+        (1, "Reset your password".to_owned())
+    );
+    assert_eq!(
+        subject_of(after).await,
+        (2, "Reset it right now".to_owned())
+    );
+    let (status, err) = send(&app, Method::POST, &at("/activate"), None).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (409, Some("invalid_transition")),
+        "nothing new to activate"
     );
 }
 

@@ -1,0 +1,130 @@
+//! The content editor's live feedback, computed in the browser with the same domain code the
+//! server uses: template problems with their positions, the variables (the trigger contract),
+//! and a preview rendered with sample data the marketer edits.
+
+use domain::FieldError;
+use domain::campaign::Channel;
+use domain::content::Content;
+use domain::template::{Need, Renderer};
+use leptos::prelude::*;
+use serde_json::{Map, Value};
+
+/// The content as typed: valid, or every problem with its field.
+pub type Checked = Result<Content, Vec<FieldError>>;
+
+/// Template problems under the form, as they are typed (field, line and column).
+#[component]
+pub fn ContentProblems(check: Memo<Checked>) -> impl IntoView {
+    move || match check.get() {
+        Ok(_) => None,
+        Err(errors) => Some(view! {
+            <ul class="problems" role="alert" data-testid="content-problems">
+                {errors.into_iter().map(|e| view! { <li><code>{e.field}</code>" " {e.message}</li> }).collect_view()}
+            </ul>
+        }),
+    }
+}
+
+/// The variables the content uses: profile attributes, and context attributes each trigger
+/// call must (required) or may (optional) send.
+#[component]
+pub fn ContentVariables(check: Memo<Checked>) -> impl IntoView {
+    move || {
+        let content = check.get().ok()?;
+        let variables = content.variables();
+        (!variables.is_empty()).then(|| {
+            view! {
+                <ul class="vars" data-testid="content-variables">
+                    {variables.into_iter().map(|(path, need)| {
+                        let kind = if !path.starts_with("context.") { "profile" }
+                            else if need == Need::Required { "required" } else { "optional" };
+                        view! { <li><code>{path}</code>" "<span class="need">{kind}</span></li> }
+                    }).collect_view()}
+                </ul>
+            }
+        })
+    }
+}
+
+/// Renders the content with sample profile and context data, as the channel would show it.
+#[component]
+pub fn LivePreview(check: Memo<Checked>) -> impl IntoView {
+    let sample = move || {
+        let paths: Vec<String> = check
+            .get_untracked()
+            .map(|c| c.variables().into_keys().collect())
+            .unwrap_or_default();
+        let (profile, context) = domain::curl::sample_data(&paths);
+        let pretty = |m: Map<String, Value>| {
+            serde_json::to_string_pretty(&Value::Object(m)).unwrap_or_default()
+        };
+        (pretty(profile), pretty(context))
+    };
+    let (profile0, context0) = sample();
+    let profile_json = RwSignal::new(profile0);
+    let context_json = RwSignal::new(context0);
+    let refill = move |_| {
+        let (p, c) = sample();
+        profile_json.set(p);
+        context_json.set(c);
+    };
+    let rendered = Memo::new(move |_| {
+        let content = check
+            .get()
+            .map_err(|_| "Fix the problems above to see the preview.".to_owned())?;
+        let object = |label: &str, raw: String| match serde_json::from_str::<Value>(&raw) {
+            Ok(Value::Object(m)) => Ok(Value::Object(m)),
+            Ok(_) => Err(format!("{label} data must be a JSON object.")),
+            Err(e) => Err(format!("{label} data is not valid JSON: {e}")),
+        };
+        let data = serde_json::json!({
+            "profile": object("Profile", profile_json.get())?,
+            "context": object("Context", context_json.get())?,
+        });
+        let renderer = Renderer::new(&content).map_err(|e| e.to_string())?;
+        let out = renderer
+            .render(&data)
+            .map_err(|e| format!("Cannot render: {e}"))?;
+        Ok::<_, String>((content.channel(), out.subject, out.html_body, out.text_body))
+    });
+    view! {
+        <section class="card preview-card">
+            <h2>"Preview"</h2>
+            <div class="preview-grid">
+                <div class="stack">
+                    <label>"Sample profile (JSON)"
+                        <textarea rows="5" data-testid="sample-profile" prop:value=profile_json
+                            on:input=move |ev| profile_json.set(event_target_value(&ev))></textarea>
+                    </label>
+                    <label>"Sample context (JSON)"
+                        <textarea rows="5" data-testid="sample-context" prop:value=context_json
+                            on:input=move |ev| context_json.set(event_target_value(&ev))></textarea>
+                    </label>
+                    <button type="button" class="secondary" on:click=refill>"Sample data from the content"</button>
+                </div>
+                <div data-testid="preview">
+                    {move || match rendered.get() {
+                        Err(message) => view! { <p class="hint">{message}</p> }.into_any(),
+                        Ok((Channel::Email, subject, html, text)) => view! {
+                            <p class="label">"Subject"</p>
+                            <p data-testid="preview-subject"><strong>{subject}</strong></p>
+                            <iframe class="preview" title="Email preview" sandbox="" srcdoc=html></iframe>
+                            <pre class="code">{text}</pre>
+                        }.into_any(),
+                        Ok((Channel::Sms, _, _, text)) => view! {
+                            <div class="phone"><p class="sms-bubble" data-testid="preview-text">{text}</p></div>
+                        }.into_any(),
+                        Ok((Channel::Push, title, _, body)) => view! {
+                            <div class="phone">
+                                <div class="push-card">
+                                    <strong data-testid="preview-subject">{title}</strong>
+                                    <p data-testid="preview-text">{body}</p>
+                                </div>
+                            </div>
+                        }.into_any(),
+                    }}
+                </div>
+            </div>
+        </section>
+    }
+}

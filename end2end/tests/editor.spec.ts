@@ -1,0 +1,86 @@
+// The content editor checks templates while typing (with positions), lists the variables, and
+// previews the message with sample data the marketer edits.
+import { test, expect } from '@playwright/test';
+import { createApiKey, hydrated, signIn, watchConsole } from './herald';
+
+test('template errors appear while typing and the preview follows the sample data', async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page);
+  await page.goto('/campaigns/new');
+  await hydrated(page);
+
+  const html = page.getByLabel('HTML body');
+  await html.fill('<p>{{#if context.vip}}VIP</p>');
+  const errors = page.getByTestId('content-problems');
+  await expect(errors).toContainText('htmlBody');
+  await expect(errors).toContainText('line 1');
+  await expect(page.getByRole('button', { name: 'Create campaign' })).toBeEnabled();
+
+  await html.fill('<p>{{#if context.vip}}VIP {{/if}}<a href="{{context.resetUrl}}">Reset</a></p>');
+  await expect(errors).toHaveCount(0);
+  const variables = page.getByTestId('content-variables');
+  await expect(variables.locator('li').filter({ hasText: 'context.vip' })).toContainText('optional');
+  await expect(variables.locator('li').filter({ hasText: 'context.resetUrl' })).toContainText('required');
+  await expect(variables.locator('li').filter({ hasText: 'profile.person.name.firstName' })).toContainText('profile');
+
+  await page.getByLabel('Text body').fill('{{context.system.token}}');
+  await expect(errors).toContainText('reserved');
+  await page.getByLabel('Text body').fill('Reset: {{context.resetUrl}}');
+  await expect(errors).toHaveCount(0);
+
+  // The preview renders with the sample data, and follows edits to it.
+  await page.getByRole('button', { name: 'Sample data from the content' }).click();
+  await page.getByTestId('sample-profile').fill('{"person": {"name": {"firstName": "Grace"}}}');
+  await page.getByTestId('sample-context').fill('{"resetUrl": "https://shop.test/r/1", "vip": true}');
+  await expect(page.getByTestId('preview-subject')).toHaveText('Reset your password, Grace');
+  const frame = page.frameLocator('iframe[title="Email preview"]');
+  await expect(frame.getByText('VIP')).toBeVisible();
+  await expect(frame.getByRole('link', { name: 'Reset' })).toHaveAttribute('href', 'https://shop.test/r/1');
+  await page.getByTestId('sample-context').fill('{"resetUrl": ');
+  await expect(page.getByTestId('preview')).toContainText('Context data is not valid JSON');
+
+  // SMS previews as a phone shows it.
+  await page.getByLabel('SMS').check();
+  await page.getByTestId('sample-context').fill('{"otp": "987654"}');
+  await expect(page.getByTestId('preview-text')).toHaveText('Your code is 987654. It expires in 10 minutes.');
+  expect(problems).toEqual([]);
+});
+
+test('a live campaign is modified into version 2, activated, and calls use it', async ({ page, request }) => {
+  const problems = watchConsole(page);
+  await signIn(page);
+  await page.goto('/campaigns/new');
+  await hydrated(page);
+  const title = `Versioned ${Date.now()}`;
+  await page.getByLabel('Title').fill(title);
+  await page.getByRole('button', { name: 'Create campaign' }).click();
+  await expect(page.getByRole('heading', { name: title })).toBeVisible();
+  await page.getByRole('button', { name: 'Activate' }).click();
+  await expect(page.locator('.badge')).toHaveText('Live');
+  const campaignId = (await page.getByTestId('campaign-id').textContent())!.trim();
+
+  await page.getByRole('link', { name: 'Edit' }).click();
+  await hydrated(page);
+  await expect(page.getByLabel('Identity namespace')).toBeDisabled();
+  await page.getByLabel('Subject').fill('Version two for {{profile.person.name.firstName}}');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('pending-version')).toContainText('Version 2 is a draft');
+
+  // Until activated, calls still render version 1.
+  const key = createApiKey('versions');
+  const call = (requestId: string) => request.post('/ajo/im/executions/unitary?dryRun=true', {
+    headers: { Authorization: `Bearer ${key}` },
+    data: { requestId, campaignId, recipients: [{ type: 'external', userId: 'v@example.org', namespace: 'email',
+      profile: { person: { name: { firstName: 'Vera' } } }, context: { resetUrl: 'https://x.test' } }] },
+  });
+  let dry = await (await call('v1')).json();
+  expect(dry.campaignVersion).toBe(1);
+  expect(dry.recipients[0].rendered.subject).toBe('Reset your password, Vera');
+
+  await page.getByRole('button', { name: 'Activate version 2' }).click();
+  await expect(page.getByTestId('pending-version')).toHaveCount(0);
+  dry = await (await call('v2')).json();
+  expect(dry.campaignVersion).toBe(2);
+  expect(dry.recipients[0].rendered.subject).toBe('Version two for Vera');
+  expect(problems).toEqual([]);
+});
