@@ -101,12 +101,12 @@ pub async fn update_campaign(
     id: String,
     input: domain::campaign::CampaignInput,
 ) -> Result<(), ServerFnError> {
-    let (herald, _) = require_user().await?;
+    let (herald, user) = require_user().await?;
     let id = campaign_id(&id)?;
     let campaign =
         domain::campaign::NewCampaign::parse(&input).map_err(|e| to_server_error(e.into()))?;
     herald
-        .edit_campaign(id, campaign)
+        .edit_campaign(&Actor::User(user), id, campaign)
         .await
         .map_err(to_server_error)?;
     leptos_axum::redirect(&format!("/campaigns/{id}"));
@@ -115,24 +115,33 @@ pub async fn update_campaign(
 
 #[server(endpoint = "activate_campaign")]
 pub async fn activate_campaign(id: String) -> Result<(), ServerFnError> {
-    let (herald, _) = require_user().await?;
+    let (herald, user) = require_user().await?;
     let id = campaign_id(&id)?;
-    herald.activate_campaign(id).await.map_err(to_server_error)
+    herald
+        .activate_campaign(&Actor::User(user), id)
+        .await
+        .map_err(to_server_error)
 }
 
 #[server(endpoint = "stop_campaign")]
 pub async fn stop_campaign(id: String) -> Result<(), ServerFnError> {
-    let (herald, _) = require_user().await?;
+    let (herald, user) = require_user().await?;
     let id = campaign_id(&id)?;
-    herald.stop_campaign(id).await.map_err(to_server_error)
+    herald
+        .stop_campaign(&Actor::User(user), id)
+        .await
+        .map_err(to_server_error)
 }
 
 /// Archives a stopped or completed campaign.
 #[server(endpoint = "archive_campaign")]
 pub async fn archive_campaign(id: String) -> Result<(), ServerFnError> {
-    let (herald, _) = require_user().await?;
+    let (herald, user) = require_user().await?;
     let id = campaign_id(&id)?;
-    herald.archive_campaign(id).await.map_err(to_server_error)
+    herald
+        .archive_campaign(&Actor::User(user), id)
+        .await
+        .map_err(to_server_error)
 }
 
 /// Duplicates a campaign into a new draft and opens it.
@@ -151,9 +160,12 @@ pub async fn duplicate_campaign(id: String) -> Result<(), ServerFnError> {
 /// Deletes a draft and goes back to the list.
 #[server(endpoint = "delete_draft")]
 pub async fn delete_draft(id: String) -> Result<(), ServerFnError> {
-    let (herald, _) = require_user().await?;
+    let (herald, user) = require_user().await?;
     let id = campaign_id(&id)?;
-    herald.delete_draft(id).await.map_err(to_server_error)?;
+    herald
+        .delete_draft(&Actor::User(user), id)
+        .await
+        .map_err(to_server_error)?;
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -15,6 +15,29 @@ fn campaign_not_found() -> Error {
     Error::not_found("campaign_not_found", "No campaign has this id.")
 }
 
+/// Records a change in the audit log, in the caller's transaction.
+async fn audit(
+    conn: &mut sqlx::SqliteConnection,
+    sandbox_id: &str,
+    id: CampaignId,
+    actor: &Actor,
+    action: &str,
+    detail: &str,
+) -> Result<()> {
+    let actor = actor.to_string();
+    store::audit::record(
+        conn,
+        sandbox_id,
+        &id.to_string(),
+        &actor,
+        action,
+        detail,
+        now_ms(),
+    )
+    .await?;
+    Ok(())
+}
+
 fn changed_meanwhile() -> Error {
     Error::new(
         ErrorKind::Conflict,
@@ -57,6 +80,8 @@ impl Herald {
             now_ms(),
         )
         .await?;
+        let detail = campaign.content.channel().as_str();
+        audit(&mut tx, sandbox_id, id, actor, "created", detail).await?;
         tx.commit().await?;
         tracing::info!(campaign_id = %id, "campaign created");
         Ok(id)
@@ -98,7 +123,9 @@ impl Herald {
         } else {
             None
         };
+        let history = store::audit::for_campaign(pool, &row.id).await?;
         Ok(CampaignView {
+            history,
             status,
             tags: row.tags(),
             category: Category::parse(&row.category).unwrap_or_default(),
@@ -158,7 +185,12 @@ impl Herald {
     /// draft version of its content — trigger calls keep the live version until it is activated
     /// — and its properties change at once, except its channel and identity namespace, which
     /// integrations depend on. Stopped, completed and archived campaigns are duplicated instead.
-    pub async fn edit_campaign(&self, id: CampaignId, campaign: NewCampaign) -> Result<()> {
+    pub async fn edit_campaign(
+        &self,
+        actor: &Actor,
+        id: CampaignId,
+        campaign: NewCampaign,
+    ) -> Result<()> {
         let row = store::campaigns::campaign(self.store().reader(), id)
             .await?
             .ok_or_else(campaign_not_found)?;
@@ -205,6 +237,8 @@ impl Herald {
         else {
             return Err(changed_meanwhile());
         };
+        let detail = format!("version {version}");
+        audit(&mut tx, &row.sandbox_id, id, actor, "edited", &detail).await?;
         tx.commit().await?;
         self.inner.campaigns.remove(&id);
         tracing::info!(campaign_id = %id, version, "campaign edited");
@@ -214,7 +248,7 @@ impl Herald {
     /// Draft → Live: the newest version becomes the one trigger calls use. On a live campaign
     /// with a newer draft version, activates that version instead (calls accepted before keep
     /// the version they were pinned to).
-    pub async fn activate_campaign(&self, id: CampaignId) -> Result<()> {
+    pub async fn activate_campaign(&self, actor: &Actor, id: CampaignId) -> Result<()> {
         let row = store::campaigns::campaign(self.store().reader(), id)
             .await?
             .ok_or_else(campaign_not_found)?;
@@ -224,30 +258,47 @@ impl Herald {
         ) {
             let mut tx = self.store().writer().begin().await?;
             if let Some(version) = store::campaigns::publish_newest(&mut tx, id, now_ms()).await? {
+                let detail = format!("version {version}");
+                audit(&mut tx, &row.sandbox_id, id, actor, "activated", &detail).await?;
                 tx.commit().await?;
                 self.inner.campaigns.remove(&id);
                 tracing::info!(campaign_id = %id, version, "campaign version activated");
                 return Ok(());
             }
         }
-        self.transition(id, CampaignStatus::activate, store::campaigns::mark_live)
-            .await?;
+        self.transition(
+            actor,
+            id,
+            CampaignStatus::activate,
+            store::campaigns::mark_live,
+        )
+        .await?;
         tracing::info!(campaign_id = %id, "campaign activated");
         Ok(())
     }
 
     /// Live → Stopped, for good: later trigger calls are refused; accepted messages still go out.
-    pub async fn stop_campaign(&self, id: CampaignId) -> Result<()> {
-        self.transition(id, CampaignStatus::stop, store::campaigns::mark_stopped)
-            .await?;
+    pub async fn stop_campaign(&self, actor: &Actor, id: CampaignId) -> Result<()> {
+        self.transition(
+            actor,
+            id,
+            CampaignStatus::stop,
+            store::campaigns::mark_stopped,
+        )
+        .await?;
         tracing::info!(campaign_id = %id, "campaign stopped");
         Ok(())
     }
 
     /// Stopped or completed → Archived: kept with its history, out of the way.
-    pub async fn archive_campaign(&self, id: CampaignId) -> Result<()> {
-        self.transition(id, CampaignStatus::archive, store::campaigns::mark_archived)
-            .await?;
+    pub async fn archive_campaign(&self, actor: &Actor, id: CampaignId) -> Result<()> {
+        self.transition(
+            actor,
+            id,
+            CampaignStatus::archive,
+            store::campaigns::mark_archived,
+        )
+        .await?;
         tracing::info!(campaign_id = %id, "campaign archived");
         Ok(())
     }
@@ -267,20 +318,32 @@ impl Herald {
         let new_id = self
             .create_campaign(actor, &original.sandbox_id, copy)
             .await?;
+        let mut conn = self.store().writer().acquire().await?;
+        let detail = format!("from \"{}\" ({id})", original.title);
+        audit(
+            &mut conn,
+            &original.sandbox_id,
+            new_id,
+            actor,
+            "duplicated",
+            &detail,
+        )
+        .await?;
         tracing::info!(campaign_id = %new_id, from = %id, "campaign duplicated");
         Ok(new_id)
     }
 
     /// Deletes a draft. Live, stopped and other campaigns are kept for their history.
-    pub async fn delete_draft(&self, id: CampaignId) -> Result<()> {
-        let mut conn = self.store().writer().acquire().await?;
-        if store::campaigns::delete_draft(&mut conn, id).await? {
+    pub async fn delete_draft(&self, actor: &Actor, id: CampaignId) -> Result<()> {
+        let sandbox_id = self.campaign(id).await?.sandbox_id;
+        let mut tx = self.store().writer().begin().await?;
+        if store::campaigns::delete_draft(&mut tx, id).await? {
+            audit(&mut tx, &sandbox_id, id, actor, "deleted", "").await?;
+            tx.commit().await?;
             self.inner.campaigns.remove(&id);
             tracing::info!(campaign_id = %id, "draft deleted");
             return Ok(());
         }
-        drop(conn);
-        self.campaign(id).await?; // unknown → campaign_not_found
         Err(Error::new(
             ErrorKind::Conflict,
             "invalid_transition",
@@ -292,6 +355,7 @@ impl Herald {
     /// meanwhile; the campaign cache forgets the campaign at once.
     async fn transition<W>(
         &self,
+        actor: &Actor,
         id: CampaignId,
         rule: fn(CampaignStatus) -> std::result::Result<CampaignStatus, &'static str>,
         write: W,
@@ -302,12 +366,19 @@ impl Herald {
         let row = store::campaigns::campaign(self.store().reader(), id)
             .await?
             .ok_or_else(campaign_not_found)?;
-        rule(row.status_at(now_ms()))
+        let to = rule(row.status_at(now_ms()))
             .map_err(|reason| Error::new(ErrorKind::Conflict, "invalid_transition", reason))?;
         let mut tx = self.store().writer().begin().await?;
         if !write(&mut tx, id, now_ms()).await? {
             return Err(changed_meanwhile());
         }
+        let action = match to {
+            CampaignStatus::Live => "activated",
+            CampaignStatus::Stopped => "stopped",
+            CampaignStatus::Archived => "archived",
+            other => other.as_str(),
+        };
+        audit(&mut tx, &row.sandbox_id, id, actor, action, "").await?;
         tx.commit().await?;
         self.inner.campaigns.remove(&id);
         Ok(())

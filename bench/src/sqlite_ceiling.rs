@@ -51,7 +51,9 @@ pub async fn measure(
     let campaign = herald
         .create_campaign(&Actor::User(user), DEFAULT_SANDBOX_ID, campaign)
         .await?;
-    herald.activate_campaign(campaign).await?;
+    herald
+        .activate_campaign(&Actor::User(user), campaign)
+        .await?;
     let campaign = campaign.to_string();
     let mut n = 0u64;
     let one_call = |n: u64| {

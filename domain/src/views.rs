@@ -40,6 +40,8 @@ pub struct CampaignView {
     pub variables: Vec<VariableView>,
     /// The ready-to-run trigger request (only once the campaign is live).
     pub curl: Option<String>,
+    /// Every change, newest first.
+    pub history: Vec<AuditEntryView>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -69,6 +71,19 @@ impl CampaignView {
     pub fn has_pending_version(&self) -> bool {
         self.live_version.is_some_and(|live| self.version > live)
     }
+}
+
+/// One change to a campaign: when, who (an email or an API key's name), what.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntryView {
+    pub at: i64,
+    pub actor: String,
+    /// `created`, `edited`, `activated`, `stopped`, `archived`, `duplicated`.
+    pub action: String,
+    pub detail: String,
 }
 
 /// A variable of a campaign's content and whether trigger calls must send it.

@@ -204,6 +204,19 @@ fn CampaignDetails(
                 }).collect_view()}
             </ul>
         </section>
+        <section class="card">
+            <h2>"History"</h2>
+            <ul class="history" data-testid="history">
+                {c.history.iter().map(|h| view! {
+                    <li>
+                        <span class="when">{format_utc(h.at)}</span>" "
+                        <strong>{h.action.clone()}</strong>
+                        {(!h.detail.is_empty()).then(|| format!(" ({})", h.detail))}
+                        " by " {h.actor.clone()}
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
         <section class="card actions">
             <ActionForm action=duplicate>
                 <input type="hidden" name="id" value=duplicate_id/>

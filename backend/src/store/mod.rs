@@ -10,6 +10,7 @@
 //!   in one transaction.
 
 pub mod accounts;
+pub mod audit;
 pub mod campaigns;
 pub mod executions;
 pub mod messages;

@@ -37,6 +37,11 @@ async fn own_campaign(
     Ok(id)
 }
 
+/// Changes made through the management API are recorded as made by the key.
+fn actor(caller: &ApiCaller) -> Actor {
+    Actor::ApiKey(caller.api_key_id.clone())
+}
+
 fn parse_campaign(input: &CampaignInput) -> Result<NewCampaign, ApiError> {
     NewCampaign::parse(input).map_err(|e| Error::from(e).into())
 }
@@ -82,10 +87,9 @@ pub async fn create_campaign(
 ) -> Result<Response, ApiError> {
     let caller = admin(&state, &headers).await?;
     let campaign = parse_campaign(&input)?;
-    let actor = Actor::ApiKey(caller.api_key_id.clone());
     let herald = &state.herald;
     let id = herald
-        .create_campaign(&actor, &caller.sandbox.id, campaign)
+        .create_campaign(&actor(&caller), &caller.sandbox.id, campaign)
         .await?;
     Ok(created(herald.campaign(id).await?))
 }
@@ -127,7 +131,10 @@ pub async fn update_campaign(
     let caller = admin(&state, &headers).await?;
     let id = own_campaign(&state.herald, &caller, &id).await?;
     let campaign = parse_campaign(&input)?;
-    state.herald.edit_campaign(id, campaign).await?;
+    state
+        .herald
+        .edit_campaign(&actor(&caller), id, campaign)
+        .await?;
     Ok(Json(state.herald.campaign(id).await?))
 }
 
@@ -147,7 +154,7 @@ pub async fn delete_campaign(
 ) -> Result<StatusCode, ApiError> {
     let caller = admin(&state, &headers).await?;
     let id = own_campaign(&state.herald, &caller, &id).await?;
-    state.herald.delete_draft(id).await?;
+    state.herald.delete_draft(&actor(&caller), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -170,7 +177,7 @@ macro_rules! lifecycle_action {
         ) -> Result<Json<CampaignView>, ApiError> {
             let caller = admin(&state, &headers).await?;
             let id = own_campaign(&state.herald, &caller, &id).await?;
-            state.herald.$use_case(id).await?;
+            state.herald.$use_case(&actor(&caller), id).await?;
             Ok(Json(state.herald.campaign(id).await?))
         }
     };
@@ -204,8 +211,7 @@ pub async fn duplicate_campaign(
 ) -> Result<Response, ApiError> {
     let caller = admin(&state, &headers).await?;
     let id = own_campaign(&state.herald, &caller, &id).await?;
-    let actor = Actor::ApiKey(caller.api_key_id.clone());
-    let copy = state.herald.duplicate_campaign(&actor, id).await?;
+    let copy = state.herald.duplicate_campaign(&actor(&caller), id).await?;
     Ok(created(state.herald.campaign(copy).await?))
 }
 

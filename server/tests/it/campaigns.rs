@@ -8,7 +8,10 @@ use backend::campaigns::Actor;
 async fn a_stopped_campaign_is_duplicated_into_a_draft_that_can_go_live() {
     let app = TestApp::start(None).await;
     let original = app.reset_campaign().await;
-    app.herald.stop_campaign(original).await.unwrap();
+    app.herald
+        .stop_campaign(&Actor::User(app.user), original)
+        .await
+        .unwrap();
 
     let copy = app
         .herald
@@ -23,10 +26,33 @@ async fn a_stopped_campaign_is_duplicated_into_a_draft_that_can_go_live() {
     assert_eq!(b.title, "Copy of Password reset");
     assert_eq!(b.status, domain::campaign::CampaignStatus::Draft);
     assert_eq!(
-        (b.subject, b.html_body, b.text_body),
-        (a.subject, a.html_body, a.text_body)
+        (&b.subject, &b.html_body, &b.text_body),
+        (&a.subject, &a.html_body, &a.text_body)
     );
-    app.herald.activate_campaign(copy).await.unwrap();
+    let actions = |v: &domain::views::CampaignView| {
+        v.history
+            .iter()
+            .map(|h| (h.action.clone(), h.actor.clone()))
+            .collect::<Vec<_>>()
+    };
+    let who = "marketer@example.com".to_owned();
+    assert_eq!(
+        actions(&a),
+        [
+            ("stopped".into(), who.clone()),
+            ("activated".into(), who.clone()),
+            ("created".into(), who.clone())
+        ]
+    );
+    assert_eq!(
+        actions(&b),
+        [("duplicated".into(), who.clone()), ("created".into(), who)]
+    );
+    assert!(b.history[0].detail.contains("Password reset"));
+    app.herald
+        .activate_campaign(&Actor::User(app.user), copy)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -35,7 +61,10 @@ async fn only_drafts_can_be_deleted() {
     let draft = app.campaign("Hi", "<p>Hi</p>", "", false).await;
     let live = app.reset_campaign().await;
 
-    app.herald.delete_draft(draft).await.unwrap();
+    app.herald
+        .delete_draft(&Actor::User(app.user), draft)
+        .await
+        .unwrap();
     let gone = app.herald.campaign(draft).await.unwrap_err();
     assert_eq!(gone.code, "campaign_not_found");
     assert_eq!(
@@ -44,14 +73,18 @@ async fn only_drafts_can_be_deleted() {
         "the draft's versions went with it"
     );
 
-    let refused = app.herald.delete_draft(live).await.unwrap_err();
+    let refused = app
+        .herald
+        .delete_draft(&Actor::User(app.user), live)
+        .await
+        .unwrap_err();
     assert_eq!(
         (refused.kind, refused.code),
         (ErrorKind::Conflict, "invalid_transition")
     );
     let unknown = app
         .herald
-        .delete_draft(domain::ids::CampaignId::new())
+        .delete_draft(&Actor::User(app.user), domain::ids::CampaignId::new())
         .await
         .unwrap_err();
     assert_eq!(unknown.code, "campaign_not_found");

@@ -172,7 +172,10 @@ impl TestApp {
             .await
             .unwrap();
         if live {
-            self.herald.activate_campaign(id).await.unwrap();
+            self.herald
+                .activate_campaign(&Actor::User(self.user), id)
+                .await
+                .unwrap();
         }
         id
     }

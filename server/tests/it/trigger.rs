@@ -2,6 +2,7 @@
 
 use crate::support::{SmtpSink, TestApp};
 use backend::accounts::ApiKeySpec;
+use backend::campaigns::Actor;
 use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -695,7 +696,10 @@ async fn a_stopped_campaign_refuses_calls_but_delivers_what_it_accepted() {
     let c = app.reset_campaign().await;
     let (status, _, _) = app.trigger(&call(c, "before", vec![ada()])).await;
     assert_eq!(status, 202);
-    app.herald.stop_campaign(c).await.unwrap();
+    app.herald
+        .stop_campaign(&Actor::User(app.user), c)
+        .await
+        .unwrap();
 
     let (status, err, _) = app.trigger(&call(c, "after", vec![ada()])).await;
     assert_eq!(
@@ -704,11 +708,17 @@ async fn a_stopped_campaign_refuses_calls_but_delivers_what_it_accepted() {
     );
     assert!(err["title"].as_str().unwrap().contains("stopped"), "{err}");
     assert!(
-        app.herald.activate_campaign(c).await.is_err(),
+        app.herald
+            .activate_campaign(&Actor::User(app.user), c)
+            .await
+            .is_err(),
         "no way back to live"
     );
     assert!(
-        app.herald.stop_campaign(c).await.is_err(),
+        app.herald
+            .stop_campaign(&Actor::User(app.user), c)
+            .await
+            .is_err(),
         "already stopped"
     );
 

@@ -1,0 +1,51 @@
+//! The audit log of campaign changes.
+
+use crate::clock::Millis;
+use domain::views::AuditEntryView;
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// Records one change; call inside the transaction that makes it.
+pub async fn record(
+    conn: &mut SqliteConnection,
+    sandbox_id: &str,
+    campaign_id: &str,
+    actor: &str,
+    action: &str,
+    detail: &str,
+    at: Millis,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (sandbox_id, campaign_id, actor, action, detail, at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(sandbox_id)
+    .bind(campaign_id)
+    .bind(actor)
+    .bind(action)
+    .bind(detail)
+    .bind(at)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// A campaign's changes, newest first, with who made them as a person reads it: the user's
+/// email or the API key's name.
+pub async fn for_campaign(
+    pool: &SqlitePool,
+    campaign_id: &str,
+) -> sqlx::Result<Vec<AuditEntryView>> {
+    sqlx::query_as(
+        "SELECT a.at, a.action, a.detail,
+                COALESCE(u.email, 'API key ' || k.name, a.actor) AS actor
+           FROM audit_log a
+           LEFT JOIN users u ON a.actor = 'user:' || u.id
+           LEFT JOIN api_keys k ON a.actor = 'key:' || k.id
+          WHERE a.campaign_id = ?
+          ORDER BY a.id DESC
+          LIMIT 200",
+    )
+    .bind(campaign_id)
+    .fetch_all(pool)
+    .await
+}
