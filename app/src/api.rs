@@ -65,6 +65,20 @@ pub async fn create_sandbox(org_id: String, name: String) -> Result<(), ServerFn
     Ok(())
 }
 
+/// One page of the current sandbox's campaigns matching the list page's search and filters.
+#[server(endpoint = "find_campaigns")]
+pub async fn find_campaigns(
+    #[server(default)] query: domain::listing::CampaignQueryInput,
+) -> Result<domain::views::CampaignPage, ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let query =
+        domain::listing::CampaignQuery::parse(&query).map_err(|e| to_server_error(e.into()))?;
+    herald
+        .find_campaigns(&sandbox.id, &query)
+        .await
+        .map_err(to_server_error)
+}
+
 #[server(endpoint = "list_campaigns")]
 pub async fn list_campaigns() -> Result<Vec<CampaignSummary>, ServerFnError> {
     let (herald, _, sandbox) = require_user_in_sandbox().await?;

@@ -8,8 +8,9 @@ use crate::{Herald, store};
 use domain::campaign::{CampaignStatus, Category, Channel, NewCampaign};
 use domain::curl::SampleTarget;
 use domain::ids::{CampaignId, UserId};
+use domain::listing::CampaignQuery;
 use domain::template::Need;
-use domain::views::{CampaignSummary, CampaignView, VariableView};
+use domain::views::{CampaignPage, CampaignSummary, CampaignView, VariableView};
 
 fn campaign_not_found() -> Error {
     Error::not_found("campaign_not_found", "No campaign has this id.")
@@ -153,11 +154,16 @@ impl Herald {
         })
     }
 
-    /// The newest campaigns of a sandbox.
-    pub async fn list_campaigns(&self, sandbox_id: &str) -> Result<Vec<CampaignSummary>> {
-        let rows = store::campaigns::list_campaigns(self.store().reader(), sandbox_id, 500).await?;
+    /// One page of a sandbox's campaigns matching `query`.
+    pub async fn find_campaigns(
+        &self,
+        sandbox_id: &str,
+        query: &CampaignQuery,
+    ) -> Result<CampaignPage> {
         let now = now_ms();
-        Ok(rows
+        let (rows, total) =
+            store::campaigns::find(self.store().reader(), sandbox_id, query, now).await?;
+        let items = rows
             .into_iter()
             .map(|r| CampaignSummary {
                 status: r.status_at(now),
@@ -168,7 +174,31 @@ impl Herald {
                 channel: r.channel,
                 updated_at: r.updated_at,
             })
-            .collect())
+            .collect();
+        Ok(CampaignPage {
+            items,
+            total,
+            page: query.page,
+            per_page: domain::listing::PAGE_SIZE,
+        })
+    }
+
+    /// A sandbox's campaigns, newest first, archived ones left out (up to 500, for choosers).
+    pub async fn list_campaigns(&self, sandbox_id: &str) -> Result<Vec<CampaignSummary>> {
+        let mut all = Vec::new();
+        for page in 1..=20 {
+            let query = CampaignQuery {
+                page,
+                ..CampaignQuery::default()
+            };
+            let found = self.find_campaigns(sandbox_id, &query).await?;
+            let done = found.items.len() < found.per_page as usize;
+            all.extend(found.items);
+            if done {
+                break;
+            }
+        }
+        Ok(all)
     }
 
     /// A campaign of this sandbox; other sandboxes' campaigns are `campaign_not_found` too.

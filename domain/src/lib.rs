@@ -9,6 +9,7 @@ pub mod content;
 pub mod curl;
 pub mod error;
 pub mod ids;
+pub mod listing;
 pub mod profile;
 pub mod recipient;
 pub mod template;

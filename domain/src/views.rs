@@ -109,6 +109,17 @@ pub struct CampaignSummary {
     pub updated_at: i64,
 }
 
+/// One page of campaigns and how many match in all.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignPage {
+    pub items: Vec<CampaignSummary>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
 /// One message as the "Sent messages" page shows it.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

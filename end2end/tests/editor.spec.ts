@@ -82,5 +82,18 @@ test('a live campaign is modified into version 2, activated, and calls use it', 
   dry = await (await call('v2')).json();
   expect(dry.campaignVersion).toBe(2);
   expect(dry.recipients[0].rendered.subject).toBe('Version two for Vera');
+  await expect(page.getByTestId('history')).toContainText('activated (version 2) by marketer@example.com');
+
+  // The list finds it by title and status, and says so when nothing matches.
+  await page.getByRole('link', { name: 'Campaigns' }).click();
+  await page.getByLabel('Search').fill(title);
+  await page.getByLabel('Status').selectOption('live');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page.getByTestId('campaign-row')).toHaveCount(1);
+  await expect(page.getByTestId('campaign-row')).toContainText(title);
+  await expect(page.getByTestId('page-info')).toHaveText('Page 1 of 1 · 1 campaigns');
+  await page.getByLabel('Status').selectOption('archived');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page.getByText('No campaign matches.')).toBeVisible();
   expect(problems).toEqual([]);
 });

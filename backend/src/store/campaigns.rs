@@ -4,7 +4,8 @@ use crate::clock::Millis;
 use domain::campaign::{CampaignStatus, Channel, NewCampaign, Window};
 use domain::content::{Content, PushOptions};
 use domain::ids::CampaignId;
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use domain::listing::{CampaignQuery, PAGE_SIZE, Sort};
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct CampaignRow {
@@ -150,20 +151,85 @@ pub async fn campaign(pool: &SqlitePool, id: CampaignId) -> sqlx::Result<Option<
     .await
 }
 
-/// The newest campaigns of a sandbox.
-pub async fn list_campaigns(
+/// One page of a sandbox's campaigns matching `query` at `now`, and how many match in all.
+pub async fn find(
     pool: &SqlitePool,
     sandbox_id: &str,
-    limit: i64,
-) -> sqlx::Result<Vec<CampaignRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE sandbox_id = ?
-          ORDER BY created_at DESC, id DESC LIMIT ?"
-    ))
-    .bind(sandbox_id)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+    query: &CampaignQuery,
+    now: Millis,
+) -> sqlx::Result<(Vec<CampaignRow>, i64)> {
+    let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM campaigns WHERE ");
+    push_filters(&mut count, sandbox_id, query, now);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let mut q =
+        QueryBuilder::<Sqlite>::new(format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE "));
+    push_filters(&mut q, sandbox_id, query, now);
+    q.push(match query.sort {
+        Sort::Newest => " ORDER BY created_at DESC, id DESC",
+        Sort::Oldest => " ORDER BY created_at, id",
+        Sort::Updated => " ORDER BY updated_at DESC, id DESC",
+        Sort::Title => " ORDER BY title COLLATE NOCASE, id",
+    });
+    q.push(" LIMIT ")
+        .push_bind(i64::from(PAGE_SIZE))
+        .push(" OFFSET ")
+        .push_bind(i64::from(query.page.saturating_sub(1)) * i64::from(PAGE_SIZE));
+    let rows = q.build_query_as().fetch_all(pool).await?;
+    Ok((rows, total))
+}
+
+/// The WHERE clause of [`find`]. Scheduled and completed are live campaigns before their start
+/// and after their end; archived campaigns show only when asked for.
+fn push_filters(
+    q: &mut QueryBuilder<'_, Sqlite>,
+    sandbox_id: &str,
+    query: &CampaignQuery,
+    now: Millis,
+) {
+    q.push("sandbox_id = ").push_bind(sandbox_id.to_owned());
+    if let Some(search) = &query.search {
+        let escaped = search
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        q.push(" AND title LIKE ")
+            .push_bind(format!("%{escaped}%"))
+            .push(" ESCAPE '\\'");
+    }
+    match query.status {
+        None => {
+            q.push(" AND status <> 'archived'");
+        }
+        Some(CampaignStatus::Live) => {
+            q.push(" AND status = 'live' AND (starts_at IS NULL OR starts_at <= ")
+                .push_bind(now)
+                .push(") AND (ends_at IS NULL OR ends_at > ")
+                .push_bind(now)
+                .push(")");
+        }
+        Some(CampaignStatus::Scheduled) => {
+            q.push(" AND status = 'live' AND starts_at > ")
+                .push_bind(now);
+        }
+        Some(CampaignStatus::Completed) => {
+            q.push(" AND status = 'live' AND ends_at <= ")
+                .push_bind(now);
+        }
+        Some(stored) => {
+            q.push(" AND status = ").push_bind(stored.as_str());
+        }
+    }
+    if let Some(channel) = query.channel {
+        q.push(" AND channel = ").push_bind(channel.as_str());
+    }
+    if let Some(category) = query.category {
+        q.push(" AND category = ").push_bind(category.as_str());
+    }
+    if let Some(tag) = &query.tag {
+        q.push(" AND EXISTS (SELECT 1 FROM json_each(campaigns.tags) WHERE json_each.value = ")
+            .push_bind(tag.clone())
+            .push(")");
+    }
 }
 
 /// The newest version: the draft being edited, or the live one when there is no newer draft.

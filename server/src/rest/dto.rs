@@ -5,7 +5,7 @@ use backend::clock::rfc3339;
 use backend::executions::{Accepted, DryRun, ExecutionStatus};
 use backend::store::executions::AttemptRow;
 use domain::FieldError;
-use domain::views::{CampaignSummary, IdentityView, MessageView};
+use domain::views::{IdentityView, MessageView};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -229,11 +229,6 @@ impl DryRunBody {
 pub struct HealthBody {
     /// `UP` or `DOWN`.
     pub status: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CampaignListBody {
-    pub items: Vec<CampaignSummary>,
 }
 
 /// A profile to store: its attributes (replacing the stored ones) and more identities to link.

@@ -4,11 +4,11 @@
 
 use super::RestState;
 use super::auth::authenticate;
-use super::dto::{AttemptBody, CampaignListBody, ErrorBody, MessageBody, ProfileInput};
+use super::dto::{AttemptBody, ErrorBody, MessageBody, ProfileInput};
 use super::error::ApiError;
 use super::json::JsonBody;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use backend::accounts::ApiCaller;
@@ -16,7 +16,8 @@ use backend::campaigns::Actor;
 use backend::{Error, Herald};
 use domain::campaign::{CampaignInput, NewCampaign};
 use domain::ids::CampaignId;
-use domain::views::{CampaignView, ProfileView};
+use domain::listing::{CampaignQuery, CampaignQueryInput};
+use domain::views::{CampaignPage, CampaignView, ProfileView};
 
 /// An authenticated caller whose key has the admin scope.
 async fn admin(state: &RestState, headers: &HeaderMap) -> Result<ApiCaller, ApiError> {
@@ -56,20 +57,35 @@ fn created(campaign: CampaignView) -> Response {
         .into_response()
 }
 
-/// The newest campaigns of the key's sandbox (up to 500).
+/// The key's sandbox's campaigns: search by title, filter by status, channel, category and
+/// tag, sort, 25 a page. Archived campaigns are listed only when asked for by status.
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "management",
+    params(CampaignQueryInput),
     responses(
-        (status = 200, body = CampaignListBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 200, body = CampaignPage),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn list_campaigns(
     State(state): State<RestState>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
-) -> Result<Json<CampaignListBody>, ApiError> {
+) -> Result<Json<CampaignPage>, ApiError> {
     let caller = admin(&state, &headers).await?;
-    let items = state.herald.list_campaigns(&caller.sandbox.id).await?;
-    Ok(Json(CampaignListBody { items }))
+    let input: CampaignQueryInput = serde_urlencoded::from_str(raw.as_deref().unwrap_or_default())
+        .map_err(|e| {
+            Error::from(domain::ValidationError::single(
+                "invalid_query",
+                "query",
+                e.to_string(),
+            ))
+        })?;
+    let query = CampaignQuery::parse(&input).map_err(Error::from)?;
+    let page = state
+        .herald
+        .find_campaigns(&caller.sandbox.id, &query)
+        .await?;
+    Ok(Json(page))
 }
 
 /// Creates a draft campaign in the key's sandbox.

@@ -109,7 +109,11 @@ async fn campaigns_are_managed_as_code_through_their_whole_lifecycle() {
     assert_eq!(copy["title"], "Copy of Password reset");
     let copy_path = format!("/api/v1/campaigns/{}", copy["id"].as_str().unwrap());
     let (_, list) = send(&app, Method::GET, "/api/v1/campaigns", None).await;
-    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "the archived original is hidden"
+    );
     let (status, _) = send(&app, Method::DELETE, &copy_path, None).await;
     assert_eq!(status, 204);
     let (status, _) = send(&app, Method::GET, &copy_path, None).await;
@@ -390,4 +394,128 @@ async fn the_openapi_document_describes_every_route() {
         assert!(doc["paths"].get(path).is_some(), "{path} is missing");
     }
     assert!(doc["components"]["schemas"].get("UnitaryRequest").is_some());
+}
+
+#[tokio::test]
+async fn campaigns_are_found_by_search_filters_sort_and_page() {
+    let app = TestApp::start(None).await;
+    let create = |title: &str, channel: &str, category: &str, tags: Value| {
+        let mut body = json!({"title": title, "channel": channel, "category": category, "tags": tags,
+                              "textBody": "Hi {{context.x}}"});
+        if channel != "sms" {
+            body["subject"] = json!("S");
+        }
+        if channel == "sms" {
+            body["namespace"] = json!("phone");
+        }
+        body
+    };
+    let mut ids = Vec::new();
+    for (title, channel, category, tags) in [
+        ("Password reset", "email", "transactional", json!(["auth"])),
+        ("Spring sale", "email", "marketing", json!(["promo", "vip"])),
+        ("OTP code", "sms", "transactional", json!(["auth"])),
+        ("Order shipped", "push", "transactional", json!([])),
+    ] {
+        let (status, c) = send(
+            &app,
+            Method::POST,
+            "/api/v1/campaigns",
+            Some(create(title, channel, category, tags)),
+        )
+        .await;
+        assert_eq!(status, 201, "{c}");
+        ids.push(c["id"].as_str().unwrap().to_owned());
+    }
+    send(
+        &app,
+        Method::POST,
+        &format!("/api/v1/campaigns/{}/activate", ids[0]),
+        None,
+    )
+    .await;
+    send(
+        &app,
+        Method::POST,
+        &format!("/api/v1/campaigns/{}/activate", ids[1]),
+        None,
+    )
+    .await;
+    send(
+        &app,
+        Method::POST,
+        &format!("/api/v1/campaigns/{}/stop", ids[1]),
+        None,
+    )
+    .await;
+    send(
+        &app,
+        Method::POST,
+        &format!("/api/v1/campaigns/{}/archive", ids[1]),
+        None,
+    )
+    .await;
+
+    let titles = |query: &'static str| {
+        let app = &app;
+        async move {
+            let (status, page) = send(
+                app,
+                Method::GET,
+                &format!("/api/v1/campaigns?{query}"),
+                None,
+            )
+            .await;
+            assert_eq!(status, 200, "{query}: {page}");
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["title"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        titles("").await,
+        ["Order shipped", "OTP code", "Password reset"],
+        "archived are hidden"
+    );
+    assert_eq!(titles("status=archived").await, ["Spring sale"]);
+    assert_eq!(titles("status=live").await, ["Password reset"]);
+    assert_eq!(
+        titles("search=ORD").await,
+        ["Order shipped", "Password reset"]
+    );
+    assert_eq!(
+        titles("tag=auth&sort=title").await,
+        ["OTP code", "Password reset"]
+    );
+    assert_eq!(titles("channel=sms").await, ["OTP code"]);
+    assert_eq!(
+        titles("category=transactional&sort=oldest").await,
+        ["Password reset", "OTP code", "Order shipped"]
+    );
+    assert_eq!(
+        titles("search=50%25").await,
+        Vec::<String>::new(),
+        "% is a character, not a wildcard"
+    );
+    let (_, page) = send(&app, Method::GET, "/api/v1/campaigns?page=2", None).await;
+    assert_eq!(
+        (
+            page["total"].as_i64(),
+            page["page"].as_i64(),
+            page["items"].as_array().unwrap().len()
+        ),
+        (Some(3), Some(2), 0)
+    );
+    let (status, err) = send(&app, Method::GET, "/api/v1/campaigns?status=paused", None).await;
+    assert_eq!(
+        (
+            status,
+            err["code"].as_str(),
+            err["errors"][0]["field"].as_str()
+        ),
+        (400, Some("invalid_query"), Some("status"))
+    );
 }
