@@ -125,8 +125,15 @@ impl Herald {
             None
         };
         let history = store::audit::for_campaign(pool, &row.id).await?;
+        let review = domain::review::review(
+            Category::parse(&row.category).unwrap_or_default(),
+            &content,
+            row.window(),
+            now_ms(),
+        );
         Ok(CampaignView {
             history,
+            review,
             status,
             tags: row.tags(),
             category: Category::parse(&row.category).unwrap_or_default(),
@@ -282,6 +289,20 @@ impl Herald {
         let row = store::campaigns::campaign(self.store().reader(), id)
             .await?
             .ok_or_else(campaign_not_found)?;
+        let findings = self.campaign(id).await?.review;
+        if domain::review::blocks(&findings) {
+            let errors = findings
+                .into_iter()
+                .filter(|f| f.severity == domain::review::Severity::Error)
+                .map(|f| domain::FieldError::new("review", f.message))
+                .collect();
+            return Err(Error::new(
+                ErrorKind::Unprocessable,
+                "review_failed",
+                "The campaign's review found errors; fix them before activating.",
+            )
+            .with_errors(errors));
+        }
         if matches!(
             row.status_at(now_ms()),
             CampaignStatus::Live | CampaignStatus::Scheduled

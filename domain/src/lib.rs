@@ -12,6 +12,7 @@ pub mod ids;
 pub mod listing;
 pub mod profile;
 pub mod recipient;
+pub mod review;
 pub mod template;
 pub mod tenancy;
 pub mod trigger;

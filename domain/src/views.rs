@@ -42,6 +42,8 @@ pub struct CampaignView {
     pub curl: Option<String>,
     /// Every change, newest first.
     pub history: Vec<AuditEntryView>,
+    /// The review of the newest version: errors block activation, warnings do not.
+    pub review: Vec<crate::review::Finding>,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -55,6 +55,7 @@ test('a live campaign is modified into version 2, activated, and calls use it', 
   await page.getByLabel('Title').fill(title);
   await page.getByRole('button', { name: 'Create campaign' }).click();
   await expect(page.getByRole('heading', { name: title })).toBeVisible();
+  await expect(page.getByTestId('review')).toContainText('No problems found');
   await page.getByRole('button', { name: 'Activate' }).click();
   await expect(page.locator('.badge')).toHaveText('Live');
   const campaignId = (await page.getByTestId('campaign-id').textContent())!.trim();

@@ -75,6 +75,30 @@ fn CampaignDetails(
     let archive_id = c.id.clone();
     let edit_id = c.id.clone();
     let pending_version = c.has_pending_version();
+    let blocked = domain::review::blocks(&c.review);
+    let review = (is_draft || pending_version).then(|| {
+        let findings = c.review.clone();
+        view! {
+            <section class="card" data-testid="review">
+                <h2>"Review"</h2>
+                {if findings.is_empty() {
+                    view! { <p class="hint">"No problems found: ready to activate."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="findings">
+                            {findings.into_iter().map(|f| {
+                                let (class, label) = match f.severity {
+                                    domain::review::Severity::Error => ("finding-error", "Error"),
+                                    domain::review::Severity::Warning => ("finding-warning", "Warning"),
+                                };
+                                view! { <li class=class><strong>{label}": "</strong>{f.message}</li> }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </section>
+        }
+    });
     let (latest_version, live_version) = (c.version, c.live_version);
     let window = match (c.starts_at, c.ends_at) {
         (None, None) => None,
@@ -126,13 +150,14 @@ fn CampaignDetails(
                 {(is_draft || pending_version).then(|| view! {
                     <ActionForm action=activate>
                         <input type="hidden" name="id" value=campaign_id.clone()/>
-                        <button type="submit" disabled=move || activate.pending().get()>
+                        <button type="submit" disabled=move || blocked || activate.pending().get()>
                             {if is_draft { "Activate".to_owned() } else { format!("Activate version {}", latest_version) }}
                         </button>
                     </ActionForm>
                 })}
             </div>
         })}
+        {review}
         {pending_version.then(|| view! {
             <p class="hint" data-testid="pending-version">
                 {format!(

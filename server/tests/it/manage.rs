@@ -252,43 +252,89 @@ async fn invalid_campaigns_are_refused_naming_each_field_and_storing_nothing() {
 }
 
 #[tokio::test]
-async fn dates_gate_trigger_calls() {
+async fn dates_gate_trigger_calls_and_a_past_end_blocks_activation() {
     let app = TestApp::start(None).await;
     let call = |id: &str| {
         json!({"requestId": "d", "campaignId": id, "recipients": [
         {"type": "external", "userId": "a@example.org", "namespace": "email",
          "context": {"resetUrl": "u"}}]})
     };
-    for (starts, ends, status, code) in [
-        (
-            Some("2999-01-01T00:00:00Z"),
-            None,
-            "scheduled",
-            "campaign_not_started",
-        ),
-        (
-            None,
-            Some("2001-01-01T00:00:00+02:00"),
-            "completed",
-            "campaign_ended",
-        ),
-    ] {
+    let dated = |starts: Option<String>, ends: Option<String>| {
         let mut body = campaign_json("Dated");
         body["startsAt"] = json!(starts);
         body["endsAt"] = json!(ends);
-        let (_, created) = send(&app, Method::POST, "/api/v1/campaigns", Some(body)).await;
-        let id = created["id"].as_str().unwrap();
-        let (_, live) = send(
-            &app,
-            Method::POST,
-            &format!("/api/v1/campaigns/{id}/activate"),
-            None,
-        )
-        .await;
-        assert_eq!(live["status"], status);
-        let (got, err, _) = app.trigger(&call(id)).await;
-        assert_eq!((got, err["code"].as_str()), (422, Some(code)), "{err}");
-    }
+        body
+    };
+    let create = |body: Value| {
+        let app = &app;
+        async move {
+            let (_, created) = send(app, Method::POST, "/api/v1/campaigns", Some(body)).await;
+            created["id"].as_str().unwrap().to_owned()
+        }
+    };
+
+    // Before its start: scheduled, and calls are refused.
+    let future = create(dated(Some("2999-01-01T00:00:00Z".into()), None)).await;
+    let (_, live) = send(
+        &app,
+        Method::POST,
+        &format!("/api/v1/campaigns/{future}/activate"),
+        None,
+    )
+    .await;
+    assert_eq!(live["status"], "scheduled");
+    let (got, err, _) = app.trigger(&call(&future)).await;
+    assert_eq!(
+        (got, err["code"].as_str()),
+        (422, Some("campaign_not_started")),
+        "{err}"
+    );
+
+    // An end in the past fails the review: activation is refused.
+    let past = create(dated(None, Some("2001-01-01T00:00:00+02:00".into()))).await;
+    let (_, draft) = send(
+        &app,
+        Method::GET,
+        &format!("/api/v1/campaigns/{past}"),
+        None,
+    )
+    .await;
+    assert_eq!(draft["review"][0]["severity"], "error", "{draft}");
+    let (status, err) = send(
+        &app,
+        Method::POST,
+        &format!("/api/v1/campaigns/{past}/activate"),
+        None,
+    )
+    .await;
+    assert_eq!((status, err["code"].as_str()), (422, Some("review_failed")));
+
+    // After its end: completed, and calls are refused.
+    let soon = domain::views::format_rfc3339(backend::clock::now_ms() + 1_500);
+    let ending = create(dated(None, Some(soon))).await;
+    let (_, live) = send(
+        &app,
+        Method::POST,
+        &format!("/api/v1/campaigns/{ending}/activate"),
+        None,
+    )
+    .await;
+    assert_eq!(live["status"], "live");
+    tokio::time::sleep(std::time::Duration::from_millis(2_600)).await; // past the end and the 1 s cache
+    let (_, done) = send(
+        &app,
+        Method::GET,
+        &format!("/api/v1/campaigns/{ending}"),
+        None,
+    )
+    .await;
+    assert_eq!(done["status"], "completed");
+    let (got, err, _) = app.trigger(&call(&ending)).await;
+    assert_eq!(
+        (got, err["code"].as_str()),
+        (422, Some("campaign_ended")),
+        "{err}"
+    );
     assert_eq!(app.count("executions").await, 0);
 }
 
