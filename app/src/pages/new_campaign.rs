@@ -68,6 +68,17 @@ pub fn CampaignForm(
     let text_body = RwSignal::new(initial.text_body);
     let image_url = RwSignal::new(initial.push.image_url.clone().unwrap_or_default());
     let link = RwSignal::new(initial.push.link.clone().unwrap_or_default());
+    let description = RwSignal::new(initial.description.clone());
+    let tags = RwSignal::new(initial.tags.join(", "));
+    // Dates are entered and shown in UTC (a datetime-local input holds no zone of its own).
+    let starts_at = RwSignal::new(utc_input(initial.starts_at.as_deref()));
+    let ends_at = RwSignal::new(utc_input(initial.ends_at.as_deref()));
+    let rate_limit = RwSignal::new(
+        initial
+            .rate_limit
+            .map(|r| r.to_string())
+            .unwrap_or_default(),
+    );
     // Switching channel brings that channel's example content (and usual namespace).
     let switch_channel = move |to: Channel| {
         channel.set(to);
@@ -101,9 +112,21 @@ pub fn CampaignForm(
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        // Properties the form does not show (description, tags, dates, rate limit) are kept.
+        // An unreadable rate limit is sent as 0, which the server refuses by name.
+        let rate_limit = rate_limit.get_untracked();
+        let rate_limit =
+            (!rate_limit.trim().is_empty()).then(|| rate_limit.trim().parse().unwrap_or(0));
         on_submit.run(CampaignInput {
             title: title.get_untracked(),
+            description: description.get_untracked(),
+            tags: tags
+                .get_untracked()
+                .split(',')
+                .map(|t| t.trim().to_owned())
+                .collect(),
+            starts_at: from_utc_input(&starts_at.get_untracked()),
+            ends_at: from_utc_input(&ends_at.get_untracked()),
+            rate_limit,
             category: category.get_untracked(),
             namespace: namespace.get_untracked(),
             create_profiles: create_profiles.get_untracked(),
@@ -168,6 +191,28 @@ pub fn CampaignForm(
                         prop:checked=create_profiles on:change=move |ev| create_profiles.set(event_target_checked(&ev))/>
                     "Create new profiles: a recipient of type \"aep\" without a profile gets one instead of failing the call"
                 </label>
+                <label>"Description"
+                    <textarea name="description" rows="2" maxlength="2000" prop:value=description
+                        on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                </label>
+                <label>"Tags (comma-separated)"
+                    <input name="tags" prop:value=tags on:input=move |ev| tags.set(event_target_value(&ev))/>
+                </label>
+                <div class="inline-form">
+                    <label>"Accept calls from (UTC)"
+                        <input type="datetime-local" name="starts_at" prop:value=starts_at
+                            on:input=move |ev| starts_at.set(event_target_value(&ev))/>
+                    </label>
+                    <label>"Until (UTC)"
+                        <input type="datetime-local" name="ends_at" prop:value=ends_at
+                            on:input=move |ev| ends_at.set(event_target_value(&ev))/>
+                    </label>
+                    <label>"Rate limit (messages/s, 1–2000)"
+                        <input type="number" name="rate_limit" min="1" max="2000" prop:value=rate_limit
+                            on:input=move |ev| rate_limit.set(event_target_value(&ev))/>
+                    </label>
+                </div>
+                <p class="hint">"Leave dates empty to accept calls as soon as the campaign is live, and for as long."</p>
                 <Show when=move || channel.get() != Channel::Sms>
                     <label>{move || if channel.get() == Channel::Push { "Title" } else { "Subject" }}
                         <input name="subject" required prop:value=subject on:input=move |ev| subject.set(event_target_value(&ev))/>
@@ -203,5 +248,35 @@ pub fn CampaignForm(
                 </div>
             </form>
             <LivePreview check/>
+    }
+}
+
+/// An RFC 3339 instant as a UTC `datetime-local` value (`2026-12-01T08:00`).
+fn utc_input(rfc3339: Option<&str>) -> String {
+    rfc3339
+        .and_then(|t| {
+            let utc =
+                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                    .ok()?;
+            let utc = utc.to_offset(time::UtcOffset::UTC);
+            Some(format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}",
+                utc.year(),
+                u8::from(utc.month()),
+                utc.day(),
+                utc.hour(),
+                utc.minute()
+            ))
+        })
+        .unwrap_or_default()
+}
+
+/// A UTC `datetime-local` value as RFC 3339; empty is none (the server checks the rest).
+fn from_utc_input(value: &str) -> Option<String> {
+    let value = value.trim();
+    match value.len() {
+        0 => None,
+        16 => Some(format!("{value}:00Z")),
+        _ => Some(format!("{value}Z")),
     }
 }
