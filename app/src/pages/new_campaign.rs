@@ -56,7 +56,6 @@ pub fn CampaignForm(
     error: Signal<Option<String>>,
     on_submit: Callback<CampaignInput>,
 ) -> impl IntoView {
-    let keep = initial.clone();
     let keep_push = StoredValue::new(initial.push.clone());
     let channel = RwSignal::new(initial.channel);
     let title = RwSignal::new(initial.title);
@@ -135,7 +134,6 @@ pub fn CampaignForm(
             html_body: html_body.get_untracked(),
             text_body: text_body.get_untracked(),
             push: push(),
-            ..keep.clone()
         });
     };
     let sms_counter = move || {
