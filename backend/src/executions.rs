@@ -6,6 +6,12 @@
 //!   writes nothing. A dry run runs the very same checks and rendering, and writes nothing.
 //! - Messages are rendered with the campaign version that is live when the call is accepted, and
 //!   stored rendered: later edits never change an accepted message.
+//! - A key triggers only campaigns of its own sandbox (any other is "not found") and, if the key
+//!   is restricted, only its listed campaigns; executions are read back under the same rule.
+//! - `aep` recipients are looked up among the sandbox's profiles by (namespace, userId); an
+//!   unknown one refuses the call unless the campaign creates profiles (identity only, created
+//!   with the execution). The call's `profile` overlays stored attributes for this message only;
+//!   `context` is never stored on a profile.
 //! - The campaign's trigger contract is enforced: a recipient without a required context
 //!   attribute is refused, naming the recipient and the attribute.
 //! - The execution, its messages and its idempotency key are committed together (see
@@ -23,13 +29,11 @@ use crate::store::executions::{NewExecution, NewMessage};
 use crate::store::profiles::Identity;
 use crate::{Herald, store};
 use domain::FieldError;
-use domain::campaign::CampaignStatus;
-use domain::campaign::Channel;
+use domain::campaign::{CampaignStatus, Channel};
 use domain::content::PushOptions;
 use domain::ids::{CampaignId, ExecutionId, MessageId};
 use domain::profile::{EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE, text_at};
-use domain::recipient::EmailAddress;
-use domain::recipient::{PhoneNumber, PushToken};
+use domain::recipient::{EmailAddress, PhoneNumber, PushToken};
 use domain::template::Renderer;
 use domain::trigger::{MAX_CONTEXT_BYTES, RecipientKind, TriggerRecipient, UnitaryTrigger};
 use serde_json::{Map, Value, json};

@@ -1,7 +1,8 @@
 //! Herald's server-side core.
 //!
 //! [`Herald`] is the one handle both doors hold: the Leptos server functions (browser UI) and the
-//! axum REST handlers call the same use cases on it ([`campaigns`], [`executions`], [`accounts`]),
+//! axum REST handlers call the same use cases on it ([`campaigns`], [`executions`], [`accounts`],
+//! [`profiles`], [`sandboxes`], [`messages`]),
 //! and those own the transactions on the same [`store`]. Accepted messages are delivered by the
 //! [`delivery`] worker.
 
