@@ -22,7 +22,8 @@ CREATE TABLE messages_new (
     text_body       TEXT NOT NULL,
     -- Push: {"appId", "platform", "imageUrl", "link", "data"}; NULL otherwise.
     payload         TEXT CHECK (payload IS NULL OR json_valid(payload)),
-    status          TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
+    -- excluded: never sent, with the reason in status_reason (e.g. a suppressed address).
+    status          TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'excluded')),
     status_reason   TEXT,
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL,

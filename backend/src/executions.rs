@@ -79,6 +79,8 @@ pub struct DryRunRecipient {
     pub payload: Option<String>,
     /// The recipient has no profile yet; the campaign would create one.
     pub creates_profile: bool,
+    /// Why the message would not be sent, if it would not.
+    pub excluded: Option<String>,
     pub address: String,
     pub subject: String,
     pub html_body: String,
@@ -164,6 +166,7 @@ impl Herald {
                     user_id: m.user_id,
                     channel: m.channel,
                     payload: m.payload,
+                    excluded: m.excluded,
                     address: m.address,
                     subject: m.subject,
                     html_body: m.html_body,
@@ -254,12 +257,36 @@ impl Herald {
                 errors,
             )));
         }
+        self.exclude_suppressed(&campaign, &mut messages).await?;
         Ok(Prepared {
             campaign_key: campaign.id,
             version,
             messages,
             new_profiles,
         })
+    }
+
+    /// Marks messages to suppressed addresses (hard bounces) as excluded: they are recorded and
+    /// reported, never sent — for transactional and marketing campaigns alike.
+    async fn exclude_suppressed(
+        &self,
+        campaign: &store::campaigns::CampaignRow,
+        messages: &mut [NewMessage],
+    ) -> Result<()> {
+        let addresses: Vec<&str> = messages.iter().map(|m| m.address.as_str()).collect();
+        let suppressed = store::suppressions::reasons(
+            self.store().reader(),
+            &campaign.sandbox_id,
+            &campaign.channel,
+            &addresses,
+        )
+        .await?;
+        for m in messages.iter_mut() {
+            if let Some(reason) = suppressed.get(&m.address) {
+                m.excluded = Some(format!("suppressed address: {reason}"));
+            }
+        }
+        Ok(())
     }
 
     /// The stored attributes of the call's `aep` recipients, by userId, and the identities of
@@ -454,6 +481,7 @@ fn prepare_message(
         channel: compiled.channel,
         address,
         payload,
+        excluded: None,
         subject: rendered.subject,
         html_body: rendered.html_body,
         text_body: rendered.text_body,

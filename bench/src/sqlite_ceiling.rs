@@ -76,6 +76,7 @@ pub async fn measure(
                 html_body: "<p>Hi Ada, your code is 123456.</p>".into(),
                 text_body: "Hi Ada, your code is 123456.".into(),
                 payload: None,
+                excluded: None,
             })
             .collect();
         (execution, messages, format!("ceiling-{n}"))

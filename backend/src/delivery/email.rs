@@ -26,6 +26,8 @@ pub enum Mailer {
 pub struct SendError {
     pub transient: bool,
     pub detail: String,
+    /// The server said the mailbox does not exist (5.1.1): the address is suppressed.
+    pub hard_bounce: bool,
 }
 
 impl Mailer {
@@ -66,6 +68,7 @@ impl Mailer {
         let email = build_email(m, from.clone()).map_err(|e| SendError {
             transient: false,
             detail: format!("the message cannot be built: {e}"),
+            hard_bounce: false,
         })?;
         pool.send(&email).await
     }

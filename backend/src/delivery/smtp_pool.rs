@@ -102,6 +102,7 @@ impl SmtpPool {
             Err(_) => Err(SendError {
                 transient: true,
                 detail: "SMTP timeout".into(),
+                hard_bounce: false,
             }),
         }
     }
@@ -124,6 +125,7 @@ impl SmtpPool {
                         Err(_) => Err(SendError {
                             transient: true,
                             detail: "SMTP timeout".into(),
+                            hard_bounce: false,
                         }),
                     };
                 }
@@ -136,6 +138,7 @@ impl SmtpPool {
             TlsParameters::new(self.host.clone()).map_err(|e| SendError {
                 transient: false,
                 detail: format!("TLS setup failed: {e}"),
+                hard_bounce: false,
             })
         };
         let mut conn = if self.security == Security::ImplicitTls {
@@ -154,6 +157,7 @@ impl SmtpPool {
                 .map_err(|_| SendError {
                     transient: true,
                     detail: "SMTP connection failed".into(),
+                    hard_bounce: false,
                 })?;
             let _ = stream.set_nodelay(true);
             AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello)
@@ -179,10 +183,12 @@ impl SmtpPool {
     }
 }
 
-/// 4xx replies and network trouble may pass; 5xx replies will not.
+/// 4xx replies and network trouble may pass; 5xx replies will not. A 5xx with the enhanced
+/// status 5.1.1 (or 5.1.10: no such user) is a hard bounce.
 fn classify(e: &lettre::transport::smtp::Error) -> SendError {
     SendError {
         transient: !e.is_permanent(),
+        hard_bounce: e.is_permanent() && e.to_string().contains("5.1.1"),
         detail: match e.status() {
             Some(code) => format!("SMTP reply {code}"),
             None if e.is_timeout() => "SMTP timeout".into(),

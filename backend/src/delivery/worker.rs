@@ -148,7 +148,16 @@ impl Herald {
                 outcome,
                 detail,
             };
-            if !store::messages::finish_attempt(&mut tx, &attempt).await? {
+            let finished = store::messages::finish_attempt(&mut tx, &attempt).await?;
+            if finished
+                && let Err(e) = &f.result
+                && e.hard_bounce
+            {
+                let reason = format!("hard bounce ({})", e.detail);
+                store::suppressions::add_for_message(&mut tx, &m.id, &reason, f.finished_at)
+                    .await?;
+            }
+            if !finished {
                 tracing::warn!(message_id = %m.id, "lease expired before the attempt finished; outcome dropped");
             }
             if let Err(e) = &f.result {

@@ -37,6 +37,8 @@ pub struct NewMessage {
     pub text_body: String,
     /// Push: the JSON of app, platform, image, link and data.
     pub payload: Option<String>,
+    /// Why the message will not be sent (e.g. a suppressed address); stored as `excluded`.
+    pub excluded: Option<String>,
 }
 
 /// A stored idempotency key that has not expired.
@@ -148,10 +150,10 @@ pub async fn insert_calls(conn: &mut SqliteConnection, calls: &[NewCall<'_>]) ->
         .iter()
         .flat_map(|c| c.messages.iter().map(move |m| (c.execution, m)))
         .collect();
-    for chunk in messages.chunks(MAX_VARIABLES / 14) {
+    for chunk in messages.chunks(MAX_VARIABLES / 16) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel, address,
-                 subject, html_body, text_body, payload, status, next_attempt_at, created_at, updated_at) ",
+                 subject, html_body, text_body, payload, status, status_reason, next_attempt_at, created_at, updated_at) ",
         );
         q.push_values(chunk, |mut row, (e, m)| {
             row.push_bind(m.id.to_string())
@@ -165,7 +167,12 @@ pub async fn insert_calls(conn: &mut SqliteConnection, calls: &[NewCall<'_>]) ->
                 .push_bind(&m.html_body)
                 .push_bind(&m.text_body)
                 .push_bind(&m.payload)
-                .push("'queued'")
+                .push_bind(if m.excluded.is_some() {
+                    "excluded"
+                } else {
+                    "queued"
+                })
+                .push_bind(&m.excluded)
                 .push_bind(e.now)
                 .push_bind(e.now)
                 .push_bind(e.now);

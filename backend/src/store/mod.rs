@@ -16,6 +16,7 @@ pub mod executions;
 pub mod messages;
 pub mod profiles;
 pub mod sandboxes;
+pub mod suppressions;
 
 use crate::settings::{Settings, Synchronous};
 use anyhow::Context;

@@ -84,7 +84,7 @@ pub struct RecipientStatusBody {
     pub user_id: String,
     pub message_id: String,
     pub channel: String,
-    /// `queued`, `sending`, `sent` or `failed`.
+    /// `queued`, `sending`, `sent`, `failed` or `excluded` (with `statusReason`).
     pub status: String,
     pub status_reason: Option<String>,
     pub attempt_count: i64,
@@ -172,8 +172,11 @@ pub struct DryRunBody {
 pub struct DryRunRecipientBody {
     pub index: usize,
     pub user_id: String,
-    /// `would_send`.
+    /// `would_send` or `excluded`.
     pub outcome: String,
+    /// Why it would be excluded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// The recipient has no profile yet; the campaign would create one.
     pub creates_profile: bool,
     pub channel: String,
@@ -209,7 +212,13 @@ impl DryRunBody {
                 .map(|(index, r)| DryRunRecipientBody {
                     index,
                     user_id: r.user_id,
-                    outcome: "would_send".into(),
+                    outcome: if r.excluded.is_some() {
+                        "excluded"
+                    } else {
+                        "would_send"
+                    }
+                    .into(),
+                    reason: r.excluded,
                     creates_profile: r.creates_profile,
                     channel: r.channel.as_str().into(),
                     address: r.address,

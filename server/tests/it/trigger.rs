@@ -137,6 +137,75 @@ async fn a_permanent_smtp_rejection_fails_the_message_with_the_reply_code() {
     assert!(sink.messages().is_empty());
 }
 
+/// 550 5.1.1 (unknown user) suppresses the address: later calls accept the recipient but
+/// exclude its message, say why in the status and the dry run, and never send it.
+#[tokio::test]
+async fn a_hard_bounce_suppresses_the_address_for_later_calls() {
+    let sink = SmtpSink::start();
+    let app = TestApp::start(Some(sink.url())).await;
+    let campaign = app.reset_campaign().await;
+    let gone = recipient("reject-gone@example.org");
+    let (status, _, _) = app
+        .trigger(&call(campaign, "first", vec![gone.clone()]))
+        .await;
+    assert_eq!(status, 202);
+    app.herald.drain_outbox().await.unwrap();
+    assert_eq!(app.count("suppressions").await, 1);
+
+    let dry = app
+        .api(Method::POST, "/ajo/im/executions/unitary?dryRun=true")
+        .json(&call(campaign, "dry", vec![gone.clone(), ada()]))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(dry["recipients"][0]["outcome"], "excluded", "{dry}");
+    assert!(
+        dry["recipients"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("hard bounce (SMTP reply 550)")
+    );
+    assert_eq!(dry["recipients"][1]["outcome"], "would_send");
+
+    let (status, accepted, _) = app
+        .trigger(&call(campaign, "second", vec![gone, ada()]))
+        .await;
+    assert_eq!(status, 202);
+    app.herald.drain_outbox().await.unwrap();
+    let execution = accepted["executionId"].as_str().unwrap();
+    let lookup: Value = app
+        .api(
+            Method::GET,
+            &format!("/ajo/im/executions/unitary/{execution}"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first = &lookup["recipients"][0];
+    assert_eq!(
+        (first["status"].as_str(), first["attemptCount"].as_i64()),
+        (Some("excluded"), Some(0))
+    );
+    assert!(
+        first["statusReason"]
+            .as_str()
+            .unwrap()
+            .starts_with("suppressed address: hard bounce")
+    );
+    assert_eq!(lookup["recipients"][1]["status"], "sent");
+    assert_eq!(
+        sink.messages().len(),
+        1,
+        "only the other recipient's email went out"
+    );
+}
+
 #[tokio::test]
 async fn a_transient_smtp_failure_is_retried_later_not_failed() {
     let sink = SmtpSink::start();

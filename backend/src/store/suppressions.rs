@@ -1,0 +1,52 @@
+//! Suppressed addresses: never sent to.
+
+use crate::clock::Millis;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use std::collections::HashMap;
+
+/// The reasons of those `addresses` that are suppressed in this sandbox and channel.
+pub async fn reasons(
+    pool: &SqlitePool,
+    sandbox_id: &str,
+    channel: &str,
+    addresses: &[&str],
+) -> sqlx::Result<HashMap<String, String>> {
+    if addresses.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut q =
+        QueryBuilder::<Sqlite>::new("SELECT address, reason FROM suppressions WHERE sandbox_id = ");
+    q.push_bind(sandbox_id)
+        .push(" AND channel = ")
+        .push_bind(channel)
+        .push(" AND address IN (");
+    let mut list = q.separated(", ");
+    for a in addresses {
+        list.push_bind(*a);
+    }
+    q.push(")");
+    let rows: Vec<(String, String)> = q.build_query_as().fetch_all(pool).await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Suppresses the address of a message (in its campaign's sandbox), unless it already is.
+pub async fn add_for_message(
+    conn: &mut SqliteConnection,
+    message_id: &str,
+    reason: &str,
+    now: Millis,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO suppressions (sandbox_id, channel, address, reason, created_at)
+         SELECT c.sandbox_id, m.channel, m.address, ?, ?
+           FROM messages m JOIN campaigns c ON c.id = m.campaign_id
+          WHERE m.id = ?
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(reason)
+    .bind(now)
+    .bind(message_id)
+    .execute(conn)
+    .await
+    .map(drop)
+}
