@@ -4,13 +4,37 @@ use crate::error::{Error, Result};
 use crate::store::executions::AttemptRow;
 use crate::{Herald, store};
 use domain::ids::MessageId;
-use domain::views::MessageView;
+use domain::views::{MessageView, SuppressionView};
 
 impl Herald {
     /// The newest messages of a sandbox, newest first.
     pub async fn recent_messages(&self, sandbox_id: &str, limit: i64) -> Result<Vec<MessageView>> {
         let limit = limit.clamp(1, 1000);
         Ok(store::messages::recent_messages(self.store().reader(), sandbox_id, limit).await?)
+    }
+
+    /// A sandbox's suppressed addresses (hard bounces), newest first.
+    pub async fn suppressions(&self, sandbox_id: &str) -> Result<Vec<SuppressionView>> {
+        Ok(store::suppressions::list(self.store().reader(), sandbox_id).await?)
+    }
+
+    /// Lets Herald send to an address again (e.g. once the mailbox exists).
+    pub async fn lift_suppression(
+        &self,
+        sandbox_id: &str,
+        channel: &str,
+        address: &str,
+    ) -> Result<()> {
+        let mut conn = self.store().writer().acquire().await?;
+        if store::suppressions::remove(&mut conn, sandbox_id, channel, address).await? {
+            tracing::info!(channel, "suppression lifted");
+            Ok(())
+        } else {
+            Err(Error::not_found(
+                "suppression_not_found",
+                "This address is not suppressed.",
+            ))
+        }
     }
 
     /// One message of a sandbox with every delivery attempt. Unknown ids and other sandboxes'

@@ -181,6 +181,18 @@ pub struct SandboxView {
     pub name: String,
 }
 
+/// An address Herald will not send to, and why.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+#[serde(rename_all = "camelCase")]
+pub struct SuppressionView {
+    pub channel: String,
+    pub address: String,
+    pub reason: String,
+    pub created_at: i64,
+}
+
 /// A stored profile.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -1,6 +1,7 @@
 //! Suppressed addresses: never sent to.
 
 use crate::clock::Millis;
+use domain::views::SuppressionView;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 
@@ -49,4 +50,31 @@ pub async fn add_for_message(
     .execute(conn)
     .await
     .map(drop)
+}
+
+/// A sandbox's suppressed addresses, newest first.
+pub async fn list(pool: &SqlitePool, sandbox_id: &str) -> sqlx::Result<Vec<SuppressionView>> {
+    sqlx::query_as(
+        "SELECT channel, address, reason, created_at FROM suppressions
+          WHERE sandbox_id = ? ORDER BY created_at DESC, address LIMIT 1000",
+    )
+    .bind(sandbox_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Lifts a suppression; returns whether there was one.
+pub async fn remove(
+    conn: &mut SqliteConnection,
+    sandbox_id: &str,
+    channel: &str,
+    address: &str,
+) -> sqlx::Result<bool> {
+    sqlx::query("DELETE FROM suppressions WHERE sandbox_id = ? AND channel = ? AND address = ?")
+        .bind(sandbox_id)
+        .bind(channel)
+        .bind(address)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected() == 1)
 }

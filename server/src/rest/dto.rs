@@ -5,7 +5,7 @@ use backend::clock::rfc3339;
 use backend::executions::{Accepted, DryRun, ExecutionStatus};
 use backend::store::executions::AttemptRow;
 use domain::FieldError;
-use domain::views::{IdentityView, MessageView};
+use domain::views::{IdentityView, MessageView, SuppressionView};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -249,6 +249,11 @@ pub struct ProfileInput {
     pub attributes: Map<String, Value>,
     #[serde(default)]
     pub identities: Vec<IdentityView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuppressionList {
+    pub items: Vec<SuppressionView>,
 }
 
 /// A message with every delivery attempt.

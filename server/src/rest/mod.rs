@@ -74,6 +74,11 @@ pub fn router(herald: Herald) -> Router {
                 .delete(manage::delete_profile),
         )
         .route("/api/v1/messages/{message_id}", get(manage::get_message))
+        .route("/api/v1/suppressions", get(manage::list_suppressions))
+        .route(
+            "/api/v1/suppressions/{channel}/{address}",
+            axum::routing::delete(manage::lift_suppression),
+        )
         .route("/openapi.json", get(openapi_json))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TimeoutLayer::with_status_code(

@@ -30,6 +30,8 @@ use utoipa::{Modify, OpenApi};
         manage::put_profile,
         manage::delete_profile,
         manage::get_message,
+        manage::list_suppressions,
+        manage::lift_suppression,
     ),
     components(schemas(dto::ErrorBody)),
     modifiers(&Security),

@@ -204,6 +204,27 @@ async fn a_hard_bounce_suppresses_the_address_for_later_calls() {
         1,
         "only the other recipient's email went out"
     );
+
+    // The suppression is listed, and lifting it lets the address receive messages again.
+    let list: Value = app
+        .api(Method::GET, "/api/v1/suppressions")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"][0]["address"], "reject-gone@example.org");
+    let lift = || {
+        app.api(
+            Method::DELETE,
+            "/api/v1/suppressions/email/reject-gone@example.org",
+        )
+        .send()
+    };
+    assert_eq!(lift().await.unwrap().status(), 204);
+    assert_eq!(lift().await.unwrap().status(), 404);
+    assert_eq!(app.count("suppressions").await, 0);
 }
 
 #[tokio::test]
