@@ -83,6 +83,11 @@ pub fn ApiDocsPage() -> impl IntoView {
             "/api/v1/messages/{id}",
             "one message with every delivery attempt",
         ),
+        (
+            "GET, DELETE",
+            "/api/v1/suppressions[/{channel}/{address}]",
+            "suppressed addresses (hard bounces); lift one",
+        ),
     ];
     view! {
         <Layout>
