@@ -203,7 +203,7 @@ impl CampaignTitle {
 /// A campaign as a form or an API client submits it, before validation.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CampaignInput {
     pub title: String,
     /// The identity namespace of the recipients' `userId`s.

@@ -248,6 +248,20 @@ async fn invalid_campaigns_are_refused_naming_each_field_and_storing_nothing() {
         ),
         (400, Some("malformed_request"), Some("title"))
     );
+    let mut typo = campaign_json("Typo");
+    typo["htmlbody"] = json!("<p>lost</p>");
+    let (status, err) = send(&app, Method::POST, "/api/v1/campaigns", Some(typo)).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (400, Some("malformed_request")),
+        "an unknown field is not silently dropped"
+    );
+    assert!(
+        err["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("htmlbody")
+    );
     assert_eq!(app.count("campaigns").await, 0);
 }
 
