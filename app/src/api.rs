@@ -79,6 +79,16 @@ pub async fn find_campaigns(
         .map_err(to_server_error)
 }
 
+/// Profile attributes known in the current sandbox, for the editor's attribute list.
+#[server(endpoint = "known_attributes")]
+pub async fn known_attributes() -> Result<Vec<String>, ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .known_profile_attributes(&sandbox.id)
+        .await
+        .map_err(to_server_error)
+}
+
 #[server(endpoint = "list_campaigns")]
 pub async fn list_campaigns() -> Result<Vec<CampaignSummary>, ServerFnError> {
     let (herald, _, sandbox) = require_user_in_sandbox().await?;

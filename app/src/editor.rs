@@ -128,3 +128,98 @@ pub fn LivePreview(check: Memo<Checked>) -> impl IntoView {
         </section>
     }
 }
+
+/// The variables a marketer can insert at the cursor: the sandbox's known profile attributes
+/// and the context attributes the content already uses, optionally with a fallback for empty
+/// values.
+#[component]
+pub fn AttributePicker(check: Memo<Checked>, insert: Callback<String>) -> impl IntoView {
+    let known = Resource::new(|| (), |_| crate::api::known_attributes());
+    let fallback = RwSignal::new(String::new());
+    let button = move |path: String| {
+        let label = path.clone();
+        view! {
+            <button type="button" class="chip" on:click=move |_| insert.run(snippet(&path, &fallback.get_untracked()))>
+                {label}
+            </button>
+        }
+    };
+    let context = move || {
+        check
+            .get()
+            .map(|c| {
+                c.variables()
+                    .into_keys()
+                    .filter(|p| p.starts_with("context."))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    view! {
+        <aside class="attributes card" data-testid="attributes">
+            <h2>"Insert a variable"</h2>
+            <p class="hint">"Click one to insert it at the cursor of the field you were editing."</p>
+            <label>"Fallback when empty (optional)"
+                <input prop:value=fallback on:input=move |ev| fallback.set(event_target_value(&ev)) placeholder="e.g. there"/>
+            </label>
+            <p class="label">"Profile"</p>
+            <div class="chips">
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        known.await.unwrap_or_default().into_iter()
+                            .map(|p| button(format!("profile.{p}")))
+                            .collect_view()
+                    })}
+                </Suspense>
+            </div>
+            <p class="label">"Context (sent with each call)"</p>
+            <div class="chips">
+                {move || context().into_iter().map(button).collect_view()}
+            </div>
+        </aside>
+    }
+}
+
+/// `{{path}}`, or with a fallback `{{#if path}}{{path}}{{else}}fallback{{/if}}` (which also
+/// makes a context attribute optional in the trigger contract).
+pub fn snippet(path: &str, fallback: &str) -> String {
+    let fallback = fallback.trim();
+    if fallback.is_empty() {
+        format!("{{{{{path}}}}}")
+    } else {
+        format!("{{{{#if {path}}}}}{{{{{path}}}}}{{{{else}}}}{fallback}{{{{/if}}}}")
+    }
+}
+
+/// The byte offset of a UTF-16 position (what the browser's selection reports) in `s`.
+pub fn utf16_to_byte(s: &str, position: usize) -> usize {
+    let mut units = 0;
+    for (byte, c) in s.char_indices() {
+        if units >= position {
+            return byte;
+        }
+        units += c.len_utf16();
+    }
+    s.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_print_the_path_or_fall_back() {
+        assert_eq!(snippet("profile.a", ""), "{{profile.a}}");
+        assert_eq!(
+            snippet("profile.a", " there "),
+            "{{#if profile.a}}{{profile.a}}{{else}}there{{/if}}"
+        );
+    }
+
+    #[test]
+    fn utf16_positions_become_byte_offsets() {
+        assert_eq!(utf16_to_byte("héllo", 2), 3);
+        assert_eq!(utf16_to_byte("a👋b", 3), 5);
+        assert_eq!(utf16_to_byte("ab", 9), 2);
+    }
+}

@@ -11,7 +11,7 @@ use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::store::profiles::{Identity, ProfileRow};
 use crate::{Herald, store};
-use domain::profile::{Namespace, check_attributes};
+use domain::profile::{EMAIL_ATTRIBUTE, Namespace, PHONE_ATTRIBUTE, check_attributes};
 use domain::views::{IdentityView, ProfileView};
 use domain::{FieldError, ValidationError};
 use serde_json::{Map, Value};
@@ -24,6 +24,22 @@ fn profile_not_found() -> Error {
 const MAX_IDENTITIES: usize = 20;
 
 impl Herald {
+    /// Profile attributes the editor offers: the usual ones and those found in stored profiles.
+    pub async fn known_profile_attributes(&self, sandbox_id: &str) -> Result<Vec<String>> {
+        let mut paths: Vec<String> = [
+            "person.name.firstName",
+            "person.name.lastName",
+            EMAIL_ATTRIBUTE,
+            PHONE_ATTRIBUTE,
+        ]
+        .map(String::from)
+        .to_vec();
+        paths.extend(store::profiles::attribute_paths(self.store().reader(), sandbox_id).await?);
+        paths.sort();
+        paths.dedup();
+        Ok(paths)
+    }
+
     /// The profile known by `value` in `namespace`.
     pub async fn profile(
         &self,

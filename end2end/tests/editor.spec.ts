@@ -123,3 +123,34 @@ test('dates, tags and a rate limit are set in the form; a future start makes it 
   await expect(page.getByLabel('Rate limit (messages/s, 1–2000)')).toHaveValue('50');
   expect(problems).toEqual([]);
 });
+
+test('variables are inserted at the cursor, from known profile attributes, with a fallback', async ({ page, request }) => {
+  const problems = watchConsole(page);
+  // A stored profile makes its attributes known to the editor.
+  const admin = createApiKey('attributes', 'admin');
+  const stored = await request.put('/api/v1/profiles/email/known@example.org', {
+    headers: { Authorization: `Bearer ${admin}` },
+    data: { attributes: { loyalty: { tier: 'gold' } } },
+  });
+  expect([200, 201]).toContain(stored.status());
+
+  await signIn(page);
+  await page.goto('/campaigns/new');
+  await hydrated(page);
+  const text = page.getByLabel('Text body');
+  await text.fill('Hello!');
+  await text.evaluate((el: HTMLTextAreaElement) => { el.focus(); el.setSelectionRange(0, 0); });
+  const attributes = page.getByTestId('attributes');
+  await attributes.getByRole('button', { name: 'profile.loyalty.tier' }).click();
+  await expect(text).toHaveValue('{{profile.loyalty.tier}}Hello!');
+
+  const subject = page.getByLabel('Subject');
+  await subject.fill('Hi ');
+  await subject.click();
+  await subject.press('End');
+  await attributes.getByLabel('Fallback when empty (optional)').fill('friend');
+  await attributes.getByRole('button', { name: 'profile.person.name.firstName' }).click();
+  await expect(subject).toHaveValue('Hi {{#if profile.person.name.firstName}}{{profile.person.name.firstName}}{{else}}friend{{/if}}');
+  await expect(page.getByTestId('content-problems')).toHaveCount(0);
+  expect(problems).toEqual([]);
+});

@@ -31,8 +31,8 @@ export async function signIn(page: Page) {
 }
 
 /** A new API key made with the CLI, as an operator's script would. */
-export function createApiKey(name: string): string {
-  const out = execFileSync(process.env.HERALD_BIN!, ['api-key', 'create', '--name', name], {
+export function createApiKey(name: string, scope: 'trigger' | 'admin' = 'trigger'): string {
+  const out = execFileSync(process.env.HERALD_BIN!, ['api-key', 'create', '--name', name, '--scope', scope], {
     env: { ...process.env, HERALD_DATA_DIR: process.env.E2E_DATA_DIR },
     encoding: 'utf8',
   });

@@ -1,6 +1,8 @@
 use crate::api::CreateCampaign;
 use crate::components::{ErrorBox, Layout, error_text};
-use crate::editor::{ContentProblems, ContentVariables, LivePreview};
+use crate::editor::{
+    AttributePicker, ContentProblems, ContentVariables, LivePreview, utf16_to_byte,
+};
 use domain::campaign::{CampaignInput, Category, Channel};
 use domain::content::{Content, PushOptions, sms_length};
 use leptos::prelude::*;
@@ -136,6 +138,37 @@ pub fn CampaignForm(
             push: push(),
         });
     };
+    // Where "insert a variable" goes: the cursor of the content field edited last.
+    let subject_ref = NodeRef::<leptos::html::Input>::new();
+    let html_ref = NodeRef::<leptos::html::Textarea>::new();
+    let text_ref = NodeRef::<leptos::html::Textarea>::new();
+    let focused = RwSignal::new("text");
+    let insert = Callback::new(move |snippet: String| {
+        let (field, cursor) = match focused.get_untracked() {
+            "subject" => (
+                subject,
+                subject_ref
+                    .get_untracked()
+                    .and_then(|e| e.selection_start().ok().flatten()),
+            ),
+            "html" => (
+                html_body,
+                html_ref
+                    .get_untracked()
+                    .and_then(|e| e.selection_start().ok().flatten()),
+            ),
+            _ => (
+                text_body,
+                text_ref
+                    .get_untracked()
+                    .and_then(|e| e.selection_start().ok().flatten()),
+            ),
+        };
+        field.update(|value| {
+            let at = cursor.map_or(value.len(), |c| utf16_to_byte(value, c as usize));
+            value.insert_str(at, &snippet);
+        });
+    });
     let sms_counter = move || {
         let n = sms_length(&text_body.get());
         format!(
@@ -213,16 +246,19 @@ pub fn CampaignForm(
                 <p class="hint">"Leave dates empty to accept calls as soon as the campaign is live, and for as long."</p>
                 <Show when=move || channel.get() != Channel::Sms>
                     <label>{move || if channel.get() == Channel::Push { "Title" } else { "Subject" }}
-                        <input name="subject" required prop:value=subject on:input=move |ev| subject.set(event_target_value(&ev))/>
+                        <input name="subject" required node_ref=subject_ref on:focus=move |_| focused.set("subject")
+                            prop:value=subject on:input=move |ev| subject.set(event_target_value(&ev))/>
                     </label>
                 </Show>
                 <Show when=is(Channel::Email)>
                     <label>"HTML body"
-                        <textarea name="html_body" rows="8" prop:value=html_body on:input=move |ev| html_body.set(event_target_value(&ev))></textarea>
+                        <textarea name="html_body" rows="8" node_ref=html_ref on:focus=move |_| focused.set("html")
+                            prop:value=html_body on:input=move |ev| html_body.set(event_target_value(&ev))></textarea>
                     </label>
                 </Show>
                 <label>{move || match channel.get() { Channel::Email => "Text body", Channel::Sms => "SMS text", Channel::Push => "Body" }}
-                    <textarea name="text_body" rows="5" prop:value=text_body on:input=move |ev| text_body.set(event_target_value(&ev))></textarea>
+                    <textarea name="text_body" rows="5" node_ref=text_ref on:focus=move |_| focused.set("text")
+                        prop:value=text_body on:input=move |ev| text_body.set(event_target_value(&ev))></textarea>
                 </label>
                 <Show when=is(Channel::Sms)>
                     <p class="hint" data-testid="sms-counter">{sms_counter}</p>
@@ -245,6 +281,7 @@ pub fn CampaignForm(
                     <button type="submit" disabled=move || pending.get()>{submit_label}</button>
                 </div>
             </form>
+            <AttributePicker check insert/>
             <LivePreview check/>
     }
 }

@@ -61,6 +61,21 @@ pub async fn attributes_by_identity(
         .collect())
 }
 
+/// Attribute paths (e.g. `person.name.firstName`) found in the sandbox's 200 most recently
+/// changed profiles, for the editor's list of known attributes. Array elements are left out.
+pub async fn attribute_paths(pool: &SqlitePool, sandbox_id: &str) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT substr(t.fullkey, 3)
+           FROM (SELECT attributes FROM profiles WHERE sandbox_id = ?
+                  ORDER BY updated_at DESC LIMIT 200) p, json_tree(p.attributes) t
+          WHERE t.type NOT IN ('object', 'array') AND t.fullkey NOT LIKE '%[%'
+          ORDER BY 1 LIMIT 200",
+    )
+    .bind(sandbox_id)
+    .fetch_all(pool)
+    .await
+}
+
 /// The profile known by this identity.
 pub async fn by_identity(
     pool: &SqlitePool,
