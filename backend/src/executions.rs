@@ -502,18 +502,20 @@ fn address_for(
             message,
         )])
     };
-    let pick = |sent: Option<&str>,
-                sent_field: &'static str,
-                attribute: &'static str,
-                namespace: &str| match (sent, text_at(profile, attribute)) {
-        (Some(a), _) => Some((sent_field, a.to_owned())),
-        (None, Some(a)) => Some((attribute, a.to_owned())),
-        (None, None) if r.namespace == namespace => Some(("userId", r.user_id.clone())),
+    // The first of: the call's channelData value, the profile attribute, the userId when it is
+    // in the channel's namespace — with the field it came from, for the error.
+    let source = |sent: Option<&str>, sent_field: &str, attribute: &str, namespace: &str| match (
+        sent,
+        text_at(profile, attribute),
+    ) {
+        (Some(a), _) => Some((sent_field.to_owned(), a.to_owned())),
+        (None, Some(a)) => Some((format!("profile.{attribute}"), a.to_owned())),
+        (None, None) if r.namespace == namespace => Some(("userId".to_owned(), r.user_id.clone())),
         (None, None) => None,
     };
     match compiled.channel {
         Channel::Email => {
-            let Some((field, raw)) = pick(
+            let Some((field, raw)) = source(
                 r.email_address.as_deref(),
                 "channelData.emailAddress",
                 EMAIL_ATTRIBUTE,
@@ -525,18 +527,13 @@ fn address_for(
                      profile's personalEmail.address, or as an email userId)",
                 );
             };
-            let field = if field == EMAIL_ATTRIBUTE {
-                "profile.personalEmail.address"
-            } else {
-                field
-            };
             match EmailAddress::parse(&raw) {
                 Ok(a) => Ok((a.as_str().to_owned(), None)),
-                Err(m) => refuse(field, m),
+                Err(m) => refuse(&field, m),
             }
         }
         Channel::Sms => {
-            let Some((field, raw)) = pick(
+            let Some((field, raw)) = source(
                 r.mobile_phone_number.as_deref(),
                 "channelData.mobilePhoneNumber",
                 PHONE_ATTRIBUTE,
@@ -548,14 +545,9 @@ fn address_for(
                      profile's mobilePhone.number, or as a phone userId)",
                 );
             };
-            let field = if field == PHONE_ATTRIBUTE {
-                "profile.mobilePhone.number"
-            } else {
-                field
-            };
             match PhoneNumber::parse(&raw) {
                 Ok(p) => Ok((p.as_str().to_owned(), None)),
-                Err(m) => refuse(field, m),
+                Err(m) => refuse(&field, m),
             }
         }
         Channel::Push => {
