@@ -5,6 +5,8 @@ use domain::campaign::{CampaignStatus, Channel, NewCampaign, Window};
 use domain::content::{Content, PushOptions};
 use domain::ids::CampaignId;
 use domain::listing::{CampaignQuery, PAGE_SIZE, Sort};
+use sqlx::query::Query;
+use sqlx::sqlite::SqliteArguments;
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 #[derive(Debug, Clone, FromRow)]
@@ -103,35 +105,61 @@ pub async fn insert_campaign(
     created_by: &str,
     now: Millis,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO campaigns (id, title, description, tags, category, channel, namespace, sandbox_id,
-             create_profiles, starts_at, ends_at, rate_limit, status, created_by, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
+    let query = sqlx::query(
+        "INSERT INTO campaigns (id, sandbox_id, status, created_by, created_at, title, description,
+             tags, category, channel, namespace, create_profiles, starts_at, ends_at, rate_limit,
+             updated_at)
+         VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(id.to_string())
-    .bind(campaign.title.as_str())
-    .bind(&campaign.description)
-    .bind(tags_json(campaign))
-    .bind(campaign.category.as_str())
-    .bind(campaign.content.channel().as_str())
-    .bind(campaign.namespace.as_str())
     .bind(sandbox_id)
-    .bind(campaign.create_profiles)
-    .bind(campaign.window.starts_at)
-    .bind(campaign.window.ends_at)
-    .bind(campaign.rate_limit)
     .bind(created_by)
-    .bind(now)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    let content = &campaign.content;
+    .bind(now);
+    bind_properties(query, campaign, now)
+        .execute(&mut *conn)
+        .await?;
+    write_version(conn, id, 1, &campaign.content, now).await
+}
+
+/// Binds a campaign's properties, in the order both the insert and the edit list them:
+/// title, description, tags, category, channel, namespace, create_profiles, starts_at, ends_at,
+/// rate_limit, updated_at.
+fn bind_properties<'q>(
+    query: Query<'q, Sqlite, SqliteArguments<'q>>,
+    campaign: &'q NewCampaign,
+    now: Millis,
+) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+    query
+        .bind(campaign.title.as_str())
+        .bind(&campaign.description)
+        .bind(tags_json(campaign))
+        .bind(campaign.category.as_str())
+        .bind(campaign.content.channel().as_str())
+        .bind(campaign.namespace.as_str())
+        .bind(campaign.create_profiles)
+        .bind(campaign.window.starts_at)
+        .bind(campaign.window.ends_at)
+        .bind(campaign.rate_limit)
+        .bind(now)
+}
+
+/// Writes the content of one version: a new version, or the pending one replaced.
+async fn write_version(
+    conn: &mut SqliteConnection,
+    id: CampaignId,
+    version: i64,
+    content: &Content,
+    now: Millis,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO campaign_versions (campaign_id, version, subject, html_body, text_body,
              push_options, created_at)
-         VALUES (?, 1, ?, ?, ?, ?, ?)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (campaign_id, version) DO UPDATE SET subject = ?3, html_body = ?4,
+             text_body = ?5, push_options = ?6",
     )
     .bind(id.to_string())
+    .bind(version)
     .bind(content.subject())
     .bind(content.html_body())
     .bind(content.text_body())
@@ -270,28 +298,18 @@ pub async fn edit(
     campaign: &NewCampaign,
     now: Millis,
 ) -> sqlx::Result<Option<i64>> {
-    let updated = sqlx::query(
+    let query = sqlx::query(
         "UPDATE campaigns SET title = ?, description = ?, tags = ?, category = ?, channel = ?,
              namespace = ?, create_profiles = ?, starts_at = ?, ends_at = ?, rate_limit = ?,
              updated_at = ?
           WHERE id = ? AND status = ?",
-    )
-    .bind(campaign.title.as_str())
-    .bind(&campaign.description)
-    .bind(tags_json(campaign))
-    .bind(campaign.category.as_str())
-    .bind(campaign.content.channel().as_str())
-    .bind(campaign.namespace.as_str())
-    .bind(campaign.create_profiles)
-    .bind(campaign.window.starts_at)
-    .bind(campaign.window.ends_at)
-    .bind(campaign.rate_limit)
-    .bind(now)
-    .bind(id.to_string())
-    .bind(status.as_str())
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    );
+    let updated = bind_properties(query, campaign, now)
+        .bind(id.to_string())
+        .bind(status.as_str())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
     if updated == 0 {
         return Ok(None);
     }
@@ -302,28 +320,12 @@ pub async fn edit(
     .bind(id.to_string())
     .fetch_one(&mut *conn)
     .await?;
-    let content = &campaign.content;
     let version = if live == Some(newest) {
         newest + 1
     } else {
         newest
     };
-    sqlx::query(
-        "INSERT INTO campaign_versions (campaign_id, version, subject, html_body, text_body,
-             push_options, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (campaign_id, version) DO UPDATE SET subject = ?3, html_body = ?4,
-             text_body = ?5, push_options = ?6",
-    )
-    .bind(id.to_string())
-    .bind(version)
-    .bind(content.subject())
-    .bind(content.html_body())
-    .bind(content.text_body())
-    .bind(push_options_json(content))
-    .bind(now)
-    .execute(conn)
-    .await?;
+    write_version(conn, id, version, &campaign.content, now).await?;
     Ok(Some(version))
 }
 
