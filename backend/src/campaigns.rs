@@ -6,9 +6,11 @@ use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
 use domain::campaign::{CampaignStatus, Category, Channel, NewCampaign};
+use domain::content::Content;
 use domain::curl::SampleTarget;
 use domain::ids::{CampaignId, UserId};
 use domain::listing::CampaignQuery;
+use domain::review::Finding;
 use domain::template::Need;
 use domain::views::{CampaignPage, CampaignSummary, CampaignView, VariableView};
 
@@ -37,6 +39,12 @@ async fn audit(
     )
     .await?;
     Ok(())
+}
+
+/// The review of a campaign's newest content, as of now.
+fn review_of(row: &store::campaigns::CampaignRow, content: &Content) -> Vec<Finding> {
+    let category = Category::parse(&row.category).unwrap_or_default();
+    domain::review::review(category, content, row.window(), now_ms())
 }
 
 fn changed_meanwhile() -> Error {
@@ -93,12 +101,7 @@ impl Herald {
         let row = store::campaigns::campaign(pool, id)
             .await?
             .ok_or_else(campaign_not_found)?;
-        let version = store::campaigns::latest_version(pool, id)
-            .await?
-            .ok_or_else(|| Error::internal(anyhow::anyhow!("campaign {id} has no version")))?;
-        let content = version.content().map_err(|e| {
-            Error::internal(anyhow::anyhow!("stored content of {id} is invalid: {e:?}"))
-        })?;
+        let (version, content) = self.newest_version(id).await?;
         let variables: Vec<VariableView> = content
             .variables()
             .into_iter()
@@ -125,12 +128,7 @@ impl Herald {
             None
         };
         let history = store::audit::for_campaign(pool, &row.id).await?;
-        let review = domain::review::review(
-            Category::parse(&row.category).unwrap_or_default(),
-            &content,
-            row.window(),
-            now_ms(),
-        );
+        let review = review_of(&row, &content);
         Ok(CampaignView {
             history,
             review,
@@ -289,7 +287,7 @@ impl Herald {
         let row = store::campaigns::campaign(self.store().reader(), id)
             .await?
             .ok_or_else(campaign_not_found)?;
-        let findings = self.campaign(id).await?.review;
+        let findings = review_of(&row, &self.newest_version(id).await?.1);
         if domain::review::blocks(&findings) {
             let errors = findings
                 .into_iter()
@@ -400,6 +398,20 @@ impl Herald {
             "invalid_transition",
             "only drafts can be deleted; stop a live campaign instead",
         ))
+    }
+
+    /// The newest version (a draft's only one, or a live campaign's pending one) and its content.
+    async fn newest_version(
+        &self,
+        id: CampaignId,
+    ) -> Result<(store::campaigns::VersionRow, Content)> {
+        let version = store::campaigns::latest_version(self.store().reader(), id)
+            .await?
+            .ok_or_else(|| Error::internal(anyhow::anyhow!("campaign {id} has no version")))?;
+        let content = version.content().map_err(|e| {
+            Error::internal(anyhow::anyhow!("stored content of {id} is invalid: {e:?}"))
+        })?;
+        Ok((version, content))
     }
 
     /// Checks the lifecycle rule, then writes the change only if the status did not change
