@@ -5,16 +5,6 @@ use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-async fn send(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut request = app.api(method, path);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 fn campaign_json(title: &str) -> Value {
     json!({
         "title": title,
@@ -30,13 +20,13 @@ fn campaign_json(title: &str) -> Value {
 #[tokio::test]
 async fn campaigns_are_managed_as_code_through_their_whole_lifecycle() {
     let app = TestApp::start(None).await;
-    let (status, created) = send(
-        &app,
-        Method::POST,
-        "/api/v1/campaigns",
-        Some(campaign_json("Reset")),
-    )
-    .await;
+    let (status, created) = app
+        .send(
+            Method::POST,
+            "/api/v1/campaigns",
+            Some(campaign_json("Reset")),
+        )
+        .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["status"], "draft");
     assert_eq!(created["tags"], json!(["auth", "security"]));
@@ -46,17 +36,17 @@ async fn campaigns_are_managed_as_code_through_their_whole_lifecycle() {
 
     let mut edited = campaign_json("Password reset");
     edited["textBody"] = json!("New text {{context.resetUrl}} {{context.code}}");
-    let (status, updated) = send(&app, Method::PUT, &at(""), Some(edited.clone())).await;
+    let (status, updated) = app.send(Method::PUT, &at(""), Some(edited.clone())).await;
     assert_eq!(status, 200, "{updated}");
     assert_eq!(updated["title"], "Password reset");
     assert!(updated["variables"].to_string().contains("context.code"));
 
-    let (status, live) = send(&app, Method::POST, &at("/activate"), None).await;
+    let (status, live) = app.send(Method::POST, &at("/activate"), None).await;
     assert_eq!((status, live["status"].as_str()), (200, Some("live")));
     assert!(live["curl"].as_str().unwrap().contains(&id));
     let mut moved = edited.clone();
     moved["namespace"] = json!("crmId");
-    let (status, err) = send(&app, Method::PUT, &at(""), Some(moved)).await;
+    let (status, err) = app.send(Method::PUT, &at(""), Some(moved)).await;
     assert_eq!(
         (status, err["code"].as_str()),
         (409, Some("live_campaign_identity"))
@@ -70,55 +60,51 @@ async fn campaigns_are_managed_as_code_through_their_whole_lifecycle() {
     let (status, accepted, _) = app.trigger(&call).await;
     assert_eq!(status, 202);
     let execution = accepted["executionId"].as_str().unwrap();
-    let (_, execution) = send(
-        &app,
-        Method::GET,
-        &format!("/ajo/im/executions/unitary/{execution}"),
-        None,
-    )
-    .await;
+    let (_, execution) = app
+        .send(
+            Method::GET,
+            &format!("/ajo/im/executions/unitary/{execution}"),
+            None,
+        )
+        .await;
     let message_id = execution["recipients"][0]["messageId"].as_str().unwrap();
-    let (status, message) = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/messages/{message_id}"),
-        None,
-    )
-    .await;
+    let (status, message) = app
+        .send(Method::GET, &format!("/api/v1/messages/{message_id}"), None)
+        .await;
     assert_eq!(status, 200, "{message}");
     assert_eq!(message["recipient"], "a@example.org");
     assert_eq!(message["status"], "queued");
     assert_eq!(message["attempts"], json!([]));
 
-    let (status, err) = send(&app, Method::POST, &at("/archive"), None).await;
+    let (status, err) = app.send(Method::POST, &at("/archive"), None).await;
     assert_eq!(
         (status, err["code"].as_str()),
         (409, Some("invalid_transition")),
         "stop first"
     );
-    let (status, stopped) = send(&app, Method::POST, &at("/stop"), None).await;
+    let (status, stopped) = app.send(Method::POST, &at("/stop"), None).await;
     assert_eq!((status, stopped["status"].as_str()), (200, Some("stopped")));
-    let (status, archived) = send(&app, Method::POST, &at("/archive"), None).await;
+    let (status, archived) = app.send(Method::POST, &at("/archive"), None).await;
     assert_eq!(
         (status, archived["status"].as_str()),
         (200, Some("archived"))
     );
 
-    let (status, copy) = send(&app, Method::POST, &at("/duplicate"), None).await;
+    let (status, copy) = app.send(Method::POST, &at("/duplicate"), None).await;
     assert_eq!((status, copy["status"].as_str()), (201, Some("draft")));
     assert_eq!(copy["title"], "Copy of Password reset");
     let copy_path = format!("/api/v1/campaigns/{}", copy["id"].as_str().unwrap());
-    let (_, list) = send(&app, Method::GET, "/api/v1/campaigns", None).await;
+    let (_, list) = app.send(Method::GET, "/api/v1/campaigns", None).await;
     assert_eq!(
         list["items"].as_array().unwrap().len(),
         1,
         "the archived original is hidden"
     );
-    let (status, _) = send(&app, Method::DELETE, &copy_path, None).await;
+    let (status, _) = app.send(Method::DELETE, &copy_path, None).await;
     assert_eq!(status, 204);
-    let (status, _) = send(&app, Method::GET, &copy_path, None).await;
+    let (status, _) = app.send(Method::GET, &copy_path, None).await;
     assert_eq!(status, 404);
-    let (status, err) = send(&app, Method::DELETE, &at(""), None).await;
+    let (status, err) = app.send(Method::DELETE, &at(""), None).await;
     assert_eq!(
         (status, err["code"].as_str()),
         (409, Some("invalid_transition"))
@@ -130,16 +116,16 @@ async fn campaigns_are_managed_as_code_through_their_whole_lifecycle() {
 #[tokio::test]
 async fn a_live_campaign_is_modified_through_a_new_version() {
     let app = TestApp::start(None).await;
-    let (_, created) = send(
-        &app,
-        Method::POST,
-        "/api/v1/campaigns",
-        Some(campaign_json("Reset")),
-    )
-    .await;
+    let (_, created) = app
+        .send(
+            Method::POST,
+            "/api/v1/campaigns",
+            Some(campaign_json("Reset")),
+        )
+        .await;
     let id = created["id"].as_str().unwrap().to_owned();
     let at = |action: &str| format!("/api/v1/campaigns/{id}{action}");
-    send(&app, Method::POST, &at("/activate"), None).await;
+    app.send(Method::POST, &at("/activate"), None).await;
     let trigger = |request: &str| {
         json!({"requestId": request, "campaignId": id, "recipients": [
             {"type": "external", "userId": "a@example.org", "namespace": "email",
@@ -150,7 +136,7 @@ async fn a_live_campaign_is_modified_through_a_new_version() {
 
     let mut v2 = campaign_json("Reset");
     v2["subject"] = json!("Reset it now");
-    let (status, edited) = send(&app, Method::PUT, &at(""), Some(v2.clone())).await;
+    let (status, edited) = app.send(Method::PUT, &at(""), Some(v2.clone())).await;
     assert_eq!(status, 200, "{edited}");
     assert_eq!(
         (edited["version"].as_i64(), edited["liveVersion"].as_i64()),
@@ -158,14 +144,14 @@ async fn a_live_campaign_is_modified_through_a_new_version() {
     );
     assert_eq!(edited["status"], "live");
     v2["subject"] = json!("Reset it right now");
-    let (_, edited) = send(&app, Method::PUT, &at(""), Some(v2)).await;
+    let (_, edited) = app.send(Method::PUT, &at(""), Some(v2)).await;
     assert_eq!(
         edited["version"], 2,
         "a second edit changes the same draft version"
     );
 
     let (_, before, _) = app.trigger(&trigger("still-v1")).await;
-    let (status, activated) = send(&app, Method::POST, &at("/activate"), None).await;
+    let (status, activated) = app.send(Method::POST, &at("/activate"), None).await;
     assert_eq!((status, activated["liveVersion"].as_i64()), (200, Some(2)));
     let (_, after, _) = app.trigger(&trigger("v2-call")).await;
 
@@ -176,18 +162,14 @@ async fn a_live_campaign_is_modified_through_a_new_version() {
                 "/ajo/im/executions/unitary/{}",
                 execution["executionId"].as_str().unwrap()
             );
-            let (_, status) = send(app, Method::GET, &path, None).await;
+            let (_, status) = app.send(Method::GET, &path, None).await;
             let message = status["recipients"][0]["messageId"]
                 .as_str()
                 .unwrap()
                 .to_owned();
-            let (_, message) = send(
-                app,
-                Method::GET,
-                &format!("/api/v1/messages/{message}"),
-                None,
-            )
-            .await;
+            let (_, message) = app
+                .send(Method::GET, &format!("/api/v1/messages/{message}"), None)
+                .await;
             (
                 status["campaignVersion"].as_i64().unwrap(),
                 message["subject"].as_str().unwrap().to_owned(),
@@ -206,7 +188,7 @@ async fn a_live_campaign_is_modified_through_a_new_version() {
         subject_of(after).await,
         (2, "Reset it right now".to_owned())
     );
-    let (status, err) = send(&app, Method::POST, &at("/activate"), None).await;
+    let (status, err) = app.send(Method::POST, &at("/activate"), None).await;
     assert_eq!(
         (status, err["code"].as_str()),
         (409, Some("invalid_transition")),
@@ -221,7 +203,7 @@ async fn invalid_campaigns_are_refused_naming_each_field_and_storing_nothing() {
     bad["rateLimit"] = json!(0);
     bad["endsAt"] = json!("next week");
     bad["htmlBody"] = json!("{{#if context.x}}");
-    let (status, err) = send(&app, Method::POST, "/api/v1/campaigns", Some(bad)).await;
+    let (status, err) = app.send(Method::POST, "/api/v1/campaigns", Some(bad)).await;
     assert_eq!(
         (status, err["code"].as_str()),
         (400, Some("invalid_campaign"))
@@ -233,13 +215,9 @@ async fn invalid_campaigns_are_refused_naming_each_field_and_storing_nothing() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, ["title", "endsAt", "rateLimit", "htmlBody"]);
-    let (status, err) = send(
-        &app,
-        Method::POST,
-        "/api/v1/campaigns",
-        Some(json!({"title": 5})),
-    )
-    .await;
+    let (status, err) = app
+        .send(Method::POST, "/api/v1/campaigns", Some(json!({"title": 5})))
+        .await;
     assert_eq!(
         (
             status,
@@ -250,7 +228,9 @@ async fn invalid_campaigns_are_refused_naming_each_field_and_storing_nothing() {
     );
     let mut typo = campaign_json("Typo");
     typo["htmlbody"] = json!("<p>lost</p>");
-    let (status, err) = send(&app, Method::POST, "/api/v1/campaigns", Some(typo)).await;
+    let (status, err) = app
+        .send(Method::POST, "/api/v1/campaigns", Some(typo))
+        .await;
     assert_eq!(
         (status, err["code"].as_str()),
         (400, Some("malformed_request")),
@@ -282,20 +262,22 @@ async fn dates_gate_trigger_calls_and_a_past_end_blocks_activation() {
     let create = |body: Value| {
         let app = &app;
         async move {
-            let (_, created) = send(app, Method::POST, "/api/v1/campaigns", Some(body)).await;
+            let (_, created) = app
+                .send(Method::POST, "/api/v1/campaigns", Some(body))
+                .await;
             created["id"].as_str().unwrap().to_owned()
         }
     };
 
     // Before its start: scheduled, and calls are refused.
     let future = create(dated(Some("2999-01-01T00:00:00Z".into()), None)).await;
-    let (_, live) = send(
-        &app,
-        Method::POST,
-        &format!("/api/v1/campaigns/{future}/activate"),
-        None,
-    )
-    .await;
+    let (_, live) = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/campaigns/{future}/activate"),
+            None,
+        )
+        .await;
     assert_eq!(live["status"], "scheduled");
     let (got, err, _) = app.trigger(&call(&future)).await;
     assert_eq!(
@@ -306,42 +288,34 @@ async fn dates_gate_trigger_calls_and_a_past_end_blocks_activation() {
 
     // An end in the past fails the review: activation is refused.
     let past = create(dated(None, Some("2001-01-01T00:00:00+02:00".into()))).await;
-    let (_, draft) = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/campaigns/{past}"),
-        None,
-    )
-    .await;
+    let (_, draft) = app
+        .send(Method::GET, &format!("/api/v1/campaigns/{past}"), None)
+        .await;
     assert_eq!(draft["review"][0]["severity"], "error", "{draft}");
-    let (status, err) = send(
-        &app,
-        Method::POST,
-        &format!("/api/v1/campaigns/{past}/activate"),
-        None,
-    )
-    .await;
+    let (status, err) = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/campaigns/{past}/activate"),
+            None,
+        )
+        .await;
     assert_eq!((status, err["code"].as_str()), (422, Some("review_failed")));
 
     // After its end: completed, and calls are refused.
     let soon = domain::views::format_rfc3339(backend::clock::now_ms() + 1_500);
     let ending = create(dated(None, Some(soon))).await;
-    let (_, live) = send(
-        &app,
-        Method::POST,
-        &format!("/api/v1/campaigns/{ending}/activate"),
-        None,
-    )
-    .await;
+    let (_, live) = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/campaigns/{ending}/activate"),
+            None,
+        )
+        .await;
     assert_eq!(live["status"], "live");
     tokio::time::sleep(std::time::Duration::from_millis(2_600)).await; // past the end and the 1 s cache
-    let (_, done) = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/campaigns/{ending}"),
-        None,
-    )
-    .await;
+    let (_, done) = app
+        .send(Method::GET, &format!("/api/v1/campaigns/{ending}"), None)
+        .await;
     assert_eq!(done["status"], "completed");
     let (got, err, _) = app.trigger(&call(&ending)).await;
     assert_eq!(
@@ -388,13 +362,13 @@ async fn trigger_keys_and_other_sandboxes_are_kept_out() {
         .await
         .unwrap();
     assert_eq!(response.status(), 404);
-    let (_, campaign) = send(
-        &app,
-        Method::GET,
-        &format!("/api/v1/campaigns/{prod_campaign}"),
-        None,
-    )
-    .await;
+    let (_, campaign) = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/campaigns/{prod_campaign}"),
+            None,
+        )
+        .await;
     assert_eq!(campaign["status"], "live", "untouched");
 }
 
@@ -404,28 +378,26 @@ async fn profiles_are_upserted_read_and_deleted() {
     let path = "/api/v1/profiles/crmId/c-7";
     let body = json!({"attributes": {"person": {"name": {"firstName": "Ada"}}},
                       "identities": [{"namespace": "email", "id": "ada@example.org"}]});
-    let (status, created) = send(&app, Method::PUT, path, Some(body.clone())).await;
+    let (status, created) = app.send(Method::PUT, path, Some(body.clone())).await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["identities"].as_array().unwrap().len(), 2);
-    let (status, _) = send(&app, Method::PUT, path, Some(body)).await;
+    let (status, _) = app.send(Method::PUT, path, Some(body)).await;
     assert_eq!(status, 200);
-    let (status, by_email) = send(
-        &app,
-        Method::GET,
-        "/api/v1/profiles/email/ada@example.org",
-        None,
-    )
-    .await;
+    let (status, by_email) = app
+        .send(Method::GET, "/api/v1/profiles/email/ada@example.org", None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(by_email["attributes"]["person"]["name"]["firstName"], "Ada");
-    let (status, err) = send(&app, Method::PUT, path, Some(json!({"attributes": [1]}))).await;
+    let (status, err) = app
+        .send(Method::PUT, path, Some(json!({"attributes": [1]})))
+        .await;
     assert_eq!(
         (status, err["code"].as_str()),
         (400, Some("malformed_request"))
     );
-    let (status, _) = send(&app, Method::DELETE, path, None).await;
+    let (status, _) = app.send(Method::DELETE, path, None).await;
     assert_eq!(status, 204);
-    let (status, err) = send(&app, Method::GET, path, None).await;
+    let (status, err) = app.send(Method::GET, path, None).await;
     assert_eq!(
         (status, err["code"].as_str()),
         (404, Some("profile_not_found"))
@@ -477,39 +449,35 @@ async fn campaigns_are_found_by_search_filters_sort_and_page() {
         ("OTP code", "sms", "transactional", json!(["auth"])),
         ("Order shipped", "push", "transactional", json!([])),
     ] {
-        let (status, c) = send(
-            &app,
-            Method::POST,
-            "/api/v1/campaigns",
-            Some(create(title, channel, category, tags)),
-        )
-        .await;
+        let (status, c) = app
+            .send(
+                Method::POST,
+                "/api/v1/campaigns",
+                Some(create(title, channel, category, tags)),
+            )
+            .await;
         assert_eq!(status, 201, "{c}");
         ids.push(c["id"].as_str().unwrap().to_owned());
     }
-    send(
-        &app,
+    app.send(
         Method::POST,
         &format!("/api/v1/campaigns/{}/activate", ids[0]),
         None,
     )
     .await;
-    send(
-        &app,
+    app.send(
         Method::POST,
         &format!("/api/v1/campaigns/{}/activate", ids[1]),
         None,
     )
     .await;
-    send(
-        &app,
+    app.send(
         Method::POST,
         &format!("/api/v1/campaigns/{}/stop", ids[1]),
         None,
     )
     .await;
-    send(
-        &app,
+    app.send(
         Method::POST,
         &format!("/api/v1/campaigns/{}/archive", ids[1]),
         None,
@@ -519,13 +487,9 @@ async fn campaigns_are_found_by_search_filters_sort_and_page() {
     let titles = |query: &'static str| {
         let app = &app;
         async move {
-            let (status, page) = send(
-                app,
-                Method::GET,
-                &format!("/api/v1/campaigns?{query}"),
-                None,
-            )
-            .await;
+            let (status, page) = app
+                .send(Method::GET, &format!("/api/v1/campaigns?{query}"), None)
+                .await;
             assert_eq!(status, 200, "{query}: {page}");
             page["items"]
                 .as_array()
@@ -560,7 +524,9 @@ async fn campaigns_are_found_by_search_filters_sort_and_page() {
         Vec::<String>::new(),
         "% is a character, not a wildcard"
     );
-    let (_, page) = send(&app, Method::GET, "/api/v1/campaigns?page=2", None).await;
+    let (_, page) = app
+        .send(Method::GET, "/api/v1/campaigns?page=2", None)
+        .await;
     assert_eq!(
         (
             page["total"].as_i64(),
@@ -569,7 +535,9 @@ async fn campaigns_are_found_by_search_filters_sort_and_page() {
         ),
         (Some(3), Some(2), 0)
     );
-    let (status, err) = send(&app, Method::GET, "/api/v1/campaigns?status=paused", None).await;
+    let (status, err) = app
+        .send(Method::GET, "/api/v1/campaigns?status=paused", None)
+        .await;
     assert_eq!(
         (
             status,

@@ -214,6 +214,23 @@ impl TestApp {
             .bearer_auth(&self.api_key)
     }
 
+    /// Sends a request with the test's API key and an optional JSON body; returns the status
+    /// and the JSON answer (null when there is none).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.api(method, path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or_default())
+    }
+
     pub async fn trigger(
         &self,
         body: &serde_json::Value,

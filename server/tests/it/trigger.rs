@@ -206,14 +206,7 @@ async fn a_hard_bounce_suppresses_the_address_for_later_calls() {
     );
 
     // The suppression is listed, and lifting it lets the address receive messages again.
-    let list: Value = app
-        .api(Method::GET, "/api/v1/suppressions")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, list) = app.send(Method::GET, "/api/v1/suppressions", None).await;
     assert_eq!(list["items"][0]["address"], "reject-gone@example.org");
     let lift = || {
         app.api(
@@ -666,14 +659,7 @@ async fn the_status_of_an_execution_lists_every_recipient_with_attempts() {
     let id = accepted["executionId"].as_str().unwrap();
     let path = format!("/ajo/im/executions/unitary/{id}");
 
-    let queued: Value = app
-        .api(Method::GET, &path)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, queued) = app.send(Method::GET, &path, None).await;
     assert_eq!(queued["recipients"][0]["status"], "queued");
     assert_eq!(queued["recipients"][0]["attempts"], json!([]));
 
