@@ -256,3 +256,39 @@ pub async fn revoke_api_key(id: String) -> Result<(), ServerFnError> {
         }
     }
 }
+
+/// The current sandbox's channel surfaces (never their secrets).
+#[server(endpoint = "list_surfaces")]
+pub async fn list_surfaces() -> Result<Vec<domain::views::SurfaceView>, ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .list_surfaces(&sandbox.id)
+        .await
+        .map_err(to_server_error)
+}
+
+/// Creates a surface (`id` None) or edits one; secrets left empty keep the stored ones.
+#[server(endpoint = "save_surface")]
+pub async fn save_surface(
+    id: Option<String>,
+    input: domain::surface::SurfaceInput,
+) -> Result<(), ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let surface = herald
+        .save_surface(&sandbox.id, id.as_deref(), &input)
+        .await
+        .map_err(to_server_error)?;
+    tracing::info!(surface_id = %surface.id, user_id = %user, "surface saved");
+    Ok(())
+}
+
+#[server(endpoint = "delete_surface")]
+pub async fn delete_surface(id: String) -> Result<(), ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .delete_surface(&sandbox.id, &id)
+        .await
+        .map_err(to_server_error)?;
+    tracing::info!(surface_id = %id, user_id = %user, "surface deleted");
+    Ok(())
+}

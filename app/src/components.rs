@@ -27,6 +27,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             <nav aria-label="Main">
                 <A href="/">"Campaigns"</A>
                 <A href="/messages">"Sent messages"</A>
+                <A href="/settings/surfaces">"Surfaces"</A>
                 <A href="/settings/api-keys">"API keys"</A>
                 <A href="/settings/sandboxes">"Sandboxes"</A>
                 <A href="/api-docs">"API"</A>

@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/messages") view=pages::MessagesPage/>
                 <Route path=path!("/settings/api-keys") view=pages::ApiKeysPage/>
                 <Route path=path!("/settings/sandboxes") view=pages::SandboxesPage/>
+                <Route path=path!("/settings/surfaces") view=pages::SurfacesPage/>
                 <Route path=path!("/api-docs") view=pages::ApiDocsPage/>
             </Routes>
         </Router>

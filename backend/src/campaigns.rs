@@ -78,6 +78,7 @@ impl Herald {
         sandbox_id: &str,
         campaign: NewCampaign,
     ) -> Result<CampaignId> {
+        self.check_campaign_surface(sandbox_id, &campaign).await?;
         let id = CampaignId::new();
         let mut tx = self.store().writer().begin().await?;
         store::campaigns::insert_campaign(
@@ -129,7 +130,13 @@ impl Herald {
         };
         let history = store::audit::for_campaign(pool, &row.id).await?;
         let review = review_of(&row, &content);
+        let surface_name = match &row.surface_id {
+            Some(id) => store::surfaces::by_id(pool, id).await?.map(|s| s.name),
+            None => None,
+        };
         Ok(CampaignView {
+            surface_name,
+            surface_id: row.surface_id.clone(),
             history,
             review,
             status,
@@ -229,6 +236,8 @@ impl Herald {
         let row = store::campaigns::campaign(self.store().reader(), id)
             .await?
             .ok_or_else(campaign_not_found)?;
+        self.check_campaign_surface(&row.sandbox_id, &campaign)
+            .await?;
         let stored = match row.status_at(now_ms()) {
             CampaignStatus::Draft => CampaignStatus::Draft,
             CampaignStatus::Live | CampaignStatus::Scheduled => {

@@ -98,6 +98,8 @@ pub struct ExecutionStatus {
 /// A call that passed every check, rendered and ready to store.
 struct Prepared {
     campaign_key: String,
+    /// The campaign's surface at acceptance: its messages are sent through it.
+    surface_id: Option<String>,
     version: i64,
     messages: Vec<NewMessage>,
     /// Identities of `aep` recipients without a profile, for a campaign that creates profiles.
@@ -121,6 +123,7 @@ impl Herald {
             execution: NewExecution {
                 id: ExecutionId::new(),
                 campaign_id: prepared.campaign_key,
+                surface_id: prepared.surface_id,
                 campaign_version: prepared.version,
                 request_id: trigger.request_id.clone(),
                 api_key_id: caller.api_key_id.clone(),
@@ -259,6 +262,7 @@ impl Herald {
         }
         self.exclude_suppressed(&campaign, &mut messages).await?;
         Ok(Prepared {
+            surface_id: campaign.surface_id.clone(),
             campaign_key: campaign.id,
             version,
             messages,

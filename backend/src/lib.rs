@@ -2,7 +2,7 @@
 //!
 //! [`Herald`] is the one handle both doors hold: the Leptos server functions (browser UI) and the
 //! axum REST handlers call the same use cases on it ([`campaigns`], [`executions`], [`accounts`],
-//! [`profiles`], [`sandboxes`], [`messages`]),
+//! [`profiles`], [`sandboxes`], [`surfaces`], [`messages`]),
 //! and those own the transactions on the same [`store`]. Accepted messages are delivered by the
 //! [`delivery`] worker.
 
@@ -18,13 +18,14 @@ pub mod maintenance;
 pub mod messages;
 pub mod profiles;
 pub mod sandboxes;
+mod secret_box;
 pub mod settings;
 pub mod store;
+pub mod surfaces;
 
 pub use error::{Error, ErrorKind};
 pub use settings::Settings;
 
-use delivery::Mailer;
 use std::sync::Arc;
 use store::Store;
 use tokio::sync::Notify;
@@ -38,7 +39,10 @@ pub struct Herald {
 struct Inner {
     settings: Settings,
     store: Store,
-    mailer: Mailer,
+    /// Each message's provider: its surface's, or the default of its channel.
+    transports: delivery::Transports,
+    /// Seals and opens surface credentials.
+    secret_box: secret_box::SecretBox,
     /// Notified when new messages were committed to the outbox.
     outbox_signal: Arc<Notify>,
     committer: group_commit::GroupCommitter,
@@ -53,7 +57,11 @@ impl Herald {
     /// Opens (and migrates) the database and prepares the mail transport.
     pub async fn start(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::open(&settings).await?;
-        let mailer = Mailer::from_settings(&settings)?;
+        let transports = delivery::Transports::new(&settings)?;
+        let secret_box = secret_box::SecretBox::load(
+            settings.secret_key.as_ref().map(|k| k.0.as_str()),
+            &settings.data_dir,
+        )?;
         let outbox_signal = Arc::new(Notify::new());
         let committer =
             group_commit::GroupCommitter::start(store.writer().clone(), outbox_signal.clone());
@@ -61,7 +69,8 @@ impl Herald {
             inner: Arc::new(Inner {
                 settings,
                 store,
-                mailer,
+                transports,
+                secret_box,
                 outbox_signal,
                 committer,
                 compiled_versions: Default::default(),

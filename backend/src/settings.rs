@@ -38,7 +38,10 @@ pub struct Settings {
     /// SMTP relay, e.g. `smtp://user:pass@host:587?tls=required`. Unset: messages go to the local
     /// capture store shown on the "Sent messages" page (`HERALD_SMTP_URL`).
     pub smtp_url: Option<Secret>,
-    /// The sender of every email for now (`HERALD_EMAIL_FROM`).
+    /// The key that encrypts surface credentials at rest: 64 hex digits (`HERALD_SECRET_KEY`).
+    /// Unset: `secret.key` in the data directory, created on first start.
+    pub secret_key: Option<Secret>,
+    /// The sender of emails of campaigns without a surface (`HERALD_EMAIL_FROM`).
     pub email_from: String,
     /// The URL people and systems reach Herald at (`HERALD_PUBLIC_URL`).
     pub public_url: String,
@@ -71,6 +74,7 @@ struct SettingsFile {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     smtp_url: Option<String>,
+    secret_key: Option<String>,
     email_from: Option<String>,
     public_url: Option<String>,
     sqlite_synchronous: Option<Synchronous>,
@@ -116,6 +120,7 @@ impl Settings {
         overlay!(data_dir, "HERALD_DATA_DIR");
         overlay!(database_url, "HERALD_DATABASE_URL");
         overlay!(smtp_url, "HERALD_SMTP_URL");
+        overlay!(secret_key, "HERALD_SECRET_KEY");
         overlay!(email_from, "HERALD_EMAIL_FROM");
         overlay!(public_url, "HERALD_PUBLIC_URL");
         overlay!(site_root, "HERALD_SITE_ROOT");
@@ -172,6 +177,7 @@ impl Settings {
             data_dir: f.data_dir.unwrap_or_else(|| PathBuf::from("data")),
             database_url: f.database_url,
             smtp_url: f.smtp_url.map(Secret),
+            secret_key: f.secret_key.map(Secret),
             email_from,
             public_url,
             sqlite_synchronous: f.sqlite_synchronous.unwrap_or(Synchronous::Full),

@@ -60,6 +60,7 @@ pub async fn measure(
         let execution = NewExecution {
             id: ExecutionId::new(),
             campaign_id: campaign.clone(),
+            surface_id: None,
             campaign_version: 1,
             request_id: format!("ceiling-{n}"),
             api_key_id: key.clone(),

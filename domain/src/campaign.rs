@@ -2,6 +2,7 @@
 
 use crate::content::{Content, PushOptions};
 use crate::error::{FieldError, ValidationError};
+use crate::ids::SurfaceId;
 use crate::profile::Namespace;
 use serde::{Deserialize, Serialize};
 
@@ -227,6 +228,10 @@ pub struct CampaignInput {
     /// Most messages per second, 1 to 2000.
     #[serde(default)]
     pub rate_limit: Option<u32>,
+    /// The channel surface (sender and provider) of the campaign's channel and category; none:
+    /// the server's default sender.
+    #[serde(default)]
+    pub surface_id: Option<String>,
     #[serde(default)]
     pub channel: Channel,
     /// Email subject or push title; SMS has none.
@@ -260,6 +265,7 @@ impl Default for CampaignInput {
             starts_at: None,
             ends_at: None,
             rate_limit: None,
+            surface_id: None,
             channel: Channel::default(),
             subject: String::new(),
             html_body: String::new(),
@@ -280,6 +286,7 @@ pub struct NewCampaign {
     pub create_profiles: bool,
     pub window: Window,
     pub rate_limit: Option<u32>,
+    pub surface_id: Option<SurfaceId>,
     pub content: Content,
 }
 
@@ -316,6 +323,13 @@ impl NewCampaign {
                 "must be 1 to 2,000 messages per second",
             ));
         }
+        let surface_id = match input.surface_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| errors.push(FieldError::new("surfaceId", "is not a surface id")))
+                .ok(),
+        };
         let content = Content::parse(
             input.channel,
             &input.subject,
@@ -336,6 +350,7 @@ impl NewCampaign {
                     create_profiles: input.create_profiles,
                     window: Window { starts_at, ends_at },
                     rate_limit: input.rate_limit,
+                    surface_id,
                     content,
                 })
             }

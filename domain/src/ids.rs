@@ -57,6 +57,8 @@ typed_id!(
     SandboxId,
     /// A person known by identities.
     ProfileId,
+    /// A channel surface: a sender and the provider that carries its messages.
+    SurfaceId,
 );
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod listing;
 pub mod profile;
 pub mod recipient;
 pub mod review;
+pub mod surface;
 pub mod template;
 pub mod tenancy;
 pub mod trigger;

@@ -25,6 +25,9 @@ pub struct CampaignView {
     pub ends_at: Option<i64>,
     /// Most messages per second.
     pub rate_limit: Option<i64>,
+    /// The channel surface; none: the server's default sender.
+    pub surface_id: Option<String>,
+    pub surface_name: Option<String>,
     /// As the dates make it now (scheduled before the start, completed after the end).
     pub status: CampaignStatus,
     /// Who created it: `user:<id>` or `key:<id>`.
@@ -61,6 +64,7 @@ impl CampaignView {
             starts_at: self.starts_at.map(format_rfc3339),
             ends_at: self.ends_at.map(format_rfc3339),
             rate_limit: self.rate_limit.map(|r| r as u32),
+            surface_id: self.surface_id.clone(),
             channel: crate::campaign::Channel::parse(&self.channel).unwrap_or_default(),
             subject: self.subject.clone(),
             html_body: self.html_body.clone(),
@@ -260,5 +264,39 @@ mod tests {
         assert_eq!(super::format_utc(0), "1970-01-01 00:00 UTC");
         assert_eq!(super::format_utc(1_700_000_000_123), "2023-11-14 22:13 UTC");
         assert_eq!(super::format_utc(951_782_400_000), "2000-02-29 00:00 UTC");
+    }
+}
+
+/// A channel surface as shown to people and API clients: never its secrets, only which are set.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SurfaceView {
+    pub id: String,
+    pub name: String,
+    pub channel: crate::campaign::Channel,
+    pub category: Category,
+    pub settings: crate::surface::SurfaceSettings,
+    /// The names of the credentials that are set (`smtpUrl`, `authToken`, `serviceAccount`,
+    /// `privateKey`); their values are never shown.
+    pub secrets_set: Vec<String>,
+    /// For SMTP: the relay without its password, e.g. `smtp://user@host:587`.
+    pub smtp_server: Option<String>,
+    /// How many campaigns use it (a surface in use cannot be deleted).
+    pub campaigns: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl SurfaceView {
+    /// The surface as its edit form starts: settings, and no secrets (left out = kept).
+    pub fn to_input(&self) -> crate::surface::SurfaceInput {
+        crate::surface::SurfaceInput {
+            name: self.name.clone(),
+            channel: self.channel,
+            category: self.category,
+            settings: self.settings.clone(),
+            secrets: Default::default(),
+        }
     }
 }

@@ -139,6 +139,10 @@ fn CampaignDetails(
         </div>
         <p class="meta">
             "API-triggered · " {c.category.as_str()} " · " {c.channel.clone()} " · namespace " <code>{c.namespace.clone()}</code>
+            " · from " {match c.surface_name.clone() {
+                Some(name) => view! { <span data-testid="surface-name">{name}</span> }.into_any(),
+                None => view! { "the server's default sender" }.into_any(),
+            }}
             {if c.create_profiles { " · creates new profiles" } else { " · profiles must exist for \"aep\" recipients" }}
             {window}
             " · version " {c.version} " · updated " {format_utc(c.updated_at)}

@@ -9,6 +9,7 @@ mod login;
 mod messages;
 mod new_campaign;
 mod sandboxes;
+mod surfaces;
 
 pub use api_docs::ApiDocsPage;
 pub use api_keys::ApiKeysPage;
@@ -19,6 +20,7 @@ pub use login::LoginPage;
 pub use messages::MessagesPage;
 pub use new_campaign::NewCampaignPage;
 pub use sandboxes::SandboxesPage;
+pub use surfaces::SurfacesPage;
 
 use leptos::prelude::*;
 

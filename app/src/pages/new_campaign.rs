@@ -1,4 +1,4 @@
-use crate::api::CreateCampaign;
+use crate::api::{CreateCampaign, list_surfaces};
 use crate::components::{ErrorBox, Layout, error_text};
 use crate::editor::{
     AttributePicker, ContentProblems, ContentVariables, LivePreview, utf16_to_byte,
@@ -74,6 +74,8 @@ pub fn CampaignForm(
     // Dates are entered and shown in UTC (a datetime-local input holds no zone of its own).
     let starts_at = RwSignal::new(utc_input(initial.starts_at.as_deref()));
     let ends_at = RwSignal::new(utc_input(initial.ends_at.as_deref()));
+    let surface_id = RwSignal::new(initial.surface_id.clone().unwrap_or_default());
+    let surfaces = Resource::new(|| (), |_| list_surfaces());
     let rate_limit = RwSignal::new(
         initial
             .rate_limit
@@ -83,6 +85,7 @@ pub fn CampaignForm(
     // Switching channel brings that channel's example content (and usual namespace).
     let switch_channel = move |to: Channel| {
         channel.set(to);
+        surface_id.set(String::new());
         let (ns, s, h, t) = match to {
             Channel::Email => ("email", SAMPLE_SUBJECT, SAMPLE_HTML, SAMPLE_TEXT),
             Channel::Sms => ("phone", "", "", SAMPLE_SMS),
@@ -128,6 +131,7 @@ pub fn CampaignForm(
             starts_at: from_utc_input(&starts_at.get_untracked()),
             ends_at: from_utc_input(&ends_at.get_untracked()),
             rate_limit,
+            surface_id: Some(surface_id.get_untracked()).filter(|s| !s.is_empty()),
             category: category.get_untracked(),
             namespace: namespace.get_untracked(),
             create_profiles: create_profiles.get_untracked(),
@@ -199,7 +203,8 @@ pub fn CampaignForm(
                 </label>
                 <label>"Category"
                     <select name="category" on:change=move |ev| {
-                        category.set(Category::parse(&event_target_value(&ev)).unwrap_or_default())
+                        category.set(Category::parse(&event_target_value(&ev)).unwrap_or_default());
+                        surface_id.set(String::new());
                     }>
                         <option value="transactional" selected=move || category.get() == Category::Transactional>
                             "Transactional — password resets, codes, receipts"
@@ -209,6 +214,25 @@ pub fn CampaignForm(
                         </option>
                     </select>
                 </label>
+                <label>"Surface (sender and provider)"
+                    <select name="surface" on:change=move |ev| surface_id.set(event_target_value(&ev))>
+                        <option value="" selected=move || surface_id.with(String::is_empty)>"Server default sender"</option>
+                        <Suspense>
+                            {move || Suspend::new(async move {
+                                surfaces.await.unwrap_or_default().into_iter()
+                                    .filter(|s| s.channel == channel.get() && s.category == category.get())
+                                    .map(|s| {
+                                        let id = s.id.clone();
+                                        view! {
+                                            <option value=s.id selected=move || surface_id.with(|v| *v == id)>{s.name}</option>
+                                        }
+                                    })
+                                    .collect_view()
+                            })}
+                        </Suspense>
+                    </select>
+                </label>
+                <p class="hint">"Only surfaces of the campaign's channel and category are offered; add them under "<a href="/settings/surfaces">"Surfaces"</a>"."</p>
                 <label>"Identity namespace"
                     <input name="namespace" required list="namespaces" maxlength="64" disabled=locked
                         prop:value=namespace on:input=move |ev| namespace.set(event_target_value(&ev))/>

@@ -1,11 +1,13 @@
 //! Email transports: an SMTP relay (lettre over our own connection pool), or the local capture
-//! store.
+//! store. The server's settings give the default one; a surface may give its own.
 
+use super::SendError;
 use super::smtp_pool::SmtpPool;
 use super::worker::CLAIM_WAVES;
 use crate::settings::Settings;
 use crate::store::messages::ClaimedMessage;
 use anyhow::Context;
+use domain::surface::{ProviderKind, SurfaceSecrets, SurfaceSettings};
 use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
@@ -16,40 +18,66 @@ use std::time::Duration;
 #[derive(Clone)]
 pub enum Mailer {
     /// A real SMTP relay.
-    Smtp { pool: Arc<SmtpPool>, from: Mailbox },
+    Smtp {
+        pool: Arc<SmtpPool>,
+        from: Mailbox,
+        reply_to: Option<Mailbox>,
+    },
     /// No relay configured: messages stay in the database and show on the "Sent messages" page.
     Capture,
 }
 
-/// Why a send failed, and whether trying again may help.
-#[derive(Debug, Clone)]
-pub struct SendError {
-    pub transient: bool,
-    pub detail: String,
-    /// The server said the mailbox does not exist (5.1.1): the address is suppressed.
-    pub hard_bounce: bool,
+/// One SMTP step may take this long: every wave of a claimed round must end within the
+/// delivery lease, or another worker could retry a message whose attempt is still under way.
+pub(crate) fn send_timeout(settings: &Settings) -> Duration {
+    (settings.delivery_lease / (CLAIM_WAVES as u32 + 1)).min(Duration::from_secs(30))
+}
+
+fn smtp(
+    settings: &Settings,
+    url: &str,
+    from: Mailbox,
+    reply_to: Option<Mailbox>,
+) -> anyhow::Result<Mailer> {
+    let connections = settings.delivery_workers.max(1) * settings.delivery_concurrency;
+    let pool = SmtpPool::from_url(url, send_timeout(settings), connections)?;
+    Ok(Mailer::Smtp {
+        pool: Arc::new(pool),
+        from,
+        reply_to,
+    })
 }
 
 impl Mailer {
+    /// The default: `HERALD_SMTP_URL` as `HERALD_EMAIL_FROM`, or the capture.
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         let Some(url) = &settings.smtp_url else {
             return Ok(Mailer::Capture);
         };
-        // Every wave of a claimed round must end within the delivery lease, or another worker
-        // could retry a message whose first attempt is still under way.
-        let timeout =
-            (settings.delivery_lease / (CLAIM_WAVES as u32 + 1)).min(Duration::from_secs(30));
-        let connections = settings.delivery_workers.max(1) * settings.delivery_concurrency;
-        let pool = SmtpPool::from_url(&url.0, timeout, connections)
-            .context("HERALD_SMTP_URL is not a valid SMTP URL")?;
         let from = settings
             .email_from
             .parse()
             .context("HERALD_EMAIL_FROM is not a valid mailbox")?;
-        Ok(Mailer::Smtp {
-            pool: Arc::new(pool),
-            from,
-        })
+        smtp(settings, &url.0, from, None).context("HERALD_SMTP_URL is not a valid SMTP URL")
+    }
+
+    /// An email surface's relay and sender.
+    pub fn from_surface(
+        settings: &Settings,
+        surface: &SurfaceSettings,
+        secrets: &SurfaceSecrets,
+    ) -> anyhow::Result<Self> {
+        if surface.provider != ProviderKind::Smtp {
+            return Ok(Mailer::Capture);
+        }
+        let name = (!surface.from_name.is_empty()).then(|| surface.from_name.clone());
+        let from = Mailbox::new(name, surface.from_address.parse()?);
+        let reply_to = match surface.reply_to.as_str() {
+            "" => None,
+            r => Some(Mailbox::new(None, r.parse()?)),
+        };
+        let url = secrets.smtp_url.as_deref().context("no SMTP URL is set")?;
+        smtp(settings, url, from, reply_to)
     }
 
     /// The provider name recorded on attempts.
@@ -61,28 +89,36 @@ impl Mailer {
     }
 
     pub async fn send(&self, m: &ClaimedMessage) -> Result<(), SendError> {
-        let (pool, from) = match self {
-            Mailer::Capture => return Ok(()),
-            Mailer::Smtp { pool, from } => (pool, from),
+        let Mailer::Smtp {
+            pool,
+            from,
+            reply_to,
+        } = self
+        else {
+            return Ok(());
         };
-        let email = build_email(m, from.clone()).map_err(|e| SendError {
-            transient: false,
-            detail: format!("the message cannot be built: {e}"),
-            hard_bounce: false,
-        })?;
+        let email = build_email(m, from.clone(), reply_to.clone())
+            .map_err(|e| SendError::permanent(format!("the message cannot be built: {e}")))?;
         pool.send(&email).await
     }
 }
 
 /// The Message-ID is the message's own id at the sender's domain, so a retry carries the same one.
-fn build_email(m: &ClaimedMessage, from: Mailbox) -> anyhow::Result<Message> {
+fn build_email(
+    m: &ClaimedMessage,
+    from: Mailbox,
+    reply_to: Option<Mailbox>,
+) -> anyhow::Result<Message> {
     let to: Mailbox = m.address.parse().context("invalid recipient address")?;
     let message_id = format!("<{}@{}>", m.id, from.email.domain());
-    let builder = Message::builder()
+    let mut builder = Message::builder()
         .from(from)
         .to(to)
         .subject(m.subject.clone())
         .message_id(Some(message_id));
+    if let Some(reply_to) = reply_to {
+        builder = builder.reply_to(reply_to);
+    }
     let email = match (m.html_body.trim().is_empty(), m.text_body.trim().is_empty()) {
         (false, false) => builder.multipart(MultiPart::alternative_plain_html(
             m.text_body.clone(),

@@ -1,4 +1,5 @@
-//! Delivery: the outbox worker and the email transports.
+//! Delivery: the outbox worker and the transports of each channel (SMTP, SMS gateways, push
+//! services, or the local capture), chosen per message by its surface.
 //!
 //! Invariants:
 //! - Work comes only from the `messages` table (the outbox); nothing is held only in memory, so
@@ -10,9 +11,50 @@
 //!   follows a timeout after the relay had in fact accepted the message.
 
 mod email;
+mod http;
+mod push;
+mod sms;
 mod smtp_pool;
+mod transport;
 mod worker;
 
-pub use email::{Mailer, SendError};
+pub use email::Mailer;
 pub use smtp_pool::SmtpPool;
+pub(crate) use transport::Transports;
 pub use worker::{backoff_ms, run_worker};
+
+/// Why a send failed, and whether trying again may help.
+#[derive(Debug, Clone)]
+pub struct SendError {
+    pub transient: bool,
+    /// What the provider answered, without personal data.
+    pub detail: String,
+    /// The address will never take a message (SMTP 5.1.1, an unregistered push token): it is
+    /// suppressed for its channel with this reason, e.g. "hard bounce".
+    pub suppress: Option<&'static str>,
+    /// The provider asked for this pause before the next try (HTTP 429 `Retry-After`).
+    pub retry_after: Option<std::time::Duration>,
+}
+
+impl SendError {
+    pub fn transient(detail: impl Into<String>) -> Self {
+        Self {
+            transient: true,
+            detail: detail.into(),
+            suppress: None,
+            retry_after: None,
+        }
+    }
+
+    pub fn permanent(detail: impl Into<String>) -> Self {
+        Self {
+            transient: false,
+            ..Self::transient(detail)
+        }
+    }
+
+    pub fn suppressing(mut self, reason: &'static str) -> Self {
+        self.suppress = Some(reason);
+        self
+    }
+}

@@ -99,11 +99,7 @@ impl SmtpPool {
                 conn.abort().await;
                 Err(classify(&e))
             }
-            Err(_) => Err(SendError {
-                transient: true,
-                detail: "SMTP timeout".into(),
-                hard_bounce: false,
-            }),
+            Err(_) => Err(SendError::transient("SMTP timeout")),
         }
     }
 
@@ -122,11 +118,7 @@ impl SmtpPool {
                 None => {
                     return match tokio::time::timeout(self.timeout, self.connect()).await {
                         Ok(result) => result,
-                        Err(_) => Err(SendError {
-                            transient: true,
-                            detail: "SMTP timeout".into(),
-                            hard_bounce: false,
-                        }),
+                        Err(_) => Err(SendError::transient("SMTP timeout")),
                     };
                 }
             }
@@ -135,11 +127,8 @@ impl SmtpPool {
 
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
         let tls = || {
-            TlsParameters::new(self.host.clone()).map_err(|e| SendError {
-                transient: false,
-                detail: format!("TLS setup failed: {e}"),
-                hard_bounce: false,
-            })
+            TlsParameters::new(self.host.clone())
+                .map_err(|e| SendError::permanent(format!("TLS setup failed: {e}")))
         };
         let mut conn = if self.security == Security::ImplicitTls {
             AsyncSmtpConnection::connect_tokio1(
@@ -154,11 +143,7 @@ impl SmtpPool {
         } else {
             let stream = tokio::net::TcpStream::connect((self.host.as_str(), self.port))
                 .await
-                .map_err(|_| SendError {
-                    transient: true,
-                    detail: "SMTP connection failed".into(),
-                    hard_bounce: false,
-                })?;
+                .map_err(|_| SendError::transient("SMTP connection failed"))?;
             let _ = stream.set_nodelay(true);
             AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello)
                 .await
@@ -186,15 +171,18 @@ impl SmtpPool {
 /// 4xx replies and network trouble may pass; 5xx replies will not. A 5xx with the enhanced
 /// status 5.1.1 (or 5.1.10: no such user) is a hard bounce.
 fn classify(e: &lettre::transport::smtp::Error) -> SendError {
-    SendError {
-        transient: !e.is_permanent(),
-        hard_bounce: e.is_permanent() && e.to_string().contains("5.1.1"),
-        detail: match e.status() {
-            Some(code) => format!("SMTP reply {code}"),
-            None if e.is_timeout() => "SMTP timeout".into(),
-            None if e.is_tls() => "SMTP TLS failed".into(),
-            None => "SMTP connection failed".into(),
-        },
+    let detail = match e.status() {
+        Some(code) => format!("SMTP reply {code}"),
+        None if e.is_timeout() => "SMTP timeout".into(),
+        None if e.is_tls() => "SMTP TLS failed".into(),
+        None => "SMTP connection failed".into(),
+    };
+    if !e.is_permanent() {
+        SendError::transient(detail)
+    } else if e.to_string().contains("5.1.1") {
+        SendError::permanent(detail).suppressing("hard bounce")
+    } else {
+        SendError::permanent(detail)
     }
 }
 

@@ -1,12 +1,14 @@
 //! The outbox worker: claims due messages under a lease, sends them, records each attempt.
 
 use super::SendError;
+use super::transport::Built;
 use crate::clock::{Millis, now_ms};
 use crate::error::Result;
 use crate::store::messages::{self, Attempt, ClaimedMessage, Outcome};
 use crate::{Herald, store};
 use futures::StreamExt;
 use rand::Rng;
+use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -16,7 +18,8 @@ struct Finished {
     provider: &'static str,
     started_at: Millis,
     finished_at: Millis,
-    result: std::result::Result<(), SendError>,
+    /// On success, the provider's id for the message, if it gave one.
+    result: std::result::Result<Option<String>, SendError>,
 }
 
 /// A round claims enough messages for this many waves of `delivery_concurrency` sends: fewer,
@@ -39,7 +42,7 @@ pub fn backoff_ms(attempt: i64) -> Millis {
 /// Runs until `shutdown` turns true; a claimed batch is always finished before it stops.
 pub async fn run_worker(herald: Herald, mut shutdown: watch::Receiver<bool>) {
     tracing::info!(
-        provider = herald.inner.mailer.provider(),
+        default_email_provider = herald.inner.transports.default_email_provider(),
         "delivery worker started"
     );
     while !*shutdown.borrow() {
@@ -84,10 +87,17 @@ impl Herald {
             .await?
         };
         let count = claimed.len();
+        let transports = self.transports_for(&claimed).await?;
         // Outcomes are recorded in small groups as they arrive: one commit per group, and a slow
         // send never holds back the record of the fast ones.
         let mut finished = futures::stream::iter(claimed)
-            .map(|m| self.attempt(m))
+            .map(|m| {
+                let transport = match &m.surface_id {
+                    Some(id) => transports[id].clone(),
+                    None => Ok(self.inner.transports.default_for(&m.channel)),
+                };
+                attempt(m, transport)
+            })
             .buffer_unordered(settings.delivery_concurrency)
             .ready_chunks(64);
         while let Some(group) = finished.next().await {
@@ -102,25 +112,32 @@ impl Herald {
         Ok(())
     }
 
-    /// Sends one message on its channel. Email goes through the mailer (SMTP or the local
-    /// capture); SMS and push have no provider yet and are captured: recorded as sent by
-    /// `capture`, visible on "Sent messages".
-    async fn attempt(&self, message: ClaimedMessage) -> Finished {
-        let started_at = now_ms();
-        let (provider, result) = match message.channel.as_str() {
-            "email" => (
-                self.inner.mailer.provider(),
-                self.inner.mailer.send(&message).await,
-            ),
-            _ => ("capture", Ok(())),
-        };
-        Finished {
-            message,
-            provider,
-            started_at,
-            finished_at: now_ms(),
-            result,
+    /// The transport of every surface the claimed messages go through: cached, or built anew
+    /// when the surface changed since.
+    async fn transports_for(&self, claimed: &[ClaimedMessage]) -> Result<HashMap<String, Built>> {
+        let mut ids: Vec<&str> = claimed
+            .iter()
+            .filter_map(|m| m.surface_id.as_deref())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let rows = store::surfaces::by_ids(self.store().reader(), &ids).await?;
+        let cache = &self.inner.transports;
+        let mut found: HashMap<String, _> = rows
+            .iter()
+            .map(|row| {
+                let transport = cache
+                    .cached(&row.id, row.updated_at)
+                    .unwrap_or_else(|| cache.build(&self.open(row)));
+                (row.id.clone(), transport)
+            })
+            .collect();
+        for id in ids {
+            found
+                .entry(id.to_owned())
+                .or_insert_with(|| Err("no longer exists".into()));
         }
+        Ok(found)
     }
 
     async fn record_attempts(&self, lease_token: &str, group: &[Finished]) -> Result<()> {
@@ -129,13 +146,12 @@ impl Herald {
         for f in group {
             let m = &f.message;
             let (outcome, detail) = match &f.result {
-                Ok(()) => (Outcome::Sent, None),
-                Err(e) if e.transient && m.attempts < max_attempts => (
-                    Outcome::Retry {
-                        at: f.finished_at + backoff_ms(m.attempts),
-                    },
-                    Some(e.detail.as_str()),
-                ),
+                Ok(provider_id) => (Outcome::Sent, provider_id.as_deref()),
+                Err(e) if e.transient && m.attempts < max_attempts => {
+                    let asked = e.retry_after.map_or(0, |d| d.as_millis() as Millis);
+                    let at = f.finished_at + backoff_ms(m.attempts).max(asked);
+                    (Outcome::Retry { at }, Some(e.detail.as_str()))
+                }
                 Err(e) => (Outcome::Failed, Some(e.detail.as_str())),
             };
             let attempt = Attempt {
@@ -151,9 +167,9 @@ impl Herald {
             let finished = store::messages::finish_attempt(&mut tx, &attempt).await?;
             if finished
                 && let Err(e) = &f.result
-                && e.hard_bounce
+                && let Some(why) = e.suppress
             {
-                let reason = format!("hard bounce ({})", e.detail);
+                let reason = format!("{why} ({})", e.detail);
                 store::suppressions::add_for_message(&mut tx, &m.id, &reason, f.finished_at)
                     .await?;
             }
@@ -166,6 +182,26 @@ impl Herald {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// Sends one message through its transport; a surface that cannot be used is a transient
+/// failure, so fixing the surface lets the message go on its next attempt.
+async fn attempt(message: ClaimedMessage, transport: Built) -> Finished {
+    let started_at = now_ms();
+    let (provider, result) = match transport {
+        Ok(t) => (t.provider(), t.send(&message).await),
+        Err(why) => (
+            "none",
+            Err(SendError::transient(format!("the surface {why}"))),
+        ),
+    };
+    Finished {
+        message,
+        provider,
+        started_at,
+        finished_at: now_ms(),
+        result,
     }
 }
 

@@ -24,6 +24,7 @@ pub struct CampaignRow {
     pub starts_at: Option<i64>,
     pub ends_at: Option<i64>,
     pub rate_limit: Option<i64>,
+    pub surface_id: Option<String>,
     pub status: String,
     pub live_version: Option<i64>,
     pub created_by: String,
@@ -94,8 +95,8 @@ const VERSION_COLUMNS: &str =
     "v.version, c.channel, v.subject, v.html_body, v.text_body, v.push_options";
 
 const CAMPAIGN_COLUMNS: &str = "id, title, description, tags, category, channel, namespace,
-     sandbox_id, create_profiles, starts_at, ends_at, rate_limit, status, live_version, created_by,
-     created_at, updated_at";
+     sandbox_id, create_profiles, starts_at, ends_at, rate_limit, surface_id, status, live_version,
+     created_by, created_at, updated_at";
 
 pub async fn insert_campaign(
     conn: &mut SqliteConnection,
@@ -108,8 +109,8 @@ pub async fn insert_campaign(
     let query = sqlx::query(
         "INSERT INTO campaigns (id, sandbox_id, status, created_by, created_at, title, description,
              tags, category, channel, namespace, create_profiles, starts_at, ends_at, rate_limit,
-             updated_at)
-         VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             surface_id, updated_at)
+         VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(id.to_string())
     .bind(sandbox_id)
@@ -123,7 +124,7 @@ pub async fn insert_campaign(
 
 /// Binds a campaign's properties, in the order both the insert and the edit list them:
 /// title, description, tags, category, channel, namespace, create_profiles, starts_at, ends_at,
-/// rate_limit, updated_at.
+/// rate_limit, surface_id, updated_at.
 fn bind_properties<'q>(
     query: Query<'q, Sqlite, SqliteArguments<'q>>,
     campaign: &'q NewCampaign,
@@ -140,6 +141,7 @@ fn bind_properties<'q>(
         .bind(campaign.window.starts_at)
         .bind(campaign.window.ends_at)
         .bind(campaign.rate_limit)
+        .bind(campaign.surface_id.map(|s| s.to_string()))
         .bind(now)
 }
 
@@ -301,7 +303,7 @@ pub async fn edit(
     let query = sqlx::query(
         "UPDATE campaigns SET title = ?, description = ?, tags = ?, category = ?, channel = ?,
              namespace = ?, create_profiles = ?, starts_at = ?, ends_at = ?, rate_limit = ?,
-             updated_at = ?
+             surface_id = ?, updated_at = ?
           WHERE id = ? AND status = ?",
     );
     let updated = bind_properties(query, campaign, now)

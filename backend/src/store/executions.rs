@@ -19,6 +19,8 @@ pub struct ExecutionRow {
 pub struct NewExecution {
     pub id: ExecutionId,
     pub campaign_id: String,
+    /// The surface its messages go through; none: the server's default sender.
+    pub surface_id: Option<String>,
     pub campaign_version: i64,
     pub request_id: String,
     pub api_key_id: String,
@@ -150,10 +152,11 @@ pub async fn insert_calls(conn: &mut SqliteConnection, calls: &[NewCall<'_>]) ->
         .iter()
         .flat_map(|c| c.messages.iter().map(move |m| (c.execution, m)))
         .collect();
-    for chunk in messages.chunks(MAX_VARIABLES / 16) {
+    for chunk in messages.chunks(MAX_VARIABLES / 17) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel, address,
-                 subject, html_body, text_body, payload, status, status_reason, next_attempt_at, created_at, updated_at) ",
+                 subject, html_body, text_body, payload, status, status_reason, next_attempt_at, created_at, updated_at,
+                 surface_id) ",
         );
         q.push_values(chunk, |mut row, (e, m)| {
             row.push_bind(m.id.to_string())
@@ -175,7 +178,8 @@ pub async fn insert_calls(conn: &mut SqliteConnection, calls: &[NewCall<'_>]) ->
                 .push_bind(&m.excluded)
                 .push_bind(e.now)
                 .push_bind(e.now)
-                .push_bind(e.now);
+                .push_bind(e.now)
+                .push_bind(&e.surface_id);
         });
         q.build().persistent(false).execute(&mut *conn).await?;
     }

@@ -18,7 +18,11 @@ pub struct ClaimedMessage {
     pub subject: String,
     pub html_body: String,
     pub text_body: String,
+    /// Push: app, platform, image, link and data as JSON.
+    pub payload: Option<String>,
     pub attempts: i64,
+    /// The surface it goes through; none: the server's default for its channel.
+    pub surface_id: Option<String>,
 }
 
 /// Claims up to `limit` due messages for `lease_token` until `locked_until`.
@@ -39,7 +43,7 @@ pub async fn claim_due(
                     OR (status = 'sending' AND locked_until < ?3)
                  ORDER BY next_attempt_at
                  LIMIT ?4)
-        RETURNING id, channel, address, subject, html_body, text_body, attempts",
+        RETURNING id, channel, address, subject, html_body, text_body, payload, attempts, surface_id",
     )
     .bind(lease_token)
     .bind(locked_until)

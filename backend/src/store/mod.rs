@@ -17,6 +17,7 @@ pub mod messages;
 pub mod profiles;
 pub mod sandboxes;
 pub mod suppressions;
+pub mod surfaces;
 
 use crate::settings::{Settings, Synchronous};
 use anyhow::Context;

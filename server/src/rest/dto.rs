@@ -256,6 +256,11 @@ pub struct SuppressionList {
     pub items: Vec<SuppressionView>,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SurfaceList {
+    pub items: Vec<domain::views::SurfaceView>,
+}
+
 /// A message with every delivery attempt.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessageBody {

@@ -20,7 +20,7 @@ use domain::listing::{CampaignQuery, CampaignQueryInput};
 use domain::views::{CampaignPage, CampaignView, ProfileView};
 
 /// An authenticated caller whose key has the admin scope.
-async fn admin(state: &RestState, headers: &HeaderMap) -> Result<ApiCaller, ApiError> {
+pub(super) async fn admin(state: &RestState, headers: &HeaderMap) -> Result<ApiCaller, ApiError> {
     let caller = authenticate(&state.herald, headers).await?;
     caller.require_admin()?;
     Ok(caller)

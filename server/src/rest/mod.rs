@@ -7,6 +7,7 @@ mod executions;
 mod json;
 mod manage;
 pub mod openapi;
+mod surfaces;
 
 use crate::rate_limit::KeyedLimiter;
 use axum::Router;
@@ -78,6 +79,16 @@ pub fn router(herald: Herald) -> Router {
         .route(
             "/api/v1/suppressions/{channel}/{address}",
             axum::routing::delete(manage::lift_suppression),
+        )
+        .route(
+            "/api/v1/surfaces",
+            get(surfaces::list_surfaces).post(surfaces::create_surface),
+        )
+        .route(
+            "/api/v1/surfaces/{surface_id}",
+            get(surfaces::get_surface)
+                .put(surfaces::update_surface)
+                .delete(surfaces::delete_surface),
         )
         .route("/openapi.json", get(openapi_json))
         .layer(DefaultBodyLimit::max(max_body))

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and the very types they
 //! serialise, served at `/openapi.json`.
 
-use super::{dto, executions, manage};
+use super::{dto, executions, manage, surfaces};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -32,12 +32,17 @@ use utoipa::{Modify, OpenApi};
         manage::get_message,
         manage::list_suppressions,
         manage::lift_suppression,
+        surfaces::list_surfaces,
+        surfaces::create_surface,
+        surfaces::get_surface,
+        surfaces::update_surface,
+        surfaces::delete_surface,
     ),
     components(schemas(dto::ErrorBody)),
     modifiers(&Security),
     tags(
         (name = "execution", description = "Trigger campaigns and follow what was triggered."),
-        (name = "management", description = "Campaigns, profiles and messages, for keys with the admin scope."),
+        (name = "management", description = "Campaigns, surfaces, profiles and messages, for keys with the admin scope."),
     )
 )]
 pub struct ApiDoc;

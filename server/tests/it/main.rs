@@ -1,10 +1,13 @@
 //! Integration tests: the real app on port 0, a temporary SQLite file, a real SMTP server.
 
 mod campaigns;
+mod fake_provider;
 mod manage;
 mod profiles;
+mod providers;
 mod samples;
 mod sign_in;
 mod support;
+mod surfaces;
 mod tenancy;
 mod trigger;

@@ -1,0 +1,103 @@
+//! SMS gateways: a Twilio-compatible Messages API (form-encoded POST, Basic auth) and a JSON
+//! webhook of the operator's own.
+
+use super::SendError;
+use super::http::call;
+use crate::store::messages::ClaimedMessage;
+use domain::surface::{SurfaceSecrets, SurfaceSettings};
+use serde_json::json;
+
+pub(crate) struct Twilio {
+    client: reqwest::Client,
+    /// `{base}/2010-04-01/Accounts/{sid}/Messages.json`
+    url: String,
+    account_sid: String,
+    auth_token: String,
+    /// A number or sender id, or a Messaging Service SID (`MG…`).
+    sender: String,
+}
+
+impl Twilio {
+    pub fn new(
+        client: reqwest::Client,
+        s: &SurfaceSettings,
+        secrets: &SurfaceSecrets,
+    ) -> anyhow::Result<Self> {
+        let auth_token = secrets
+            .auth_token
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("no auth token is set"))?;
+        Ok(Self {
+            client,
+            url: format!(
+                "{}/2010-04-01/Accounts/{}/Messages.json",
+                s.base_url, s.account_sid
+            ),
+            account_sid: s.account_sid.clone(),
+            auth_token,
+            sender: s.sender.clone(),
+        })
+    }
+
+    /// Returns the provider's message SID.
+    pub async fn send(&self, m: &ClaimedMessage) -> Result<Option<String>, SendError> {
+        let from_field = if self.sender.starts_with("MG") {
+            "MessagingServiceSid"
+        } else {
+            "From"
+        };
+        let request = self
+            .client
+            .post(&self.url)
+            .basic_auth(&self.account_sid, Some(&self.auth_token))
+            .form(&[
+                ("To", m.address.as_str()),
+                (from_field, self.sender.as_str()),
+                ("Body", m.text_body.as_str()),
+            ]);
+        let reply = call("Twilio", request).await?;
+        let body = reply.json();
+        if reply.ok() {
+            return Ok(body["sid"].as_str().map(str::to_owned));
+        }
+        let code = body["code"].as_i64().map(|c| c.to_string());
+        Err(reply.error("Twilio", code.as_deref()))
+    }
+}
+
+pub(crate) struct Webhook {
+    client: reqwest::Client,
+    url: String,
+    token: Option<String>,
+    sender: String,
+}
+
+impl Webhook {
+    pub fn new(client: reqwest::Client, s: &SurfaceSettings, secrets: &SurfaceSecrets) -> Self {
+        Self {
+            client,
+            url: s.webhook_url.clone(),
+            token: secrets.auth_token.clone().filter(|t| !t.is_empty()),
+            sender: s.sender.clone(),
+        }
+    }
+
+    /// POSTs `{"messageId", "to", "from", "text"}`; a JSON reply's `id`, if any, is recorded.
+    /// The message id is the same on every retry, so the gateway can drop duplicates.
+    pub async fn send(&self, m: &ClaimedMessage) -> Result<Option<String>, SendError> {
+        let mut request = self.client.post(&self.url).json(&json!({
+            "messageId": m.id,
+            "to": m.address,
+            "from": self.sender,
+            "text": m.text_body,
+        }));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let reply = call("SMS webhook", request).await?;
+        if reply.ok() {
+            return Ok(reply.json()["id"].as_str().map(str::to_owned));
+        }
+        Err(reply.error("SMS webhook", None))
+    }
+}

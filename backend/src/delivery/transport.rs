@@ -1,0 +1,145 @@
+//! The transport of each message: its surface's provider, or the server's default for its
+//! channel (the `HERALD_SMTP_URL` relay or the capture for email; the capture for SMS and push).
+//!
+//! Transports are built from opened surfaces and cached by surface id; a surface edited since
+//! (a newer `updated_at`) is rebuilt on the next round, so new credentials apply within one round.
+
+use super::SendError;
+use super::email::{Mailer, send_timeout};
+use super::push::{Apns, Fcm};
+use super::sms::{Twilio, Webhook};
+use crate::settings::Settings;
+use crate::store::messages::ClaimedMessage;
+use crate::surfaces::OpenSurface;
+use domain::surface::ProviderKind;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// A surface's transport, or why it cannot be built (the message waits for a fix).
+pub(crate) type Built = Result<Arc<Transport>, String>;
+
+pub(crate) enum Transport {
+    Email(Mailer),
+    Twilio(Twilio),
+    Webhook(Webhook),
+    Fcm(Fcm),
+    Apns(Apns),
+    Capture,
+}
+
+impl Transport {
+    /// The provider name recorded on attempts.
+    pub fn provider(&self) -> &'static str {
+        match self {
+            Transport::Email(mailer) => mailer.provider(),
+            Transport::Twilio(_) => "twilio",
+            Transport::Webhook(_) => "webhook",
+            Transport::Fcm(_) => "fcm",
+            Transport::Apns(_) => "apns",
+            Transport::Capture => "capture",
+        }
+    }
+
+    /// Sends one message; on success, the provider's id for it if it gave one.
+    pub async fn send(&self, m: &ClaimedMessage) -> Result<Option<String>, SendError> {
+        match self {
+            Transport::Email(mailer) => mailer.send(m).await.map(|()| None),
+            Transport::Twilio(t) => t.send(m).await,
+            Transport::Webhook(w) => w.send(m).await,
+            Transport::Fcm(f) => f.send(m).await,
+            Transport::Apns(a) => a.send(m).await,
+            Transport::Capture => Ok(None),
+        }
+    }
+}
+
+pub(crate) struct Transports {
+    settings: Settings,
+    default_email: Arc<Transport>,
+    capture: Arc<Transport>,
+    /// HTTP/1.1 or HTTP/2 as the server offers (SMS gateways, FCM).
+    http: reqwest::Client,
+    /// HTTP/2 only (APNs).
+    http2: reqwest::Client,
+    /// Surface id → (its `updated_at`, its transport or why it could not be built).
+    built: Mutex<HashMap<String, (i64, Built)>>,
+}
+
+impl Transports {
+    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
+        let timeout = send_timeout(settings);
+        let http = reqwest::Client::builder().timeout(timeout).build()?;
+        let http2 = reqwest::Client::builder()
+            .timeout(timeout)
+            .http2_prior_knowledge()
+            .build()?;
+        Ok(Self {
+            settings: settings.clone(),
+            default_email: Arc::new(Transport::Email(Mailer::from_settings(settings)?)),
+            capture: Arc::new(Transport::Capture),
+            http,
+            http2,
+            built: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The default email provider's name, for the start-up log.
+    pub fn default_email_provider(&self) -> &'static str {
+        self.default_email.provider()
+    }
+
+    /// The transport of a message without a surface.
+    pub fn default_for(&self, channel: &str) -> Arc<Transport> {
+        if channel == "email" {
+            self.default_email.clone()
+        } else {
+            self.capture.clone()
+        }
+    }
+
+    /// The cached transport of a surface if it is as new as `updated_at`.
+    pub fn cached(&self, id: &str, updated_at: i64) -> Option<Built> {
+        let built = self.built.lock().expect("transport cache lock");
+        built
+            .get(id)
+            .filter(|(at, _)| *at == updated_at)
+            .map(|(_, t)| t.clone())
+    }
+
+    /// Whether a surface's transport can be built (its keys load, its URL parses).
+    pub fn check(&self, surface: &OpenSurface) -> Result<(), String> {
+        self.make(surface).map(drop)
+    }
+
+    /// Builds (and caches) the transport of an opened surface.
+    pub fn build(&self, surface: &OpenSurface) -> Built {
+        let built = self.make(surface).map(Arc::new);
+        self.built
+            .lock()
+            .expect("transport cache lock")
+            .insert(surface.id.clone(), (surface.updated_at, built.clone()));
+        built
+    }
+
+    fn make(&self, surface: &OpenSurface) -> Result<Transport, String> {
+        let s = &surface.settings;
+        let secrets = &surface.secrets;
+        let built = match s.provider {
+            ProviderKind::Capture => Ok(Transport::Capture),
+            ProviderKind::Smtp => {
+                Mailer::from_surface(&self.settings, s, secrets).map(Transport::Email)
+            }
+            ProviderKind::Twilio => {
+                Twilio::new(self.http.clone(), s, secrets).map(Transport::Twilio)
+            }
+            ProviderKind::Webhook => Ok(Transport::Webhook(Webhook::new(
+                self.http.clone(),
+                s,
+                secrets,
+            ))),
+            ProviderKind::Fcm => Fcm::new(self.http.clone(), s, secrets).map(Transport::Fcm),
+            ProviderKind::Apns => Apns::new(self.http2.clone(), s, secrets).map(Transport::Apns),
+        };
+        built.map_err(|e| format!("is not usable: {e:#}"))
+    }
+}

@@ -1,0 +1,121 @@
+//! Encryption at rest for provider credentials (ChaCha20-Poly1305 with `ring`).
+//!
+//! The 256-bit key comes from `HERALD_SECRET_KEY` (64 hex digits) or, when that is unset, from
+//! `secret.key` in the data directory, created on first start with owner-only permissions. A
+//! sealed value is `nonce || ciphertext+tag`, bound to what it belongs to (the surface id as
+//! associated data), so a ciphertext copied onto another row does not open. Losing the key
+//! loses the credentials (surfaces must then be given them again), never anything else.
+
+use anyhow::{Context, bail};
+use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use ring::rand::{SecureRandom, SystemRandom};
+use std::path::Path;
+
+pub struct SecretBox {
+    key: LessSafeKey,
+    rng: SystemRandom,
+}
+
+const KEY_FILE: &str = "secret.key";
+
+impl SecretBox {
+    /// The key from `configured` (hex) or the data directory's key file, made if missing.
+    pub fn load(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<Self> {
+        let hex_key = match configured {
+            Some(k) => k.trim().to_owned(),
+            None => key_file(data_dir)?,
+        };
+        let bytes = hex::decode(&hex_key)
+            .ok()
+            .filter(|b| b.len() == 32)
+            .context("the secret key (HERALD_SECRET_KEY or secret.key) must be 64 hex digits")?;
+        Self::from_bytes(&bytes)
+    }
+
+    fn from_bytes(bytes: &[u8]) -> anyhow::Result<Self> {
+        let key = UnboundKey::new(&CHACHA20_POLY1305, bytes)
+            .map_err(|_| anyhow::anyhow!("invalid secret key"))?;
+        Ok(Self {
+            key: LessSafeKey::new(key),
+            rng: SystemRandom::new(),
+        })
+    }
+
+    pub fn seal(&self, context: &str, plaintext: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_LEN];
+        self.rng
+            .fill(&mut nonce)
+            .expect("the system random source works");
+        let mut sealed = plaintext.to_vec();
+        self.key
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(context.as_bytes()),
+                &mut sealed,
+            )
+            .expect("sealing a small value cannot fail");
+        let mut out = nonce.to_vec();
+        out.extend(sealed);
+        out
+    }
+
+    /// `None` if the value was sealed with another key or for another context, or was altered.
+    pub fn open(&self, context: &str, sealed: &[u8]) -> Option<Vec<u8>> {
+        if sealed.len() < NONCE_LEN {
+            return None;
+        }
+        let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+        let mut buffer = ciphertext.to_vec();
+        let plain = self
+            .key
+            .open_in_place(nonce, Aad::from(context.as_bytes()), &mut buffer)
+            .ok()?;
+        Some(plain.to_vec())
+    }
+}
+
+/// Reads the key file, creating it (mode 0600) with a fresh random key if it does not exist.
+fn key_file(data_dir: &Path) -> anyhow::Result<String> {
+    let path = data_dir.join(KEY_FILE);
+    if path.exists() {
+        return std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()));
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let mut key = [0u8; 32];
+    if SystemRandom::new().fill(&mut key).is_err() {
+        bail!("the system random source failed");
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    std::io::Write::write_all(&mut file, hex::encode(key).as_bytes())?;
+    Ok(hex::encode(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_values_open_only_with_the_same_key_and_context() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = SecretBox::load(None, dir.path()).unwrap();
+        let sealed = a.seal("surface-1", b"hunter2");
+        assert!(!sealed.windows(7).any(|w| w == b"hunter2"));
+        assert_eq!(a.open("surface-1", &sealed).unwrap(), b"hunter2");
+        assert!(a.open("surface-2", &sealed).is_none());
+        // The key file is reused on the next start.
+        let again = SecretBox::load(None, dir.path()).unwrap();
+        assert_eq!(again.open("surface-1", &sealed).unwrap(), b"hunter2");
+        let other = SecretBox::load(Some(&"ab".repeat(32)), dir.path()).unwrap();
+        assert!(other.open("surface-1", &sealed).is_none());
+        assert!(SecretBox::load(Some("short"), dir.path()).is_err());
+    }
+}

@@ -1,0 +1,253 @@
+//! Channel surface use cases: list, read, save (create or edit) and delete a sandbox's surfaces,
+//! and the check that a campaign names a surface of its own channel and category.
+//!
+//! Credentials are sealed with the server's [`SecretBox`](crate::secret_box::SecretBox) before
+//! they are stored and are opened only to send (or to keep them on an edit); views carry only the
+//! names of the ones that are set.
+
+use crate::clock::now_ms;
+use crate::error::{Error, ErrorKind, Result};
+use crate::store::surfaces::{SurfaceRecord, SurfaceRow};
+use crate::{Herald, store};
+use domain::FieldError;
+use domain::campaign::{Category, Channel, NewCampaign};
+use domain::ids::SurfaceId;
+use domain::surface::{NewSurface, ProviderKind, SurfaceInput, SurfaceSecrets, SurfaceSettings};
+use domain::views::SurfaceView;
+
+fn surface_not_found() -> Error {
+    Error::not_found("surface_not_found", "No surface has this id.")
+}
+
+/// A stored surface, opened: settings parsed and secrets decrypted.
+#[derive(Debug, Clone)]
+pub struct OpenSurface {
+    pub id: String,
+    pub channel: Channel,
+    pub settings: SurfaceSettings,
+    pub secrets: SurfaceSecrets,
+    pub updated_at: i64,
+}
+
+impl Herald {
+    pub async fn list_surfaces(&self, sandbox_id: &str) -> Result<Vec<SurfaceView>> {
+        let rows = store::surfaces::list(self.store().reader(), sandbox_id).await?;
+        Ok(rows.into_iter().map(|r| self.surface_view(r)).collect())
+    }
+
+    /// A surface of this sandbox; other sandboxes' surfaces are `surface_not_found` too.
+    pub async fn surface(&self, sandbox_id: &str, id: &str) -> Result<SurfaceView> {
+        Ok(self.surface_view(self.sandbox_surface(sandbox_id, id).await?))
+    }
+
+    async fn sandbox_surface(&self, sandbox_id: &str, id: &str) -> Result<SurfaceRow> {
+        store::surfaces::by_id(self.store().reader(), id)
+            .await?
+            .filter(|r| r.sandbox_id == sandbox_id)
+            .ok_or_else(surface_not_found)
+    }
+
+    /// Creates a surface (`id` None) or edits one. On an edit the channel stays, secrets left out
+    /// are kept, and the category may change only while no campaign uses the surface.
+    pub async fn save_surface(
+        &self,
+        sandbox_id: &str,
+        id: Option<&str>,
+        input: &SurfaceInput,
+    ) -> Result<SurfaceView> {
+        let mut input = input.clone();
+        let (id, created_at) = match id {
+            None => (SurfaceId::new().to_string(), None),
+            Some(id) => {
+                let row = self.sandbox_surface(sandbox_id, id).await?;
+                if row.channel != input.channel.as_str() {
+                    return Err(invalid("channel", "cannot change; create another surface"));
+                }
+                if row.category != input.category.as_str() && row.campaigns > 0 {
+                    return Err(Error::new(
+                        ErrorKind::Conflict,
+                        "surface_in_use",
+                        "Campaigns use this surface, so its category cannot change.",
+                    ));
+                }
+                input.secrets = self.open(&row).secrets.updated_with(&input.secrets);
+                (row.id, Some(row.created_at))
+            }
+        };
+        let surface = NewSurface::parse(&input).map_err(Error::from)?;
+        self.check_provider(&surface)?;
+        let settings = serde_json::to_string(&surface.settings).map_err(Error::internal)?;
+        let sealed = (!surface.secrets.names().is_empty()).then(|| {
+            let json = serde_json::to_vec(&surface.secrets).expect("secrets serialise");
+            self.inner.secret_box.seal(&id, &json)
+        });
+        let record = SurfaceRecord {
+            id: &id,
+            sandbox_id,
+            name: &surface.name,
+            channel: surface.channel.as_str(),
+            category: surface.category.as_str(),
+            settings: &settings,
+            secrets: sealed.as_deref(),
+            now: now_ms(),
+        };
+        let mut conn = self.store().writer().acquire().await?;
+        if !store::surfaces::save(&mut conn, &record).await? {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                "surface_exists",
+                "Another surface of this sandbox has this name.",
+            ));
+        }
+        drop(conn);
+        let verb = if created_at.is_some() {
+            "edited"
+        } else {
+            "created"
+        };
+        tracing::info!(surface_id = %id, provider = surface.settings.provider.as_str(), "surface {verb}");
+        self.surface(sandbox_id, &id).await
+    }
+
+    /// Deletes a surface that no campaign and no message refers to.
+    pub async fn delete_surface(&self, sandbox_id: &str, id: &str) -> Result<()> {
+        let row = self.sandbox_surface(sandbox_id, id).await?;
+        let mut conn = self.store().writer().acquire().await?;
+        if store::surfaces::delete_unused(&mut conn, &row.id).await? {
+            tracing::info!(surface_id = %row.id, "surface deleted");
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::Conflict,
+            "surface_in_use",
+            "Campaigns or messages refer to this surface; it cannot be deleted.",
+        ))
+    }
+
+    /// Refuses a campaign whose surface is not one of its sandbox, channel and category.
+    pub(crate) async fn check_campaign_surface(
+        &self,
+        sandbox_id: &str,
+        campaign: &NewCampaign,
+    ) -> Result<()> {
+        let Some(id) = campaign.surface_id else {
+            return Ok(());
+        };
+        let Some(row) = store::surfaces::by_id(self.store().reader(), &id.to_string())
+            .await?
+            .filter(|r| r.sandbox_id == sandbox_id)
+        else {
+            return Err(campaign_invalid("no surface of this sandbox has this id"));
+        };
+        let channel = campaign.content.channel();
+        if row.channel != channel.as_str() {
+            return Err(campaign_invalid(format!(
+                "is a {} surface; this is a {} campaign",
+                row.channel,
+                channel.as_str()
+            )));
+        }
+        if row.category != campaign.category.as_str() {
+            return Err(campaign_invalid(format!(
+                "is a {} surface; this campaign is {}",
+                row.category,
+                campaign.category.as_str()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The surface with its secrets opened, for delivery.
+    pub(crate) fn open(&self, row: &SurfaceRow) -> OpenSurface {
+        let secrets = row
+            .secrets
+            .as_deref()
+            .and_then(|sealed| self.inner.secret_box.open(&row.id, sealed))
+            .and_then(|json| serde_json::from_slice(&json).ok());
+        if row.secrets.is_some() && secrets.is_none() {
+            tracing::error!(surface_id = %row.id, "the surface's credentials cannot be opened with this server's secret key; enter them again");
+        }
+        OpenSurface {
+            id: row.id.clone(),
+            channel: Channel::parse(&row.channel).unwrap_or_default(),
+            settings: serde_json::from_str(&row.settings).unwrap_or_default(),
+            secrets: secrets.unwrap_or_default(),
+            updated_at: row.updated_at,
+        }
+    }
+
+    /// Checks what only the server can: that the provider's credentials are usable (the SMTP
+    /// URL parses, the FCM and APNs keys load).
+    fn check_provider(&self, surface: &NewSurface) -> Result<()> {
+        let open = OpenSurface {
+            id: String::new(),
+            channel: surface.channel,
+            settings: surface.settings.clone(),
+            secrets: surface.secrets.clone(),
+            updated_at: -1,
+        };
+        let field = match surface.settings.provider {
+            ProviderKind::Smtp => "secrets.smtpUrl",
+            ProviderKind::Fcm => "secrets.serviceAccount",
+            ProviderKind::Apns => "secrets.privateKey",
+            _ => "settings.provider",
+        };
+        match self.inner.transports.check(&open) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(invalid(field, e)),
+        }
+    }
+
+    fn surface_view(&self, row: SurfaceRow) -> SurfaceView {
+        let open = self.open(&row);
+        SurfaceView {
+            smtp_server: open.secrets.smtp_url.as_deref().map(redact_url),
+            secrets_set: open.secrets.names(),
+            settings: open.settings,
+            channel: open.channel,
+            category: Category::parse(&row.category).unwrap_or_default(),
+            id: row.id,
+            name: row.name,
+            campaigns: row.campaigns,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> Error {
+    Error::from(domain::ValidationError::new(
+        "invalid_surface",
+        vec![FieldError::new(field, message)],
+    ))
+}
+
+fn campaign_invalid(message: impl Into<String>) -> Error {
+    Error::from(domain::ValidationError::new(
+        "invalid_campaign",
+        vec![FieldError::new("surfaceId", message)],
+    ))
+}
+
+/// A URL without its password: `smtp://user@host:587`.
+fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) => {
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.to_string()
+        }
+        Err(_) => "(not a URL)".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacted_urls_keep_no_password() {
+        assert_eq!(
+            super::redact_url("smtp://me:hunter2@mail.example:587?tls=required"),
+            "smtp://me@mail.example:587"
+        );
+    }
+}

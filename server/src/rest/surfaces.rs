@@ -1,0 +1,117 @@
+//! `/api/v1/surfaces`: a sandbox's channel surfaces as code, for admin keys. Credentials go in
+//! `secrets` and never come back out: answers list only which are set (`secretsSet`).
+
+use super::RestState;
+use super::dto::{ErrorBody, SurfaceList};
+use super::error::ApiError;
+use super::json::JsonBody;
+use super::manage::admin;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::surface::SurfaceInput;
+use domain::views::SurfaceView;
+
+/// The key's sandbox's surfaces, by channel and name.
+#[utoipa::path(get, path = "/api/v1/surfaces", tag = "management",
+    responses(
+        (status = 200, body = SurfaceList),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn list_surfaces(
+    State(state): State<RestState>,
+    headers: HeaderMap,
+) -> Result<Json<SurfaceList>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let items = state.herald.list_surfaces(&caller.sandbox.id).await?;
+    Ok(Json(SurfaceList { items }))
+}
+
+/// Creates a surface: a sender and the provider that carries its messages.
+#[utoipa::path(post, path = "/api/v1/surfaces", tag = "management", request_body = SurfaceInput,
+    responses(
+        (status = 201, body = SurfaceView),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn create_surface(
+    State(state): State<RestState>,
+    headers: HeaderMap,
+    JsonBody(input): JsonBody<SurfaceInput>,
+) -> Result<Response, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let surface = state
+        .herald
+        .save_surface(&caller.sandbox.id, None, &input)
+        .await?;
+    let location = format!("/api/v1/surfaces/{}", surface.id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(surface),
+    )
+        .into_response())
+}
+
+/// One surface, without its secrets.
+#[utoipa::path(get, path = "/api/v1/surfaces/{surfaceId}", tag = "management",
+    params(("surfaceId" = String, Path)),
+    responses(
+        (status = 200, body = SurfaceView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn get_surface(
+    State(state): State<RestState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<SurfaceView>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    Ok(Json(state.herald.surface(&caller.sandbox.id, &id).await?))
+}
+
+/// Replaces a surface's name, category and settings; secrets left out are kept. The channel
+/// cannot change, nor the category while campaigns use the surface.
+#[utoipa::path(put, path = "/api/v1/surfaces/{surfaceId}", tag = "management",
+    params(("surfaceId" = String, Path)), request_body = SurfaceInput,
+    responses(
+        (status = 200, body = SurfaceView),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn update_surface(
+    State(state): State<RestState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(input): JsonBody<SurfaceInput>,
+) -> Result<Json<SurfaceView>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let surface = state
+        .herald
+        .save_surface(&caller.sandbox.id, Some(&id), &input)
+        .await?;
+    Ok(Json(surface))
+}
+
+/// Deletes a surface no campaign or message refers to (else 409 `surface_in_use`).
+#[utoipa::path(delete, path = "/api/v1/surfaces/{surfaceId}", tag = "management",
+    params(("surfaceId" = String, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn delete_surface(
+    State(state): State<RestState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    state.herald.delete_surface(&caller.sandbox.id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

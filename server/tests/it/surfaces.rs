@@ -1,0 +1,208 @@
+//! Channel surfaces through the management API: secrets are write-only and encrypted at rest,
+//! campaigns may only name a surface of their sandbox, channel and category, and an email
+//! campaign's messages leave with its surface's sender through its surface's relay.
+
+use crate::support::{SmtpSink, TestApp};
+use domain::campaign::{CampaignInput, Category};
+use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn email_surface(name: &str, category: &str, smtp_url: &str) -> Value {
+    json!({
+        "name": name, "channel": "email", "category": category,
+        "settings": {"provider": "smtp", "fromName": "Acme News", "fromAddress": "news@acme.test",
+                     "replyTo": "help@acme.test"},
+        "secrets": {"smtpUrl": smtp_url}
+    })
+}
+
+#[tokio::test]
+async fn secrets_are_write_only_and_encrypted_at_rest() {
+    let app = TestApp::start(None).await;
+    let url = "smtp://mailer:hunter2-secret@127.0.0.1:2525";
+    let (status, created) = app
+        .send(
+            Method::POST,
+            "/api/v1/surfaces",
+            Some(email_surface("News", "marketing", url)),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert!(!created.to_string().contains("hunter2"), "{created}");
+    assert_eq!(created["secretsSet"], json!(["smtpUrl"]));
+    assert_eq!(created["smtpServer"], "smtp://mailer@127.0.0.1:2525");
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT secrets FROM surfaces WHERE id = ?")
+        .bind(&id)
+        .fetch_one(app.herald.store().reader())
+        .await
+        .unwrap();
+    assert!(!stored.windows(7).any(|w| w == b"hunter2"));
+
+    // An edit without secrets keeps them; the list and the lookup never show them.
+    let mut edit = email_surface("News letters", "marketing", "");
+    edit.as_object_mut().unwrap().remove("secrets");
+    let (status, edited) = app
+        .send(Method::PUT, &format!("/api/v1/surfaces/{id}"), Some(edit))
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["name"], "News letters");
+    assert_eq!(edited["secretsSet"], json!(["smtpUrl"]));
+    let (_, list) = app.send(Method::GET, "/api/v1/surfaces", None).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert!(!list.to_string().contains("hunter2"));
+}
+
+#[tokio::test]
+async fn surfaces_are_validated_and_kept_in_their_sandbox() {
+    let app = TestApp::start(None).await;
+    let (status, body) = app
+        .send(
+            Method::POST,
+            "/api/v1/surfaces",
+            Some(
+                json!({"name": "Bad", "channel": "sms", "category": "transactional",
+                        "settings": {"provider": "smtp", "sender": "1"}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["code"], "invalid_surface");
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"settings.provider") && fields.contains(&"settings.sender"),
+        "{body}"
+    );
+
+    let (status, body) = app
+        .send(
+            Method::POST,
+            "/api/v1/surfaces",
+            Some(email_surface("X", "marketing", "smtp://")),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_surface"))
+    );
+
+    let good = email_surface("News", "marketing", "smtp://127.0.0.1:2525");
+    let (_, created) = app
+        .send(Method::POST, "/api/v1/surfaces", Some(good.clone()))
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (status, body) = app.send(Method::POST, "/api/v1/surfaces", Some(good)).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("surface_exists"))
+    );
+
+    // A trigger-only key may not manage surfaces; another sandbox does not see this one.
+    let trigger_key = app.key(DEFAULT_SANDBOX_ID, ApiScope::Trigger, None).await;
+    let status = app
+        .http
+        .get(format!("{}/api/v1/surfaces", app.base))
+        .bearer_auth(&trigger_key)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 403);
+    let dev = app.herald.create_sandbox("herald", "dev").await.unwrap();
+    let dev_key = app.key(&dev.id, ApiScope::Admin, None).await;
+    let status = app
+        .http
+        .get(format!("{}/api/v1/surfaces/{id}", app.base))
+        .bearer_auth(&dev_key)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 404);
+
+    // A campaign takes only a surface of its channel and category; a used surface stays.
+    let mut campaign = json!({"title": "Promo", "category": "transactional", "surfaceId": id,
+                              "subject": "Hi", "textBody": "Hello"});
+    let (status, body) = app
+        .send(Method::POST, "/api/v1/campaigns", Some(campaign.clone()))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["field"], "surfaceId");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("marketing")
+    );
+    campaign["category"] = json!("marketing");
+    let (status, body) = app
+        .send(Method::POST, "/api/v1/campaigns", Some(campaign))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["surfaceName"], "News");
+    let (status, body) = app
+        .send(Method::DELETE, &format!("/api/v1/surfaces/{id}"), None)
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("surface_in_use"))
+    );
+}
+
+#[tokio::test]
+async fn an_email_campaign_sends_through_its_surface() {
+    let sink = SmtpSink::start();
+    // No default relay: without the surface, nothing would reach the sink.
+    let app = TestApp::start(None).await;
+    let (status, surface) = app
+        .send(
+            Method::POST,
+            "/api/v1/surfaces",
+            Some(email_surface("Receipts", "transactional", &sink.url())),
+        )
+        .await;
+    assert_eq!(status, 201, "{surface}");
+    let input = CampaignInput {
+        title: "Receipt".into(),
+        category: Category::Transactional,
+        surface_id: surface["id"].as_str().map(str::to_owned),
+        subject: "Your receipt".into(),
+        text_body: "Thanks!".into(),
+        ..CampaignInput::default()
+    };
+    let campaign = app.campaign_in(DEFAULT_SANDBOX_ID, input, true).await;
+    let body = json!({"requestId": "r1", "campaignId": campaign.to_string(),
+                      "recipients": [{"type": "external", "userId": "ada@example.com", "namespace": "email"}]});
+    let (status, answer, _) = app.trigger(&body).await;
+    assert_eq!(status, 202, "{answer}");
+    app.herald.drain_outbox().await.unwrap();
+    let received = sink.messages();
+    assert_eq!(received.len(), 1);
+    assert!(
+        received[0].contains("From: \"Acme News\" <news@acme.test>")
+            || received[0].contains("From: Acme News <news@acme.test>"),
+        "{}",
+        received[0]
+    );
+    assert!(
+        received[0].contains("Reply-To: help@acme.test"),
+        "{}",
+        received[0]
+    );
+    let messages = app
+        .herald
+        .recent_messages(DEFAULT_SANDBOX_ID, 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        (messages[0].status.as_str(), messages[0].provider.as_deref()),
+        ("sent", Some("smtp"))
+    );
+}
