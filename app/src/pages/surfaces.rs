@@ -130,7 +130,7 @@ pub fn SurfacesPage() -> impl IntoView {
                                                         form.set(edit.to_input());
                                                         editing.set(Some(edit.clone()));
                                                     }>"Edit"</button>
-                                                    <button type="button" class="secondary" disabled=s.campaigns > 0
+                                                    <button type="button" class="secondary" disabled={s.campaigns > 0}
                                                         on:click=move |_| { delete.dispatch(DeleteSurface { id: id.clone() }); }>
                                                         "Delete"
                                                     </button>
