@@ -355,7 +355,10 @@ impl Herald {
     }
 
     /// The campaign's row, cached for 1 s (activation on this node evicts it at once).
-    async fn campaign_row(&self, id: CampaignId) -> Result<store::campaigns::CampaignRow> {
+    pub(crate) async fn campaign_row(
+        &self,
+        id: CampaignId,
+    ) -> Result<store::campaigns::CampaignRow> {
         if let Some(row) = self.inner.campaigns.get(&id) {
             return Ok(row);
         }

@@ -41,6 +41,8 @@ struct Inner {
     store: Store,
     /// Each message's provider: its surface's, or the default of its channel.
     transports: delivery::Transports,
+    /// Campaign and surface rate limits, shared by the workers.
+    pacer: delivery::Pacer,
     /// Seals and opens surface credentials.
     secret_box: secret_box::SecretBox,
     /// Notified when new messages were committed to the outbox.
@@ -70,6 +72,7 @@ impl Herald {
                 settings,
                 store,
                 transports,
+                pacer: Default::default(),
                 secret_box,
                 outbox_signal,
                 committer,

@@ -116,6 +116,9 @@ pub struct SurfaceSettings {
     pub team_id: String,
     /// APNs: the signing key's id.
     pub key_id: String,
+    /// Most messages per second this provider takes from Herald (1 to 10,000; none: no limit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<u32>,
 }
 
 /// A surface's credentials: write-only. `None` on an edit keeps the stored value.
@@ -308,6 +311,12 @@ impl NewSurface {
                 }
             }
         }
+        if s.rate_limit.is_some_and(|r| !(1..=10_000).contains(&r)) {
+            errors.push(FieldError::new(
+                "settings.rateLimit",
+                "must be 1 to 10,000 messages per second",
+            ));
+        }
         let secrets = input.secrets.for_provider(provider);
         let secret = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or("").to_owned();
         match provider {
@@ -402,6 +411,7 @@ fn trimmed(raw: &SurfaceSettings) -> SurfaceSettings {
         api_base: keep(p == Fcm, &raw.api_base),
         team_id: keep(p == Apns, &raw.team_id),
         key_id: keep(p == Apns, &raw.key_id),
+        rate_limit: raw.rate_limit,
     }
 }
 

@@ -233,6 +233,10 @@ pub fn SurfacesPage() -> impl IntoView {
                         |f| f.secrets.private_key.clone().unwrap_or_default(), |f, v| f.secrets.private_key = Some(v))}
                     {text("API base URL (empty: production APNs)", "base_url", |f| f.settings.base_url.clone(), |f, v| f.settings.base_url = v)}
                 </Show>
+                {text("Provider rate limit (messages/s, empty: none)", "rate_limit",
+                    |f| f.settings.rate_limit.map(|r| r.to_string()).unwrap_or_default(),
+                    // Unreadable is sent as 0, which the server refuses by name.
+                    |f, v| f.settings.rate_limit = (!v.trim().is_empty()).then(|| v.trim().parse().unwrap_or(0)))}
                 <div class="actions">
                     <button type="submit" disabled=move || save.pending().get()>
                         {move || if editing.with(Option::is_some) { "Save surface" } else { "Create surface" }}

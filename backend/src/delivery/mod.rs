@@ -12,6 +12,7 @@
 
 mod email;
 mod http;
+mod pacing;
 mod push;
 mod sms;
 mod smtp_pool;
@@ -19,6 +20,7 @@ mod transport;
 mod worker;
 
 pub use email::Mailer;
+pub use pacing::Pacer;
 pub use smtp_pool::SmtpPool;
 pub(crate) use transport::Transports;
 pub use worker::{backoff_ms, run_worker};

@@ -1,6 +1,8 @@
 //! The outbox worker: claims due messages under a lease, sends them, records each attempt.
 
 use super::SendError;
+use super::email::send_timeout;
+use super::pacing::Slot;
 use super::transport::Built;
 use crate::clock::{Millis, now_ms};
 use crate::error::Result;
@@ -12,15 +14,36 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// One send, done, waiting to be recorded.
+/// What became of one claimed message in a round.
+enum Turn {
+    /// Sent through `provider` (with the provider's id for it, if any) or failed.
+    Attempted {
+        provider: &'static str,
+        started_at: Millis,
+        result: std::result::Result<Option<String>, SendError>,
+    },
+    /// Paced: back to the outbox until this instant, without counting an attempt.
+    Deferred(Millis),
+    /// Never sent, for this reason (its pace would take it past the campaign's end).
+    Excluded(&'static str),
+}
+
+/// One claimed message's turn, done, waiting to be recorded.
 struct Finished {
     message: ClaimedMessage,
-    provider: &'static str,
-    started_at: Millis,
     finished_at: Millis,
-    /// On success, the provider's id for the message, if it gave one.
-    result: std::result::Result<Option<String>, SendError>,
+    turn: Turn,
 }
+
+/// What a round will do with a claimed message.
+enum Plan {
+    /// Send through this transport at this instant (now, or later in the round when paced).
+    Send(Built, Millis),
+    Defer(Millis),
+    Exclude(&'static str),
+}
+
+const THROTTLED_PAST_END: &str = "throttled past end date";
 
 /// A round claims enough messages for this many waves of `delivery_concurrency` sends: fewer,
 /// larger transactions. The send timeout is `lease / (CLAIM_WAVES + 1)` (see `email.rs`), so even
@@ -87,23 +110,62 @@ impl Herald {
             .await?
         };
         let count = claimed.len();
-        let transports = self.transports_for(&claimed).await?;
+        let routes = self.routes_for(&claimed).await?;
+        let window_end = now + send_timeout(settings).as_millis() as Millis;
+        let mut plans = Vec::with_capacity(count);
+        for m in claimed {
+            let plan = self.plan(&m, &routes, now, window_end).await?;
+            plans.push((m, plan));
+        }
         // Outcomes are recorded in small groups as they arrive: one commit per group, and a slow
         // send never holds back the record of the fast ones.
-        let mut finished = futures::stream::iter(claimed)
-            .map(|m| {
-                let transport = match &m.surface_id {
-                    Some(id) => transports[id].clone(),
-                    None => Ok(self.inner.transports.default_for(&m.channel)),
-                };
-                attempt(m, transport)
-            })
+        let mut finished = futures::stream::iter(plans)
+            .map(|(m, plan)| carry_out(m, plan))
             .buffer_unordered(settings.delivery_concurrency)
             .ready_chunks(64);
         while let Some(group) = finished.next().await {
-            self.record_attempts(&lease_token, &group).await?;
+            self.record_turns(&lease_token, &group).await?;
         }
         Ok(count)
+    }
+
+    /// Where and when a message goes: its surface's transport (or its channel's default), at
+    /// the slot its campaign's and surface's rate limits give it.
+    async fn plan(
+        &self,
+        m: &ClaimedMessage,
+        routes: &HashMap<String, Route>,
+        now: Millis,
+        window_end: Millis,
+    ) -> Result<Plan> {
+        let campaign = match m.campaign_id.parse() {
+            Ok(id) => Some(self.campaign_row(id).await?),
+            Err(_) => None,
+        };
+        let mut limits = Vec::new();
+        if let Some(rate) = campaign.as_ref().and_then(|c| c.rate_limit) {
+            limits.push((format!("campaign:{}", m.campaign_id), rate.max(1) as u32));
+        }
+        let transport = match &m.surface_id {
+            Some(id) => {
+                let route = &routes[id];
+                if let Some(rate) = route.rate_limit {
+                    limits.push((format!("surface:{id}"), rate));
+                }
+                route.transport.clone()
+            }
+            None => Ok(self.inner.transports.default_for(&m.channel)),
+        };
+        let ends_at = campaign.and_then(|c| c.ends_at);
+        let slot = self.inner.pacer.slot(&limits, now, window_end);
+        let at = match slot {
+            Slot::At(at) | Slot::Later(at) => at,
+        };
+        Ok(match slot {
+            _ if ends_at.is_some_and(|end| at > end) => Plan::Exclude(THROTTLED_PAST_END),
+            Slot::At(at) => Plan::Send(transport, at),
+            Slot::Later(at) => Plan::Defer(at),
+        })
     }
 
     /// Delivers until no message is due now. Tests use it instead of sleeping.
@@ -112,9 +174,9 @@ impl Herald {
         Ok(())
     }
 
-    /// The transport of every surface the claimed messages go through: cached, or built anew
-    /// when the surface changed since.
-    async fn transports_for(&self, claimed: &[ClaimedMessage]) -> Result<HashMap<String, Built>> {
+    /// The route of every surface the claimed messages go through: its transport (cached, or
+    /// built anew when the surface changed since) and its rate limit.
+    async fn routes_for(&self, claimed: &[ClaimedMessage]) -> Result<HashMap<String, Route>> {
         let mut ids: Vec<&str> = claimed
             .iter()
             .filter_map(|m| m.surface_id.as_deref())
@@ -123,29 +185,60 @@ impl Herald {
         ids.dedup();
         let rows = store::surfaces::by_ids(self.store().reader(), &ids).await?;
         let cache = &self.inner.transports;
-        let mut found: HashMap<String, _> = rows
+        let mut found: HashMap<String, Route> = rows
             .iter()
             .map(|row| {
+                let open = self.open(row);
                 let transport = cache
                     .cached(&row.id, row.updated_at)
-                    .unwrap_or_else(|| cache.build(&self.open(row)));
-                (row.id.clone(), transport)
+                    .unwrap_or_else(|| cache.build(&open));
+                let rate_limit = open.settings.rate_limit;
+                (
+                    row.id.clone(),
+                    Route {
+                        transport,
+                        rate_limit,
+                    },
+                )
             })
             .collect();
         for id in ids {
-            found
-                .entry(id.to_owned())
-                .or_insert_with(|| Err("no longer exists".into()));
+            found.entry(id.to_owned()).or_insert_with(|| Route {
+                transport: Err("no longer exists".into()),
+                rate_limit: None,
+            });
         }
         Ok(found)
     }
 
-    async fn record_attempts(&self, lease_token: &str, group: &[Finished]) -> Result<()> {
+    async fn record_turns(&self, lease_token: &str, group: &[Finished]) -> Result<()> {
         let max_attempts = i64::from(self.settings().delivery_max_attempts);
         let mut tx = self.store().writer().begin().await?;
         for f in group {
             let m = &f.message;
-            let (outcome, detail) = match &f.result {
+            let (started_at, provider, result) = match &f.turn {
+                Turn::Deferred(at) => {
+                    store::messages::put_back(&mut tx, &m.id, lease_token, *at).await?;
+                    continue;
+                }
+                Turn::Excluded(reason) => {
+                    store::messages::exclude_claimed(
+                        &mut tx,
+                        &m.id,
+                        lease_token,
+                        reason,
+                        f.finished_at,
+                    )
+                    .await?;
+                    continue;
+                }
+                Turn::Attempted {
+                    provider,
+                    started_at,
+                    result,
+                } => (*started_at, *provider, result),
+            };
+            let (outcome, detail) = match result {
                 Ok(provider_id) => (Outcome::Sent, provider_id.as_deref()),
                 Err(e) if e.transient && m.attempts < max_attempts => {
                     let asked = e.retry_after.map_or(0, |d| d.as_millis() as Millis);
@@ -158,15 +251,15 @@ impl Herald {
                 message_id: &m.id,
                 lease_token,
                 attempt: m.attempts,
-                started_at: f.started_at,
+                started_at,
                 finished_at: f.finished_at,
-                provider: f.provider,
+                provider,
                 outcome,
                 detail,
             };
             let finished = store::messages::finish_attempt(&mut tx, &attempt).await?;
             if finished
-                && let Err(e) = &f.result
+                && let Err(e) = result
                 && let Some(why) = e.suppress
             {
                 let reason = format!("{why} ({})", e.detail);
@@ -176,7 +269,7 @@ impl Herald {
             if !finished {
                 tracing::warn!(message_id = %m.id, "lease expired before the attempt finished; outcome dropped");
             }
-            if let Err(e) = &f.result {
+            if let Err(e) = result {
                 tracing::warn!(message_id = %m.id, attempt = m.attempts, transient = e.transient, detail = %e.detail, "delivery attempt failed");
             }
         }
@@ -185,23 +278,42 @@ impl Herald {
     }
 }
 
-/// Sends one message through its transport; a surface that cannot be used is a transient
-/// failure, so fixing the surface lets the message go on its next attempt.
-async fn attempt(message: ClaimedMessage, transport: Built) -> Finished {
-    let started_at = now_ms();
-    let (provider, result) = match transport {
-        Ok(t) => (t.provider(), t.send(&message).await),
-        Err(why) => (
-            "none",
-            Err(SendError::transient(format!("the surface {why}"))),
-        ),
+/// A surface's way out: its transport and its provider's rate limit.
+struct Route {
+    transport: Built,
+    rate_limit: Option<u32>,
+}
+
+/// Carries out a plan: waits for a paced slot, then sends. A surface that cannot be used is a
+/// transient failure, so fixing the surface lets the message go on its next attempt.
+async fn carry_out(message: ClaimedMessage, plan: Plan) -> Finished {
+    let turn = match plan {
+        Plan::Defer(at) => Turn::Deferred(at),
+        Plan::Exclude(reason) => Turn::Excluded(reason),
+        Plan::Send(transport, at) => {
+            let wait = at - now_ms();
+            if wait > 0 {
+                tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+            }
+            let started_at = now_ms();
+            let (provider, result) = match transport {
+                Ok(t) => (t.provider(), t.send(&message).await),
+                Err(why) => (
+                    "none",
+                    Err(SendError::transient(format!("the surface {why}"))),
+                ),
+            };
+            Turn::Attempted {
+                provider,
+                started_at,
+                result,
+            }
+        }
     };
     Finished {
         message,
-        provider,
-        started_at,
         finished_at: now_ms(),
-        result,
+        turn,
     }
 }
 

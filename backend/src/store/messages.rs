@@ -13,6 +13,7 @@ use sqlx::{FromRow, SqliteConnection, SqlitePool};
 #[derive(Debug, Clone, FromRow)]
 pub struct ClaimedMessage {
     pub id: String,
+    pub campaign_id: String,
     pub channel: String,
     pub address: String,
     pub subject: String,
@@ -43,7 +44,8 @@ pub async fn claim_due(
                     OR (status = 'sending' AND locked_until < ?3)
                  ORDER BY next_attempt_at
                  LIMIT ?4)
-        RETURNING id, channel, address, subject, html_body, text_body, payload, attempts, surface_id",
+        RETURNING id, campaign_id, channel, address, subject, html_body, text_body, payload, attempts,
+                  surface_id",
     )
     .bind(lease_token)
     .bind(locked_until)
@@ -114,6 +116,52 @@ pub async fn finish_attempt(conn: &mut SqliteConnection, a: &Attempt<'_>) -> sql
         .await?;
     }
     Ok(updated)
+}
+
+/// Puts a claimed message back in the outbox until `at` without counting an attempt (pacing),
+/// if the lease is still ours.
+pub async fn put_back(
+    conn: &mut SqliteConnection,
+    id: &str,
+    lease_token: &str,
+    at: Millis,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE messages
+            SET status = 'queued', attempts = attempts - 1, next_attempt_at = ?,
+                locked_until = NULL, lease_token = NULL
+          WHERE id = ? AND lease_token = ? AND status = 'sending'",
+    )
+    .bind(at)
+    .bind(id)
+    .bind(lease_token)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// Excludes a claimed message that will not be sent (no attempt was made), if the lease is
+/// still ours.
+pub async fn exclude_claimed(
+    conn: &mut SqliteConnection,
+    id: &str,
+    lease_token: &str,
+    reason: &str,
+    now: Millis,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE messages
+            SET status = 'excluded', status_reason = ?, attempts = attempts - 1,
+                locked_until = NULL, lease_token = NULL, updated_at = ?
+          WHERE id = ? AND lease_token = ? AND status = 'sending'",
+    )
+    .bind(reason)
+    .bind(now)
+    .bind(id)
+    .bind(lease_token)
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// The earliest time a queued message becomes due, if any message is waiting.

@@ -3,6 +3,7 @@
 mod campaigns;
 mod fake_provider;
 mod manage;
+mod pacing;
 mod profiles;
 mod providers;
 mod samples;

@@ -1,0 +1,101 @@
+//! Pacing: the campaign's delivery rate limit and the surface's (its provider's) limit, shared by
+//! every worker of this process.
+//!
+//! Each limited key (a campaign, a surface) has a schedule: the earliest instant its next message
+//! may go, advanced by `1/rate` per message sent. A message takes the latest of its keys' next
+//! instants. If that is within the current round's window it is reserved and the send waits for
+//! it; if it is later, the message is put back in the outbox for that instant without using a
+//! slot, so a slow campaign never holds claimed work past its lease. Several nodes each pace on
+//! their own: with N nodes a limit is at most N times the rate.
+
+use crate::clock::Millis;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// A key's next free instant, in microseconds since the epoch (2,000/s is a 500 µs step).
+#[derive(Default)]
+pub struct Pacer {
+    next: Mutex<HashMap<String, i64>>,
+}
+
+/// What pacing decided for one message.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// Send at this instant (ms), now or a little later in this round.
+    At(Millis),
+    /// Not in this round: back to the outbox until this instant (ms).
+    Later(Millis),
+}
+
+impl Pacer {
+    /// The slot of one message limited by `limits` (key, messages per second), reserved if it
+    /// falls before `window_end`.
+    pub fn slot(&self, limits: &[(String, u32)], now: Millis, window_end: Millis) -> Slot {
+        if limits.is_empty() {
+            return Slot::At(now);
+        }
+        let mut next = self.next.lock().expect("pacer lock");
+        let now_us = now * 1_000;
+        let at_us = limits
+            .iter()
+            .map(|(key, _)| next.get(key).copied().unwrap_or(now_us))
+            .fold(now_us, i64::max);
+        let at = (at_us + 999) / 1_000;
+        if at > window_end {
+            return Slot::Later(at);
+        }
+        for (key, rate) in limits {
+            let step = 1_000_000 / i64::from((*rate).max(1));
+            next.insert(key.clone(), at_us + step);
+        }
+        Slot::At(at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limit(key: &str, rate: u32) -> Vec<(String, u32)> {
+        vec![(key.to_owned(), rate)]
+    }
+
+    #[test]
+    fn messages_are_spaced_by_the_rate_and_later_ones_wait_for_their_turn() {
+        let pacer = Pacer::default();
+        let l = limit("campaign:a", 4);
+        let slots: Vec<Slot> = (0..6).map(|_| pacer.slot(&l, 1_000, 2_000)).collect();
+        assert_eq!(
+            slots,
+            [
+                Slot::At(1_000),
+                Slot::At(1_250),
+                Slot::At(1_500),
+                Slot::At(1_750),
+                Slot::At(2_000),
+                Slot::Later(2_250),
+            ]
+        );
+        // A message put back does not use its slot: the next one still gets 2,250.
+        assert_eq!(pacer.slot(&l, 2_250, 3_000), Slot::At(2_250));
+        // Unlimited messages and other keys are not held back.
+        assert_eq!(pacer.slot(&[], 1_000, 1_000), Slot::At(1_000));
+        assert_eq!(
+            pacer.slot(&limit("campaign:b", 4), 1_000, 2_000),
+            Slot::At(1_000)
+        );
+    }
+
+    #[test]
+    fn the_slowest_limit_wins() {
+        let pacer = Pacer::default();
+        let both = vec![("campaign:a".to_owned(), 1000), ("surface:s".to_owned(), 2)];
+        assert_eq!(pacer.slot(&both, 0, 10_000), Slot::At(0));
+        assert_eq!(pacer.slot(&both, 0, 10_000), Slot::At(500));
+        // The campaign alone is free again sooner than the surface.
+        assert_eq!(
+            pacer.slot(&limit("campaign:a", 1000), 0, 10_000),
+            Slot::At(501)
+        );
+    }
+}
