@@ -80,6 +80,8 @@ pub fn LivePreview(check: Memo<Checked>) -> impl IntoView {
         let data = serde_json::json!({
             "profile": object("Profile", profile_json.get())?,
             "context": object("Context", context_json.get())?,
+            // Marketing messages get their own one-click link; the preview shows its shape.
+            "unsubscribeUrl": "https://herald.example/u/preview",
         });
         let renderer = Renderer::new(&content).map_err(|e| e.to_string())?;
         let out = renderer

@@ -29,7 +29,7 @@ use crate::store::executions::{NewExecution, NewMessage};
 use crate::store::profiles::Identity;
 use crate::{Herald, store};
 use domain::FieldError;
-use domain::campaign::{CampaignStatus, Channel};
+use domain::campaign::{CampaignStatus, Category, Channel};
 use domain::content::PushOptions;
 use domain::ids::{CampaignId, ExecutionId, MessageId};
 use domain::profile::{EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE, text_at};
@@ -244,12 +244,15 @@ impl Herald {
         let compiled = self.compiled_version(campaign_id, version).await?;
         let mut errors = Vec::new();
         let mut messages = Vec::with_capacity(trigger.recipients.len());
+        let marketing = campaign.category == Category::Marketing.as_str();
+        let unsubscribe_url = |id: &str| self.unsubscribe_url(id);
+        let unsubscribe: Option<&dyn Fn(&str) -> String> = marketing.then_some(&unsubscribe_url);
         for (i, recipient) in trigger.recipients.iter().enumerate() {
             let profile = match recipient.kind {
                 RecipientKind::Aep => stored.get(recipient.user_id.as_str()),
                 RecipientKind::External => None,
             };
-            match prepare_message(i, recipient, profile, &compiled) {
+            match prepare_message(i, recipient, profile, &compiled, unsubscribe) {
                 Ok(m) => messages.push(m),
                 Err(mut e) => errors.append(&mut e),
             }
@@ -260,6 +263,9 @@ impl Herald {
                 errors,
             )));
         }
+        if marketing {
+            self.exclude_opted_out(&campaign, &mut messages).await?;
+        }
         self.exclude_suppressed(&campaign, &mut messages).await?;
         Ok(Prepared {
             surface_id: campaign.surface_id.clone(),
@@ -268,6 +274,29 @@ impl Herald {
             messages,
             new_profiles,
         })
+    }
+
+    /// Marks messages of a marketing campaign to addresses that opted out as excluded.
+    async fn exclude_opted_out(
+        &self,
+        campaign: &store::campaigns::CampaignRow,
+        messages: &mut [NewMessage],
+    ) -> Result<()> {
+        let addresses: Vec<&str> = messages.iter().map(|m| m.address.as_str()).collect();
+        let opted_out = store::opt_outs::opted_out(
+            self.store().reader(),
+            &campaign.sandbox_id,
+            &campaign.channel,
+            &addresses,
+        )
+        .await?;
+        for m in messages
+            .iter_mut()
+            .filter(|m| opted_out.contains(&m.address))
+        {
+            m.excluded = Some(format!("opted out of marketing {}", campaign.channel));
+        }
+        Ok(())
     }
 
     /// Marks messages to suppressed addresses (hard bounces) as excluded: they are recorded and
@@ -447,12 +476,15 @@ fn campaign_not_found() -> Error {
 }
 
 /// Checks one recipient against the trigger contract, finds its address and renders its
-/// message. `stored` is its stored profile's attributes, if it has one.
+/// message. `stored` is its stored profile's attributes, if it has one. `unsubscribe` (marketing
+/// campaigns only) gives a message's unsubscribe link, offered to the content as
+/// `{{unsubscribeUrl}}`; a profile without marketing consent is then excluded.
 fn prepare_message(
     i: usize,
     r: &TriggerRecipient,
     stored: Option<&Map<String, Value>>,
     compiled: &CompiledVersion,
+    unsubscribe: Option<&dyn Fn(&str) -> String>,
 ) -> Result<NewMessage, Vec<FieldError>> {
     let missing: Vec<FieldError> = compiled
         .required_context
@@ -471,10 +503,16 @@ fn prepare_message(
     let mut profile = stored.cloned().unwrap_or_default();
     domain::profile::overlay(&mut profile, &r.profile);
     let (address, payload) = address_for(i, r, &profile, compiled)?;
-    let data = json!({
+    let id = MessageId::new();
+    let excluded = unsubscribe
+        .and_then(|_| crate::consent::denied_consent(&profile, compiled.channel.as_str()));
+    let mut data = json!({
         "profile": Value::Object(profile),
         "context": Value::Object(r.context.clone()),
     });
+    if let Some(url) = unsubscribe {
+        data["unsubscribeUrl"] = Value::String(url(&id.to_string()));
+    }
     let rendered = compiled.renderer.render(&data).map_err(|e| {
         vec![FieldError::new(
             format!("recipients[{i}]"),
@@ -482,13 +520,13 @@ fn prepare_message(
         )]
     })?;
     Ok(NewMessage {
-        id: MessageId::new(),
+        id,
         recipient_index: i as i64,
         user_id: r.user_id.clone(),
         channel: compiled.channel,
         address,
         payload,
-        excluded: None,
+        excluded,
         subject: rendered.subject,
         html_body: rendered.html_body,
         text_body: rendered.text_body,

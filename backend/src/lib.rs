@@ -10,6 +10,7 @@ pub mod accounts;
 mod cache;
 pub mod campaigns;
 pub mod clock;
+pub mod consent;
 pub mod delivery;
 pub mod error;
 pub mod executions;

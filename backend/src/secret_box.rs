@@ -8,11 +8,14 @@
 
 use anyhow::{Context, bail};
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
 use std::path::Path;
 
 pub struct SecretBox {
     key: LessSafeKey,
+    /// Signs links (unsubscribe); derived from the same secret, never used to encrypt.
+    signing: hmac::Key,
     rng: SystemRandom,
 }
 
@@ -35,8 +38,13 @@ impl SecretBox {
     fn from_bytes(bytes: &[u8]) -> anyhow::Result<Self> {
         let key = UnboundKey::new(&CHACHA20_POLY1305, bytes)
             .map_err(|_| anyhow::anyhow!("invalid secret key"))?;
+        let signing = hmac::sign(
+            &hmac::Key::new(hmac::HMAC_SHA256, bytes),
+            b"herald link signing v1",
+        );
         Ok(Self {
             key: LessSafeKey::new(key),
+            signing: hmac::Key::new(hmac::HMAC_SHA256, signing.as_ref()),
             rng: SystemRandom::new(),
         })
     }
@@ -57,6 +65,22 @@ impl SecretBox {
         let mut out = nonce.to_vec();
         out.extend(sealed);
         out
+    }
+
+    /// The HMAC-SHA256 of `data` for `purpose`, as hex.
+    pub fn sign(&self, purpose: &str, data: &str) -> String {
+        hex::encode(hmac::sign(
+            &self.signing,
+            format!("{purpose}\n{data}").as_bytes(),
+        ))
+    }
+
+    /// Whether `signature` is [`sign`](Self::sign)'s for `data` and `purpose` (constant time).
+    pub fn verify(&self, purpose: &str, data: &str, signature: &str) -> bool {
+        let Ok(tag) = hex::decode(signature) else {
+            return false;
+        };
+        hmac::verify(&self.signing, format!("{purpose}\n{data}").as_bytes(), &tag).is_ok()
     }
 
     /// `None` if the value was sealed with another key or for another context, or was altered.
@@ -117,5 +141,10 @@ mod tests {
         let other = SecretBox::load(Some(&"ab".repeat(32)), dir.path()).unwrap();
         assert!(other.open("surface-1", &sealed).is_none());
         assert!(SecretBox::load(Some("short"), dir.path()).is_err());
+        let signature = a.sign("unsubscribe", "m1");
+        assert!(a.verify("unsubscribe", "m1", &signature));
+        assert!(!a.verify("unsubscribe", "m2", &signature));
+        assert!(!a.verify("other", "m1", &signature));
+        assert!(!other.verify("unsubscribe", "m1", &signature));
     }
 }

@@ -8,6 +8,7 @@ pub mod cli;
 mod rate_limit;
 pub mod rest;
 pub mod ui;
+mod unsubscribe;
 
 use backend::{Herald, Settings};
 use clap::{Parser, Subcommand};
@@ -98,7 +99,9 @@ pub async fn run(
 
 /// The whole HTTP surface.
 pub async fn router(herald: Herald) -> anyhow::Result<axum::Router> {
-    Ok(rest::router(herald.clone()).merge(ui::router(herald).await?))
+    Ok(rest::router(herald.clone())
+        .merge(unsubscribe::router(herald.clone()))
+        .merge(ui::router(herald).await?))
 }
 
 fn print_bootstrap(herald: &Herald, b: &backend::accounts::Bootstrap) {

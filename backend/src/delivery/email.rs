@@ -9,7 +9,7 @@ use crate::store::messages::ClaimedMessage;
 use anyhow::Context;
 use domain::surface::{ProviderKind, SurfaceSecrets, SurfaceSettings};
 use lettre::Message;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use std::sync::Arc;
 use std::time::Duration;
@@ -104,6 +104,7 @@ impl Mailer {
 }
 
 /// The Message-ID is the message's own id at the sender's domain, so a retry carries the same one.
+/// Marketing email carries `List-Unsubscribe` and `List-Unsubscribe-Post`.
 fn build_email(
     m: &ClaimedMessage,
     from: Mailbox,
@@ -118,6 +119,18 @@ fn build_email(
         .message_id(Some(message_id));
     if let Some(reply_to) = reply_to {
         builder = builder.reply_to(reply_to);
+    }
+    // RFC 8058: mail clients show an unsubscribe button that POSTs to the link, no second click.
+    if let Some(url) = &m.unsubscribe_url {
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".into(),
+            ));
     }
     let email = match (m.html_body.trim().is_empty(), m.text_body.trim().is_empty()) {
         (false, false) => builder.multipart(MultiPart::alternative_plain_html(

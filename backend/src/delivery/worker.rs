@@ -8,6 +8,7 @@ use crate::clock::{Millis, now_ms};
 use crate::error::Result;
 use crate::store::messages::{self, Attempt, ClaimedMessage, Outcome};
 use crate::{Herald, store};
+use domain::campaign::Category;
 use futures::StreamExt;
 use rand::Rng;
 use std::collections::HashMap;
@@ -113,8 +114,8 @@ impl Herald {
         let routes = self.routes_for(&claimed).await?;
         let window_end = now + send_timeout(settings).as_millis() as Millis;
         let mut plans = Vec::with_capacity(count);
-        for m in claimed {
-            let plan = self.plan(&m, &routes, now, window_end).await?;
+        for mut m in claimed {
+            let plan = self.plan(&mut m, &routes, now, window_end).await?;
             plans.push((m, plan));
         }
         // Outcomes are recorded in small groups as they arrive: one commit per group, and a slow
@@ -130,10 +131,11 @@ impl Herald {
     }
 
     /// Where and when a message goes: its surface's transport (or its channel's default), at
-    /// the slot its campaign's and surface's rate limits give it.
+    /// the slot its campaign's and surface's rate limits give it. A marketing email gets its
+    /// one-click unsubscribe link.
     async fn plan(
         &self,
-        m: &ClaimedMessage,
+        m: &mut ClaimedMessage,
         routes: &HashMap<String, Route>,
         now: Millis,
         window_end: Millis,
@@ -142,6 +144,13 @@ impl Herald {
             Ok(id) => Some(self.campaign_row(id).await?),
             Err(_) => None,
         };
+        if m.channel == "email"
+            && campaign
+                .as_ref()
+                .is_some_and(|c| c.category == Category::Marketing.as_str())
+        {
+            m.unsubscribe_url = Some(self.unsubscribe_url(&m.id));
+        }
         let mut limits = Vec::new();
         if let Some(rate) = campaign.as_ref().and_then(|c| c.rate_limit) {
             limits.push((format!("campaign:{}", m.campaign_id), rate.max(1) as u32));

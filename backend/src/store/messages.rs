@@ -24,6 +24,9 @@ pub struct ClaimedMessage {
     pub attempts: i64,
     /// The surface it goes through; none: the server's default for its channel.
     pub surface_id: Option<String>,
+    /// Marketing email: the one-click unsubscribe link for `List-Unsubscribe` (set by the worker).
+    #[sqlx(skip)]
+    pub unsubscribe_url: Option<String>,
 }
 
 /// Claims up to `limit` due messages for `lease_token` until `locked_until`.

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod executions;
 pub mod messages;
+pub mod opt_outs;
 pub mod profiles;
 pub mod sandboxes;
 pub mod suppressions;

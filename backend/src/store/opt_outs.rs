@@ -1,0 +1,62 @@
+//! Marketing opt-outs per sandbox, channel and address.
+
+use crate::clock::Millis;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use std::collections::HashSet;
+
+/// Those of `addresses` that opted out of marketing on this channel in this sandbox.
+pub async fn opted_out(
+    pool: &SqlitePool,
+    sandbox_id: &str,
+    channel: &str,
+    addresses: &[&str],
+) -> sqlx::Result<HashSet<String>> {
+    if addresses.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut q = QueryBuilder::<Sqlite>::new("SELECT address FROM opt_outs WHERE sandbox_id = ");
+    q.push_bind(sandbox_id)
+        .push(" AND channel = ")
+        .push_bind(channel)
+        .push(" AND address IN (");
+    let mut list = q.separated(", ");
+    for a in addresses {
+        list.push_bind(*a);
+    }
+    q.push(")");
+    let rows: Vec<String> = q.build_query_scalar().fetch_all(pool).await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Records that the recipient of a message opted out of marketing on its channel (once).
+pub async fn add_for_message(
+    conn: &mut SqliteConnection,
+    message_id: &str,
+    source: &str,
+    now: Millis,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO opt_outs (sandbox_id, channel, address, source, message_id, created_at)
+         SELECT c.sandbox_id, m.channel, m.address, ?, m.id, ?
+           FROM messages m JOIN campaigns c ON c.id = m.campaign_id
+          WHERE m.id = ?
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(source)
+    .bind(now)
+    .bind(message_id)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// The channel and address of a message, for the unsubscribe page.
+pub async fn message_recipient(
+    pool: &SqlitePool,
+    message_id: &str,
+) -> sqlx::Result<Option<(String, String)>> {
+    sqlx::query_as("SELECT channel, address FROM messages WHERE id = ?")
+        .bind(message_id)
+        .fetch_optional(pool)
+        .await
+}
