@@ -27,6 +27,15 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// How one channel's transient failures are retried: exponential backoff with jitter from
+/// `first_delay`, until `max_attempts` attempts or until the message is `give_up_after` old.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub give_up_after: Duration,
+    pub first_delay: Duration,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Address the HTTP server binds (`HERALD_LISTEN`).
@@ -62,8 +71,15 @@ pub struct Settings {
     /// How long a claimed message stays locked before another worker may retry it
     /// (`HERALD_DELIVERY_LEASE_SECS`). One SMTP step may take a fifth of it (at most 30 s).
     pub delivery_lease: Duration,
-    /// Attempts before a message fails for good (`HERALD_DELIVERY_MAX_ATTEMPTS`).
+    /// Attempts before a message fails for good, every channel's default
+    /// (`HERALD_DELIVERY_MAX_ATTEMPTS`).
     pub delivery_max_attempts: u32,
+    /// Per channel: `HERALD_RETRY_<EMAIL|SMS|PUSH>_MAX_ATTEMPTS`, `…_GIVE_UP_MINS` (defaults:
+    /// email 24 h, SMS 4 h, push 1 h: a late code or notification is worse than none) and
+    /// `…_FIRST_DELAY_SECS` (default 2).
+    pub retry_email: RetryPolicy,
+    pub retry_sms: RetryPolicy,
+    pub retry_push: RetryPolicy,
 }
 
 /// The optional file's shape: every key may be left out.
@@ -86,6 +102,15 @@ struct SettingsFile {
     delivery_concurrency: Option<usize>,
     delivery_lease_secs: Option<u64>,
     delivery_max_attempts: Option<u32>,
+    retry_email_max_attempts: Option<u32>,
+    retry_email_give_up_mins: Option<u64>,
+    retry_email_first_delay_secs: Option<u64>,
+    retry_sms_max_attempts: Option<u32>,
+    retry_sms_give_up_mins: Option<u64>,
+    retry_sms_first_delay_secs: Option<u64>,
+    retry_push_max_attempts: Option<u32>,
+    retry_push_give_up_mins: Option<u64>,
+    retry_push_first_delay_secs: Option<u64>,
 }
 
 impl Settings {
@@ -134,6 +159,24 @@ impl Settings {
         overlay!(delivery_concurrency, "HERALD_DELIVERY_CONCURRENCY");
         overlay!(delivery_lease_secs, "HERALD_DELIVERY_LEASE_SECS");
         overlay!(delivery_max_attempts, "HERALD_DELIVERY_MAX_ATTEMPTS");
+        overlay!(retry_email_max_attempts, "HERALD_RETRY_EMAIL_MAX_ATTEMPTS");
+        overlay!(retry_email_give_up_mins, "HERALD_RETRY_EMAIL_GIVE_UP_MINS");
+        overlay!(
+            retry_email_first_delay_secs,
+            "HERALD_RETRY_EMAIL_FIRST_DELAY_SECS"
+        );
+        overlay!(retry_sms_max_attempts, "HERALD_RETRY_SMS_MAX_ATTEMPTS");
+        overlay!(retry_sms_give_up_mins, "HERALD_RETRY_SMS_GIVE_UP_MINS");
+        overlay!(
+            retry_sms_first_delay_secs,
+            "HERALD_RETRY_SMS_FIRST_DELAY_SECS"
+        );
+        overlay!(retry_push_max_attempts, "HERALD_RETRY_PUSH_MAX_ATTEMPTS");
+        overlay!(retry_push_give_up_mins, "HERALD_RETRY_PUSH_GIVE_UP_MINS");
+        overlay!(
+            retry_push_first_delay_secs,
+            "HERALD_RETRY_PUSH_FIRST_DELAY_SECS"
+        );
         if let Some(v) = var("HERALD_SQLITE_SYNCHRONOUS") {
             file.sqlite_synchronous = Some(match v.to_ascii_lowercase().as_str() {
                 "full" => Synchronous::Full,
@@ -172,6 +215,33 @@ impl Settings {
                 "email_from (HERALD_EMAIL_FROM) must be an address such as \"Herald <noreply@example.com>\""
             );
         }
+        let max_attempts = f.delivery_max_attempts.unwrap_or(5).max(1);
+        let policy =
+            |attempts: Option<u32>, mins: Option<u64>, default_mins: u64, first: Option<u64>| {
+                RetryPolicy {
+                    max_attempts: attempts.unwrap_or(max_attempts).max(1),
+                    give_up_after: Duration::from_secs(60 * mins.unwrap_or(default_mins).max(1)),
+                    first_delay: Duration::from_secs(first.unwrap_or(2).clamp(1, 3600)),
+                }
+            };
+        let retry_email = policy(
+            f.retry_email_max_attempts,
+            f.retry_email_give_up_mins,
+            24 * 60,
+            f.retry_email_first_delay_secs,
+        );
+        let retry_sms = policy(
+            f.retry_sms_max_attempts,
+            f.retry_sms_give_up_mins,
+            4 * 60,
+            f.retry_sms_first_delay_secs,
+        );
+        let retry_push = policy(
+            f.retry_push_max_attempts,
+            f.retry_push_give_up_mins,
+            60,
+            f.retry_push_first_delay_secs,
+        );
         let settings = Self {
             listen,
             data_dir: f.data_dir.unwrap_or_else(|| PathBuf::from("data")),
@@ -193,7 +263,10 @@ impl Settings {
             delivery_workers: f.delivery_workers.unwrap_or(2).min(64),
             delivery_concurrency: f.delivery_concurrency.unwrap_or(16).clamp(1, 512),
             delivery_lease: Duration::from_secs(f.delivery_lease_secs.unwrap_or(60).max(1)),
-            delivery_max_attempts: f.delivery_max_attempts.unwrap_or(5).max(1),
+            delivery_max_attempts: max_attempts,
+            retry_email,
+            retry_sms,
+            retry_push,
         };
         Ok(settings)
     }
@@ -203,6 +276,15 @@ impl Settings {
         self.database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("herald.db").display()))
+    }
+
+    /// The retry policy of a channel (`email`, `sms` or `push`).
+    pub fn retry(&self, channel: &str) -> RetryPolicy {
+        match channel {
+            "sms" => self.retry_sms,
+            "push" => self.retry_push,
+            _ => self.retry_email,
+        }
     }
 
     /// Whether session cookies must carry `Secure` (Herald is reached over HTTPS).
@@ -260,6 +342,24 @@ mod tests {
             .to_string();
         assert!(err.contains("HERALD_LISTEN"), "{err}");
         assert!(load(&[("HERALD_SMTP_URL", "http://x")]).is_err());
+    }
+
+    #[test]
+    fn retry_policies_are_per_channel_with_the_global_default() {
+        let s = load(&[
+            ("HERALD_DELIVERY_MAX_ATTEMPTS", "7"),
+            ("HERALD_RETRY_SMS_MAX_ATTEMPTS", "3"),
+            ("HERALD_RETRY_PUSH_GIVE_UP_MINS", "10"),
+        ])
+        .unwrap();
+        assert_eq!(s.retry("email").max_attempts, 7);
+        assert_eq!(
+            s.retry("email").give_up_after,
+            Duration::from_secs(24 * 3600)
+        );
+        assert_eq!(s.retry("sms").max_attempts, 3);
+        assert_eq!(s.retry("push").give_up_after, Duration::from_secs(600));
+        assert_eq!(s.retry("push").first_delay, Duration::from_secs(2));
     }
 
     #[test]

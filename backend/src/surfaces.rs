@@ -76,6 +76,7 @@ impl Herald {
         };
         let surface = NewSurface::parse(&input).map_err(Error::from)?;
         self.check_provider(&surface)?;
+        self.check_backup(sandbox_id, &id, &surface).await?;
         let settings = serde_json::to_string(&surface.settings).map_err(Error::internal)?;
         let sealed = (!surface.secrets.names().is_empty()).then(|| {
             let json = serde_json::to_vec(&surface.secrets).expect("secrets serialise");
@@ -173,6 +174,28 @@ impl Herald {
             settings: serde_json::from_str(&row.settings).unwrap_or_default(),
             secrets: secrets.unwrap_or_default(),
             updated_at: row.updated_at,
+        }
+    }
+
+    /// A backup surface must be another surface of this sandbox and channel.
+    async fn check_backup(&self, sandbox_id: &str, id: &str, surface: &NewSurface) -> Result<()> {
+        let backup = surface.settings.backup_surface_id.as_str();
+        if backup.is_empty() {
+            return Ok(());
+        }
+        let row = store::surfaces::by_id(self.store().reader(), backup).await?;
+        match row {
+            _ if backup == id => Err(invalid(
+                "settings.backupSurfaceId",
+                "cannot be the surface itself",
+            )),
+            Some(r) if r.sandbox_id == sandbox_id && r.channel == surface.channel.as_str() => {
+                Ok(())
+            }
+            _ => Err(invalid(
+                "settings.backupSurfaceId",
+                "must be another surface of this sandbox and channel",
+            )),
         }
     }
 

@@ -116,6 +116,9 @@ pub struct SurfaceSettings {
     pub team_id: String,
     /// APNs: the signing key's id.
     pub key_id: String,
+    /// Another surface of the same channel whose provider takes over when this one's is down
+    /// (no connection, a timeout, a 5xx); empty: none.
+    pub backup_surface_id: String,
     /// Most messages per second this provider takes from Herald (1 to 10,000; none: no limit).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<u32>,
@@ -412,6 +415,7 @@ fn trimmed(raw: &SurfaceSettings) -> SurfaceSettings {
         team_id: keep(p == Apns, &raw.team_id),
         key_id: keep(p == Apns, &raw.key_id),
         rate_limit: raw.rate_limit,
+        backup_surface_id: t(&raw.backup_surface_id),
     }
 }
 

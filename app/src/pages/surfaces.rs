@@ -237,6 +237,30 @@ pub fn SurfacesPage() -> impl IntoView {
                     |f| f.settings.rate_limit.map(|r| r.to_string()).unwrap_or_default(),
                     // Unreadable is sent as 0, which the server refuses by name.
                     |f, v| f.settings.rate_limit = (!v.trim().is_empty()).then(|| v.trim().parse().unwrap_or(0)))}
+                <label>"Backup surface (takes over when this provider is down)"
+                    <select name="backup" on:change=move |ev| {
+                        let id = event_target_value(&ev);
+                        form.update(|f| f.settings.backup_surface_id = id);
+                    }>
+                        <option value="">"None"</option>
+                        <Suspense>
+                            {move || Suspend::new(async move {
+                                let editing_id = editing.with(|e| e.as_ref().map(|e| e.id.clone()));
+                                list.await.unwrap_or_default().into_iter()
+                                    .filter(|s| s.channel == channel() && Some(&s.id) != editing_id.as_ref())
+                                    .map(|s| {
+                                        let id = s.id.clone();
+                                        view! {
+                                            <option value=s.id selected=move || form.with(|f| f.settings.backup_surface_id == id)>
+                                                {s.name}
+                                            </option>
+                                        }
+                                    })
+                                    .collect_view()
+                            })}
+                        </Suspense>
+                    </select>
+                </label>
                 <div class="actions">
                     <button type="submit" disabled=move || save.pending().get()>
                         {move || if editing.with(Option::is_some) { "Save surface" } else { "Create surface" }}

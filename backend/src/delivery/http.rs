@@ -27,7 +27,7 @@ pub(crate) async fn call(
         } else {
             "request failed"
         };
-        SendError::transient(format!("{provider} {what}"))
+        SendError::down(format!("{provider} {what}"))
     })?;
     let status = response.status().as_u16();
     let retry_after = response
@@ -64,7 +64,7 @@ impl Reply {
                 retry_after: self.retry_after,
                 ..SendError::transient(detail)
             },
-            408 | 500..=599 => SendError::transient(detail),
+            408 | 500..=599 => SendError::down(detail),
             _ => SendError::permanent(detail),
         }
     }

@@ -5,8 +5,10 @@
 //! - Work comes only from the `messages` table (the outbox); nothing is held only in memory, so
 //!   a crash loses nothing: an expired lease makes a claimed message due again.
 //! - Every attempt is recorded with its outcome. Transient failures are retried with
-//!   exponential backoff and jitter until `delivery_max_attempts`; then the message fails with
-//!   the last reason. Permanent failures fail at once.
+//!   exponential backoff and jitter under the channel's retry policy (most attempts, give-up
+//!   age; see `Settings::retry`); then the message fails with the last reason. Permanent
+//!   failures fail at once. A surface whose provider is down fails over to its backup surface
+//!   within the same attempt, recorded on it.
 //! - Retries of a message reuse its `Message-ID`, so a receiver can de-duplicate a resend that
 //!   follows a timeout after the relay had in fact accepted the message.
 
@@ -36,6 +38,9 @@ pub struct SendError {
     pub suppress: Option<&'static str>,
     /// The provider asked for this pause before the next try (HTTP 429 `Retry-After`).
     pub retry_after: Option<std::time::Duration>,
+    /// The provider itself seems down (no connection, a timeout, a 5xx): a surface's backup
+    /// provider is tried.
+    pub down: bool,
 }
 
 impl SendError {
@@ -45,6 +50,15 @@ impl SendError {
             detail: detail.into(),
             suppress: None,
             retry_after: None,
+            down: false,
+        }
+    }
+
+    /// A transient error of a provider that seems down.
+    pub fn down(detail: impl Into<String>) -> Self {
+        Self {
+            down: true,
+            ..Self::transient(detail)
         }
     }
 

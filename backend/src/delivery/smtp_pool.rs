@@ -99,7 +99,7 @@ impl SmtpPool {
                 conn.abort().await;
                 Err(classify(&e))
             }
-            Err(_) => Err(SendError::transient("SMTP timeout")),
+            Err(_) => Err(SendError::down("SMTP timeout")),
         }
     }
 
@@ -118,7 +118,7 @@ impl SmtpPool {
                 None => {
                     return match tokio::time::timeout(self.timeout, self.connect()).await {
                         Ok(result) => result,
-                        Err(_) => Err(SendError::transient("SMTP timeout")),
+                        Err(_) => Err(SendError::down("SMTP timeout")),
                     };
                 }
             }
@@ -143,7 +143,7 @@ impl SmtpPool {
         } else {
             let stream = tokio::net::TcpStream::connect((self.host.as_str(), self.port))
                 .await
-                .map_err(|_| SendError::transient("SMTP connection failed"))?;
+                .map_err(|_| SendError::down("SMTP connection failed"))?;
             let _ = stream.set_nodelay(true);
             AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello)
                 .await
@@ -178,7 +178,12 @@ fn classify(e: &lettre::transport::smtp::Error) -> SendError {
         None => "SMTP connection failed".into(),
     };
     if !e.is_permanent() {
-        SendError::transient(detail)
+        // A reply (4xx) means the relay is up; no reply means it may be down.
+        if e.status().is_none() {
+            SendError::down(detail)
+        } else {
+            SendError::transient(detail)
+        }
     } else if e.to_string().contains("5.1.1") {
         SendError::permanent(detail).suppressing("hard bounce")
     } else {

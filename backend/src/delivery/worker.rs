@@ -6,7 +6,9 @@ use super::pacing::Slot;
 use super::transport::Built;
 use crate::clock::{Millis, now_ms};
 use crate::error::Result;
+use crate::settings::RetryPolicy;
 use crate::store::messages::{self, Attempt, ClaimedMessage, Outcome};
+use crate::surfaces::OpenSurface;
 use crate::{Herald, store};
 use domain::campaign::Category;
 use futures::StreamExt;
@@ -22,6 +24,8 @@ enum Turn {
         provider: &'static str,
         started_at: Millis,
         result: std::result::Result<Option<String>, SendError>,
+        /// Set when the surface's provider was down and its backup carried the attempt.
+        failover: Option<String>,
     },
     /// Paced: back to the outbox until this instant, without counting an attempt.
     Deferred(Millis),
@@ -38,8 +42,13 @@ struct Finished {
 
 /// What a round will do with a claimed message.
 enum Plan {
-    /// Send through this transport at this instant (now, or later in the round when paced).
-    Send(Built, Millis),
+    /// Send through `transport` (or `backup` if its provider is down) at `at`: now, or later in
+    /// the round when paced.
+    Send {
+        transport: Built,
+        backup: Option<Built>,
+        at: Millis,
+    },
     Defer(Millis),
     Exclude(&'static str),
 }
@@ -54,10 +63,10 @@ pub(crate) const CLAIM_WAVES: usize = 4;
 /// Longest pause between two looks at the outbox when nothing signalled new work.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
-/// Delay before retry number `attempt` (1-based): 2 s, 4 s, 8 s … capped at 10 minutes, with
-/// ±20 % jitter so a burst of failures does not retry in lockstep.
-pub fn backoff_ms(attempt: i64) -> Millis {
-    let base: Millis = 2_000i64.saturating_mul(1i64 << attempt.clamp(1, 20).saturating_sub(1));
+/// Delay before retry number `attempt` (1-based): `first`, twice that, four times … capped at
+/// 10 minutes, with ±20 % jitter so a burst of failures does not retry in lockstep.
+pub fn backoff_ms(first: Millis, attempt: i64) -> Millis {
+    let base: Millis = first.saturating_mul(1i64 << attempt.clamp(1, 20).saturating_sub(1));
     let base = base.min(600_000);
     let jitter = rand::rng().random_range(-(base / 5)..=(base / 5));
     base + jitter
@@ -155,15 +164,15 @@ impl Herald {
         if let Some(rate) = campaign.as_ref().and_then(|c| c.rate_limit) {
             limits.push((format!("campaign:{}", m.campaign_id), rate.max(1) as u32));
         }
-        let transport = match &m.surface_id {
+        let (transport, backup) = match &m.surface_id {
             Some(id) => {
                 let route = &routes[id];
                 if let Some(rate) = route.rate_limit {
                     limits.push((format!("surface:{id}"), rate));
                 }
-                route.transport.clone()
+                (route.transport.clone(), route.backup.clone())
             }
-            None => Ok(self.inner.transports.default_for(&m.channel)),
+            None => (Ok(self.inner.transports.default_for(&m.channel)), None),
         };
         let ends_at = campaign.and_then(|c| c.ends_at);
         let slot = self.inner.pacer.slot(&limits, now, window_end);
@@ -172,7 +181,11 @@ impl Herald {
         };
         Ok(match slot {
             _ if ends_at.is_some_and(|end| at > end) => Plan::Exclude(THROTTLED_PAST_END),
-            Slot::At(at) => Plan::Send(transport, at),
+            Slot::At(at) => Plan::Send {
+                transport,
+                backup,
+                at,
+            },
             Slot::Later(at) => Plan::Defer(at),
         })
     }
@@ -184,48 +197,72 @@ impl Herald {
     }
 
     /// The route of every surface the claimed messages go through: its transport (cached, or
-    /// built anew when the surface changed since) and its rate limit.
+    /// built anew when the surface changed since), its rate limit and its backup's transport.
     async fn routes_for(&self, claimed: &[ClaimedMessage]) -> Result<HashMap<String, Route>> {
-        let mut ids: Vec<&str> = claimed
+        let mut ids: Vec<String> = claimed
             .iter()
-            .filter_map(|m| m.surface_id.as_deref())
+            .filter_map(|m| m.surface_id.clone())
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        let rows = store::surfaces::by_ids(self.store().reader(), &ids).await?;
-        let cache = &self.inner.transports;
-        let mut found: HashMap<String, Route> = rows
+        let reader = self.store().reader();
+        let opened: Vec<OpenSurface> = store::surfaces::by_ids(reader, &as_refs(&ids))
+            .await?
             .iter()
-            .map(|row| {
-                let open = self.open(row);
+            .map(|row| self.open(row))
+            .collect();
+        let mut backup_ids: Vec<String> = opened
+            .iter()
+            .map(|s| s.settings.backup_surface_id.clone())
+            .filter(|b| !b.is_empty() && !ids.contains(b))
+            .collect();
+        backup_ids.sort_unstable();
+        backup_ids.dedup();
+        let backups: Vec<OpenSurface> = store::surfaces::by_ids(reader, &as_refs(&backup_ids))
+            .await?
+            .iter()
+            .map(|row| self.open(row))
+            .collect();
+        let cache = &self.inner.transports;
+        let built: HashMap<&str, Built> = opened
+            .iter()
+            .chain(&backups)
+            .map(|s| {
                 let transport = cache
-                    .cached(&row.id, row.updated_at)
-                    .unwrap_or_else(|| cache.build(&open));
-                let rate_limit = open.settings.rate_limit;
-                (
-                    row.id.clone(),
-                    Route {
-                        transport,
-                        rate_limit,
-                    },
-                )
+                    .cached(&s.id, s.updated_at)
+                    .unwrap_or_else(|| cache.build(s));
+                (s.id.as_str(), transport)
             })
             .collect();
-        for id in ids {
-            found.entry(id.to_owned()).or_insert_with(|| Route {
-                transport: Err("no longer exists".into()),
-                rate_limit: None,
-            });
-        }
-        Ok(found)
+        let transport_of = |id: &str| {
+            built
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| Err("no longer exists".into()))
+        };
+        Ok(ids
+            .iter()
+            .map(|id| {
+                let surface = opened.iter().find(|s| &s.id == id);
+                let backup = surface
+                    .map(|s| s.settings.backup_surface_id.as_str())
+                    .filter(|b| !b.is_empty())
+                    .map(transport_of);
+                let route = Route {
+                    transport: transport_of(id),
+                    rate_limit: surface.and_then(|s| s.settings.rate_limit),
+                    backup,
+                };
+                (id.clone(), route)
+            })
+            .collect())
     }
 
     async fn record_turns(&self, lease_token: &str, group: &[Finished]) -> Result<()> {
-        let max_attempts = i64::from(self.settings().delivery_max_attempts);
         let mut tx = self.store().writer().begin().await?;
         for f in group {
             let m = &f.message;
-            let (started_at, provider, result) = match &f.turn {
+            let (started_at, provider, result, failover) = match &f.turn {
                 Turn::Deferred(at) => {
                     store::messages::put_back(&mut tx, &m.id, lease_token, *at).await?;
                     continue;
@@ -245,16 +282,21 @@ impl Herald {
                     provider,
                     started_at,
                     result,
-                } => (*started_at, *provider, result),
+                    failover,
+                } => (*started_at, *provider, result, failover),
             };
+            let policy = self.settings().retry(&m.channel);
             let (outcome, detail) = match result {
-                Ok(provider_id) => (Outcome::Sent, provider_id.as_deref()),
-                Err(e) if e.transient && m.attempts < max_attempts => {
-                    let asked = e.retry_after.map_or(0, |d| d.as_millis() as Millis);
-                    let at = f.finished_at + backoff_ms(m.attempts).max(asked);
-                    (Outcome::Retry { at }, Some(e.detail.as_str()))
-                }
-                Err(e) => (Outcome::Failed, Some(e.detail.as_str())),
+                Ok(provider_id) => (Outcome::Sent, provider_id.clone()),
+                Err(e) => match next_step(&policy, e, m.attempts, m.created_at, f.finished_at) {
+                    Step::Retry(at) => (Outcome::Retry { at }, Some(e.detail.clone())),
+                    Step::GiveUp(reason) => (Outcome::Failed, Some(reason)),
+                },
+            };
+            let detail = match (failover, detail) {
+                (Some(note), Some(d)) => Some(format!("{d} ({note})")),
+                (Some(note), None) => Some(note.clone()),
+                (None, d) => d,
             };
             let attempt = Attempt {
                 message_id: &m.id,
@@ -264,7 +306,7 @@ impl Herald {
                 finished_at: f.finished_at,
                 provider,
                 outcome,
-                detail,
+                detail: detail.as_deref(),
             };
             let finished = store::messages::finish_attempt(&mut tx, &attempt).await?;
             if finished
@@ -291,31 +333,58 @@ impl Herald {
 struct Route {
     transport: Built,
     rate_limit: Option<u32>,
+    /// The backup surface's transport, used when this one's provider is down.
+    backup: Option<Built>,
 }
 
-/// Carries out a plan: waits for a paced slot, then sends. A surface that cannot be used is a
-/// transient failure, so fixing the surface lets the message go on its next attempt.
+fn as_refs(ids: &[String]) -> Vec<&str> {
+    ids.iter().map(String::as_str).collect()
+}
+
+/// Sends through a transport. A surface that cannot be used is a transient failure, so fixing
+/// the surface lets the message go on its next attempt.
+async fn send_through(
+    transport: Built,
+    message: &ClaimedMessage,
+) -> (&'static str, std::result::Result<Option<String>, SendError>) {
+    match transport {
+        Ok(t) => (t.provider(), t.send(message).await),
+        Err(why) => (
+            "none",
+            Err(SendError::transient(format!("the surface {why}"))),
+        ),
+    }
+}
+
+/// Carries out a plan: waits for a paced slot, then sends (failing over to the backup surface
+/// when the provider is down).
 async fn carry_out(message: ClaimedMessage, plan: Plan) -> Finished {
     let turn = match plan {
         Plan::Defer(at) => Turn::Deferred(at),
         Plan::Exclude(reason) => Turn::Excluded(reason),
-        Plan::Send(transport, at) => {
+        Plan::Send {
+            transport,
+            backup,
+            at,
+        } => {
             let wait = at - now_ms();
             if wait > 0 {
                 tokio::time::sleep(Duration::from_millis(wait as u64)).await;
             }
             let started_at = now_ms();
-            let (provider, result) = match transport {
-                Ok(t) => (t.provider(), t.send(&message).await),
-                Err(why) => (
-                    "none",
-                    Err(SendError::transient(format!("the surface {why}"))),
-                ),
-            };
+            let (mut provider, mut result) = send_through(transport, &message).await;
+            let mut failover = None;
+            if let (Err(e), Some(backup)) = (&result, backup)
+                && e.down
+            {
+                failover = Some(format!("failover from {provider}: {}", e.detail));
+                (provider, result) = send_through(backup, &message).await;
+            }
             Turn::Attempted {
                 provider,
                 started_at,
                 result,
+                failover,
             }
         }
     };
@@ -326,18 +395,76 @@ async fn carry_out(message: ClaimedMessage, plan: Plan) -> Finished {
     }
 }
 
+/// What follows a failed attempt under the channel's retry policy.
+#[derive(Debug)]
+enum Step {
+    Retry(Millis),
+    /// Failed for good, with this reason.
+    GiveUp(String),
+}
+
+/// Retries a transient failure while the message has attempts left and, at the retry's time,
+/// is still younger than the give-up age; honours a provider's `Retry-After`.
+fn next_step(
+    policy: &RetryPolicy,
+    e: &SendError,
+    attempts: i64,
+    created_at: Millis,
+    now: Millis,
+) -> Step {
+    if !e.transient {
+        return Step::GiveUp(e.detail.clone());
+    }
+    if attempts >= i64::from(policy.max_attempts) {
+        return Step::GiveUp(format!("{} (gave up after {attempts} attempts)", e.detail));
+    }
+    let asked = e.retry_after.map_or(0, |d| d.as_millis() as Millis);
+    let at = now + backoff_ms(policy.first_delay.as_millis() as Millis, attempts).max(asked);
+    let give_up_at = created_at + policy.give_up_after.as_millis() as Millis;
+    if at > give_up_at {
+        let minutes = policy.give_up_after.as_secs() / 60;
+        return Step::GiveUp(format!(
+            "{} (gave up: no success within {minutes} min)",
+            e.detail
+        ));
+    }
+    Step::Retry(at)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::backoff_ms;
+    use super::*;
+    use crate::settings::RetryPolicy;
 
     #[test]
     fn backoff_grows_and_is_capped() {
         for _ in 0..50 {
-            let first = backoff_ms(1);
+            let first = backoff_ms(2_000, 1);
             assert!((1_600..=2_400).contains(&first), "{first}");
-            let third = backoff_ms(3);
+            let third = backoff_ms(2_000, 3);
             assert!((6_400..=9_600).contains(&third), "{third}");
-            assert!(backoff_ms(40) <= 720_000);
+            assert!(backoff_ms(2_000, 40) <= 720_000);
         }
+    }
+
+    #[test]
+    fn the_retry_policy_gives_up_by_attempts_or_by_age() {
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            give_up_after: Duration::from_secs(60),
+            first_delay: Duration::from_secs(2),
+        };
+        let error = SendError::transient("SMTP reply 451");
+        assert!(matches!(next_step(&policy, &error, 1, 0, 1_000), Step::Retry(at) if at > 1_000));
+        assert!(
+            matches!(next_step(&policy, &error, 3, 0, 1_000), Step::GiveUp(r) if r == "SMTP reply 451 (gave up after 3 attempts)")
+        );
+        assert!(
+            matches!(next_step(&policy, &error, 1, 0, 59_000), Step::GiveUp(r) if r.contains("gave up: no success within 1 min"))
+        );
+        let permanent = SendError::permanent("SMTP reply 550");
+        assert!(
+            matches!(next_step(&policy, &permanent, 1, 0, 1_000), Step::GiveUp(r) if r == "SMTP reply 550")
+        );
     }
 }

@@ -24,6 +24,8 @@ pub struct ClaimedMessage {
     pub attempts: i64,
     /// The surface it goes through; none: the server's default for its channel.
     pub surface_id: Option<String>,
+    /// When it was accepted (for the give-up age of its retries).
+    pub created_at: Millis,
     /// Marketing email: the one-click unsubscribe link for `List-Unsubscribe` (set by the worker).
     #[sqlx(skip)]
     pub unsubscribe_url: Option<String>,
@@ -48,7 +50,7 @@ pub async fn claim_due(
                  ORDER BY next_attempt_at
                  LIMIT ?4)
         RETURNING id, campaign_id, channel, address, subject, html_body, text_body, payload, attempts,
-                  surface_id",
+                  surface_id, created_at",
     )
     .bind(lease_token)
     .bind(locked_until)

@@ -363,3 +363,123 @@ async fn a_surface_with_an_unusable_key_is_refused() {
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["errors"][0]["field"], "secrets.privateKey");
 }
+
+fn webhook_surface(name: &str, url: &str, backup: Option<&str>) -> Value {
+    json!({"name": name, "channel": "sms", "category": "transactional",
+           "settings": {"provider": "webhook", "sender": "ACME", "webhookUrl": url,
+                        "backupSurfaceId": backup.unwrap_or("")}})
+}
+
+/// Makes every queued message due now and runs a round.
+async fn retry_now(app: &TestApp) {
+    sqlx::query("UPDATE messages SET next_attempt_at = 0 WHERE status = 'queued'")
+        .execute(app.herald.store().writer())
+        .await
+        .unwrap();
+    app.herald.deliver_due().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_surface_whose_provider_is_down_fails_over_to_its_backup() {
+    let app = TestApp::start(None).await;
+    let backup = FakeProvider::start().await;
+    backup.script("/sms", vec![Reply::json(200, json!({"id": "backup-1"}))]);
+    let primary = FakeProvider::start().await;
+    primary.script(
+        "/sms",
+        vec![Reply::json(503, json!({})), Reply::json(400, json!({}))],
+    );
+    let backup_id = surface(
+        &app,
+        webhook_surface("Backup", &format!("{}/sms", backup.base), None),
+    )
+    .await;
+    // A closed port: connection refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let dead_id = surface(
+        &app,
+        webhook_surface("Dead", &format!("http://{closed}/sms"), Some(&backup_id)),
+    )
+    .await;
+    let flaky_id = surface(
+        &app,
+        webhook_surface("Flaky", &format!("{}/sms", primary.base), Some(&backup_id)),
+    )
+    .await;
+
+    let refused = send_one(
+        &app,
+        campaign(&app, Channel::Sms, &dead_id).await,
+        phone("+15551234567"),
+    )
+    .await;
+    assert_eq!(refused.status, "sent");
+    let (_, attempts) = app
+        .herald
+        .message(DEFAULT_SANDBOX_ID, &refused.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        attempts[0].detail.as_deref(),
+        Some("backup-1 (failover from webhook: SMS webhook connection failed)")
+    );
+
+    let flaky = campaign(&app, Channel::Sms, &flaky_id).await;
+    let failed_over = send_one(&app, flaky, phone("+15551234568")).await;
+    assert_eq!(failed_over.status, "sent");
+    // A 4xx is the message's problem, not the provider's: no failover.
+    let refused = send_one(&app, flaky, phone("+15551234569")).await;
+    assert_eq!(refused.status, "failed");
+    assert_eq!(backup.requests().len(), 2);
+
+    // A surface cannot back itself up, nor be backed up by another channel's surface.
+    let (status, body) = app
+        .send(
+            Method::PUT,
+            &format!("/api/v1/surfaces/{backup_id}"),
+            Some(webhook_surface(
+                "Backup",
+                &format!("{}/sms", backup.base),
+                Some(&backup_id),
+            )),
+        )
+        .await;
+    assert_eq!(
+        (status, body["errors"][0]["field"].as_str()),
+        (400, Some("settings.backupSurfaceId"))
+    );
+}
+
+#[tokio::test]
+async fn transient_failures_stop_at_the_channels_attempt_limit() {
+    let app = TestApp::start_with(None, &[("HERALD_RETRY_SMS_MAX_ATTEMPTS", "2")]).await;
+    let gateway = FakeProvider::start().await;
+    gateway.script("/sms", vec![Reply::json(503, json!({}))]);
+    let id = surface(
+        &app,
+        webhook_surface("Down", &format!("{}/sms", gateway.base), None),
+    )
+    .await;
+    let first = send_one(
+        &app,
+        campaign(&app, Channel::Sms, &id).await,
+        phone("+15551234567"),
+    )
+    .await;
+    assert_eq!(first.status, "queued");
+    retry_now(&app).await;
+    let (message, attempts) = app
+        .herald
+        .message(DEFAULT_SANDBOX_ID, &first.id)
+        .await
+        .unwrap();
+    assert_eq!(message.status, "failed");
+    assert_eq!(attempts.len(), 2);
+    assert_eq!(
+        message.status_reason.as_deref(),
+        Some("SMS webhook HTTP 503 (gave up after 2 attempts)")
+    );
+}
