@@ -72,14 +72,15 @@ pub fn backoff_ms(first: Millis, attempt: i64) -> Millis {
     base + jitter
 }
 
-/// Runs until `shutdown` turns true; a claimed batch is always finished before it stops.
+/// Runs until `shutdown` turns true. Graceful: sends under way finish and are recorded; paced
+/// messages still waiting for their slot go back to the outbox unattempted.
 pub async fn run_worker(herald: Herald, mut shutdown: watch::Receiver<bool>) {
     tracing::info!(
         default_email_provider = herald.inner.transports.default_email_provider(),
         "delivery worker started"
     );
     while !*shutdown.borrow() {
-        let worked = match herald.deliver_due().await {
+        let worked = match herald.deliver_round(Some(shutdown.clone())).await {
             Ok(n) => n > 0,
             Err(e) => {
                 tracing::error!(error = ?e, "delivery round failed");
@@ -103,8 +104,14 @@ pub async fn run_worker(herald: Herald, mut shutdown: watch::Receiver<bool>) {
 }
 
 impl Herald {
-    /// One round: claims the messages due now and attempts each. Returns how many it attempted.
+    /// One round: claims the messages due now and attempts each. Returns how many it claimed.
     pub async fn deliver_due(&self) -> Result<usize> {
+        self.deliver_round(None).await
+    }
+
+    /// A round that, once `stopping` turns true, puts back the messages still waiting for a
+    /// paced slot instead of sending them.
+    async fn deliver_round(&self, stopping: Option<watch::Receiver<bool>>) -> Result<usize> {
         let settings = self.settings();
         let lease_token = domain::ids::MessageId::new().to_string();
         let now = now_ms();
@@ -130,7 +137,7 @@ impl Herald {
         // Outcomes are recorded in small groups as they arrive: one commit per group, and a slow
         // send never holds back the record of the fast ones.
         let mut finished = futures::stream::iter(plans)
-            .map(|(m, plan)| carry_out(m, plan))
+            .map(|(m, plan)| carry_out(m, plan, stopping.clone()))
             .buffer_unordered(settings.delivery_concurrency)
             .ready_chunks(64);
         while let Some(group) = finished.next().await {
@@ -337,6 +344,18 @@ struct Route {
     backup: Option<Built>,
 }
 
+/// Sleeps until a paced slot; false if the server began to stop first.
+async fn wait_for_slot(wait: Duration, stopping: Option<watch::Receiver<bool>>) -> bool {
+    let Some(mut stopping) = stopping else {
+        tokio::time::sleep(wait).await;
+        return true;
+    };
+    tokio::select! {
+        _ = tokio::time::sleep(wait) => true,
+        _ = stopping.wait_for(|stop| *stop) => false,
+    }
+}
+
 fn as_refs(ids: &[String]) -> Vec<&str> {
     ids.iter().map(String::as_str).collect()
 }
@@ -358,7 +377,11 @@ async fn send_through(
 
 /// Carries out a plan: waits for a paced slot, then sends (failing over to the backup surface
 /// when the provider is down).
-async fn carry_out(message: ClaimedMessage, plan: Plan) -> Finished {
+async fn carry_out(
+    message: ClaimedMessage,
+    plan: Plan,
+    stopping: Option<watch::Receiver<bool>>,
+) -> Finished {
     let turn = match plan {
         Plan::Defer(at) => Turn::Deferred(at),
         Plan::Exclude(reason) => Turn::Excluded(reason),
@@ -367,9 +390,13 @@ async fn carry_out(message: ClaimedMessage, plan: Plan) -> Finished {
             backup,
             at,
         } => {
-            let wait = at - now_ms();
-            if wait > 0 {
-                tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+            let wait = Duration::from_millis((at - now_ms()).max(0) as u64);
+            if !wait.is_zero() && !wait_for_slot(wait, stopping).await {
+                return Finished {
+                    message,
+                    finished_at: now_ms(),
+                    turn: Turn::Deferred(at),
+                };
             }
             let started_at = now_ms();
             let (mut provider, mut result) = send_through(transport, &message).await;

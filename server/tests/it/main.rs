@@ -2,7 +2,9 @@
 
 mod campaigns;
 mod consent;
+mod crash;
 mod fake_provider;
+mod leases;
 mod manage;
 mod pacing;
 mod profiles;

@@ -50,6 +50,11 @@ impl SmtpSink {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
+    /// Where the messages are stored, one `.eml` file each.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// Every message received so far, in arrival order.
     pub fn messages(&self) -> Vec<String> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())

@@ -1,0 +1,198 @@
+//! The crash test: `kill -9` the real `herald` binary while it delivers thousands of emails,
+//! start it again on the same database, and check with the SMTP sink's records that every
+//! accepted message arrived, and that none arrived twice except attempts in flight at the kill.
+
+use crate::support::SmtpSink;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CALLS: usize = 150;
+const RECIPIENTS: usize = 20;
+const WORKERS: usize = 2;
+const CONCURRENCY: usize = 16;
+
+fn herald(data: &Path, port: u16, smtp: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_herald"));
+    command
+        .env("HERALD_DATA_DIR", data)
+        .env("HERALD_LISTEN", format!("127.0.0.1:{port}"))
+        .env("HERALD_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env("HERALD_SMTP_URL", smtp)
+        .env("HERALD_DELIVERY_WORKERS", WORKERS.to_string())
+        .env("HERALD_DELIVERY_CONCURRENCY", CONCURRENCY.to_string())
+        // A short lease: the killed process's claims are taken over 3 s after the restart.
+        .env("HERALD_DELIVERY_LEASE_SECS", "3")
+        .env("HERALD_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+async fn start(data: &Path, port: u16, smtp: &str) -> Child {
+    let child = herald(data, port, smtp).spawn().unwrap();
+    let health = format!("http://127.0.0.1:{port}/ajo/im/health");
+    for _ in 0..200 {
+        if reqwest::get(&health)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("herald did not start");
+}
+
+fn eml_count(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "eml")
+        })
+        .count()
+}
+
+/// Message ids (from `Message-ID: <id@domain>`) and how many times each arrived.
+fn arrivals(dir: &Path) -> HashMap<String, usize> {
+    let mut seen = HashMap::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "eml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let id = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Message-ID: <"))
+            .and_then(|l| l.split('@').next())
+            .unwrap_or_else(|| panic!("no Message-ID in {}", path.display()))
+            .to_owned();
+        *seen.entry(id).or_insert(0) += 1;
+    }
+    seen
+}
+
+#[tokio::test]
+async fn kill_9_during_delivery_loses_nothing_and_repeats_only_in_flight_sends() {
+    let sink = SmtpSink::start();
+    let data = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let key_out = herald(data.path(), port, &sink.url())
+        .args(["api-key", "create", "--name", "crash", "--scope", "admin"])
+        .stdout(Stdio::piped())
+        .output()
+        .unwrap();
+    let key = String::from_utf8(key_out.stdout)
+        .unwrap()
+        .trim()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+
+    let mut server = start(data.path(), port, &sink.url()).await;
+    let http = reqwest::Client::new();
+    let created: Value = http
+        .post(format!("{base}/api/v1/campaigns"))
+        .bearer_auth(&key)
+        .json(&json!({"title": "Crash test", "subject": "Hello {{context.n}}", "textBody": "Message {{context.n}}"}))
+        .send().await.unwrap().json().await.unwrap();
+    let campaign = created["id"].as_str().unwrap().to_owned();
+    let activated = http
+        .post(format!("{base}/api/v1/campaigns/{campaign}/activate"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(activated.status(), 200);
+
+    let calls = (0..CALLS).map(|c| {
+        let recipients: Vec<Value> = (0..RECIPIENTS)
+            .map(|r| json!({"type": "external", "userId": format!("u{c}-{r}@example.com"),
+                            "namespace": "email", "context": {"n": format!("{c}-{r}")}}))
+            .collect();
+        let body = json!({"requestId": format!("crash-{c}"), "campaignId": campaign, "recipients": recipients});
+        let request = http.post(format!("{base}/ajo/im/executions/unitary")).bearer_auth(&key).json(&body);
+        async move { request.send().await.unwrap().status().as_u16() }
+    });
+    let statuses = futures::future::join_all(calls).await;
+    assert!(statuses.iter().all(|s| *s == 202), "{statuses:?}");
+    let accepted = CALLS * RECIPIENTS;
+
+    // Kill it in the middle of delivery.
+    let started = Instant::now();
+    while eml_count(sink.dir()) < accepted / 5 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "delivery did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let at_kill = eml_count(sink.dir());
+    assert!(
+        at_kill < accepted,
+        "all {accepted} were delivered before the kill: send more"
+    );
+
+    let mut server = start(data.path(), port, &sink.url()).await;
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}?mode=ro",
+        data.path().join("herald.db").display()
+    ))
+    .await
+    .unwrap();
+    let started = Instant::now();
+    loop {
+        let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE status = 'sent'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        if sent as usize == accepted {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "only {sent} of {accepted} sent after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM messages")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), accepted);
+    let seen = arrivals(sink.dir());
+    let lost: Vec<&String> = ids.iter().filter(|id| !seen.contains_key(*id)).collect();
+    assert!(
+        lost.is_empty(),
+        "{} accepted messages never arrived",
+        lost.len()
+    );
+    let twice: usize = seen.values().filter(|n| **n > 1).count();
+    assert!(seen.values().all(|n| *n <= 2));
+    assert!(
+        twice <= WORKERS * CONCURRENCY,
+        "{twice} messages arrived twice; at most {} sends can be in flight",
+        WORKERS * CONCURRENCY
+    );
+    eprintln!(
+        "crash test: {accepted} accepted, {at_kill} delivered at the kill, all {accepted} delivered after the restart, {twice} delivered twice (in flight at the kill)"
+    );
+}
