@@ -31,15 +31,30 @@ fn herald(data: &Path, port: u16, smtp: &str) -> Command {
     command
 }
 
-async fn start(data: &Path, port: u16, smtp: &str) -> Child {
-    let child = herald(data, port, smtp).spawn().unwrap();
+/// The server process; killed (SIGKILL) and reaped when dropped, also when a test fails.
+struct Server(Child);
+
+impl Server {
+    /// `kill -9`, now: dropping the process handle sends SIGKILL.
+    fn kill_9(self) {}
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn start(data: &Path, port: u16, smtp: &str) -> Server {
+    let server = Server(herald(data, port, smtp).spawn().unwrap());
     let health = format!("http://127.0.0.1:{port}/ajo/im/health");
     for _ in 0..200 {
         if reqwest::get(&health)
             .await
             .is_ok_and(|r| r.status().is_success())
         {
-            return child;
+            return server;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -102,7 +117,7 @@ async fn kill_9_during_delivery_loses_nothing_and_repeats_only_in_flight_sends()
         .unwrap()
         .to_owned();
 
-    let mut server = start(data.path(), port, &sink.url()).await;
+    let server = start(data.path(), port, &sink.url()).await;
     let http = reqwest::Client::new();
     let created: Value = http
         .post(format!("{base}/api/v1/campaigns"))
@@ -140,15 +155,14 @@ async fn kill_9_during_delivery_loses_nothing_and_repeats_only_in_flight_sends()
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill_9();
     let at_kill = eml_count(sink.dir());
     assert!(
         at_kill < accepted,
         "all {accepted} were delivered before the kill: send more"
     );
 
-    let mut server = start(data.path(), port, &sink.url()).await;
+    let server = start(data.path(), port, &sink.url()).await;
     let db = sqlx::SqlitePool::connect(&format!(
         "sqlite://{}?mode=ro",
         data.path().join("herald.db").display()
@@ -170,8 +184,7 @@ async fn kill_9_during_delivery_loses_nothing_and_repeats_only_in_flight_sends()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    drop(server);
 
     let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM messages")
         .fetch_all(&db)
