@@ -194,13 +194,42 @@ pub async fn delete_draft(id: String) -> Result<(), ServerFnError> {
     Ok(())
 }
 
-#[server(endpoint = "list_messages")]
-pub async fn list_messages() -> Result<Vec<MessageView>, ServerFnError> {
+/// One page of the current sandbox's messages matching the explorer's search.
+#[server(endpoint = "find_messages")]
+pub async fn find_messages(
+    #[server(default)] query: domain::message_query::MessageQueryInput,
+) -> Result<domain::views::MessagePage, ServerFnError> {
     let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let query = domain::message_query::MessageQuery::parse(&query)
+        .map_err(|e| to_server_error(e.into()))?;
     herald
-        .recent_messages(&sandbox.id, 200)
+        .find_messages(&sandbox.id, &query)
         .await
         .map_err(to_server_error)
+}
+
+/// One message of the current sandbox with every delivery attempt.
+#[server(endpoint = "get_message")]
+pub async fn get_message(
+    id: String,
+) -> Result<(MessageView, Vec<domain::views::AttemptView>), ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (message, attempts) = herald
+        .message(&sandbox.id, &id)
+        .await
+        .map_err(to_server_error)?;
+    let attempts = attempts
+        .into_iter()
+        .map(|a| domain::views::AttemptView {
+            attempt: a.attempt,
+            started_at: a.started_at,
+            finished_at: a.finished_at,
+            provider: a.provider,
+            outcome: a.outcome,
+            detail: a.detail,
+        })
+        .collect();
+    Ok((message, attempts))
 }
 
 #[server(endpoint = "list_api_keys")]

@@ -51,6 +51,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/campaigns/:id") view=pages::CampaignPage/>
                 <Route path=path!("/campaigns/:id/edit") view=pages::EditCampaignPage/>
                 <Route path=path!("/messages") view=pages::MessagesPage/>
+                <Route path=path!("/messages/:id") view=pages::MessagePage/>
                 <Route path=path!("/settings/api-keys") view=pages::ApiKeysPage/>
                 <Route path=path!("/settings/sandboxes") view=pages::SandboxesPage/>
                 <Route path=path!("/settings/surfaces") view=pages::SurfacesPage/>

@@ -13,6 +13,22 @@ impl Herald {
         Ok(store::messages::recent_messages(self.store().reader(), sandbox_id, limit).await?)
     }
 
+    /// One page of a sandbox's messages matching `query`, newest first.
+    pub async fn find_messages(
+        &self,
+        sandbox_id: &str,
+        query: &domain::message_query::MessageQuery,
+    ) -> Result<domain::views::MessagePage> {
+        let (items, total) =
+            store::messages::find(self.store().reader(), sandbox_id, query).await?;
+        Ok(domain::views::MessagePage {
+            items,
+            total,
+            page: query.page,
+            per_page: domain::message_query::MESSAGE_PAGE_SIZE,
+        })
+    }
+
     /// A sandbox's suppressed addresses (hard bounces), newest first.
     pub async fn suppressions(&self, sandbox_id: &str) -> Result<Vec<SuppressionView>> {
         Ok(store::suppressions::list(self.store().reader(), sandbox_id).await?)

@@ -383,11 +383,18 @@ fn parse_tags(raw: &[String]) -> Result<Vec<String>, FieldError> {
 }
 
 /// An RFC 3339 date-time as ms since the epoch; empty is none.
+/// An RFC 3339 date-time as ms since the epoch.
+pub fn parse_rfc3339_ms(raw: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
 fn parse_instant(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<i64> {
     let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
-    match time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339) {
-        Ok(t) => Some((t.unix_timestamp_nanos() / 1_000_000) as i64),
-        Err(_) => {
+    match parse_rfc3339_ms(raw) {
+        Some(ms) => Some(ms),
+        None => {
             errors.push(FieldError::new(
                 field,
                 "must be an RFC 3339 date-time with a time zone, e.g. 2026-12-01T09:00:00+01:00",

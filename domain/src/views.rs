@@ -134,6 +134,8 @@ pub struct CampaignPage {
 pub struct MessageView {
     pub id: String,
     pub execution_id: String,
+    /// The trigger call's `requestId`.
+    pub request_id: String,
     pub campaign_id: String,
     pub campaign_title: String,
     /// `email`, `sms` or `push`.
@@ -299,4 +301,31 @@ impl SurfaceView {
             secrets: Default::default(),
         }
     }
+}
+
+/// One page of messages matching a search, newest first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MessagePage {
+    pub items: Vec<MessageView>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// One delivery attempt of a message.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptView {
+    pub attempt: i64,
+    pub started_at: i64,
+    pub finished_at: i64,
+    pub provider: String,
+    /// sent, transient_failure or permanent_failure.
+    pub outcome: String,
+    /// The provider's answer (its id for the message, or the error), never personal data.
+    pub detail: Option<String>,
 }

@@ -53,7 +53,7 @@ test('a marketer creates, activates and triggers an SMS and a push campaign', as
     await page.reload();
     await expect(page.getByTestId('message').filter({ hasText: 'DEVICE_TOKEN' }).first().locator('.badge')).toHaveText('sent', { timeout: 1_000 });
   }).toPass({ timeout: 15_000 });
-  await smsMessage.locator('summary').click();
-  await expect(smsMessage.locator('pre')).toContainText('Dein Code: 123456 👋');
+  await smsMessage.getByRole('link').click();
+  await expect(page.locator('pre')).toContainText('Dein Code: 123456 👋');
   expect(problems).toEqual([]);
 });

@@ -61,10 +61,18 @@ test('a marketer creates, activates and triggers a campaign, and sees the email'
   await expect(ada).toContainText('Reset your password, Ada');
   await expect(page.getByTestId('message').filter({ hasText: 'jane@example.com' })).toContainText('Reset your password, Jane');
 
-  await ada.locator('summary').click();
-  const preview = ada.frameLocator('iframe.preview');
+  // The explorer finds it by recipient; its page shows the content, timeline and attempts.
+  await page.getByLabel('Recipient').fill('ada@example.org');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/recipient=ada%40example.org/);
+  await expect(page.getByTestId('message')).toHaveCount(1);
+  await page.getByRole('link', { name: 'ada@example.org' }).click();
+  await expect(page.getByRole('heading', { name: 'ada@example.org' })).toBeVisible();
+  const preview = page.frameLocator('iframe.preview');
   await expect(preview.getByRole('link', { name: 'Reset your password' })).toHaveAttribute('href', 'https://shop.test/reset/abc');
-  await expect(ada.locator('pre')).toContainText('Reset your password: https://shop.test/reset/abc');
+  await expect(page.locator('pre')).toContainText('Reset your password: https://shop.test/reset/abc');
+  await expect(page.getByTestId('timeline')).toContainText('attempt 1 via capture: sent');
+  await expect(page.getByTestId('attempt')).toHaveCount(1);
 
   // Stopping is for good: the campaign refuses the next call.
   await page.goto(`/campaigns/${campaignId}`);

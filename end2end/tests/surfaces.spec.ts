@@ -29,7 +29,7 @@ test('an SMS surface on a webhook gateway carries its campaign\'s messages', asy
   const surfaceName = `Gateway ${Date.now()}`;
   await form.getByLabel('Name', { exact: true }).fill(surfaceName);
   await form.getByLabel('Channel').selectOption('sms');
-  await form.getByLabel('Provider').selectOption('webhook');
+  await form.locator('select[name=provider]').selectOption('webhook');
   await form.getByLabel('Sender').fill('ACME');
   await form.getByLabel('Gateway URL').fill(gatewayUrl);
   await form.getByLabel('Bearer token').fill('gateway-secret-token');

@@ -1,55 +1,127 @@
-use crate::api::list_messages;
-use crate::components::{ErrorBox, Layout, error_text};
-use domain::views::format_utc;
-use leptos::prelude::*;
+//! The message explorer: every message Herald accepted, searched by recipient, requestId,
+//! executionId, campaign, status and date (a plain GET form: the search is in the URL).
 
-/// Every message Herald accepted, newest first, with its rendered content and status.
+use crate::api::{find_messages, list_campaigns};
+use crate::components::{ErrorBox, Layout, error_text};
+use domain::message_query::{MESSAGE_STATUSES, MessageQueryInput};
+use domain::views::{MessagePage, format_utc};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
 #[component]
 pub fn MessagesPage() -> impl IntoView {
-    let messages = Resource::new(|| (), |_| list_messages());
+    let query = use_query_map();
+    let input = move || {
+        query.with(|q| MessageQueryInput {
+            recipient: q.get("recipient"),
+            request_id: q.get("requestId"),
+            execution_id: q.get("executionId"),
+            campaign_id: q.get("campaignId"),
+            status: q.get("status"),
+            from: q.get("from"),
+            to: q.get("to"),
+            page: q.get("page"),
+        })
+    };
+    let messages = Resource::new(input, find_messages);
+    let campaigns = Resource::new(|| (), |_| list_campaigns());
+    let value = move |key: &'static str| query.with(|q| q.get(key).unwrap_or_default());
     view! {
         <Layout>
             <h1>"Sent messages"</h1>
             <p class="hint">
-                "Without an SMTP relay (HERALD_SMTP_URL), emails are captured here instead of being sent; "
-                "SMS and push messages are captured here until their providers are set up."
+                "Every accepted message with its status. Messages of campaigns without a surface go to the server's "
+                "default sender; with none configured they are captured here, not sent."
             </p>
+            <form method="get" action="/messages" class="filters" role="search">
+                <label>"Recipient" <input type="search" name="recipient" value=value("recipient") placeholder="Exact address, number or token"/></label>
+                <label>"Request ID" <input name="requestId" value=value("requestId") size="14"/></label>
+                <label>"Execution ID" <input name="executionId" value=value("executionId") size="14"/></label>
+                <label>"Campaign"
+                    <select name="campaignId">
+                        <option value="">"Any"</option>
+                        <Suspense>
+                            {move || Suspend::new(async move {
+                                let current = value("campaignId");
+                                campaigns.await.unwrap_or_default().into_iter().map(|c| {
+                                    let selected = c.id == current;
+                                    view! { <option value=c.id selected=selected>{c.title}</option> }
+                                }).collect_view()
+                            })}
+                        </Suspense>
+                    </select>
+                </label>
+                <label>"Status"
+                    <select name="status">
+                        <option value="">"Any"</option>
+                        {MESSAGE_STATUSES.map(|s| view! { <option value=s selected=value("status") == s>{s}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>"From (UTC)" <input type="date" name="from" value=value("from")/></label>
+                <label>"To (UTC)" <input type="date" name="to" value=value("to")/></label>
+                <button type="submit" class="secondary">"Search"</button>
+            </form>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match messages.await {
                         Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
-                        Ok(list) if list.is_empty() => view! {
+                        Ok(page) if page.items.is_empty() && page.page == 1 && input() != MessageQueryInput::default() => view! {
+                            <p class="empty">"No message matches. "<a href="/messages">"Clear the search"</a>"."</p>
+                        }.into_any(),
+                        Ok(page) if page.items.is_empty() => view! {
                             <p class="empty">"No messages yet. Trigger a live campaign to see its messages here."</p>
                         }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="messages">
-                                {list.into_iter().map(|m| view! {
-                                    <li class="message" data-testid="message">
-                                        <details>
-                                            <summary>
-                                                <span class="channel">{m.channel.clone()}</span>
-                                                <span class="recipient">{m.recipient}</span>
-                                                <span class="subject">{m.subject}</span>
-                                                <span class=format!("badge badge-{}", m.status)>{m.status.clone()}</span>
-                                                <span class="when">{format_utc(m.created_at)}</span>
-                                            </summary>
-                                            <p class="meta">
-                                                {m.campaign_title} " · attempts " {m.attempts}
-                                                " · via " {m.provider.unwrap_or_else(|| "—".into())}
-                                                {m.status_reason.map(|r| format!(" · {r}"))}
-                                            </p>
-                                            {(!m.html_body.is_empty()).then(|| view! {
-                                                <iframe class="preview" title="Rendered HTML" sandbox="" srcdoc=m.html_body></iframe>
-                                            })}
-                                            <pre class="code">{m.text_body}</pre>
-                                        </details>
-                                    </li>
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
+                        Ok(page) => view! { <MessageTable page input=input()/> }.into_any(),
                     }
                 })}
             </Suspense>
         </Layout>
+    }
+}
+
+#[component]
+fn MessageTable(page: MessagePage, input: MessageQueryInput) -> impl IntoView {
+    let pages = (page.total.max(1) as u32).div_ceil(page.per_page);
+    let link = move |to: u32| {
+        let mut i = input.clone();
+        i.page = Some(to.to_string());
+        format!(
+            "/messages?{}",
+            serde_urlencoded::to_string(&i).unwrap_or_default()
+        )
+    };
+    let (prev, next) = (
+        (page.page > 1).then(|| link(page.page - 1)),
+        (page.page < pages).then(|| link(page.page + 1)),
+    );
+    view! {
+        <table class="list">
+            <thead><tr>
+                <th>"Created (UTC)"</th><th>"Channel"</th><th>"Recipient"</th><th>"Campaign"</th>
+                <th>"Subject / text"</th><th>"Status"</th>
+            </tr></thead>
+            <tbody>
+                {page.items.into_iter().map(|m| {
+                    let summary = if m.subject.is_empty() { m.text_body.clone() } else { m.subject.clone() };
+                    let summary: String = summary.chars().take(80).collect();
+                    view! {
+                        <tr data-testid="message">
+                            <td>{format_utc(m.created_at)}</td>
+                            <td class="channel">{m.channel.clone()}</td>
+                            <td><A href=format!("/messages/{}", m.id)>{m.recipient.clone()}</A></td>
+                            <td>{m.campaign_title.clone()}</td>
+                            <td class="subject">{summary}</td>
+                            <td><span class=format!("badge badge-{}", m.status)>{m.status.clone()}</span></td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <nav class="pager" aria-label="Pages">
+            {prev.map(|href| view! { <a href=href>"← Newer"</a> })}
+            <span data-testid="page-info">{format!("Page {} of {} · {} messages", page.page, pages, page.total)}</span>
+            {next.map(|href| view! { <a href=href>"Older →"</a> })}
+        </nav>
     }
 }

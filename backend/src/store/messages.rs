@@ -8,7 +8,7 @@
 
 use crate::clock::Millis;
 use domain::views::MessageView;
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ClaimedMessage {
@@ -179,7 +179,7 @@ pub async fn next_due_at(pool: &SqlitePool) -> sqlx::Result<Option<Millis>> {
     .await
 }
 
-const MESSAGE_VIEW_COLUMNS: &str = "m.id, m.execution_id, m.campaign_id, c.title AS campaign_title,
+const MESSAGE_VIEW_COLUMNS: &str = "m.id, m.execution_id, e.request_id, m.campaign_id, c.title AS campaign_title,
      m.channel, m.address AS recipient, m.subject, m.html_body, m.text_body, m.status, m.status_reason,
      m.attempts, m.provider, m.created_at, m.updated_at";
 
@@ -192,6 +192,7 @@ pub async fn recent_messages(
     sqlx::query_as(&format!(
         "SELECT {MESSAGE_VIEW_COLUMNS}
            FROM messages m JOIN campaigns c ON c.id = m.campaign_id
+                JOIN executions e ON e.id = m.execution_id
           WHERE c.sandbox_id = ?
           ORDER BY m.created_at DESC, m.id DESC
           LIMIT ?"
@@ -211,10 +212,59 @@ pub async fn message(
     sqlx::query_as(&format!(
         "SELECT {MESSAGE_VIEW_COLUMNS}
            FROM messages m JOIN campaigns c ON c.id = m.campaign_id
+                JOIN executions e ON e.id = m.execution_id
           WHERE m.id = ? AND c.sandbox_id = ?"
     ))
     .bind(id)
     .bind(sandbox_id)
     .fetch_optional(pool)
     .await
+}
+
+/// One page of a sandbox's messages matching `query`, newest first, and how many match.
+pub async fn find(
+    pool: &SqlitePool,
+    sandbox_id: &str,
+    query: &domain::message_query::MessageQuery,
+) -> sqlx::Result<(Vec<MessageView>, i64)> {
+    fn filters<'a>(
+        q: &mut QueryBuilder<'a, Sqlite>,
+        sandbox_id: &'a str,
+        query: &'a domain::message_query::MessageQuery,
+    ) {
+        q.push(" FROM messages m JOIN campaigns c ON c.id = m.campaign_id")
+            .push(" JOIN executions e ON e.id = m.execution_id WHERE c.sandbox_id = ")
+            .push_bind(sandbox_id);
+        let exact = [
+            (" AND m.address = ", &query.recipient),
+            (" AND e.request_id = ", &query.request_id),
+            (" AND m.execution_id = ", &query.execution_id),
+            (" AND m.campaign_id = ", &query.campaign_id),
+            (" AND m.status = ", &query.status),
+        ];
+        for (clause, value) in exact {
+            if let Some(v) = value {
+                q.push(clause).push_bind(v.as_str());
+            }
+        }
+        if let Some(from) = query.from {
+            q.push(" AND m.created_at >= ").push_bind(from);
+        }
+        if let Some(to) = query.to {
+            q.push(" AND m.created_at <= ").push_bind(to);
+        }
+    }
+    let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*)");
+    filters(&mut count, sandbox_id, query);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let mut select = QueryBuilder::<Sqlite>::new(format!("SELECT {MESSAGE_VIEW_COLUMNS}"));
+    filters(&mut select, sandbox_id, query);
+    let per_page = i64::from(domain::message_query::MESSAGE_PAGE_SIZE);
+    select
+        .push(" ORDER BY m.created_at DESC, m.id DESC LIMIT ")
+        .push_bind(per_page)
+        .push(" OFFSET ")
+        .push_bind((i64::from(query.page) - 1) * per_page);
+    let items = select.build_query_as().fetch_all(pool).await?;
+    Ok((items, total))
 }

@@ -43,6 +43,18 @@ fn actor(caller: &ApiCaller) -> Actor {
     Actor::ApiKey(caller.api_key_id.clone())
 }
 
+/// A query string as its typed input; an unreadable one is `invalid_query`.
+fn parse_query<T: serde::de::DeserializeOwned>(raw: Option<&str>) -> Result<T, ApiError> {
+    serde_urlencoded::from_str(raw.unwrap_or_default()).map_err(|e| {
+        Error::from(domain::ValidationError::single(
+            "invalid_query",
+            "query",
+            e.to_string(),
+        ))
+        .into()
+    })
+}
+
 fn parse_campaign(input: &CampaignInput) -> Result<NewCampaign, ApiError> {
     NewCampaign::parse(input).map_err(|e| Error::from(e).into())
 }
@@ -72,14 +84,7 @@ pub async fn list_campaigns(
     headers: HeaderMap,
 ) -> Result<Json<CampaignPage>, ApiError> {
     let caller = admin(&state, &headers).await?;
-    let input: CampaignQueryInput = serde_urlencoded::from_str(raw.as_deref().unwrap_or_default())
-        .map_err(|e| {
-            Error::from(domain::ValidationError::single(
-                "invalid_query",
-                "query",
-                e.to_string(),
-            ))
-        })?;
+    let input: CampaignQueryInput = parse_query(raw.as_deref())?;
     let query = CampaignQuery::parse(&input).map_err(Error::from)?;
     let page = state
         .herald
@@ -342,6 +347,31 @@ pub async fn lift_suppression(
         .lift_suppression(&caller.sandbox.id, &channel, &address)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The key's sandbox's messages matching a search (recipient, requestId, executionId, campaign,
+/// status, dates), newest first, 50 a page.
+#[utoipa::path(get, path = "/api/v1/messages", tag = "management",
+    params(domain::message_query::MessageQueryInput),
+    responses(
+        (status = 200, body = domain::views::MessagePage),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn find_messages(
+    State(state): State<RestState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Json<domain::views::MessagePage>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let input: domain::message_query::MessageQueryInput = parse_query(raw.as_deref())?;
+    let query = domain::message_query::MessageQuery::parse(&input).map_err(Error::from)?;
+    Ok(Json(
+        state
+            .herald
+            .find_messages(&caller.sandbox.id, &query)
+            .await?,
+    ))
 }
 
 /// One message: recipient, rendered content, status and every delivery attempt.

@@ -74,6 +74,7 @@ pub fn router(herald: Herald) -> Router {
                 .put(manage::put_profile)
                 .delete(manage::delete_profile),
         )
+        .route("/api/v1/messages", get(manage::find_messages))
         .route("/api/v1/messages/{message_id}", get(manage::get_message))
         .route("/api/v1/suppressions", get(manage::list_suppressions))
         .route(

@@ -29,6 +29,7 @@ use utoipa::{Modify, OpenApi};
         manage::get_profile,
         manage::put_profile,
         manage::delete_profile,
+        manage::find_messages,
         manage::get_message,
         manage::list_suppressions,
         manage::lift_suppression,

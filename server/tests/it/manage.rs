@@ -547,3 +547,44 @@ async fn campaigns_are_found_by_search_filters_sort_and_page() {
         (400, Some("invalid_query"), Some("status"))
     );
 }
+
+#[tokio::test]
+async fn messages_are_searched_by_recipient_request_status_and_date() {
+    let app = TestApp::start(None).await;
+    let campaign = app.reset_campaign().await;
+    for (request, user) in [
+        ("order-1", "ada@example.com"),
+        ("order-2", "bob@example.com"),
+    ] {
+        let body = serde_json::json!({"requestId": request, "campaignId": campaign.to_string(),
+            "recipients": [{"type": "external", "userId": user, "namespace": "email",
+                            "context": {"resetUrl": "https://x.test/r"}}]});
+        assert_eq!(app.trigger(&body).await.0, 202);
+    }
+    app.herald.drain_outbox().await.unwrap();
+    let (status, all) = search(&app, "").await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(all["total"], 2);
+    let (_, by_recipient) = search(&app, "recipient=bob%40example.com").await;
+    assert_eq!(by_recipient["total"], 1);
+    assert_eq!(by_recipient["items"][0]["requestId"], "order-2");
+    let (_, by_request) = search(&app, "requestId=order-1&status=sent").await;
+    assert_eq!(by_request["items"][0]["recipient"], "ada@example.com");
+    let (_, none) = search(&app, "status=failed").await;
+    assert_eq!(none["total"], 0);
+    let (_, future) = search(&app, "from=2999-01-01").await;
+    assert_eq!(future["total"], 0);
+    let today = format!(
+        "to={}",
+        &domain::views::format_rfc3339(backend::clock::now_ms())[..10]
+    );
+    let (_, today) = search(&app, &today).await;
+    assert_eq!(today["total"], 2);
+    let (status, bad) = search(&app, "status=lost").await;
+    assert_eq!((status, bad["code"].as_str()), (400, Some("invalid_query")));
+}
+
+async fn search(app: &TestApp, query: &str) -> (u16, Value) {
+    app.send(Method::GET, &format!("/api/v1/messages?{query}"), None)
+        .await
+}

@@ -1,0 +1,164 @@
+//! Searching messages (the message explorer and `GET /api/v1/messages`): by recipient, the
+//! caller's requestId, executionId, campaign, status and creation date, 50 a page, newest first.
+
+use crate::error::{FieldError, ValidationError};
+use serde::{Deserialize, Serialize};
+
+pub const MESSAGE_PAGE_SIZE: u32 = 50;
+
+pub const MESSAGE_STATUSES: [&str; 5] = ["queued", "sending", "sent", "failed", "excluded"];
+
+/// The query as it arrives: every field optional text (a form or a URL).
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageQueryInput {
+    /// The exact email address, E.164 number or push token.
+    pub recipient: Option<String>,
+    /// The `requestId` of the trigger call.
+    pub request_id: Option<String>,
+    pub execution_id: Option<String>,
+    pub campaign_id: Option<String>,
+    /// queued, sending, sent, failed or excluded.
+    pub status: Option<String>,
+    /// Created on or after this day (`2026-11-29`, UTC) or instant (RFC 3339).
+    pub from: Option<String>,
+    /// Created on or before this day (UTC, the whole day) or instant.
+    pub to: Option<String>,
+    /// 1-based page of 50.
+    pub page: Option<String>,
+}
+
+/// A valid message query; instants in ms since the epoch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageQuery {
+    pub recipient: Option<String>,
+    pub request_id: Option<String>,
+    pub execution_id: Option<String>,
+    pub campaign_id: Option<String>,
+    pub status: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub page: u32,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+impl MessageQuery {
+    pub fn parse(input: &MessageQueryInput) -> Result<Self, ValidationError> {
+        let mut errors = Vec::new();
+        let text = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| s.chars().take(300).collect::<String>())
+        };
+        let status = text(&input.status);
+        if let Some(s) = &status
+            && !MESSAGE_STATUSES.contains(&s.as_str())
+        {
+            errors.push(FieldError::new(
+                "status",
+                format!("\"{s}\" is not one of queued, sending, sent, failed, excluded"),
+            ));
+        }
+        let mut instant = |field: &str, raw: Option<String>, end_of_day: bool| {
+            let raw = raw?;
+            let parsed = day_start(&raw)
+                .map(|start| {
+                    if end_of_day {
+                        start + DAY_MS - 1
+                    } else {
+                        start
+                    }
+                })
+                .or_else(|| crate::campaign::parse_rfc3339_ms(&raw));
+            if parsed.is_none() {
+                errors.push(FieldError::new(
+                    field,
+                    "must be a date (2026-11-29) or an RFC 3339 date-time",
+                ));
+            }
+            parsed
+        };
+        let from = instant("from", text(&input.from), false);
+        let to = instant("to", text(&input.to), true);
+        let page = match text(&input.page).map(|p| p.parse::<u32>()) {
+            None => 1,
+            Some(Ok(p)) if (1..=100_000).contains(&p) => p,
+            Some(_) => {
+                errors.push(FieldError::new("page", "must be a page number from 1"));
+                1
+            }
+        };
+        if !errors.is_empty() {
+            return Err(ValidationError::new("invalid_query", errors));
+        }
+        Ok(Self {
+            recipient: text(&input.recipient),
+            request_id: text(&input.request_id),
+            execution_id: text(&input.execution_id),
+            campaign_id: text(&input.campaign_id),
+            status,
+            from,
+            to,
+            page,
+        })
+    }
+
+    pub fn is_filtered(&self) -> bool {
+        *self
+            != MessageQuery {
+                page: self.page,
+                ..MessageQuery::default()
+            }
+    }
+}
+
+/// `YYYY-MM-DD` as the UTC midnight that starts it.
+fn day_start(raw: &str) -> Option<i64> {
+    let mut parts = raw.splitn(3, '-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
+    let date = time::Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp() * 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_cover_the_whole_utc_day_and_bad_values_are_named() {
+        let q = MessageQuery::parse(&MessageQueryInput {
+            from: Some("2026-11-29".into()),
+            to: Some("2026-11-29".into()),
+            status: Some("sent".into()),
+            recipient: Some(" jane@example.com ".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(q.from, Some(1_795_910_400_000));
+        assert_eq!(q.to, Some(1_795_910_400_000 + DAY_MS - 1));
+        assert_eq!(q.recipient.as_deref(), Some("jane@example.com"));
+        assert!(q.is_filtered());
+        let err = MessageQuery::parse(&MessageQueryInput {
+            status: Some("lost".into()),
+            from: Some("yesterday".into()),
+            page: Some("0".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+        let fields: Vec<_> = err.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["status", "from", "page"]);
+        assert!(
+            !MessageQuery::parse(&MessageQueryInput::default())
+                .unwrap()
+                .is_filtered()
+        );
+    }
+}
