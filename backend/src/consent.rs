@@ -53,9 +53,14 @@ impl Herald {
     pub async fn unsubscribe(&self, token: &str) -> Result<Unsubscriber> {
         let who = self.unsubscriber(token).await?;
         let message_id = self.verified_message(token)?;
-        let mut conn = self.store().writer().acquire().await?;
-        store::opt_outs::add_for_message(&mut conn, message_id, "unsubscribe_link", now_ms())
-            .await?;
+        let now = now_ms();
+        let mut tx = self.store().writer().begin().await?;
+        if store::opt_outs::add_for_message(&mut tx, message_id, "unsubscribe_link", now).await? {
+            let at = domain::views::format_rfc3339(now);
+            store::webhooks::enqueue_for_message(&mut tx, "unsubscribed", message_id, &at, now)
+                .await?;
+        }
+        tx.commit().await?;
         tracing::info!(message_id, channel = %who.channel, "recipient unsubscribed");
         Ok(who)
     }

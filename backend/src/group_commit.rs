@@ -20,6 +20,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::executions::Accepted;
 use crate::store::executions::{self, NewCall, NewExecution, NewMessage};
 use crate::store::profiles::{self, Identity};
+use crate::store::webhooks;
 use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -150,6 +151,16 @@ async fn commit_group(
         results.push(result);
     }
     executions::insert_calls(conn, &calls).await?;
+    // Messages excluded on acceptance (suppressed, opted out) are events for the webhooks.
+    let excluded = calls
+        .iter()
+        .flat_map(|c| c.messages.iter())
+        .filter(|m| m.excluded.is_some());
+    let occurred_at = domain::views::format_rfc3339(now);
+    for m in excluded {
+        webhooks::enqueue_for_message(conn, "excluded", &m.id.to_string(), &occurred_at, now)
+            .await?;
+    }
     tx.commit().await?;
     Ok(results)
 }

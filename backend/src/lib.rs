@@ -23,6 +23,7 @@ mod secret_box;
 pub mod settings;
 pub mod store;
 pub mod surfaces;
+pub mod webhooks;
 
 pub use error::{Error, ErrorKind};
 pub use settings::Settings;
@@ -42,6 +43,8 @@ struct Inner {
     store: Store,
     /// Each message's provider: its surface's, or the default of its channel.
     transports: delivery::Transports,
+    /// Posts webhook events (public targets only, unless the operator allows private ones).
+    webhook_client: reqwest::Client,
     /// Campaign and surface rate limits, shared by the workers.
     pacer: delivery::Pacer,
     /// Seals and opens surface credentials.
@@ -61,6 +64,7 @@ impl Herald {
     pub async fn start(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::open(&settings).await?;
         let transports = delivery::Transports::new(&settings)?;
+        let webhook_client = webhooks::client(settings.webhook_allow_private)?;
         let secret_box = secret_box::SecretBox::load(
             settings.secret_key.as_ref().map(|k| k.0.as_str()),
             &settings.data_dir,
@@ -74,6 +78,7 @@ impl Herald {
                 store,
                 transports,
                 pacer: Default::default(),
+                webhook_client,
                 secret_box,
                 outbox_signal,
                 committer,

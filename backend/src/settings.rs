@@ -80,6 +80,9 @@ pub struct Settings {
     pub retry_email: RetryPolicy,
     pub retry_sms: RetryPolicy,
     pub retry_push: RetryPolicy,
+    /// Let webhooks target private, loopback and link-local addresses and plain http
+    /// (`HERALD_WEBHOOK_ALLOW_PRIVATE`; default false).
+    pub webhook_allow_private: bool,
 }
 
 /// The optional file's shape: every key may be left out.
@@ -111,6 +114,7 @@ struct SettingsFile {
     retry_push_max_attempts: Option<u32>,
     retry_push_give_up_mins: Option<u64>,
     retry_push_first_delay_secs: Option<u64>,
+    webhook_allow_private: Option<bool>,
 }
 
 impl Settings {
@@ -177,6 +181,7 @@ impl Settings {
             retry_push_first_delay_secs,
             "HERALD_RETRY_PUSH_FIRST_DELAY_SECS"
         );
+        overlay!(webhook_allow_private, "HERALD_WEBHOOK_ALLOW_PRIVATE");
         if let Some(v) = var("HERALD_SQLITE_SYNCHRONOUS") {
             file.sqlite_synchronous = Some(match v.to_ascii_lowercase().as_str() {
                 "full" => Synchronous::Full,
@@ -267,6 +272,7 @@ impl Settings {
             retry_email,
             retry_sms,
             retry_push,
+            webhook_allow_private: f.webhook_allow_private.unwrap_or(false),
         };
         Ok(settings)
     }

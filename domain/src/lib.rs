@@ -19,5 +19,6 @@ pub mod template;
 pub mod tenancy;
 pub mod trigger;
 pub mod views;
+pub mod webhook;
 
 pub use error::{FieldError, ValidationError};

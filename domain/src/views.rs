@@ -329,3 +329,18 @@ pub struct AttemptView {
     /// The provider's answer (its id for the message, or the error), never personal data.
     pub detail: Option<String>,
 }
+
+/// A registered webhook (its signing secret is shown once, at creation).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookView {
+    pub id: String,
+    pub url: String,
+    pub events: Vec<String>,
+    pub created_at: i64,
+    /// Events waiting to be delivered or retried.
+    pub pending: i64,
+    /// Events that could not be delivered after every retry.
+    pub failed: i64,
+}

@@ -79,7 +79,7 @@ pub async fn run(
     );
     let router = router(herald.clone()).await?;
     let (stop_workers, workers_stopped) = watch::channel(false);
-    let workers: Vec<_> = (0..herald.settings().delivery_workers)
+    let mut workers: Vec<_> = (0..herald.settings().delivery_workers)
         .map(|_| {
             tokio::spawn(backend::delivery::run_worker(
                 herald.clone(),
@@ -87,6 +87,12 @@ pub async fn run(
             ))
         })
         .collect();
+    if herald.settings().delivery_workers > 0 {
+        workers.push(tokio::spawn(backend::webhooks::run_dispatcher(
+            herald.clone(),
+            workers_stopped.clone(),
+        )));
+    }
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await?;

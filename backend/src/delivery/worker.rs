@@ -11,6 +11,7 @@ use crate::store::messages::{self, Attempt, ClaimedMessage, Outcome};
 use crate::surfaces::OpenSurface;
 use crate::{Herald, store};
 use domain::campaign::Category;
+use domain::views::format_rfc3339;
 use futures::StreamExt;
 use rand::Rng;
 use std::collections::HashMap;
@@ -283,6 +284,15 @@ impl Herald {
                         f.finished_at,
                     )
                     .await?;
+                    let at = format_rfc3339(f.finished_at);
+                    store::webhooks::enqueue_for_message(
+                        &mut tx,
+                        "excluded",
+                        &m.id,
+                        &at,
+                        f.finished_at,
+                    )
+                    .await?;
                     continue;
                 }
                 Turn::Attempted {
@@ -315,7 +325,17 @@ impl Herald {
                 outcome,
                 detail: detail.as_deref(),
             };
+            let terminal = match attempt.outcome {
+                Outcome::Sent => Some("sent"),
+                Outcome::Failed => Some("failed"),
+                Outcome::Retry { .. } => None,
+            };
             let finished = store::messages::finish_attempt(&mut tx, &attempt).await?;
+            if finished && let Some(event) = terminal {
+                let at = format_rfc3339(f.finished_at);
+                store::webhooks::enqueue_for_message(&mut tx, event, &m.id, &at, f.finished_at)
+                    .await?;
+            }
             if finished
                 && let Err(e) = result
                 && let Some(why) = e.suppress

@@ -19,6 +19,7 @@ pub mod profiles;
 pub mod sandboxes;
 pub mod suppressions;
 pub mod surfaces;
+pub mod webhooks;
 
 use crate::settings::{Settings, Synchronous};
 use anyhow::Context;

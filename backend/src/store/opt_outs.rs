@@ -28,13 +28,14 @@ pub async fn opted_out(
     Ok(rows.into_iter().collect())
 }
 
-/// Records that the recipient of a message opted out of marketing on its channel (once).
+/// Records that the recipient of a message opted out of marketing on its channel. Returns
+/// false if they already had.
 pub async fn add_for_message(
     conn: &mut SqliteConnection,
     message_id: &str,
     source: &str,
     now: Millis,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<bool> {
     sqlx::query(
         "INSERT INTO opt_outs (sandbox_id, channel, address, source, message_id, created_at)
          SELECT c.sandbox_id, m.channel, m.address, ?, m.id, ?
@@ -47,7 +48,7 @@ pub async fn add_for_message(
     .bind(message_id)
     .execute(conn)
     .await
-    .map(drop)
+    .map(|r| r.rows_affected() == 1)
 }
 
 /// The channel and address of a message, for the unsubscribe page.

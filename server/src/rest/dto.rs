@@ -261,6 +261,21 @@ pub struct SurfaceList {
     pub items: Vec<domain::views::SurfaceView>,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookList {
+    pub items: Vec<domain::views::WebhookView>,
+}
+
+/// A registered webhook and its signing secret, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookCreated {
+    #[serde(flatten)]
+    pub webhook: domain::views::WebhookView,
+    /// HMAC-SHA256 key of `Herald-Signature`; store it now, it is never shown again.
+    pub secret: String,
+}
+
 /// A message with every delivery attempt.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessageBody {

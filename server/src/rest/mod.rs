@@ -8,6 +8,7 @@ mod json;
 mod manage;
 pub mod openapi;
 mod surfaces;
+mod webhooks;
 
 use crate::rate_limit::KeyedLimiter;
 use axum::Router;
@@ -90,6 +91,14 @@ pub fn router(herald: Herald) -> Router {
             get(surfaces::get_surface)
                 .put(surfaces::update_surface)
                 .delete(surfaces::delete_surface),
+        )
+        .route(
+            "/api/v1/webhooks",
+            get(webhooks::list_webhooks).post(webhooks::create_webhook),
+        )
+        .route(
+            "/api/v1/webhooks/{webhook_id}",
+            axum::routing::delete(webhooks::delete_webhook),
         )
         .route("/openapi.json", get(openapi_json))
         .layer(DefaultBodyLimit::max(max_body))

@@ -15,3 +15,4 @@ mod support;
 mod surfaces;
 mod tenancy;
 mod trigger;
+mod webhooks;

@@ -1,0 +1,188 @@
+//! Webhooks and their delivery outbox. Events are queued by `INSERT … SELECT` in the
+//! transaction that records what happened, one row per subscribed webhook of the sandbox, with
+//! the JSON body built by SQLite (`json_object`) from the message's row.
+
+use crate::clock::Millis;
+use domain::views::WebhookView;
+use sqlx::{FromRow, SqliteConnection, SqlitePool};
+
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    id: &str,
+    sandbox_id: &str,
+    url: &str,
+    events_json: &str,
+    sealed_secret: &[u8],
+    now: Millis,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO webhooks (id, sandbox_id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(sandbox_id)
+    .bind(url)
+    .bind(events_json)
+    .bind(sealed_secret)
+    .bind(now)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+#[derive(FromRow)]
+struct WebhookRow {
+    id: String,
+    url: String,
+    events: String,
+    created_at: i64,
+    pending: i64,
+    failed: i64,
+}
+
+pub async fn list(pool: &SqlitePool, sandbox_id: &str) -> sqlx::Result<Vec<WebhookView>> {
+    let rows: Vec<WebhookRow> = sqlx::query_as(
+        "SELECT w.id, w.url, w.events, w.created_at,
+                (SELECT COUNT(*) FROM webhook_deliveries d
+                  WHERE d.webhook_id = w.id AND d.status IN ('queued', 'sending')) AS pending,
+                (SELECT COUNT(*) FROM webhook_deliveries d
+                  WHERE d.webhook_id = w.id AND d.status = 'failed') AS failed
+           FROM webhooks w WHERE w.sandbox_id = ? ORDER BY w.created_at",
+    )
+    .bind(sandbox_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| WebhookView {
+            events: serde_json::from_str(&r.events).unwrap_or_default(),
+            id: r.id,
+            url: r.url,
+            created_at: r.created_at,
+            pending: r.pending,
+            failed: r.failed,
+        })
+        .collect())
+}
+
+/// Deletes a webhook of the sandbox (and its pending deliveries). Returns whether it existed.
+pub async fn delete(conn: &mut SqliteConnection, sandbox_id: &str, id: &str) -> sqlx::Result<bool> {
+    Ok(
+        sqlx::query("DELETE FROM webhooks WHERE id = ? AND sandbox_id = ?")
+            .bind(id)
+            .bind(sandbox_id)
+            .execute(conn)
+            .await?
+            .rows_affected()
+            == 1,
+    )
+}
+
+/// Where each message's event goes: `INSERT … SELECT` over the messages chosen by `filter`.
+const ENQUEUE: &str = "INSERT INTO webhook_deliveries
+        (id, webhook_id, event, payload, status, next_attempt_at, created_at, updated_at)
+    SELECT lower(hex(randomblob(16))), w.id, ?1,
+           json_object('type', ?1, 'occurredAt', ?2, 'sandbox', s.name,
+               'message', json_object('id', m.id, 'executionId', m.execution_id,
+                   'requestId', e.request_id, 'campaignId', m.campaign_id, 'channel', m.channel,
+                   'status', m.status, 'reason', m.status_reason)),
+           'queued', ?3, ?3, ?3
+      FROM messages m
+      JOIN executions e ON e.id = m.execution_id
+      JOIN campaigns c ON c.id = m.campaign_id
+      JOIN sandboxes s ON s.id = c.sandbox_id
+      JOIN webhooks w ON w.sandbox_id = c.sandbox_id
+     WHERE EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?1) AND ";
+
+/// Queues `event` about one message for every webhook of its sandbox that wants it.
+pub async fn enqueue_for_message(
+    conn: &mut SqliteConnection,
+    event: &str,
+    message_id: &str,
+    occurred_at: &str,
+    now: Millis,
+) -> sqlx::Result<()> {
+    sqlx::query(&format!("{ENQUEUE} m.id = ?4"))
+        .bind(event)
+        .bind(occurred_at)
+        .bind(now)
+        .bind(message_id)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct DueDelivery {
+    pub id: String,
+    pub webhook_id: String,
+    pub event: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+/// Claims due deliveries under a lease, like the message outbox.
+pub async fn claim_due(
+    conn: &mut SqliteConnection,
+    lease_token: &str,
+    now: Millis,
+    locked_until: Millis,
+    limit: i64,
+) -> sqlx::Result<Vec<DueDelivery>> {
+    sqlx::query_as(
+        "UPDATE webhook_deliveries
+            SET status = 'sending', lease_token = ?1, locked_until = ?2,
+                attempts = attempts + 1, updated_at = ?3
+          WHERE id IN (
+                SELECT id FROM webhook_deliveries
+                 WHERE (status = 'queued' AND next_attempt_at <= ?3)
+                    OR (status = 'sending' AND locked_until < ?3)
+                 ORDER BY next_attempt_at LIMIT ?4)
+        RETURNING id, webhook_id, event, payload, attempts",
+    )
+    .bind(lease_token)
+    .bind(locked_until)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Records a delivery's outcome if the lease is still ours: `retry_at` None is final.
+pub async fn finish(
+    conn: &mut SqliteConnection,
+    id: &str,
+    lease_token: &str,
+    delivered: bool,
+    retry_at: Option<Millis>,
+    result: &str,
+    now: Millis,
+) -> sqlx::Result<()> {
+    let status = match (delivered, retry_at) {
+        (true, _) => "sent",
+        (false, Some(_)) => "queued",
+        (false, None) => "failed",
+    };
+    sqlx::query(
+        "UPDATE webhook_deliveries
+            SET status = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_result = ?,
+                lease_token = NULL, locked_until = NULL, updated_at = ?
+          WHERE id = ? AND lease_token = ? AND status = 'sending'",
+    )
+    .bind(status)
+    .bind(retry_at)
+    .bind(result)
+    .bind(now)
+    .bind(id)
+    .bind(lease_token)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// A webhook's URL and sealed secret.
+pub async fn endpoint(pool: &SqlitePool, id: &str) -> sqlx::Result<Option<(String, Vec<u8>)>> {
+    sqlx::query_as("SELECT url, secret FROM webhooks WHERE id = ?")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}

@@ -1,0 +1,80 @@
+//! `/api/v1/webhooks`: delivery feedback endpoints of the key's sandbox, for admin keys. The
+//! signing secret is in the creation answer only.
+
+use super::RestState;
+use super::dto::{ErrorBody, WebhookCreated, WebhookList};
+use super::error::ApiError;
+use super::json::JsonBody;
+use super::manage::admin;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::webhook::WebhookInput;
+
+/// The sandbox's webhooks, with how many events wait and how many failed for good.
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "management",
+    responses(
+        (status = 200, body = WebhookList),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn list_webhooks(
+    State(state): State<RestState>,
+    headers: HeaderMap,
+) -> Result<Json<WebhookList>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let items = state.herald.list_webhooks(&caller.sandbox.id).await?;
+    Ok(Json(WebhookList { items }))
+}
+
+/// Registers an HTTPS endpoint for events about the sandbox's messages. The answer carries the
+/// signing secret, never shown again: verify `Herald-Signature: t=…,v1=…` as
+/// HMAC-SHA256(secret, "<t>.<body>") in hex.
+#[utoipa::path(post, path = "/api/v1/webhooks", tag = "management", request_body = WebhookInput,
+    responses(
+        (status = 201, body = WebhookCreated),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn create_webhook(
+    State(state): State<RestState>,
+    headers: HeaderMap,
+    JsonBody(input): JsonBody<WebhookInput>,
+) -> Result<Response, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let registered = state
+        .herald
+        .register_webhook(&caller.sandbox.id, &input)
+        .await?;
+    let location = format!("/api/v1/webhooks/{}", registered.webhook.id);
+    let body = WebhookCreated {
+        webhook: registered.webhook,
+        secret: registered.secret,
+    };
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(body),
+    )
+        .into_response())
+}
+
+/// Deletes a webhook; its pending events are dropped.
+#[utoipa::path(delete, path = "/api/v1/webhooks/{webhookId}", tag = "management",
+    params(("webhookId" = String, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn delete_webhook(
+    State(state): State<RestState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    state.herald.delete_webhook(&caller.sandbox.id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
