@@ -137,6 +137,7 @@ impl Herald {
         Ok(CampaignView {
             surface_name,
             surface_id: row.surface_id.clone(),
+            tracking: row.tracking,
             history,
             review,
             status,

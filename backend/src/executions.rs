@@ -246,13 +246,19 @@ impl Herald {
         let mut messages = Vec::with_capacity(trigger.recipients.len());
         let marketing = campaign.category == Category::Marketing.as_str();
         let unsubscribe_url = |id: &str| self.unsubscribe_url(id);
-        let unsubscribe: Option<&dyn Fn(&str) -> String> = marketing.then_some(&unsubscribe_url);
+        let open_pixel_url = |id: &str| self.open_pixel_url(id);
+        let links = Links {
+            unsubscribe: marketing.then_some(&unsubscribe_url),
+            tracking: campaign
+                .tracking
+                .then_some((self.settings().public_url.as_str(), &open_pixel_url)),
+        };
         for (i, recipient) in trigger.recipients.iter().enumerate() {
             let profile = match recipient.kind {
                 RecipientKind::Aep => stored.get(recipient.user_id.as_str()),
                 RecipientKind::External => None,
             };
-            match prepare_message(i, recipient, profile, &compiled, unsubscribe) {
+            match prepare_message(i, recipient, profile, &compiled, &links) {
                 Ok(m) => messages.push(m),
                 Err(mut e) => errors.append(&mut e),
             }
@@ -475,17 +481,28 @@ fn campaign_not_found() -> Error {
     Error::not_found("campaign_not_found", "No campaign has this campaignId.")
 }
 
+/// A message's URL of some kind (unsubscribe, open pixel) from its id.
+type UrlOf<'a> = &'a (dyn Fn(&str) -> String + Sync);
+
+/// The links Herald adds to a campaign's messages.
+struct Links<'a> {
+    /// Marketing campaigns: a message's unsubscribe link, offered to the content as
+    /// `{{unsubscribeUrl}}`; a profile without marketing consent is then excluded.
+    unsubscribe: Option<UrlOf<'a>>,
+    /// Tracked campaigns: Herald's public URL and a message's open-pixel URL.
+    tracking: Option<(&'a str, UrlOf<'a>)>,
+}
+
 /// Checks one recipient against the trigger contract, finds its address and renders its
-/// message. `stored` is its stored profile's attributes, if it has one. `unsubscribe` (marketing
-/// campaigns only) gives a message's unsubscribe link, offered to the content as
-/// `{{unsubscribeUrl}}`; a profile without marketing consent is then excluded.
+/// message (with its tracked links). `stored` is its stored profile's attributes, if any.
 fn prepare_message(
     i: usize,
     r: &TriggerRecipient,
     stored: Option<&Map<String, Value>>,
     compiled: &CompiledVersion,
-    unsubscribe: Option<&dyn Fn(&str) -> String>,
+    links: &Links<'_>,
 ) -> Result<NewMessage, Vec<FieldError>> {
+    let unsubscribe = links.unsubscribe;
     let missing: Vec<FieldError> = compiled
         .required_context
         .iter()
@@ -513,14 +530,24 @@ fn prepare_message(
     if let Some(url) = unsubscribe {
         data["unsubscribeUrl"] = Value::String(url(&id.to_string()));
     }
-    let rendered = compiled.renderer.render(&data).map_err(|e| {
+    let mut rendered = compiled.renderer.render(&data).map_err(|e| {
         vec![FieldError::new(
             format!("recipients[{i}]"),
             format!("cannot be rendered: {e}"),
         )]
     })?;
+    let tracked_links = match links.tracking {
+        Some((base, pixel)) => crate::tracking::track(
+            compiled.channel,
+            &mut rendered,
+            base,
+            &pixel(&id.to_string()),
+        ),
+        None => Vec::new(),
+    };
     Ok(NewMessage {
         id,
+        tracked_links,
         recipient_index: i as i64,
         user_id: r.user_id.clone(),
         channel: compiled.channel,

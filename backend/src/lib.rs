@@ -23,6 +23,7 @@ mod secret_box;
 pub mod settings;
 pub mod store;
 pub mod surfaces;
+pub mod tracking;
 pub mod webhooks;
 
 pub use error::{Error, ErrorKind};

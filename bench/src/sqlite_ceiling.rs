@@ -78,6 +78,7 @@ pub async fn measure(
                 text_body: "Hi Ada, your code is 123456.".into(),
                 payload: None,
                 excluded: None,
+                tracked_links: Vec::new(),
             })
             .collect();
         (execution, messages, format!("ceiling-{n}"))

@@ -232,6 +232,9 @@ pub struct CampaignInput {
     /// the server's default sender.
     #[serde(default)]
     pub surface_id: Option<String>,
+    /// Engagement tracking: email opens, and clicks on the links of email and SMS.
+    #[serde(default)]
+    pub tracking: bool,
     #[serde(default)]
     pub channel: Channel,
     /// Email subject or push title; SMS has none.
@@ -266,6 +269,7 @@ impl Default for CampaignInput {
             ends_at: None,
             rate_limit: None,
             surface_id: None,
+            tracking: false,
             channel: Channel::default(),
             subject: String::new(),
             html_body: String::new(),
@@ -287,6 +291,7 @@ pub struct NewCampaign {
     pub window: Window,
     pub rate_limit: Option<u32>,
     pub surface_id: Option<SurfaceId>,
+    pub tracking: bool,
     pub content: Content,
 }
 
@@ -351,6 +356,7 @@ impl NewCampaign {
                     window: Window { starts_at, ends_at },
                     rate_limit: input.rate_limit,
                     surface_id,
+                    tracking: input.tracking,
                     content,
                 })
             }

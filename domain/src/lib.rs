@@ -17,6 +17,7 @@ pub mod review;
 pub mod surface;
 pub mod template;
 pub mod tenancy;
+pub mod tracking;
 pub mod trigger;
 pub mod views;
 pub mod webhook;

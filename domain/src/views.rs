@@ -28,6 +28,8 @@ pub struct CampaignView {
     /// The channel surface; none: the server's default sender.
     pub surface_id: Option<String>,
     pub surface_name: Option<String>,
+    /// Engagement tracking (opens, clicks) is on.
+    pub tracking: bool,
     /// As the dates make it now (scheduled before the start, completed after the end).
     pub status: CampaignStatus,
     /// Who created it: `user:<id>` or `key:<id>`.
@@ -65,6 +67,7 @@ impl CampaignView {
             ends_at: self.ends_at.map(format_rfc3339),
             rate_limit: self.rate_limit.map(|r| r as u32),
             surface_id: self.surface_id.clone(),
+            tracking: self.tracking,
             channel: crate::campaign::Channel::parse(&self.channel).unwrap_or_default(),
             subject: self.subject.clone(),
             html_body: self.html_body.clone(),
@@ -149,6 +152,9 @@ pub struct MessageView {
     pub status_reason: Option<String>,
     pub attempts: i64,
     pub provider: Option<String>,
+    /// Tracked campaigns: how many times it was opened (email) and its links clicked.
+    pub opens: i64,
+    pub clicks: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -7,6 +7,7 @@
 pub mod cli;
 mod rate_limit;
 pub mod rest;
+mod tracking;
 pub mod ui;
 mod unsubscribe;
 
@@ -107,6 +108,7 @@ pub async fn run(
 pub async fn router(herald: Herald) -> anyhow::Result<axum::Router> {
     Ok(rest::router(herald.clone())
         .merge(unsubscribe::router(herald.clone()))
+        .merge(tracking::router(herald.clone()))
         .merge(ui::router(herald).await?))
 }
 

@@ -143,6 +143,7 @@ fn CampaignDetails(
                 Some(name) => view! { <span data-testid="surface-name">{name}</span> }.into_any(),
                 None => view! { "the server's default sender" }.into_any(),
             }}
+            {c.tracking.then_some(" · tracks opens and clicks")}
             {if c.create_profiles { " · creates new profiles" } else { " · profiles must exist for \"aep\" recipients" }}
             {window}
             " · version " {c.version} " · updated " {format_utc(c.updated_at)}

@@ -41,6 +41,7 @@ fn MessageDetail(m: MessageView, attempts: Vec<AttemptView>) -> impl IntoView {
             " · request " <code>{m.request_id.clone()}</code>
             " · execution " <a href=format!("/messages?executionId={}", m.execution_id)><code>{m.execution_id.clone()}</code></a>
             " · message " <code>{m.id.clone()}</code>
+            {(m.opens + m.clicks > 0).then(|| format!(" · opened {} times · {} clicks", m.opens, m.clicks))}
         </p>
         {m.status_reason.clone().map(|r| view! { <p class="hint" data-testid="status-reason">{r}</p> })}
         <section class="card">

@@ -64,6 +64,7 @@ pub fn CampaignForm(
     let category = RwSignal::new(initial.category);
     let namespace = RwSignal::new(initial.namespace);
     let create_profiles = RwSignal::new(initial.create_profiles);
+    let tracking = RwSignal::new(initial.tracking);
     let subject = RwSignal::new(initial.subject);
     let html_body = RwSignal::new(initial.html_body);
     let text_body = RwSignal::new(initial.text_body);
@@ -135,6 +136,7 @@ pub fn CampaignForm(
             category: category.get_untracked(),
             namespace: namespace.get_untracked(),
             create_profiles: create_profiles.get_untracked(),
+            tracking: tracking.get_untracked(),
             channel: channel.get_untracked(),
             subject: subject.get_untracked(),
             html_body: html_body.get_untracked(),
@@ -245,6 +247,11 @@ pub fn CampaignForm(
                     <input type="checkbox" name="create_profiles"
                         prop:checked=create_profiles on:change=move |ev| create_profiles.set(event_target_checked(&ev))/>
                     "Create new profiles: a recipient of type \"aep\" without a profile gets one instead of failing the call"
+                </label>
+                <label class="checkbox">
+                    <input type="checkbox" name="tracking"
+                        prop:checked=tracking on:change=move |ev| tracking.set(event_target_checked(&ev))/>
+                    "Track engagement: email opens, and clicks on links (email and SMS links go through Herald)"
                 </label>
                 <label>"Description"
                     <textarea name="description" rows="2" maxlength="2000" prop:value=description

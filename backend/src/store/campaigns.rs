@@ -25,6 +25,7 @@ pub struct CampaignRow {
     pub ends_at: Option<i64>,
     pub rate_limit: Option<i64>,
     pub surface_id: Option<String>,
+    pub tracking: bool,
     pub status: String,
     pub live_version: Option<i64>,
     pub created_by: String,
@@ -95,7 +96,7 @@ const VERSION_COLUMNS: &str =
     "v.version, c.channel, v.subject, v.html_body, v.text_body, v.push_options";
 
 const CAMPAIGN_COLUMNS: &str = "id, title, description, tags, category, channel, namespace,
-     sandbox_id, create_profiles, starts_at, ends_at, rate_limit, surface_id, status, live_version,
+     sandbox_id, create_profiles, starts_at, ends_at, rate_limit, surface_id, tracking, status, live_version,
      created_by, created_at, updated_at";
 
 pub async fn insert_campaign(
@@ -109,8 +110,8 @@ pub async fn insert_campaign(
     let query = sqlx::query(
         "INSERT INTO campaigns (id, sandbox_id, status, created_by, created_at, title, description,
              tags, category, channel, namespace, create_profiles, starts_at, ends_at, rate_limit,
-             surface_id, updated_at)
-         VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             surface_id, tracking, updated_at)
+         VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(id.to_string())
     .bind(sandbox_id)
@@ -124,7 +125,7 @@ pub async fn insert_campaign(
 
 /// Binds a campaign's properties, in the order both the insert and the edit list them:
 /// title, description, tags, category, channel, namespace, create_profiles, starts_at, ends_at,
-/// rate_limit, surface_id, updated_at.
+/// rate_limit, surface_id, tracking, updated_at.
 fn bind_properties<'q>(
     query: Query<'q, Sqlite, SqliteArguments<'q>>,
     campaign: &'q NewCampaign,
@@ -142,6 +143,7 @@ fn bind_properties<'q>(
         .bind(campaign.window.ends_at)
         .bind(campaign.rate_limit)
         .bind(campaign.surface_id.map(|s| s.to_string()))
+        .bind(campaign.tracking)
         .bind(now)
 }
 
@@ -303,7 +305,7 @@ pub async fn edit(
     let query = sqlx::query(
         "UPDATE campaigns SET title = ?, description = ?, tags = ?, category = ?, channel = ?,
              namespace = ?, create_profiles = ?, starts_at = ?, ends_at = ?, rate_limit = ?,
-             surface_id = ?, updated_at = ?
+             surface_id = ?, tracking = ?, updated_at = ?
           WHERE id = ? AND status = ?",
     );
     let updated = bind_properties(query, campaign, now)

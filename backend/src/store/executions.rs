@@ -41,6 +41,8 @@ pub struct NewMessage {
     pub payload: Option<String>,
     /// Why the message will not be sent (e.g. a suppressed address); stored as `excluded`.
     pub excluded: Option<String>,
+    /// Tracked campaigns: (link id, original URL) of each link rewritten to `/l/<id>`.
+    pub tracked_links: Vec<(String, String)>,
 }
 
 /// A stored idempotency key that has not expired.
@@ -180,6 +182,19 @@ pub async fn insert_calls(conn: &mut SqliteConnection, calls: &[NewCall<'_>]) ->
                 .push_bind(e.now)
                 .push_bind(e.now)
                 .push_bind(&e.surface_id);
+        });
+        q.build().persistent(false).execute(&mut *conn).await?;
+    }
+    let links: Vec<(&NewMessage, &(String, String))> = messages
+        .iter()
+        .flat_map(|(_, m)| m.tracked_links.iter().map(move |l| (*m, l)))
+        .collect();
+    for chunk in links.chunks(MAX_VARIABLES / 3) {
+        let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO tracked_links (id, message_id, url) ");
+        q.push_values(chunk, |mut row, (m, (id, url))| {
+            row.push_bind(id.as_str())
+                .push_bind(m.id.to_string())
+                .push_bind(url.as_str());
         });
         q.build().persistent(false).execute(&mut *conn).await?;
     }

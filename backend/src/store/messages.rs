@@ -181,7 +181,10 @@ pub async fn next_due_at(pool: &SqlitePool) -> sqlx::Result<Option<Millis>> {
 
 const MESSAGE_VIEW_COLUMNS: &str = "m.id, m.execution_id, e.request_id, m.campaign_id, c.title AS campaign_title,
      m.channel, m.address AS recipient, m.subject, m.html_body, m.text_body, m.status, m.status_reason,
-     m.attempts, m.provider, m.created_at, m.updated_at";
+     m.attempts, m.provider,
+     (SELECT COUNT(*) FROM engagements g WHERE g.message_id = m.id AND g.kind = 'open') AS opens,
+     (SELECT COUNT(*) FROM engagements g WHERE g.message_id = m.id AND g.kind = 'click') AS clicks,
+     m.created_at, m.updated_at";
 
 /// The newest messages of a sandbox first.
 pub async fn recent_messages(

@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod campaigns;
+pub mod engagements;
 pub mod executions;
 pub mod messages;
 pub mod opt_outs;

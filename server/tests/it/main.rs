@@ -14,5 +14,6 @@ mod sign_in;
 mod support;
 mod surfaces;
 mod tenancy;
+mod tracking;
 mod trigger;
 mod webhooks;
