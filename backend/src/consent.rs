@@ -57,8 +57,7 @@ impl Herald {
         let mut tx = self.store().writer().begin().await?;
         if store::opt_outs::add_for_message(&mut tx, message_id, "unsubscribe_link", now).await? {
             let at = domain::views::format_rfc3339(now);
-            store::webhooks::enqueue_for_message(&mut tx, "unsubscribed", message_id, &at, now)
-                .await?;
+            store::webhooks::enqueue(&mut tx, "unsubscribed", &[message_id], &at, now).await?;
         }
         tx.commit().await?;
         tracing::info!(message_id, channel = %who.channel, "recipient unsubscribed");

@@ -152,14 +152,16 @@ async fn commit_group(
     }
     executions::insert_calls(conn, &calls).await?;
     // Messages excluded on acceptance (suppressed, opted out) are events for the webhooks.
-    let excluded = calls
+    let excluded: Vec<String> = calls
         .iter()
         .flat_map(|c| c.messages.iter())
-        .filter(|m| m.excluded.is_some());
-    let occurred_at = domain::views::format_rfc3339(now);
-    for m in excluded {
-        webhooks::enqueue_for_message(conn, "excluded", &m.id.to_string(), &occurred_at, now)
-            .await?;
+        .filter(|m| m.excluded.is_some())
+        .map(|m| m.id.to_string())
+        .collect();
+    if !excluded.is_empty() {
+        let ids: Vec<&str> = excluded.iter().map(String::as_str).collect();
+        let occurred_at = domain::views::format_rfc3339(now);
+        webhooks::enqueue(conn, "excluded", &ids, &occurred_at, now).await?;
     }
     tx.commit().await?;
     Ok(results)

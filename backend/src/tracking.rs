@@ -77,7 +77,7 @@ impl Herald {
         let mut tx = self.store().writer().begin().await?;
         store::engagements::record(&mut tx, &message_id, "click", Some(&url), now).await?;
         let at = domain::views::format_rfc3339(now);
-        store::webhooks::enqueue_for_message(&mut tx, "clicked", &message_id, &at, now).await?;
+        store::webhooks::enqueue(&mut tx, "clicked", &[&message_id], &at, now).await?;
         tx.commit().await?;
         Ok(Some(url))
     }
@@ -95,7 +95,7 @@ impl Herald {
         let first = store::engagements::record(&mut tx, message_id, "open", None, now).await?;
         if first {
             let at = domain::views::format_rfc3339(now);
-            store::webhooks::enqueue_for_message(&mut tx, "opened", message_id, &at, now).await?;
+            store::webhooks::enqueue(&mut tx, "opened", &[message_id], &at, now).await?;
         }
         tx.commit().await?;
         Ok(true)

@@ -268,6 +268,8 @@ impl Herald {
 
     async fn record_turns(&self, lease_token: &str, group: &[Finished]) -> Result<()> {
         let mut tx = self.store().writer().begin().await?;
+        // Webhook events of the group, queued together at the end: one statement per kind.
+        let mut events: Vec<(&str, &String)> = Vec::new();
         for f in group {
             let m = &f.message;
             let (started_at, provider, result, failover) = match &f.turn {
@@ -284,15 +286,7 @@ impl Herald {
                         f.finished_at,
                     )
                     .await?;
-                    let at = format_rfc3339(f.finished_at);
-                    store::webhooks::enqueue_for_message(
-                        &mut tx,
-                        "excluded",
-                        &m.id,
-                        &at,
-                        f.finished_at,
-                    )
-                    .await?;
+                    events.push(("excluded", &m.id));
                     continue;
                 }
                 Turn::Attempted {
@@ -332,9 +326,7 @@ impl Herald {
             };
             let finished = store::messages::finish_attempt(&mut tx, &attempt).await?;
             if finished && let Some(event) = terminal {
-                let at = format_rfc3339(f.finished_at);
-                store::webhooks::enqueue_for_message(&mut tx, event, &m.id, &at, f.finished_at)
-                    .await?;
+                events.push((event, &m.id));
             }
             if finished
                 && let Err(e) = result
@@ -350,6 +342,16 @@ impl Herald {
             if let Err(e) = result {
                 tracing::warn!(message_id = %m.id, attempt = m.attempts, transient = e.transient, detail = %e.detail, "delivery attempt failed");
             }
+        }
+        let now = now_ms();
+        let at = format_rfc3339(now);
+        for kind in ["sent", "failed", "excluded"] {
+            let ids: Vec<&str> = events
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, id)| id.as_str())
+                .collect();
+            store::webhooks::enqueue(&mut tx, kind, &ids, &at, now).await?;
         }
         tx.commit().await?;
         Ok(())

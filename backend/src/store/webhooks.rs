@@ -93,22 +93,29 @@ const ENQUEUE: &str = "INSERT INTO webhook_deliveries
       JOIN webhooks w ON w.sandbox_id = c.sandbox_id
      WHERE EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?1) AND ";
 
-/// Queues `event` about one message for every webhook of its sandbox that wants it.
-pub async fn enqueue_for_message(
+/// Queues `event` about these messages for every webhook of their sandbox that wants it: one
+/// statement for all of them.
+pub async fn enqueue(
     conn: &mut SqliteConnection,
     event: &str,
-    message_id: &str,
+    message_ids: &[&str],
     occurred_at: &str,
     now: Millis,
 ) -> sqlx::Result<()> {
-    sqlx::query(&format!("{ENQUEUE} m.id = ?4"))
-        .bind(event)
-        .bind(occurred_at)
-        .bind(now)
-        .bind(message_id)
-        .execute(conn)
-        .await
-        .map(drop)
+    if message_ids.is_empty() {
+        return Ok(());
+    }
+    let ids = serde_json::to_string(message_ids).expect("ids serialise");
+    sqlx::query(&format!(
+        "{ENQUEUE} m.id IN (SELECT value FROM json_each(?4))"
+    ))
+    .bind(event)
+    .bind(occurred_at)
+    .bind(now)
+    .bind(ids)
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 #[derive(Debug, Clone, FromRow)]
