@@ -18,6 +18,7 @@ mod group_commit;
 pub mod maintenance;
 pub mod messages;
 pub mod profiles;
+pub mod receipts;
 pub mod sandboxes;
 mod secret_box;
 pub mod settings;

@@ -20,7 +20,7 @@ pub const WEBHOOK_EVENTS: [&str; 6] = [
 pub struct WebhookInput {
     /// `https://…` (plain `http://` only where the operator allows private targets).
     pub url: String,
-    /// Any of sent, failed, excluded, unsubscribed, opened, clicked; empty: all of them.
+    /// Any of sent, delivered, failed, excluded, unsubscribed, opened, clicked; empty: all.
     #[serde(default)]
     pub events: Vec<String>,
 }

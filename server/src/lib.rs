@@ -6,6 +6,7 @@
 
 pub mod cli;
 mod rate_limit;
+mod receipts;
 pub mod rest;
 mod tracking;
 pub mod ui;
@@ -109,6 +110,7 @@ pub async fn router(herald: Herald) -> anyhow::Result<axum::Router> {
     Ok(rest::router(herald.clone())
         .merge(unsubscribe::router(herald.clone()))
         .merge(tracking::router(herald.clone()))
+        .merge(receipts::router(herald.clone()))
         .merge(ui::router(herald).await?))
 }
 

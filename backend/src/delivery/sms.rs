@@ -39,22 +39,27 @@ impl Twilio {
         })
     }
 
-    /// Returns the provider's message SID.
+    /// Returns the provider's message SID. Twilio reports delivery to the message's status
+    /// callback URL.
     pub async fn send(&self, m: &ClaimedMessage) -> Result<Option<String>, SendError> {
         let from_field = if self.sender.starts_with("MG") {
             "MessagingServiceSid"
         } else {
             "From"
         };
+        let mut form = vec![
+            ("To", m.address.as_str()),
+            (from_field, self.sender.as_str()),
+            ("Body", m.text_body.as_str()),
+        ];
+        if let Some(url) = &m.status_callback_url {
+            form.push(("StatusCallback", url.as_str()));
+        }
         let request = self
             .client
             .post(&self.url)
             .basic_auth(&self.account_sid, Some(&self.auth_token))
-            .form(&[
-                ("To", m.address.as_str()),
-                (from_field, self.sender.as_str()),
-                ("Body", m.text_body.as_str()),
-            ]);
+            .form(&form);
         let reply = call("Twilio", request).await?;
         let body = reply.json();
         if reply.ok() {

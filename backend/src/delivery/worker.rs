@@ -168,6 +168,9 @@ impl Herald {
         {
             m.unsubscribe_url = Some(self.unsubscribe_url(&m.id));
         }
+        if m.channel == "sms" {
+            m.status_callback_url = Some(self.status_callback_url(&m.id));
+        }
         let mut limits = Vec::new();
         if let Some(rate) = campaign.as_ref().and_then(|c| c.rate_limit) {
             limits.push((format!("campaign:{}", m.campaign_id), rate.max(1) as u32));

@@ -256,7 +256,10 @@ pub async fn execution_messages(
     execution_id: &str,
 ) -> sqlx::Result<(Vec<MessageStatusRow>, Vec<AttemptRow>)> {
     let messages = sqlx::query_as(
-        "SELECT id, recipient_index, user_id, channel, status, status_reason, attempts, created_at, updated_at
+        "SELECT id, recipient_index, user_id, channel,
+                CASE WHEN status = 'sent' AND delivered_at IS NOT NULL THEN 'delivered' ELSE status END
+                    AS status,
+                status_reason, attempts, created_at, updated_at
            FROM messages WHERE execution_id = ? ORDER BY recipient_index",
     )
     .bind(execution_id)

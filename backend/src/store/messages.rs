@@ -29,6 +29,9 @@ pub struct ClaimedMessage {
     /// Marketing email: the one-click unsubscribe link for `List-Unsubscribe` (set by the worker).
     #[sqlx(skip)]
     pub unsubscribe_url: Option<String>,
+    /// SMS: where the provider reports delivery (set by the worker).
+    #[sqlx(skip)]
+    pub status_callback_url: Option<String>,
 }
 
 /// Claims up to `limit` due messages for `lease_token` until `locked_until`.
@@ -179,8 +182,12 @@ pub async fn next_due_at(pool: &SqlitePool) -> sqlx::Result<Option<Millis>> {
     .await
 }
 
-const MESSAGE_VIEW_COLUMNS: &str = "m.id, m.execution_id, e.request_id, m.campaign_id, c.title AS campaign_title,
-     m.channel, m.address AS recipient, m.subject, m.html_body, m.text_body, m.status, m.status_reason,
+const MESSAGE_VIEW_COLUMNS: &str =
+    "m.id, m.execution_id, e.request_id, m.campaign_id, c.title AS campaign_title,
+     m.channel, m.address AS recipient, m.subject, m.html_body, m.text_body,
+     CASE WHEN m.status = 'sent' AND m.delivered_at IS NOT NULL THEN 'delivered' ELSE m.status END
+         AS status,
+     m.status_reason,
      m.attempts, m.provider,
      (SELECT COUNT(*) FROM engagements g WHERE g.message_id = m.id AND g.kind = 'open') AS opens,
      (SELECT COUNT(*) FROM engagements g WHERE g.message_id = m.id AND g.kind = 'click') AS clicks,
@@ -270,4 +277,42 @@ pub async fn find(
         .push_bind((i64::from(query.page) - 1) * per_page);
     let items = select.build_query_as().fetch_all(pool).await?;
     Ok((items, total))
+}
+
+/// Records a provider's delivery receipt for a sent message. Returns whether it changed anything.
+pub async fn mark_delivered(
+    conn: &mut SqliteConnection,
+    id: &str,
+    now: Millis,
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE messages SET delivered_at = ?1, updated_at = ?1
+          WHERE id = ?2 AND status = 'sent' AND delivered_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Records that a provider could not deliver a message it had accepted.
+pub async fn mark_undelivered(
+    conn: &mut SqliteConnection,
+    id: &str,
+    reason: &str,
+    now: Millis,
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE messages SET status = 'failed', status_reason = ?1, updated_at = ?2
+          WHERE id = ?3 AND status = 'sent'",
+    )
+    .bind(reason)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
 }

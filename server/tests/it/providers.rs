@@ -124,6 +124,40 @@ async fn twilio_gets_a_basic_auth_form_post_and_its_answers_are_classified() {
         .unwrap();
     assert_eq!(attempts[0].detail.as_deref(), Some("SM123"));
 
+    // Twilio reports delivery to the message's own signed callback URL.
+    let callback = form["StatusCallback"].clone();
+    assert!(callback.starts_with(&format!("{}/hooks/twilio/", app.base)));
+    let report = |url: String, status: &'static str| {
+        app.http
+            .post(url)
+            .form(&[("MessageSid", "SM123"), ("MessageStatus", status)])
+            .send()
+    };
+    assert_eq!(
+        report(callback.clone(), "sent").await.unwrap().status(),
+        204
+    );
+    assert_eq!(
+        report(callback.clone(), "delivered")
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    let (delivered, _) = app
+        .herald
+        .message(DEFAULT_SANDBOX_ID, &sent.id)
+        .await
+        .unwrap();
+    assert_eq!(delivered.status, "delivered");
+    let forged = format!("{}0", &callback[..callback.len() - 1]);
+    let forged = if forged == callback {
+        format!("{}1", &callback[..callback.len() - 1])
+    } else {
+        forged
+    };
+    assert_eq!(report(forged, "undelivered").await.unwrap().status(), 404);
+
     // 429: retried, not before Retry-After.
     let before = backend::clock::now_ms();
     let throttled = send_one(&app, c, phone("+15551234568")).await;

@@ -1,0 +1,60 @@
+//! Delivery receipts: providers report what became of a message after they accepted it.
+//!
+//! An SMS sent through Twilio names `{public_url}/hooks/twilio/<message id>.<signature>` as its
+//! status callback; Twilio POSTs `MessageStatus` there. `delivered` marks the message delivered;
+//! `undelivered` or `failed` marks it failed with the carrier's error code. Both are webhook
+//! events. The signature makes the URL unforgeable, so no one else can change a message's fate.
+
+use crate::clock::now_ms;
+use crate::error::{Error, Result};
+use crate::{Herald, store};
+
+const PURPOSE: &str = "twilio-status";
+
+impl Herald {
+    /// The status callback URL of an SMS.
+    pub fn status_callback_url(&self, message_id: &str) -> String {
+        let signature = self.inner.secret_box.sign(PURPOSE, message_id);
+        format!(
+            "{}/hooks/twilio/{message_id}.{signature}",
+            self.settings().public_url
+        )
+    }
+
+    /// Records a Twilio status callback. Statuses before the end (queued, sent, …) change nothing.
+    pub async fn twilio_status(
+        &self,
+        token: &str,
+        status: &str,
+        error_code: Option<&str>,
+    ) -> Result<()> {
+        let unknown = || Error::not_found("message_not_found", "No message has this callback.");
+        let (id, signature) = token.split_once('.').ok_or_else(unknown)?;
+        if !self.inner.secret_box.verify(PURPOSE, id, signature) {
+            return Err(unknown());
+        }
+        let now = now_ms();
+        let mut tx = self.store().writer().begin().await?;
+        let event = match status {
+            "delivered" => store::messages::mark_delivered(&mut tx, id, now)
+                .await?
+                .then_some("delivered"),
+            "undelivered" | "failed" => {
+                let reason = match error_code {
+                    Some(code) => format!("Twilio: {status} (error {code})"),
+                    None => format!("Twilio: {status}"),
+                };
+                store::messages::mark_undelivered(&mut tx, id, &reason, now)
+                    .await?
+                    .then_some("failed")
+            }
+            _ => None,
+        };
+        if let Some(event) = event {
+            let at = domain::views::format_rfc3339(now);
+            store::webhooks::enqueue(&mut tx, event, &[id], &at, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
