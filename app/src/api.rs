@@ -321,3 +321,36 @@ pub async fn delete_surface(id: String) -> Result<(), ServerFnError> {
     tracing::info!(surface_id = %id, user_id = %user, "surface deleted");
     Ok(())
 }
+
+/// Sends the campaign's newest content, rendered with the given sample data (JSON objects), to
+/// one address through the campaign's surface; says what the provider answered.
+#[server(endpoint = "send_test")]
+pub async fn send_test(
+    id: String,
+    address: String,
+    profile: String,
+    context: String,
+) -> Result<String, ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let id = campaign_id(&id)?;
+    let object = |label: &str, raw: &str| match serde_json::from_str(raw) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        _ => Err(ServerFnError::new(format!(
+            "The sample {label} must be a JSON object."
+        ))),
+    };
+    let sent = herald
+        .send_test(
+            &sandbox.id,
+            id,
+            &address,
+            object("profile", &profile)?,
+            object("context", &context)?,
+        )
+        .await
+        .map_err(to_server_error)?;
+    Ok(match sent.provider_id {
+        Some(provider_id) => format!("Sent through {} (its id: {provider_id}).", sent.provider),
+        None => format!("Sent through {}.", sent.provider),
+    })
+}

@@ -411,7 +411,7 @@ impl Herald {
     }
 
     /// The newest version (a draft's only one, or a live campaign's pending one) and its content.
-    async fn newest_version(
+    pub(crate) async fn newest_version(
         &self,
         id: CampaignId,
     ) -> Result<(store::campaigns::VersionRow, Content)> {

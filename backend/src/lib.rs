@@ -21,6 +21,7 @@ pub mod profiles;
 pub mod receipts;
 pub mod sandboxes;
 mod secret_box;
+pub mod send_test;
 pub mod settings;
 pub mod store;
 pub mod surfaces;

@@ -24,7 +24,7 @@ test('a marketer creates, activates and triggers an SMS and a push campaign', as
 
   await page.getByRole('link', { name: 'New campaign' }).click();
   await hydrated(page);
-  await page.getByLabel('SMS').check();
+  await page.getByLabel('SMS', { exact: true }).check();
   await expect(page.getByLabel('Identity namespace')).toHaveValue('phone');
   const sms = page.getByLabel('SMS text');
   await expect(sms).toHaveValue(/context\.otp/);
@@ -39,7 +39,7 @@ test('a marketer creates, activates and triggers an SMS and a push campaign', as
 
   await page.goto('/campaigns/new');
   await hydrated(page);
-  await page.getByLabel('Push').check();
+  await page.getByLabel('Push', { exact: true }).check();
   const pushTitle = `Shipping ${Date.now()}`;
   await page.getByLabel('Title', { exact: true }).first().fill(pushTitle);
   await page.getByLabel('On tap').fill('shop://orders');

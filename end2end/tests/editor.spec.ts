@@ -40,7 +40,7 @@ test('template errors appear while typing and the preview follows the sample dat
   await expect(page.getByTestId('preview')).toContainText('Context data is not valid JSON');
 
   // SMS previews as a phone shows it.
-  await page.getByLabel('SMS').check();
+  await page.getByLabel('SMS', { exact: true }).check();
   await page.getByTestId('sample-context').fill('{"otp": "987654"}');
   await expect(page.getByTestId('preview-text')).toHaveText('Your code is 987654. It expires in 10 minutes.');
   expect(problems).toEqual([]);

@@ -21,6 +21,13 @@ test('a marketer creates, activates and triggers a campaign, and sees the email'
   await expect(page.locator('.badge')).toHaveText('Draft');
   await expect(page.locator('ul.vars')).toContainText('context.resetUrl');
 
+  // A test send with the sample data, before going live (no relay here: the capture takes it).
+  const sendTest = page.getByTestId('send-test');
+  await expect(sendTest.getByLabel('Sample context (JSON)')).toHaveValue(/resetUrl/);
+  await sendTest.getByLabel('Email address').fill('me@example.com');
+  await sendTest.getByRole('button', { name: 'Send test' }).click();
+  await expect(sendTest.getByTestId('test-result')).toHaveText('Sent through capture.');
+
   await page.getByRole('button', { name: 'Activate' }).click();
   await expect(page.locator('.badge')).toHaveText('Live');
   const campaignId = (await page.getByTestId('campaign-id').textContent())!.trim();

@@ -47,7 +47,7 @@ test('an SMS surface on a webhook gateway carries its campaign\'s messages', asy
 
   await page.goto('/campaigns/new');
   await hydrated(page);
-  await page.getByLabel('SMS').check();
+  await page.getByLabel('SMS', { exact: true }).check();
   await page.getByLabel('Surface').selectOption({ label: surfaceName });
   const title = `Gateway OTP ${Date.now()}`;
   await page.getByLabel('Title').fill(title);

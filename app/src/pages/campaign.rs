@@ -1,5 +1,6 @@
 use crate::api::{
-    ActivateCampaign, ArchiveCampaign, DeleteDraft, DuplicateCampaign, StopCampaign, get_campaign,
+    ActivateCampaign, ArchiveCampaign, DeleteDraft, DuplicateCampaign, SendTest, StopCampaign,
+    get_campaign,
 };
 use crate::components::{CopyButton, ErrorBox, Layout, StatusBadge, error_text};
 use domain::campaign::CampaignStatus;
@@ -234,6 +235,8 @@ fn CampaignDetails(
                 }).collect_view()}
             </ul>
         </section>
+        <SendTestCard campaign_id=c.id.clone() channel=c.channel.clone()
+            variables=c.variables.iter().map(|v| v.path.clone()).collect()/>
         <section class="card">
             <h2>"History"</h2>
             <ul class="history" data-testid="history">
@@ -263,6 +266,42 @@ fn CampaignDetails(
                     <input type="hidden" name="id" value=delete_id/>
                     <button type="submit" class="danger">"Delete draft"</button>
                 </ActionForm>
+            })}
+        </section>
+    }
+}
+
+/// "Send a test": the newest content, rendered with sample data, to one address, now.
+#[component]
+fn SendTestCard(campaign_id: String, channel: String, variables: Vec<String>) -> impl IntoView {
+    let send = ServerAction::<SendTest>::new();
+    let (profile, context) = domain::curl::sample_data(&variables);
+    let pretty =
+        |map| serde_json::to_string_pretty(&serde_json::Value::Object(map)).unwrap_or_default();
+    let label = match channel.as_str() {
+        "sms" => "Phone number (E.164)",
+        "push" => "Device push token",
+        _ => "Email address",
+    };
+    view! {
+        <section class="card" data-testid="send-test">
+            <h2>"Send a test"</h2>
+            <p class="hint">
+                "Sends the newest content, rendered with this sample data, through the campaign's surface, now. "
+                "It is not a message of the campaign: nothing is recorded or counted."
+            </p>
+            <ActionForm action=send attr:class="stack">
+                <input type="hidden" name="id" value=campaign_id/>
+                <label>{label} <input name="address" required/></label>
+                <label>"Sample profile (JSON)" <textarea name="profile" rows="4">{pretty(profile)}</textarea></label>
+                <label>"Sample context (JSON)" <textarea name="context" rows="4">{pretty(context)}</textarea></label>
+                <div class="actions">
+                    <button type="submit" class="secondary" disabled=move || send.pending().get()>"Send test"</button>
+                </div>
+            </ActionForm>
+            {move || send.value().get().map(|result| match result {
+                Ok(text) => view! { <p class="hint" data-testid="test-result">{text}</p> }.into_any(),
+                Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
             })}
         </section>
     }

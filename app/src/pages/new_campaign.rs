@@ -251,7 +251,7 @@ pub fn CampaignForm(
                 <label class="checkbox">
                     <input type="checkbox" name="tracking"
                         prop:checked=tracking on:change=move |ev| tracking.set(event_target_checked(&ev))/>
-                    "Track engagement: email opens, and clicks on links (email and SMS links go through Herald)"
+                    "Track engagement: opens of emails and clicks on links (links then go through Herald)"
                 </label>
                 <label>"Description"
                     <textarea name="description" rows="2" maxlength="2000" prop:value=description

@@ -89,3 +89,44 @@ async fn only_drafts_can_be_deleted() {
         .unwrap_err();
     assert_eq!(unknown.code, "campaign_not_found");
 }
+
+#[tokio::test]
+async fn a_test_send_goes_through_the_campaigns_relay_and_is_not_recorded() {
+    let sink = crate::support::SmtpSink::start();
+    let app = crate::support::TestApp::start(Some(sink.url())).await;
+    let campaign = app.reset_campaign().await;
+    let profile = serde_json::json!({"person": {"name": {"firstName": "Tess"}}});
+    let context = serde_json::json!({"resetUrl": "https://shop.test/r/1"});
+    let sent = app
+        .herald
+        .send_test(
+            domain::tenancy::DEFAULT_SANDBOX_ID,
+            campaign,
+            "tess@example.com",
+            profile.as_object().unwrap().clone(),
+            context.as_object().unwrap().clone(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sent.provider, "smtp");
+    let received = sink.messages();
+    assert_eq!(received.len(), 1);
+    assert!(
+        received[0].contains("Subject: [Test] Reset your password, Tess"),
+        "{}",
+        received[0]
+    );
+    assert_eq!(app.count("messages").await, 0);
+    let bad = app
+        .herald
+        .send_test(
+            domain::tenancy::DEFAULT_SANDBOX_ID,
+            campaign,
+            "not an address",
+            Default::default(),
+            Default::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code, "invalid_address");
+}

@@ -1,0 +1,130 @@
+//! "Send test": a campaign's newest content, rendered with sample data the marketer edits, sent
+//! at once through the campaign's surface to an address or number they type. It is not a message
+//! of the campaign: nothing is stored, counted or reported, and the subject says it is a test.
+
+use crate::clock::now_ms;
+use crate::error::{Error, ErrorKind, Result};
+use crate::store::messages::ClaimedMessage;
+use crate::{Herald, store};
+use domain::campaign::Channel;
+use domain::ids::CampaignId;
+use domain::recipient::{EmailAddress, PhoneNumber, PushToken};
+use domain::template::Renderer;
+use serde_json::{Map, Value, json};
+
+/// What the provider said to a test send.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct TestSent {
+    pub provider: String,
+    /// The provider's id for the message, if it gave one.
+    pub provider_id: Option<String>,
+}
+
+impl Herald {
+    pub async fn send_test(
+        &self,
+        sandbox_id: &str,
+        id: CampaignId,
+        address: &str,
+        profile: Map<String, Value>,
+        context: Map<String, Value>,
+    ) -> Result<TestSent> {
+        let campaign = self.sandbox_campaign(sandbox_id, id).await?;
+        let (_, content) = self.newest_version(id).await?;
+        let channel = content.channel();
+        let address = address.trim();
+        let valid = match channel {
+            Channel::Email => EmailAddress::parse(address).is_ok(),
+            Channel::Sms => PhoneNumber::parse(address).is_ok(),
+            Channel::Push => PushToken::parse(address).is_ok(),
+        };
+        if !valid {
+            return Err(Error::from(domain::ValidationError::single(
+                "invalid_address",
+                "address",
+                match channel {
+                    Channel::Email => "must be an email address",
+                    Channel::Sms => "must be an E.164 number such as +15551234567",
+                    Channel::Push => "must be a device push token",
+                },
+            )));
+        }
+        let data = json!({
+            "profile": Value::Object(profile),
+            "context": Value::Object(context),
+            "unsubscribeUrl": format!("{}/u/test", self.settings().public_url),
+        });
+        let rendered = Renderer::new(&content)
+            .and_then(|r| r.render(&data))
+            .map_err(|e| {
+                Error::from(domain::ValidationError::single(
+                    "render_failed",
+                    "sample",
+                    format!("the content cannot be rendered with this sample data: {e}"),
+                ))
+            })?;
+        let (transport, app) = match &campaign.surface_id {
+            Some(surface_id) => {
+                let row = store::surfaces::by_id(self.store().reader(), surface_id)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::internal(anyhow::anyhow!("surface {surface_id} is gone"))
+                    })?;
+                let open = self.open(&row);
+                let app = (open.settings.app_id.clone(), open.settings.platform.clone());
+                (self.inner.transports.build(&open), app)
+            }
+            None => (
+                Ok(self.inner.transports.default_for(channel.as_str())),
+                Default::default(),
+            ),
+        };
+        let transport = transport.map_err(|why| {
+            Error::new(
+                ErrorKind::Unprocessable,
+                "surface_unusable",
+                format!("The campaign's surface {why}"),
+            )
+        })?;
+        let push = content.push();
+        let payload = (channel == Channel::Push).then(|| {
+            json!({"appId": app.0, "platform": app.1, "imageUrl": push.image_url,
+                   "link": push.link, "data": push.data})
+            .to_string()
+        });
+        let subject = match channel {
+            Channel::Sms => String::new(),
+            _ => format!("[Test] {}", rendered.subject),
+        };
+        let message = ClaimedMessage {
+            id: format!("test-{}", domain::ids::MessageId::new()),
+            campaign_id: id.to_string(),
+            channel: channel.as_str().to_owned(),
+            address: address.to_owned(),
+            subject,
+            html_body: rendered.html_body,
+            text_body: rendered.text_body,
+            payload,
+            attempts: 1,
+            surface_id: campaign.surface_id.clone(),
+            created_at: now_ms(),
+            unsubscribe_url: None,
+            status_callback_url: None,
+        };
+        let provider = transport.provider().to_owned();
+        match transport.send(&message).await {
+            Ok(provider_id) => {
+                tracing::info!(campaign_id = %id, provider, "test message sent");
+                Ok(TestSent {
+                    provider,
+                    provider_id,
+                })
+            }
+            Err(e) => Err(Error::new(
+                ErrorKind::Unprocessable,
+                "test_send_failed",
+                format!("{provider} did not take the test message: {}", e.detail),
+            )),
+        }
+    }
+}
