@@ -32,27 +32,19 @@ fn link_not_found() -> Error {
 impl Herald {
     /// The unsubscribe link of a message.
     pub fn unsubscribe_url(&self, message_id: &str) -> String {
-        let signature = self.inner.secret_box.sign(PURPOSE, message_id);
-        format!("{}/u/{message_id}.{signature}", self.settings().public_url)
+        let token = self.inner.secret_box.token(PURPOSE, message_id);
+        format!("{}/u/{token}", self.settings().public_url)
     }
 
     /// Whose link `token` is, without changing anything (the GET page).
     pub async fn unsubscriber(&self, token: &str) -> Result<Unsubscriber> {
-        let message_id = self.verified_message(token)?;
-        let (channel, address) =
-            store::opt_outs::message_recipient(self.store().reader(), message_id)
-                .await?
-                .ok_or_else(link_not_found)?;
-        Ok(Unsubscriber {
-            channel,
-            address_hint: hint(&address),
-        })
+        self.recipient_of(self.verified_message(token)?).await
     }
 
     /// Records the opt-out of the link's recipient (idempotent).
     pub async fn unsubscribe(&self, token: &str) -> Result<Unsubscriber> {
-        let who = self.unsubscriber(token).await?;
         let message_id = self.verified_message(token)?;
+        let who = self.recipient_of(message_id).await?;
         let now = now_ms();
         let mut tx = self.store().writer().begin().await?;
         if store::opt_outs::add_for_message(&mut tx, message_id, "unsubscribe_link", now).await? {
@@ -64,13 +56,22 @@ impl Herald {
         Ok(who)
     }
 
+    async fn recipient_of(&self, message_id: &str) -> Result<Unsubscriber> {
+        let (channel, address) =
+            store::opt_outs::message_recipient(self.store().reader(), message_id)
+                .await?
+                .ok_or_else(link_not_found)?;
+        Ok(Unsubscriber {
+            channel,
+            address_hint: hint(&address),
+        })
+    }
+
     fn verified_message<'t>(&self, token: &'t str) -> Result<&'t str> {
-        let (id, signature) = token.split_once('.').ok_or_else(link_not_found)?;
-        if self.inner.secret_box.verify(PURPOSE, id, signature) {
-            Ok(id)
-        } else {
-            Err(link_not_found())
-        }
+        self.inner
+            .secret_box
+            .open_token(PURPOSE, token)
+            .ok_or_else(link_not_found)
     }
 }
 

@@ -83,6 +83,18 @@ impl SecretBox {
         hmac::verify(&self.signing, format!("{purpose}\n{data}").as_bytes(), &tag).is_ok()
     }
 
+    /// `<data>.<signature>`: a token that carries `data` and proves Herald made it for `purpose`
+    /// (the links in messages: unsubscribe, open pixel, delivery receipts).
+    pub fn token(&self, purpose: &str, data: &str) -> String {
+        format!("{data}.{}", self.sign(purpose, data))
+    }
+
+    /// The data of a [`token`](Self::token) made for `purpose`; `None` if it was not.
+    pub fn open_token<'t>(&self, purpose: &str, token: &'t str) -> Option<&'t str> {
+        let (data, signature) = token.split_once('.')?;
+        self.verify(purpose, data, signature).then_some(data)
+    }
+
     /// `None` if the value was sealed with another key or for another context, or was altered.
     pub fn open(&self, context: &str, sealed: &[u8]) -> Option<Vec<u8>> {
         if sealed.len() < NONCE_LEN {
@@ -146,5 +158,9 @@ mod tests {
         assert!(!a.verify("unsubscribe", "m2", &signature));
         assert!(!a.verify("other", "m1", &signature));
         assert!(!other.verify("unsubscribe", "m1", &signature));
+        let token = a.token("open", "m1");
+        assert_eq!(a.open_token("open", &token), Some("m1"));
+        assert_eq!(a.open_token("unsubscribe", &token), None);
+        assert_eq!(a.open_token("open", "m1"), None);
     }
 }

@@ -26,6 +26,8 @@ use crate::settings::{Settings, Synchronous};
 use anyhow::Context;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Sqlite};
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -106,4 +108,33 @@ impl Store {
     pub fn writer(&self) -> &SqlitePool {
         &self.writer
     }
+}
+
+/// The rows of an address list (`suppressions`, `opt_outs`: keyed by sandbox, channel and
+/// address) that name one of `addresses`: address → `column`.
+pub(crate) async fn listed_addresses(
+    pool: &SqlitePool,
+    table: &'static str,
+    column: &'static str,
+    sandbox_id: &str,
+    channel: &str,
+    addresses: &[&str],
+) -> sqlx::Result<HashMap<String, String>> {
+    if addresses.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut q = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT address, {column} FROM {table} WHERE sandbox_id = "
+    ));
+    q.push_bind(sandbox_id)
+        .push(" AND channel = ")
+        .push_bind(channel)
+        .push(" AND address IN (");
+    let mut list = q.separated(", ");
+    for a in addresses {
+        list.push_bind(*a);
+    }
+    q.push(")");
+    let rows: Vec<(String, String)> = q.build_query_as().fetch_all(pool).await?;
+    Ok(rows.into_iter().collect())
 }

@@ -1,7 +1,7 @@
 //! Marketing opt-outs per sandbox, channel and address.
 
 use crate::clock::Millis;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::HashSet;
 
 /// Those of `addresses` that opted out of marketing on this channel in this sandbox.
@@ -11,21 +11,9 @@ pub async fn opted_out(
     channel: &str,
     addresses: &[&str],
 ) -> sqlx::Result<HashSet<String>> {
-    if addresses.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let mut q = QueryBuilder::<Sqlite>::new("SELECT address FROM opt_outs WHERE sandbox_id = ");
-    q.push_bind(sandbox_id)
-        .push(" AND channel = ")
-        .push_bind(channel)
-        .push(" AND address IN (");
-    let mut list = q.separated(", ");
-    for a in addresses {
-        list.push_bind(*a);
-    }
-    q.push(")");
-    let rows: Vec<String> = q.build_query_scalar().fetch_all(pool).await?;
-    Ok(rows.into_iter().collect())
+    let rows =
+        super::listed_addresses(pool, "opt_outs", "source", sandbox_id, channel, addresses).await?;
+    Ok(rows.into_keys().collect())
 }
 
 /// Records that the recipient of a message opted out of marketing on its channel. Returns

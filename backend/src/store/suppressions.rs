@@ -2,7 +2,7 @@
 
 use crate::clock::Millis;
 use domain::views::SuppressionView;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 
 /// The reasons of those `addresses` that are suppressed in this sandbox and channel.
@@ -12,22 +12,15 @@ pub async fn reasons(
     channel: &str,
     addresses: &[&str],
 ) -> sqlx::Result<HashMap<String, String>> {
-    if addresses.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut q =
-        QueryBuilder::<Sqlite>::new("SELECT address, reason FROM suppressions WHERE sandbox_id = ");
-    q.push_bind(sandbox_id)
-        .push(" AND channel = ")
-        .push_bind(channel)
-        .push(" AND address IN (");
-    let mut list = q.separated(", ");
-    for a in addresses {
-        list.push_bind(*a);
-    }
-    q.push(")");
-    let rows: Vec<(String, String)> = q.build_query_as().fetch_all(pool).await?;
-    Ok(rows.into_iter().collect())
+    super::listed_addresses(
+        pool,
+        "suppressions",
+        "reason",
+        sandbox_id,
+        channel,
+        addresses,
+    )
+    .await
 }
 
 /// Suppresses the address of a message (in its campaign's sandbox), unless it already is.

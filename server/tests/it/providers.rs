@@ -2,7 +2,7 @@
 //! of answer does to the message (sent, retried after `Retry-After`, failed, token suppressed).
 
 use crate::fake_provider::{FakeProvider, Reply};
-use crate::support::TestApp;
+use crate::support::{TestApp, forged};
 use domain::campaign::{CampaignInput, Channel};
 use domain::content::PushOptions;
 use domain::ids::CampaignId;
@@ -150,13 +150,13 @@ async fn twilio_gets_a_basic_auth_form_post_and_its_answers_are_classified() {
         .await
         .unwrap();
     assert_eq!(delivered.status, "delivered");
-    let forged = format!("{}0", &callback[..callback.len() - 1]);
-    let forged = if forged == callback {
-        format!("{}1", &callback[..callback.len() - 1])
-    } else {
-        forged
-    };
-    assert_eq!(report(forged, "undelivered").await.unwrap().status(), 404);
+    assert_eq!(
+        report(forged(&callback), "undelivered")
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 
     // 429: retried, not before Retry-After.
     let before = backend::clock::now_ms();

@@ -273,6 +273,12 @@ impl TestApp {
     }
 }
 
+/// A signed link with its signature's last digit changed: what a forger would try.
+pub fn forged(link: &str) -> String {
+    let last = if link.ends_with('0') { '1' } else { '0' };
+    format!("{}{last}", &link[..link.len() - 1])
+}
+
 fn rand_suffix() -> String {
     domain::ids::ApiKeyId::new().to_string()
 }
