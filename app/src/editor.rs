@@ -5,7 +5,8 @@
 use domain::FieldError;
 use domain::campaign::Channel;
 use domain::content::Content;
-use domain::template::{Need, Renderer};
+use domain::locale::Locale;
+use domain::template::{Need, Pick, Renderer};
 use leptos::prelude::*;
 use serde_json::{Map, Value};
 
@@ -46,9 +47,10 @@ pub fn ContentVariables(check: Memo<Checked>) -> impl IntoView {
     }
 }
 
-/// Renders the content with sample profile and context data, as the channel would show it.
+/// Renders the content with sample profile and context data, as the channel would show it, in
+/// the language being edited (`None`: the default content).
 #[component]
-pub fn LivePreview(check: Memo<Checked>) -> impl IntoView {
+pub fn LivePreview(check: Memo<Checked>, locale: Signal<Option<Locale>>) -> impl IntoView {
     let sample = move || {
         let paths: Vec<String> = check
             .get_untracked()
@@ -85,13 +87,16 @@ pub fn LivePreview(check: Memo<Checked>) -> impl IntoView {
         });
         let renderer = Renderer::new(&content).map_err(|e| e.to_string())?;
         let out = renderer
-            .render(&data)
+            .render(&data, Pick::Locale(locale.get().as_ref()))
             .map_err(|e| format!("Cannot render: {e}"))?;
         Ok::<_, String>((content.channel(), out.subject, out.html_body, out.text_body))
     });
     view! {
         <section class="card preview-card">
-            <h2>"Preview"</h2>
+            <h2>{move || match locale.get() {
+                Some(l) => format!("Preview ({l})"),
+                None => "Preview".to_owned(),
+            }}</h2>
             <div class="preview-grid">
                 <div class="stack">
                     <label>"Sample profile (JSON)"

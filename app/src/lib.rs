@@ -8,6 +8,8 @@
 pub mod api;
 mod components;
 mod editor;
+mod languages;
+mod local_time;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod session;

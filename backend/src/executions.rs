@@ -34,7 +34,7 @@ use domain::content::PushOptions;
 use domain::ids::{CampaignId, ExecutionId, MessageId};
 use domain::profile::{EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE, text_at};
 use domain::recipient::{EmailAddress, PhoneNumber, PushToken};
-use domain::template::Renderer;
+use domain::template::{Pick, Renderer};
 use domain::trigger::{MAX_CONTEXT_BYTES, RecipientKind, TriggerRecipient, UnitaryTrigger};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -85,6 +85,8 @@ pub struct DryRunRecipient {
     pub subject: String,
     pub html_body: String,
     pub text_body: String,
+    /// The language variant rendered; `None`: the default content.
+    pub locale: Option<String>,
 }
 
 /// An execution and where each of its messages stands.
@@ -174,6 +176,7 @@ impl Herald {
                     subject: m.subject,
                     html_body: m.html_body,
                     text_body: m.text_body,
+                    locale: m.locale,
                 })
                 .collect(),
         })
@@ -530,12 +533,15 @@ fn prepare_message(
     if let Some(url) = unsubscribe {
         data["unsubscribeUrl"] = Value::String(url(&id.to_string()));
     }
-    let mut rendered = compiled.renderer.render(&data).map_err(|e| {
-        vec![FieldError::new(
-            format!("recipients[{i}]"),
-            format!("cannot be rendered: {e}"),
-        )]
-    })?;
+    let mut rendered = compiled
+        .renderer
+        .render(&data, Pick::FromProfile)
+        .map_err(|e| {
+            vec![FieldError::new(
+                format!("recipients[{i}]"),
+                format!("cannot be rendered: {e}"),
+            )]
+        })?;
     let tracked_links = match links.tracking {
         Some((base, pixel)) => crate::tracking::track(
             compiled.channel,
@@ -557,6 +563,7 @@ fn prepare_message(
         subject: rendered.subject,
         html_body: rendered.html_body,
         text_body: rendered.text_body,
+        locale: rendered.locale.map(String::from),
     })
 }
 

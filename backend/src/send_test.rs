@@ -9,7 +9,7 @@ use crate::{Herald, store};
 use domain::campaign::Channel;
 use domain::ids::CampaignId;
 use domain::recipient::{EmailAddress, PhoneNumber, PushToken};
-use domain::template::Renderer;
+use domain::template::{Pick, Renderer};
 use serde_json::{Map, Value, json};
 
 /// What the provider said to a test send.
@@ -55,7 +55,7 @@ impl Herald {
             "unsubscribeUrl": format!("{}/u/test", self.settings().public_url),
         });
         let rendered = Renderer::new(&content)
-            .and_then(|r| r.render(&data))
+            .and_then(|r| r.render(&data, Pick::FromProfile))
             .map_err(|e| {
                 Error::from(domain::ValidationError::single(
                     "render_failed",

@@ -76,6 +76,7 @@ pub async fn measure(
                 subject: "Bench 123456".into(),
                 html_body: "<p>Hi Ada, your code is 123456.</p>".into(),
                 text_body: "Hi Ada, your code is 123456.".into(),
+                locale: None,
                 payload: None,
                 excluded: None,
                 tracked_links: Vec::new(),

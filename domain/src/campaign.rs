@@ -1,8 +1,9 @@
 //! Campaigns: what a marketer designs and activates, and the rules of its lifecycle.
 
-use crate::content::{Content, PushOptions};
+use crate::content::{Content, ContentInput, PushOptions, VariantInput};
 use crate::error::{FieldError, ValidationError};
 use crate::ids::SurfaceId;
+use crate::locale::DEFAULT_LOCALE_ATTRIBUTE;
 use crate::profile::Namespace;
 use serde::{Deserialize, Serialize};
 
@@ -240,6 +241,9 @@ pub struct CampaignInput {
     /// Email subject or push title; SMS has none.
     #[serde(default)]
     pub subject: String,
+    /// Email only: the one-line preview inboxes show after the subject (hidden in the body).
+    #[serde(default)]
+    pub preheader: String,
     #[serde(default)]
     pub html_body: String,
     /// Email text part, SMS text or push body.
@@ -248,10 +252,50 @@ pub struct CampaignInput {
     /// Push only: image, link and custom data.
     #[serde(default)]
     pub push: PushOptions,
+    /// The profile attribute holding a recipient's language, which picks a variant
+    /// (`preferredLanguage` unless given).
+    #[serde(default = "locale_attribute")]
+    pub locale_attribute: String,
+    /// The content in other languages. A recipient gets the variant of their language
+    /// (`fr-CA`, else `fr`), else the content above; a variant's empty part uses the content's.
+    #[serde(default)]
+    pub variants: Vec<VariantInput>,
 }
 
 fn email_namespace() -> String {
     EMAIL_NAMESPACE.to_owned()
+}
+
+fn locale_attribute() -> String {
+    DEFAULT_LOCALE_ATTRIBUTE.to_owned()
+}
+
+impl CampaignInput {
+    /// The content part of the input.
+    pub fn content(&self) -> ContentInput {
+        ContentInput {
+            channel: self.channel,
+            subject: self.subject.clone(),
+            preheader: self.preheader.clone(),
+            html_body: self.html_body.clone(),
+            text_body: self.text_body.clone(),
+            push: self.push.clone(),
+            locale_attribute: self.locale_attribute.clone(),
+            variants: self.variants.clone(),
+        }
+    }
+
+    /// Replaces the content part of the input.
+    pub fn set_content(&mut self, content: ContentInput) {
+        self.channel = content.channel;
+        self.subject = content.subject;
+        self.preheader = content.preheader;
+        self.html_body = content.html_body;
+        self.text_body = content.text_body;
+        self.push = content.push;
+        self.locale_attribute = content.locale_attribute;
+        self.variants = content.variants;
+    }
 }
 
 /// An email campaign in the `email` namespace with everything else empty (as a JSON body that
@@ -272,9 +316,12 @@ impl Default for CampaignInput {
             tracking: false,
             channel: Channel::default(),
             subject: String::new(),
+            preheader: String::new(),
             html_body: String::new(),
             text_body: String::new(),
             push: PushOptions::default(),
+            locale_attribute: locale_attribute(),
+            variants: Vec::new(),
         }
     }
 }
@@ -335,15 +382,9 @@ impl NewCampaign {
                 .map_err(|_| errors.push(FieldError::new("surfaceId", "is not a surface id")))
                 .ok(),
         };
-        let content = Content::parse(
-            input.channel,
-            &input.subject,
-            &input.html_body,
-            &input.text_body,
-            &input.push,
-        )
-        .map_err(|e| errors.extend(e))
-        .ok();
+        let content = Content::parse(&input.content())
+            .map_err(|e| errors.extend(e))
+            .ok();
         match (title, namespace, tags, content) {
             (Some(title), Some(namespace), Some(tags), Some(content)) if errors.is_empty() => {
                 Ok(Self {
@@ -532,13 +573,13 @@ mod tests {
 
     #[test]
     fn variables_are_collected_from_every_part() {
-        let c = Content::parse(
-            Channel::Email,
-            "Hi {{profile.person.name.firstName}}",
-            "<a href=\"{{context.resetUrl}}\">reset</a>",
-            "{{context.resetUrl}} {{context.code}}",
-            &PushOptions::default(),
-        )
+        let c = Content::parse(&ContentInput {
+            channel: Channel::Email,
+            subject: "Hi {{profile.person.name.firstName}}".into(),
+            html_body: "<a href=\"{{context.resetUrl}}\">reset</a>".into(),
+            text_body: "{{context.resetUrl}} {{context.code}}".into(),
+            ..ContentInput::default()
+        })
         .unwrap();
         let vars: Vec<_> = c.variables().into_keys().collect();
         assert_eq!(

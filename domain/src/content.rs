@@ -2,12 +2,16 @@
 //! variable, and fit the channel.
 //!
 //! One shape serves the three channels, so versions, messages and the renderer stay uniform:
-//! - email: `subject` (one line), `html_body` and/or `text_body`;
+//! - email: `subject` (one line), an optional `preheader` (one line, the inbox preview text),
+//!   `html_body` and/or `text_body`;
 //! - SMS: `text_body` only;
 //! - push: `subject` is the title (one line), `text_body` the body, plus [`PushOptions`].
+//!
+//! Language variants ([`Variant`]) hold the same parts for other locales; see [`crate::locale`].
 
 use crate::campaign::Channel;
 use crate::error::FieldError;
+use crate::locale::{self, DEFAULT_LOCALE_ATTRIBUTE, Locale, MAX_VARIANTS};
 use crate::template::{self, Need, TemplateInfo};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -33,98 +37,168 @@ pub struct PushOptions {
     pub data: BTreeMap<String, String>,
 }
 
+/// One language variant as submitted, stored and shown: its locale and its parts. A part left
+/// empty uses the default content's.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VariantInput {
+    /// A language tag such as `fr`, `fr-CA` or `zh-Hant`.
+    pub locale: String,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub preheader: String,
+    #[serde(default)]
+    pub html_body: String,
+    #[serde(default)]
+    pub text_body: String,
+}
+
+/// Content as typed, before validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentInput {
+    pub channel: Channel,
+    pub subject: String,
+    pub preheader: String,
+    pub html_body: String,
+    pub text_body: String,
+    pub push: PushOptions,
+    /// The profile attribute that picks a variant.
+    pub locale_attribute: String,
+    pub variants: Vec<VariantInput>,
+}
+
+impl Default for ContentInput {
+    fn default() -> Self {
+        Self {
+            channel: Channel::default(),
+            subject: String::new(),
+            preheader: String::new(),
+            html_body: String::new(),
+            text_body: String::new(),
+            push: PushOptions::default(),
+            locale_attribute: DEFAULT_LOCALE_ATTRIBUTE.to_owned(),
+            variants: Vec::new(),
+        }
+    }
+}
+
+/// The four text parts of a message, as templates (content, variants) or as rendered text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parts {
+    pub subject: String,
+    pub preheader: String,
+    pub html_body: String,
+    pub text_body: String,
+}
+
+impl Parts {
+    /// `(name, text)` of each part, in form order; names are the API's field names.
+    pub fn named(&self) -> [(&'static str, &str); 4] {
+        [
+            ("subject", &self.subject),
+            ("preheader", &self.preheader),
+            ("htmlBody", &self.html_body),
+            ("textBody", &self.text_body),
+        ]
+    }
+}
+
+/// A valid language variant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Variant {
+    pub locale: Locale,
+    pub parts: Parts,
+}
+
 /// Valid content for one channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Content {
     channel: Channel,
-    subject: String,
-    html_body: String,
-    text_body: String,
+    parts: Parts,
     push: PushOptions,
+    locale_attribute: String,
+    variants: Vec<Variant>,
 }
 
 impl Content {
-    pub fn parse(
-        channel: Channel,
-        subject: &str,
-        html_body: &str,
-        text_body: &str,
-        push: &PushOptions,
-    ) -> Result<Self, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let subject = subject.trim();
+    pub fn parse(input: &ContentInput) -> Result<Self, Vec<FieldError>> {
+        let channel = input.channel;
+        let parts = Parts {
+            subject: input.subject.trim().to_owned(),
+            preheader: input.preheader.trim().to_owned(),
+            html_body: input.html_body.clone(),
+            text_body: input.text_body.clone(),
+        };
         let subject_name = if channel == Channel::Push {
             "title"
         } else {
             "subject"
         };
-        match channel {
-            Channel::Email | Channel::Push if subject.is_empty() => {
-                errors.push(FieldError::new(
-                    "subject",
-                    format!("the {subject_name} is required"),
-                ));
-            }
-            Channel::Sms if !subject.is_empty() => {
-                errors.push(FieldError::new("subject", "an SMS has no subject"));
-            }
-            _ if subject.contains(['\r', '\n']) => {
-                errors.push(FieldError::new(
-                    "subject",
-                    format!("the {subject_name} must be on one line"),
-                ));
-            }
-            _ => {}
+        let mut errors = check_parts(channel, &parts, "");
+        if channel != Channel::Sms && parts.subject.is_empty() {
+            errors.push(FieldError::new(
+                "subject",
+                format!("the {subject_name} is required"),
+            ));
         }
         if channel == Channel::Email {
-            if html_body.trim().is_empty() && text_body.trim().is_empty() {
+            if parts.html_body.trim().is_empty() && parts.text_body.trim().is_empty() {
                 errors.push(FieldError::new(
                     "htmlBody",
                     "an HTML or a text body is required",
                 ));
             }
-        } else {
-            if !html_body.trim().is_empty() {
-                let message = format!("a {} message has no HTML body", channel.as_str());
-                errors.push(FieldError::new("htmlBody", message));
-            }
-            if text_body.trim().is_empty() {
-                errors.push(FieldError::new("textBody", "the text is required"));
-            }
-        }
-        if channel == Channel::Sms && text_body.chars().count() > MAX_SMS_CHARS {
-            let message = "an SMS template may have at most 1,600 characters";
-            errors.push(FieldError::new("textBody", message));
+        } else if parts.text_body.trim().is_empty() {
+            errors.push(FieldError::new("textBody", "the text is required"));
         }
         if channel == Channel::Push {
-            errors.extend(check_push(push));
-        } else if *push != PushOptions::default() {
+            errors.extend(check_push(&input.push));
+        } else if input.push != PushOptions::default() {
             errors.push(FieldError::new(
                 "push",
                 "only push campaigns have push options",
             ));
         }
-        for (field, source) in [
-            ("subject", subject),
-            ("htmlBody", html_body),
-            ("textBody", text_body),
-        ] {
-            if source.len() > MAX_TEMPLATE_BYTES {
-                errors.push(FieldError::new(field, "is larger than 256 KB"));
-            } else if let Err(e) = template::analyse(source) {
-                errors.push(FieldError::new(field, e.to_string()));
-            }
-        }
+        let locale_attribute = locale::parse_attribute(&input.locale_attribute)
+            .map_err(|e| errors.push(e))
+            .unwrap_or_default();
+        let variants = parse_variants(channel, &input.variants, &mut errors);
         if errors.is_empty() {
             Ok(Self {
                 channel,
-                subject: subject.to_owned(),
-                html_body: html_body.to_owned(),
-                text_body: text_body.to_owned(),
-                push: push.clone(),
+                parts,
+                push: input.push.clone(),
+                locale_attribute,
+                variants,
             })
         } else {
             Err(errors)
+        }
+    }
+
+    /// The input this content was parsed from (in its normalised spelling).
+    pub fn to_input(&self) -> ContentInput {
+        ContentInput {
+            channel: self.channel,
+            subject: self.parts.subject.clone(),
+            preheader: self.parts.preheader.clone(),
+            html_body: self.parts.html_body.clone(),
+            text_body: self.parts.text_body.clone(),
+            push: self.push.clone(),
+            locale_attribute: self.locale_attribute.clone(),
+            variants: self
+                .variants
+                .iter()
+                .map(|v| VariantInput {
+                    locale: v.locale.to_string(),
+                    subject: v.parts.subject.clone(),
+                    preheader: v.parts.preheader.clone(),
+                    html_body: v.parts.html_body.clone(),
+                    text_body: v.parts.text_body.clone(),
+                })
+                .collect(),
         }
     }
 
@@ -132,30 +206,51 @@ impl Content {
         self.channel
     }
 
+    /// The default content's parts (for recipients no variant serves).
+    pub fn parts(&self) -> &Parts {
+        &self.parts
+    }
+
     pub fn subject(&self) -> &str {
-        &self.subject
+        &self.parts.subject
     }
 
     pub fn html_body(&self) -> &str {
-        &self.html_body
+        &self.parts.html_body
     }
 
     pub fn text_body(&self) -> &str {
-        &self.text_body
+        &self.parts.text_body
     }
 
     pub fn push(&self) -> &PushOptions {
         &self.push
     }
 
-    /// Every `profile.*` and `context.*` variable the content uses, across its parts, with
-    /// whether a trigger call must send it.
+    /// The profile attribute whose value picks a variant.
+    pub fn locale_attribute(&self) -> &str {
+        &self.locale_attribute
+    }
+
+    pub fn variants(&self) -> &[Variant] {
+        &self.variants
+    }
+
+    /// Every `profile.*` and `context.*` variable the content uses, across its parts and
+    /// variants, with whether a trigger call must send it. With variants, the locale attribute
+    /// is an optional profile variable.
     pub fn variables(&self) -> BTreeMap<String, Need> {
         let mut all = TemplateInfo::default();
-        [&self.subject, &self.html_body, &self.text_body]
-            .into_iter()
+        std::iter::once(&self.parts)
+            .chain(self.variants.iter().map(|v| &v.parts))
+            .flat_map(|parts| parts.named().map(|(_, source)| source))
             .filter_map(|source| template::analyse(source).ok())
             .for_each(|info| all.merge(info));
+        if !self.variants.is_empty() {
+            all.variables
+                .entry(format!("profile.{}", self.locale_attribute))
+                .or_insert(Need::Optional);
+        }
         all.variables
     }
 
@@ -168,6 +263,106 @@ impl Content {
             .map(|(path, _)| path)
             .collect()
     }
+}
+
+/// The rules every set of parts follows, default or variant: one-line subject and preheader,
+/// only the parts the channel has, sizes, and templates that compile. `prefix` names the
+/// variant in field names (`variants[0].`).
+fn check_parts(channel: Channel, parts: &Parts, prefix: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let field = |name: &str| format!("{prefix}{name}");
+    let subject_name = if channel == Channel::Push {
+        "title"
+    } else {
+        "subject"
+    };
+    if channel == Channel::Sms && !parts.subject.is_empty() {
+        errors.push(FieldError::new(field("subject"), "an SMS has no subject"));
+    } else if parts.subject.contains(['\r', '\n']) {
+        errors.push(FieldError::new(
+            field("subject"),
+            format!("the {subject_name} must be on one line"),
+        ));
+    }
+    if channel != Channel::Email && !parts.preheader.is_empty() {
+        errors.push(FieldError::new(
+            field("preheader"),
+            "only an email has a preheader",
+        ));
+    } else if parts.preheader.contains(['\r', '\n']) || parts.preheader.chars().count() > 250 {
+        errors.push(FieldError::new(
+            field("preheader"),
+            "the preheader must be one line of at most 250 characters",
+        ));
+    }
+    if channel != Channel::Email && !parts.html_body.trim().is_empty() {
+        let message = format!("a {} message has no HTML body", channel.as_str());
+        errors.push(FieldError::new(field("htmlBody"), message));
+    }
+    if channel == Channel::Sms && parts.text_body.chars().count() > MAX_SMS_CHARS {
+        let message = "an SMS template may have at most 1,600 characters";
+        errors.push(FieldError::new(field("textBody"), message));
+    }
+    for (name, source) in parts.named() {
+        if source.len() > MAX_TEMPLATE_BYTES {
+            errors.push(FieldError::new(field(name), "is larger than 256 KB"));
+        } else if let Err(e) = template::analyse(source) {
+            errors.push(FieldError::new(field(name), e.to_string()));
+        }
+    }
+    errors
+}
+
+/// Valid variants: known, distinct locales, each with at least one part, at most
+/// [`MAX_VARIANTS`].
+fn parse_variants(
+    channel: Channel,
+    inputs: &[VariantInput],
+    errors: &mut Vec<FieldError>,
+) -> Vec<Variant> {
+    if inputs.len() > MAX_VARIANTS {
+        errors.push(FieldError::new(
+            "variants",
+            "a campaign may have at most 50 language variants",
+        ));
+        return Vec::new();
+    }
+    let mut variants: Vec<Variant> = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let prefix = format!("variants[{i}].");
+        let parts = Parts {
+            subject: input.subject.trim().to_owned(),
+            preheader: input.preheader.trim().to_owned(),
+            html_body: input.html_body.clone(),
+            text_body: input.text_body.clone(),
+        };
+        let problems = check_parts(channel, &parts, &prefix);
+        let empty = parts.named().iter().all(|(_, text)| text.trim().is_empty());
+        if empty {
+            errors.push(FieldError::new(
+                format!("{prefix}locale"),
+                "the variant has no content; fill in at least one part or remove it",
+            ));
+        }
+        match Locale::parse(&input.locale) {
+            None => errors.push(FieldError::new(
+                format!("{prefix}locale"),
+                "must be a language tag such as fr, fr-CA or zh-Hant",
+            )),
+            Some(locale) if variants.iter().any(|v| v.locale == locale) => {
+                errors.push(FieldError::new(
+                    format!("{prefix}locale"),
+                    format!("{locale} has two variants"),
+                ));
+            }
+            Some(locale) if problems.is_empty() && !empty => {
+                variants.push(Variant { locale, parts })
+            }
+            Some(_) => {}
+        }
+        errors.extend(problems);
+    }
+    variants
 }
 
 fn check_push(push: &PushOptions) -> Vec<FieldError> {
@@ -251,7 +446,17 @@ mod tests {
         html: &str,
         text: &str,
     ) -> Result<Content, Vec<String>> {
-        Content::parse(channel, subject, html, text, &PushOptions::default()).map_err(|e| {
+        parse_input(&ContentInput {
+            channel,
+            subject: subject.into(),
+            html_body: html.into(),
+            text_body: text.into(),
+            ..ContentInput::default()
+        })
+    }
+
+    fn parse_input(input: &ContentInput) -> Result<Content, Vec<String>> {
+        Content::parse(input).map_err(|e| {
             e.into_iter()
                 .map(|f| format!("{}: {}", f.field, f.message))
                 .collect()
@@ -284,11 +489,101 @@ mod tests {
             link: Some("not a link".into()),
             data: BTreeMap::new(),
         };
-        let errors = Content::parse(Channel::Push, "T", "", "B", &bad).unwrap_err();
+        let mut input = ContentInput {
+            channel: Channel::Push,
+            subject: "T".into(),
+            text_body: "B".into(),
+            push: bad,
+            ..ContentInput::default()
+        };
+        let errors = Content::parse(&input).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["push.imageUrl", "push.link"]);
-        let errors = Content::parse(Channel::Email, "T", "", "B", &bad).unwrap_err();
+        input.channel = Channel::Email;
+        let errors = Content::parse(&input).unwrap_err();
         assert_eq!(errors[0].field, "push");
+    }
+
+    fn variant(locale: &str, subject: &str, html: &str, text: &str) -> VariantInput {
+        VariantInput {
+            locale: locale.into(),
+            subject: subject.into(),
+            html_body: html.into(),
+            text_body: text.into(),
+            ..VariantInput::default()
+        }
+    }
+
+    #[test]
+    fn variants_are_checked_like_the_default_and_named_by_index() {
+        let mut input = ContentInput {
+            channel: Channel::Email,
+            subject: "Hi".into(),
+            preheader: "Your code inside".into(),
+            html_body: "<p>x</p>".into(),
+            variants: vec![
+                variant("FR_ca", "Salut {{profile.x}}", "", ""),
+                variant("de", "", "<p>{{#if x}}</p>", ""),
+                variant("fr-CA", "Allô", "", ""),
+                variant("klingon", "Q", "", ""),
+                variant("es", "", "", ""),
+            ],
+            ..ContentInput::default()
+        };
+        let errors = parse_input(&input).unwrap_err();
+        let starts: Vec<_> = errors.iter().map(|e| &e[..e.len().min(32)]).collect();
+        assert_eq!(
+            starts,
+            [
+                "variants[1].htmlBody: line 1, co",
+                "variants[2].locale: fr-CA has tw",
+                "variants[3].locale: must be a la",
+                "variants[4].locale: the variant ",
+            ]
+        );
+        input.variants.truncate(1);
+        let content = parse_input(&input).unwrap();
+        assert_eq!(content.variants()[0].locale.as_str(), "fr-CA");
+        assert_eq!(content.to_input().variants[0].locale, "fr-CA");
+        let vars: Vec<_> = content.variables().into_iter().collect();
+        assert_eq!(
+            vars,
+            [
+                ("profile.preferredLanguage".to_owned(), Need::Optional),
+                ("profile.x".to_owned(), Need::Required)
+            ],
+            "the variant's variables and the locale attribute join the contract"
+        );
+        input.channel = Channel::Sms;
+        input.variants = vec![variant("fr", "Objet", "", "Texte")];
+        input.subject.clear();
+        input.preheader.clear();
+        input.html_body.clear();
+        input.text_body = "Text".into();
+        assert_eq!(
+            parse_input(&input).unwrap_err(),
+            ["variants[0].subject: an SMS has no subject"]
+        );
+    }
+
+    #[test]
+    fn a_preheader_is_one_line_of_an_email() {
+        let mut input = ContentInput {
+            channel: Channel::Email,
+            subject: "Hi".into(),
+            preheader: "a\nb".into(),
+            text_body: "x".into(),
+            ..ContentInput::default()
+        };
+        assert_eq!(
+            parse_input(&input).unwrap_err(),
+            ["preheader: the preheader must be one line of at most 250 characters"]
+        );
+        input.channel = Channel::Push;
+        assert_eq!(
+            parse_input(&input).unwrap_err(),
+            ["preheader: only an email has a preheader"]
+        );
     }
 
     #[test]

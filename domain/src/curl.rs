@@ -106,6 +106,8 @@ fn example_value(name: &str) -> String {
         "Jane".into()
     } else if lower == "lastname" {
         "Doe".into()
+    } else if lower.contains("language") || lower.contains("locale") {
+        "en-US".into()
     } else if lower.contains("code") || lower.contains("otp") {
         "123456".into()
     } else {

@@ -10,6 +10,7 @@ pub mod curl;
 pub mod error;
 pub mod ids;
 pub mod listing;
+pub mod locale;
 pub mod message_query;
 pub mod profile;
 pub mod recipient;

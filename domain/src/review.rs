@@ -2,7 +2,7 @@
 //! activation) or fall short (warnings, which do not).
 
 use crate::campaign::{Category, Channel, Window};
-use crate::content::{Content, sms_length};
+use crate::content::{Content, Parts, sms_length};
 use serde::{Deserialize, Serialize};
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -49,36 +49,94 @@ pub fn review(category: Category, content: &Content, window: Window, now: i64) -
             "The end date has passed: the campaign would never accept a call. Change or remove it.",
         ));
     }
-    match content.channel() {
+    let default = content.parts();
+    findings.extend(review_parts(category, content.channel(), default, ""));
+    for variant in content.variants() {
+        let missing: Vec<&str> = default
+            .named()
+            .into_iter()
+            .zip(variant.parts.named())
+            .filter(|((_, d), (_, v))| !d.trim().is_empty() && v.trim().is_empty())
+            .map(|((name, _), _)| part_label(content.channel(), name))
+            .collect();
+        if !missing.is_empty() {
+            findings.push(Finding::warning(format!(
+                "The {} variant has no {}: its recipients get the default content's.",
+                variant.locale,
+                missing.join(", ")
+            )));
+        }
+        let effective = Parts {
+            subject: or_default(&variant.parts.subject, &default.subject),
+            preheader: or_default(&variant.parts.preheader, &default.preheader),
+            html_body: or_default(&variant.parts.html_body, &default.html_body),
+            text_body: or_default(&variant.parts.text_body, &default.text_body),
+        };
+        let prefix = format!("The {} variant: ", variant.locale);
+        findings.extend(review_parts(
+            category,
+            content.channel(),
+            &effective,
+            &prefix,
+        ));
+    }
+    findings
+}
+
+fn or_default(part: &str, default: &str) -> String {
+    if part.trim().is_empty() {
+        default
+    } else {
+        part
+    }
+    .to_owned()
+}
+
+/// What the form calls a part on a channel.
+fn part_label(channel: Channel, name: &str) -> &'static str {
+    match (channel, name) {
+        (Channel::Push, "subject") => "title",
+        (_, "subject") => "subject",
+        (_, "preheader") => "preheader",
+        (_, "htmlBody") => "HTML body",
+        (Channel::Email, _) => "text body",
+        (Channel::Sms, _) => "SMS text",
+        (Channel::Push, _) => "body",
+    }
+}
+
+/// The warnings about one language's parts (the default's, or a variant's with its fallbacks),
+/// each message starting with `prefix`.
+fn review_parts(category: Category, channel: Channel, parts: &Parts, prefix: &str) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut warn = |message: String| findings.push(Finding::warning(format!("{prefix}{message}")));
+    match channel {
         Channel::Email => {
-            let mentions_unsubscribe = [content.html_body(), content.text_body()]
+            let mentions_unsubscribe = [&parts.html_body, &parts.text_body]
                 .iter()
                 .any(|part| part.to_lowercase().contains("unsubscribe"));
             if category == Category::Marketing && !mentions_unsubscribe {
-                findings.push(Finding::warning(
-                    "A marketing email should offer a way to unsubscribe; none of its parts mentions one.",
-                ));
+                warn("A marketing email should offer a way to unsubscribe; none of its parts mentions one.".into());
             }
-            if content.text_body().trim().is_empty() {
-                findings.push(Finding::warning(
-                    "The email has no text part; some mail clients and spam filters expect one.",
-                ));
+            if parts.text_body.trim().is_empty() {
+                warn(
+                    "The email has no text part; some mail clients and spam filters expect one."
+                        .into(),
+                );
             }
         }
         Channel::Sms => {
-            let length = sms_length(content.text_body());
+            let length = sms_length(&parts.text_body);
             if length.segments > 3 {
-                findings.push(Finding::warning(format!(
+                warn(format!(
                     "The SMS takes {} segments before personalisation; each segment is billed.",
                     length.segments
-                )));
+                ));
             }
         }
         Channel::Push => {
-            if content.subject().chars().count() > PUSH_TITLE_CHARS {
-                findings.push(Finding::warning(
-                    "The push title is longer than 50 characters; many devices cut it.",
-                ));
+            if parts.subject.chars().count() > PUSH_TITLE_CHARS {
+                warn("The push title is longer than 50 characters; many devices cut it.".into());
             }
         }
     }
@@ -93,10 +151,64 @@ pub fn blocks(findings: &[Finding]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::PushOptions;
+    use crate::content::{ContentInput, VariantInput};
 
     fn content(channel: Channel, subject: &str, html: &str, text: &str) -> Content {
-        Content::parse(channel, subject, html, text, &PushOptions::default()).unwrap()
+        Content::parse(&ContentInput {
+            channel,
+            subject: subject.into(),
+            html_body: html.into(),
+            text_body: text.into(),
+            ..ContentInput::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn variants_missing_parts_warn_and_are_reviewed_with_their_fallbacks() {
+        let content = Content::parse(&ContentInput {
+            channel: Channel::Email,
+            subject: "Sale".into(),
+            html_body: "<p>Unsubscribe</p>".into(),
+            text_body: "Sale".into(),
+            variants: vec![
+                VariantInput {
+                    locale: "fr".into(),
+                    subject: "Soldes".into(),
+                    html_body: "<p>Se désabonner</p>".into(),
+                    ..VariantInput::default()
+                },
+                VariantInput {
+                    locale: "de".into(),
+                    subject: "Rabatt".into(),
+                    html_body: "<p>Unsubscribe</p>".into(),
+                    text_body: "Rabatt".into(),
+                    ..VariantInput::default()
+                },
+            ],
+            ..ContentInput::default()
+        })
+        .unwrap();
+        let messages: Vec<_> = review(Category::Marketing, &content, Window::default(), 0)
+            .into_iter()
+            .map(|f| (f.severity, f.message))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                (
+                    Severity::Warning,
+                    "The fr variant has no text body: its recipients get the default content's."
+                        .to_owned()
+                ),
+                (
+                    Severity::Warning,
+                    "The fr variant: A marketing email should offer a way to unsubscribe; none \
+                     of its parts mentions one."
+                        .to_owned()
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! - Rendering reads only the data it is given: no partials from disk, no helpers with I/O,
 //!   and the output is capped at [`MAX_RENDERED_BYTES`].
 
+use crate::content::{Content, Parts};
+use crate::locale::Locale;
 use handlebars::template::{HelperTemplate, Parameter, TemplateElement};
 use handlebars::{Handlebars, Path, Template};
 use serde::{Deserialize, Serialize};
@@ -153,18 +155,26 @@ pub struct RenderProblem {
     pub reason: String,
 }
 
-/// One rendered message (the parts its channel has; the others are empty).
+/// One rendered message (the parts its channel has; the others are empty). An email's
+/// preheader is already inside `html_body`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
     pub subject: String,
     pub html_body: String,
     pub text_body: String,
+    /// The variant used; `None`: the default content.
+    pub locale: Option<Locale>,
 }
 
-/// Compiled templates of one campaign version, ready to render many recipients.
+/// Compiled templates of one campaign version, ready to render many recipients. The default
+/// content's parts are registered under their names (`subject`, …), variant `i`'s non-empty
+/// parts as `subject@i`, ….
 pub struct Renderer {
     escaped: Handlebars<'static>,
     verbatim: Handlebars<'static>,
+    locale_attribute: String,
+    /// Per variant: its locale, and which parts it has (in [`Parts::named`] order).
+    variants: Vec<(Locale, [bool; 4])>,
 }
 
 impl fmt::Debug for Renderer {
@@ -173,47 +183,121 @@ impl fmt::Debug for Renderer {
     }
 }
 
+/// Which variant to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick<'a> {
+    /// The one the recipient's profile asks for (through the locale attribute).
+    FromProfile,
+    /// This locale's (the editor's preview of the variant being edited); `None`: the default.
+    Locale(Option<&'a Locale>),
+}
+
 impl Renderer {
-    pub fn new(content: &crate::content::Content) -> Result<Self, RenderProblem> {
+    pub fn new(content: &Content) -> Result<Self, RenderProblem> {
         let mut escaped = Handlebars::new();
         let mut verbatim = Handlebars::new();
         verbatim.register_escape_fn(handlebars::no_escape);
-        let register = |hb: &mut Handlebars<'static>, name: &'static str, source: &str| {
-            hb.register_template_string(name, source)
-                .map_err(|e| RenderProblem {
-                    part: name,
-                    reason: e.to_string(),
-                })
+        // Registers one set of parts under `suffix`; returns which parts it has. A variant's
+        // empty part is left out (it falls back to the default's); the default registers all.
+        let mut register = |parts: &Parts, suffix: &str| {
+            let mut present = [false; 4];
+            for (slot, (part, source)) in parts.named().into_iter().enumerate() {
+                if !suffix.is_empty() && source.trim().is_empty() {
+                    continue;
+                }
+                present[slot] = true;
+                let hb = if part == "htmlBody" {
+                    &mut escaped
+                } else {
+                    &mut verbatim
+                };
+                hb.register_template_string(&format!("{part}{suffix}"), source)
+                    .map_err(|e| RenderProblem {
+                        part,
+                        reason: e.to_string(),
+                    })?;
+            }
+            Ok(present)
         };
-        register(&mut escaped, "htmlBody", content.html_body())?;
-        register(&mut verbatim, "subject", content.subject())?;
-        register(&mut verbatim, "textBody", content.text_body())?;
-        Ok(Self { escaped, verbatim })
+        register(content.parts(), "")?;
+        let variants = content
+            .variants()
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Ok((v.locale.clone(), register(&v.parts, &format!("@{i}"))?)))
+            .collect::<Result<_, RenderProblem>>()?;
+        Ok(Self {
+            escaped,
+            verbatim,
+            locale_attribute: content.locale_attribute().to_owned(),
+            variants,
+        })
     }
 
     /// Renders for one recipient. `data` is `{"profile": {...}, "context": {...}}`.
-    pub fn render(&self, data: &Value) -> Result<Rendered, RenderProblem> {
-        let subject = render_part(&self.verbatim, "subject", data)?;
+    pub fn render(&self, data: &Value, pick: Pick<'_>) -> Result<Rendered, RenderProblem> {
+        let variant = match pick {
+            Pick::FromProfile => data
+                .get("profile")
+                .and_then(|p| p.as_object())
+                .and_then(|p| crate::profile::text_at(p, &self.locale_attribute))
+                .and_then(|wanted| crate::locale::pick(self.variants.iter().map(|v| &v.0), wanted)),
+            Pick::Locale(locale) => {
+                locale.and_then(|l| self.variants.iter().position(|v| v.0 == *l))
+            }
+        };
+        // The template of each part: the variant's, or the default's where it has none.
+        let name = |slot: usize, part: &str| match variant {
+            Some(i) if self.variants[i].1[slot] => format!("{part}@{i}"),
+            _ => part.to_owned(),
+        };
+        let subject = render_part(&self.verbatim, "subject", &name(0, "subject"), data)?;
         if subject.contains(['\r', '\n']) {
             return Err(RenderProblem {
                 part: "subject",
                 reason: "the rendered subject contains a line break".into(),
             });
         }
+        let preheader = render_part(&self.verbatim, "preheader", &name(1, "preheader"), data)?;
+        let html_body = render_part(&self.escaped, "htmlBody", &name(2, "htmlBody"), data)?;
         Ok(Rendered {
             subject: subject.trim().to_owned(),
-            html_body: render_part(&self.escaped, "htmlBody", data)?,
-            text_body: render_part(&self.verbatim, "textBody", data)?,
+            html_body: with_preheader(html_body, preheader.trim()),
+            text_body: render_part(&self.verbatim, "textBody", &name(3, "textBody"), data)?,
+            locale: variant.map(|i| self.variants[i].0.clone()),
         })
     }
+}
+
+/// The HTML with the preheader as hidden text at the start of its body, where inboxes take
+/// their preview line from. Nothing changes without a preheader or an HTML body.
+fn with_preheader(html: String, preheader: &str) -> String {
+    if preheader.is_empty() || html.trim().is_empty() {
+        return html;
+    }
+    let hidden = format!(
+        "<div style=\"display:none;max-height:0;overflow:hidden;mso-hide:all\">{}</div>",
+        handlebars::html_escape(preheader)
+    );
+    let lower = html.to_ascii_lowercase();
+    let at = lower
+        .find("<body")
+        .and_then(|start| lower[start..].find('>').map(|end| start + end + 1))
+        .unwrap_or(0);
+    let mut out = String::with_capacity(html.len() + hidden.len());
+    out.push_str(&html[..at]);
+    out.push_str(&hidden);
+    out.push_str(&html[at..]);
+    out
 }
 
 fn render_part(
     hb: &Handlebars<'static>,
     part: &'static str,
+    template: &str,
     data: &Value,
 ) -> Result<String, RenderProblem> {
-    let out = hb.render(part, data).map_err(|e| RenderProblem {
+    let out = hb.render(template, data).map_err(|e| RenderProblem {
         part,
         reason: e.reason().to_string(),
     })?;
@@ -230,13 +314,72 @@ fn render_part(
 mod tests {
     use super::*;
     use crate::campaign::Channel;
-    use crate::content::{Content, PushOptions};
+    use crate::content::{ContentInput, VariantInput};
     use serde_json::json;
 
     fn renderer(subject: &str, html: &str, text: &str) -> Renderer {
-        let content =
-            Content::parse(Channel::Email, subject, html, text, &PushOptions::default()).unwrap();
+        let content = Content::parse(&ContentInput {
+            channel: Channel::Email,
+            subject: subject.into(),
+            html_body: html.into(),
+            text_body: text.into(),
+            ..ContentInput::default()
+        })
+        .unwrap();
         Renderer::new(&content).unwrap()
+    }
+
+    #[test]
+    fn the_profile_language_picks_a_variant_and_empty_parts_fall_back() {
+        let content = Content::parse(&ContentInput {
+            channel: Channel::Email,
+            subject: "Hello {{profile.name}}".into(),
+            preheader: "Offers & news".into(),
+            html_body: "<html><BODY class=x><p>Hello</p></body></html>".into(),
+            text_body: "Hello".into(),
+            locale_attribute: "person.lang".into(),
+            variants: vec![
+                VariantInput {
+                    locale: "fr".into(),
+                    subject: "Bonjour {{profile.name}}".into(),
+                    text_body: "Bonjour".into(),
+                    ..VariantInput::default()
+                },
+                VariantInput {
+                    locale: "fr-CA".into(),
+                    subject: "Allô {{profile.name}}".into(),
+                    ..VariantInput::default()
+                },
+            ],
+            ..ContentInput::default()
+        })
+        .unwrap();
+        let r = Renderer::new(&content).unwrap();
+        let as_lang = |lang: &str| {
+            let data = json!({"profile": {"name": "Jo", "person": {"lang": lang}}});
+            r.render(&data, Pick::FromProfile).unwrap()
+        };
+        let fr_ca = as_lang("fr_CA");
+        assert_eq!(fr_ca.subject, "Allô Jo");
+        assert_eq!(fr_ca.text_body, "Hello", "fr-CA has no text: the default's");
+        assert_eq!(fr_ca.locale.unwrap().as_str(), "fr-CA");
+        let fr_be = as_lang("fr-BE");
+        assert_eq!(
+            (fr_be.subject.as_str(), fr_be.text_body.as_str()),
+            ("Bonjour Jo", "Bonjour")
+        );
+        let en = as_lang("en");
+        assert_eq!((en.subject.as_str(), en.locale), ("Hello Jo", None));
+        assert_eq!(
+            en.html_body,
+            "<html><BODY class=x><div style=\"display:none;max-height:0;overflow:hidden;\
+             mso-hide:all\">Offers &amp; news</div><p>Hello</p></body></html>"
+        );
+        let none = r.render(&json!({"profile": {"name": "Jo"}}), Pick::FromProfile);
+        assert_eq!(none.unwrap().locale, None, "no language: the default");
+        let fr = content.variants()[0].locale.clone();
+        let preview = r.render(&json!({}), Pick::Locale(Some(&fr))).unwrap();
+        assert_eq!(preview.subject, "Bonjour");
     }
 
     #[test]
@@ -247,10 +390,13 @@ mod tests {
             "Reset: {{context.resetUrl}}",
         );
         let out = r
-            .render(&json!({
-                "profile": {"person": {"name": {"firstName": "Jane"}}},
-                "context": {"resetUrl": "https://x.test/r?a=1&b=2"}
-            }))
+            .render(
+                &json!({
+                    "profile": {"person": {"name": {"firstName": "Jane"}}},
+                    "context": {"resetUrl": "https://x.test/r?a=1&b=2"}
+                }),
+                Pick::FromProfile,
+            )
             .unwrap();
         assert_eq!(out.subject, "Hi Jane");
         assert_eq!(
@@ -267,7 +413,9 @@ mod tests {
             "{{context.x}}|{{{context.x}}}",
             "{{context.x}}",
         );
-        let out = r.render(&json!({"context": {"x": "<b>&"}})).unwrap();
+        let out = r
+            .render(&json!({"context": {"x": "<b>&"}}), Pick::FromProfile)
+            .unwrap();
         assert_eq!(out.subject, "<b>&");
         assert_eq!(out.html_body, "&lt;b&gt;&amp;|<b>&");
         assert_eq!(out.text_body, "<b>&");
@@ -281,10 +429,13 @@ mod tests {
             "",
         );
         let out = r
-            .render(&json!({
-                "profile": {"vip": false},
-                "context": {"order": {"id": "A1"}, "items": [{"name": "a"}, {"name": "b"}]}
-            }))
+            .render(
+                &json!({
+                    "profile": {"vip": false},
+                    "context": {"order": {"id": "A1"}, "items": [{"name": "a"}, {"name": "b"}]}
+                }),
+                Pick::FromProfile,
+            )
             .unwrap();
         assert_eq!(out.subject, "Order A1");
         assert_eq!(out.html_body, "Hello [a][b]");
@@ -294,7 +445,10 @@ mod tests {
     fn a_value_with_a_line_break_cannot_reach_the_subject() {
         let r = renderer("Hi {{context.name}}", "x", "");
         let err = r
-            .render(&json!({"context": {"name": "a\r\nBcc: evil@x.test"}}))
+            .render(
+                &json!({"context": {"name": "a\r\nBcc: evil@x.test"}}),
+                Pick::FromProfile,
+            )
             .unwrap_err();
         assert_eq!(err.part, "subject");
     }

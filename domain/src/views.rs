@@ -37,10 +37,16 @@ pub struct CampaignView {
     pub version: i64,
     pub live_version: Option<i64>,
     pub subject: String,
+    /// Email only: the inbox preview line.
+    pub preheader: String,
     pub html_body: String,
     pub text_body: String,
     /// Push campaigns only.
     pub push: Option<crate::content::PushOptions>,
+    /// The profile attribute whose value picks a language variant.
+    pub locale_attribute: String,
+    /// The content in other languages (empty parts use the default content's).
+    pub variants: Vec<crate::content::VariantInput>,
     /// Every `profile.*` / `context.*` variable the content uses.
     pub variables: Vec<VariableView>,
     /// The ready-to-run trigger request (only once the campaign is live).
@@ -70,9 +76,12 @@ impl CampaignView {
             tracking: self.tracking,
             channel: crate::campaign::Channel::parse(&self.channel).unwrap_or_default(),
             subject: self.subject.clone(),
+            preheader: self.preheader.clone(),
             html_body: self.html_body.clone(),
             text_body: self.text_body.clone(),
             push: self.push.clone().unwrap_or_default(),
+            locale_attribute: self.locale_attribute.clone(),
+            variants: self.variants.clone(),
         }
     }
 

@@ -99,31 +99,6 @@ test('a live campaign is modified into version 2, activated, and calls use it', 
   expect(problems).toEqual([]);
 });
 
-test('dates, tags and a rate limit are set in the form; a future start makes it scheduled', async ({ page }) => {
-  const problems = watchConsole(page);
-  await signIn(page);
-  await page.goto('/campaigns/new');
-  await hydrated(page);
-  const title = `Launch ${Date.now()}`;
-  await page.getByLabel('Title').fill(title);
-  await page.getByLabel('Tags (comma-separated)').fill('launch, vip');
-  await page.getByLabel('Accept calls from (UTC)').fill('2999-01-01T08:00');
-  await page.getByLabel('Rate limit (messages/s, 1–2000)').fill('50');
-  await page.getByRole('button', { name: 'Create campaign' }).click();
-  await expect(page.getByRole('heading', { name: title })).toBeVisible();
-  await expect(page.locator('.meta')).toContainText('accepts calls from 2999-01-01 08:00 UTC');
-  await page.getByRole('button', { name: 'Activate' }).click();
-  await expect(page.locator('.badge')).toHaveText('Scheduled');
-
-  // The edit form shows what was saved.
-  await page.getByRole('link', { name: 'Edit' }).click();
-  await hydrated(page);
-  await expect(page.getByLabel('Accept calls from (UTC)')).toHaveValue('2999-01-01T08:00');
-  await expect(page.getByLabel('Tags (comma-separated)')).toHaveValue('launch, vip');
-  await expect(page.getByLabel('Rate limit (messages/s, 1–2000)')).toHaveValue('50');
-  expect(problems).toEqual([]);
-});
-
 test('variables are inserted at the cursor, from known profile attributes, with a fallback', async ({ page, request }) => {
   const problems = watchConsole(page);
   // A stored profile makes its attributes known to the editor.

@@ -1,6 +1,7 @@
 use crate::api::{CreateApiKey, RevokeApiKey, list_api_keys, list_campaigns};
 use crate::components::{CopyButton, ErrorBox, Layout, error_text};
-use domain::views::{ApiKeyView, format_utc};
+use crate::local_time::LocalTime;
+use domain::views::ApiKeyView;
 use leptos::prelude::*;
 
 /// API keys: create one (its secret is shown once), see when each was last used, revoke.
@@ -142,12 +143,15 @@ fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeApiKey>) -> impl I
                                     view! { <div class="hint">{format!("only: {allowed}")}</div> }
                                 })}
                             </td>
-                            <td>{format_utc(k.created_at)}</td>
-                            <td>{k.last_used_at.map(format_utc).unwrap_or_else(|| "never".into())}</td>
+                            <td><LocalTime ms=k.created_at/></td>
+                            <td>{match k.last_used_at {
+                                Some(ms) => view! { <LocalTime ms/> }.into_any(),
+                                None => "never".into_any(),
+                            }}</td>
                             <td>
                                 {match k.revoked_at {
                                     None => view! { <span class="badge badge-live">"active"</span> }.into_any(),
-                                    Some(at) => view! { <span class="badge badge-stopped">{format!("revoked {}", format_utc(at))}</span> }.into_any(),
+                                    Some(at) => view! { <span class="badge badge-stopped">"revoked " <LocalTime ms=at/></span> }.into_any(),
                                 }}
                             </td>
                             <td>

@@ -3,8 +3,9 @@ use crate::api::{
     get_campaign,
 };
 use crate::components::{CopyButton, ErrorBox, Layout, StatusBadge, error_text};
+use crate::local_time::LocalTime;
 use domain::campaign::CampaignStatus;
-use domain::views::{CampaignView, format_utc};
+use domain::views::CampaignView;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -103,13 +104,11 @@ fn CampaignDetails(
     let (latest_version, live_version) = (c.version, c.live_version);
     let window = match (c.starts_at, c.ends_at) {
         (None, None) => None,
-        (s, e) => Some(format!(
-            " · accepts calls {} {}",
-            s.map(|s| format!("from {}", format_utc(s)))
-                .unwrap_or_default(),
-            e.map(|e| format!("until {}", format_utc(e)))
-                .unwrap_or_default()
-        )),
+        (s, e) => Some(view! {
+            " · accepts calls"
+            {s.map(|ms| view! { " from " <LocalTime ms/> })}
+            {e.map(|ms| view! { " until " <LocalTime ms/> })}
+        }),
     };
     let stop_id = c.id.clone();
     let (duplicate_id, delete_id) = (c.id.clone(), c.id.clone());
@@ -147,7 +146,7 @@ fn CampaignDetails(
             {c.tracking.then_some(" · tracks opens and clicks")}
             {if c.create_profiles { " · creates new profiles" } else { " · profiles must exist for \"aep\" recipients" }}
             {window}
-            " · version " {c.version} " · updated " {format_utc(c.updated_at)}
+            " · version " {c.version} " · updated " <LocalTime ms=c.updated_at/>
         </p>
         {(!c.description.is_empty()).then(|| view! { <p class="description">{c.description.clone()}</p> })}
         {(is_draft || is_live).then(|| view! {
@@ -189,36 +188,33 @@ fn CampaignDetails(
         })}
         <section class="card">
             <h2>"Content"</h2>
-            {match c.channel.as_str() {
-                "sms" => {
-                    let n = domain::content::sms_length(&c.text_body);
-                    view! {
-                        <p class="label">"SMS text"</p>
-                        <pre class="code">{c.text_body.clone()}</pre>
-                        <p class="hint">{format!("Template: {} characters, {} segment(s) before personalisation", n.units, n.segments)}</p>
-                    }.into_any()
+            {parts_view(&c.channel, &c.subject, &c.preheader, &c.html_body, &c.text_body)}
+            {(c.channel == "push").then(|| {
+                let push = c.push.clone().unwrap_or_default();
+                view! {
+                    <p class="label">"On tap"</p>
+                    <p>{push.link.unwrap_or_else(|| "opens the app".into())}</p>
+                    {push.image_url.map(|url| view! { <p class="label">"Image"</p><p><code>{url}</code></p> })}
+                    {(!push.data.is_empty()).then(|| view! {
+                        <p class="label">"Custom data"</p>
+                        <ul class="vars" data-testid="push-data">
+                            {push.data.into_iter().map(|(k, v)| view! { <li><code>{k}</code>" = "<code>{v}</code></li> }).collect_view()}
+                        </ul>
+                    })}
                 }
-                "push" => {
-                    let push = c.push.clone().unwrap_or_default();
-                    view! {
-                        <p class="label">"Title"</p>
-                        <p><code>{c.subject.clone()}</code></p>
-                        <p class="label">"Body"</p>
-                        <pre class="code">{c.text_body.clone()}</pre>
-                        <p class="label">"On tap"</p>
-                        <p>{push.link.unwrap_or_else(|| "opens the app".into())}</p>
-                        {push.image_url.map(|url| view! { <p class="label">"Image"</p><p><code>{url}</code></p> })}
-                    }.into_any()
-                }
-                _ => view! {
-                    <p class="label">"Subject"</p>
-                    <p><code>{c.subject.clone()}</code></p>
-                    <p class="label">"HTML body"</p>
-                    <pre class="code">{c.html_body.clone()}</pre>
-                    <p class="label">"Text body"</p>
-                    <pre class="code">{c.text_body.clone()}</pre>
-                }.into_any(),
-            }}
+            })}
+            {(!c.variants.is_empty()).then(|| view! {
+                <h3>"Languages"</h3>
+                <p class="hint">
+                    {format!("Chosen by the profile attribute {}: the recipient's language (fr-CA, else fr), else the content above. Empty parts use the content above.", c.locale_attribute)}
+                </p>
+                {c.variants.iter().map(|v| view! {
+                    <section class="variant" data-testid="variant">
+                        <h4>{v.locale.clone()}</h4>
+                        {parts_view(&c.channel, &v.subject, &v.preheader, &v.html_body, &v.text_body)}
+                    </section>
+                }).collect_view()}
+            })}
             <p class="label">"Variables"</p>
             <p class="hint">
                 "Required context attributes must be in every trigger call; a call without one is refused with a 400 naming it."
@@ -242,7 +238,7 @@ fn CampaignDetails(
             <ul class="history" data-testid="history">
                 {c.history.iter().map(|h| view! {
                     <li>
-                        <span class="when">{format_utc(h.at)}</span>" "
+                        <span class="when"><LocalTime ms=h.at/></span>" "
                         <strong>{h.action.clone()}</strong>
                         {(!h.detail.is_empty()).then(|| format!(" ({})", h.detail))}
                         " by " {h.actor.clone()}
@@ -304,5 +300,40 @@ fn SendTestCard(campaign_id: String, channel: String, variables: Vec<String>) ->
                 Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
             })}
         </section>
+    }
+}
+
+/// A language's text parts as its channel has them; empty parts are left out.
+fn parts_view(
+    channel: &str,
+    subject: &str,
+    preheader: &str,
+    html: &str,
+    text: &str,
+) -> impl IntoView + use<> {
+    let (subject_label, text_label) = match channel {
+        "sms" => ("", "SMS text"),
+        "push" => ("Title", "Body"),
+        _ => ("Subject", "Text body"),
+    };
+    let line = |label: &'static str, value: &str| {
+        (!value.is_empty())
+            .then(|| view! { <p class="label">{label}</p><p><code>{value.to_owned()}</code></p> })
+    };
+    let block = |label: &'static str, value: &str| {
+        (!value.is_empty()).then(
+            || view! { <p class="label">{label}</p><pre class="code">{value.to_owned()}</pre> },
+        )
+    };
+    let segments = (channel == "sms" && !text.is_empty()).then(|| {
+        let n = domain::content::sms_length(text);
+        view! { <p class="hint">{format!("Template: {} characters, {} segment(s) before personalisation", n.units, n.segments)}</p> }
+    });
+    view! {
+        {line(subject_label, subject)}
+        {line("Preheader", preheader)}
+        {block("HTML body", html)}
+        {block(text_label, text)}
+        {segments}
     }
 }

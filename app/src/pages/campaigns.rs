@@ -1,8 +1,9 @@
 use crate::api::find_campaigns;
 use crate::components::{ErrorBox, Layout, StatusBadge, error_text};
+use crate::local_time::LocalTime;
 use domain::campaign::CampaignStatus;
 use domain::listing::CampaignQueryInput;
-use domain::views::{CampaignPage, format_utc};
+use domain::views::CampaignPage;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
@@ -105,7 +106,7 @@ fn CampaignTable(page: CampaignPage, input: CampaignQueryInput) -> impl IntoView
                         <td>{c.category.as_str()}</td>
                         <td>{c.tags.join(", ")}</td>
                         <td><StatusBadge status=c.status/></td>
-                        <td>{format_utc(c.updated_at)}</td>
+                        <td><LocalTime ms=c.updated_at/></td>
                     </tr>
                 }).collect_view()}
             </tbody>

@@ -2,7 +2,8 @@
 
 use crate::api::get_message;
 use crate::components::{ErrorBox, Layout, error_text};
-use domain::views::{AttemptView, MessageView, format_utc};
+use crate::local_time::LocalTime;
+use domain::views::{AttemptView, MessageView};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -55,7 +56,7 @@ fn MessageDetail(m: MessageView, attempts: Vec<AttemptView>) -> impl IntoView {
         <section class="card">
             <h2>"Timeline"</h2>
             <ol class="timeline" data-testid="timeline">
-                {timeline.into_iter().map(|(at, what)| view! { <li><time>{format_utc(at)}</time> " " {what}</li> }).collect_view()}
+                {timeline.into_iter().map(|(at, what)| view! { <li><LocalTime ms=at/> " " {what}</li> }).collect_view()}
             </ol>
         </section>
         <section class="card">
@@ -70,7 +71,7 @@ fn MessageDetail(m: MessageView, attempts: Vec<AttemptView>) -> impl IntoView {
                             {attempts.into_iter().map(|a| view! {
                                 <tr data-testid="attempt">
                                     <td>{a.attempt}</td>
-                                    <td>{format_utc(a.started_at)}</td>
+                                    <td><LocalTime ms=a.started_at/></td>
                                     <td>{format!("{} ms", a.finished_at - a.started_at)}</td>
                                     <td>{a.provider}</td>
                                     <td>{a.outcome.replace('_', " ")}</td>

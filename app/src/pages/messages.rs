@@ -3,8 +3,9 @@
 
 use crate::api::{find_messages, list_campaigns};
 use crate::components::{ErrorBox, Layout, error_text};
+use crate::local_time::LocalTime;
 use domain::message_query::{MESSAGE_STATUSES, MessageQueryInput};
-use domain::views::{MessagePage, format_utc};
+use domain::views::MessagePage;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
@@ -98,7 +99,7 @@ fn MessageTable(page: MessagePage, input: MessageQueryInput) -> impl IntoView {
     view! {
         <table class="list">
             <thead><tr>
-                <th>"Created (UTC)"</th><th>"Channel"</th><th>"Recipient"</th><th>"Campaign"</th>
+                <th>"Created"</th><th>"Channel"</th><th>"Recipient"</th><th>"Campaign"</th>
                 <th>"Subject / text"</th><th>"Status"</th>
             </tr></thead>
             <tbody>
@@ -107,7 +108,7 @@ fn MessageTable(page: MessagePage, input: MessageQueryInput) -> impl IntoView {
                     let summary: String = summary.chars().take(80).collect();
                     view! {
                         <tr data-testid="message">
-                            <td>{format_utc(m.created_at)}</td>
+                            <td><LocalTime ms=m.created_at/></td>
                             <td class="channel">{m.channel.clone()}</td>
                             <td><A href=format!("/messages/{}", m.id)>{m.recipient.clone()}</A></td>
                             <td>{m.campaign_title.clone()}</td>

@@ -3,8 +3,10 @@ use crate::components::{ErrorBox, Layout, error_text};
 use crate::editor::{
     AttributePicker, ContentProblems, ContentVariables, LivePreview, utf16_to_byte,
 };
+use crate::languages::{LanguageTabs, Languages};
+use crate::local_time::{from_local_input, to_local_input, zone_signal};
 use domain::campaign::{CampaignInput, Category, Channel};
-use domain::content::{Content, PushOptions, sms_length};
+use domain::content::{Content, Parts, PushOptions, sms_length};
 use leptos::prelude::*;
 
 const SAMPLE_SUBJECT: &str = "Reset your password, {{profile.person.name.firstName}}";
@@ -58,23 +60,44 @@ pub fn CampaignForm(
     error: Signal<Option<String>>,
     on_submit: Callback<CampaignInput>,
 ) -> impl IntoView {
-    let keep_push = StoredValue::new(initial.push.clone());
     let channel = RwSignal::new(initial.channel);
-    let title = RwSignal::new(initial.title);
+    let title = RwSignal::new(initial.title.clone());
     let category = RwSignal::new(initial.category);
-    let namespace = RwSignal::new(initial.namespace);
+    let namespace = RwSignal::new(initial.namespace.clone());
     let create_profiles = RwSignal::new(initial.create_profiles);
     let tracking = RwSignal::new(initial.tracking);
-    let subject = RwSignal::new(initial.subject);
-    let html_body = RwSignal::new(initial.html_body);
-    let text_body = RwSignal::new(initial.text_body);
+    let languages = Languages::new(initial.content());
+    let locale_attribute = RwSignal::new(initial.locale_attribute.clone());
+    let fields = languages.fields;
+    let (subject, preheader, html_body, text_body) = (
+        fields.subject,
+        fields.preheader,
+        fields.html_body,
+        fields.text_body,
+    );
     let image_url = RwSignal::new(initial.push.image_url.clone().unwrap_or_default());
     let link = RwSignal::new(initial.push.link.clone().unwrap_or_default());
+    let push_data = RwSignal::new(
+        initial
+            .push
+            .data
+            .iter()
+            .enumerate()
+            .map(|(id, (k, v))| DataRow::new(id, k.clone(), v.clone()))
+            .collect::<Vec<_>>(),
+    );
     let description = RwSignal::new(initial.description.clone());
     let tags = RwSignal::new(initial.tags.join(", "));
-    // Dates are entered and shown in UTC (a datetime-local input holds no zone of its own).
-    let starts_at = RwSignal::new(utc_input(initial.starts_at.as_deref()));
-    let ends_at = RwSignal::new(utc_input(initial.ends_at.as_deref()));
+    // Dates are entered and shown in the browser's time zone, so they are filled in once the
+    // page runs in the browser (the server does not know the zone).
+    let starts_at = RwSignal::new(String::new());
+    let ends_at = RwSignal::new(String::new());
+    let (initial_start, initial_end) = (initial.starts_at.clone(), initial.ends_at.clone());
+    Effect::new(move |_| {
+        starts_at.set(to_local_input(initial_start.as_deref()));
+        ends_at.set(to_local_input(initial_end.as_deref()));
+    });
+    let zone = zone_signal();
     let surface_id = RwSignal::new(initial.surface_id.clone().unwrap_or_default());
     let surfaces = Resource::new(|| (), |_| list_surfaces());
     let rate_limit = RwSignal::new(
@@ -93,35 +116,41 @@ pub fn CampaignForm(
             Channel::Push => ("ecid", SAMPLE_PUSH_TITLE, "", SAMPLE_PUSH_BODY),
         };
         namespace.set(ns.into());
-        subject.set(s.into());
-        html_body.set(h.into());
-        text_body.set(t.into());
+        languages.reset(Parts {
+            subject: s.into(),
+            html_body: h.into(),
+            text_body: t.into(),
+            ..Parts::default()
+        });
     };
-    let optional = |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.trim().is_empty());
-    let push = move || PushOptions {
-        image_url: optional(image_url),
-        link: optional(link),
-        ..keep_push.get_value()
+    let optional = |s: String| Some(s).filter(|v| !v.trim().is_empty());
+    // Push options (tracked); rows without a key are left out.
+    let push = move || {
+        if channel.get() != Channel::Push {
+            return PushOptions::default();
+        }
+        PushOptions {
+            image_url: optional(image_url.get()),
+            link: optional(link.get()),
+            data: push_data.with(|rows| {
+                rows.iter()
+                    .map(|row| (row.key.get().trim().to_owned(), row.value.get()))
+                    .filter(|(k, _)| !k.is_empty())
+                    .collect()
+            }),
+        }
     };
-    // The content as typed, checked on every keystroke with the server's own rules.
-    let check = Memo::new(move |_| {
-        image_url.track();
-        link.track();
-        Content::parse(
-            channel.get(),
-            &subject.get(),
-            &html_body.get(),
-            &text_body.get(),
-            &push(),
-        )
-    });
+    // The content as typed, every language included, checked on every keystroke with the
+    // server's own rules.
+    let content_input = move || languages.content(channel.get(), push(), locale_attribute.get());
+    let check = Memo::new(move |_| Content::parse(&content_input()));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         // An unreadable rate limit is sent as 0, which the server refuses by name.
         let rate_limit = rate_limit.get_untracked();
         let rate_limit =
             (!rate_limit.trim().is_empty()).then(|| rate_limit.trim().parse().unwrap_or(0));
-        on_submit.run(CampaignInput {
+        let mut input = CampaignInput {
             title: title.get_untracked(),
             description: description.get_untracked(),
             tags: tags
@@ -129,46 +158,39 @@ pub fn CampaignForm(
                 .split(',')
                 .map(|t| t.trim().to_owned())
                 .collect(),
-            starts_at: from_utc_input(&starts_at.get_untracked()),
-            ends_at: from_utc_input(&ends_at.get_untracked()),
+            starts_at: from_local_input(&starts_at.get_untracked()),
+            ends_at: from_local_input(&ends_at.get_untracked()),
             rate_limit,
             surface_id: Some(surface_id.get_untracked()).filter(|s| !s.is_empty()),
             category: category.get_untracked(),
             namespace: namespace.get_untracked(),
             create_profiles: create_profiles.get_untracked(),
             tracking: tracking.get_untracked(),
-            channel: channel.get_untracked(),
-            subject: subject.get_untracked(),
-            html_body: html_body.get_untracked(),
-            text_body: text_body.get_untracked(),
-            push: push(),
-        });
+            ..CampaignInput::default()
+        };
+        input.set_content(untrack(content_input));
+        on_submit.run(input);
     };
     // Where "insert a variable" goes: the cursor of the content field edited last.
     let subject_ref = NodeRef::<leptos::html::Input>::new();
+    let preheader_ref = NodeRef::<leptos::html::Input>::new();
     let html_ref = NodeRef::<leptos::html::Textarea>::new();
     let text_ref = NodeRef::<leptos::html::Textarea>::new();
     let focused = RwSignal::new("text");
     let insert = Callback::new(move |snippet: String| {
+        let input_cursor = |r: NodeRef<leptos::html::Input>| {
+            r.get_untracked()
+                .and_then(|e| e.selection_start().ok().flatten())
+        };
+        let area_cursor = |r: NodeRef<leptos::html::Textarea>| {
+            r.get_untracked()
+                .and_then(|e| e.selection_start().ok().flatten())
+        };
         let (field, cursor) = match focused.get_untracked() {
-            "subject" => (
-                subject,
-                subject_ref
-                    .get_untracked()
-                    .and_then(|e| e.selection_start().ok().flatten()),
-            ),
-            "html" => (
-                html_body,
-                html_ref
-                    .get_untracked()
-                    .and_then(|e| e.selection_start().ok().flatten()),
-            ),
-            _ => (
-                text_body,
-                text_ref
-                    .get_untracked()
-                    .and_then(|e| e.selection_start().ok().flatten()),
-            ),
+            "subject" => (subject, input_cursor(subject_ref)),
+            "preheader" => (preheader, input_cursor(preheader_ref)),
+            "html" => (html_body, area_cursor(html_ref)),
+            _ => (text_body, area_cursor(text_ref)),
         };
         field.update(|value| {
             let at = cursor.map_or(value.len(), |c| utf16_to_byte(value, c as usize));
@@ -186,6 +208,47 @@ pub fn CampaignForm(
         )
     };
     let is = move |c: Channel| move || channel.get() == c;
+    // The content fields, erased to one type to keep the form's view type shallow.
+    let content_fields = view! {
+        <LanguageTabs languages locale_attribute/>
+        <Show when=move || channel.get() != Channel::Sms>
+            <label>{move || if channel.get() == Channel::Push { "Title" } else { "Subject" }}
+                <input name="subject" required node_ref=subject_ref on:focus=move |_| focused.set("subject")
+                    prop:value=subject on:input=move |ev| subject.set(event_target_value(&ev))/>
+            </label>
+        </Show>
+        <Show when=is(Channel::Email)>
+            <label>"Preheader (optional: the inbox preview line)"
+                <input name="preheader" maxlength="250" node_ref=preheader_ref on:focus=move |_| focused.set("preheader")
+                    prop:value=preheader on:input=move |ev| preheader.set(event_target_value(&ev))/>
+            </label>
+            <label>"HTML body"
+                <textarea name="html_body" rows="8" node_ref=html_ref on:focus=move |_| focused.set("html")
+                    prop:value=html_body on:input=move |ev| html_body.set(event_target_value(&ev))></textarea>
+            </label>
+        </Show>
+        <label>{move || match channel.get() { Channel::Email => "Text body", Channel::Sms => "SMS text", Channel::Push => "Body" }}
+            <textarea name="text_body" rows="5" node_ref=text_ref on:focus=move |_| focused.set("text")
+                prop:value=text_body on:input=move |ev| text_body.set(event_target_value(&ev))></textarea>
+        </label>
+        <Show when=is(Channel::Sms)>
+            <p class="hint" data-testid="sms-counter">{sms_counter}</p>
+        </Show>
+        <Show when=is(Channel::Push)>
+            <label>"Image URL (https, optional)"
+                <input name="image_url" type="url" prop:value=image_url on:input=move |ev| image_url.set(event_target_value(&ev))/>
+            </label>
+            <label>"On tap: deep link or web URL (empty opens the app)"
+                <input name="link" prop:value=link on:input=move |ev| link.set(event_target_value(&ev))/>
+            </label>
+            <PushData rows=push_data/>
+        </Show>
+        <p class="hint">
+            "Personalise with "<code>"{{profile.…}}"</code>" (the recipient's profile) and "
+            <code>"{{context.…}}"</code>" (data sent with each API call)."
+        </p>
+    }
+    .into_any();
     view! {
             {move || error.get().map(|message| view! { <ErrorBox message/> })}
             <form class="stack wide" on:submit=submit>
@@ -261,11 +324,11 @@ pub fn CampaignForm(
                     <input name="tags" prop:value=tags on:input=move |ev| tags.set(event_target_value(&ev))/>
                 </label>
                 <div class="inline-form">
-                    <label>"Accept calls from (UTC)"
+                    <label>"Accept calls from"
                         <input type="datetime-local" name="starts_at" prop:value=starts_at
                             on:input=move |ev| starts_at.set(event_target_value(&ev))/>
                     </label>
-                    <label>"Until (UTC)"
+                    <label>"Until"
                         <input type="datetime-local" name="ends_at" prop:value=ends_at
                             on:input=move |ev| ends_at.set(event_target_value(&ev))/>
                     </label>
@@ -274,38 +337,11 @@ pub fn CampaignForm(
                             on:input=move |ev| rate_limit.set(event_target_value(&ev))/>
                     </label>
                 </div>
-                <p class="hint">"Leave dates empty to accept calls as soon as the campaign is live, and for as long."</p>
-                <Show when=move || channel.get() != Channel::Sms>
-                    <label>{move || if channel.get() == Channel::Push { "Title" } else { "Subject" }}
-                        <input name="subject" required node_ref=subject_ref on:focus=move |_| focused.set("subject")
-                            prop:value=subject on:input=move |ev| subject.set(event_target_value(&ev))/>
-                    </label>
-                </Show>
-                <Show when=is(Channel::Email)>
-                    <label>"HTML body"
-                        <textarea name="html_body" rows="8" node_ref=html_ref on:focus=move |_| focused.set("html")
-                            prop:value=html_body on:input=move |ev| html_body.set(event_target_value(&ev))></textarea>
-                    </label>
-                </Show>
-                <label>{move || match channel.get() { Channel::Email => "Text body", Channel::Sms => "SMS text", Channel::Push => "Body" }}
-                    <textarea name="text_body" rows="5" node_ref=text_ref on:focus=move |_| focused.set("text")
-                        prop:value=text_body on:input=move |ev| text_body.set(event_target_value(&ev))></textarea>
-                </label>
-                <Show when=is(Channel::Sms)>
-                    <p class="hint" data-testid="sms-counter">{sms_counter}</p>
-                </Show>
-                <Show when=is(Channel::Push)>
-                    <label>"Image URL (https, optional)"
-                        <input name="image_url" type="url" prop:value=image_url on:input=move |ev| image_url.set(event_target_value(&ev))/>
-                    </label>
-                    <label>"On tap: deep link or web URL (empty opens the app)"
-                        <input name="link" prop:value=link on:input=move |ev| link.set(event_target_value(&ev))/>
-                    </label>
-                </Show>
-                <p class="hint">
-                    "Personalise with "<code>"{{profile.…}}"</code>" (the recipient's profile) and "
-                    <code>"{{context.…}}"</code>" (data sent with each API call)."
+                <p class="hint" data-testid="time-zone">
+                    {move || format!("Dates are in your time zone ({}). ", zone.get())}
+                    "Leave them empty to accept calls as soon as the campaign is live, and for as long."
                 </p>
+                {content_fields}
                 <ContentProblems check/>
                 <ContentVariables check/>
                 <div class="actions">
@@ -313,36 +349,51 @@ pub fn CampaignForm(
                 </div>
             </form>
             <AttributePicker check insert/>
-            <LivePreview check/>
+            <LivePreview check locale=Signal::derive(move || languages.active_locale())/>
     }
 }
 
-/// An RFC 3339 instant as a UTC `datetime-local` value (`2026-12-01T08:00`).
-fn utc_input(rfc3339: Option<&str>) -> String {
-    rfc3339
-        .and_then(|t| {
-            let utc =
-                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
-                    .ok()?;
-            let utc = utc.to_offset(time::UtcOffset::UTC);
-            Some(format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}",
-                utc.year(),
-                u8::from(utc.month()),
-                utc.day(),
-                utc.hour(),
-                utc.minute()
-            ))
-        })
-        .unwrap_or_default()
+/// One editable key-value of a push's custom data.
+#[derive(Clone, Copy)]
+struct DataRow {
+    id: usize,
+    key: RwSignal<String>,
+    value: RwSignal<String>,
 }
 
-/// A UTC `datetime-local` value as RFC 3339; empty is none (the server checks the rest).
-fn from_utc_input(value: &str) -> Option<String> {
-    let value = value.trim();
-    match value.len() {
-        0 => None,
-        16 => Some(format!("{value}:00Z")),
-        _ => Some(format!("{value}Z")),
+impl DataRow {
+    fn new(id: usize, key: String, value: String) -> Self {
+        Self {
+            id,
+            key: RwSignal::new(key),
+            value: RwSignal::new(value),
+        }
+    }
+}
+
+/// Custom key-values delivered with a push notification, as editable rows.
+#[component]
+fn PushData(rows: RwSignal<Vec<DataRow>>) -> impl IntoView {
+    let next_id = StoredValue::new(rows.with_untracked(Vec::len));
+    let add = move |_| {
+        let id = next_id.get_value();
+        next_id.set_value(id + 1);
+        rows.update(|r| r.push(DataRow::new(id, String::new(), String::new())));
+    };
+    view! {
+        <fieldset class="push-data">
+            <legend>"Custom data (key-values for the app)"</legend>
+            <For each=move || rows.get() key=|row| row.id let:row>
+                <div class="inline-form">
+                    <input aria-label="Data key" maxlength="100" prop:value=row.key
+                        on:input=move |ev| row.key.set(event_target_value(&ev))/>
+                    <input aria-label="Data value" maxlength="1024" prop:value=row.value
+                        on:input=move |ev| row.value.set(event_target_value(&ev))/>
+                    <button type="button" class="secondary"
+                        on:click=move |_| rows.update(|r| r.retain(|other| other.id != row.id))>"Remove"</button>
+                </div>
+            </For>
+            <button type="button" class="secondary" on:click=add>"Add a key-value"</button>
+        </fieldset>
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::clock::Millis;
 use domain::campaign::{CampaignStatus, Channel, NewCampaign, Window};
-use domain::content::{Content, PushOptions};
+use domain::content::{Content, ContentInput, VariantInput};
 use domain::ids::CampaignId;
 use domain::listing::{CampaignQuery, PAGE_SIZE, Sort};
 use sqlx::query::Query;
@@ -62,27 +62,45 @@ pub struct VersionRow {
     /// The campaign's channel.
     pub channel: String,
     pub subject: String,
+    pub preheader: String,
     pub html_body: String,
     pub text_body: String,
     pub push_options: Option<String>,
+    pub localization: Option<String>,
+}
+
+/// A version's language variants, as stored.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Localization {
+    attribute: String,
+    variants: Vec<VariantInput>,
 }
 
 impl VersionRow {
     /// Stored content was validated before it was stored; re-parse defensively all the same.
     pub fn content(&self) -> Result<Content, Vec<domain::FieldError>> {
-        let channel = Channel::parse(&self.channel).unwrap_or_default();
-        let push: PushOptions = self
-            .push_options
+        let mut input = ContentInput {
+            channel: Channel::parse(&self.channel).unwrap_or_default(),
+            subject: self.subject.clone(),
+            preheader: self.preheader.clone(),
+            html_body: self.html_body.clone(),
+            text_body: self.text_body.clone(),
+            push: self
+                .push_options
+                .as_deref()
+                .and_then(|p| serde_json::from_str(p).ok())
+                .unwrap_or_default(),
+            ..ContentInput::default()
+        };
+        if let Some(l) = self
+            .localization
             .as_deref()
-            .and_then(|p| serde_json::from_str(p).ok())
-            .unwrap_or_default();
-        Content::parse(
-            channel,
-            &self.subject,
-            &self.html_body,
-            &self.text_body,
-            &push,
-        )
+            .and_then(|l| serde_json::from_str::<Localization>(l).ok())
+        {
+            input.locale_attribute = l.attribute;
+            input.variants = l.variants;
+        }
+        Content::parse(&input)
     }
 }
 
@@ -92,8 +110,20 @@ fn push_options_json(content: &Content) -> Option<String> {
         .then(|| serde_json::to_string(content.push()).expect("push options serialise"))
 }
 
-const VERSION_COLUMNS: &str =
-    "v.version, c.channel, v.subject, v.html_body, v.text_body, v.push_options";
+/// Language variants as stored: JSON when there are some, NULL otherwise.
+fn localization_json(content: &Content) -> Option<String> {
+    let input = content.to_input();
+    (!input.variants.is_empty()).then(|| {
+        let localization = Localization {
+            attribute: input.locale_attribute,
+            variants: input.variants,
+        };
+        serde_json::to_string(&localization).expect("variants serialise")
+    })
+}
+
+const VERSION_COLUMNS: &str = "v.version, c.channel, v.subject, v.preheader, v.html_body,
+     v.text_body, v.push_options, v.localization";
 
 const CAMPAIGN_COLUMNS: &str = "id, title, description, tags, category, channel, namespace,
      sandbox_id, create_profiles, starts_at, ends_at, rate_limit, surface_id, tracking, status, live_version,
@@ -157,10 +187,10 @@ async fn write_version(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO campaign_versions (campaign_id, version, subject, html_body, text_body,
-             push_options, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             push_options, created_at, preheader, localization)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (campaign_id, version) DO UPDATE SET subject = ?3, html_body = ?4,
-             text_body = ?5, push_options = ?6",
+             text_body = ?5, push_options = ?6, preheader = ?8, localization = ?9",
     )
     .bind(id.to_string())
     .bind(version)
@@ -169,6 +199,8 @@ async fn write_version(
     .bind(content.text_body())
     .bind(push_options_json(content))
     .bind(now)
+    .bind(&content.parts().preheader)
+    .bind(localization_json(content))
     .execute(conn)
     .await
     .map(drop)

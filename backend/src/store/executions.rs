@@ -37,6 +37,8 @@ pub struct NewMessage {
     pub subject: String,
     pub html_body: String,
     pub text_body: String,
+    /// The language variant rendered; `None`: the default content.
+    pub locale: Option<String>,
     /// Push: the JSON of app, platform, image, link and data.
     pub payload: Option<String>,
     /// Why the message will not be sent (e.g. a suppressed address); stored as `excluded`.

@@ -193,6 +193,9 @@ pub struct RenderedBody {
     pub subject: String,
     pub html_body: String,
     pub text_body: String,
+    /// The language variant rendered (e.g. `fr-CA`); absent: the default content.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub push: Option<Value>,
@@ -226,6 +229,7 @@ impl DryRunBody {
                         subject: r.subject,
                         html_body: r.html_body,
                         text_body: r.text_body,
+                        locale: r.locale,
                         push: r.payload.and_then(|p| serde_json::from_str(&p).ok()),
                     },
                 })

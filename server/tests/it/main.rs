@@ -4,6 +4,7 @@ mod campaigns;
 mod consent;
 mod crash;
 mod fake_provider;
+mod languages;
 mod leases;
 mod manage;
 mod pacing;
