@@ -286,6 +286,39 @@ pub async fn revoke_api_key(id: String) -> Result<(), ServerFnError> {
     }
 }
 
+/// The current sandbox's identity namespaces, standard ones first.
+#[server(endpoint = "list_namespaces")]
+pub async fn list_namespaces() -> Result<Vec<domain::views::NamespaceView>, ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .list_namespaces(&sandbox.id)
+        .await
+        .map_err(to_server_error)
+}
+
+#[server(endpoint = "add_namespace")]
+pub async fn add_namespace(name: String, description: String) -> Result<(), ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let input = domain::profile::NamespaceInput { name, description };
+    herald
+        .add_namespace(&sandbox.id, &input)
+        .await
+        .map_err(to_server_error)?;
+    tracing::info!(namespace = %input.name, user_id = %user, "namespace added");
+    Ok(())
+}
+
+#[server(endpoint = "delete_namespace")]
+pub async fn delete_namespace(name: String) -> Result<(), ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .delete_namespace(&sandbox.id, &name)
+        .await
+        .map_err(to_server_error)?;
+    tracing::info!(namespace = %name, user_id = %user, "namespace deleted");
+    Ok(())
+}
+
 /// The current sandbox's channel surfaces (never their secrets).
 #[server(endpoint = "list_surfaces")]
 pub async fn list_surfaces() -> Result<Vec<domain::views::SurfaceView>, ServerFnError> {

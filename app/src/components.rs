@@ -28,6 +28,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <A href="/">"Campaigns"</A>
                 <A href="/messages">"Sent messages"</A>
                 <A href="/settings/surfaces">"Surfaces"</A>
+                <A href="/settings/namespaces">"Namespaces"</A>
                 <A href="/settings/api-keys">"API keys"</A>
                 <A href="/settings/sandboxes">"Sandboxes"</A>
                 <A href="/api-docs">"API"</A>

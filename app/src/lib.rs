@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/messages/:id") view=pages::MessagePage/>
                 <Route path=path!("/settings/api-keys") view=pages::ApiKeysPage/>
                 <Route path=path!("/settings/sandboxes") view=pages::SandboxesPage/>
+                <Route path=path!("/settings/namespaces") view=pages::NamespacesPage/>
                 <Route path=path!("/settings/surfaces") view=pages::SurfacesPage/>
                 <Route path=path!("/api-docs") view=pages::ApiDocsPage/>
             </Routes>

@@ -79,6 +79,8 @@ impl Herald {
         campaign: NewCampaign,
     ) -> Result<CampaignId> {
         self.check_campaign_surface(sandbox_id, &campaign).await?;
+        self.check_namespace(sandbox_id, campaign.namespace.as_str(), "namespace")
+            .await?;
         let id = CampaignId::new();
         let mut tx = self.store().writer().begin().await?;
         store::campaigns::insert_campaign(
@@ -241,6 +243,8 @@ impl Herald {
             .await?
             .ok_or_else(campaign_not_found)?;
         self.check_campaign_surface(&row.sandbox_id, &campaign)
+            .await?;
+        self.check_namespace(&row.sandbox_id, campaign.namespace.as_str(), "namespace")
             .await?;
         let stored = match row.status_at(now_ms()) {
             CampaignStatus::Draft => CampaignStatus::Draft,

@@ -17,6 +17,7 @@ pub mod executions;
 mod group_commit;
 pub mod maintenance;
 pub mod messages;
+pub mod namespaces;
 pub mod profiles;
 pub mod receipts;
 pub mod sandboxes;

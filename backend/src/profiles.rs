@@ -64,6 +64,9 @@ impl Herald {
     ) -> Result<(ProfileView, bool)> {
         let mut errors = Vec::new();
         let mut identities: Vec<Identity> = Vec::new();
+        let custom = store::namespaces::list(self.store().reader(), sandbox_id).await?;
+        let known =
+            |ns: &str| domain::profile::is_standard(ns) || custom.iter().any(|c| c.name == ns);
         let all = std::iter::once((identity.0, identity.1))
             .chain(more.iter().map(|i| (i.namespace.as_str(), i.id.as_str())));
         for (i, (namespace, value)) in all.enumerate() {
@@ -73,6 +76,10 @@ impl Herald {
                 format!("identities[{}]", i - 1)
             };
             match (Namespace::parse(namespace), identity_value(value)) {
+                (Ok(ns), Ok(_)) if !known(ns.as_str()) => errors.push(FieldError::new(
+                    format!("{field}.namespace"),
+                    "is not an identity namespace of this sandbox (an admin adds custom ones)",
+                )),
                 (Ok(ns), Ok(v)) => {
                     let id = (ns.as_str().to_owned(), v);
                     if !identities.contains(&id) {

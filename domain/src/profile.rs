@@ -44,6 +44,60 @@ impl Namespace {
     }
 }
 
+/// Whether `name` is one of the standard namespaces.
+pub fn is_standard(name: &str) -> bool {
+    STANDARD_NAMESPACES.contains(&name)
+}
+
+/// A custom identity namespace as an admin submits it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NamespaceInput {
+    /// 1 to 64 letters, digits or `_`, starting with a letter, e.g. `loyaltyId`.
+    pub name: String,
+    /// What the identities are, for the people choosing it (at most 200 characters).
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A valid custom namespace: not a standard one, even in another case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNamespace {
+    pub name: Namespace,
+    pub description: String,
+}
+
+impl NewNamespace {
+    pub fn parse(input: &NamespaceInput) -> Result<Self, crate::ValidationError> {
+        let mut errors = Vec::new();
+        let name = Namespace::parse(&input.name)
+            .map_err(|e| errors.push(FieldError::new("name", e.message)))
+            .ok();
+        if let Some(n) = &name
+            && STANDARD_NAMESPACES
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(n.as_str()))
+        {
+            errors.push(FieldError::new("name", "is a standard namespace already"));
+        }
+        let description = input.description.trim();
+        if description.chars().count() > 200 || description.contains(['\r', '\n']) {
+            errors.push(FieldError::new(
+                "description",
+                "must be one line of at most 200 characters",
+            ));
+        }
+        match name {
+            Some(name) if errors.is_empty() => Ok(Self {
+                name,
+                description: description.to_owned(),
+            }),
+            _ => Err(crate::ValidationError::new("invalid_namespace", errors)),
+        }
+    }
+}
+
 /// Checks profile attributes given by a caller: at most [`MAX_ATTRIBUTE_BYTES`] as JSON.
 pub fn check_attributes(field: &str, attributes: &Map<String, Value>) -> Result<(), FieldError> {
     let size = serde_json::to_vec(attributes).map_or(usize::MAX, |v| v.len());
@@ -78,6 +132,26 @@ pub fn text_at<'a>(attributes: &'a Map<String, Value>, path: &str) -> Option<&'a
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn custom_namespaces_are_names_that_are_not_standard() {
+        let parse = |name: &str, description: &str| {
+            NewNamespace::parse(&NamespaceInput {
+                name: name.into(),
+                description: description.into(),
+            })
+            .map_err(|e| e.errors.into_iter().map(|f| f.field).collect::<Vec<_>>())
+        };
+        let ok = parse(" loyaltyId ", " Loyalty card number ").unwrap();
+        assert_eq!(
+            (ok.name.as_str(), ok.description.as_str()),
+            ("loyaltyId", "Loyalty card number")
+        );
+        assert_eq!(parse("Email", "").unwrap_err(), ["name"]);
+        assert_eq!(parse("1x", "").unwrap_err(), ["name"]);
+        assert_eq!(parse("x", "a\nb").unwrap_err(), ["description"]);
+        assert!(is_standard("crmId") && !is_standard("crmid"));
+    }
     use serde_json::json;
 
     fn map(v: Value) -> Map<String, Value> {

@@ -227,6 +227,21 @@ pub struct ProfileView {
     pub updated_at: i64,
 }
 
+/// An identity namespace of a sandbox: a standard one or one an admin added.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceView {
+    pub name: String,
+    pub description: String,
+    /// Standard namespaces exist in every sandbox and cannot be deleted.
+    pub standard: bool,
+    /// Campaigns of the sandbox in this namespace (one in use cannot be deleted).
+    pub campaigns: i64,
+    /// Profile identities of the sandbox in this namespace.
+    pub identities: i64,
+}
+
 /// One identity of a profile, e.g. `{"namespace": "email", "id": "jane@example.com"}`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -129,3 +129,39 @@ test('dates are typed and shown in the marketer\'s time zone; a future start mak
   await expect(page.getByLabel('Rate limit (messages/s, 1–2000)')).toHaveValue('50');
   expect(problems).toEqual([]);
 });
+
+test('an admin adds a custom namespace, campaigns use it, and it cannot be deleted while in use', async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page);
+  await page.getByRole('link', { name: 'Namespaces' }).click();
+  await hydrated(page);
+  const name = `loyalty${Date.now()}`;
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Description').fill('Loyalty card number');
+  await page.getByRole('button', { name: 'Add namespace' }).click();
+  const row = page.getByTestId('namespace').filter({ hasText: name });
+  await expect(row).toContainText('0 campaigns, 0 profile identities');
+
+  await page.goto('/campaigns/new');
+  await hydrated(page);
+  const title = `Points ${Date.now()}`;
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.locator('select[name=namespace]').selectOption(name);
+  await page.getByRole('button', { name: 'Create campaign' }).click();
+  await expect(page.getByRole('heading', { name: title })).toBeVisible();
+  await expect(page.locator('.meta')).toContainText(name);
+
+  await page.goto('/settings/namespaces');
+  await hydrated(page);
+  await expect(row).toContainText('1 campaigns, 0 profile identities');
+  await expect(row.getByRole('button', { name: 'Delete' })).toBeDisabled();
+  await expect(page.getByTestId('namespace').filter({ hasText: 'crmId' })).toContainText('standard');
+
+  // An unused one is deleted.
+  await page.getByLabel('Name').fill(`${name}x`);
+  await page.getByRole('button', { name: 'Add namespace' }).click();
+  const unused = page.getByTestId('namespace').filter({ hasText: `${name}x` });
+  await unused.getByRole('button', { name: 'Delete' }).click();
+  await expect(unused).toHaveCount(0);
+  expect(problems).toEqual([]);
+});

@@ -1,4 +1,4 @@
-use crate::api::{CreateCampaign, list_surfaces};
+use crate::api::{CreateCampaign, list_namespaces, list_surfaces};
 use crate::components::{ErrorBox, Layout, error_text};
 use crate::editor::{
     AttributePicker, ContentProblems, ContentVariables, LivePreview, utf16_to_byte,
@@ -100,6 +100,7 @@ pub fn CampaignForm(
     let zone = zone_signal();
     let surface_id = RwSignal::new(initial.surface_id.clone().unwrap_or_default());
     let surfaces = Resource::new(|| (), |_| list_surfaces());
+    let namespaces = Resource::new(|| (), |_| list_namespaces());
     let rate_limit = RwSignal::new(
         initial
             .rate_limit
@@ -299,13 +300,22 @@ pub fn CampaignForm(
                 </label>
                 <p class="hint">"Only surfaces of the campaign's channel and category are offered; add them under "<a href="/settings/surfaces">"Surfaces"</a>"."</p>
                 <label>"Identity namespace"
-                    <input name="namespace" required list="namespaces" maxlength="64" disabled=locked
-                        prop:value=namespace on:input=move |ev| namespace.set(event_target_value(&ev))/>
-                    <datalist id="namespaces">
-                        {domain::profile::STANDARD_NAMESPACES.map(|ns| view! { <option value=ns></option> }).collect_view()}
-                    </datalist>
+                    <select name="namespace" disabled=locked on:change=move |ev| namespace.set(event_target_value(&ev))>
+                        <Suspense fallback=move || {
+                            let current = namespace.get_untracked();
+                            view! { <option value=current.clone() selected>{current.clone()}</option> }
+                        }>
+                            {move || Suspend::new(async move {
+                                namespaces.await.unwrap_or_default().into_iter().map(|n| {
+                                    let name = n.name.clone();
+                                    let label = if n.description.is_empty() { n.name.clone() } else { format!("{} — {}", n.name, n.description) };
+                                    view! { <option value=n.name selected=move || namespace.with(|v| *v == name)>{label}</option> }
+                                }).collect_view()
+                            })}
+                        </Suspense>
+                    </select>
                 </label>
-                <p class="hint">"How the API call's userId identifies a person: email, phone, ecid, crmId, or your own namespace."</p>
+                <p class="hint">"How the API call's userId identifies a person. Admins add custom namespaces under "<a href="/settings/namespaces">"Namespaces"</a>"."</p>
                 <label class="checkbox">
                     <input type="checkbox" name="create_profiles"
                         prop:checked=create_profiles on:change=move |ev| create_profiles.set(event_target_checked(&ev))/>

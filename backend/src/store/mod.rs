@@ -15,6 +15,7 @@ pub mod campaigns;
 pub mod engagements;
 pub mod executions;
 pub mod messages;
+pub mod namespaces;
 pub mod opt_outs;
 pub mod profiles;
 pub mod sandboxes;

@@ -261,6 +261,11 @@ pub struct SuppressionList {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct NamespaceList {
+    pub items: Vec<domain::views::NamespaceView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SurfaceList {
     pub items: Vec<domain::views::SurfaceView>,
 }

@@ -6,6 +6,7 @@ pub mod error;
 mod executions;
 mod json;
 mod manage;
+mod namespaces;
 pub mod openapi;
 mod surfaces;
 mod webhooks;
@@ -91,6 +92,14 @@ pub fn router(herald: Herald) -> Router {
             get(surfaces::get_surface)
                 .put(surfaces::update_surface)
                 .delete(surfaces::delete_surface),
+        )
+        .route(
+            "/api/v1/namespaces",
+            get(namespaces::list_namespaces).post(namespaces::create_namespace),
+        )
+        .route(
+            "/api/v1/namespaces/{name}",
+            axum::routing::delete(namespaces::delete_namespace),
         )
         .route(
             "/api/v1/webhooks",

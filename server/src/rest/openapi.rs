@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and the very types they
 //! serialise, served at `/openapi.json`.
 
-use super::{dto, executions, manage, surfaces, webhooks};
+use super::{dto, executions, manage, namespaces, surfaces, webhooks};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -38,6 +38,9 @@ use utoipa::{Modify, OpenApi};
         surfaces::get_surface,
         surfaces::update_surface,
         surfaces::delete_surface,
+        namespaces::list_namespaces,
+        namespaces::create_namespace,
+        namespaces::delete_namespace,
         webhooks::list_webhooks,
         webhooks::create_webhook,
         webhooks::delete_webhook,

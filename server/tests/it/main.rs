@@ -7,6 +7,7 @@ mod fake_provider;
 mod languages;
 mod leases;
 mod manage;
+mod namespaces;
 mod pacing;
 mod profiles;
 mod providers;

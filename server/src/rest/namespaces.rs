@@ -1,0 +1,81 @@
+//! `/api/v1/namespaces`: the identity namespaces of the key's sandbox (standard and custom),
+//! for admin keys.
+
+use super::RestState;
+use super::dto::{ErrorBody, NamespaceList};
+use super::error::ApiError;
+use super::json::JsonBody;
+use super::manage::admin;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::profile::NamespaceInput;
+use domain::views::NamespaceView;
+
+/// The sandbox's namespaces, standard ones first, with how many campaigns and profile
+/// identities use each.
+#[utoipa::path(get, path = "/api/v1/namespaces", tag = "management",
+    responses(
+        (status = 200, body = NamespaceList),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn list_namespaces(
+    State(state): State<RestState>,
+    headers: HeaderMap,
+) -> Result<Json<NamespaceList>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let items = state.herald.list_namespaces(&caller.sandbox.id).await?;
+    Ok(Json(NamespaceList { items }))
+}
+
+/// Adds a custom namespace; campaigns and profile identities may then use it.
+#[utoipa::path(post, path = "/api/v1/namespaces", tag = "management", request_body = NamespaceInput,
+    responses(
+        (status = 201, body = NamespaceView),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 413, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn create_namespace(
+    State(state): State<RestState>,
+    headers: HeaderMap,
+    JsonBody(input): JsonBody<NamespaceInput>,
+) -> Result<Response, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let added = state
+        .herald
+        .add_namespace(&caller.sandbox.id, &input)
+        .await?;
+    let location = format!("/api/v1/namespaces/{}", added.name);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(added),
+    )
+        .into_response())
+}
+
+/// Deletes a custom namespace that no campaign or profile identity uses.
+#[utoipa::path(delete, path = "/api/v1/namespaces/{name}", tag = "management",
+    params(("name" = String, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn delete_namespace(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    state
+        .herald
+        .delete_namespace(&caller.sandbox.id, &name)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
