@@ -286,6 +286,14 @@ pub async fn revoke_api_key(id: String) -> Result<(), ServerFnError> {
     }
 }
 
+/// An email's text part generated from its HTML (template expressions kept as written).
+#[server(endpoint = "text_from_html")]
+pub async fn text_from_html(html: String) -> Result<String, ServerFnError> {
+    require_user_in_sandbox().await?;
+    backend::plain_text::from_html(&html)
+        .ok_or_else(|| ServerFnError::new("The HTML is larger than 256 KB."))
+}
+
 /// The current sandbox's identity namespaces, standard ones first.
 #[server(endpoint = "list_namespaces")]
 pub async fn list_namespaces() -> Result<Vec<domain::views::NamespaceView>, ServerFnError> {

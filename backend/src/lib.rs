@@ -18,6 +18,7 @@ mod group_commit;
 pub mod maintenance;
 pub mod messages;
 pub mod namespaces;
+pub mod plain_text;
 pub mod profiles;
 pub mod receipts;
 pub mod sandboxes;

@@ -14,6 +14,9 @@ test('language variants are edited in tabs, previewed, reviewed and sent by prof
   const title = `Welcome ${Date.now()}`;
   await page.getByLabel('Title', { exact: true }).fill(title);
   await page.getByLabel('Preheader', { exact: false }).fill('Your reset link is inside');
+  await page.getByRole('button', { name: 'Generate the text body from the HTML' }).click();
+  await expect(page.getByLabel('Text body')).toHaveValue(
+    'Hi {{profile.person.name.firstName}},\n\n[Reset your password][1]\n\n[1]: {{context.resetUrl}}');
 
   // A new language starts empty: the form says so, and the preview shows the default's parts.
   await page.getByLabel('New language').fill('fr-ca');

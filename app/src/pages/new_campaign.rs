@@ -1,4 +1,4 @@
-use crate::api::{CreateCampaign, list_namespaces, list_surfaces};
+use crate::api::{CreateCampaign, TextFromHtml, list_namespaces, list_surfaces};
 use crate::components::{ErrorBox, Layout, error_text};
 use crate::editor::{
     AttributePicker, ContentProblems, ContentVariables, LivePreview, utf16_to_byte,
@@ -209,6 +209,13 @@ pub fn CampaignForm(
         )
     };
     let is = move |c: Channel| move || channel.get() == c;
+    // "Generate from HTML" replaces the text body with the server's conversion of the HTML.
+    let generate = ServerAction::<TextFromHtml>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(text)) = generate.value().get() {
+            text_body.set(text);
+        }
+    });
     // The content fields, erased to one type to keep the form's view type shallow.
     let content_fields = view! {
         <LanguageTabs languages locale_attribute/>
@@ -232,6 +239,14 @@ pub fn CampaignForm(
             <textarea name="text_body" rows="5" node_ref=text_ref on:focus=move |_| focused.set("text")
                 prop:value=text_body on:input=move |ev| text_body.set(event_target_value(&ev))></textarea>
         </label>
+        <Show when=is(Channel::Email)>
+            <div class="actions">
+                <button type="button" class="secondary" disabled=move || generate.pending().get()
+                    on:click=move |_| { generate.dispatch(TextFromHtml { html: html_body.get_untracked() }); }>
+                    "Generate the text body from the HTML"
+                </button>
+            </div>
+        </Show>
         <Show when=is(Channel::Sms)>
             <p class="hint" data-testid="sms-counter">{sms_counter}</p>
         </Show>
