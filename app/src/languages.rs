@@ -136,6 +136,15 @@ impl Languages {
         self.list.with(|l| Locale::parse(&l[active].0))
     }
 
+    /// While a variant is edited, the default content's parts (what the variant's empty parts
+    /// fall back to, shown as placeholders); on the default tab, nothing (tracked).
+    pub fn fallback(&self) -> Parts {
+        match self.active.get() {
+            0 => Parts::default(),
+            _ => self.list.with(|l| l[0].1.clone()),
+        }
+    }
+
     /// The whole content as typed, every language included (tracked).
     pub fn content(
         &self,

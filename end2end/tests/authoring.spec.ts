@@ -24,6 +24,7 @@ test('language variants are edited in tabs, previewed, reviewed and sent by prof
   await expect(page.getByRole('tab', { name: 'fr-CA' })).toHaveAttribute('aria-selected', 'true');
   const subject = page.getByLabel('Subject', { exact: true });
   await expect(subject).toHaveValue('');
+  await expect(subject).toHaveAttribute('placeholder', /^Reset your password/);
   await expect(page.getByTestId('content-problems')).toContainText('variants[0].locale');
   await subject.fill('Réinitialisez votre mot de passe, {{profile.person.name.firstName}}');
   await expect(page.getByTestId('content-problems')).toHaveCount(0);

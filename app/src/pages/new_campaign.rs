@@ -221,22 +221,23 @@ pub fn CampaignForm(
         <LanguageTabs languages locale_attribute/>
         <Show when=move || channel.get() != Channel::Sms>
             <label>{move || if channel.get() == Channel::Push { "Title" } else { "Subject" }}
-                <input name="subject" required node_ref=subject_ref on:focus=move |_| focused.set("subject")
+                <input name="subject" required=move || languages.active_locale().is_none()
+                    placeholder=move || languages.fallback().subject node_ref=subject_ref on:focus=move |_| focused.set("subject")
                     prop:value=subject on:input=move |ev| subject.set(event_target_value(&ev))/>
             </label>
         </Show>
         <Show when=is(Channel::Email)>
             <label>"Preheader (optional: the inbox preview line)"
-                <input name="preheader" maxlength="250" node_ref=preheader_ref on:focus=move |_| focused.set("preheader")
+                <input name="preheader" maxlength="250" placeholder=move || languages.fallback().preheader node_ref=preheader_ref on:focus=move |_| focused.set("preheader")
                     prop:value=preheader on:input=move |ev| preheader.set(event_target_value(&ev))/>
             </label>
             <label>"HTML body"
-                <textarea name="html_body" rows="8" node_ref=html_ref on:focus=move |_| focused.set("html")
+                <textarea name="html_body" rows="8" placeholder=move || languages.fallback().html_body node_ref=html_ref on:focus=move |_| focused.set("html")
                     prop:value=html_body on:input=move |ev| html_body.set(event_target_value(&ev))></textarea>
             </label>
         </Show>
         <label>{move || match channel.get() { Channel::Email => "Text body", Channel::Sms => "SMS text", Channel::Push => "Body" }}
-            <textarea name="text_body" rows="5" node_ref=text_ref on:focus=move |_| focused.set("text")
+            <textarea name="text_body" rows="5" placeholder=move || languages.fallback().text_body node_ref=text_ref on:focus=move |_| focused.set("text")
                 prop:value=text_body on:input=move |ev| text_body.set(event_target_value(&ev))></textarea>
         </label>
         <Show when=is(Channel::Email)>
@@ -410,9 +411,9 @@ fn PushData(rows: RwSignal<Vec<DataRow>>) -> impl IntoView {
             <legend>"Custom data (key-values for the app)"</legend>
             <For each=move || rows.get() key=|row| row.id let:row>
                 <div class="inline-form">
-                    <input aria-label="Data key" maxlength="100" prop:value=row.key
+                    <input aria-label="Data key" placeholder="key" maxlength="100" prop:value=row.key
                         on:input=move |ev| row.key.set(event_target_value(&ev))/>
-                    <input aria-label="Data value" maxlength="1024" prop:value=row.value
+                    <input aria-label="Data value" placeholder="value" maxlength="1024" prop:value=row.value
                         on:input=move |ev| row.value.set(event_target_value(&ev))/>
                     <button type="button" class="secondary"
                         on:click=move |_| rows.update(|r| r.retain(|other| other.id != row.id))>"Remove"</button>
