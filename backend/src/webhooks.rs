@@ -20,6 +20,7 @@ use domain::views::WebhookView;
 use domain::webhook::{NewWebhook, WebhookInput};
 use futures::StreamExt;
 use rand::Rng;
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -109,10 +110,24 @@ impl Herald {
             .await?
         };
         let count = due.len();
+        // Each endpoint of the round is read and its secret opened once.
+        let mut endpoints: HashMap<String, std::sync::Arc<Endpoint>> = HashMap::new();
+        for d in &due {
+            if !endpoints.contains_key(&d.webhook_id) {
+                let endpoint = self.endpoint(&d.webhook_id).await;
+                endpoints.insert(d.webhook_id.clone(), endpoint.into());
+            }
+        }
         let results: Vec<_> = futures::stream::iter(due)
-            .map(|d| async move {
-                let result = self.post_event(&d).await;
-                (d, result)
+            .map(|d| {
+                let endpoint = endpoints[&d.webhook_id].clone();
+                async move {
+                    let result = match &*endpoint {
+                        Ok((url, secret)) => self.post_event(&d, url, secret).await,
+                        Err(why) => Err(why.clone()),
+                    };
+                    (d, result)
+                }
             })
             .buffer_unordered(8)
             .collect()
@@ -136,26 +151,33 @@ impl Herald {
         Ok(count)
     }
 
-    /// POSTs one event; Ok(status) for a 2xx answer, else why not.
-    async fn post_event(
-        &self,
-        d: &store::webhooks::DueDelivery,
-    ) -> std::result::Result<u16, String> {
-        let (url, sealed) = store::webhooks::endpoint(self.store().reader(), &d.webhook_id)
+    /// A webhook's URL and opened signing secret, or why it cannot be used.
+    async fn endpoint(&self, webhook_id: &str) -> Endpoint {
+        let (url, sealed) = store::webhooks::endpoint(self.store().reader(), webhook_id)
             .await
             .map_err(|e| format!("store: {e}"))?
             .ok_or("the webhook was deleted")?;
         let secret = self
             .inner
             .secret_box
-            .open(&d.webhook_id, &sealed)
+            .open(webhook_id, &sealed)
             .ok_or("the signing secret cannot be opened with this server's key")?;
+        Ok((url, secret))
+    }
+
+    /// POSTs one event; Ok(status) for a 2xx answer, else why not.
+    async fn post_event(
+        &self,
+        d: &store::webhooks::DueDelivery,
+        url: &str,
+        secret: &[u8],
+    ) -> std::result::Result<u16, String> {
         let timestamp = now_ms() / 1000;
-        let signature = sign(&secret, timestamp, &d.payload);
+        let signature = sign(secret, timestamp, &d.payload);
         let response = self
             .inner
             .webhook_client
-            .post(&url)
+            .post(url)
             .header("content-type", "application/json")
             .header("herald-event", &d.event)
             .header("herald-delivery", &d.id)
@@ -178,6 +200,9 @@ impl Herald {
         }
     }
 }
+
+/// A webhook's URL and signing secret, or why it cannot be used.
+type Endpoint = std::result::Result<(String, Vec<u8>), String>;
 
 /// Runs until `shutdown` turns true, sending due webhook deliveries.
 pub async fn run_dispatcher(herald: Herald, mut shutdown: watch::Receiver<bool>) {

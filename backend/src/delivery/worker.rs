@@ -8,9 +8,10 @@ use crate::clock::{Millis, now_ms};
 use crate::error::Result;
 use crate::settings::RetryPolicy;
 use crate::store::messages::{self, Attempt, ClaimedMessage, Outcome};
-use crate::surfaces::OpenSurface;
+use crate::store::surfaces::SurfaceRow;
 use crate::{Herald, store};
 use domain::campaign::Category;
+use domain::surface::SurfaceSettings;
 use domain::views::format_rfc3339;
 use futures::StreamExt;
 use rand::Rng;
@@ -217,32 +218,29 @@ impl Herald {
         ids.sort_unstable();
         ids.dedup();
         let reader = self.store().reader();
-        let opened: Vec<OpenSurface> = store::surfaces::by_ids(reader, &as_refs(&ids))
-            .await?
+        // Settings are read every round (rate limit, backup); credentials are decrypted only
+        // when a surface's transport is built, i.e. when it changed since it was cached.
+        let settings_of = |row: &SurfaceRow| {
+            serde_json::from_str::<SurfaceSettings>(&row.settings).unwrap_or_default()
+        };
+        let rows = store::surfaces::by_ids(reader, &as_refs(&ids)).await?;
+        let mut backup_ids: Vec<String> = rows
             .iter()
-            .map(|row| self.open(row))
-            .collect();
-        let mut backup_ids: Vec<String> = opened
-            .iter()
-            .map(|s| s.settings.backup_surface_id.clone())
+            .map(|row| settings_of(row).backup_surface_id)
             .filter(|b| !b.is_empty() && !ids.contains(b))
             .collect();
         backup_ids.sort_unstable();
         backup_ids.dedup();
-        let backups: Vec<OpenSurface> = store::surfaces::by_ids(reader, &as_refs(&backup_ids))
-            .await?
-            .iter()
-            .map(|row| self.open(row))
-            .collect();
+        let backups = store::surfaces::by_ids(reader, &as_refs(&backup_ids)).await?;
         let cache = &self.inner.transports;
-        let built: HashMap<&str, Built> = opened
+        let built: HashMap<&str, Built> = rows
             .iter()
             .chain(&backups)
-            .map(|s| {
+            .map(|row| {
                 let transport = cache
-                    .cached(&s.id, s.updated_at)
-                    .unwrap_or_else(|| cache.build(s));
-                (s.id.as_str(), transport)
+                    .cached(&row.id, row.updated_at)
+                    .unwrap_or_else(|| cache.build(&self.open(row)));
+                (row.id.as_str(), transport)
             })
             .collect();
         let transport_of = |id: &str| {
@@ -254,14 +252,15 @@ impl Herald {
         Ok(ids
             .iter()
             .map(|id| {
-                let surface = opened.iter().find(|s| &s.id == id);
-                let backup = surface
-                    .map(|s| s.settings.backup_surface_id.as_str())
+                let settings = rows.iter().find(|r| &r.id == id).map(settings_of);
+                let backup = settings
+                    .as_ref()
+                    .map(|s| s.backup_surface_id.as_str())
                     .filter(|b| !b.is_empty())
                     .map(transport_of);
                 let route = Route {
                     transport: transport_of(id),
-                    rate_limit: surface.and_then(|s| s.settings.rate_limit),
+                    rate_limit: settings.as_ref().and_then(|s| s.rate_limit),
                     backup,
                 };
                 (id.clone(), route)

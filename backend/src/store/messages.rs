@@ -1,8 +1,8 @@
 //! The outbox side of messages: claiming under a lease, recording attempts, listing.
 //!
 //! Invariants:
-//! - A worker claims due rows in one statement, which sets `status = 'sending'`, a fresh
-//!   `lease_token` and `locked_until`. A row whose lease expired (its worker died) is due again.
+//! - A worker claims due rows under a lease ([`super::outbox::claim_due`]); a row whose lease
+//!   expired (its worker died) is due again.
 //! - A worker may only finish a row while it still holds that row's lease token, so a late
 //!   result from a worker whose lease expired never overwrites a newer attempt's outcome.
 
@@ -42,24 +42,16 @@ pub async fn claim_due(
     locked_until: Millis,
     limit: i64,
 ) -> sqlx::Result<Vec<ClaimedMessage>> {
-    sqlx::query_as(
-        "UPDATE messages
-            SET status = 'sending', lease_token = ?1, locked_until = ?2,
-                attempts = attempts + 1, updated_at = ?3
-          WHERE id IN (
-                SELECT id FROM messages
-                 WHERE (status = 'queued' AND next_attempt_at <= ?3)
-                    OR (status = 'sending' AND locked_until < ?3)
-                 ORDER BY next_attempt_at
-                 LIMIT ?4)
-        RETURNING id, campaign_id, channel, address, subject, html_body, text_body, payload, attempts,
-                  surface_id, created_at",
+    super::outbox::claim_due(
+        conn,
+        "messages",
+        "id, campaign_id, channel, address, subject, html_body, text_body, payload, attempts,
+         surface_id, created_at",
+        lease_token,
+        now,
+        locked_until,
+        limit,
     )
-    .bind(lease_token)
-    .bind(locked_until)
-    .bind(now)
-    .bind(limit)
-    .fetch_all(conn)
     .await
 }
 

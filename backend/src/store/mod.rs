@@ -17,6 +17,7 @@ pub mod executions;
 pub mod messages;
 pub mod namespaces;
 pub mod opt_outs;
+mod outbox;
 pub mod profiles;
 pub mod sandboxes;
 pub mod suppressions;

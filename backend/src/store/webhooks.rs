@@ -135,22 +135,15 @@ pub async fn claim_due(
     locked_until: Millis,
     limit: i64,
 ) -> sqlx::Result<Vec<DueDelivery>> {
-    sqlx::query_as(
-        "UPDATE webhook_deliveries
-            SET status = 'sending', lease_token = ?1, locked_until = ?2,
-                attempts = attempts + 1, updated_at = ?3
-          WHERE id IN (
-                SELECT id FROM webhook_deliveries
-                 WHERE (status = 'queued' AND next_attempt_at <= ?3)
-                    OR (status = 'sending' AND locked_until < ?3)
-                 ORDER BY next_attempt_at LIMIT ?4)
-        RETURNING id, webhook_id, event, payload, attempts",
+    super::outbox::claim_due(
+        conn,
+        "webhook_deliveries",
+        "id, webhook_id, event, payload, attempts",
+        lease_token,
+        now,
+        locked_until,
+        limit,
     )
-    .bind(lease_token)
-    .bind(locked_until)
-    .bind(now)
-    .bind(limit)
-    .fetch_all(conn)
     .await
 }
 
