@@ -118,7 +118,8 @@ impl Herald {
         request_hash: &str,
         idempotency_key: Option<String>,
     ) -> Result<Accepted> {
-        let prepared = self.prepare(caller, &trigger).await?;
+        // The address lists are checked when the call is committed (group_commit).
+        let prepared = self.prepare(caller, &trigger, false).await?;
         let now = now_ms();
         let recipients = prepared.messages.len();
         let job = Job {
@@ -156,7 +157,7 @@ impl Herald {
         caller: &ApiCaller,
         trigger: &UnitaryTrigger,
     ) -> Result<DryRun> {
-        let prepared = self.prepare(caller, trigger).await?;
+        let prepared = self.prepare(caller, trigger, true).await?;
         Ok(DryRun {
             campaign_id: prepared.campaign_key,
             campaign_version: prepared.version,
@@ -210,7 +211,14 @@ impl Herald {
         Ok(store::executions::purge_expired_keys(&mut conn, now_ms()).await?)
     }
 
-    async fn prepare(&self, caller: &ApiCaller, trigger: &UnitaryTrigger) -> Result<Prepared> {
+    /// Checks and renders a call. `read_lists`: also exclude messages to suppressed and
+    /// opted-out addresses now (the dry run); an accepted call has them excluded in its commit.
+    async fn prepare(
+        &self,
+        caller: &ApiCaller,
+        trigger: &UnitaryTrigger,
+        read_lists: bool,
+    ) -> Result<Prepared> {
         if trigger.context_bytes() > MAX_CONTEXT_BYTES {
             return Err(Error::new(
                 ErrorKind::TooLarge,
@@ -272,10 +280,12 @@ impl Herald {
                 errors,
             )));
         }
-        if marketing {
-            self.exclude_opted_out(&campaign, &mut messages).await?;
+        if read_lists {
+            if marketing {
+                self.exclude_opted_out(&campaign, &mut messages).await?;
+            }
+            self.exclude_suppressed(&campaign, &mut messages).await?;
         }
-        self.exclude_suppressed(&campaign, &mut messages).await?;
         Ok(Prepared {
             surface_id: campaign.surface_id.clone(),
             campaign_key: campaign.id,

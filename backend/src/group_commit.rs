@@ -12,6 +12,8 @@
 //! - The idempotency check runs inside the same transaction, on the single writer connection, so
 //!   a key used twice in one group (or across groups) is accepted once; the rest are replays or
 //!   conflicts, exactly as if the calls had come one by one.
+//! - Messages to suppressed or opted-out addresses are excluded in the same transaction, by one
+//!   statement per list for the whole group (a read per call would cost a thread hand-off each).
 //! - Profiles a call creates are created in its group's transaction, only if the call is
 //!   accepted (not a replay), and only if no profile has the identity by then.
 
@@ -151,12 +153,20 @@ async fn commit_group(
         results.push(result);
     }
     executions::insert_calls(conn, &calls).await?;
-    // Messages excluded on acceptance (suppressed, opted out) are events for the webhooks.
+    let execution_ids: Vec<String> = calls.iter().map(|c| c.execution.id.to_string()).collect();
+    let listed = executions::exclude_listed_addresses(
+        conn,
+        &execution_ids.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+    .await?;
+    // Messages excluded on acceptance (no consent, suppressed, opted out) are events for the
+    // webhooks.
     let excluded: Vec<String> = calls
         .iter()
         .flat_map(|c| c.messages.iter())
         .filter(|m| m.excluded.is_some())
         .map(|m| m.id.to_string())
+        .chain(listed)
         .collect();
     if !excluded.is_empty() {
         let ids: Vec<&str> = excluded.iter().map(String::as_str).collect();

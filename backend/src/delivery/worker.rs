@@ -57,6 +57,16 @@ enum Plan {
 
 const THROTTLED_PAST_END: &str = "throttled past end date";
 
+/// A claimed message's way out: its transport, its backup's, and what paces it.
+struct MessageRoute {
+    transport: Built,
+    backup: Option<Built>,
+    /// (pacing key, messages per second) of its campaign and surface.
+    limits: Vec<(String, u32)>,
+    /// Its campaign's end date.
+    ends_at: Option<Millis>,
+}
+
 /// A round claims enough messages for this many waves of `delivery_concurrency` sends: fewer,
 /// larger transactions. The send timeout is `lease / (CLAIM_WAVES + 1)` (see `email.rs`), so even
 /// the last wave ends before the lease does and no claimed message is sent twice.
@@ -130,12 +140,20 @@ impl Herald {
         };
         let count = claimed.len();
         let routes = self.routes_for(&claimed).await?;
-        let window_end = now + send_timeout(settings).as_millis() as Millis;
-        let mut plans = Vec::with_capacity(count);
+        let mut routed = Vec::with_capacity(count);
         for mut m in claimed {
-            let plan = self.plan(&mut m, &routes, now, window_end).await?;
-            plans.push((m, plan));
+            let route = self.route(&mut m, &routes).await?;
+            routed.push((m, route));
         }
+        // Pacing slots are taken in one go, from the time sending starts: taken while the round
+        // was still looking things up, the first ones could be past before any send began and
+        // go out together.
+        let now = now_ms();
+        let window_end = now + send_timeout(settings).as_millis() as Millis;
+        let plans: Vec<(ClaimedMessage, Plan)> = routed
+            .into_iter()
+            .map(|(m, route)| (m, self.plan(route, now, window_end)))
+            .collect();
         // Outcomes are recorded in small groups as they arrive: one commit per group, and a slow
         // send never holds back the record of the fast ones.
         let mut finished = futures::stream::iter(plans)
@@ -148,16 +166,14 @@ impl Herald {
         Ok(count)
     }
 
-    /// Where and when a message goes: its surface's transport (or its channel's default), at
-    /// the slot its campaign's and surface's rate limits give it. A marketing email gets its
-    /// one-click unsubscribe link.
-    async fn plan(
+    /// Where a message goes: its surface's transport (or its channel's default), and the rate
+    /// limits and end date that pace it. A marketing email gets its one-click unsubscribe link,
+    /// an SMS its delivery-receipt URL.
+    async fn route(
         &self,
         m: &mut ClaimedMessage,
         routes: &HashMap<String, Route>,
-        now: Millis,
-        window_end: Millis,
-    ) -> Result<Plan> {
+    ) -> Result<MessageRoute> {
         let campaign = match m.campaign_id.parse() {
             Ok(id) => Some(self.campaign_row(id).await?),
             Err(_) => None,
@@ -186,20 +202,30 @@ impl Herald {
             }
             None => (Ok(self.inner.transports.default_for(&m.channel)), None),
         };
-        let ends_at = campaign.and_then(|c| c.ends_at);
-        let slot = self.inner.pacer.slot(&limits, now, window_end);
+        Ok(MessageRoute {
+            transport,
+            backup,
+            limits,
+            ends_at: campaign.and_then(|c| c.ends_at),
+        })
+    }
+
+    /// When a routed message goes: at the slot its rate limits give it in this round, later
+    /// (back to the outbox), or never if that is past its campaign's end.
+    fn plan(&self, route: MessageRoute, now: Millis, window_end: Millis) -> Plan {
+        let slot = self.inner.pacer.slot(&route.limits, now, window_end);
         let at = match slot {
             Slot::At(at) | Slot::Later(at) => at,
         };
-        Ok(match slot {
-            _ if ends_at.is_some_and(|end| at > end) => Plan::Exclude(THROTTLED_PAST_END),
+        match slot {
+            _ if route.ends_at.is_some_and(|end| at > end) => Plan::Exclude(THROTTLED_PAST_END),
             Slot::At(at) => Plan::Send {
-                transport,
-                backup,
+                transport: route.transport,
+                backup: route.backup,
                 at,
             },
             Slot::Later(at) => Plan::Defer(at),
-        })
+        }
     }
 
     /// Delivers until no message is due now. Tests use it instead of sleeping.

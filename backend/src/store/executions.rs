@@ -121,6 +121,46 @@ pub struct NewCall<'a> {
     pub key_expires_at: Millis,
 }
 
+/// Excludes the queued messages of these executions whose address is suppressed (any campaign)
+/// or opted out of marketing (marketing campaigns), with the reason; returns their ids. Runs in
+/// the accepting transaction, so a call never races an address being listed, and costs one
+/// statement per list for a whole group of calls. The dry run reads the same lists instead
+/// (`store::suppressions::reasons`, `store::opt_outs::opted_out`) and words them alike.
+pub async fn exclude_listed_addresses(
+    conn: &mut SqliteConnection,
+    execution_ids: &[&str],
+) -> sqlx::Result<Vec<String>> {
+    if execution_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lists = [
+        ("suppressions l", "'suppressed address: ' || l.reason", ""),
+        (
+            "opt_outs l",
+            "'opted out of marketing ' || messages.channel",
+            " AND c.category = 'marketing'",
+        ),
+    ];
+    let mut excluded = Vec::new();
+    for (list, reason, only) in lists {
+        let mut q = QueryBuilder::<Sqlite>::new(format!(
+            "UPDATE messages SET status = 'excluded', status_reason = {reason}
+               FROM campaigns c, {list}
+              WHERE c.id = messages.campaign_id{only} AND l.sandbox_id = c.sandbox_id
+                AND l.channel = messages.channel AND l.address = messages.address
+                AND messages.status = 'queued' AND messages.execution_id IN ("
+        ));
+        let mut ids = q.separated(", ");
+        for id in execution_ids {
+            ids.push_bind(*id);
+        }
+        q.push(") RETURNING messages.id");
+        let rows: Vec<(String,)> = q.build_query_as().fetch_all(&mut *conn).await?;
+        excluded.extend(rows.into_iter().map(|(id,)| id));
+    }
+    Ok(excluded)
+}
+
 /// Inserts the executions, records their idempotency keys (replacing expired records of the
 /// same keys) and queues their messages, with a few multi-row statements for all calls; call
 /// inside the accepting transaction.
