@@ -133,16 +133,28 @@ pub async fn exclude_listed_addresses(
     if execution_ids.is_empty() {
         return Ok(Vec::new());
     }
+    // An empty list (as on many installs) costs one probe instead of a join per message.
+    let (any_suppressed, any_opted_out): (bool, bool) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM suppressions), EXISTS (SELECT 1 FROM opt_outs)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     let lists = [
-        ("suppressions l", "'suppressed address: ' || l.reason", ""),
         (
+            any_suppressed,
+            "suppressions l",
+            "'suppressed address: ' || l.reason",
+            "",
+        ),
+        (
+            any_opted_out,
             "opt_outs l",
             "'opted out of marketing ' || messages.channel",
             " AND c.category = 'marketing'",
         ),
     ];
     let mut excluded = Vec::new();
-    for (list, reason, only) in lists {
+    for (_, list, reason, only) in lists.into_iter().filter(|l| l.0) {
         let mut q = QueryBuilder::<Sqlite>::new(format!(
             "UPDATE messages SET status = 'excluded', status_reason = {reason}
                FROM campaigns c, {list}
