@@ -20,6 +20,14 @@ pub fn zone_signal() -> ReadSignal<String> {
     zone
 }
 
+/// The browser's offset from UTC now, in minutes east (`-300` in New York in winter); empty
+/// until hydrated.
+pub fn utc_offset_signal() -> ReadSignal<String> {
+    let (offset, set_offset) = signal(String::new());
+    Effect::new(move |_| set_offset.set(browser::utc_offset_minutes().to_string()));
+    offset
+}
+
 /// An RFC 3339 instant as a `datetime-local` value in the browser's zone (`2026-12-01T09:00`).
 /// Call in the browser only (an effect).
 pub fn to_local_input(rfc3339: Option<&str>) -> String {
@@ -74,6 +82,10 @@ mod browser {
         format!("{} {zone}", fields(&d).replace('T', " "))
     }
 
+    pub fn utc_offset_minutes() -> i64 {
+        -(Date::new_0().get_timezone_offset() as i64)
+    }
+
     pub fn zone() -> String {
         let options = Intl::DateTimeFormat::new(&Array::new(), &Object::new()).resolved_options();
         Reflect::get(&options, &"timeZone".into())
@@ -112,6 +124,10 @@ mod browser {
 
     pub fn zone() -> String {
         "UTC".into()
+    }
+
+    pub fn utc_offset_minutes() -> i64 {
+        0
     }
 
     pub fn instant_of(value: &str) -> Option<i64> {

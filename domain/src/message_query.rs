@@ -22,10 +22,12 @@ pub struct MessageQueryInput {
     pub campaign_id: Option<String>,
     /// queued, sending, sent, failed or excluded.
     pub status: Option<String>,
-    /// Created on or after this day (`2026-11-29`, UTC) or instant (RFC 3339).
+    /// Created on or after this day (`2026-11-29`) or instant (RFC 3339).
     pub from: Option<String>,
-    /// Created on or before this day (UTC, the whole day) or instant.
+    /// Created on or before this day (the whole day) or instant.
     pub to: Option<String>,
+    /// The days' time zone as minutes east of UTC (`-300` for New York in winter); UTC if absent.
+    pub utc_offset: Option<String>,
     /// 1-based page of 50.
     pub page: Option<String>,
 }
@@ -63,9 +65,21 @@ impl MessageQuery {
                 format!("\"{s}\" is not one of queued, sending, sent, failed, excluded"),
             ));
         }
+        let offset_ms = match text(&input.utc_offset).map(|o| o.parse::<i64>()) {
+            None => 0,
+            Some(Ok(minutes)) if (-14 * 60..=14 * 60).contains(&minutes) => minutes * 60_000,
+            Some(_) => {
+                errors.push(FieldError::new(
+                    "utcOffset",
+                    "must be minutes east of UTC, from -840 to 840",
+                ));
+                0
+            }
+        };
         let mut instant = |field: &str, raw: Option<String>, end_of_day: bool| {
             let raw = raw?;
             let parsed = day_start(&raw)
+                .map(|utc_midnight| utc_midnight - offset_ms)
                 .map(|start| {
                     if end_of_day {
                         start + DAY_MS - 1
@@ -155,6 +169,23 @@ mod tests {
         .unwrap_err();
         let fields: Vec<_> = err.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["status", "from", "page"]);
+        let toronto = MessageQuery::parse(&MessageQueryInput {
+            from: Some("2026-11-29".into()),
+            utc_offset: Some("-300".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            toronto.from,
+            Some(1_795_910_400_000 + 5 * 3_600_000),
+            "a day in the caller's zone starts at its midnight there"
+        );
+        let err = MessageQuery::parse(&MessageQueryInput {
+            utc_offset: Some("900".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(err.errors[0].field, "utcOffset");
         assert!(
             !MessageQuery::parse(&MessageQueryInput::default())
                 .unwrap()

@@ -70,6 +70,19 @@ test('language variants are edited in tabs, previewed, reviewed and sent by prof
   await expect(page.getByTestId('message').filter({ hasText: 'grace@example.com' }).locator('.subject'))
     .toHaveText('Reset your password, Grace');
 
+  // The date filter takes days in the browser's zone.
+  const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000)
+    .toLocaleDateString('en-CA', { timeZone: 'America/Toronto' });
+  await hydrated(page);
+  await page.getByLabel('From', { exact: true }).fill(day(0));
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/utcOffset=-300/);
+  await expect(page.getByTestId('message').filter({ hasText: 'amelie@example.ca' })).toBeVisible();
+  await page.getByLabel('From', { exact: true }).fill('');
+  await page.getByLabel('To', { exact: true }).fill(day(-1));
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page.getByText('No message matches.')).toBeVisible();
+
   // The edit form brings the languages back.
   await page.goto(`/campaigns/${campaignId}/edit`);
   await hydrated(page);

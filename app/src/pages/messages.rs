@@ -3,7 +3,7 @@
 
 use crate::api::{find_messages, list_campaigns};
 use crate::components::{ErrorBox, Layout, error_text};
-use crate::local_time::LocalTime;
+use crate::local_time::{LocalTime, utc_offset_signal};
 use domain::message_query::{MESSAGE_STATUSES, MessageQueryInput};
 use domain::views::MessagePage;
 use leptos::prelude::*;
@@ -22,12 +22,14 @@ pub fn MessagesPage() -> impl IntoView {
             status: q.get("status"),
             from: q.get("from"),
             to: q.get("to"),
+            utc_offset: q.get("utcOffset"),
             page: q.get("page"),
         })
     };
     let messages = Resource::new(input, find_messages);
     let campaigns = Resource::new(|| (), |_| list_campaigns());
     let value = move |key: &'static str| query.with(|q| q.get(key).unwrap_or_default());
+    let utc_offset = utc_offset_signal();
     view! {
         <Layout>
             <h1>"Sent messages"</h1>
@@ -59,8 +61,10 @@ pub fn MessagesPage() -> impl IntoView {
                         {MESSAGE_STATUSES.map(|s| view! { <option value=s selected=value("status") == s>{s}</option> }).collect_view()}
                     </select>
                 </label>
-                <label>"From (UTC)" <input type="date" name="from" value=value("from")/></label>
-                <label>"To (UTC)" <input type="date" name="to" value=value("to")/></label>
+                <label>"From" <input type="date" name="from" value=value("from")/></label>
+                <label>"To" <input type="date" name="to" value=value("to")/></label>
+                // Days are the browser's: its offset from UTC goes with the search.
+                <input type="hidden" name="utcOffset" prop:value=utc_offset/>
                 <button type="submit" class="secondary">"Search"</button>
             </form>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
