@@ -54,22 +54,14 @@ pub struct Languages {
 
 impl Languages {
     pub fn new(content: ContentInput) -> Self {
-        let default = Parts {
-            subject: content.subject,
-            preheader: content.preheader,
-            html_body: content.html_body,
-            text_body: content.text_body,
-        };
+        let default = content.parts();
         let mut list = vec![(String::new(), default.clone())];
-        list.extend(content.variants.into_iter().map(|v| {
-            let parts = Parts {
-                subject: v.subject,
-                preheader: v.preheader,
-                html_body: v.html_body,
-                text_body: v.text_body,
-            };
-            (v.locale, parts)
-        }));
+        list.extend(
+            content
+                .variants
+                .iter()
+                .map(|v| (v.locale.clone(), v.parts())),
+        );
         Self {
             list: RwSignal::new(list),
             active: RwSignal::new(0),
@@ -162,28 +154,10 @@ impl Languages {
                     list[i].1.clone()
                 }
             };
-            let default = parts(0);
-            ContentInput {
-                channel,
-                subject: default.subject,
-                preheader: default.preheader,
-                html_body: default.html_body,
-                text_body: default.text_body,
-                push,
-                locale_attribute,
-                variants: (1..list.len())
-                    .map(|i| {
-                        let p = parts(i);
-                        VariantInput {
-                            locale: list[i].0.clone(),
-                            subject: p.subject,
-                            preheader: p.preheader,
-                            html_body: p.html_body,
-                            text_body: p.text_body,
-                        }
-                    })
-                    .collect(),
-            }
+            let variants = (1..list.len())
+                .map(|i| VariantInput::new(list[i].0.clone(), parts(i)))
+                .collect();
+            ContentInput::new(channel, parts(0), push, locale_attribute, variants)
         })
     }
 }

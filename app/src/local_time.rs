@@ -15,17 +15,20 @@ pub fn LocalTime(ms: i64) -> impl IntoView {
 
 /// The browser's time zone, e.g. `Europe/Paris` (empty until hydrated).
 pub fn zone_signal() -> ReadSignal<String> {
-    let (zone, set_zone) = signal(String::new());
-    Effect::new(move |_| set_zone.set(browser::zone()));
-    zone
+    once_in_browser(browser::zone)
 }
 
 /// The browser's offset from UTC now, in minutes east (`-300` in New York in winter); empty
 /// until hydrated.
 pub fn utc_offset_signal() -> ReadSignal<String> {
-    let (offset, set_offset) = signal(String::new());
-    Effect::new(move |_| set_offset.set(browser::utc_offset_minutes().to_string()));
-    offset
+    once_in_browser(|| browser::utc_offset_minutes().to_string())
+}
+
+/// A value only the browser knows: empty on the server, read once the page is hydrated.
+fn once_in_browser(read: fn() -> String) -> ReadSignal<String> {
+    let (value, set_value) = signal(String::new());
+    Effect::new(move |_| set_value.set(read()));
+    value
 }
 
 /// An RFC 3339 instant as a `datetime-local` value in the browser's zone (`2026-12-01T09:00`).

@@ -25,7 +25,7 @@ use crate::accounts::ApiCaller;
 use crate::clock::{Millis, now_ms};
 use crate::error::{Error, ErrorKind, Result};
 use crate::group_commit::Job;
-use crate::store::executions::{NewExecution, NewMessage};
+use crate::store::executions::{NewExecution, NewMessage, OPTED_OUT_REASON, SUPPRESSED_REASON};
 use crate::store::profiles::Identity;
 use crate::{Herald, store};
 use domain::FieldError;
@@ -313,7 +313,7 @@ impl Herald {
             .iter_mut()
             .filter(|m| opted_out.contains(&m.address))
         {
-            m.excluded = Some(format!("opted out of marketing {}", campaign.channel));
+            m.excluded = Some(format!("{OPTED_OUT_REASON}{}", campaign.channel));
         }
         Ok(())
     }
@@ -335,7 +335,7 @@ impl Herald {
         .await?;
         for m in messages.iter_mut() {
             if let Some(reason) = suppressed.get(&m.address) {
-                m.excluded = Some(format!("suppressed address: {reason}"));
+                m.excluded = Some(format!("{SUPPRESSED_REASON}{reason}"));
             }
         }
         Ok(())

@@ -154,11 +154,7 @@ async fn commit_group(
     }
     executions::insert_calls(conn, &calls).await?;
     let execution_ids: Vec<String> = calls.iter().map(|c| c.execution.id.to_string()).collect();
-    let listed = executions::exclude_listed_addresses(
-        conn,
-        &execution_ids.iter().map(String::as_str).collect::<Vec<_>>(),
-    )
-    .await?;
+    let listed = executions::exclude_listed_addresses(conn, &execution_ids).await?;
     // Messages excluded on acceptance (no consent, suppressed, opted out) are events for the
     // webhooks.
     let excluded: Vec<String> = calls

@@ -55,6 +55,28 @@ pub struct VariantInput {
     pub text_body: String,
 }
 
+impl VariantInput {
+    pub fn new(locale: String, parts: Parts) -> Self {
+        Self {
+            locale,
+            subject: parts.subject,
+            preheader: parts.preheader,
+            html_body: parts.html_body,
+            text_body: parts.text_body,
+        }
+    }
+
+    /// The variant's parts, as typed.
+    pub fn parts(&self) -> Parts {
+        Parts {
+            subject: self.subject.clone(),
+            preheader: self.preheader.clone(),
+            html_body: self.html_body.clone(),
+            text_body: self.text_body.clone(),
+        }
+    }
+}
+
 /// Content as typed, before validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContentInput {
@@ -67,6 +89,38 @@ pub struct ContentInput {
     /// The profile attribute that picks a variant.
     pub locale_attribute: String,
     pub variants: Vec<VariantInput>,
+}
+
+impl ContentInput {
+    /// The content with the default content's `parts`.
+    pub fn new(
+        channel: Channel,
+        parts: Parts,
+        push: PushOptions,
+        locale_attribute: String,
+        variants: Vec<VariantInput>,
+    ) -> Self {
+        Self {
+            channel,
+            subject: parts.subject,
+            preheader: parts.preheader,
+            html_body: parts.html_body,
+            text_body: parts.text_body,
+            push,
+            locale_attribute,
+            variants,
+        }
+    }
+
+    /// The default content's parts, as typed.
+    pub fn parts(&self) -> Parts {
+        Parts {
+            subject: self.subject.clone(),
+            preheader: self.preheader.clone(),
+            html_body: self.html_body.clone(),
+            text_body: self.text_body.clone(),
+        }
+    }
 }
 
 impl Default for ContentInput {
@@ -94,6 +148,13 @@ pub struct Parts {
 }
 
 impl Parts {
+    /// One-line parts (subject, preheader) without surrounding spaces, as they are kept.
+    fn trimmed(mut self) -> Self {
+        self.subject = self.subject.trim().to_owned();
+        self.preheader = self.preheader.trim().to_owned();
+        self
+    }
+
     /// `(name, text)` of each part, in form order; names are the API's field names.
     pub fn named(&self) -> [(&'static str, &str); 4] {
         [
@@ -125,12 +186,7 @@ pub struct Content {
 impl Content {
     pub fn parse(input: &ContentInput) -> Result<Self, Vec<FieldError>> {
         let channel = input.channel;
-        let parts = Parts {
-            subject: input.subject.trim().to_owned(),
-            preheader: input.preheader.trim().to_owned(),
-            html_body: input.html_body.clone(),
-            text_body: input.text_body.clone(),
-        };
+        let parts = input.parts().trimmed();
         let subject_name = if channel == Channel::Push {
             "title"
         } else {
@@ -180,26 +236,16 @@ impl Content {
 
     /// The input this content was parsed from (in its normalised spelling).
     pub fn to_input(&self) -> ContentInput {
-        ContentInput {
-            channel: self.channel,
-            subject: self.parts.subject.clone(),
-            preheader: self.parts.preheader.clone(),
-            html_body: self.parts.html_body.clone(),
-            text_body: self.parts.text_body.clone(),
-            push: self.push.clone(),
-            locale_attribute: self.locale_attribute.clone(),
-            variants: self
-                .variants
+        ContentInput::new(
+            self.channel,
+            self.parts.clone(),
+            self.push.clone(),
+            self.locale_attribute.clone(),
+            self.variants
                 .iter()
-                .map(|v| VariantInput {
-                    locale: v.locale.to_string(),
-                    subject: v.parts.subject.clone(),
-                    preheader: v.parts.preheader.clone(),
-                    html_body: v.parts.html_body.clone(),
-                    text_body: v.parts.text_body.clone(),
-                })
+                .map(|v| VariantInput::new(v.locale.to_string(), v.parts.clone()))
                 .collect(),
-        }
+        )
     }
 
     pub fn channel(&self) -> Channel {
@@ -330,12 +376,7 @@ fn parse_variants(
     let mut variants: Vec<Variant> = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
         let prefix = format!("variants[{i}].");
-        let parts = Parts {
-            subject: input.subject.trim().to_owned(),
-            preheader: input.preheader.trim().to_owned(),
-            html_body: input.html_body.clone(),
-            text_body: input.text_body.clone(),
-        };
+        let parts = input.parts().trimmed();
         let problems = check_parts(channel, &parts, &prefix);
         let empty = parts.named().iter().all(|(_, text)| text.trim().is_empty());
         if empty {

@@ -8,7 +8,6 @@ use crate::clock::{Millis, now_ms};
 use crate::error::Result;
 use crate::settings::RetryPolicy;
 use crate::store::messages::{self, Attempt, ClaimedMessage, Outcome};
-use crate::store::surfaces::SurfaceRow;
 use crate::{Herald, store};
 use domain::campaign::Category;
 use domain::surface::SurfaceSettings;
@@ -246,13 +245,17 @@ impl Herald {
         let reader = self.store().reader();
         // Settings are read every round (rate limit, backup); credentials are decrypted only
         // when a surface's transport is built, i.e. when it changed since it was cached.
-        let settings_of = |row: &SurfaceRow| {
-            serde_json::from_str::<SurfaceSettings>(&row.settings).unwrap_or_default()
-        };
         let rows = store::surfaces::by_ids(reader, &as_refs(&ids)).await?;
-        let mut backup_ids: Vec<String> = rows
+        let settings: HashMap<&str, SurfaceSettings> = rows
             .iter()
-            .map(|row| settings_of(row).backup_surface_id)
+            .map(|row| {
+                let parsed = serde_json::from_str(&row.settings).unwrap_or_default();
+                (row.id.as_str(), parsed)
+            })
+            .collect();
+        let mut backup_ids: Vec<String> = settings
+            .values()
+            .map(|s| s.backup_surface_id.clone())
             .filter(|b| !b.is_empty() && !ids.contains(b))
             .collect();
         backup_ids.sort_unstable();
@@ -278,15 +281,14 @@ impl Herald {
         Ok(ids
             .iter()
             .map(|id| {
-                let settings = rows.iter().find(|r| &r.id == id).map(settings_of);
+                let settings = settings.get(id.as_str());
                 let backup = settings
-                    .as_ref()
                     .map(|s| s.backup_surface_id.as_str())
                     .filter(|b| !b.is_empty())
                     .map(transport_of);
                 let route = Route {
                     transport: transport_of(id),
-                    rate_limit: settings.as_ref().and_then(|s| s.rate_limit),
+                    rate_limit: settings.and_then(|s| s.rate_limit),
                     backup,
                 };
                 (id.clone(), route)

@@ -121,6 +121,11 @@ pub struct NewCall<'a> {
     pub key_expires_at: Millis,
 }
 
+/// How an exclusion for a suppressed address reads: this, then the suppression's reason.
+pub const SUPPRESSED_REASON: &str = "suppressed address: ";
+/// How an exclusion for a marketing opt-out reads: this, then the channel.
+pub const OPTED_OUT_REASON: &str = "opted out of marketing ";
+
 /// Excludes the queued messages of these executions whose address is suppressed (any campaign)
 /// or opted out of marketing (marketing campaigns), with the reason; returns their ids. Runs in
 /// the accepting transaction, so a call never races an address being listed, and costs one
@@ -128,7 +133,7 @@ pub struct NewCall<'a> {
 /// (`store::suppressions::reasons`, `store::opt_outs::opted_out`) and words them alike.
 pub async fn exclude_listed_addresses(
     conn: &mut SqliteConnection,
-    execution_ids: &[&str],
+    execution_ids: &[String],
 ) -> sqlx::Result<Vec<String>> {
     if execution_ids.is_empty() {
         return Ok(Vec::new());
@@ -143,20 +148,25 @@ pub async fn exclude_listed_addresses(
         (
             any_suppressed,
             "suppressions l",
-            "'suppressed address: ' || l.reason",
+            SUPPRESSED_REASON,
+            "l.reason",
             "",
         ),
         (
             any_opted_out,
             "opt_outs l",
-            "'opted out of marketing ' || messages.channel",
+            OPTED_OUT_REASON,
+            "messages.channel",
             " AND c.category = 'marketing'",
         ),
     ];
     let mut excluded = Vec::new();
-    for (_, list, reason, only) in lists.into_iter().filter(|l| l.0) {
-        let mut q = QueryBuilder::<Sqlite>::new(format!(
-            "UPDATE messages SET status = 'excluded', status_reason = {reason}
+    for (_, list, reason, detail, only) in lists.into_iter().filter(|l| l.0) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "UPDATE messages SET status = 'excluded', status_reason = ",
+        );
+        q.push_bind(reason).push(format!(
+            " || {detail}
                FROM campaigns c, {list}
               WHERE c.id = messages.campaign_id{only} AND l.sandbox_id = c.sandbox_id
                 AND l.channel = messages.channel AND l.address = messages.address
@@ -164,7 +174,7 @@ pub async fn exclude_listed_addresses(
         ));
         let mut ids = q.separated(", ");
         for id in execution_ids {
-            ids.push_bind(*id);
+            ids.push_bind(id.as_str());
         }
         q.push(") RETURNING messages.id");
         let rows: Vec<(String,)> = q.build_query_as().fetch_all(&mut *conn).await?;

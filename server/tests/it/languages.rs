@@ -2,7 +2,7 @@
 
 use crate::support::TestApp;
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 #[tokio::test]
 async fn each_recipient_gets_the_variant_of_their_language_with_the_default_as_fallback() {
@@ -74,15 +74,14 @@ async fn each_recipient_gets_the_variant_of_their_language_with_the_default_as_f
         recipient("c@example.org", Some("de")),
         recipient("d@example.org", None),
     ]});
-    let dry: Value = app
-        .api(Method::POST, "/ajo/im/executions/unitary?dryRun=true")
-        .json(&call)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, dry) = app
+        .send(
+            Method::POST,
+            "/ajo/im/executions/unitary?dryRun=true",
+            Some(call.clone()),
+        )
+        .await;
+    assert_eq!(status, 200, "{dry}");
     let rendered = |i: usize| dry["recipients"][i]["rendered"].clone();
     assert_eq!(rendered(0)["subject"], "Bienvenue au Québec, Montréal");
     assert_eq!(rendered(0)["locale"], "fr-CA");
