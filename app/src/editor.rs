@@ -70,7 +70,14 @@ pub fn LivePreview(check: Memo<Checked>, locale: Signal<Option<Locale>>) -> impl
         profile_json.set(p);
         context_json.set(c);
     };
+    // Rendered in the browser only: the server never renders a marketer's draft while it builds
+    // the page (that work belongs to the render pool, with the trigger's limits).
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
     let rendered = Memo::new(move |_| {
+        if !hydrated.get() {
+            return Err("The preview appears once the page has loaded.".to_owned());
+        }
         let content = check
             .get()
             .map_err(|_| "Fix the problems above to see the preview.".to_owned())?;
@@ -87,7 +94,7 @@ pub fn LivePreview(check: Memo<Checked>, locale: Signal<Option<Locale>>) -> impl
         });
         let renderer = Renderer::new(&content).map_err(|e| e.to_string())?;
         let out = renderer
-            .render(&data, Pick::Locale(locale.get().as_ref()))
+            .render(data, Pick::Locale(locale.get().as_ref()))
             .map_err(|e| format!("Cannot render: {e}"))?;
         Ok::<_, String>((content.channel(), out.subject, out.html_body, out.text_body))
     });

@@ -119,6 +119,7 @@ impl Herald {
         idempotency_key: Option<String>,
     ) -> Result<Accepted> {
         // The address lists are checked when the call is committed (group_commit).
+        let trigger = Arc::new(trigger);
         let prepared = self.prepare(caller, &trigger, false).await?;
         let now = now_ms();
         let recipients = prepared.messages.len();
@@ -135,7 +136,7 @@ impl Herald {
             messages: prepared.messages,
             sandbox_id: caller.sandbox.id.clone(),
             new_profiles: prepared.new_profiles,
-            idempotency_key: idempotency_key.unwrap_or(trigger.request_id),
+            idempotency_key: idempotency_key.unwrap_or_else(|| trigger.request_id.clone()),
             request_hash: request_hash.to_owned(),
             key_expires_at: now + self.settings().idempotency_retention.as_millis() as Millis,
         };
@@ -155,9 +156,9 @@ impl Herald {
     pub async fn dry_run_unitary(
         &self,
         caller: &ApiCaller,
-        trigger: &UnitaryTrigger,
+        trigger: UnitaryTrigger,
     ) -> Result<DryRun> {
-        let prepared = self.prepare(caller, trigger, true).await?;
+        let prepared = self.prepare(caller, &Arc::new(trigger), true).await?;
         Ok(DryRun {
             campaign_id: prepared.campaign_key,
             campaign_version: prepared.version,
@@ -216,7 +217,7 @@ impl Herald {
     async fn prepare(
         &self,
         caller: &ApiCaller,
-        trigger: &UnitaryTrigger,
+        trigger: &Arc<UnitaryTrigger>,
         read_lists: bool,
     ) -> Result<Prepared> {
         if trigger.context_bytes() > MAX_CONTEXT_BYTES {
@@ -253,27 +254,36 @@ impl Herald {
         }
         let (stored, new_profiles) = self.stored_profiles(&campaign, trigger).await?;
         let compiled = self.compiled_version(campaign_id, version).await?;
-        let mut errors = Vec::new();
-        let mut messages = Vec::with_capacity(trigger.recipients.len());
         let marketing = campaign.category == Category::Marketing.as_str();
-        let unsubscribe_url = |id: &str| self.unsubscribe_url(id);
-        let open_pixel_url = |id: &str| self.open_pixel_url(id);
-        let links = Links {
-            unsubscribe: marketing.then_some(&unsubscribe_url),
-            tracking: campaign
-                .tracking
-                .then_some((self.settings().public_url.as_str(), &open_pixel_url)),
-        };
-        for (i, recipient) in trigger.recipients.iter().enumerate() {
-            let profile = match recipient.kind {
-                RecipientKind::Aep => stored.get(recipient.user_id.as_str()),
-                RecipientKind::External => None,
-            };
-            match prepare_message(i, recipient, profile, &compiled, &links) {
-                Ok(m) => messages.push(m),
-                Err(mut e) => errors.append(&mut e),
-            }
-        }
+        let tracking = campaign.tracking;
+        let (herald, trigger) = (self.clone(), trigger.clone());
+        let (messages, errors) = self
+            .inner
+            .render_pool
+            .run(move || {
+                let unsubscribe_url = |id: &str| herald.unsubscribe_url(id);
+                let open_pixel_url = |id: &str| herald.open_pixel_url(id);
+                let links = Links {
+                    unsubscribe: marketing.then_some(&unsubscribe_url),
+                    tracking: tracking
+                        .then_some((herald.settings().public_url.as_str(), &open_pixel_url)),
+                };
+                let mut errors = Vec::new();
+                let mut messages = Vec::with_capacity(trigger.recipients.len());
+                for (i, recipient) in trigger.recipients.iter().enumerate() {
+                    let profile = match recipient.kind {
+                        RecipientKind::Aep => stored.get(recipient.user_id.as_str()),
+                        RecipientKind::External => None,
+                    };
+                    match prepare_message(i, recipient, profile, &compiled, &links) {
+                        Ok(m) => messages.push(m),
+                        Err(mut e) => errors.append(&mut e),
+                    }
+                }
+                (messages, errors)
+            })
+            .await?;
+        let mut messages = messages;
         if !errors.is_empty() {
             return Err(Error::from(domain::ValidationError::new(
                 "invalid_recipient",
@@ -545,7 +555,7 @@ fn prepare_message(
     }
     let mut rendered = compiled
         .renderer
-        .render(&data, Pick::FromProfile)
+        .render(data, Pick::FromProfile)
         .map_err(|e| {
             vec![FieldError::new(
                 format!("recipients[{i}]"),

@@ -7,6 +7,7 @@
 //! [`delivery`] worker.
 
 pub mod accounts;
+pub mod background;
 mod cache;
 pub mod campaigns;
 pub mod clock;
@@ -21,6 +22,7 @@ pub mod namespaces;
 pub mod plain_text;
 pub mod profiles;
 pub mod receipts;
+mod render_pool;
 pub mod sandboxes;
 mod secret_box;
 pub mod send_test;
@@ -58,6 +60,10 @@ struct Inner {
     outbox_signal: Arc<Notify>,
     committer: group_commit::GroupCommitter,
     compiled_versions: executions::CompiledVersions,
+    /// The supervised background loops, for the health check.
+    loops: background::Loops,
+    /// Where messages are rendered: off the async runtime, a bounded number at a time.
+    render_pool: render_pool::RenderPool,
     /// API key hash → the caller it authenticates, for 5 s (see [`cache`]).
     api_keys: cache::TtlCache<String, accounts::ApiCaller>,
     /// Campaign → its row, for 1 s (see [`cache`]).
@@ -88,6 +94,8 @@ impl Herald {
                 outbox_signal,
                 committer,
                 compiled_versions: Default::default(),
+                render_pool: render_pool::RenderPool::new(),
+                loops: Default::default(),
                 api_keys: cache::TtlCache::new(std::time::Duration::from_secs(5), 10_000),
                 campaigns: cache::TtlCache::new(std::time::Duration::from_secs(1), 10_000),
             }),
@@ -100,6 +108,11 @@ impl Herald {
 
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// The background loops that are not running now, with why (empty: all run).
+    pub fn loops_down(&self) -> Vec<String> {
+        self.inner.loops.down(clock::now_ms())
     }
 
     /// Checks that the database answers.

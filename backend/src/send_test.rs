@@ -54,8 +54,12 @@ impl Herald {
             "context": Value::Object(context),
             "unsubscribeUrl": format!("{}/u/test", self.settings().public_url),
         });
-        let rendered = Renderer::new(&content)
-            .and_then(|r| r.render(&data, Pick::FromProfile))
+        let push = content.push().clone();
+        let rendered = self
+            .inner
+            .render_pool
+            .run(move || Renderer::new(&content).and_then(|r| r.render(data, Pick::FromProfile)))
+            .await?
             .map_err(|e| {
                 Error::from(domain::ValidationError::single(
                     "render_failed",
@@ -86,7 +90,6 @@ impl Herald {
                 format!("The campaign's surface {why}"),
             )
         })?;
-        let push = content.push();
         let payload = (channel == Channel::Push).then(|| {
             json!({"appId": app.0, "platform": app.1, "imageUrl": push.image_url,
                    "link": push.link, "data": push.data})

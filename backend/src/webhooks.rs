@@ -205,8 +205,13 @@ impl Herald {
 type Endpoint = std::result::Result<(String, Vec<u8>), String>;
 
 /// Runs until `shutdown` turns true, sending due webhook deliveries.
-pub async fn run_dispatcher(herald: Herald, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_dispatcher(
+    herald: Herald,
+    mut shutdown: watch::Receiver<bool>,
+    beat: crate::background::Beat,
+) {
     while !*shutdown.borrow() {
+        beat.now();
         let worked = match herald.dispatch_webhooks_due().await {
             Ok(n) => n > 0,
             Err(e) => {

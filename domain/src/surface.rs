@@ -254,6 +254,15 @@ impl NewSurface {
             ));
         }
         let mut s = trimmed(&input.settings);
+        // Every setting ends up in a header, a URL or a request line: one line of text, always.
+        for (field, value) in s.texts() {
+            if value.chars().any(char::is_control) || value.len() > 2048 {
+                errors.push(FieldError::new(
+                    format!("settings.{field}"),
+                    "must be one line of at most 2,048 characters, without control characters",
+                ));
+            }
+        }
         let provider = s.provider;
         if !provider.serves(input.channel) {
             errors.push(FieldError::new(
@@ -393,6 +402,28 @@ impl NewSurface {
     }
 }
 
+impl SurfaceSettings {
+    /// Every text setting with its API name.
+    fn texts(&self) -> [(&'static str, &str); 14] {
+        [
+            ("fromName", &self.from_name),
+            ("fromAddress", &self.from_address),
+            ("replyTo", &self.reply_to),
+            ("sender", &self.sender),
+            ("appId", &self.app_id),
+            ("platform", &self.platform),
+            ("baseUrl", &self.base_url),
+            ("accountSid", &self.account_sid),
+            ("webhookUrl", &self.webhook_url),
+            ("tokenUrl", &self.token_url),
+            ("apiBase", &self.api_base),
+            ("teamId", &self.team_id),
+            ("keyId", &self.key_id),
+            ("backupSurfaceId", &self.backup_surface_id),
+        ]
+    }
+}
+
 /// The settings trimmed, with those of other channels and providers cleared.
 fn trimmed(raw: &SurfaceSettings) -> SurfaceSettings {
     let t = |v: &str| v.trim().to_owned();
@@ -457,6 +488,37 @@ fn default_url(value: &mut String, default: &str, field: &str, errors: &mut Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_setting_can_carry_a_line_break_or_a_control_character() {
+        for (field, bad) in [
+            ("fromName", "Acme\r\nBcc: victim@example.com"),
+            ("fromName", "Acme\u{0}"),
+            ("replyTo", "a@acme.test\nX: y"),
+        ] {
+            let mut input = email(ProviderKind::Capture);
+            match field {
+                "fromName" => input.settings.from_name = bad.into(),
+                _ => input.settings.reply_to = bad.into(),
+            }
+            let err = NewSurface::parse(&input).unwrap_err();
+            assert!(
+                err.errors
+                    .iter()
+                    .any(|e| e.field == format!("settings.{field}")),
+                "{field}: {err:?}"
+            );
+        }
+        let mut sms = email(ProviderKind::Webhook);
+        sms.channel = Channel::Sms;
+        sms.settings.sender = "Acme".into();
+        sms.settings.webhook_url = "https://gw.example/sms\u{7f}".into();
+        let err = NewSurface::parse(&sms).unwrap_err();
+        assert!(
+            err.errors.iter().any(|e| e.field == "settings.webhookUrl"),
+            "{err:?}"
+        );
+    }
 
     fn email(provider: ProviderKind) -> SurfaceInput {
         SurfaceInput {

@@ -16,7 +16,6 @@ use backend::{Herald, Settings};
 use clap::{Parser, Subcommand};
 use std::future::Future;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 
 #[derive(Parser, Debug)]
 #[command(name = "herald", version, about = "API-triggered messaging campaigns")]
@@ -63,7 +62,7 @@ pub async fn serve() -> anyhow::Result<()> {
     run(herald, listener, shutdown_signal()).await
 }
 
-/// Serves `herald` on `listener` until `shutdown` completes, with the delivery worker running.
+/// Serves `herald` on `listener` until `shutdown` completes, with its background loops running.
 /// Tests call this with a listener on port 0.
 pub async fn run(
     herald: Herald,
@@ -80,28 +79,11 @@ pub async fn run(
         "Herald is listening"
     );
     let router = router(herald.clone()).await?;
-    let (stop_workers, workers_stopped) = watch::channel(false);
-    let mut workers: Vec<_> = (0..herald.settings().delivery_workers)
-        .map(|_| {
-            tokio::spawn(backend::delivery::run_worker(
-                herald.clone(),
-                workers_stopped.clone(),
-            ))
-        })
-        .collect();
-    if herald.settings().delivery_workers > 0 {
-        workers.push(tokio::spawn(backend::webhooks::run_dispatcher(
-            herald.clone(),
-            workers_stopped.clone(),
-        )));
-    }
+    let background = backend::background::Background::start(&herald);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await?;
-    let _ = stop_workers.send(true);
-    for worker in workers {
-        worker.await?;
-    }
+    background.stop().await;
     Ok(())
 }
 

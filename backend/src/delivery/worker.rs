@@ -4,6 +4,7 @@ use super::SendError;
 use super::email::send_timeout;
 use super::pacing::Slot;
 use super::transport::Built;
+use crate::background::Beat;
 use crate::clock::{Millis, now_ms};
 use crate::error::Result;
 use crate::settings::RetryPolicy;
@@ -12,9 +13,10 @@ use crate::{Herald, store};
 use domain::campaign::Category;
 use domain::surface::SurfaceSettings;
 use domain::views::format_rfc3339;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use rand::Rng;
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -52,6 +54,8 @@ enum Plan {
     },
     Defer(Millis),
     Exclude(&'static str),
+    /// Fail the attempt without sending (the message could not be routed).
+    Fail(SendError),
 }
 
 const THROTTLED_PAST_END: &str = "throttled past end date";
@@ -85,12 +89,13 @@ pub fn backoff_ms(first: Millis, attempt: i64) -> Millis {
 
 /// Runs until `shutdown` turns true. Graceful: sends under way finish and are recorded; paced
 /// messages still waiting for their slot go back to the outbox unattempted.
-pub async fn run_worker(herald: Herald, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_worker(herald: Herald, mut shutdown: watch::Receiver<bool>, beat: Beat) {
     tracing::info!(
         default_email_provider = herald.inner.transports.default_email_provider(),
         "delivery worker started"
     );
     while !*shutdown.borrow() {
+        beat.now();
         let worked = match herald.deliver_round(Some(shutdown.clone())).await {
             Ok(n) => n > 0,
             Err(e) => {
@@ -141,7 +146,14 @@ impl Herald {
         let routes = self.routes_for(&claimed).await?;
         let mut routed = Vec::with_capacity(count);
         for mut m in claimed {
-            let route = self.route(&mut m, &routes).await?;
+            // A panic while routing one message fails that message, not the round.
+            let route = match AssertUnwindSafe(self.route(&mut m, &routes))
+                .catch_unwind()
+                .await
+            {
+                Ok(route) => Ok(route?),
+                Err(_) => Err(internal_failure(&m, "routing")),
+            };
             routed.push((m, route));
         }
         // Pacing slots are taken in one go, from the time sending starts: taken while the round
@@ -151,7 +163,13 @@ impl Herald {
         let window_end = now + send_timeout(settings).as_millis() as Millis;
         let plans: Vec<(ClaimedMessage, Plan)> = routed
             .into_iter()
-            .map(|(m, route)| (m, self.plan(route, now, window_end)))
+            .map(|(m, route)| {
+                let plan = match route {
+                    Ok(route) => self.plan(route, now, window_end),
+                    Err(e) => Plan::Fail(e),
+                };
+                (m, plan)
+            })
             .collect();
         // Outcomes are recorded in small groups as they arrive: one commit per group, and a slow
         // send never holds back the record of the fast ones.
@@ -412,14 +430,28 @@ fn as_refs(ids: &[String]) -> Vec<&str> {
     ids.iter().map(String::as_str).collect()
 }
 
+/// The failure recorded for a message whose `step` panicked: permanent (the same message would
+/// panic again), without the panic's text (it may quote the message).
+fn internal_failure(m: &ClaimedMessage, step: &str) -> SendError {
+    tracing::error!(message_id = %m.id, step, "a panic while delivering a message; it fails, delivery goes on");
+    SendError::permanent(format!(
+        "internal error while {step} the message (it was not sent); see the server log"
+    ))
+}
+
 /// Sends through a transport. A surface that cannot be used is a transient failure, so fixing
-/// the surface lets the message go on its next attempt.
+/// the surface lets the message go on its next attempt. A panic while sending fails this
+/// message only.
 async fn send_through(
     transport: Built,
     message: &ClaimedMessage,
 ) -> (&'static str, std::result::Result<Option<String>, SendError>) {
     match transport {
-        Ok(t) => (t.provider(), t.send(message).await),
+        Ok(t) => {
+            let sent = AssertUnwindSafe(t.send(message)).catch_unwind().await;
+            let result = sent.unwrap_or_else(|_| Err(internal_failure(message, "sending")));
+            (t.provider(), result)
+        }
         Err(why) => (
             "none",
             Err(SendError::transient(format!("the surface {why}"))),
@@ -437,6 +469,12 @@ async fn carry_out(
     let turn = match plan {
         Plan::Defer(at) => Turn::Deferred(at),
         Plan::Exclude(reason) => Turn::Excluded(reason),
+        Plan::Fail(e) => Turn::Attempted {
+            provider: "none",
+            started_at: now_ms(),
+            result: Err(e),
+            failover: None,
+        },
         Plan::Send {
             transport,
             backup,

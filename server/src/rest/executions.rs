@@ -84,11 +84,12 @@ pub async fn trigger_unitary(
     ));
     let trigger = UnitaryTrigger::parse(request).map_err(|e| with_ids(e.into()))?;
     if dry_run {
+        let request_id = trigger.request_id.clone();
         let result = herald
-            .dry_run_unitary(&caller, &trigger)
+            .dry_run_unitary(&caller, trigger)
             .await
             .map_err(with_ids)?;
-        let body = DryRunBody::new(&trigger.request_id, result);
+        let body = DryRunBody::new(&request_id, result);
         return Ok((StatusCode::OK, Json(body)).into_response());
     }
     let accepted = herald
@@ -159,19 +160,25 @@ pub async fn execution_status(
     Ok(Json(status.into()))
 }
 
-/// Liveness and database reachability. Needs no key (for load balancers) and says nothing else.
+/// Liveness: the database answers and every background loop (delivery, webhooks,
+/// housekeeping) runs. Needs no key (for load balancers) and says nothing else.
 #[utoipa::path(
     get,
     path = "/ajo/im/health",
     tag = "execution",
     responses(
         (status = 200, description = "Herald and its database answer", body = HealthBody),
-        (status = 503, description = "The database does not answer", body = HealthBody),
+        (status = 503, description = "The database does not answer, or delivery is not running", body = HealthBody),
     )
 )]
 pub async fn health(State(state): State<RestState>) -> Response {
+    let down = state.herald.loops_down();
     let (status, word) = match state.herald.ping().await {
-        Ok(()) => (StatusCode::OK, "UP"),
+        Ok(()) if down.is_empty() => (StatusCode::OK, "UP"),
+        Ok(()) => {
+            tracing::error!(loops = ?down, "health check: background work is not running");
+            (StatusCode::SERVICE_UNAVAILABLE, "DOWN")
+        }
         Err(e) => {
             tracing::error!(error = ?e, "health check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "DOWN")

@@ -2,11 +2,12 @@
 //! start it again on the same database, and check with the SMTP sink's records that every
 //! accepted message arrived, and that none arrived twice except attempts in flight at the kill.
 
+use crate::process::{self, Server};
 use crate::support::SmtpSink;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const CALLS: usize = 150;
@@ -14,51 +15,24 @@ const RECIPIENTS: usize = 20;
 const WORKERS: usize = 2;
 const CONCURRENCY: usize = 16;
 
-fn herald(data: &Path, port: u16, smtp: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_herald"));
-    command
-        .env("HERALD_DATA_DIR", data)
-        .env("HERALD_LISTEN", format!("127.0.0.1:{port}"))
-        .env("HERALD_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-        .env("HERALD_SMTP_URL", smtp)
-        .env("HERALD_DELIVERY_WORKERS", WORKERS.to_string())
-        .env("HERALD_DELIVERY_CONCURRENCY", CONCURRENCY.to_string())
-        // A short lease: the killed process's claims are taken over 3 s after the restart.
-        .env("HERALD_DELIVERY_LEASE_SECS", "3")
-        .env("HERALD_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    command
-}
-
-/// The server process; killed (SIGKILL) and reaped when dropped, also when a test fails.
-struct Server(Child);
-
-impl Server {
-    /// `kill -9`, now: dropping the process handle sends SIGKILL.
-    fn kill_9(self) {}
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// Two workers of 16 sends each, and a short lease: the killed process's claims are taken
+/// over 3 s after the restart.
+fn herald(data: &Path, port: u16, smtp: &str) -> std::process::Command {
+    let (workers, concurrency) = (WORKERS.to_string(), CONCURRENCY.to_string());
+    process::herald(
+        data,
+        port,
+        &[
+            ("HERALD_SMTP_URL", smtp),
+            ("HERALD_DELIVERY_WORKERS", &workers),
+            ("HERALD_DELIVERY_CONCURRENCY", &concurrency),
+            ("HERALD_DELIVERY_LEASE_SECS", "3"),
+        ],
+    )
 }
 
 async fn start(data: &Path, port: u16, smtp: &str) -> Server {
-    let server = Server(herald(data, port, smtp).spawn().unwrap());
-    let health = format!("http://127.0.0.1:{port}/ajo/im/health");
-    for _ in 0..200 {
-        if reqwest::get(&health)
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("herald did not start");
+    Server::start(herald(data, port, smtp), port).await
 }
 
 fn eml_count(dir: &Path) -> usize {
@@ -98,11 +72,7 @@ fn arrivals(dir: &Path) -> HashMap<String, usize> {
 async fn kill_9_during_delivery_loses_nothing_and_repeats_only_in_flight_sends() {
     let sink = SmtpSink::start();
     let data = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = process::free_port();
     let base = format!("http://127.0.0.1:{port}");
     let key_out = herald(data.path(), port, &sink.url())
         .args(["api-key", "create", "--name", "crash", "--scope", "admin"])

@@ -4,20 +4,27 @@
 //! - A template is checked with [`analyse`] before it is stored; a stored template compiles.
 //! - Variables are absolute paths under `profile.` or `context.`; `context.system` is reserved.
 //! - HTML parts escape `{{x}}` (but not `{{{x}}}`); subject and text parts never escape.
-//! - Rendering reads only the data it is given: no partials from disk, no helpers with I/O,
-//!   and the output is capped at [`MAX_RENDERED_BYTES`].
+//! - Rendering reads only the data it is given: no partials, no decorators, only the helpers
+//!   in [`HELPERS`] (none with I/O, no `log`); nesting is bounded before compiling
+//!   ([`guard`]), and output, loop iterations and time are bounded while rendering
+//!   ([`budget`]). A template either renders within those limits or is refused with the limit
+//!   it hit; it never takes the thread's stack or the process's memory.
+
+mod budget;
+mod guard;
+
+pub use budget::{Limit, MAX_ITERATIONS, MAX_RENDERED_BYTES, RENDER_TIME_BUDGET};
+pub use guard::{HELPERS, MAX_NESTING, MAX_SUBEXPRESSION_DEPTH};
 
 use crate::content::{Content, Parts};
 use crate::locale::Locale;
+use budget::{Budget, Capped};
 use handlebars::template::{HelperTemplate, Parameter, TemplateElement};
-use handlebars::{Handlebars, Path, Template};
+use handlebars::{Context, Handlebars, Path, Template};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
-
-/// Largest rendered part accepted (a guard against runaway `#each` output).
-pub const MAX_RENDERED_BYTES: usize = 1024 * 1024;
 
 /// Whether a call must send a variable for the content to make sense.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -60,6 +67,17 @@ pub enum TemplateProblem {
         reason: String,
     },
     ReservedVariable(String),
+    /// `{{> name}}`: parts cannot include other parts or templates.
+    Partial(String),
+    /// `{{#*inline}}` and other decorators.
+    Decorator(String),
+    /// A helper Herald does not have.
+    UnknownHelper(String),
+    /// Nested deeper than `limit` (`what`: blocks or subexpressions).
+    TooDeep {
+        what: &'static str,
+        limit: usize,
+    },
 }
 
 impl fmt::Display for TemplateProblem {
@@ -77,20 +95,29 @@ impl fmt::Display for TemplateProblem {
                     "uses {name}, which is reserved and cannot be used in content"
                 )
             }
+            TemplateProblem::Partial(name) => write!(
+                f,
+                "includes another template ({{{{> {name}}}}}): a part cannot include other parts or templates"
+            ),
+            TemplateProblem::Decorator(name) => write!(
+                f,
+                "uses the decorator *{name} (such as inline partials), which Herald does not support"
+            ),
+            TemplateProblem::UnknownHelper(name) => write!(
+                f,
+                "uses the helper {name}, which Herald does not have (helpers: {})",
+                HELPERS.join(", ")
+            ),
+            TemplateProblem::TooDeep { what, limit } => {
+                write!(f, "nests {what} more than {limit} deep (the limit)")
+            }
         }
     }
 }
 
 /// Parses a template and lists the variables it uses.
 pub fn analyse(source: &str) -> Result<TemplateInfo, TemplateProblem> {
-    let template = Template::compile(source).map_err(|e| {
-        let (line, column) = e.pos().unzip();
-        TemplateProblem::Syntax {
-            line,
-            column,
-            reason: e.reason().to_string(),
-        }
-    })?;
+    let template = compile(source)?;
     let mut info = TemplateInfo::default();
     collect_template(&template, Need::Required, &mut info.variables);
     if let Some(reserved) = info
@@ -101,6 +128,77 @@ pub fn analyse(source: &str) -> Result<TemplateInfo, TemplateProblem> {
         return Err(TemplateProblem::ReservedVariable(reserved.clone()));
     }
     Ok(info)
+}
+
+/// Compiles a template that passes every check of [`guard`].
+fn compile(source: &str) -> Result<Template, TemplateProblem> {
+    guard::check_source(source)?;
+    let template = Template::compile(source).map_err(|e| {
+        let (line, column) = e.pos().unzip();
+        TemplateProblem::Syntax {
+            line,
+            column,
+            reason: e.reason().to_string(),
+        }
+    })?;
+    guard::check_compiled(&template)?;
+    Ok(template)
+}
+
+/// The helper that [`instrumented`] puts at the start of every `#each` body: one loop turn.
+const TICK_HELPER: &str = "__herald_loop_turn";
+
+/// `template` with a call of [`TICK_HELPER`] at the start of each `#each` body, so every
+/// iteration is charged to the message's budget (the built-in `each` has no hook of its own).
+fn instrumented(mut template: Template) -> Template {
+    let tick = Template::compile(&format!("{{{{{TICK_HELPER}}}}}"))
+        .expect("the loop-turn call compiles")
+        .elements
+        .remove(0);
+    let mut stack = vec![&mut template];
+    while let Some(t) = stack.pop() {
+        for element in &mut t.elements {
+            if let TemplateElement::HelperBlock(h) = element {
+                if matches!(&h.name, Parameter::Name(n) if n == "each")
+                    && let Some(body) = h.template.as_mut()
+                {
+                    body.elements.insert(0, tick.clone());
+                    if let Some(first) = body.mapping.first().cloned() {
+                        body.mapping.insert(0, first);
+                    }
+                }
+                stack.extend(h.template.as_mut());
+                stack.extend(h.inverse.as_mut());
+            }
+        }
+    }
+    template
+}
+
+/// A registry with only the documented helpers, plus the loop-turn counter.
+fn registry(escape: bool) -> Handlebars<'static> {
+    let mut hb = Handlebars::new();
+    if !escape {
+        hb.register_escape_fn(handlebars::no_escape);
+    }
+    for builtin in ["log", "raw"] {
+        hb.unregister_helper(builtin);
+    }
+    hb.register_helper(
+        TICK_HELPER,
+        Box::new(
+            |_: &handlebars::Helper<'_>,
+             _: &Handlebars<'_>,
+             _: &Context,
+             _: &mut handlebars::RenderContext<'_, '_>,
+             _: &mut dyn handlebars::Output|
+             -> handlebars::HelperResult {
+                budget::tick()
+                    .map_err(|limit| handlebars::RenderErrorReason::Other(limit.reason()).into())
+            },
+        ),
+    );
+    hb
 }
 
 /// `need` is what a plain `{{path}}` at this depth means: required at the top level, optional
@@ -193,10 +291,11 @@ pub enum Pick<'a> {
 }
 
 impl Renderer {
+    /// Compiles every part, checked as [`analyse`] checks it (content stored before a check
+    /// existed is refused here rather than rendered).
     pub fn new(content: &Content) -> Result<Self, RenderProblem> {
-        let mut escaped = Handlebars::new();
-        let mut verbatim = Handlebars::new();
-        verbatim.register_escape_fn(handlebars::no_escape);
+        let mut escaped = registry(true);
+        let mut verbatim = registry(false);
         // Registers one set of parts under `suffix`; returns which parts it has. A variant's
         // empty part is left out (it falls back to the default's); the default registers all.
         let mut register = |parts: &Parts, suffix: &str| {
@@ -211,11 +310,11 @@ impl Renderer {
                 } else {
                     &mut verbatim
                 };
-                hb.register_template_string(&format!("{part}{suffix}"), source)
-                    .map_err(|e| RenderProblem {
-                        part,
-                        reason: e.to_string(),
-                    })?;
+                let template = compile(source).map_err(|e| RenderProblem {
+                    part,
+                    reason: e.to_string(),
+                })?;
+                hb.register_template(&format!("{part}{suffix}"), instrumented(template));
             }
             Ok(present)
         };
@@ -234,8 +333,10 @@ impl Renderer {
         })
     }
 
-    /// Renders for one recipient. `data` is `{"profile": {...}, "context": {...}}`.
-    pub fn render(&self, data: &Value, pick: Pick<'_>) -> Result<Rendered, RenderProblem> {
+    /// Renders for one recipient. `data` is `{"profile": {...}, "context": {...}}`. The
+    /// message's parts share one budget of loop iterations and time ([`budget`]).
+    pub fn render(&self, data: Value, pick: Pick<'_>) -> Result<Rendered, RenderProblem> {
+        let budget = Budget::install();
         let variant = match pick {
             Pick::FromProfile => data
                 .get("profile")
@@ -246,24 +347,28 @@ impl Renderer {
                 locale.and_then(|l| self.variants.iter().position(|v| v.0 == *l))
             }
         };
+        let context = Context::from(data);
         // The template of each part: the variant's, or the default's where it has none.
         let name = |slot: usize, part: &str| match variant {
             Some(i) if self.variants[i].1[slot] => format!("{part}@{i}"),
             _ => part.to_owned(),
         };
-        let subject = render_part(&self.verbatim, "subject", &name(0, "subject"), data)?;
+        let part = |hb: &Handlebars<'static>, part: &'static str, slot: usize| {
+            render_part(hb, part, &name(slot, part), &context, &budget)
+        };
+        let subject = part(&self.verbatim, "subject", 0)?;
         if subject.contains(['\r', '\n']) {
             return Err(RenderProblem {
                 part: "subject",
                 reason: "the rendered subject contains a line break".into(),
             });
         }
-        let preheader = render_part(&self.verbatim, "preheader", &name(1, "preheader"), data)?;
-        let html_body = render_part(&self.escaped, "htmlBody", &name(2, "htmlBody"), data)?;
+        let preheader = part(&self.verbatim, "preheader", 1)?;
+        let html_body = part(&self.escaped, "htmlBody", 2)?;
         Ok(Rendered {
             subject: subject.trim().to_owned(),
             html_body: with_preheader(html_body, preheader.trim()),
-            text_body: render_part(&self.verbatim, "textBody", &name(3, "textBody"), data)?,
+            text_body: part(&self.verbatim, "textBody", 3)?,
             locale: variant.map(|i| self.variants[i].0.clone()),
         })
     }
@@ -295,19 +400,19 @@ fn render_part(
     hb: &Handlebars<'static>,
     part: &'static str,
     template: &str,
-    data: &Value,
+    data: &Context,
+    budget: &Budget,
 ) -> Result<String, RenderProblem> {
-    let out = hb.render(template, data).map_err(|e| RenderProblem {
-        part,
-        reason: e.reason().to_string(),
-    })?;
-    if out.len() > MAX_RENDERED_BYTES {
-        return Err(RenderProblem {
+    let mut out = Capped::default();
+    hb.render_with_context_to_write(template, data, &mut out)
+        .map_err(|e| RenderProblem {
             part,
-            reason: "the rendered text is larger than 1 MB".into(),
-        });
-    }
-    Ok(out)
+            reason: match budget.exceeded() {
+                Some(limit) => limit.reason(),
+                None => e.reason().to_string(),
+            },
+        })?;
+    Ok(out.into_string())
 }
 
 #[cfg(test)]
@@ -357,7 +462,7 @@ mod tests {
         let r = Renderer::new(&content).unwrap();
         let as_lang = |lang: &str| {
             let data = json!({"profile": {"name": "Jo", "person": {"lang": lang}}});
-            r.render(&data, Pick::FromProfile).unwrap()
+            r.render(data, Pick::FromProfile).unwrap()
         };
         let fr_ca = as_lang("fr_CA");
         assert_eq!(fr_ca.subject, "Allô Jo");
@@ -375,10 +480,10 @@ mod tests {
             "<html><BODY class=x><div style=\"display:none;max-height:0;overflow:hidden;\
              mso-hide:all\">Offers &amp; news</div><p>Hello</p></body></html>"
         );
-        let none = r.render(&json!({"profile": {"name": "Jo"}}), Pick::FromProfile);
+        let none = r.render(json!({"profile": {"name": "Jo"}}), Pick::FromProfile);
         assert_eq!(none.unwrap().locale, None, "no language: the default");
         let fr = content.variants()[0].locale.clone();
-        let preview = r.render(&json!({}), Pick::Locale(Some(&fr))).unwrap();
+        let preview = r.render(json!({}), Pick::Locale(Some(&fr))).unwrap();
         assert_eq!(preview.subject, "Bonjour");
     }
 
@@ -391,7 +496,7 @@ mod tests {
         );
         let out = r
             .render(
-                &json!({
+                json!({
                     "profile": {"person": {"name": {"firstName": "Jane"}}},
                     "context": {"resetUrl": "https://x.test/r?a=1&b=2"}
                 }),
@@ -414,7 +519,7 @@ mod tests {
             "{{context.x}}",
         );
         let out = r
-            .render(&json!({"context": {"x": "<b>&"}}), Pick::FromProfile)
+            .render(json!({"context": {"x": "<b>&"}}), Pick::FromProfile)
             .unwrap();
         assert_eq!(out.subject, "<b>&");
         assert_eq!(out.html_body, "&lt;b&gt;&amp;|<b>&");
@@ -430,7 +535,7 @@ mod tests {
         );
         let out = r
             .render(
-                &json!({
+                json!({
                     "profile": {"vip": false},
                     "context": {"order": {"id": "A1"}, "items": [{"name": "a"}, {"name": "b"}]}
                 }),
@@ -446,7 +551,7 @@ mod tests {
         let r = renderer("Hi {{context.name}}", "x", "");
         let err = r
             .render(
-                &json!({"context": {"name": "a\r\nBcc: evil@x.test"}}),
+                json!({"context": {"name": "a\r\nBcc: evil@x.test"}}),
                 Pick::FromProfile,
             )
             .unwrap_err();
@@ -505,5 +610,177 @@ mod tests {
             analyse("{{context.system.id}}").unwrap_err(),
             TemplateProblem::ReservedVariable("context.system.id".into())
         );
+    }
+}
+
+/// Hostile templates and contexts: each one returns or is refused within its budget, and none
+/// can abort the process (a stack overflow here fails the whole test binary).
+#[cfg(test)]
+mod hostile {
+    use super::*;
+    use crate::campaign::Channel;
+    use crate::content::ContentInput;
+    use proptest::prelude::*;
+    use serde_json::json;
+    use std::time::{Duration, Instant};
+
+    fn content(subject: &str, html: &str, text: &str) -> Result<Content, String> {
+        Content::parse(&ContentInput {
+            channel: Channel::Email,
+            subject: subject.into(),
+            html_body: html.into(),
+            text_body: text.into(),
+            ..ContentInput::default()
+        })
+        .map_err(|e| format!("{e:?}"))
+    }
+
+    #[test]
+    fn parts_that_include_each_other_are_refused_naming_the_part() {
+        let err = content("{{> textBody}}", "", "{{> subject}}").unwrap_err();
+        assert!(
+            err.contains("subject") && err.contains("includes another template"),
+            "{err}"
+        );
+        let inline = "{{#*inline \"a\"}}{{> b}}{{> b}}{{/inline}}{{> a}}";
+        let err = content("Hi", inline, "x").unwrap_err();
+        assert!(err.contains("htmlBody"), "{err}");
+    }
+
+    #[test]
+    fn thousands_of_nested_blocks_are_refused_before_compiling() {
+        let deep = format!("{}x{}", "{{#if a}}".repeat(3_000), "{{/if}}".repeat(3_000));
+        let err = content("Hi", &deep, "x").unwrap_err();
+        assert!(err.contains("nests blocks more than 32 deep"), "{err}");
+    }
+
+    #[test]
+    fn the_log_helper_is_not_there() {
+        let err = content("Hi", "x", "{{log context.a}}").unwrap_err();
+        assert!(err.contains("helper log"), "{err}");
+    }
+
+    fn render(html: &str, data: Value) -> Result<Rendered, RenderProblem> {
+        Renderer::new(&content("Hi", html, "").unwrap())?.render(data, Pick::FromProfile)
+    }
+
+    #[test]
+    fn nested_loops_over_a_large_context_stop_at_the_iteration_limit_at_once() {
+        let items: Vec<Value> = (0..2_000).map(|i| json!({"n": i})).collect();
+        let started = Instant::now();
+        let err = render(
+            "{{#each context.items}}{{#each ../context.items}}{{n}}{{/each}}{{/each}}",
+            json!({"context": {"items": items}}),
+        )
+        .unwrap_err();
+        assert_eq!(err.reason, Limit::Iterations.reason());
+        assert!(
+            started.elapsed() < Duration::from_millis(200),
+            "{:?}",
+            started.elapsed()
+        );
+        // Loops that print nothing are counted too.
+        let silent = render(
+            "{{#each context.items}}{{#each ../context.items}}{{/each}}{{/each}}",
+            json!({"context": {"items": (0..2_000).collect::<Vec<_>>()}}),
+        );
+        assert_eq!(silent.unwrap_err().reason, Limit::Iterations.reason());
+    }
+
+    #[test]
+    fn output_stops_at_the_cap_while_rendering() {
+        let big = "x".repeat(100_000);
+        let err = render(
+            "{{#each context.items}}{{../context.big}}{{/each}}",
+            json!({"context": {"big": big, "items": (0..50).collect::<Vec<_>>()}}),
+        )
+        .unwrap_err();
+        assert_eq!(err.part, "htmlBody");
+        assert_eq!(err.reason, Limit::Output.reason());
+    }
+
+    #[test]
+    fn loops_within_the_limits_render_as_before() {
+        let out = render(
+            "{{#each context.items as |item i|}}{{i}}:{{item}}{{#if @last}}.{{else}},{{/if}}{{/each}}",
+            json!({"context": {"items": ["a", "b", "c"]}}),
+        )
+        .unwrap();
+        assert_eq!(out.html_body, "0:a,1:b,2:c.");
+    }
+
+    /// Pieces that hostile templates are made of: blocks, partials, decorators, subexpressions,
+    /// comments, raw blocks, escapes and unbalanced syntax.
+    fn piece() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "{{#if context.a}}",
+            "{{/if}}",
+            "{{else}}",
+            "{{else if context.b}}",
+            "{{#each context.items}}",
+            "{{#each ../context.items}}",
+            "{{/each}}",
+            "{{#with context.o}}",
+            "{{/with}}",
+            "{{^context.a}}",
+            "{{/context.a}}",
+            "{{> subject}}",
+            "{{> htmlBody}}",
+            "{{#> x}}",
+            "{{/x}}",
+            "{{#*inline \"x\"}}",
+            "{{/inline}}",
+            "{{*inline}}",
+            "{{log context.a}}",
+            "{{lookup context.o \"k\"}}",
+            "{{eq (len (len context.items)) 1}}",
+            "((((",
+            "))))",
+            "{{context.big}}",
+            "{{{context.big}}}",
+            "{{this}}",
+            "{{@index}}",
+            "{{!-- ",
+            " --}}",
+            "{{! x }}",
+            "{{{{raw}}}}",
+            "{{{{/raw}}}}",
+            "\\{{",
+            "\"",
+            "'",
+            "}}",
+            "{{",
+            "text ",
+        ])
+    }
+
+    fn hostile_context() -> impl Strategy<Value = Value> {
+        (0usize..300, 0usize..20_000).prop_map(|(items, big)| {
+            json!({"context": {
+                "a": true, "b": false, "o": {"k": "v"},
+                "items": (0..items).collect::<Vec<_>>(),
+                "big": "y".repeat(big),
+            }})
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_template_returns_or_is_refused_within_budget(
+            pieces in prop::collection::vec((piece(), 1usize..40), 1..40),
+            data in hostile_context(),
+        ) {
+            let source: String = pieces.iter().map(|(p, n)| p.repeat(*n)).collect();
+            let started = Instant::now();
+            if let Ok(content) = content(&source.replace(['\r', '\n'], ""), &source, &source)
+                && let Ok(renderer) = Renderer::new(&content)
+            {
+                let _ = renderer.render(data, Pick::FromProfile);
+            }
+            let took = started.elapsed();
+            prop_assert!(took < RENDER_TIME_BUDGET * 2, "took {took:?}");
+        }
     }
 }
