@@ -8,7 +8,7 @@ use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
 use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHasher, SaltString};
 use domain::ids::{ApiKeyId, CampaignId, UserId};
 use domain::recipient::EmailAddress;
 use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
@@ -19,6 +19,9 @@ use rand::distr::Alphanumeric;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::sync::Arc;
+
+/// What device tokens are signed for.
+const DEVICE: &str = "device";
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 10;
@@ -130,6 +133,27 @@ impl Herald {
         }
     }
 
+    /// The account an email signs in to, if there is one.
+    pub async fn account_id(&self, email: &str) -> Result<Option<UserId>> {
+        let user = store::accounts::user_by_email(self.store().reader(), email.trim()).await?;
+        Ok(user.and_then(|u| u.id.parse().ok()))
+    }
+
+    /// A signed token naming a user, kept by a browser that signed in as them (the sign-in
+    /// guard lets that browser through when the account is under attack).
+    pub fn device_token(&self, user: &UserId) -> String {
+        self.inner.secret_box.token(DEVICE, &user.to_string())
+    }
+
+    /// The user a [`device_token`](Self::device_token) was made for, if it is genuine.
+    pub fn device_user(&self, token: &str) -> Option<UserId> {
+        self.inner
+            .secret_box
+            .open_token(DEVICE, token)?
+            .parse()
+            .ok()
+    }
+
     /// Checks a sign-in. Unknown emails cost the same hashing work as wrong passwords.
     pub async fn verify_login(&self, email: &str, password: &str) -> Result<Option<UserId>> {
         let user = store::accounts::user_by_email(self.store().reader(), email.trim()).await?;
@@ -138,14 +162,9 @@ impl Herald {
             None => (None, dummy_hash().to_owned()),
         };
         let password = password.to_owned();
+        let herald = self.clone();
         let ok = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash)
-                .map(|parsed| {
-                    Argon2::default()
-                        .verify_password(password.as_bytes(), &parsed)
-                        .is_ok()
-                })
-                .unwrap_or(false)
+            herald.inner.passwords.verify(password.as_bytes(), &hash)
         })
         .await
         .map_err(Error::internal)?;

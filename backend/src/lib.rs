@@ -19,6 +19,7 @@ mod group_commit;
 pub mod maintenance;
 pub mod messages;
 pub mod namespaces;
+mod passwords;
 pub mod plain_text;
 pub mod profiles;
 pub mod receipts;
@@ -60,6 +61,8 @@ struct Inner {
     outbox_signal: Arc<Notify>,
     committer: group_commit::GroupCommitter,
     compiled_versions: executions::CompiledVersions,
+    /// Checks passwords with reused memory.
+    passwords: passwords::PasswordChecker,
     /// The supervised background loops, for the health check.
     loops: background::Loops,
     /// Where messages are rendered: off the async runtime, a bounded number at a time.
@@ -96,6 +99,7 @@ impl Herald {
                 compiled_versions: Default::default(),
                 render_pool: render_pool::RenderPool::new(),
                 loops: Default::default(),
+                passwords: Default::default(),
                 api_keys: cache::TtlCache::new(std::time::Duration::from_secs(5), 10_000),
                 campaigns: cache::TtlCache::new(std::time::Duration::from_secs(1), 10_000),
             }),

@@ -80,7 +80,8 @@ pub async fn run(
     );
     let router = router(herald.clone()).await?;
     let background = backend::background::Background::start(&herald);
-    axum::serve(listener, router)
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await?;
     background.stop().await;

@@ -1,5 +1,5 @@
 //! Keyed rate limits (GCRA through `governor`), in memory on each node: trigger calls per API
-//! key, and sign-in attempts per account.
+//! key (keys are authenticated ids, so the state is bounded by the number of keys).
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -14,11 +14,6 @@ impl KeyedLimiter {
     /// `n` per second per key, with a burst of one second's worth; 0 switches the limit off.
     pub fn per_second(n: u32) -> Self {
         Self(NonZeroU32::new(n).map(|n| Arc::new(RateLimiter::keyed(Quota::per_second(n)))))
-    }
-
-    /// `n` per minute per key, with a burst of `n`.
-    pub fn per_minute(n: NonZeroU32) -> Self {
-        Self(Some(Arc::new(RateLimiter::keyed(Quota::per_minute(n)))))
     }
 
     /// Counts one event for `key`; when over the limit, the whole seconds to wait.
@@ -48,14 +43,5 @@ mod tests {
         KeyedLimiter::per_second(0)
             .check("k1")
             .expect("0 switches the limit off");
-    }
-
-    #[test]
-    fn a_per_minute_limit_asks_to_wait_seconds() {
-        let limiter = KeyedLimiter::per_minute(NonZeroU32::new(2).unwrap());
-        limiter.check("a").unwrap();
-        limiter.check("a").unwrap();
-        let wait = limiter.check("a").unwrap_err();
-        assert!((20..=30).contains(&wait), "{wait}");
     }
 }

@@ -7,10 +7,20 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let error = move || {
         query.with(|q| {
+            let wait = q.get("wait").and_then(|w| w.parse::<u64>().ok()).map_or(
+                "a minute".to_owned(),
+                |s| match s {
+                    0..=90 => format!("{s} seconds"),
+                    s => format!("{} minutes", s.div_ceil(60)),
+                },
+            );
             q.get("error").map(|e| match e.as_str() {
-                "throttled" => "Too many attempts for this account. Wait a minute, then try again.",
-                "credentials" => "Wrong email or password. Try again.",
-                _ => "Signing in failed on our side. Try again in a moment.",
+                "throttled" => format!(
+                    "Too many attempts. Wait {wait}, then try again \
+                     (a browser you signed in with before can sign in now)."
+                ),
+                "credentials" => "Wrong email or password. Try again.".to_owned(),
+                _ => "Signing in failed on our side. Try again in a moment.".to_owned(),
             })
         })
     };

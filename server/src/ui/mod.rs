@@ -9,6 +9,7 @@
 
 mod guard;
 mod login;
+mod sign_in_guard;
 
 use app::{App, shell};
 use axum::Router;
@@ -41,7 +42,10 @@ pub async fn router(herald: Herald) -> anyhow::Result<Router> {
     let routes = generate_route_list(App);
     let context_herald = herald.clone();
     let router = Router::new()
-        .route("/login", post(login::sign_in))
+        .route(
+            "/login",
+            post(login::sign_in).layer(axum::extract::DefaultBodyLimit::max(8 * 1024)),
+        )
         .route("/logout", post(login::sign_out))
         .with_state(login::SignIn::new(herald))
         .leptos_routes_with_context(

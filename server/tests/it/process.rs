@@ -81,6 +81,10 @@ impl Server {
     /// `kill -9`, now: dropping the process handle sends SIGKILL.
     pub fn kill_9(self) {}
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Whether the process is still running (it did not abort).
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()

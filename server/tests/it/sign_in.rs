@@ -50,8 +50,13 @@ async fn a_marketer_signs_in_sees_campaigns_and_signs_out() {
     let right = post_login(&app, "marketer@example.com", PASSWORD).await;
     assert_eq!(right.status(), 303);
     assert_eq!(right.headers()["location"], "/");
-    let cookie = right.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(cookie.starts_with("herald_session="), "{cookie}");
+    let cookie = right
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("herald_session="))
+        .expect("a session cookie");
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
@@ -172,33 +177,89 @@ async fn sign_in(app: &TestApp) {
     assert_eq!(response.headers()["location"], "/");
 }
 
+/// A browser of its own (cookies), connecting from `127.0.0.<n>`.
+fn browser(n: u8) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .local_address(std::net::IpAddr::from([127, 0, 0, n]))
+        .build()
+        .unwrap()
+}
+
+async fn login_from(
+    app: &TestApp,
+    client: &reqwest::Client,
+    email: &str,
+    password: &str,
+) -> String {
+    let r = client
+        .post(format!("{}/login", app.base))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
 #[tokio::test]
-async fn repeated_wrong_passwords_are_throttled_per_account() {
+async fn an_address_that_keeps_guessing_is_slowed_down_and_others_are_not() {
     let app = TestApp::start(None).await;
-    for _ in 0..10 {
-        let r = post_login(&app, "marketer@example.com", "guess").await;
-        assert_eq!(r.headers()["location"], "/login?error=credentials");
+    let attacker = browser(21);
+    for _ in 0..5 {
+        let at = login_from(&app, &attacker, "marketer@example.com", "guess").await;
+        assert_eq!(at, "/login?error=credentials");
     }
-    // The budget refills by one attempt every 6 s; slow (debug-build) password checks may have
-    // earned one or two back meanwhile, so guess on until refused — within a few tries.
-    let throttled = async {
-        for _ in 0..5 {
-            let r = post_login(&app, "marketer@example.com", "guess").await;
-            if r.headers()["location"] == "/login?error=throttled" {
-                return true;
-            }
-        }
-        false
-    };
-    assert!(
-        throttled.await,
-        "ten wrong passwords in a row are throttled"
+    let at = login_from(&app, &attacker, "marketer@example.com", PASSWORD).await;
+    assert!(at.starts_with("/login?error=throttled&wait="), "{at}");
+    // Another address is not slowed down, and the owner signs in.
+    let owner = browser(22);
+    assert_eq!(
+        login_from(&app, &owner, "marketer@example.com", PASSWORD).await,
+        "/"
     );
-    // Once throttled, an attempt is refused before the password is even checked, even with the
-    // right password.
-    let r = post_login(&app, "Marketer@Example.com", PASSWORD).await;
-    assert_eq!(r.headers()["location"], "/login?error=throttled");
-    // Other accounts are not affected.
-    let r = post_login(&app, "someone-else@example.com", "guess").await;
+}
+
+#[tokio::test]
+async fn an_account_under_attack_still_lets_its_owner_in_from_a_known_browser() {
+    let app = TestApp::start(None).await;
+    let owner = browser(30);
+    assert_eq!(
+        login_from(&app, &owner, "marketer@example.com", PASSWORD).await,
+        "/"
+    );
+    // Wrong passwords from many addresses guard the account …
+    for n in 0..10 {
+        let attacker = browser(40 + n);
+        let at = login_from(&app, &attacker, "Marketer@Example.com", "guess").await;
+        assert_eq!(at, "/login?error=credentials");
+    }
+    // … so a browser that never signed in to it must wait, even with the right password …
+    let stranger = browser(60);
+    let at = login_from(&app, &stranger, "marketer@example.com", PASSWORD).await;
+    assert!(at.starts_with("/login?error=throttled"), "{at}");
+    // … while the owner's browser signs in, and other accounts are not affected.
+    assert_eq!(
+        login_from(&app, &owner, "marketer@example.com", PASSWORD).await,
+        "/"
+    );
+    let at = login_from(&app, &stranger, "someone-else@example.com", "guess").await;
+    assert_eq!(at, "/login?error=credentials");
+}
+
+#[tokio::test]
+async fn oversized_sign_in_forms_are_refused_before_anything_is_kept() {
+    let app = TestApp::start(None).await;
+    let huge = "a".repeat(2 * 1024 * 1024);
+    let r = app
+        .http
+        .post(format!("{}/login", app.base))
+        .form(&[("email", huge.as_str()), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let long_email = format!("{}@example.com", "a".repeat(4_000));
+    let r = post_login(&app, &long_email, "x").await;
     assert_eq!(r.headers()["location"], "/login?error=credentials");
 }
