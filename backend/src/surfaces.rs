@@ -3,7 +3,9 @@
 //!
 //! Credentials are sealed with the server's [`SecretBox`](crate::secret_box::SecretBox) before
 //! they are stored and are opened only to send (or to keep them on an edit); views carry only the
-//! names of the ones that are set.
+//! names of the ones that are set. A stored secret is bound to the provider and destination
+//! (`host:port`) it was entered for: an edit that changes either without sending the secret
+//! again is refused (`secret_required`), so a token never follows a changed URL.
 
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
@@ -55,7 +57,9 @@ impl Herald {
         id: Option<&str>,
         input: &SurfaceInput,
     ) -> Result<SurfaceView> {
+        let resent = input.secrets.names();
         let mut input = input.clone();
+        let mut stored_settings = None;
         let (id, created_at) = match id {
             None => (SurfaceId::new().to_string(), None),
             Some(id) => {
@@ -70,11 +74,16 @@ impl Herald {
                         "Campaigns use this surface, so its category cannot change.",
                     ));
                 }
-                input.secrets = self.open(&row).secrets.updated_with(&input.secrets);
+                let stored = self.open(&row);
+                input.secrets = stored.secrets.updated_with(&input.secrets);
+                stored_settings = Some(stored.settings);
                 (row.id, Some(row.created_at))
             }
         };
         let surface = NewSurface::parse(&input).map_err(Error::from)?;
+        if let Some(stored) = &stored_settings {
+            kept_secrets_stay_with_their_destination(stored, &surface, &resent)?;
+        }
         self.check_provider(&surface)?;
         self.check_backup(sandbox_id, &id, &surface).await?;
         let settings = serde_json::to_string(&surface.settings).map_err(Error::internal)?;
@@ -262,6 +271,61 @@ fn redact_url(raw: &str) -> String {
         }
         Err(_) => "(not a URL)".into(),
     }
+}
+
+/// Where a surface's secrets are sent: its provider and the `host:port` of each URL that gets
+/// them (the SMTP URL is itself the secret, so it is not listed).
+fn secret_destination(settings: &SurfaceSettings) -> (ProviderKind, Vec<String>) {
+    let urls: Vec<&str> = match settings.provider {
+        ProviderKind::Twilio | ProviderKind::Apns => vec![&settings.base_url],
+        ProviderKind::Webhook => vec![&settings.webhook_url],
+        ProviderKind::Fcm => vec![&settings.token_url, &settings.api_base],
+        ProviderKind::Capture | ProviderKind::Smtp => vec![],
+    };
+    let hosts = urls
+        .into_iter()
+        .map(|u| match url::Url::parse(u) {
+            Ok(u) => format!(
+                "{}:{}",
+                u.host_str().unwrap_or_default().to_ascii_lowercase(),
+                u.port_or_known_default().unwrap_or_default()
+            ),
+            Err(_) => u.to_owned(),
+        })
+        .collect();
+    (settings.provider, hosts)
+}
+
+/// A stored secret is bound to the provider and destination it was entered for: an edit that
+/// changes either must send the secret again, or it would go to a URL it was not given for.
+fn kept_secrets_stay_with_their_destination(
+    stored: &SurfaceSettings,
+    surface: &NewSurface,
+    resent: &[String],
+) -> Result<()> {
+    let (before, after) = (
+        secret_destination(stored),
+        secret_destination(&surface.settings),
+    );
+    if before == after {
+        return Ok(());
+    }
+    let kept: Vec<domain::FieldError> = surface
+        .secrets
+        .names()
+        .into_iter()
+        .filter(|name| !resent.contains(name))
+        .map(|name| {
+            domain::FieldError::new(
+                format!("secrets.{name}"),
+                "was entered for another provider or address: enter it again to use it with the new one",
+            )
+        })
+        .collect();
+    if kept.is_empty() {
+        return Ok(());
+    }
+    Err(domain::ValidationError::new("secret_required", kept).into())
 }
 
 #[cfg(test)]

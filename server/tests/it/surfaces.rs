@@ -206,3 +206,103 @@ async fn an_email_campaign_sends_through_its_surface() {
         ("sent", Some("smtp"))
     );
 }
+
+/// A stored token never follows a changed URL or provider: the edit is refused unless the token
+/// is sent again, and a listener at the new URL never sees the old one.
+#[tokio::test]
+async fn a_stored_secret_is_not_sent_to_a_destination_it_was_not_entered_for() {
+    let app = TestApp::start(None).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let evil = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let recorded = seen.clone();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 65536];
+            let n = socket.read(&mut buf).await.unwrap_or(0);
+            recorded
+                .lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&buf[..n]).into_owned());
+            let _ = socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}")
+                .await;
+        }
+    });
+    let twilio = |base_url: &str, token: Option<&str>| {
+        let mut body = json!({
+            "name": "Texts", "channel": "sms", "category": "transactional",
+            "settings": {"provider": "twilio", "sender": "Acme", "accountSid": "AC123",
+                         "baseUrl": base_url}
+        });
+        if let Some(token) = token {
+            body["secrets"] = json!({"authToken": token});
+        }
+        body
+    };
+    let (status, created) = app
+        .send(
+            Method::POST,
+            "/api/v1/surfaces",
+            Some(twilio("https://api.twilio.com", Some("stored-token-4711"))),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/surfaces/{id}");
+
+    // A new base URL without the token again: refused, naming the secret.
+    let (status, refused) = app
+        .send(Method::PUT, &path, Some(twilio(&evil, None)))
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["code"], "secret_required");
+    assert_eq!(refused["errors"][0]["field"], "secrets.authToken");
+    // Switching to the webhook provider without it: refused too.
+    let mut webhook = twilio("", None);
+    webhook["settings"] = json!({"provider": "webhook", "sender": "Acme", "webhookUrl": evil});
+    let (status, refused) = app.send(Method::PUT, &path, Some(webhook.clone())).await;
+    assert_eq!(status, 400, "{refused}");
+    // The same destination keeps the token; a new one with the token sent again is accepted.
+    let (status, _) = app
+        .send(
+            Method::PUT,
+            &path,
+            Some(twilio("https://api.twilio.com/", None)),
+        )
+        .await;
+    assert_eq!(status, 200);
+    webhook["secrets"] = json!({"authToken": "new-gateway-token"});
+    let (status, saved) = app.send(Method::PUT, &path, Some(webhook)).await;
+    assert_eq!(status, 200, "{saved}");
+
+    // What reaches the new destination carries the new token only.
+    let campaign = app
+        .campaign_in(
+            DEFAULT_SANDBOX_ID,
+            CampaignInput {
+                title: "Code".into(),
+                channel: domain::campaign::Channel::Sms,
+                namespace: "phone".into(),
+                text_body: "Your code".into(),
+                surface_id: Some(id.clone()),
+                category: Category::Transactional,
+                ..CampaignInput::default()
+            },
+            true,
+        )
+        .await;
+    let (status, _, _) = app
+        .trigger(
+            &json!({"requestId": "t1", "campaignId": campaign, "recipients": [
+            {"type": "external", "userId": "+14155550123", "namespace": "phone"}]}),
+        )
+        .await;
+    assert_eq!(status, 202);
+    app.herald.drain_outbox().await.unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(seen[0].contains("new-gateway-token"));
+    assert!(seen.iter().all(|r| !r.contains("stored-token-4711")));
+}
