@@ -43,6 +43,8 @@ export default defineConfig({
       HERALD_DATA_DIR: process.env.E2E_DATA_DIR,
       HERALD_LISTEN: `127.0.0.1:${port}`,
       HERALD_PUBLIC_URL: baseURL,
+      // The surfaces test's gateway is a local stand-in.
+      HERALD_ALLOW_PRIVATE_TARGETS: 'true',
     },
   },
 });

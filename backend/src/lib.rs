@@ -13,6 +13,7 @@ pub mod campaigns;
 pub mod clock;
 pub mod consent;
 pub mod delivery;
+pub mod egress;
 pub mod error;
 pub mod executions;
 mod group_commit;
@@ -78,7 +79,7 @@ impl Herald {
     pub async fn start(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::open(&settings).await?;
         let transports = delivery::Transports::new(&settings)?;
-        let webhook_client = webhooks::client(settings.webhook_allow_private)?;
+        let webhook_client = webhooks::client(egress_of(&settings))?;
         let secret_box = secret_box::SecretBox::load(
             settings.secret_key.as_ref().map(|k| k.0.as_str()),
             &settings.data_dir,
@@ -114,6 +115,11 @@ impl Herald {
         &self.inner.store
     }
 
+    /// The outbound policy (see [`egress`]).
+    pub fn egress(&self) -> egress::Egress {
+        egress_of(self.settings())
+    }
+
     /// The background loops that are not running now, with why (empty: all run).
     pub fn loops_down(&self) -> Vec<String> {
         self.inner.loops.down(clock::now_ms())
@@ -125,5 +131,11 @@ impl Herald {
             .execute(self.store().reader())
             .await?;
         Ok(())
+    }
+}
+
+pub(crate) fn egress_of(settings: &Settings) -> egress::Egress {
+    egress::Egress {
+        allow_private: settings.allow_private_targets,
     }
 }

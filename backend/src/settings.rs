@@ -80,9 +80,10 @@ pub struct Settings {
     pub retry_email: RetryPolicy,
     pub retry_sms: RetryPolicy,
     pub retry_push: RetryPolicy,
-    /// Let webhooks target private, loopback and link-local addresses and plain http
-    /// (`HERALD_WEBHOOK_ALLOW_PRIVATE`; default false).
-    pub webhook_allow_private: bool,
+    /// Let webhooks, surfaces' providers and SMTP relays reach private, loopback, link-local and
+    /// reserved addresses (`HERALD_ALLOW_PRIVATE_TARGETS`, or its older name
+    /// `HERALD_WEBHOOK_ALLOW_PRIVATE`; default false). See `egress`.
+    pub allow_private_targets: bool,
 }
 
 /// The optional file's shape: every key may be left out.
@@ -115,6 +116,7 @@ struct SettingsFile {
     retry_push_give_up_mins: Option<u64>,
     retry_push_first_delay_secs: Option<u64>,
     webhook_allow_private: Option<bool>,
+    allow_private_targets: Option<bool>,
 }
 
 impl Settings {
@@ -182,6 +184,7 @@ impl Settings {
             "HERALD_RETRY_PUSH_FIRST_DELAY_SECS"
         );
         overlay!(webhook_allow_private, "HERALD_WEBHOOK_ALLOW_PRIVATE");
+        overlay!(allow_private_targets, "HERALD_ALLOW_PRIVATE_TARGETS");
         if let Some(v) = var("HERALD_SQLITE_SYNCHRONOUS") {
             file.sqlite_synchronous = Some(match v.to_ascii_lowercase().as_str() {
                 "full" => Synchronous::Full,
@@ -272,7 +275,10 @@ impl Settings {
             retry_email,
             retry_sms,
             retry_push,
-            webhook_allow_private: f.webhook_allow_private.unwrap_or(false),
+            allow_private_targets: f
+                .allow_private_targets
+                .or(f.webhook_allow_private)
+                .unwrap_or(false),
         };
         Ok(settings)
     }

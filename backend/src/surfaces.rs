@@ -84,6 +84,7 @@ impl Herald {
         if let Some(stored) = &stored_settings {
             kept_secrets_stay_with_their_destination(stored, &surface, &resent)?;
         }
+        self.check_destinations(&surface).await?;
         self.check_provider(&surface)?;
         self.check_backup(sandbox_id, &id, &surface).await?;
         let settings = serde_json::to_string(&surface.settings).map_err(Error::internal)?;
@@ -273,6 +274,33 @@ fn redact_url(raw: &str) -> String {
     }
 }
 
+impl Herald {
+    /// Every URL a surface's provider is reached at passes the outbound policy.
+    async fn check_destinations(&self, surface: &NewSurface) -> Result<()> {
+        let s = &surface.settings;
+        let smtp = surface.secrets.smtp_url.clone().unwrap_or_default();
+        let mut errors = Vec::new();
+        for (field, url) in [
+            ("settings.baseUrl", &s.base_url),
+            ("settings.webhookUrl", &s.webhook_url),
+            ("settings.tokenUrl", &s.token_url),
+            ("settings.apiBase", &s.api_base),
+            ("secrets.smtpUrl", &smtp),
+        ] {
+            if !url.is_empty()
+                && let Err(why) = self.egress().check_url(url).await
+            {
+                errors.push(FieldError::new(field, why));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(domain::ValidationError::new("invalid_surface", errors).into())
+        }
+    }
+}
+
 /// Where a surface's secrets are sent: its provider and the `host:port` of each URL that gets
 /// them (the SMTP URL is itself the secret, so it is not listed).
 fn secret_destination(settings: &SurfaceSettings) -> (ProviderKind, Vec<String>) {
@@ -310,13 +338,13 @@ fn kept_secrets_stay_with_their_destination(
     if before == after {
         return Ok(());
     }
-    let kept: Vec<domain::FieldError> = surface
+    let kept: Vec<FieldError> = surface
         .secrets
         .names()
         .into_iter()
         .filter(|name| !resent.contains(name))
         .map(|name| {
-            domain::FieldError::new(
+            FieldError::new(
                 format!("secrets.{name}"),
                 "was entered for another provider or address: enter it again to use it with the new one",
             )

@@ -8,12 +8,12 @@
 //! - Every POST carries `Herald-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
 //!   with the webhook's secret (shown once, at registration; stored sealed), `Herald-Event` and
 //!   `Herald-Delivery` (the same id on every retry, for de-duplication).
-//! - Targets must be public addresses: private, loopback and link-local ones are refused at
-//!   registration and again when each request connects (so DNS cannot be turned against the
-//!   network Herald runs in), unless the operator allows them (`HERALD_WEBHOOK_ALLOW_PRIVATE`).
+//! - Targets are reached under the outbound policy ([`crate::egress`]): public addresses only,
+//!   checked at registration and again when each request connects (so DNS cannot be turned
+//!   against the network Herald runs in), no redirects.
 
 use crate::clock::{Millis, now_ms};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::{Herald, store};
 use domain::ValidationError;
 use domain::views::WebhookView;
@@ -21,7 +21,6 @@ use domain::webhook::{NewWebhook, WebhookInput};
 use futures::StreamExt;
 use rand::Rng;
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -42,11 +41,12 @@ impl Herald {
         sandbox_id: &str,
         input: &WebhookInput,
     ) -> Result<RegisteredWebhook> {
-        let allow_private = self.settings().webhook_allow_private;
+        let allow_private = self.settings().allow_private_targets;
         let webhook = NewWebhook::parse(input, allow_private).map_err(Error::from)?;
-        if !allow_private {
-            check_public_target(&webhook.url).await?;
-        }
+        self.egress()
+            .check_url(&webhook.url)
+            .await
+            .map_err(|why| Error::from(ValidationError::single("invalid_webhook", "url", why)))?;
         let id = domain::ids::MessageId::new().to_string();
         let secret = format!("whsec_{}", hex::encode(rand::rng().random::<[u8; 24]>()));
         let sealed = self.inner.secret_box.seal(&id, secret.as_bytes());
@@ -172,6 +172,7 @@ impl Herald {
         url: &str,
         secret: &[u8],
     ) -> std::result::Result<u16, String> {
+        self.egress().check_literal(url)?;
         let timestamp = now_ms() / 1000;
         let signature = sign(secret, timestamp, &d.payload);
         let response = self
@@ -237,131 +238,14 @@ pub fn sign(secret: &[u8], timestamp: i64, body: &str) -> String {
     ))
 }
 
-/// An HTTP client for webhooks; unless `allow_private`, it connects only to public addresses.
-pub(crate) fn client(allow_private: bool) -> anyhow::Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none());
-    if !allow_private {
-        builder = builder.dns_resolver(std::sync::Arc::new(PublicOnly));
-    }
-    Ok(builder.build()?)
-}
-
-/// Resolves names, keeping only public addresses.
-struct PublicOnly;
-
-impl reqwest::dns::Resolve for PublicOnly {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let host = name.as_str().to_owned();
-        Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .filter(|a| is_public(a.ip()))
-                .collect();
-            if addrs.is_empty() {
-                return Err("the target has no public address".into());
-            }
-            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
-}
-
-/// Refuses a URL whose host is, or resolves to, a private, loopback or link-local address.
-async fn check_public_target(url: &str) -> Result<()> {
-    let refused = |why: &str| {
-        Error::from(ValidationError::single(
-            "invalid_webhook",
-            "url",
-            why.to_owned(),
-        ))
-    };
-    let parsed = url::Url::parse(url).map_err(|_| refused("is not a URL"))?;
-    let host = parsed.host_str().ok_or_else(|| refused("has no host"))?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let port = parsed.port_or_known_default().unwrap_or(443);
-    let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![ip],
-        Err(_) => tokio::net::lookup_host((host, port))
-            .await
-            .map_err(|_| refused("does not resolve"))?
-            .map(|a| a.ip())
-            .collect(),
-    };
-    if addrs.is_empty() || !addrs.iter().all(|ip| is_public(*ip)) {
-        return Err(Error::new(
-            ErrorKind::Invalid,
-            "invalid_webhook",
-            "url must reach a public address (private, loopback and link-local targets are refused)",
-        )
-        .with_errors(vec![domain::FieldError::new(
-            "url",
-            "must reach a public address",
-        )]));
-    }
-    Ok(())
-}
-
-fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || (a == 100 && (64..128).contains(&b))
-                || a == 0)
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80)
-        }
-    }
+/// The HTTP client for webhooks, under the outbound policy.
+pub(crate) fn client(egress: crate::egress::Egress) -> anyhow::Result<reqwest::Client> {
+    Ok(egress.http_client(TIMEOUT, false)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn private_and_local_addresses_are_not_public() {
-        for ip in [
-            "10.0.0.1",
-            "172.16.3.4",
-            "192.168.1.1",
-            "127.0.0.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fd00::1",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-        ] {
-            assert!(!is_public(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in ["93.184.216.34", "2606:2800:220:1::1"] {
-            assert!(is_public(ip.parse().unwrap()), "{ip}");
-        }
-    }
-
-    #[tokio::test]
-    async fn loopback_targets_are_refused_by_name_and_by_address() {
-        assert!(check_public_target("https://127.0.0.1/hook").await.is_err());
-        assert!(check_public_target("https://[::1]/hook").await.is_err());
-        assert!(check_public_target("https://localhost/hook").await.is_err());
-    }
 
     #[test]
     fn signatures_cover_the_timestamp_and_the_body() {

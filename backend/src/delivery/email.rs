@@ -4,6 +4,7 @@
 use super::SendError;
 use super::smtp_pool::SmtpPool;
 use super::worker::CLAIM_WAVES;
+use crate::egress::Egress;
 use crate::settings::Settings;
 use crate::store::messages::ClaimedMessage;
 use anyhow::Context;
@@ -33,14 +34,16 @@ pub(crate) fn send_timeout(settings: &Settings) -> Duration {
     (settings.delivery_lease / (CLAIM_WAVES as u32 + 1)).min(Duration::from_secs(30))
 }
 
+/// `egress`: the outbound policy a surface's relay is under (`None`: the operator's own relay).
 fn smtp(
     settings: &Settings,
     url: &str,
     from: Mailbox,
     reply_to: Option<Mailbox>,
+    egress: Option<Egress>,
 ) -> anyhow::Result<Mailer> {
     let connections = settings.delivery_workers.max(1) * settings.delivery_concurrency;
-    let pool = SmtpPool::from_url(url, send_timeout(settings), connections)?;
+    let pool = SmtpPool::from_url(url, send_timeout(settings), connections)?.under(egress);
     Ok(Mailer::Smtp {
         pool: Arc::new(pool),
         from,
@@ -58,7 +61,7 @@ impl Mailer {
             .email_from
             .parse()
             .context("HERALD_EMAIL_FROM is not a valid mailbox")?;
-        smtp(settings, &url.0, from, None).context("HERALD_SMTP_URL is not a valid SMTP URL")
+        smtp(settings, &url.0, from, None, None).context("HERALD_SMTP_URL is not a valid SMTP URL")
     }
 
     /// An email surface's relay and sender.
@@ -77,7 +80,13 @@ impl Mailer {
             r => Some(Mailbox::new(None, r.parse()?)),
         };
         let url = secrets.smtp_url.as_deref().context("no SMTP URL is set")?;
-        smtp(settings, url, from, reply_to)
+        smtp(
+            settings,
+            url,
+            from,
+            reply_to,
+            Some(crate::egress_of(settings)),
+        )
     }
 
     /// The provider name recorded on attempts.

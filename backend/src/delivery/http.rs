@@ -2,9 +2,11 @@
 //! 5xx, timeouts and connection errors may pass; any other 4xx will not.
 
 use super::SendError;
+use crate::egress::MAX_REPLY_BYTES;
 use std::time::Duration;
 
-/// A provider's answer, read whole (bodies are small JSON documents).
+/// A provider's answer, read up to [`MAX_REPLY_BYTES`] (bodies are small JSON documents; the
+/// rest of a larger one is never read).
 pub(crate) struct Reply {
     pub status: u16,
     pub body: String,
@@ -36,8 +38,7 @@ pub(crate) async fn call(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(|secs| Duration::from_secs(secs).min(MAX_RETRY_AFTER));
-    let body = response
-        .text()
+    let body = read_capped(response, MAX_REPLY_BYTES)
         .await
         .map_err(|_| SendError::transient(format!("{provider} reply was cut off")))?;
     Ok(Reply {
@@ -45,6 +46,19 @@ pub(crate) async fn call(
         body,
         retry_after,
     })
+}
+
+/// The first `cap` bytes of a reply's body (as text); the connection is dropped after them.
+async fn read_capped(mut response: reqwest::Response, cap: usize) -> reqwest::Result<String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = cap - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= cap {
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 impl Reply {
@@ -72,5 +86,40 @@ impl Reply {
     /// The body as JSON, or null.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A reply whose body never ends is read up to the cap, not until memory or time run out.
+    #[tokio::test]
+    async fn an_endless_reply_is_read_up_to_the_cap() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await;
+            let head = "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n\
+                        transfer-encoding: chunked\r\n\r\n";
+            socket.write_all(head.as_bytes()).await.unwrap();
+            let chunk = format!("{:x}\r\n{}\r\n", 8192, "x".repeat(8192));
+            while socket.write_all(chunk.as_bytes()).await.is_ok() {}
+        });
+        let client = crate::egress::Egress {
+            allow_private: true,
+        }
+        .http_client(Duration::from_secs(30), false)
+        .unwrap();
+        let reply = tokio::time::timeout(Duration::from_secs(5), call("test", client.get(&url)))
+            .await
+            .expect("the reply is not read to its (missing) end")
+            .ok()
+            .expect("a reply");
+        assert_eq!(reply.status, 400);
+        assert_eq!(reply.body.len(), MAX_REPLY_BYTES);
     }
 }

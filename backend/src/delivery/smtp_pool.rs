@@ -12,8 +12,14 @@
 //! - A connection idle for more than [`STALE_AFTER`] is checked with NOOP before it is reused.
 //! - Every network step is bounded by the timeout, so a silent relay cannot hold a message
 //!   past its delivery lease.
+//! - Credentials are never sent in clear: with a user in the URL, STARTTLS is required unless
+//!   the URL says `tls=none` (spelled out), and `tls=opportunistic` refuses to authenticate
+//!   on a relay that offers no STARTTLS.
+//! - A surface's relay is reached under the outbound policy ([`Egress`]): its name is resolved
+//!   here and only permitted addresses are connected to (TLS still checks the name).
 
 use super::SendError;
+use crate::egress::Egress;
 use anyhow::{Context, bail};
 use lettre::Message;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
@@ -40,6 +46,8 @@ pub struct SmtpPool {
     hello: ClientId,
     timeout: Duration,
     capacity: usize,
+    /// `None`: the operator's own relay, reached wherever it is.
+    egress: Option<Egress>,
     idle: Mutex<Vec<(AsyncSmtpConnection, Instant)>>,
 }
 
@@ -58,9 +66,11 @@ impl SmtpPool {
             .query_pairs()
             .find(|(k, _)| k == "tls")
             .map(|(_, v)| v.into_owned());
+        let with_user = !url.username().is_empty();
         let security = match (implicit, tls.as_deref()) {
             (true, _) => Security::ImplicitTls,
             (false, Some("required")) => Security::StartTlsRequired,
+            (false, None) if with_user => Security::StartTlsRequired,
             (false, Some("opportunistic")) => Security::StartTlsIfOffered,
             (false, None | Some("none")) => Security::Plain,
             (false, Some(other)) => {
@@ -79,8 +89,30 @@ impl SmtpPool {
             hello: ClientId::default(),
             timeout,
             capacity,
+            egress: None,
             idle: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The pool with its connections under `egress` (a surface's relay).
+    pub fn under(mut self, egress: Option<Egress>) -> Self {
+        self.egress = egress;
+        self
+    }
+
+    /// Where to connect: the permitted addresses of the host, or the host itself (resolved by
+    /// the connect call) for the operator's relay.
+    async fn addresses(&self) -> Result<Vec<std::net::SocketAddr>, SendError> {
+        match self.egress {
+            Some(egress) => egress
+                .resolve(&self.host, self.port)
+                .await
+                .map_err(|why| SendError::permanent(format!("the SMTP relay {why}"))),
+            None => tokio::net::lookup_host((self.host.as_str(), self.port))
+                .await
+                .map(Iterator::collect)
+                .map_err(|_| SendError::down("SMTP connection failed")),
+        }
     }
 
     /// Sends one message on a pooled connection.
@@ -130,9 +162,10 @@ impl SmtpPool {
             TlsParameters::new(self.host.clone())
                 .map_err(|e| SendError::permanent(format!("TLS setup failed: {e}")))
         };
+        let addresses = self.addresses().await?;
         let mut conn = if self.security == Security::ImplicitTls {
             AsyncSmtpConnection::connect_tokio1(
-                (self.host.as_str(), self.port),
+                &addresses[..],
                 Some(self.timeout),
                 &self.hello,
                 Some(tls()?),
@@ -141,7 +174,7 @@ impl SmtpPool {
             .await
             .map_err(|e| classify(&e))?
         } else {
-            let stream = tokio::net::TcpStream::connect((self.host.as_str(), self.port))
+            let stream = tokio::net::TcpStream::connect(&addresses[..])
                 .await
                 .map_err(|_| SendError::down("SMTP connection failed"))?;
             let _ = stream.set_nodelay(true);
@@ -158,6 +191,12 @@ impl SmtpPool {
             conn.starttls(tls()?, &self.hello)
                 .await
                 .map_err(|e| classify(&e))?;
+        }
+        if self.credentials.is_some() && self.security == Security::StartTlsIfOffered && !starttls {
+            conn.abort().await;
+            return Err(SendError::permanent(
+                "the SMTP relay offers no STARTTLS: credentials are not sent in clear (add tls=none to the URL to allow it)",
+            ));
         }
         if let Some(credentials) = &self.credentials {
             conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
@@ -224,6 +263,16 @@ mod tests {
         assert_eq!(
             s.credentials,
             Some(Credentials::new("user@x".into(), "p:ss".into()))
+        );
+        assert_eq!(
+            pool("smtp://user:pw@mail.example:587").security,
+            Security::StartTlsRequired,
+            "credentials in the URL require STARTTLS by default"
+        );
+        assert_eq!(
+            pool("smtp://user:pw@mail.example:587?tls=none").security,
+            Security::Plain,
+            "unless the URL spells out tls=none"
         );
         assert!(SmtpPool::from_url("http://x", Duration::from_secs(1), 1).is_err());
         assert!(SmtpPool::from_url("smtp://x?tls=maybe", Duration::from_secs(1), 1).is_err());

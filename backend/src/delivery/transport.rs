@@ -68,11 +68,9 @@ pub(crate) struct Transports {
 impl Transports {
     pub fn new(settings: &Settings) -> anyhow::Result<Self> {
         let timeout = send_timeout(settings);
-        let http = reqwest::Client::builder().timeout(timeout).build()?;
-        let http2 = reqwest::Client::builder()
-            .timeout(timeout)
-            .http2_prior_knowledge()
-            .build()?;
+        let egress = crate::egress_of(settings);
+        let http = egress.http_client(timeout, false)?;
+        let http2 = egress.http_client(timeout, true)?;
         Ok(Self {
             settings: settings.clone(),
             default_email: Arc::new(Transport::Email(Mailer::from_settings(settings)?)),
@@ -124,6 +122,20 @@ impl Transports {
     fn make(&self, surface: &OpenSurface) -> Result<Transport, String> {
         let s = &surface.settings;
         let secrets = &surface.secrets;
+        // Names are checked as they resolve; a literal address is checked here, once per build.
+        let egress = crate::egress_of(&self.settings);
+        for (field, url) in [
+            ("baseUrl", &s.base_url),
+            ("webhookUrl", &s.webhook_url),
+            ("tokenUrl", &s.token_url),
+            ("apiBase", &s.api_base),
+        ] {
+            if !url.is_empty() {
+                egress
+                    .check_literal(url)
+                    .map_err(|why| format!("is not usable: {field} {why}"))?;
+            }
+        }
         let built = match s.provider {
             ProviderKind::Capture => Ok(Transport::Capture),
             ProviderKind::Smtp => {

@@ -517,3 +517,34 @@ async fn transient_failures_stop_at_the_channels_attempt_limit() {
         Some("SMS webhook HTTP 503 (gave up after 2 attempts)")
     );
 }
+
+/// A gateway that answers with a redirect does not get the message re-sent elsewhere, and the
+/// bearer token never reaches the redirect's target.
+#[tokio::test]
+async fn provider_redirects_are_not_followed() {
+    let app = TestApp::start(None).await;
+    let gateway = FakeProvider::start().await;
+    let elsewhere = FakeProvider::start().await;
+    gateway.script(
+        "/sms",
+        vec![Reply::json(307, json!({})).header("location", &format!("{}/steal", elsewhere.base))],
+    );
+    let id = surface(
+        &app,
+        json!({"name": "Own gateway", "channel": "sms", "category": "transactional",
+               "settings": {"provider": "webhook", "sender": "+15557654321", "webhookUrl": format!("{}/sms", gateway.base)},
+               "secrets": {"authToken": "gw-token"}}),
+    )
+    .await;
+    let c = campaign(&app, Channel::Sms, &id).await;
+    let sent = send_one(&app, c, phone("+15551234567")).await;
+    assert_eq!(
+        sent.status, "failed",
+        "a redirect is an answer, not a detour"
+    );
+    assert_eq!(gateway.requests().len(), 1);
+    assert!(
+        elsewhere.requests().is_empty(),
+        "nothing went to the redirect's target"
+    );
+}

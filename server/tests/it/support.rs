@@ -108,6 +108,8 @@ impl TestApp {
             ("HERALD_DATA_DIR".into(), dir.path().display().to_string()),
             ("HERALD_PUBLIC_URL".into(), base.clone()),
             ("HERALD_DELIVERY_WORKERS".into(), "0".into()),
+            // The tests' providers and sinks are local stand-ins; the egress tests turn it off.
+            ("HERALD_ALLOW_PRIVATE_TARGETS".into(), "true".into()),
         ]);
         if let Some(url) = smtp_url {
             env.insert("HERALD_SMTP_URL".into(), url);

@@ -113,7 +113,7 @@ async fn events_are_signed_retried_and_sent_for_each_outcome() {
 
 #[tokio::test]
 async fn private_targets_are_refused_unless_allowed() {
-    let app = TestApp::start(None).await;
+    let app = TestApp::start_with(None, &[("HERALD_ALLOW_PRIVATE_TARGETS", "false")]).await;
     for url in [
         "http://127.0.0.1:9/h",
         "https://127.0.0.1/h",
@@ -139,5 +139,59 @@ async fn private_targets_are_refused_unless_allowed() {
     assert_eq!(
         (status, body["errors"][0]["field"].as_str()),
         (400, Some("events"))
+    );
+}
+
+/// Without `HERALD_ALLOW_PRIVATE_TARGETS`, neither a webhook nor any provider URL of a surface
+/// may point inside the network, in any spelling; a local listener never sees a request.
+#[tokio::test]
+async fn outbound_urls_to_private_targets_are_refused_everywhere() {
+    let app = TestApp::start_with(None, &[("HERALD_ALLOW_PRIVATE_TARGETS", "false")]).await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("[::ffff:127.0.0.1]:{port}"),
+        format!("[::ffff:7f00:1]:{port}"),
+        format!("localhost:{port}"),
+        "169.254.169.254".into(),
+        "[64:ff9b::a9fe:a9fe]".into(),
+        "[2002:a9fe:a9fe::]".into(),
+        "[fec0::1]".into(),
+        "198.18.0.1".into(),
+        "240.0.0.1".into(),
+    ] {
+        let url = format!("http://{host}/hook");
+        let (status, answer) = app
+            .send(
+                Method::POST,
+                "/api/v1/webhooks",
+                Some(json!({"url": url, "events": ["sent"]})),
+            )
+            .await;
+        assert_eq!(status, 400, "webhook {url}: {answer}");
+        let surfaces = [
+            json!({"name": format!("t {host}"), "channel": "sms", "category": "transactional",
+                   "settings": {"provider": "twilio", "sender": "Acme", "accountSid": "AC1",
+                                "baseUrl": format!("http://{host}")},
+                   "secrets": {"authToken": "t"}}),
+            json!({"name": format!("w {host}"), "channel": "sms", "category": "transactional",
+                   "settings": {"provider": "webhook", "sender": "Acme", "webhookUrl": url}}),
+            json!({"name": format!("s {host}"), "channel": "email", "category": "transactional",
+                   "settings": {"provider": "smtp", "fromAddress": "a@acme.test"},
+                   "secrets": {"smtpUrl": format!("smtp://{host}")}}),
+        ];
+        for surface in surfaces {
+            let (status, answer) = app
+                .send(Method::POST, "/api/v1/surfaces", Some(surface))
+                .await;
+            assert_eq!(status, 400, "surface at {host}: {answer}");
+            assert!(answer.to_string().contains("public address"), "{answer}");
+        }
+    }
+    assert!(
+        listener.accept().is_err(),
+        "nothing connected to the local listener"
     );
 }

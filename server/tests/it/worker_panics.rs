@@ -14,6 +14,7 @@ async fn a_sender_name_that_makes_the_mailer_panic_fails_its_message_and_deliver
     let env = [
         ("HERALD_SMTP_URL", sink.url()),
         ("HERALD_DELIVERY_WORKERS", "1".into()),
+        ("HERALD_ALLOW_PRIVATE_TARGETS", "true".into()),
     ];
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let key = process::create_key(data.path(), port, &env, "admin");
