@@ -114,11 +114,10 @@ mod tests {
         }
         .http_client(Duration::from_secs(30), false)
         .unwrap();
-        let reply = tokio::time::timeout(Duration::from_secs(5), call("test", client.get(&url)))
+        let read = tokio::time::timeout(Duration::from_secs(5), call("test", client.get(&url)))
             .await
-            .expect("the reply is not read to its (missing) end")
-            .ok()
-            .expect("a reply");
+            .expect("the reply is not read to its (missing) end");
+        let Ok(reply) = read else { panic!("a reply") };
         assert_eq!(reply.status, 400);
         assert_eq!(reply.body.len(), MAX_REPLY_BYTES);
     }
