@@ -197,6 +197,8 @@ impl Herald {
         let execution = store::executions::execution(pool, &caller.sandbox.id, &id.to_string())
             .await?
             .ok_or_else(not_found)?;
+        // A key restricted to some campaigns reads only their executions.
+        caller.check_campaign(&execution.campaign_id)?;
         let (messages, attempts) =
             store::executions::execution_messages(pool, &execution.id).await?;
         Ok(ExecutionStatus {

@@ -118,7 +118,7 @@ async fn commit_group(
     for ((job, _), key) in group.iter().zip(&keys) {
         let result = if let Some(record) = stored.get(&(key.0.to_owned(), key.1.to_owned())) {
             let e = &record.execution;
-            repeat(&record.request_hash, job, || Accepted {
+            repeat(&record.request_hash, &e.api_key_id, job, || Accepted {
                 execution_id: e.id.clone(),
                 request_id: e.request_id.clone(),
                 created_at: e.created_at,
@@ -126,10 +126,15 @@ async fn commit_group(
                 replay: true,
             })
         } else if let Some(first) = taken.get(key) {
-            repeat(&first.request_hash, job, || Accepted {
-                replay: true,
-                ..accepted(first)
-            })
+            repeat(
+                &first.request_hash,
+                &first.execution.api_key_id,
+                job,
+                || Accepted {
+                    replay: true,
+                    ..accepted(first)
+                },
+            )
         } else {
             taken.insert(*key, job);
             if !job.new_profiles.is_empty() {
@@ -173,9 +178,22 @@ async fn commit_group(
     Ok(results)
 }
 
-/// A call whose key is already taken: a replay if the body is the same, else refused.
-fn repeat(stored_hash: &str, job: &Job, replay: impl FnOnce() -> Accepted) -> Result<Accepted> {
-    if stored_hash == job.request_hash {
+/// A call whose key is already taken: a replay if the same API key sent the same body, else
+/// refused (another key of the sandbox gets no view of the original answer).
+fn repeat(
+    stored_hash: &str,
+    stored_key: &str,
+    job: &Job,
+    replay: impl FnOnce() -> Accepted,
+) -> Result<Accepted> {
+    if stored_key != job.execution.api_key_id {
+        Err(Error::new(
+            ErrorKind::Conflict,
+            "idempotency_key_in_use",
+            "This idempotency key (the Idempotency-Key header, else the requestId) was already used \
+             for this campaign by another API key. Use a new key for a new request.",
+        ))
+    } else if stored_hash == job.request_hash {
         Ok(replay())
     } else {
         Err(Error::new(

@@ -359,6 +359,28 @@ fn check_parts(channel: Channel, parts: &Parts, prefix: &str) -> Vec<FieldError>
     errors
 }
 
+/// A push link a device may open: a web URL or an app's deep link, never a scheme that runs or
+/// embeds content.
+fn safe_link(link: &str) -> bool {
+    let Some((scheme, rest)) = link.split_once(':') else {
+        return false;
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    let well_formed = !scheme.is_empty()
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    well_formed
+        && !rest.is_empty()
+        && link.len() <= 2048
+        && !link.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !matches!(
+            scheme.as_str(),
+            "javascript" | "data" | "vbscript" | "file" | "blob" | "about" | "filesystem"
+        )
+}
+
 /// Valid variants: known, distinct locales, each with at least one part, at most
 /// [`MAX_VARIANTS`].
 fn parse_variants(
@@ -414,11 +436,11 @@ fn check_push(push: &PushOptions) -> Vec<FieldError> {
         errors.push(FieldError::new("push.imageUrl", "must be an https URL"));
     }
     if let Some(link) = &push.link
-        && (link.len() > 2048 || link.contains(char::is_whitespace) || !link.contains(':'))
+        && !safe_link(link)
     {
         errors.push(FieldError::new(
             "push.link",
-            "must be a deep link (myapp://…) or a web URL",
+            "must be a deep link (myapp://…) or a web URL; javascript:, data:, vbscript:, file: and blob: links are refused",
         ));
     }
     if push.data.len() > 50
@@ -543,6 +565,29 @@ mod tests {
         input.channel = Channel::Email;
         let errors = Content::parse(&input).unwrap_err();
         assert_eq!(errors[0].field, "push");
+    }
+
+    #[test]
+    fn push_links_are_web_urls_or_deep_links_only() {
+        for ok in [
+            "https://shop.test/o/1",
+            "myapp://orders/1",
+            "com.acme.app:/open",
+        ] {
+            assert!(safe_link(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript://%0aalert(1)",
+            "data:text/html,<script>",
+            "vbscript:x",
+            "file:///etc/passwd",
+            "https://x.test/\nX",
+            "1http://x",
+            "nocolon",
+        ] {
+            assert!(!safe_link(bad), "{bad}");
+        }
     }
 
     fn variant(locale: &str, subject: &str, html: &str, text: &str) -> VariantInput {

@@ -88,13 +88,48 @@ pub async fn run(
     Ok(())
 }
 
-/// The whole HTTP surface.
+/// The whole HTTP surface, with the security headers on every response.
 pub async fn router(herald: Herald) -> anyhow::Result<axum::Router> {
     Ok(rest::router(herald.clone())
         .merge(unsubscribe::router(herald.clone()))
         .merge(tracking::router(herald.clone()))
         .merge(receipts::router(herald.clone()))
-        .merge(ui::router(herald).await?))
+        .merge(ui::router(herald).await?)
+        .layer(axum::middleware::from_fn(security_headers)))
+}
+
+/// Headers every response carries. Pages set their own Content Security Policy (with the
+/// response's nonce, see `app::shell`); anything else gets a strict one. Nothing but the static
+/// bundle may be stored by a cache: pages and API answers hold personal data.
+async fn security_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let path = request.uri().path();
+    let static_asset = path.starts_with("/pkg/") || path == "/favicon.ico";
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set = |name, value| (name, HeaderValue::from_static(value));
+    for (name, value) in [
+        set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        set(header::X_FRAME_OPTIONS, "DENY"),
+        set(header::REFERRER_POLICY, "same-origin"),
+    ] {
+        headers.insert(name, value);
+    }
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ));
+    if !static_asset {
+        headers
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 fn print_bootstrap(herald: &Herald, b: &backend::accounts::Bootstrap) {

@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use backend::Herald;
 
@@ -20,7 +20,12 @@ pub fn router(herald: Herald) -> Router {
 
 async fn follow(State(herald): State<Herald>, Path(id): Path<String>) -> Response {
     match herald.follow_link(&id).await {
-        Ok(Some(url)) => Redirect::to(&url).into_response(),
+        // A stored URL that cannot be a header value (a line break from a context value) is
+        // not followed.
+        Ok(Some(url)) => match header::HeaderValue::from_str(&url) {
+            Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+            Err(_) => (StatusCode::NOT_FOUND, "This link cannot be followed.").into_response(),
+        },
         Ok(None) => (StatusCode::NOT_FOUND, "This link is not known.").into_response(),
         Err(e) => {
             tracing::error!(error = ?e, "recording a click failed");

@@ -2,6 +2,8 @@
 //!
 //! Invariants:
 //! - Migrations are embedded in the binary and run at start-up, forward only.
+//! - The data directory is `0700` and the database with its WAL and shared-memory files `0600`:
+//!   they hold personal data and live session records.
 //! - WAL journal, foreign keys on, a busy timeout, `synchronous=FULL` unless the operator chose
 //!   NORMAL: a commit that returned is on disk.
 //! - All writes go through the one-connection `writer` pool, so in-process writers queue instead
@@ -66,6 +68,43 @@ async fn migrate(options: &SqliteConnectOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Sets a path's mode (on Unix) so only Herald's user can read it.
+fn owner_only(path: &std::path::Path, mode: u32) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .with_context(|| format!("cannot restrict the permissions of {}", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}
+
+/// The database file is created owner-only before SQLite opens it, so its WAL and shared-memory
+/// files (which SQLite creates with the database file's permissions) are too; an existing
+/// install's files are tightened.
+fn owner_only_database(db: &std::path::Path) -> anyhow::Result<()> {
+    if db.as_os_str().is_empty() || db.to_string_lossy().starts_with(':') {
+        return Ok(()); // in memory
+    }
+    if !db.exists() {
+        let mut file = std::fs::OpenOptions::new();
+        file.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+        file.open(db)
+            .with_context(|| format!("cannot create the database {}", db.display()))?;
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let path = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+        if path.exists() {
+            owner_only(&path, 0o600)?;
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
         let url = settings.database_url();
@@ -78,7 +117,12 @@ impl Store {
             })?;
         }
         let options = SqliteConnectOptions::from_str(&url)
-            .with_context(|| "the database URL is not a valid SQLite URL".to_string())?
+            .with_context(|| "the database URL is not a valid SQLite URL".to_string())?;
+        if settings.database_url.is_none() {
+            owner_only(&settings.data_dir, 0o700)?;
+        }
+        owner_only_database(options.get_filename())?;
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)

@@ -110,12 +110,31 @@ pub fn router(herald: Herald) -> Router {
             axum::routing::delete(webhooks::delete_webhook),
         )
         .route("/openapi.json", get(openapi_json))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            admins_first,
+        ))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),
         ))
         .with_state(state)
+}
+
+/// The management API authenticates (an admin key) before anything reads the body.
+async fn admins_first(
+    axum::extract::State(state): axum::extract::State<RestState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if request.uri().path().starts_with("/api/v1/")
+        && let Err(e) = manage::admin(&state, request.headers()).await
+    {
+        return e.into_response();
+    }
+    next.run(request).await
 }
 
 async fn openapi_json() -> impl axum::response::IntoResponse {

@@ -60,6 +60,11 @@ pub async fn router(herald: Herald) -> anyhow::Result<Router> {
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
         .layer(axum::middleware::from_fn(guard::require_session))
+        // A page or server function that takes longer than this answers 503 (never hangs).
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            std::time::Duration::from_secs(30),
+        ))
         .layer(axum::middleware::from_fn(guard::same_origin))
         .layer(sessions);
     Ok(router)

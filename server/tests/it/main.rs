@@ -4,6 +4,7 @@ mod campaigns;
 mod consent;
 mod crash;
 mod fake_provider;
+mod hardening;
 mod hostile_sign_in;
 mod hostile_templates;
 mod languages;

@@ -265,6 +265,11 @@ impl TestApp {
         (status, json, headers)
     }
 
+    /// The data directory (database, secret key).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// Rows in a table (to prove that a rejected call wrote nothing).
     pub async fn count(&self, table: &str) -> i64 {
         assert!(table.chars().all(|c| c.is_ascii_lowercase() || c == '_'));

@@ -1,0 +1,204 @@
+//! The smaller findings of the attack on the release build, each as the request that showed it.
+
+use crate::support::TestApp;
+use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn the_management_api_authenticates_before_it_reads_the_body() {
+    let app = TestApp::start(None).await;
+    let post = |key: Option<String>| {
+        let mut r = app
+            .http
+            .post(format!("{}/api/v1/campaigns", app.base))
+            .header("content-type", "application/json")
+            .body("{ not json");
+        if let Some(key) = key {
+            r = r.bearer_auth(key);
+        }
+        r.send()
+    };
+    assert_eq!(post(None).await.unwrap().status(), 401);
+    let trigger = app.key(DEFAULT_SANDBOX_ID, ApiScope::Trigger, None).await;
+    assert_eq!(post(Some(trigger)).await.unwrap().status(), 403);
+    assert_eq!(post(Some(app.api_key.clone())).await.unwrap().status(), 400);
+}
+
+#[tokio::test]
+async fn a_key_restricted_to_some_campaigns_reads_only_their_executions() {
+    let app = TestApp::start(None).await;
+    let mine = app.reset_campaign().await;
+    let other = app.reset_campaign().await;
+    let call = |campaign, request: &str| {
+        json!({"requestId": request, "campaignId": campaign, "recipients": [{
+            "type": "external", "userId": "ada@example.org", "namespace": "email",
+            "context": {"resetUrl": "https://x.test/r"}}]})
+    };
+    let (status, accepted, _) = app.trigger(&call(other, "o1")).await;
+    assert_eq!(status, 202, "{accepted}");
+    let execution = accepted["executionId"].as_str().unwrap().to_owned();
+    let restricted = app
+        .key(DEFAULT_SANDBOX_ID, ApiScope::Trigger, Some(vec![mine]))
+        .await;
+    let read = app
+        .http
+        .get(format!(
+            "{}/ajo/im/executions/unitary/{execution}",
+            app.base
+        ))
+        .bearer_auth(&restricted)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 403);
+    let (status, _) = app
+        .send(
+            Method::GET,
+            &format!("/ajo/im/executions/unitary/{execution}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "the unrestricted key still reads it");
+}
+
+#[tokio::test]
+async fn an_idempotent_replay_is_served_only_to_the_key_that_made_the_call() {
+    let app = TestApp::start(None).await;
+    let campaign = app.reset_campaign().await;
+    let body = json!({"requestId": "once", "campaignId": campaign, "recipients": [{
+        "type": "external", "userId": "ada@example.org", "namespace": "email",
+        "context": {"resetUrl": "https://x.test/r"}}]});
+    let (status, _, _) = app.trigger(&body).await;
+    assert_eq!(status, 202);
+    let (status, _, headers) = app.trigger(&body).await;
+    assert_eq!(status, 202);
+    assert_eq!(headers["idempotent-replayed"], "true");
+    let other = app.key(DEFAULT_SANDBOX_ID, ApiScope::Trigger, None).await;
+    let (status, answer, _) = app.post_raw(body.to_string(), Some(&other)).await;
+    assert_eq!(status, 409, "{answer}");
+    assert_eq!(answer["code"], "idempotency_key_in_use");
+}
+
+#[tokio::test]
+async fn a_tracked_link_whose_stored_url_cannot_be_a_header_is_not_followed() {
+    let app = TestApp::start(None).await;
+    let campaign = app.reset_campaign().await;
+    let (status, accepted, _) = app
+        .trigger(
+            &json!({"requestId": "t", "campaignId": campaign, "recipients": [{
+            "type": "external", "userId": "ada@example.org", "namespace": "email",
+            "context": {"resetUrl": "https://x.test/r"}}]}),
+        )
+        .await;
+    assert_eq!(status, 202, "{accepted}");
+    let message: String = sqlx::query_scalar("SELECT id FROM messages LIMIT 1")
+        .fetch_one(app.herald.store().reader())
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO tracked_links (id, message_id, url) VALUES ('oddlink000000001', ?, ?)",
+    )
+    .bind(&message)
+    .bind("https://x.test/a\r\nSet-Cookie: evil=1")
+    .execute(app.herald.store().writer())
+    .await
+    .unwrap();
+    let r = app
+        .http
+        .get(format!("{}/l/oddlink000000001", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.headers().get("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn a_push_link_that_would_run_code_is_refused() {
+    let app = TestApp::start(None).await;
+    let (status, answer) = app
+        .send(
+            Method::POST,
+            "/api/v1/campaigns",
+            Some(
+                json!({"title": "P", "channel": "push", "namespace": "ecid", "subject": "T",
+                        "textBody": "B", "push": {"link": "javascript:alert(document.cookie)"}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer.to_string().contains("push.link"), "{answer}");
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::start(None).await;
+    let login = app
+        .http
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap();
+    let csp = login.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self' 'nonce-") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap()
+        .to_owned();
+    for response in [
+        login,
+        app.http
+            .get(format!("{}/ajo/im/health", app.base))
+            .send()
+            .await
+            .unwrap(),
+        app.api(Method::GET, "/api/v1/campaigns")
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        let h = response.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["referrer-policy"], "same-origin");
+        assert_eq!(h["cache-control"], "no-store");
+        assert!(h.contains_key("content-security-policy"));
+    }
+    let html = app
+        .http
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !html.contains(&format!("nonce=\"{nonce}\"")),
+        "a new nonce for every response"
+    );
+    assert!(
+        html.contains("nonce=\""),
+        "the hydration scripts carry the nonce"
+    );
+}
+
+#[tokio::test]
+async fn the_database_and_its_directory_are_readable_by_herald_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = TestApp::start(None).await;
+    let dir = app.data_dir();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(dir), 0o700);
+    for file in ["herald.db", "herald.db-wal", "herald.db-shm", "secret.key"] {
+        let path = dir.join(file);
+        assert!(path.exists(), "{file}");
+        assert_eq!(mode(&path), 0o600, "{file}");
+    }
+}
