@@ -15,6 +15,7 @@ mod unsubscribe;
 use backend::{Herald, Settings};
 use clap::{Parser, Subcommand};
 use std::future::Future;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 #[derive(Parser, Debug)]
@@ -80,12 +81,67 @@ pub async fn run(
     );
     let router = router(herald.clone()).await?;
     let background = backend::background::Background::start(&herald);
-    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    serve_http(listener, router, shutdown).await;
     background.stop().await;
     Ok(())
+}
+
+/// A client must send a request's headers within this long: on a new connection, and between
+/// requests on a kept-alive one (so an idle connection is closed then).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves HTTP/1.1 and HTTP/2 until `shutdown`, with the timeouts `axum::serve` has no options
+/// for; then lets the requests under way finish (for at most 30 s).
+async fn serve_http(
+    listener: TcpListener,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+    use tower::Service;
+    let mut make = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let mut http = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    http.http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    http.http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Duration::from_secs(30))
+        .keep_alive_timeout(HEADER_READ_TIMEOUT);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors, most likely: wait a moment instead of spinning.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let Ok(service) = make.call(peer).await;
+        let connection = http
+            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection closed with an error");
+            }
+        });
+    }
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(Duration::from_secs(30)) => {
+            tracing::warn!("requests still under way after 30 s; stopping anyway");
+        }
+    }
 }
 
 /// The whole HTTP surface, with the security headers on every response.

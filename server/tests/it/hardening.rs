@@ -202,3 +202,29 @@ async fn the_database_and_its_directory_are_readable_by_herald_only() {
         assert_eq!(mode(&path), 0o600, "{file}");
     }
 }
+
+/// A client that opens a connection and dribbles (or never sends) its headers is cut off after
+/// the header-read timeout, instead of holding the connection forever.
+#[tokio::test]
+async fn a_connection_that_never_finishes_its_headers_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::start(None).await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
+    slow.write_all(b"GET /ajo/im/health HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 1024];
+    let read = tokio::time::timeout(
+        server::HEADER_READ_TIMEOUT + std::time::Duration::from_secs(5),
+        slow.read(&mut buf),
+    )
+    .await
+    .expect("the server closed the connection");
+    assert!(matches!(read, Ok(0) | Err(_)) || String::from_utf8_lossy(&buf).contains("408"));
+    assert!(started.elapsed() >= server::HEADER_READ_TIMEOUT - std::time::Duration::from_secs(1));
+    // The server still answers everyone else.
+    let (status, _) = app.send(Method::GET, "/ajo/im/health", None).await;
+    assert_eq!(status, 200);
+}
