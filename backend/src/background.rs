@@ -101,7 +101,16 @@ pub struct Background {
 impl Background {
     /// Starts every loop of this node: `delivery_workers` delivery workers and, when there is
     /// at least one, the webhook dispatcher; housekeeping always.
-    pub fn start(herald: &Herald) -> Self {
+    pub async fn start(herald: &Herald) -> Self {
+        // A crashed predecessor's claims are due again now, not when their lease ends.
+        match herald.take_back_claims_of_gone_processes().await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                claims = n,
+                "took back the claims of a process that is gone (sent again, same Message-ID)"
+            ),
+            Err(e) => tracing::error!(error = ?e, "cannot take back the claims of gone processes"),
+        }
         let (stop, stopping) = watch::channel(false);
         let settings = herald.settings();
         // A round lasts at most a lease (sends are cut at a fraction of it), plus its records.

@@ -17,6 +17,7 @@ pub mod egress;
 pub mod error;
 pub mod executions;
 mod group_commit;
+mod leases;
 pub mod maintenance;
 pub mod messages;
 pub mod namespaces;
@@ -113,6 +114,12 @@ impl Herald {
 
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Makes the claims of crashed processes of this host due now (see `leases`).
+    pub async fn take_back_claims_of_gone_processes(&self) -> error::Result<u64> {
+        let mut conn = self.store().writer().acquire().await?;
+        Ok(leases::take_back_claims_of_gone_processes(&mut conn).await?)
     }
 
     /// The outbound policy (see [`egress`]).

@@ -96,7 +96,7 @@ impl Herald {
 
     /// Sends the webhook deliveries due now; returns how many it attempted.
     pub async fn dispatch_webhooks_due(&self) -> Result<usize> {
-        let lease = domain::ids::MessageId::new().to_string();
+        let lease = crate::leases::token();
         let now = now_ms();
         let due = {
             let mut conn = self.store().writer().acquire().await?;

@@ -80,7 +80,7 @@ pub async fn run(
         "Herald is listening"
     );
     let router = router(herald.clone()).await?;
-    let background = backend::background::Background::start(&herald);
+    let background = backend::background::Background::start(&herald).await;
     serve_http(listener, router, shutdown).await;
     background.stop().await;
     Ok(())

@@ -129,7 +129,7 @@ impl Herald {
     /// paced slot instead of sending them.
     async fn deliver_round(&self, stopping: Option<watch::Receiver<bool>>) -> Result<usize> {
         let settings = self.settings();
-        let lease_token = domain::ids::MessageId::new().to_string();
+        let lease_token = crate::leases::token();
         let now = now_ms();
         let claimed = {
             let mut conn = self.store().writer().acquire().await?;
