@@ -187,6 +187,12 @@ impl SmtpPool {
             Security::StartTlsIfOffered => conn.can_starttls(),
             _ => false,
         };
+        if self.security == Security::StartTlsRequired && !conn.can_starttls() {
+            conn.abort().await;
+            return Err(SendError::transient(
+                "the SMTP relay offers no STARTTLS, which this URL requires (credentials are never sent in clear; add tls=none to allow it)",
+            ));
+        }
         if starttls {
             conn.starttls(tls()?, &self.hello)
                 .await
@@ -194,8 +200,8 @@ impl SmtpPool {
         }
         if self.credentials.is_some() && self.security == Security::StartTlsIfOffered && !starttls {
             conn.abort().await;
-            return Err(SendError::permanent(
-                "the SMTP relay offers no STARTTLS: credentials are not sent in clear (add tls=none to the URL to allow it)",
+            return Err(SendError::transient(
+                "the SMTP relay offers no STARTTLS: credentials are never sent in clear (add tls=none to allow it)",
             ));
         }
         if let Some(credentials) = &self.credentials {

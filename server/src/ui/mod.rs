@@ -1,14 +1,16 @@
 //! The browser's door: the Leptos app, its server functions, static files, and sign-in.
 //!
 //! Invariants:
-//! - Sessions are server-side (SQLite), the cookie is `HttpOnly`, `SameSite=Lax`, and `Secure`
-//!   when Herald is reached over HTTPS; the session id changes at sign-in.
+//! - Sessions are server-side (SQLite, stored under a hash of their id), the cookie is
+//!   `HttpOnly`, `SameSite=Lax`, and `Secure` when Herald is reached over HTTPS; the session id
+//!   changes at sign-in.
 //! - Every page but `/login` redirects to `/login` without a session ([`guard::require_session`]);
 //!   server functions check the session themselves as well.
 //! - State-changing requests from another origin are refused ([`guard::same_origin`]).
 
 mod guard;
 mod login;
+mod session_store;
 mod sign_in_guard;
 
 use app::{App, shell};
@@ -32,7 +34,7 @@ pub async fn router(herald: Herald) -> anyhow::Result<Router> {
 
     let session_store = SqliteStore::new(herald.store().writer().clone());
     session_store.migrate().await?;
-    let sessions = SessionManagerLayer::new(session_store)
+    let sessions = SessionManagerLayer::new(session_store::HashedIds(session_store))
         .with_name("herald_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)

@@ -263,3 +263,29 @@ async fn oversized_sign_in_forms_are_refused_before_anything_is_kept() {
     let r = post_login(&app, &long_email, "x").await;
     assert_eq!(r.headers()["location"], "/login?error=credentials");
 }
+
+#[tokio::test]
+async fn session_ids_are_stored_only_as_hashes() {
+    let app = TestApp::start(None).await;
+    let right = post_login(&app, "marketer@example.com", PASSWORD).await;
+    let cookie = right
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok())
+        .find_map(|c| c.strip_prefix("herald_session="))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM tower_sessions")
+        .fetch_all(app.herald.store().reader())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert!(
+        !stored.contains(&cookie),
+        "the cookie's id is not in the database"
+    );
+    let page = app.http.get(format!("{}/", app.base)).send().await.unwrap();
+    assert_eq!(page.status(), 200, "the session still works");
+}

@@ -306,3 +306,54 @@ async fn a_stored_secret_is_not_sent_to_a_destination_it_was_not_entered_for() {
     assert!(seen[0].contains("new-gateway-token"));
     assert!(seen.iter().all(|r| !r.contains("stored-token-4711")));
 }
+
+/// Credentials in an `smtp://` URL are never sent in clear: without `tls=`, STARTTLS is
+/// required, so a relay that does not offer it gets no AUTH and no message.
+#[tokio::test]
+async fn smtp_credentials_require_starttls_unless_the_url_opts_out() {
+    let sink = SmtpSink::start(); // offers no STARTTLS
+    let app = TestApp::start(None).await;
+    let with_user = sink.url().replace("smtp://", "smtp://mailer:hunter2@");
+    let (status, surface) = app
+        .send(
+            Method::POST,
+            "/api/v1/surfaces",
+            Some(email_surface("Receipts", "transactional", &with_user)),
+        )
+        .await;
+    assert_eq!(status, 201, "{surface}");
+    let input = CampaignInput {
+        title: "Receipt".into(),
+        category: Category::Transactional,
+        surface_id: surface["id"].as_str().map(str::to_owned),
+        subject: "Your receipt".into(),
+        text_body: "Thanks!".into(),
+        ..CampaignInput::default()
+    };
+    let campaign = app.campaign_in(DEFAULT_SANDBOX_ID, input, true).await;
+    let body = json!({"requestId": "r1", "campaignId": campaign.to_string(),
+                      "recipients": [{"type": "external", "userId": "ada@example.com", "namespace": "email"}]});
+    let (status, answer, _) = app.trigger(&body).await;
+    assert_eq!(status, 202, "{answer}");
+    app.herald.drain_outbox().await.unwrap();
+    assert!(sink.messages().is_empty(), "nothing was sent without TLS");
+    let messages = app
+        .herald
+        .recent_messages(DEFAULT_SANDBOX_ID, 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        messages[0].status, "queued",
+        "retried later, not sent in clear"
+    );
+    let (_, attempts) = app
+        .herald
+        .message(DEFAULT_SANDBOX_ID, &messages[0].id)
+        .await
+        .unwrap();
+    let detail = attempts[0].detail.clone().unwrap_or_default();
+    assert!(
+        detail.contains("offers no STARTTLS"),
+        "STARTTLS was required before AUTH: {detail}"
+    );
+}
