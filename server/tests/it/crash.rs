@@ -89,19 +89,12 @@ async fn kill_9_during_delivery_loses_nothing_and_repeats_only_in_flight_sends()
 
     let server = start(data.path(), port, &sink.url()).await;
     let http = reqwest::Client::new();
-    let created: Value = http
-        .post(format!("{base}/api/v1/campaigns"))
-        .bearer_auth(&key)
-        .json(&json!({"title": "Crash test", "subject": "Hello {{context.n}}", "textBody": "Message {{context.n}}"}))
-        .send().await.unwrap().json().await.unwrap();
-    let campaign = created["id"].as_str().unwrap().to_owned();
-    let activated = http
-        .post(format!("{base}/api/v1/campaigns/{campaign}/activate"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(activated.status(), 200);
+    let campaign = process::live_campaign(
+        &base,
+        &key,
+        json!({"title": "Crash test", "subject": "Hello {{context.n}}", "textBody": "Message {{context.n}}"}),
+    )
+    .await;
 
     let calls = (0..CALLS).map(|c| {
         let recipients: Vec<Value> = (0..RECIPIENTS)

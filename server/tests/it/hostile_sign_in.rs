@@ -2,7 +2,7 @@
 //! password checks are queued or refused with `Retry-After`, and trigger calls stay fast.
 
 use crate::process::{self, Server};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// Peak resident memory of a process, from `/proc` (kB → MiB).
@@ -24,24 +24,12 @@ async fn a_sign_in_flood_keeps_memory_bounded_and_triggers_fast() {
     let server = Server::start(process::herald(data.path(), port, &[]), port).await;
     let base = server.base.clone();
     let http = reqwest::Client::new();
-    let created: Value = http
-        .post(format!("{base}/api/v1/campaigns"))
-        .bearer_auth(&key)
-        .json(&json!({"title": "Ping", "subject": "Hi", "textBody": "Hi"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let campaign = created["id"].as_str().unwrap().to_owned();
-    let activated = http
-        .post(format!("{base}/api/v1/campaigns/{campaign}/activate"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(activated.status(), 200);
+    let campaign = process::live_campaign(
+        &base,
+        &key,
+        json!({"title": "Ping", "subject": "Hi", "textBody": "Hi"}),
+    )
+    .await;
 
     // 240 posts, 48 at a time, each from its own address and with its own unknown email.
     let flood = tokio::spawn({

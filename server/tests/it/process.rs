@@ -52,6 +52,33 @@ pub fn create_key(data: &Path, port: u16, env: &[(&str, &str)], scope: &str) -> 
         .to_owned()
 }
 
+/// Creates a campaign through the management API and activates it; returns its id.
+pub async fn live_campaign(base: &str, key: &str, campaign: serde_json::Value) -> String {
+    let http = reqwest::Client::new();
+    let created: serde_json::Value = http
+        .post(format!("{base}/api/v1/campaigns"))
+        .bearer_auth(key)
+        .json(&campaign)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("campaign not created: {created}"))
+        .to_owned();
+    let activated = http
+        .post(format!("{base}/api/v1/campaigns/{id}/activate"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(activated.status(), 200, "campaign {id} not activated");
+    id
+}
+
 /// The server process; killed (SIGKILL) and reaped when dropped, also when a test fails.
 pub struct Server {
     child: Child,

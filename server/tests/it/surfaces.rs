@@ -156,19 +156,9 @@ async fn surfaces_are_validated_and_kept_in_their_sandbox() {
     );
 }
 
-#[tokio::test]
-async fn an_email_campaign_sends_through_its_surface() {
-    let sink = SmtpSink::start();
-    // No default relay: without the surface, nothing would reach the sink.
-    let app = TestApp::start(None).await;
-    let (status, surface) = app
-        .send(
-            Method::POST,
-            "/api/v1/surfaces",
-            Some(email_surface("Receipts", "transactional", &sink.url())),
-        )
-        .await;
-    assert_eq!(status, 201, "{surface}");
+/// A live transactional receipt campaign on `surface`, triggered for one recipient and
+/// delivered.
+async fn send_receipt_through(app: &TestApp, surface: &Value) {
     let input = CampaignInput {
         title: "Receipt".into(),
         category: Category::Transactional,
@@ -183,6 +173,22 @@ async fn an_email_campaign_sends_through_its_surface() {
     let (status, answer, _) = app.trigger(&body).await;
     assert_eq!(status, 202, "{answer}");
     app.herald.drain_outbox().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_email_campaign_sends_through_its_surface() {
+    let sink = SmtpSink::start();
+    // No default relay: without the surface, nothing would reach the sink.
+    let app = TestApp::start(None).await;
+    let (status, surface) = app
+        .send(
+            Method::POST,
+            "/api/v1/surfaces",
+            Some(email_surface("Receipts", "transactional", &sink.url())),
+        )
+        .await;
+    assert_eq!(status, 201, "{surface}");
+    send_receipt_through(&app, &surface).await;
     let received = sink.messages();
     assert_eq!(received.len(), 1);
     assert!(
@@ -322,20 +328,7 @@ async fn smtp_credentials_require_starttls_unless_the_url_opts_out() {
         )
         .await;
     assert_eq!(status, 201, "{surface}");
-    let input = CampaignInput {
-        title: "Receipt".into(),
-        category: Category::Transactional,
-        surface_id: surface["id"].as_str().map(str::to_owned),
-        subject: "Your receipt".into(),
-        text_body: "Thanks!".into(),
-        ..CampaignInput::default()
-    };
-    let campaign = app.campaign_in(DEFAULT_SANDBOX_ID, input, true).await;
-    let body = json!({"requestId": "r1", "campaignId": campaign.to_string(),
-                      "recipients": [{"type": "external", "userId": "ada@example.com", "namespace": "email"}]});
-    let (status, answer, _) = app.trigger(&body).await;
-    assert_eq!(status, 202, "{answer}");
-    app.herald.drain_outbox().await.unwrap();
+    send_receipt_through(&app, &surface).await;
     assert!(sink.messages().is_empty(), "nothing was sent without TLS");
     let messages = app
         .herald

@@ -78,19 +78,9 @@ async fn a_sender_name_that_makes_the_mailer_panic_fails_its_message_and_deliver
 
     let mut campaigns = Vec::new();
     for surface in [Some(surface_id.as_str()), None] {
-        let created: Value = post("/api/v1/campaigns", json!({
-            "title": "Receipt", "subject": "Receipt", "textBody": "Thanks", "surfaceId": surface,
-            "category": "transactional"
-        })).await.unwrap().json().await.unwrap();
-        let id = created["id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{created}"))
-            .to_owned();
-        let activated = post(&format!("/api/v1/campaigns/{id}/activate"), json!({}))
-            .await
-            .unwrap();
-        assert_eq!(activated.status(), 200);
-        campaigns.push(id);
+        let campaign = json!({"title": "Receipt", "subject": "Receipt", "textBody": "Thanks",
+                              "surfaceId": surface, "category": "transactional"});
+        campaigns.push(process::live_campaign(&server.base, &key, campaign).await);
     }
     for (n, campaign) in campaigns.iter().enumerate() {
         let call = json!({"requestId": format!("r{n}"), "campaignId": campaign, "recipients": [
