@@ -133,6 +133,12 @@ impl Herald {
         }
     }
 
+    /// Forgets browser sessions past their expiry.
+    pub async fn purge_expired_sessions(&self) -> Result<u64> {
+        let mut conn = self.store().writer().acquire().await?;
+        Ok(store::accounts::purge_expired_sessions(&mut conn).await?)
+    }
+
     /// The account an email signs in to, if there is one.
     pub async fn account_id(&self, email: &str) -> Result<Option<UserId>> {
         let user = store::accounts::user_by_email(self.store().reader(), email.trim()).await?;

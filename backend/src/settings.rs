@@ -62,6 +62,9 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// How long an idempotency key is remembered (`HERALD_IDEMPOTENCY_RETENTION_HOURS`).
     pub idempotency_retention: Duration,
+    /// How often housekeeping runs (`HERALD_HOUSEKEEPING_INTERVAL_SECS`, default 600): purging
+    /// expired idempotency keys and sessions.
+    pub housekeeping_interval: Duration,
     /// Trigger calls per second one API key may make, 0 for no limit (`HERALD_API_RATE_LIMIT`).
     pub api_rate_limit: u32,
     /// Delivery worker tasks (`HERALD_DELIVERY_WORKERS`); 0 runs none (tests drain by hand).
@@ -101,6 +104,7 @@ struct SettingsFile {
     site_root: Option<PathBuf>,
     max_body_bytes: Option<usize>,
     idempotency_retention_hours: Option<u64>,
+    housekeeping_interval_secs: Option<u64>,
     api_rate_limit: Option<u32>,
     delivery_workers: Option<usize>,
     delivery_concurrency: Option<usize>,
@@ -159,6 +163,10 @@ impl Settings {
         overlay!(
             idempotency_retention_hours,
             "HERALD_IDEMPOTENCY_RETENTION_HOURS"
+        );
+        overlay!(
+            housekeeping_interval_secs,
+            "HERALD_HOUSEKEEPING_INTERVAL_SECS"
         );
         overlay!(api_rate_limit, "HERALD_API_RATE_LIMIT");
         overlay!(delivery_workers, "HERALD_DELIVERY_WORKERS");
@@ -266,6 +274,9 @@ impl Settings {
                     .idempotency_retention_hours
                     .unwrap_or(24)
                     .clamp(1, 24 * 365),
+            ),
+            housekeeping_interval: Duration::from_secs(
+                f.housekeeping_interval_secs.unwrap_or(600).max(1),
             ),
             api_rate_limit: f.api_rate_limit.unwrap_or(5_000),
             delivery_workers: f.delivery_workers.unwrap_or(2).min(64),

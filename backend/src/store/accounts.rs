@@ -43,6 +43,20 @@ pub async fn user_email(pool: &SqlitePool, id: &str) -> sqlx::Result<Option<Stri
         .await
 }
 
+/// Deletes expired rows of the session store's table (`tower_sessions`, made by the UI's session
+/// layer; absent before the UI first starts, which counts as nothing to purge).
+pub async fn purge_expired_sessions(conn: &mut sqlx::SqliteConnection) -> sqlx::Result<u64> {
+    let purged =
+        sqlx::query("DELETE FROM tower_sessions WHERE datetime(expiry_date) < datetime('now')")
+            .execute(conn)
+            .await;
+    match purged {
+        Ok(r) => Ok(r.rows_affected()),
+        Err(sqlx::Error::Database(e)) if e.message().contains("no such table") => Ok(0),
+        Err(e) => Err(e),
+    }
+}
+
 pub async fn count_users(pool: &SqlitePool) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM users")
         .fetch_one(pool)

@@ -228,3 +228,50 @@ async fn a_connection_that_never_finishes_its_headers_is_closed() {
     let (status, _) = app.send(Method::GET, "/ajo/im/health", None).await;
     assert_eq!(status, 200);
 }
+
+/// Housekeeping runs on its own: expired idempotency keys and sessions disappear without anyone
+/// calling for it (the test fails if the loop is not started or stops).
+#[tokio::test]
+async fn housekeeping_purges_expired_keys_and_sessions_by_itself() {
+    let app = TestApp::start_with(None, &[("HERALD_HOUSEKEEPING_INTERVAL_SECS", "1")]).await;
+    let campaign = app.reset_campaign().await;
+    let (status, _, _) = app
+        .trigger(
+            &json!({"requestId": "old", "campaignId": campaign, "recipients": [{
+            "type": "external", "userId": "ada@example.org", "namespace": "email",
+            "context": {"resetUrl": "https://x.test/r"}}]}),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let signed_in = app
+        .http
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("email", "marketer@example.com"),
+            ("password", crate::support::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.headers()["location"], "/");
+    let writer = app.herald.store().writer();
+    sqlx::query("UPDATE idempotency_keys SET expires_at = 0")
+        .execute(writer)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE tower_sessions SET expiry_date = '2000-01-01 00:00:00'")
+        .execute(writer)
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        if app.count("idempotency_keys").await == 0 && app.count("tower_sessions").await == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "not purged within 5 s: {} keys, {} sessions",
+        app.count("idempotency_keys").await,
+        app.count("tower_sessions").await
+    );
+}
