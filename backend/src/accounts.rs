@@ -26,6 +26,12 @@ const DEVICE: &str = "device";
 /// Shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 10;
 
+/// A marketer's account as sign-in sees it; the hash never leaves the backend.
+pub struct Account {
+    pub id: UserId,
+    password_hash: String,
+}
+
 /// A newly created API key: the secret is in `key` and is never stored or shown again.
 pub struct NewApiKey {
     pub id: ApiKeyId,
@@ -139,10 +145,16 @@ impl Herald {
         Ok(store::accounts::purge_expired_sessions(&mut conn).await?)
     }
 
-    /// The account an email signs in to, if there is one.
-    pub async fn account_id(&self, email: &str) -> Result<Option<UserId>> {
+    /// The account an email signs in to, if there is one: looked up once, before the sign-in
+    /// guard decides, and then checked with [`verify_login`](Self::verify_login).
+    pub async fn account(&self, email: &str) -> Result<Option<Account>> {
         let user = store::accounts::user_by_email(self.store().reader(), email.trim()).await?;
-        Ok(user.and_then(|u| u.id.parse().ok()))
+        Ok(user.and_then(|u| {
+            Some(Account {
+                id: u.id.parse().ok()?,
+                password_hash: u.password_hash,
+            })
+        }))
     }
 
     /// A signed token naming a user, kept by a browser that signed in as them (the sign-in
@@ -160,11 +172,15 @@ impl Herald {
             .ok()
     }
 
-    /// Checks a sign-in. Unknown emails cost the same hashing work as wrong passwords.
-    pub async fn verify_login(&self, email: &str, password: &str) -> Result<Option<UserId>> {
-        let user = store::accounts::user_by_email(self.store().reader(), email.trim()).await?;
-        let (id, hash) = match user {
-            Some(u) => (Some(u.id), u.password_hash),
+    /// Checks a sign-in's password against `account` (`None`: the email has none). Unknown
+    /// emails cost the same hashing work as wrong passwords.
+    pub async fn verify_login(
+        &self,
+        account: Option<&Account>,
+        password: &str,
+    ) -> Result<Option<UserId>> {
+        let (id, hash) = match account {
+            Some(a) => (Some(a.id), a.password_hash.clone()),
             None => (None, dummy_hash().to_owned()),
         };
         let password = password.to_owned();
@@ -174,10 +190,7 @@ impl Herald {
         })
         .await
         .map_err(Error::internal)?;
-        Ok(match (ok, id) {
-            (true, Some(id)) => id.parse().ok(),
-            _ => None,
-        })
+        Ok(id.filter(|_| ok))
     }
 
     pub async fn user_email(&self, id: &UserId) -> Result<Option<String>> {

@@ -277,16 +277,16 @@ fn redact_url(raw: &str) -> String {
 impl Herald {
     /// Every URL a surface's provider is reached at passes the outbound policy.
     async fn check_destinations(&self, surface: &NewSurface) -> Result<()> {
-        let s = &surface.settings;
         let smtp = surface.secrets.smtp_url.clone().unwrap_or_default();
+        let settings = surface
+            .settings
+            .urls()
+            .map(|(name, url)| (format!("settings.{name}"), url));
         let mut errors = Vec::new();
-        for (field, url) in [
-            ("settings.baseUrl", &s.base_url),
-            ("settings.webhookUrl", &s.webhook_url),
-            ("settings.tokenUrl", &s.token_url),
-            ("settings.apiBase", &s.api_base),
-            ("secrets.smtpUrl", &smtp),
-        ] {
+        for (field, url) in settings
+            .into_iter()
+            .chain([("secrets.smtpUrl".into(), smtp.as_str())])
+        {
             if !url.is_empty()
                 && let Err(why) = self.egress().check_url(url).await
             {

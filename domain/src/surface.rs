@@ -403,6 +403,16 @@ impl NewSurface {
 }
 
 impl SurfaceSettings {
+    /// The URL settings a provider is reached at, with their API names (empty: not used).
+    pub fn urls(&self) -> [(&'static str, &str); 4] {
+        [
+            ("baseUrl", &self.base_url),
+            ("webhookUrl", &self.webhook_url),
+            ("tokenUrl", &self.token_url),
+            ("apiBase", &self.api_base),
+        ]
+    }
+
     /// Every text setting with its API name.
     fn texts(&self) -> [(&'static str, &str); 14] {
         [

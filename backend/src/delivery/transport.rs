@@ -124,12 +124,7 @@ impl Transports {
         let secrets = &surface.secrets;
         // Names are checked as they resolve; a literal address is checked here, once per build.
         let egress = crate::egress_of(&self.settings);
-        for (field, url) in [
-            ("baseUrl", &s.base_url),
-            ("webhookUrl", &s.webhook_url),
-            ("tokenUrl", &s.token_url),
-            ("apiBase", &s.api_base),
-        ] {
+        for (field, url) in s.urls() {
             if !url.is_empty() {
                 egress
                     .check_literal(url)

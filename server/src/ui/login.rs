@@ -69,15 +69,16 @@ pub async fn sign_in(
         guard.failed(ip, None);
         return refused();
     }
-    let account = match herald.account_id(&email).await {
+    let account = match herald.account(&email).await {
         Ok(account) => account,
         Err(e) => {
             tracing::error!(error = ?e, "sign-in failed");
             return Redirect::to("/login?error=server").into_response();
         }
     };
-    let known_device = account.is_some() && device_user(&headers, herald) == account;
-    let account_key = account.map(|_| email.as_str());
+    let account_id = account.as_ref().map(|a| a.id);
+    let known_device = account_id.is_some() && device_user(&headers, herald) == account_id;
+    let account_key = account_id.map(|_| email.as_str());
     if let Err(Refusal::Throttled { wait_secs }) = guard.admit(ip, account_key, known_device) {
         tracing::warn!(wait_secs, "sign-in throttled");
         return Redirect::to(&format!("/login?error=throttled&wait={wait_secs}")).into_response();
@@ -86,7 +87,7 @@ pub async fn sign_in(
         Ok(slot) => slot,
         Err(_) => return busy(),
     };
-    match herald.verify_login(&email, &c.password).await {
+    match herald.verify_login(account.as_ref(), &c.password).await {
         Ok(Some(user)) => {
             guard.succeeded(ip);
             // A new session id at sign-in defeats session fixation.
