@@ -127,7 +127,7 @@ impl Herald {
         }
         let hash = hash_password(password.to_owned()).await?;
         let id = UserId::new();
-        let mut conn = self.store().writer().acquire().await?;
+        let mut conn = self.store().acquire().await?;
         match store::accounts::insert_user(&mut conn, id, email.as_str(), &hash, now_ms()).await {
             Ok(()) => Ok(id),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(Error::new(
@@ -141,7 +141,7 @@ impl Herald {
 
     /// Forgets browser sessions past their expiry.
     pub async fn purge_expired_sessions(&self) -> Result<u64> {
-        let mut conn = self.store().writer().acquire().await?;
+        let mut conn = self.store().acquire().await?;
         Ok(store::accounts::purge_expired_sessions(&mut conn).await?)
     }
 
@@ -234,7 +234,7 @@ impl Herald {
             .collect();
         let key = format!("hk_{secret}");
         let id = ApiKeyId::new();
-        let mut tx = self.store().writer().begin().await?;
+        let mut tx = self.store().begin().await?;
         store::accounts::insert_api_key(
             &mut tx,
             store::accounts::NewApiKeyRow {
@@ -255,7 +255,7 @@ impl Herald {
 
     /// Revokes by id or name. Returns how many keys were revoked.
     pub async fn revoke_api_key(&self, id_or_name: &str) -> Result<u64> {
-        let mut conn = self.store().writer().acquire().await?;
+        let mut conn = self.store().acquire().await?;
         let revoked =
             store::accounts::revoke_api_key(&mut conn, id_or_name.trim(), now_ms()).await?;
         // Only hashes are cached, so forget them all: revocation takes effect at once here.
@@ -304,7 +304,7 @@ impl Herald {
         // Record the use off the request path; at most once a minute is stored.
         let (herald, id) = (self.clone(), caller.api_key_id.clone());
         tokio::spawn(async move {
-            if let Ok(mut conn) = herald.store().writer().acquire().await
+            if let Ok(mut conn) = herald.store().acquire().await
                 && let Err(e) = store::accounts::touch_api_key(&mut conn, &id, now_ms()).await
             {
                 tracing::warn!(error = ?e, "cannot record the API key's last use");

@@ -20,7 +20,7 @@ fn campaign_not_found() -> Error {
 
 /// Records a change in the audit log, in the caller's transaction.
 async fn audit(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut store::Conn,
     sandbox_id: &str,
     id: CampaignId,
     actor: &Actor,
@@ -82,7 +82,7 @@ impl Herald {
         self.check_namespace(sandbox_id, campaign.namespace.as_str(), "namespace")
             .await?;
         let id = CampaignId::new();
-        let mut tx = self.store().writer().begin().await?;
+        let mut tx = self.store().begin().await?;
         store::campaigns::insert_campaign(
             &mut tx,
             id,
@@ -283,7 +283,7 @@ impl Herald {
                 ));
             }
         };
-        let mut tx = self.store().writer().begin().await?;
+        let mut tx = self.store().begin().await?;
         let Some(version) =
             store::campaigns::edit(&mut tx, id, stored, &campaign, now_ms()).await?
         else {
@@ -322,7 +322,7 @@ impl Herald {
             row.status_at(now_ms()),
             CampaignStatus::Live | CampaignStatus::Scheduled
         ) {
-            let mut tx = self.store().writer().begin().await?;
+            let mut tx = self.store().begin().await?;
             if let Some(version) = store::campaigns::publish_newest(&mut tx, id, now_ms()).await? {
                 let detail = format!("version {version}");
                 audit(&mut tx, &row.sandbox_id, id, actor, "activated", &detail).await?;
@@ -384,7 +384,7 @@ impl Herald {
         let new_id = self
             .create_campaign(actor, &original.sandbox_id, copy)
             .await?;
-        let mut conn = self.store().writer().acquire().await?;
+        let mut conn = self.store().acquire().await?;
         let detail = format!("from \"{}\" ({id})", original.title);
         audit(
             &mut conn,
@@ -402,7 +402,7 @@ impl Herald {
     /// Deletes a draft. Live, stopped and other campaigns are kept for their history.
     pub async fn delete_draft(&self, actor: &Actor, id: CampaignId) -> Result<()> {
         let sandbox_id = self.campaign(id).await?.sandbox_id;
-        let mut tx = self.store().writer().begin().await?;
+        let mut tx = self.store().begin().await?;
         if store::campaigns::delete_draft(&mut tx, id).await? {
             audit(&mut tx, &sandbox_id, id, actor, "deleted", "").await?;
             tx.commit().await?;
@@ -441,14 +441,14 @@ impl Herald {
         write: W,
     ) -> Result<()>
     where
-        W: for<'c> AsyncFn(&'c mut sqlx::SqliteConnection, CampaignId, i64) -> sqlx::Result<bool>,
+        W: for<'c> AsyncFn(&'c mut store::Conn, CampaignId, i64) -> sqlx::Result<bool>,
     {
         let row = store::campaigns::campaign(self.store().reader(), id)
             .await?
             .ok_or_else(campaign_not_found)?;
         let to = rule(row.status_at(now_ms()))
             .map_err(|reason| Error::new(ErrorKind::Conflict, "invalid_transition", reason))?;
-        let mut tx = self.store().writer().begin().await?;
+        let mut tx = self.store().begin().await?;
         if !write(&mut tx, id, now_ms()).await? {
             return Err(changed_meanwhile());
         }

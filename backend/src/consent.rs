@@ -46,7 +46,7 @@ impl Herald {
         let message_id = self.verified_message(token)?;
         let who = self.recipient_of(message_id).await?;
         let now = now_ms();
-        let mut tx = self.store().writer().begin().await?;
+        let mut tx = self.store().begin().await?;
         if store::opt_outs::add_for_message(&mut tx, message_id, "unsubscribe_link", now).await? {
             let at = domain::views::format_rfc3339(now);
             store::webhooks::enqueue(&mut tx, "unsubscribed", &[message_id], &at, now).await?;

@@ -210,7 +210,7 @@ impl Herald {
 
     /// Forgets idempotency keys past their retention.
     pub async fn purge_expired_idempotency_keys(&self) -> Result<u64> {
-        let mut conn = self.store().writer().acquire().await?;
+        let mut conn = self.store().acquire().await?;
         Ok(store::executions::purge_expired_keys(&mut conn, now_ms()).await?)
     }
 

@@ -23,7 +23,7 @@ use crate::executions::Accepted;
 use crate::store::executions::{self, NewCall, NewExecution, NewMessage};
 use crate::store::profiles::{self, Identity};
 use crate::store::webhooks;
-use sqlx::{SqliteConnection, SqlitePool};
+use crate::store::{Conn, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -55,9 +55,9 @@ pub struct GroupCommitter {
 
 impl GroupCommitter {
     /// Starts the committing task on `writer`; `committed` is notified after each group.
-    pub fn start(writer: SqlitePool, committed: Arc<Notify>) -> Self {
+    pub fn start(store: Store, committed: Arc<Notify>) -> Self {
         let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
-        tokio::spawn(run(writer, jobs, committed));
+        tokio::spawn(run(store, jobs, committed));
         Self { queue }
     }
 
@@ -74,10 +74,10 @@ impl GroupCommitter {
     }
 }
 
-async fn run(writer: SqlitePool, mut jobs: mpsc::Receiver<(Job, Reply)>, committed: Arc<Notify>) {
+async fn run(store: Store, mut jobs: mpsc::Receiver<(Job, Reply)>, committed: Arc<Notify>) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while jobs.recv_many(&mut group, MAX_GROUP).await > 0 {
-        match commit_group(&writer, &group).await {
+        match commit_group(&store, &group).await {
             Ok(results) => {
                 for ((_, reply), result) in group.drain(..).zip(results) {
                     let _ = reply.send(result);
@@ -96,11 +96,11 @@ async fn run(writer: SqlitePool, mut jobs: mpsc::Receiver<(Job, Reply)>, committ
 
 /// One transaction for the whole group, with a few multi-row statements; per-call outcomes.
 async fn commit_group(
-    writer: &SqlitePool,
+    store: &Store,
     group: &[(Job, Reply)],
 ) -> sqlx::Result<Vec<Result<Accepted>>> {
-    let mut tx = writer.begin().await?;
-    let conn: &mut SqliteConnection = &mut tx;
+    let mut tx = store.begin().await?;
+    let conn: &mut Conn = &mut tx;
     let keys: Vec<(&str, &str)> = group
         .iter()
         .map(|(j, _)| (j.execution.campaign_id.as_str(), j.idempotency_key.as_str()))
@@ -110,6 +110,7 @@ async fn commit_group(
         .map(|(j, _)| j.execution.now)
         .min()
         .unwrap_or_default();
+    executions::lock_keys(conn, &keys).await?;
     let stored = executions::idempotency_records(conn, &keys, now).await?;
     // The first call of the group that takes a key; later calls with that key answer after it.
     let mut taken: HashMap<(&str, &str), &Job> = HashMap::new();

@@ -10,7 +10,8 @@
 //!   own id) and webhook `Herald-Delivery`, so receivers can de-duplicate.
 
 use crate::clock::{Millis, now_ms};
-use sqlx::SqliteConnection;
+use crate::store::Conn;
+use crate::store::engine::on;
 use std::sync::LazyLock;
 
 /// This process as a lease owner.
@@ -65,25 +66,31 @@ fn is_gone(prefix: &str) -> bool {
 }
 
 /// Makes the claims of gone processes of this host due now, in both outboxes; returns how many.
-pub async fn take_back_claims_of_gone_processes(conn: &mut SqliteConnection) -> sqlx::Result<u64> {
+pub async fn take_back_claims_of_gone_processes(conn: &mut Conn) -> sqlx::Result<u64> {
     let mut taken = 0;
     for table in ["messages", "webhook_deliveries"] {
-        let owners: Vec<String> = sqlx::query_scalar(&format!(
-            "SELECT DISTINCT substr(lease_token, 1, instr(lease_token, '/') - 1) FROM {table}
-              WHERE status = 'sending' AND instr(lease_token, '/') > 0"
+        let tokens: Vec<String> = on!(&mut *conn, c => sqlx::query_scalar(&format!(
+            "SELECT DISTINCT lease_token FROM {table}
+              WHERE status = 'sending' AND lease_token IS NOT NULL"
         ))
-        .fetch_all(&mut *conn)
-        .await?;
-        for owner in owners.iter().filter(|o| is_gone(o)) {
-            taken += sqlx::query(&format!(
+        .fetch_all(c)
+        .await)?;
+        let gone: std::collections::BTreeSet<&str> = tokens
+            .iter()
+            .filter_map(|t| t.split_once('/').map(|(owner, _)| owner))
+            .filter(|owner| is_gone(owner))
+            .collect();
+        for owner in gone {
+            let sql = format!(
                 "UPDATE {table} SET locked_until = 0
-                  WHERE status = 'sending' AND substr(lease_token, 1, ?2) = ?1"
-            ))
-            .bind(format!("{owner}/"))
-            .bind(owner.len() as i64 + 1)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
+                  WHERE status = 'sending' AND substr(lease_token, 1, $2) = $1"
+            );
+            taken += on!(&mut *conn, c => sqlx::query(&sql)
+                .bind(format!("{owner}/"))
+                .bind(owner.len() as i64 + 1)
+                .execute(c)
+                .await
+        .map(|r| r.rows_affected()))?;
         }
     }
     Ok(taken)

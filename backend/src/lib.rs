@@ -86,8 +86,7 @@ impl Herald {
             &settings.data_dir,
         )?;
         let outbox_signal = Arc::new(Notify::new());
-        let committer =
-            group_commit::GroupCommitter::start(store.writer().clone(), outbox_signal.clone());
+        let committer = group_commit::GroupCommitter::start(store.clone(), outbox_signal.clone());
         Ok(Self {
             inner: Arc::new(Inner {
                 settings,
@@ -118,7 +117,7 @@ impl Herald {
 
     /// Makes the claims of crashed processes of this host due now (see `leases`).
     pub async fn take_back_claims_of_gone_processes(&self) -> error::Result<u64> {
-        let mut conn = self.store().writer().acquire().await?;
+        let mut conn = self.store().acquire().await?;
         Ok(leases::take_back_claims_of_gone_processes(&mut conn).await?)
     }
 
@@ -134,10 +133,7 @@ impl Herald {
 
     /// Checks that the database answers.
     pub async fn ping(&self) -> error::Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(self.store().reader())
-            .await?;
-        Ok(())
+        Ok(self.store().ping().await?)
     }
 }
 

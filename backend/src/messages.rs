@@ -41,7 +41,7 @@ impl Herald {
         channel: &str,
         address: &str,
     ) -> Result<()> {
-        let mut conn = self.store().writer().acquire().await?;
+        let mut conn = self.store().acquire().await?;
         if store::suppressions::remove(&mut conn, sandbox_id, channel, address).await? {
             tracing::info!(channel, "suppression lifted");
             Ok(())

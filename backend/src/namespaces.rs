@@ -54,7 +54,7 @@ impl Herald {
         input: &NamespaceInput,
     ) -> Result<NamespaceView> {
         let new = NewNamespace::parse(input)?;
-        let mut conn = self.store().writer().acquire().await?;
+        let mut conn = self.store().acquire().await?;
         let name = new.name.as_str();
         if !store::namespaces::insert(&mut conn, sandbox_id, name, &new.description, now_ms())
             .await?
@@ -91,7 +91,7 @@ impl Herald {
                 "The sandbox has no namespace of this name.",
             ));
         }
-        let mut conn = self.store().writer().acquire().await?;
+        let mut conn = self.store().acquire().await?;
         if !store::namespaces::delete_unused(&mut conn, sandbox_id, name).await? {
             return Err(Error::new(
                 ErrorKind::Conflict,

@@ -106,7 +106,7 @@ impl Herald {
             return Err(ValidationError::new("invalid_profile", errors).into());
         }
         let now = now_ms();
-        let mut tx = self.store().writer().begin().await?;
+        let mut tx = self.store().begin().await?;
         let owners = store::profiles::owners(&mut tx, sandbox_id, &identities).await?;
         let created = match owners.as_slice() {
             [] => {
@@ -140,7 +140,7 @@ impl Herald {
         namespace: &str,
         value: &str,
     ) -> Result<()> {
-        let mut conn = self.store().writer().acquire().await?;
+        let mut conn = self.store().acquire().await?;
         if store::profiles::delete(&mut conn, sandbox_id, namespace, value).await? {
             Ok(())
         } else {

@@ -32,7 +32,7 @@ impl Herald {
             .open_token(PURPOSE, token)
             .ok_or_else(unknown)?;
         let now = now_ms();
-        let mut tx = self.store().writer().begin().await?;
+        let mut tx = self.store().begin().await?;
         let event = match status {
             "delivered" => store::messages::mark_delivered(&mut tx, id, now)
                 .await?

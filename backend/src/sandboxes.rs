@@ -29,7 +29,7 @@ impl Herald {
             }
         };
         let id = SandboxId::new();
-        let mut conn = self.store().writer().acquire().await?;
+        let mut conn = self.store().acquire().await?;
         match store::sandboxes::insert(&mut conn, id, org.as_str(), name.as_str(), now_ms()).await {
             Ok(()) => {}
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {

@@ -42,8 +42,12 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// Directory holding the SQLite file (`HERALD_DATA_DIR`).
     pub data_dir: PathBuf,
-    /// Full database URL; overrides `data_dir` (`HERALD_DATABASE_URL`).
-    pub database_url: Option<String>,
+    /// The database: `postgres://user:pass@host:5432/db` runs on PostgreSQL (several nodes may
+    /// share it), `sqlite://…` on that SQLite file; unset, `data_dir/herald.db`
+    /// (`HERALD_DATABASE_URL`).
+    pub database_url: Option<Secret>,
+    /// Most connections a node opens to PostgreSQL (`HERALD_DATABASE_POOL_SIZE`, default 10).
+    pub database_pool_size: u32,
     /// SMTP relay, e.g. `smtp://user:pass@host:587?tls=required`. Unset: messages go to the local
     /// capture store shown on the "Sent messages" page (`HERALD_SMTP_URL`).
     pub smtp_url: Option<Secret>,
@@ -96,6 +100,7 @@ struct SettingsFile {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
+    database_pool_size: Option<u32>,
     smtp_url: Option<String>,
     secret_key: Option<String>,
     email_from: Option<String>,
@@ -154,6 +159,7 @@ impl Settings {
         overlay!(listen, "HERALD_LISTEN");
         overlay!(data_dir, "HERALD_DATA_DIR");
         overlay!(database_url, "HERALD_DATABASE_URL");
+        overlay!(database_pool_size, "HERALD_DATABASE_POOL_SIZE");
         overlay!(smtp_url, "HERALD_SMTP_URL");
         overlay!(secret_key, "HERALD_SECRET_KEY");
         overlay!(email_from, "HERALD_EMAIL_FROM");
@@ -261,7 +267,8 @@ impl Settings {
         let settings = Self {
             listen,
             data_dir: f.data_dir.unwrap_or_else(|| PathBuf::from("data")),
-            database_url: f.database_url,
+            database_url: f.database_url.map(Secret),
+            database_pool_size: f.database_pool_size.unwrap_or(10).clamp(1, 1000),
             smtp_url: f.smtp_url.map(Secret),
             secret_key: f.secret_key.map(Secret),
             email_from,
@@ -294,11 +301,32 @@ impl Settings {
         Ok(settings)
     }
 
-    /// The SQLite URL: `HERALD_DATABASE_URL`, or `data_dir/herald.db`.
+    /// The database URL: `HERALD_DATABASE_URL`, or the SQLite file `data_dir/herald.db`.
     pub fn database_url(&self) -> String {
-        self.database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("herald.db").display()))
+        match &self.database_url {
+            Some(url) => url.0.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("herald.db").display()),
+        }
+    }
+
+    /// The database URL without its password, for logs and error messages.
+    pub fn database_url_redacted(&self) -> String {
+        let url = self.database_url();
+        match url::Url::parse(&url) {
+            Ok(mut parsed) if parsed.password().is_some() => {
+                let _ = parsed.set_password(None);
+                parsed.to_string()
+            }
+            Ok(_) => url,
+            // Not a URL a password could be read from: only its scheme is safe to show.
+            Err(_) => format!("{}://…", url.split("://").next().unwrap_or("?")),
+        }
+    }
+
+    /// Whether the store is PostgreSQL (several nodes may share it).
+    pub fn is_postgres(&self) -> bool {
+        let url = self.database_url();
+        url.starts_with("postgres://") || url.starts_with("postgresql://")
     }
 
     /// The retry policy of a channel (`email`, `sms` or `push`).
@@ -387,7 +415,20 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_in_debug_output() {
-        let s = load(&[("HERALD_SMTP_URL", "smtp://u:hunter2@127.0.0.1:25")]).unwrap();
+        let s = load(&[
+            ("HERALD_SMTP_URL", "smtp://u:hunter2@127.0.0.1:25"),
+            (
+                "HERALD_DATABASE_URL",
+                "postgres://herald:hunter3@db:5432/herald",
+            ),
+        ])
+        .unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(!format!("{s:?}").contains("hunter3"));
+        assert_eq!(
+            s.database_url_redacted(),
+            "postgres://herald@db:5432/herald"
+        );
+        assert!(s.is_postgres());
     }
 }

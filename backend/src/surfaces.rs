@@ -102,7 +102,7 @@ impl Herald {
             secrets: sealed.as_deref(),
             now: now_ms(),
         };
-        let mut conn = self.store().writer().acquire().await?;
+        let mut conn = self.store().acquire().await?;
         if !store::surfaces::save(&mut conn, &record).await? {
             return Err(Error::new(
                 ErrorKind::Conflict,
@@ -123,7 +123,7 @@ impl Herald {
     /// Deletes a surface that no campaign and no message refers to.
     pub async fn delete_surface(&self, sandbox_id: &str, id: &str) -> Result<()> {
         let row = self.sandbox_surface(sandbox_id, id).await?;
-        let mut conn = self.store().writer().acquire().await?;
+        let mut conn = self.store().acquire().await?;
         if store::surfaces::delete_unused(&mut conn, &row.id).await? {
             tracing::info!(surface_id = %row.id, "surface deleted");
             return Ok(());

@@ -74,7 +74,7 @@ impl Herald {
             return Ok(None);
         };
         let now = now_ms();
-        let mut tx = self.store().writer().begin().await?;
+        let mut tx = self.store().begin().await?;
         store::engagements::record(&mut tx, &message_id, "click", Some(&url), now).await?;
         let at = domain::views::format_rfc3339(now);
         store::webhooks::enqueue(&mut tx, "clicked", &[&message_id], &at, now).await?;
@@ -88,7 +88,7 @@ impl Herald {
             return Ok(false);
         };
         let now = now_ms();
-        let mut tx = self.store().writer().begin().await?;
+        let mut tx = self.store().begin().await?;
         let first = store::engagements::record(&mut tx, message_id, "open", None, now).await?;
         if first {
             let at = domain::views::format_rfc3339(now);

@@ -52,7 +52,7 @@ impl Herald {
         let sealed = self.inner.secret_box.seal(&id, secret.as_bytes());
         let events = serde_json::to_string(&webhook.events).map_err(Error::internal)?;
         let now = now_ms();
-        let mut conn = self.store().writer().acquire().await?;
+        let mut conn = self.store().acquire().await?;
         store::webhooks::insert(
             &mut conn,
             &id,
@@ -82,7 +82,7 @@ impl Herald {
     }
 
     pub async fn delete_webhook(&self, sandbox_id: &str, id: &str) -> Result<()> {
-        let mut conn = self.store().writer().acquire().await?;
+        let mut conn = self.store().acquire().await?;
         if store::webhooks::delete(&mut conn, sandbox_id, id).await? {
             tracing::info!(webhook_id = %id, "webhook deleted");
             Ok(())
@@ -99,7 +99,7 @@ impl Herald {
         let lease = crate::leases::token();
         let now = now_ms();
         let due = {
-            let mut conn = self.store().writer().acquire().await?;
+            let mut conn = self.store().acquire().await?;
             store::webhooks::claim_due(
                 &mut conn,
                 &lease,
@@ -132,7 +132,7 @@ impl Herald {
             .buffer_unordered(8)
             .collect()
             .await;
-        let mut tx = self.store().writer().begin().await?;
+        let mut tx = self.store().begin().await?;
         let now = now_ms();
         for (d, result) in results {
             let (delivered, summary) = match result {

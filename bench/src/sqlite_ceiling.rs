@@ -84,7 +84,7 @@ pub async fn measure(
             .collect();
         (execution, messages, format!("ceiling-{n}"))
     };
-    let writer = herald.store().writer();
+    let store = herald.store();
     let rate = |calls: u64, started: Instant| calls as f64 / started.elapsed().as_secs_f64();
 
     let started = Instant::now();
@@ -92,7 +92,7 @@ pub async fn measure(
     while started.elapsed() < duration {
         let (e, m, k) = one_call(n);
         n += 1;
-        let mut tx = writer.begin().await?;
+        let mut tx = store.begin().await?;
         insert_calls(&mut tx, &[call(&e, &m, &k)]).await?;
         tx.commit().await?;
         calls += 1;
@@ -109,7 +109,7 @@ pub async fn measure(
             })
             .collect();
         let group_calls: Vec<NewCall> = rows.iter().map(|(e, m, k)| call(e, m, k)).collect();
-        let mut tx = writer.begin().await?;
+        let mut tx = store.begin().await?;
         insert_calls(&mut tx, &group_calls).await?;
         tx.commit().await?;
         calls += group as u64;

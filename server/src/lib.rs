@@ -74,7 +74,7 @@ pub async fn run(
     tracing::info!(
         address = %listener.local_addr()?,
         public_url = %s.public_url,
-        database = %s.database_url(),
+        database = %s.database_url_redacted(),
         sqlite_synchronous = ?s.sqlite_synchronous,
         email = if s.smtp_url.is_some() { "smtp relay" } else { "local capture (no HERALD_SMTP_URL)" },
         "Herald is listening"

@@ -132,7 +132,7 @@ impl Herald {
         let lease_token = crate::leases::token();
         let now = now_ms();
         let claimed = {
-            let mut conn = self.store().writer().acquire().await?;
+            let mut conn = self.store().acquire().await?;
             store::messages::claim_due(
                 &mut conn,
                 &lease_token,
@@ -315,7 +315,7 @@ impl Herald {
     }
 
     async fn record_turns(&self, lease_token: &str, group: &[Finished]) -> Result<()> {
-        let mut tx = self.store().writer().begin().await?;
+        let mut tx = self.store().begin().await?;
         // Webhook events of the group, queued together at the end: one statement per kind.
         let mut events: Vec<(&str, &String)> = Vec::new();
         for f in group {

@@ -1,12 +1,13 @@
 //! The audit log of campaign changes.
 
+use super::engine::on;
+use super::{Conn, Reader};
 use crate::clock::Millis;
 use domain::views::AuditEntryView;
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// Records one change; call inside the transaction that makes it.
 pub async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     sandbox_id: &str,
     campaign_id: &str,
     actor: &str,
@@ -14,9 +15,9 @@ pub async fn record(
     detail: &str,
     at: Millis,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    on!(conn, c => sqlx::query(
         "INSERT INTO audit_log (sandbox_id, campaign_id, actor, action, detail, at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(sandbox_id)
     .bind(campaign_id)
@@ -24,28 +25,27 @@ pub async fn record(
     .bind(action)
     .bind(detail)
     .bind(at)
-    .execute(conn)
-    .await
+    .execute(c).await
+        .map(|r| r.rows_affected()))
     .map(drop)
 }
 
 /// A campaign's changes, newest first, with who made them as a person reads it: the user's
 /// email or the API key's name.
 pub async fn for_campaign(
-    pool: &SqlitePool,
+    pool: Reader<'_>,
     campaign_id: &str,
 ) -> sqlx::Result<Vec<AuditEntryView>> {
-    sqlx::query_as(
+    on!(pool, c => sqlx::query_as(
         "SELECT a.at, a.action, a.detail,
                 COALESCE(u.email, 'API key ' || k.name, a.actor) AS actor
            FROM audit_log a
            LEFT JOIN users u ON a.actor = 'user:' || u.id
            LEFT JOIN api_keys k ON a.actor = 'key:' || k.id
-          WHERE a.campaign_id = ?
+          WHERE a.campaign_id = $1
           ORDER BY a.id DESC
           LIMIT 200",
     )
     .bind(campaign_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(c).await)
 }

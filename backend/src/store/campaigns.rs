@@ -1,13 +1,15 @@
 //! Campaigns and their immutable content versions.
 
+use super::Dialect;
+use super::engine::on;
+use super::{Conn, Reader};
 use crate::clock::Millis;
 use domain::campaign::{CampaignStatus, Channel, NewCampaign, Window};
 use domain::content::{Content, ContentInput, VariantInput};
 use domain::ids::CampaignId;
 use domain::listing::{CampaignQuery, PAGE_SIZE, Sort};
 use sqlx::query::Query;
-use sqlx::sqlite::SqliteArguments;
-use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{Database, Encode, FromRow, QueryBuilder, Type};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct CampaignRow {
@@ -130,40 +132,48 @@ const CAMPAIGN_COLUMNS: &str = "id, title, description, tags, category, channel,
      created_by, created_at, updated_at";
 
 pub async fn insert_campaign(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: CampaignId,
     sandbox_id: &str,
     campaign: &NewCampaign,
     created_by: &str,
     now: Millis,
 ) -> sqlx::Result<()> {
-    let query = sqlx::query(
+    on!(&mut *conn, c => bind_properties(sqlx::query(
         "INSERT INTO campaigns (id, sandbox_id, status, created_by, created_at, title, description,
              tags, category, channel, namespace, create_profiles, starts_at, ends_at, rate_limit,
              surface_id, tracking, updated_at)
-         VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind(id.to_string())
     .bind(sandbox_id)
     .bind(created_by)
-    .bind(now);
-    bind_properties(query, campaign, now)
-        .execute(&mut *conn)
-        .await?;
+    .bind(now), campaign, now)
+    .execute(c)
+    .await
+        .map(|r| r.rows_affected()))?;
     write_version(conn, id, 1, &campaign.content, now).await
 }
 
 /// Binds a campaign's properties, in the order both the insert and the edit list them:
 /// title, description, tags, category, channel, namespace, create_profiles, starts_at, ends_at,
 /// rate_limit, surface_id, tracking, updated_at.
-fn bind_properties<'q>(
-    query: Query<'q, Sqlite, SqliteArguments<'q>>,
+fn bind_properties<'q, Db: Database>(
+    query: Query<'q, Db, <Db as Database>::Arguments<'q>>,
     campaign: &'q NewCampaign,
     now: Millis,
-) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+) -> Query<'q, Db, <Db as Database>::Arguments<'q>>
+where
+    &'q str: Encode<'q, Db> + Type<Db>,
+    String: Encode<'q, Db> + Type<Db>,
+    bool: Encode<'q, Db> + Type<Db>,
+    i64: Encode<'q, Db> + Type<Db>,
+    Option<i64>: Encode<'q, Db> + Type<Db>,
+    Option<String>: Encode<'q, Db> + Type<Db>,
+{
     query
         .bind(campaign.title.as_str())
-        .bind(&campaign.description)
+        .bind(campaign.description.as_str())
         .bind(tags_json(campaign))
         .bind(campaign.category.as_str())
         .bind(campaign.content.channel().as_str())
@@ -171,7 +181,7 @@ fn bind_properties<'q>(
         .bind(campaign.create_profiles)
         .bind(campaign.window.starts_at)
         .bind(campaign.window.ends_at)
-        .bind(campaign.rate_limit)
+        .bind(campaign.rate_limit.map(i64::from))
         .bind(campaign.surface_id.map(|s| s.to_string()))
         .bind(campaign.tracking)
         .bind(now)
@@ -179,18 +189,18 @@ fn bind_properties<'q>(
 
 /// Writes the content of one version: a new version, or the pending one replaced.
 async fn write_version(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: CampaignId,
     version: i64,
     content: &Content,
     now: Millis,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    on!(conn, c => sqlx::query(
         "INSERT INTO campaign_versions (campaign_id, version, subject, html_body, text_body,
              push_options, created_at, preheader, localization)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT (campaign_id, version) DO UPDATE SET subject = ?3, html_body = ?4,
-             text_body = ?5, push_options = ?6, preheader = ?8, localization = ?9",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (campaign_id, version) DO UPDATE SET subject = $3, html_body = $4,
+             text_body = $5, push_options = $6, preheader = $8, localization = $9",
     )
     .bind(id.to_string())
     .bind(version)
@@ -201,64 +211,72 @@ async fn write_version(
     .bind(now)
     .bind(&content.parts().preheader)
     .bind(localization_json(content))
-    .execute(conn)
-    .await
+    .execute(c).await
+        .map(|r| r.rows_affected()))
     .map(drop)
 }
 
-pub async fn campaign(pool: &SqlitePool, id: CampaignId) -> sqlx::Result<Option<CampaignRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?"
+pub async fn campaign(pool: Reader<'_>, id: CampaignId) -> sqlx::Result<Option<CampaignRow>> {
+    on!(pool, c => sqlx::query_as(&format!(
+        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1"
     ))
     .bind(id.to_string())
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(c).await)
 }
 
 /// One page of a sandbox's campaigns matching `query` at `now`, and how many match in all.
 pub async fn find(
-    pool: &SqlitePool,
+    pool: Reader<'_>,
     sandbox_id: &str,
     query: &CampaignQuery,
     now: Millis,
 ) -> sqlx::Result<(Vec<CampaignRow>, i64)> {
-    let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM campaigns WHERE ");
-    push_filters(&mut count, sandbox_id, query, now);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-    let mut q =
-        QueryBuilder::<Sqlite>::new(format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE "));
-    push_filters(&mut q, sandbox_id, query, now);
-    q.push(match query.sort {
-        Sort::Newest => " ORDER BY created_at DESC, id DESC",
-        Sort::Oldest => " ORDER BY created_at, id",
-        Sort::Updated => " ORDER BY updated_at DESC, id DESC",
-        Sort::Title => " ORDER BY title COLLATE NOCASE, id",
-    });
-    q.push(" LIMIT ")
-        .push_bind(i64::from(PAGE_SIZE))
-        .push(" OFFSET ")
-        .push_bind(i64::from(query.page.saturating_sub(1)) * i64::from(PAGE_SIZE));
-    let rows = q.build_query_as().fetch_all(pool).await?;
-    Ok((rows, total))
+    let dialect = pool.dialect();
+    on!(pool, c, Db => {
+        let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM campaigns WHERE ");
+        push_filters(&mut count, dialect, sandbox_id, query, now);
+        let total: i64 = count.build_query_scalar().fetch_one(c).await?;
+        let mut q =
+            QueryBuilder::<Db>::new(format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE "));
+        push_filters(&mut q, dialect, sandbox_id, query, now);
+        q.push(match query.sort {
+            Sort::Newest => " ORDER BY created_at DESC, id DESC",
+            Sort::Oldest => " ORDER BY created_at, id",
+            Sort::Updated => " ORDER BY updated_at DESC, id DESC",
+            Sort::Title => " ORDER BY lower(title), id",
+        });
+        q.push(" LIMIT ")
+            .push_bind(i64::from(PAGE_SIZE))
+            .push(" OFFSET ")
+            .push_bind(i64::from(query.page.saturating_sub(1)) * i64::from(PAGE_SIZE));
+        let rows = q.build_query_as().fetch_all(c).await?;
+        Ok((rows, total))
+    })
 }
 
 /// The WHERE clause of [`find`]. Scheduled and completed are live campaigns before their start
 /// and after their end; archived campaigns show only when asked for.
-fn push_filters(
-    q: &mut QueryBuilder<'_, Sqlite>,
+fn push_filters<'a, Db: Database>(
+    q: &mut QueryBuilder<'a, Db>,
+    dialect: Dialect,
     sandbox_id: &str,
     query: &CampaignQuery,
     now: Millis,
-) {
+) where
+    String: Encode<'a, Db> + Type<Db>,
+    i64: Encode<'a, Db> + Type<Db>,
+    &'a str: Encode<'a, Db> + Type<Db>,
+{
     q.push("sandbox_id = ").push_bind(sandbox_id.to_owned());
     if let Some(search) = &query.search {
         let escaped = search
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        q.push(" AND title LIKE ")
+        // Case-insensitive on both engines (PostgreSQL's LIKE is not).
+        q.push(" AND lower(title) LIKE lower(")
             .push_bind(format!("%{escaped}%"))
-            .push(" ESCAPE '\\'");
+            .push(") ESCAPE '\\'");
     }
     match query.status {
         None => {
@@ -290,36 +308,42 @@ fn push_filters(
         q.push(" AND category = ").push_bind(category.as_str());
     }
     if let Some(tag) = &query.tag {
-        q.push(" AND EXISTS (SELECT 1 FROM json_each(campaigns.tags) WHERE json_each.value = ")
-            .push_bind(tag.clone())
-            .push(")");
+        q.push(match dialect {
+            Dialect::Sqlite => {
+                " AND EXISTS (SELECT 1 FROM json_each(campaigns.tags) t WHERE t.value = "
+            }
+            Dialect::Postgres => {
+                " AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(campaigns.tags::jsonb) t
+                   WHERE t.value = "
+            }
+        })
+        .push_bind(tag.clone())
+        .push(")");
     }
 }
 
 /// The newest version: the draft being edited, or the live one when there is no newer draft.
-pub async fn latest_version(pool: &SqlitePool, id: CampaignId) -> sqlx::Result<Option<VersionRow>> {
-    sqlx::query_as(&format!(
+pub async fn latest_version(pool: Reader<'_>, id: CampaignId) -> sqlx::Result<Option<VersionRow>> {
+    on!(pool, c => sqlx::query_as(&format!(
         "SELECT {VERSION_COLUMNS} FROM campaign_versions v JOIN campaigns c ON c.id = v.campaign_id
-          WHERE v.campaign_id = ? ORDER BY v.version DESC LIMIT 1"
+          WHERE v.campaign_id = $1 ORDER BY v.version DESC LIMIT 1"
     ))
     .bind(id.to_string())
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(c).await)
 }
 
 pub async fn version(
-    pool: &SqlitePool,
+    pool: Reader<'_>,
     id: CampaignId,
     version: i64,
 ) -> sqlx::Result<Option<VersionRow>> {
-    sqlx::query_as(&format!(
+    on!(pool, c => sqlx::query_as(&format!(
         "SELECT {VERSION_COLUMNS} FROM campaign_versions v JOIN campaigns c ON c.id = v.campaign_id
-          WHERE v.campaign_id = ? AND v.version = ?"
+          WHERE v.campaign_id = $1 AND v.version = $2"
     ))
     .bind(id.to_string())
     .bind(version)
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(c).await)
 }
 
 /// Replaces a campaign's properties and the content of its pending version, only while its
@@ -328,34 +352,32 @@ pub async fn version(
 /// edit after an activation (trigger calls keep using the live version until it is activated).
 /// Returns the version edited.
 pub async fn edit(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: CampaignId,
     status: CampaignStatus,
     campaign: &NewCampaign,
     now: Millis,
 ) -> sqlx::Result<Option<i64>> {
-    let query = sqlx::query(
-        "UPDATE campaigns SET title = ?, description = ?, tags = ?, category = ?, channel = ?,
-             namespace = ?, create_profiles = ?, starts_at = ?, ends_at = ?, rate_limit = ?,
-             surface_id = ?, tracking = ?, updated_at = ?
-          WHERE id = ? AND status = ?",
-    );
-    let updated = bind_properties(query, campaign, now)
-        .bind(id.to_string())
-        .bind(status.as_str())
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+    let updated = on!(&mut *conn, c => bind_properties(sqlx::query(
+        "UPDATE campaigns SET title = $1, description = $2, tags = $3, category = $4, channel = $5,
+             namespace = $6, create_profiles = $7, starts_at = $8, ends_at = $9, rate_limit = $10,
+             surface_id = $11, tracking = $12, updated_at = $13
+          WHERE id = $14 AND status = $15",
+    ), campaign, now)
+    .bind(id.to_string())
+    .bind(status.as_str())
+    .execute(c)
+    .await
+        .map(|r| r.rows_affected()))?;
     if updated == 0 {
         return Ok(None);
     }
-    let (live, newest): (Option<i64>, i64) = sqlx::query_as(
-        "SELECT live_version, (SELECT MAX(version) FROM campaign_versions WHERE campaign_id = ?1)
-           FROM campaigns WHERE id = ?1",
+    let (live, newest): (Option<i64>, i64) = on!(&mut *conn, c => sqlx::query_as(
+        "SELECT live_version, (SELECT MAX(version) FROM campaign_versions WHERE campaign_id = $1)
+           FROM campaigns WHERE id = $1",
     )
     .bind(id.to_string())
-    .fetch_one(&mut *conn)
-    .await?;
+    .fetch_one(c).await)?;
     let version = if live == Some(newest) {
         newest + 1
     } else {
@@ -368,40 +390,35 @@ pub async fn edit(
 /// Makes the newest version the live one, if the campaign is live and that version is newer
 /// than the live one (compare-and-set). Returns the version now live.
 pub async fn publish_newest(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: CampaignId,
     now: Millis,
 ) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
+    on!(conn, c => sqlx::query_scalar(
         "UPDATE campaigns
-            SET live_version = (SELECT MAX(version) FROM campaign_versions WHERE campaign_id = ?2),
-                updated_at = ?1
-          WHERE id = ?2 AND status = 'live'
-            AND live_version < (SELECT MAX(version) FROM campaign_versions WHERE campaign_id = ?2)
+            SET live_version = (SELECT MAX(version) FROM campaign_versions WHERE campaign_id = $2),
+                updated_at = $1
+          WHERE id = $2 AND status = 'live'
+            AND live_version < (SELECT MAX(version) FROM campaign_versions WHERE campaign_id = $2)
          RETURNING live_version",
     )
     .bind(now)
     .bind(id.to_string())
-    .fetch_optional(conn)
-    .await
+    .fetch_optional(c).await)
 }
 
 /// Moves a draft to live with its latest version, only if it is still a draft (compare-and-set).
-pub async fn mark_live(
-    conn: &mut SqliteConnection,
-    id: CampaignId,
-    now: Millis,
-) -> sqlx::Result<bool> {
-    sqlx::query(
-        "UPDATE campaigns SET status = 'live', updated_at = ?,
+pub async fn mark_live(conn: &mut Conn, id: CampaignId, now: Millis) -> sqlx::Result<bool> {
+    on!(conn, c => sqlx::query(
+        "UPDATE campaigns SET status = 'live', updated_at = $1,
              live_version = (SELECT MAX(version) FROM campaign_versions WHERE campaign_id = campaigns.id)
-         WHERE id = ? AND status = 'draft'",
+         WHERE id = $2 AND status = 'draft'",
     )
     .bind(now)
     .bind(id.to_string())
-    .execute(conn)
-    .await
-    .map(|r| r.rows_affected() == 1)
+    .execute(c).await
+        .map(|r| r.rows_affected()))
+    .map(|n| n == 1)
 }
 
 fn tags_json(campaign: &NewCampaign) -> String {
@@ -410,44 +427,36 @@ fn tags_json(campaign: &NewCampaign) -> String {
 
 /// Moves a stopped campaign, or a live one past its end (completed), to archived, only if it is
 /// still so (compare-and-set).
-pub async fn mark_archived(
-    conn: &mut SqliteConnection,
-    id: CampaignId,
-    now: Millis,
-) -> sqlx::Result<bool> {
-    sqlx::query(
-        "UPDATE campaigns SET status = 'archived', updated_at = ?1
-          WHERE id = ?2 AND (status = 'stopped' OR (status = 'live' AND ends_at <= ?1))",
+pub async fn mark_archived(conn: &mut Conn, id: CampaignId, now: Millis) -> sqlx::Result<bool> {
+    on!(conn, c => sqlx::query(
+        "UPDATE campaigns SET status = 'archived', updated_at = $1
+          WHERE id = $2 AND (status = 'stopped' OR (status = 'live' AND ends_at <= $1))",
     )
     .bind(now)
     .bind(id.to_string())
-    .execute(conn)
-    .await
-    .map(|r| r.rows_affected() == 1)
+    .execute(c).await
+        .map(|r| r.rows_affected()))
+    .map(|n| n == 1)
 }
 
 /// Moves a live campaign to stopped, only if it is still live (compare-and-set).
-pub async fn mark_stopped(
-    conn: &mut SqliteConnection,
-    id: CampaignId,
-    now: Millis,
-) -> sqlx::Result<bool> {
-    sqlx::query(
-        "UPDATE campaigns SET status = 'stopped', updated_at = ?1
-          WHERE id = ?2 AND status = 'live' AND (ends_at IS NULL OR ends_at > ?1)",
+pub async fn mark_stopped(conn: &mut Conn, id: CampaignId, now: Millis) -> sqlx::Result<bool> {
+    on!(conn, c => sqlx::query(
+        "UPDATE campaigns SET status = 'stopped', updated_at = $1
+          WHERE id = $2 AND status = 'live' AND (ends_at IS NULL OR ends_at > $1)",
     )
     .bind(now)
     .bind(id.to_string())
-    .execute(conn)
-    .await
-    .map(|r| r.rows_affected() == 1)
+    .execute(c).await
+        .map(|r| r.rows_affected()))
+    .map(|n| n == 1)
 }
 
 /// Deletes a campaign only while it is a draft (its versions go with it). Returns whether it did.
-pub async fn delete_draft(conn: &mut SqliteConnection, id: CampaignId) -> sqlx::Result<bool> {
-    sqlx::query("DELETE FROM campaigns WHERE id = ? AND status = 'draft'")
+pub async fn delete_draft(conn: &mut Conn, id: CampaignId) -> sqlx::Result<bool> {
+    on!(conn, c => sqlx::query("DELETE FROM campaigns WHERE id = $1 AND status = 'draft'")
         .bind(id.to_string())
-        .execute(conn)
-        .await
-        .map(|r| r.rows_affected() == 1)
+        .execute(c).await
+        .map(|r| r.rows_affected()))
+    .map(|n| n == 1)
 }

@@ -1,9 +1,12 @@
 //! Executions (accepted trigger calls), the messages they enqueue, and idempotency keys.
 
+use super::engine::on;
+use super::{Conn, Reader};
 use crate::clock::Millis;
 use domain::campaign::Channel;
 use domain::ids::{ExecutionId, MessageId};
-use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sha2::{Digest, Sha256};
+use sqlx::{FromRow, QueryBuilder};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, FromRow)]
@@ -63,13 +66,14 @@ const MAX_VARIABLES: usize = 32_000;
 
 /// The unexpired records of these (campaign, key) pairs, in one query per chunk.
 pub async fn idempotency_records(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     keys: &[(&str, &str)],
     now: Millis,
 ) -> sqlx::Result<HashMap<(String, String), IdempotencyRecord>> {
     let mut found = HashMap::new();
+    on!(&mut *conn, c, Db => {
     for chunk in keys.chunks(MAX_VARIABLES / 2) {
-        let mut q = QueryBuilder::<Sqlite>::new(format!(
+        let mut q = QueryBuilder::<Db>::new(format!(
             "SELECT k.key, k.request_hash, {EXECUTION_COLUMNS}
                FROM idempotency_keys k JOIN executions e ON e.id = k.execution_id
               WHERE k.expires_at > "
@@ -88,7 +92,7 @@ pub async fn idempotency_records(
         let rows: Vec<KeyedExecution> = q
             .build_query_as()
             .persistent(false)
-            .fetch_all(&mut *conn)
+            .fetch_all(&mut *c)
             .await?;
         for row in rows {
             let at = (row.execution.campaign_id.clone(), row.key);
@@ -101,7 +105,38 @@ pub async fn idempotency_records(
             );
         }
     }
+    });
     Ok(found)
+}
+
+/// On PostgreSQL, locks these (campaign, key) pairs until the transaction ends, so two nodes
+/// accepting the same key at once take turns: the second reads the first's record once it has
+/// committed (and answers with a replay or a conflict) instead of inserting its own. Each pair
+/// is one 64-bit advisory lock (a hash of the pair; a rare collision only makes two keys wait
+/// for each other), taken in ascending order so two groups cannot deadlock. On SQLite the one
+/// writer connection already serialises every group: nothing to lock.
+pub async fn lock_keys(conn: &mut Conn, keys: &[(&str, &str)]) -> sqlx::Result<()> {
+    let Some(pg) = conn.postgres() else {
+        return Ok(());
+    };
+    let mut locks: Vec<i64> = keys
+        .iter()
+        .map(|(campaign, key)| {
+            let digest = Sha256::new()
+                .chain_update(campaign)
+                .chain_update([0])
+                .chain_update(key)
+                .finalize();
+            i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
+        })
+        .collect();
+    locks.sort_unstable();
+    locks.dedup();
+    sqlx::query("SELECT pg_advisory_xact_lock(l) FROM unnest($1::bigint[]) WITH ORDINALITY AS t(l, n) ORDER BY n")
+        .bind(&locks)
+        .execute(pg)
+        .await
+        .map(drop)
 }
 
 #[derive(FromRow)]
@@ -132,18 +167,17 @@ pub const OPTED_OUT_REASON: &str = "opted out of marketing ";
 /// statement per list for a whole group of calls. The dry run reads the same lists instead
 /// (`store::suppressions::reasons`, `store::opt_outs::opted_out`) and words them alike.
 pub async fn exclude_listed_addresses(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     execution_ids: &[String],
 ) -> sqlx::Result<Vec<String>> {
     if execution_ids.is_empty() {
         return Ok(Vec::new());
     }
     // An empty list (as on many installs) costs one probe instead of a join per message.
-    let (any_suppressed, any_opted_out): (bool, bool) = sqlx::query_as(
+    let (any_suppressed, any_opted_out): (bool, bool) = on!(&mut *conn, c => sqlx::query_as(
         "SELECT EXISTS (SELECT 1 FROM suppressions), EXISTS (SELECT 1 FROM opt_outs)",
     )
-    .fetch_one(&mut *conn)
-    .await?;
+    .fetch_one(c).await)?;
     let lists = [
         (
             any_suppressed,
@@ -162,22 +196,24 @@ pub async fn exclude_listed_addresses(
     ];
     let mut excluded = Vec::new();
     for (_, list, reason, detail, only) in lists.into_iter().filter(|l| l.0) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "UPDATE messages SET status = 'excluded', status_reason = ",
-        );
-        q.push_bind(reason).push(format!(
-            " || {detail}
-               FROM campaigns c, {list}
-              WHERE c.id = messages.campaign_id{only} AND l.sandbox_id = c.sandbox_id
-                AND l.channel = messages.channel AND l.address = messages.address
-                AND messages.status = 'queued' AND messages.execution_id IN ("
-        ));
-        let mut ids = q.separated(", ");
-        for id in execution_ids {
-            ids.push_bind(id.as_str());
-        }
-        q.push(") RETURNING messages.id");
-        let rows: Vec<(String,)> = q.build_query_as().fetch_all(&mut *conn).await?;
+        let rows: Vec<(String,)> = on!(&mut *conn, c, Db => {
+            let mut q = QueryBuilder::<Db>::new(
+                "UPDATE messages SET status = 'excluded', status_reason = ",
+            );
+            q.push_bind(reason).push(format!(
+                " || {detail}
+                   FROM campaigns c, {list}
+                  WHERE c.id = messages.campaign_id{only} AND l.sandbox_id = c.sandbox_id
+                    AND l.channel = messages.channel AND l.address = messages.address
+                    AND messages.status = 'queued' AND messages.execution_id IN ("
+            ));
+            let mut ids = q.separated(", ");
+            for id in execution_ids {
+                ids.push_bind(id.as_str());
+            }
+            q.push(") RETURNING messages.id");
+            q.build_query_as().fetch_all(c).await?
+        });
         excluded.extend(rows.into_iter().map(|(id,)| id));
     }
     Ok(excluded)
@@ -186,108 +222,113 @@ pub async fn exclude_listed_addresses(
 /// Inserts the executions, records their idempotency keys (replacing expired records of the
 /// same keys) and queues their messages, with a few multi-row statements for all calls; call
 /// inside the accepting transaction.
-pub async fn insert_calls(conn: &mut SqliteConnection, calls: &[NewCall<'_>]) -> sqlx::Result<()> {
-    for chunk in calls.chunks(MAX_VARIABLES / 6) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO executions (id, campaign_id, campaign_version, request_id, api_key_id, created_at) ",
-        );
-        q.push_values(chunk, |mut row, c| {
-            let e = c.execution;
-            row.push_bind(e.id.to_string())
-                .push_bind(&e.campaign_id)
-                .push_bind(e.campaign_version)
-                .push_bind(&e.request_id)
-                .push_bind(&e.api_key_id)
-                .push_bind(e.now);
-        });
-        q.build().persistent(false).execute(&mut *conn).await?;
+pub async fn insert_calls(conn: &mut Conn, calls: &[NewCall<'_>]) -> sqlx::Result<()> {
+    on!(&mut *conn, c, Db => {
+        for chunk in calls.chunks(MAX_VARIABLES / 6) {
+            let mut q = QueryBuilder::<Db>::new(
+                "INSERT INTO executions (id, campaign_id, campaign_version, request_id, api_key_id, created_at) ",
+            );
+            q.push_values(chunk, |mut row, call| {
+                let e = call.execution;
+                row.push_bind(e.id.to_string())
+                    .push_bind(&e.campaign_id)
+                    .push_bind(e.campaign_version)
+                    .push_bind(&e.request_id)
+                    .push_bind(&e.api_key_id)
+                    .push_bind(e.now);
+            });
+            q.build().persistent(false).execute(&mut *c).await?;
 
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT OR REPLACE INTO idempotency_keys (campaign_id, key, request_hash, execution_id, expires_at) ",
-        );
-        q.push_values(chunk, |mut row, c| {
-            row.push_bind(&c.execution.campaign_id)
-                .push_bind(c.idempotency_key)
-                .push_bind(c.request_hash)
-                .push_bind(c.execution.id.to_string())
-                .push_bind(c.key_expires_at);
-        });
-        q.build().persistent(false).execute(&mut *conn).await?;
-    }
-    let messages: Vec<(&NewExecution, &NewMessage)> = calls
-        .iter()
-        .flat_map(|c| c.messages.iter().map(move |m| (c.execution, m)))
-        .collect();
-    for chunk in messages.chunks(MAX_VARIABLES / 17) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel, address,
-                 subject, html_body, text_body, payload, status, status_reason, next_attempt_at, created_at, updated_at,
-                 surface_id) ",
-        );
-        q.push_values(chunk, |mut row, (e, m)| {
-            row.push_bind(m.id.to_string())
-                .push_bind(e.id.to_string())
-                .push_bind(&e.campaign_id)
-                .push_bind(m.recipient_index)
-                .push_bind(&m.user_id)
-                .push_bind(m.channel.as_str())
-                .push_bind(&m.address)
-                .push_bind(&m.subject)
-                .push_bind(&m.html_body)
-                .push_bind(&m.text_body)
-                .push_bind(&m.payload)
-                .push_bind(if m.excluded.is_some() {
-                    "excluded"
-                } else {
-                    "queued"
-                })
-                .push_bind(&m.excluded)
-                .push_bind(e.now)
-                .push_bind(e.now)
-                .push_bind(e.now)
-                .push_bind(&e.surface_id);
-        });
-        q.build().persistent(false).execute(&mut *conn).await?;
-    }
-    let links: Vec<(&NewMessage, &(String, String))> = messages
-        .iter()
-        .flat_map(|(_, m)| m.tracked_links.iter().map(move |l| (*m, l)))
-        .collect();
-    for chunk in links.chunks(MAX_VARIABLES / 3) {
-        let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO tracked_links (id, message_id, url) ");
-        q.push_values(chunk, |mut row, (m, (id, url))| {
-            row.push_bind(id.as_str())
-                .push_bind(m.id.to_string())
-                .push_bind(url.as_str());
-        });
-        q.build().persistent(false).execute(&mut *conn).await?;
-    }
+            let mut q = QueryBuilder::<Db>::new(
+                "INSERT INTO idempotency_keys (campaign_id, key, request_hash, execution_id, expires_at) ",
+            );
+            q.push_values(chunk, |mut row, call| {
+                row.push_bind(&call.execution.campaign_id)
+                    .push_bind(call.idempotency_key)
+                    .push_bind(call.request_hash)
+                    .push_bind(call.execution.id.to_string())
+                    .push_bind(call.key_expires_at);
+            });
+            // An expired record of the same key is replaced.
+            q.push(
+                " ON CONFLICT (campaign_id, key) DO UPDATE SET request_hash = excluded.request_hash,
+                     execution_id = excluded.execution_id, expires_at = excluded.expires_at",
+            );
+            q.build().persistent(false).execute(&mut *c).await?;
+        }
+        let messages: Vec<(&NewExecution, &NewMessage)> = calls
+            .iter()
+            .flat_map(|c| c.messages.iter().map(move |m| (c.execution, m)))
+            .collect();
+        for chunk in messages.chunks(MAX_VARIABLES / 17) {
+            let mut q = QueryBuilder::<Db>::new(
+                "INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel, address,
+                     subject, html_body, text_body, payload, status, status_reason, next_attempt_at, created_at, updated_at,
+                     surface_id) ",
+            );
+            q.push_values(chunk, |mut row, (e, m)| {
+                row.push_bind(m.id.to_string())
+                    .push_bind(e.id.to_string())
+                    .push_bind(&e.campaign_id)
+                    .push_bind(m.recipient_index)
+                    .push_bind(&m.user_id)
+                    .push_bind(m.channel.as_str())
+                    .push_bind(&m.address)
+                    .push_bind(&m.subject)
+                    .push_bind(&m.html_body)
+                    .push_bind(&m.text_body)
+                    .push_bind(&m.payload)
+                    .push_bind(if m.excluded.is_some() {
+                        "excluded"
+                    } else {
+                        "queued"
+                    })
+                    .push_bind(&m.excluded)
+                    .push_bind(e.now)
+                    .push_bind(e.now)
+                    .push_bind(e.now)
+                    .push_bind(&e.surface_id);
+            });
+            q.build().persistent(false).execute(&mut *c).await?;
+        }
+        let links: Vec<(&NewMessage, &(String, String))> = messages
+            .iter()
+            .flat_map(|(_, m)| m.tracked_links.iter().map(move |l| (*m, l)))
+            .collect();
+        for chunk in links.chunks(MAX_VARIABLES / 3) {
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO tracked_links (id, message_id, url) ");
+            q.push_values(chunk, |mut row, (m, (id, url))| {
+                row.push_bind(id.as_str())
+                    .push_bind(m.id.to_string())
+                    .push_bind(url.as_str());
+            });
+            q.build().persistent(false).execute(&mut *c).await?;
+        }
+    });
     Ok(())
 }
 
 /// Deletes idempotency keys that expired before `now`; returns how many.
-pub async fn purge_expired_keys(conn: &mut SqliteConnection, now: Millis) -> sqlx::Result<u64> {
-    sqlx::query("DELETE FROM idempotency_keys WHERE expires_at <= ?")
+pub async fn purge_expired_keys(conn: &mut Conn, now: Millis) -> sqlx::Result<u64> {
+    on!(conn, c => sqlx::query("DELETE FROM idempotency_keys WHERE expires_at <= $1")
         .bind(now)
-        .execute(conn)
-        .await
-        .map(|r| r.rows_affected())
+        .execute(c).await
+        .map(|r| r.rows_affected()))
 }
 
 /// The execution with this id, if its campaign is in this sandbox.
 pub async fn execution(
-    pool: &SqlitePool,
+    pool: Reader<'_>,
     sandbox_id: &str,
     id: &str,
 ) -> sqlx::Result<Option<ExecutionRow>> {
-    sqlx::query_as(&format!(
+    on!(pool, c => sqlx::query_as(&format!(
         "SELECT {EXECUTION_COLUMNS} FROM executions e JOIN campaigns c ON c.id = e.campaign_id
-          WHERE e.id = ? AND c.sandbox_id = ?"
+          WHERE e.id = $1 AND c.sandbox_id = $2"
     ))
     .bind(id)
     .bind(sandbox_id)
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(c).await)
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -316,40 +357,34 @@ pub struct AttemptRow {
 
 /// The messages of an execution in recipient order, and all their attempts (two queries).
 pub async fn execution_messages(
-    pool: &SqlitePool,
+    pool: Reader<'_>,
     execution_id: &str,
 ) -> sqlx::Result<(Vec<MessageStatusRow>, Vec<AttemptRow>)> {
-    let messages = sqlx::query_as(
+    let messages = on!(pool, c => sqlx::query_as(
         "SELECT id, recipient_index, user_id, channel,
                 CASE WHEN status = 'sent' AND delivered_at IS NOT NULL THEN 'delivered' ELSE status END
                     AS status,
                 status_reason, attempts, created_at, updated_at
-           FROM messages WHERE execution_id = ? ORDER BY recipient_index",
+           FROM messages WHERE execution_id = $1 ORDER BY recipient_index",
     )
     .bind(execution_id)
-    .fetch_all(pool)
-    .await?;
-    let attempts = sqlx::query_as(
+    .fetch_all(c).await)?;
+    let attempts = on!(pool, c => sqlx::query_as(
         "SELECT a.message_id, a.attempt, a.started_at, a.finished_at, a.provider, a.outcome, a.detail
            FROM message_attempts a JOIN messages m ON m.id = a.message_id
-          WHERE m.execution_id = ? ORDER BY m.recipient_index, a.attempt",
+          WHERE m.execution_id = $1 ORDER BY m.recipient_index, a.attempt",
     )
     .bind(execution_id)
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(c).await)?;
     Ok((messages, attempts))
 }
 
 /// Every attempt of one message, in order.
-pub async fn message_attempts(
-    pool: &SqlitePool,
-    message_id: &str,
-) -> sqlx::Result<Vec<AttemptRow>> {
-    sqlx::query_as(
+pub async fn message_attempts(pool: Reader<'_>, message_id: &str) -> sqlx::Result<Vec<AttemptRow>> {
+    on!(pool, c => sqlx::query_as(
         "SELECT message_id, attempt, started_at, finished_at, provider, outcome, detail
-           FROM message_attempts WHERE message_id = ? ORDER BY attempt",
+           FROM message_attempts WHERE message_id = $1 ORDER BY attempt",
     )
     .bind(message_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(c).await)
 }

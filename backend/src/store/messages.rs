@@ -6,9 +6,11 @@
 //! - A worker may only finish a row while it still holds that row's lease token, so a late
 //!   result from a worker whose lease expired never overwrites a newer attempt's outcome.
 
+use super::engine::on;
+use super::{Conn, Reader};
 use crate::clock::Millis;
 use domain::views::MessageView;
-use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{Database, Encode, FromRow, QueryBuilder, Type};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ClaimedMessage {
@@ -36,7 +38,7 @@ pub struct ClaimedMessage {
 
 /// Claims up to `limit` due messages for `lease_token` until `locked_until`.
 pub async fn claim_due(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     lease_token: &str,
     now: Millis,
     locked_until: Millis,
@@ -77,17 +79,17 @@ pub struct Attempt<'a> {
 }
 
 /// Records an attempt and moves the message on, if the lease is still ours. Returns whether it was.
-pub async fn finish_attempt(conn: &mut SqliteConnection, a: &Attempt<'_>) -> sqlx::Result<bool> {
+pub async fn finish_attempt(conn: &mut Conn, a: &Attempt<'_>) -> sqlx::Result<bool> {
     let (status, next_attempt_at, outcome) = match a.outcome {
         Outcome::Sent => ("sent", a.finished_at, "sent"),
         Outcome::Retry { at } => ("queued", at, "transient_failure"),
         Outcome::Failed => ("failed", a.finished_at, "permanent_failure"),
     };
-    let updated = sqlx::query(
+    let updated = on!(&mut *conn, c => sqlx::query(
         "UPDATE messages
-            SET status = ?, status_reason = ?, next_attempt_at = ?, provider = ?,
-                locked_until = NULL, lease_token = NULL, updated_at = ?
-          WHERE id = ? AND lease_token = ? AND status = 'sending'",
+            SET status = $1, status_reason = $2, next_attempt_at = $3, provider = $4,
+                locked_until = NULL, lease_token = NULL, updated_at = $5
+          WHERE id = $6 AND lease_token = $7 AND status = 'sending'",
     )
     .bind(status)
     .bind(a.detail)
@@ -96,14 +98,13 @@ pub async fn finish_attempt(conn: &mut SqliteConnection, a: &Attempt<'_>) -> sql
     .bind(a.finished_at)
     .bind(a.message_id)
     .bind(a.lease_token)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected()
+    .execute(c).await
+        .map(|r| r.rows_affected()))?
         == 1;
     if updated {
-        sqlx::query(
+        on!(&mut *conn, c => sqlx::query(
             "INSERT INTO message_attempts (message_id, attempt, started_at, finished_at, provider, outcome, detail)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(a.message_id)
         .bind(a.attempt)
@@ -112,8 +113,8 @@ pub async fn finish_attempt(conn: &mut SqliteConnection, a: &Attempt<'_>) -> sql
         .bind(a.provider)
         .bind(outcome)
         .bind(a.detail)
-        .execute(&mut *conn)
-        .await?;
+        .execute(c).await
+        .map(|r| r.rows_affected()))?;
     }
     Ok(updated)
 }
@@ -121,57 +122,56 @@ pub async fn finish_attempt(conn: &mut SqliteConnection, a: &Attempt<'_>) -> sql
 /// Puts a claimed message back in the outbox until `at` without counting an attempt (pacing),
 /// if the lease is still ours.
 pub async fn put_back(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: &str,
     lease_token: &str,
     at: Millis,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    on!(conn, c => sqlx::query(
         "UPDATE messages
-            SET status = 'queued', attempts = attempts - 1, next_attempt_at = ?,
+            SET status = 'queued', attempts = attempts - 1, next_attempt_at = $1,
                 locked_until = NULL, lease_token = NULL
-          WHERE id = ? AND lease_token = ? AND status = 'sending'",
+          WHERE id = $2 AND lease_token = $3 AND status = 'sending'",
     )
     .bind(at)
     .bind(id)
     .bind(lease_token)
-    .execute(conn)
-    .await
+    .execute(c).await
+        .map(|r| r.rows_affected()))
     .map(drop)
 }
 
 /// Excludes a claimed message that will not be sent (no attempt was made), if the lease is
 /// still ours.
 pub async fn exclude_claimed(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: &str,
     lease_token: &str,
     reason: &str,
     now: Millis,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    on!(conn, c => sqlx::query(
         "UPDATE messages
-            SET status = 'excluded', status_reason = ?, attempts = attempts - 1,
-                locked_until = NULL, lease_token = NULL, updated_at = ?
-          WHERE id = ? AND lease_token = ? AND status = 'sending'",
+            SET status = 'excluded', status_reason = $1, attempts = attempts - 1,
+                locked_until = NULL, lease_token = NULL, updated_at = $2
+          WHERE id = $3 AND lease_token = $4 AND status = 'sending'",
     )
     .bind(reason)
     .bind(now)
     .bind(id)
     .bind(lease_token)
-    .execute(conn)
-    .await
+    .execute(c).await
+        .map(|r| r.rows_affected()))
     .map(drop)
 }
 
 /// The earliest time a queued message becomes due, if any message is waiting.
-pub async fn next_due_at(pool: &SqlitePool) -> sqlx::Result<Option<Millis>> {
-    sqlx::query_scalar(
+pub async fn next_due_at(pool: Reader<'_>) -> sqlx::Result<Option<Millis>> {
+    on!(pool, c => sqlx::query_scalar(
         "SELECT MIN(CASE status WHEN 'queued' THEN next_attempt_at ELSE locked_until END)
            FROM messages WHERE status IN ('queued', 'sending')",
     )
-    .fetch_one(pool)
-    .await
+    .fetch_one(c).await)
 }
 
 const MESSAGE_VIEW_COLUMNS: &str =
@@ -187,53 +187,54 @@ const MESSAGE_VIEW_COLUMNS: &str =
 
 /// The newest messages of a sandbox first.
 pub async fn recent_messages(
-    pool: &SqlitePool,
+    pool: Reader<'_>,
     sandbox_id: &str,
     limit: i64,
 ) -> sqlx::Result<Vec<MessageView>> {
-    sqlx::query_as(&format!(
+    on!(pool, c => sqlx::query_as(&format!(
         "SELECT {MESSAGE_VIEW_COLUMNS}
            FROM messages m JOIN campaigns c ON c.id = m.campaign_id
                 JOIN executions e ON e.id = m.execution_id
-          WHERE c.sandbox_id = ?
+          WHERE c.sandbox_id = $1
           ORDER BY m.created_at DESC, m.id DESC
-          LIMIT ?"
+          LIMIT $2"
     ))
     .bind(sandbox_id)
     .bind(limit)
-    .fetch_all(pool)
-    .await
+    .fetch_all(c).await)
 }
 
 /// One message, if its campaign is in this sandbox.
 pub async fn message(
-    pool: &SqlitePool,
+    pool: Reader<'_>,
     sandbox_id: &str,
     id: &str,
 ) -> sqlx::Result<Option<MessageView>> {
-    sqlx::query_as(&format!(
+    on!(pool, c => sqlx::query_as(&format!(
         "SELECT {MESSAGE_VIEW_COLUMNS}
            FROM messages m JOIN campaigns c ON c.id = m.campaign_id
                 JOIN executions e ON e.id = m.execution_id
-          WHERE m.id = ? AND c.sandbox_id = ?"
+          WHERE m.id = $1 AND c.sandbox_id = $2"
     ))
     .bind(id)
     .bind(sandbox_id)
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(c).await)
 }
 
 /// One page of a sandbox's messages matching `query`, newest first, and how many match.
 pub async fn find(
-    pool: &SqlitePool,
+    pool: Reader<'_>,
     sandbox_id: &str,
     query: &domain::message_query::MessageQuery,
 ) -> sqlx::Result<(Vec<MessageView>, i64)> {
-    fn filters<'a>(
-        q: &mut QueryBuilder<'a, Sqlite>,
+    fn filters<'a, Db: Database>(
+        q: &mut QueryBuilder<'a, Db>,
         sandbox_id: &'a str,
         query: &'a domain::message_query::MessageQuery,
-    ) {
+    ) where
+        &'a str: Encode<'a, Db> + Type<Db>,
+        i64: Encode<'a, Db> + Type<Db>,
+    {
         q.push(" FROM messages m JOIN campaigns c ON c.id = m.campaign_id")
             .push(" JOIN executions e ON e.id = m.execution_id WHERE c.sandbox_id = ")
             .push_bind(sandbox_id);
@@ -256,55 +257,51 @@ pub async fn find(
             q.push(" AND m.created_at <= ").push_bind(to);
         }
     }
-    let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*)");
-    filters(&mut count, sandbox_id, query);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-    let mut select = QueryBuilder::<Sqlite>::new(format!("SELECT {MESSAGE_VIEW_COLUMNS}"));
-    filters(&mut select, sandbox_id, query);
-    let per_page = i64::from(domain::message_query::MESSAGE_PAGE_SIZE);
-    select
-        .push(" ORDER BY m.created_at DESC, m.id DESC LIMIT ")
-        .push_bind(per_page)
-        .push(" OFFSET ")
-        .push_bind((i64::from(query.page) - 1) * per_page);
-    let items = select.build_query_as().fetch_all(pool).await?;
-    Ok((items, total))
+    on!(pool, c, Db => {
+        let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*)");
+        filters(&mut count, sandbox_id, query);
+        let total: i64 = count.build_query_scalar().fetch_one(c).await?;
+        let mut select = QueryBuilder::<Db>::new(format!("SELECT {MESSAGE_VIEW_COLUMNS}"));
+        filters(&mut select, sandbox_id, query);
+        let per_page = i64::from(domain::message_query::MESSAGE_PAGE_SIZE);
+        select
+            .push(" ORDER BY m.created_at DESC, m.id DESC LIMIT ")
+            .push_bind(per_page)
+            .push(" OFFSET ")
+            .push_bind((i64::from(query.page) - 1) * per_page);
+        let items = select.build_query_as().fetch_all(c).await?;
+        Ok((items, total))
+    })
 }
 
 /// Records a provider's delivery receipt for a sent message. Returns whether it changed anything.
-pub async fn mark_delivered(
-    conn: &mut SqliteConnection,
-    id: &str,
-    now: Millis,
-) -> sqlx::Result<bool> {
-    Ok(sqlx::query(
-        "UPDATE messages SET delivered_at = ?1, updated_at = ?1
-          WHERE id = ?2 AND status = 'sent' AND delivered_at IS NULL",
+pub async fn mark_delivered(conn: &mut Conn, id: &str, now: Millis) -> sqlx::Result<bool> {
+    Ok(on!(conn, c => sqlx::query(
+        "UPDATE messages SET delivered_at = $1, updated_at = $1
+          WHERE id = $2 AND status = 'sent' AND delivered_at IS NULL",
     )
     .bind(now)
     .bind(id)
-    .execute(conn)
-    .await?
-    .rows_affected()
+    .execute(c).await
+        .map(|r| r.rows_affected()))?
         == 1)
 }
 
 /// Records that a provider could not deliver a message it had accepted.
 pub async fn mark_undelivered(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: &str,
     reason: &str,
     now: Millis,
 ) -> sqlx::Result<bool> {
-    Ok(sqlx::query(
-        "UPDATE messages SET status = 'failed', status_reason = ?1, updated_at = ?2
-          WHERE id = ?3 AND status = 'sent'",
+    Ok(on!(conn, c => sqlx::query(
+        "UPDATE messages SET status = 'failed', status_reason = $1, updated_at = $2
+          WHERE id = $3 AND status = 'sent'",
     )
     .bind(reason)
     .bind(now)
     .bind(id)
-    .execute(conn)
-    .await?
-    .rows_affected()
+    .execute(c).await
+        .map(|r| r.rows_affected()))?
         == 1)
 }

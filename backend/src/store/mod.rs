@@ -1,20 +1,25 @@
-//! The SQLite store.
+//! The store: SQL on SQLite (the embedded default) or PostgreSQL (several nodes), see [`engine`].
 //!
 //! Invariants:
-//! - Migrations are embedded in the binary and run at start-up, forward only.
-//! - The data directory is `0700` and the database with its WAL and shared-memory files `0600`:
-//!   they hold personal data and live session records.
-//! - WAL journal, foreign keys on, a busy timeout, `synchronous=FULL` unless the operator chose
-//!   NORMAL: a commit that returned is on disk.
-//! - All writes go through the one-connection `writer` pool, so in-process writers queue instead
-//!   of failing with SQLITE_BUSY; reads use the `reader` pool and never block writers (WAL).
-//! - Each write function takes a `&mut SqliteConnection`, so a use case composes several writes
-//!   in one transaction.
+//! - Migrations are embedded in the binary (`migrations/sqlite`, `migrations/postgres`: the same
+//!   schema, one folder per engine) and run at start-up, forward only. Every schema change adds a
+//!   migration to both folders.
+//! - SQLite: the data directory is `0700` and the database with its WAL and shared-memory files
+//!   `0600` (they hold personal data and live session records); WAL journal, foreign keys on, a
+//!   busy timeout, `synchronous=FULL` unless the operator chose NORMAL: a commit that returned is
+//!   on disk. All writes go through the one-connection `writer` pool, so in-process writers
+//!   queue instead of failing with SQLITE_BUSY; reads use the `reader` pool and never block
+//!   writers (WAL).
+//! - PostgreSQL: one pool for reads and writes; several nodes share work only through the
+//!   database (row locks, advisory locks, notifications).
+//! - Each write function takes a `&mut Conn`, so a use case composes several writes in one
+//!   transaction; reads take a [`Reader`].
 
 pub mod accounts;
 pub mod audit;
 pub mod campaigns;
 pub mod engagements;
+pub mod engine;
 pub mod executions;
 pub mod messages;
 pub mod namespaces;
@@ -28,29 +33,42 @@ pub mod webhooks;
 
 use crate::settings::{Settings, Synchronous};
 use anyhow::Context;
-use sqlx::SqlitePool;
+use engine::on;
+pub use engine::{Conn, Dialect, Reader};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{PgPool, QueryBuilder, SqlitePool};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
+/// The database Herald runs on: SQLite (embedded default) or PostgreSQL (several nodes),
+/// chosen by the URL (see [`engine`]).
 #[derive(Clone, Debug)]
 pub struct Store {
-    reader: SqlitePool,
-    writer: SqlitePool,
+    pools: Pools,
+}
+
+#[derive(Clone, Debug)]
+enum Pools {
+    /// Writes queue on one connection; reads use their own pool and never block writers (WAL).
+    Sqlite {
+        reader: SqlitePool,
+        writer: SqlitePool,
+    },
+    Postgres(PgPool),
 }
 
 /// Runs the embedded migrations on a connection of its own with foreign keys off, as SQLite's
 /// table-rebuild procedure requires (a migration that rebuilds a table drops the old one while
 /// others still reference it by name; the pragma cannot change inside sqlx's per-migration
 /// transaction). Afterwards every foreign key is checked: a violation fails the start.
-async fn migrate(options: &SqliteConnectOptions) -> anyhow::Result<()> {
+async fn migrate_sqlite(options: &SqliteConnectOptions) -> anyhow::Result<()> {
     use sqlx::Connection;
     let mut conn = sqlx::SqliteConnection::connect_with(&options.clone().foreign_keys(false))
         .await
         .context("cannot open the database")?;
-    sqlx::migrate!("../migrations")
+    sqlx::migrate!("../migrations/sqlite")
         .run(&mut conn)
         .await
         .context("cannot migrate the database")?;
@@ -106,8 +124,25 @@ fn owner_only_database(db: &std::path::Path) -> anyhow::Result<()> {
 }
 
 impl Store {
+    /// Opens and migrates the database `HERALD_DATABASE_URL` names (`postgres://…`), or the
+    /// embedded SQLite file. An unreachable or invalid database stops the start with a message
+    /// that names the setting and the cause, and never the password.
     pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
         let url = settings.database_url();
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::open_postgres(&url, settings.database_pool_size).await
+        } else {
+            Self::open_sqlite(settings, &url).await
+        };
+        store.with_context(|| {
+            format!(
+                "HERALD_DATABASE_URL ({}) cannot be used",
+                settings.database_url_redacted()
+            )
+        })
+    }
+
+    async fn open_sqlite(settings: &Settings, url: &str) -> anyhow::Result<Self> {
         if settings.database_url.is_none() {
             std::fs::create_dir_all(&settings.data_dir).with_context(|| {
                 format!(
@@ -116,8 +151,8 @@ impl Store {
                 )
             })?;
         }
-        let options = SqliteConnectOptions::from_str(&url)
-            .with_context(|| "the database URL is not a valid SQLite URL".to_string())?;
+        let options = SqliteConnectOptions::from_str(url)
+            .context("the database URL is neither a PostgreSQL nor a valid SQLite URL")?;
         if settings.database_url.is_none() {
             owner_only(&settings.data_dir, 0o700)?;
         }
@@ -131,7 +166,7 @@ impl Store {
                 Synchronous::Full => SqliteSynchronous::Full,
                 Synchronous::Normal => SqliteSynchronous::Normal,
             });
-        migrate(&options).await?;
+        migrate_sqlite(&options).await?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
@@ -142,24 +177,97 @@ impl Store {
             .connect_with(options.read_only(true))
             .await
             .context("cannot open the database for reading")?;
-        Ok(Self { reader, writer })
+        Ok(Self {
+            pools: Pools::Sqlite { reader, writer },
+        })
     }
 
-    /// The pool for reads.
-    pub fn reader(&self) -> &SqlitePool {
-        &self.reader
+    /// Connects the pool and migrates. Several nodes may start at once: sqlx's migrator holds
+    /// a PostgreSQL advisory lock while it runs, so one migrates and the others wait for it.
+    async fn open_postgres(url: &str, pool_size: u32) -> anyhow::Result<Self> {
+        let options = PgConnectOptions::from_str(url).context("not a valid PostgreSQL URL")?;
+        let pool = PgPoolOptions::new()
+            .max_connections(pool_size)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await
+            .context("cannot connect to PostgreSQL")?;
+        let version: i32 = sqlx::query_scalar("SELECT current_setting('server_version_num')::int")
+            .fetch_one(&pool)
+            .await
+            .context("cannot query PostgreSQL")?;
+        if version < 140_000 {
+            anyhow::bail!("PostgreSQL 14 or newer is needed (this server is {version})");
+        }
+        sqlx::migrate!("../migrations/postgres")
+            .run(&pool)
+            .await
+            .context("cannot migrate the database")?;
+        Ok(Self {
+            pools: Pools::Postgres(pool),
+        })
     }
 
-    /// The single-connection pool all writes go through.
-    pub fn writer(&self) -> &SqlitePool {
-        &self.writer
+    /// The engine this store runs on.
+    pub fn dialect(&self) -> Dialect {
+        match &self.pools {
+            Pools::Sqlite { .. } => Dialect::Sqlite,
+            Pools::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The handle for reads.
+    pub fn reader(&self) -> Reader<'_> {
+        match &self.pools {
+            Pools::Sqlite { reader, .. } => Reader::Sqlite(reader),
+            Pools::Postgres(pool) => Reader::Postgres(pool),
+        }
+    }
+
+    /// A write transaction (on SQLite, on the one writer connection).
+    pub async fn begin(&self) -> sqlx::Result<Conn> {
+        Ok(match &self.pools {
+            Pools::Sqlite { writer, .. } => Conn::Sqlite(writer.begin().await?),
+            Pools::Postgres(pool) => Conn::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// A connection for writes whose statements each commit by themselves.
+    pub async fn acquire(&self) -> sqlx::Result<Conn> {
+        Ok(match &self.pools {
+            Pools::Sqlite { writer, .. } => Conn::SqliteAutocommit(writer.acquire().await?),
+            Pools::Postgres(pool) => Conn::PostgresAutocommit(pool.acquire().await?),
+        })
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> sqlx::Result<()> {
+        on!(self.reader(), c => sqlx::query("SELECT 1").execute(c).await
+        .map(|r| r.rows_affected()))
+        .map(drop)
+    }
+
+    /// The SQLite writer pool, for the UI's session store; `None` on PostgreSQL.
+    pub fn sqlite_writer(&self) -> Option<&SqlitePool> {
+        match &self.pools {
+            Pools::Sqlite { writer, .. } => Some(writer),
+            Pools::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL pool, for the UI's session store and notifications; `None` on SQLite.
+    pub fn postgres(&self) -> Option<&PgPool> {
+        match &self.pools {
+            Pools::Sqlite { .. } => None,
+            Pools::Postgres(pool) => Some(pool),
+        }
     }
 }
 
 /// The rows of an address list (`suppressions`, `opt_outs`: keyed by sandbox, channel and
 /// address) that name one of `addresses`: address → `column`.
 pub(crate) async fn listed_addresses(
-    pool: &SqlitePool,
+    pool: Reader<'_>,
     table: &'static str,
     column: &'static str,
     sandbox_id: &str,
@@ -169,18 +277,20 @@ pub(crate) async fn listed_addresses(
     if addresses.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut q = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT address, {column} FROM {table} WHERE sandbox_id = "
-    ));
-    q.push_bind(sandbox_id)
-        .push(" AND channel = ")
-        .push_bind(channel)
-        .push(" AND address IN (");
-    let mut list = q.separated(", ");
-    for a in addresses {
-        list.push_bind(*a);
-    }
-    q.push(")");
-    let rows: Vec<(String, String)> = q.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<(String, String)> = on!(pool, c, Db => {
+        let mut q = QueryBuilder::<Db>::new(format!(
+            "SELECT address, {column} FROM {table} WHERE sandbox_id = "
+        ));
+        q.push_bind(sandbox_id)
+            .push(" AND channel = ")
+            .push_bind(channel)
+            .push(" AND address IN (");
+        let mut list = q.separated(", ");
+        for a in addresses {
+            list.push_bind(*a);
+        }
+        q.push(")");
+        q.build_query_as().fetch_all(c).await?
+    });
     Ok(rows.into_iter().collect())
 }

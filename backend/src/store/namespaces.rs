@@ -1,27 +1,28 @@
 //! Custom identity namespaces of each sandbox, and how much uses each namespace.
 
+use super::engine::on;
+use super::{Conn, Reader};
 use crate::clock::Millis;
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::FromRow;
 
 /// Inserts a namespace; `false` when the sandbox has it already.
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     sandbox_id: &str,
     name: &str,
     description: &str,
     now: Millis,
 ) -> sqlx::Result<bool> {
-    let inserted = sqlx::query(
-        "INSERT INTO namespaces (sandbox_id, name, description, created_at) VALUES (?, ?, ?, ?)
+    let inserted = on!(conn, c => sqlx::query(
+        "INSERT INTO namespaces (sandbox_id, name, description, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT DO NOTHING",
     )
     .bind(sandbox_id)
     .bind(name)
     .bind(description)
     .bind(now)
-    .execute(conn)
-    .await?
-    .rows_affected();
+    .execute(c).await
+        .map(|r| r.rows_affected()))?;
     Ok(inserted == 1)
 }
 
@@ -32,51 +33,43 @@ pub struct NamespaceRow {
 }
 
 /// The sandbox's custom namespaces, by name.
-pub async fn list(pool: &SqlitePool, sandbox_id: &str) -> sqlx::Result<Vec<NamespaceRow>> {
-    sqlx::query_as("SELECT name, description FROM namespaces WHERE sandbox_id = ? ORDER BY name")
+pub async fn list(pool: Reader<'_>, sandbox_id: &str) -> sqlx::Result<Vec<NamespaceRow>> {
+    on!(pool, c => sqlx::query_as("SELECT name, description FROM namespaces WHERE sandbox_id = $1 ORDER BY name")
         .bind(sandbox_id)
-        .fetch_all(pool)
-        .await
+        .fetch_all(c).await)
 }
 
-pub async fn exists(pool: &SqlitePool, sandbox_id: &str, name: &str) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM namespaces WHERE sandbox_id = ? AND name = ?)")
+pub async fn exists(pool: Reader<'_>, sandbox_id: &str, name: &str) -> sqlx::Result<bool> {
+    on!(pool, c => sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM namespaces WHERE sandbox_id = $1 AND name = $2)")
         .bind(sandbox_id)
         .bind(name)
-        .fetch_one(pool)
-        .await
+        .fetch_one(c).await)
 }
 
 /// How many (campaigns, profile identities) of the sandbox use each namespace that has any.
-pub async fn usage(pool: &SqlitePool, sandbox_id: &str) -> sqlx::Result<Vec<(String, i64, i64)>> {
-    sqlx::query_as(
-        "SELECT namespace, SUM(campaigns), SUM(identities) FROM (
-             SELECT namespace, 1 AS campaigns, 0 AS identities FROM campaigns WHERE sandbox_id = ?1
+pub async fn usage(pool: Reader<'_>, sandbox_id: &str) -> sqlx::Result<Vec<(String, i64, i64)>> {
+    on!(pool, c => sqlx::query_as(
+        "SELECT namespace, CAST(SUM(campaigns) AS BIGINT), CAST(SUM(identities) AS BIGINT) FROM (
+             SELECT namespace, 1 AS campaigns, 0 AS identities FROM campaigns WHERE sandbox_id = $1
              UNION ALL
-             SELECT namespace, 0, 1 FROM profile_identities WHERE sandbox_id = ?1
-         ) GROUP BY namespace",
+             SELECT namespace, 0, 1 FROM profile_identities WHERE sandbox_id = $1
+         ) used GROUP BY namespace",
     )
     .bind(sandbox_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(c).await)
 }
 
 /// Deletes a namespace nothing uses; `false` when it is unknown or in use (checked in the same
 /// statement, so a campaign created meanwhile cannot be orphaned).
-pub async fn delete_unused(
-    conn: &mut SqliteConnection,
-    sandbox_id: &str,
-    name: &str,
-) -> sqlx::Result<bool> {
-    let deleted = sqlx::query(
-        "DELETE FROM namespaces WHERE sandbox_id = ?1 AND name = ?2
-            AND NOT EXISTS (SELECT 1 FROM campaigns WHERE sandbox_id = ?1 AND namespace = ?2)
-            AND NOT EXISTS (SELECT 1 FROM profile_identities WHERE sandbox_id = ?1 AND namespace = ?2)",
+pub async fn delete_unused(conn: &mut Conn, sandbox_id: &str, name: &str) -> sqlx::Result<bool> {
+    let deleted = on!(conn, c => sqlx::query(
+        "DELETE FROM namespaces WHERE sandbox_id = $1 AND name = $2
+            AND NOT EXISTS (SELECT 1 FROM campaigns WHERE sandbox_id = $1 AND namespace = $2)
+            AND NOT EXISTS (SELECT 1 FROM profile_identities WHERE sandbox_id = $1 AND namespace = $2)",
     )
     .bind(sandbox_id)
     .bind(name)
-    .execute(conn)
-    .await?
-    .rows_affected();
+    .execute(c).await
+        .map(|r| r.rows_affected()))?;
     Ok(deleted == 1)
 }

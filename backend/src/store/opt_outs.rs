@@ -1,12 +1,13 @@
 //! Marketing opt-outs per sandbox, channel and address.
 
+use super::engine::on;
+use super::{Conn, Reader};
 use crate::clock::Millis;
-use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::HashSet;
 
 /// Those of `addresses` that opted out of marketing on this channel in this sandbox.
 pub async fn opted_out(
-    pool: &SqlitePool,
+    pool: Reader<'_>,
     sandbox_id: &str,
     channel: &str,
     addresses: &[&str],
@@ -19,33 +20,32 @@ pub async fn opted_out(
 /// Records that the recipient of a message opted out of marketing on its channel. Returns
 /// false if they already had.
 pub async fn add_for_message(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     message_id: &str,
     source: &str,
     now: Millis,
 ) -> sqlx::Result<bool> {
-    sqlx::query(
+    on!(conn, c => sqlx::query(
         "INSERT INTO opt_outs (sandbox_id, channel, address, source, message_id, created_at)
-         SELECT c.sandbox_id, m.channel, m.address, ?, m.id, ?
+         SELECT c.sandbox_id, m.channel, m.address, $1, m.id, $2
            FROM messages m JOIN campaigns c ON c.id = m.campaign_id
-          WHERE m.id = ?
+          WHERE m.id = $3
          ON CONFLICT DO NOTHING",
     )
     .bind(source)
     .bind(now)
     .bind(message_id)
-    .execute(conn)
-    .await
-    .map(|r| r.rows_affected() == 1)
+    .execute(c).await
+        .map(|r| r.rows_affected()))
+    .map(|n| n == 1)
 }
 
 /// The channel and address of a message, for the unsubscribe page.
 pub async fn message_recipient(
-    pool: &SqlitePool,
+    pool: Reader<'_>,
     message_id: &str,
 ) -> sqlx::Result<Option<(String, String)>> {
-    sqlx::query_as("SELECT channel, address FROM messages WHERE id = ?")
+    on!(pool, c => sqlx::query_as("SELECT channel, address FROM messages WHERE id = $1")
         .bind(message_id)
-        .fetch_optional(pool)
-        .await
+        .fetch_optional(c).await)
 }

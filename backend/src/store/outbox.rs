@@ -2,16 +2,23 @@
 //!
 //! Invariants: a claim is one statement that sets `status = 'sending'`, a fresh `lease_token`
 //! and `locked_until`, and counts the attempt; a row whose lease expired (its worker died) is
-//! due again. Finishing a row is the owner's job, and only while it holds the lease.
+//! due again. Finishing a row is the owner's job, and only while it holds the lease: the lease
+//! token is the fencing token, so the late result of a lease that expired and was claimed again
+//! (by this node or another) changes nothing.
+//! - On PostgreSQL, claimers on several nodes skip the rows another transaction is claiming
+//!   (`FOR UPDATE SKIP LOCKED`): a row is claimed by one of them, and none waits for another.
 
+use super::Conn;
+use super::engine::on;
 use crate::clock::Millis;
+use sqlx::FromRow;
+use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{FromRow, SqliteConnection};
 
 /// Claims up to `limit` rows of `table` due at `now` for `lease_token` until `locked_until`,
 /// returning the `returning` columns of each.
 pub async fn claim_due<T>(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     table: &'static str,
     returning: &'static str,
     lease_token: &str,
@@ -20,25 +27,25 @@ pub async fn claim_due<T>(
     limit: i64,
 ) -> sqlx::Result<Vec<T>>
 where
-    T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
 {
+    let skip_locked = conn.dialect().skip_locked();
     let sql = format!(
         "UPDATE {table}
-            SET status = 'sending', lease_token = ?1, locked_until = ?2,
-                attempts = attempts + 1, updated_at = ?3
+            SET status = 'sending', lease_token = $1, locked_until = $2,
+                attempts = attempts + 1, updated_at = $3
           WHERE id IN (
                 SELECT id FROM {table}
-                 WHERE (status = 'queued' AND next_attempt_at <= ?3)
-                    OR (status = 'sending' AND locked_until < ?3)
+                 WHERE (status = 'queued' AND next_attempt_at <= $3)
+                    OR (status = 'sending' AND locked_until < $3)
                  ORDER BY next_attempt_at
-                 LIMIT ?4)
+                 LIMIT $4{skip_locked})
         RETURNING {returning}"
     );
-    sqlx::query_as(&sql)
+    on!(conn, c => sqlx::query_as(&sql)
         .bind(lease_token)
         .bind(locked_until)
         .bind(now)
         .bind(limit)
-        .fetch_all(conn)
-        .await
+        .fetch_all(c).await)
 }

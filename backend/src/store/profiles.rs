@@ -1,9 +1,11 @@
 //! Profiles and the identities they are known by.
 
+use super::engine::on;
+use super::{Conn, Dialect, Reader};
 use crate::clock::Millis;
 use domain::ids::ProfileId;
 use serde_json::{Map, Value};
-use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{FromRow, QueryBuilder};
 use std::collections::HashMap;
 
 /// One identity: (namespace, value), e.g. ("email", "jane@example.com").
@@ -33,7 +35,7 @@ fn parse_attributes(raw: &str) -> Map<String, Value> {
 
 /// The attributes of the profiles known by `values` in `namespace`, by value.
 pub async fn attributes_by_identity(
-    pool: &SqlitePool,
+    pool: Reader<'_>,
     sandbox_id: &str,
     namespace: &str,
     values: &[&str],
@@ -41,20 +43,22 @@ pub async fn attributes_by_identity(
     if values.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut q = QueryBuilder::<Sqlite>::new(
-        "SELECT i.value, p.attributes FROM profile_identities i JOIN profiles p ON p.id = i.profile_id
-          WHERE i.sandbox_id = ",
-    );
-    q.push_bind(sandbox_id)
-        .push(" AND i.namespace = ")
-        .push_bind(namespace)
-        .push(" AND i.value IN (");
-    let mut list = q.separated(", ");
-    for v in values {
-        list.push_bind(*v);
-    }
-    q.push(")");
-    let rows: Vec<(String, String)> = q.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<(String, String)> = on!(pool, c, Db => {
+        let mut q = QueryBuilder::<Db>::new(
+            "SELECT i.value, p.attributes FROM profile_identities i JOIN profiles p ON p.id = i.profile_id
+              WHERE i.sandbox_id = ",
+        );
+        q.push_bind(sandbox_id)
+            .push(" AND i.namespace = ")
+            .push_bind(namespace)
+            .push(" AND i.value IN (");
+        let mut list = q.separated(", ");
+        for v in values {
+            list.push_bind(*v);
+        }
+        q.push(")");
+        q.build_query_as().fetch_all(c).await?
+    });
     Ok(rows
         .into_iter()
         .map(|(value, attributes)| (value, parse_attributes(&attributes)))
@@ -63,43 +67,54 @@ pub async fn attributes_by_identity(
 
 /// Attribute paths (e.g. `person.name.firstName`) found in the sandbox's 200 most recently
 /// changed profiles, for the editor's list of known attributes. Array elements are left out.
-pub async fn attribute_paths(pool: &SqlitePool, sandbox_id: &str) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "SELECT DISTINCT substr(t.fullkey, 3)
-           FROM (SELECT attributes FROM profiles WHERE sandbox_id = ?
-                  ORDER BY updated_at DESC LIMIT 200) p, json_tree(p.attributes) t
-          WHERE t.type NOT IN ('object', 'array') AND t.fullkey NOT LIKE '%[%'
-          ORDER BY 1 LIMIT 200",
-    )
-    .bind(sandbox_id)
-    .fetch_all(pool)
-    .await
+pub async fn attribute_paths(pool: Reader<'_>, sandbox_id: &str) -> sqlx::Result<Vec<String>> {
+    let sql = match pool.dialect() {
+        Dialect::Sqlite => {
+            "SELECT DISTINCT substr(t.fullkey, 3)
+               FROM (SELECT attributes FROM profiles WHERE sandbox_id = $1
+                      ORDER BY updated_at DESC LIMIT 200) p, json_tree(p.attributes) t
+              WHERE t.type NOT IN ('object', 'array') AND t.fullkey NOT LIKE '%[%'
+              ORDER BY 1 LIMIT 200"
+        }
+        // The same walk: down through objects, not into arrays.
+        Dialect::Postgres => {
+            "WITH RECURSIVE p AS (
+                 SELECT attributes::jsonb AS a FROM profiles WHERE sandbox_id = $1
+                  ORDER BY updated_at DESC LIMIT 200),
+             t (path, value) AS (
+                 SELECT e.key, e.value FROM p, jsonb_each(p.a) e
+                 UNION ALL
+                 SELECT t.path || '.' || e.key, e.value
+                   FROM t, jsonb_each(t.value) e WHERE jsonb_typeof(t.value) = 'object')
+             SELECT DISTINCT path FROM t WHERE jsonb_typeof(value) NOT IN ('object', 'array')
+              ORDER BY 1 LIMIT 200"
+        }
+    };
+    on!(pool, c => sqlx::query_scalar(sql).bind(sandbox_id).fetch_all(c).await)
 }
 
 /// The profile known by this identity.
 pub async fn by_identity(
-    pool: &SqlitePool,
+    pool: Reader<'_>,
     sandbox_id: &str,
     namespace: &str,
     value: &str,
 ) -> sqlx::Result<Option<ProfileRow>> {
-    let raw: Option<RawProfile> = sqlx::query_as(
+    let raw: Option<RawProfile> = on!(pool, c => sqlx::query_as(
         "SELECT p.id, p.attributes, p.created_at, p.updated_at
            FROM profile_identities i JOIN profiles p ON p.id = i.profile_id
-          WHERE i.sandbox_id = ? AND i.namespace = ? AND i.value = ?",
+          WHERE i.sandbox_id = $1 AND i.namespace = $2 AND i.value = $3",
     )
     .bind(sandbox_id)
     .bind(namespace)
     .bind(value)
-    .fetch_optional(pool)
-    .await?;
+    .fetch_optional(c).await)?;
     let Some(raw) = raw else { return Ok(None) };
-    let identities = sqlx::query_as(
-        "SELECT namespace, value FROM profile_identities WHERE profile_id = ? ORDER BY namespace, value",
+    let identities = on!(pool, c => sqlx::query_as(
+        "SELECT namespace, value FROM profile_identities WHERE profile_id = $1 ORDER BY namespace, value",
     )
     .bind(&raw.id)
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(c).await)?;
     Ok(Some(ProfileRow {
         attributes: parse_attributes(&raw.attributes),
         id: raw.id,
@@ -111,20 +126,19 @@ pub async fn by_identity(
 
 /// The distinct profiles these identities belong to (in the writer's transaction).
 pub async fn owners(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     sandbox_id: &str,
     identities: &[Identity],
 ) -> sqlx::Result<Vec<String>> {
     let mut owners = Vec::new();
     for (namespace, value) in identities {
-        let owner: Option<String> = sqlx::query_scalar(
-            "SELECT profile_id FROM profile_identities WHERE sandbox_id = ? AND namespace = ? AND value = ?",
+        let owner: Option<String> = on!(&mut *conn, c => sqlx::query_scalar(
+            "SELECT profile_id FROM profile_identities WHERE sandbox_id = $1 AND namespace = $2 AND value = $3",
         )
         .bind(sandbox_id)
         .bind(namespace)
         .bind(value)
-        .fetch_optional(&mut *conn)
-        .await?;
+        .fetch_optional(c).await)?;
         if let Some(o) = owner
             && !owners.contains(&o)
         {
@@ -136,62 +150,62 @@ pub async fn owners(
 
 /// Creates a profile with these identities and attributes.
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     sandbox_id: &str,
     identities: &[Identity],
     attributes: &Map<String, Value>,
     now: Millis,
 ) -> sqlx::Result<String> {
     let id = ProfileId::new().to_string();
-    sqlx::query(
-        "INSERT INTO profiles (id, sandbox_id, attributes, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+    on!(&mut *conn, c => sqlx::query(
+        "INSERT INTO profiles (id, sandbox_id, attributes, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(&id)
     .bind(sandbox_id)
     .bind(Value::Object(attributes.clone()).to_string())
     .bind(now)
     .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    .execute(c).await
+        .map(|r| r.rows_affected()))?;
     add_identities(conn, sandbox_id, &id, identities).await?;
     Ok(id)
 }
 
 /// Replaces a profile's attributes and adds identities it did not have.
 pub async fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     sandbox_id: &str,
     id: &str,
     identities: &[Identity],
     attributes: &Map<String, Value>,
     now: Millis,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE profiles SET attributes = ?, updated_at = ? WHERE id = ?")
+    on!(&mut *conn, c => sqlx::query("UPDATE profiles SET attributes = $1, updated_at = $2 WHERE id = $3")
         .bind(Value::Object(attributes.clone()).to_string())
         .bind(now)
         .bind(id)
-        .execute(&mut *conn)
-        .await?;
+        .execute(c).await
+        .map(|r| r.rows_affected()))?;
     add_identities(conn, sandbox_id, id, identities).await
 }
 
 async fn add_identities(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     sandbox_id: &str,
     profile_id: &str,
     identities: &[Identity],
 ) -> sqlx::Result<()> {
     for (namespace, value) in identities {
-        sqlx::query(
-            "INSERT OR IGNORE INTO profile_identities (sandbox_id, namespace, value, profile_id)
-             VALUES (?, ?, ?, ?)",
+        on!(&mut *conn, c => sqlx::query(
+            "INSERT INTO profile_identities (sandbox_id, namespace, value, profile_id)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         )
         .bind(sandbox_id)
         .bind(namespace)
         .bind(value)
         .bind(profile_id)
-        .execute(&mut *conn)
-        .await?;
+        .execute(c).await
+        .map(|r| r.rows_affected()))?;
     }
     Ok(())
 }
@@ -199,7 +213,7 @@ async fn add_identities(
 /// Creates an attribute-less profile for each identity that has none yet (trigger calls of
 /// campaigns that create profiles). Call inside the accepting transaction.
 pub async fn create_missing(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     sandbox_id: &str,
     identities: &[Identity],
     now: Millis,
@@ -226,19 +240,19 @@ pub async fn create_missing(
 
 /// Deletes the profile known by this identity, with all its identities. Returns whether it did.
 pub async fn delete(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     sandbox_id: &str,
     namespace: &str,
     value: &str,
 ) -> sqlx::Result<bool> {
-    sqlx::query(
+    on!(conn, c => sqlx::query(
         "DELETE FROM profiles WHERE id = (SELECT profile_id FROM profile_identities
-            WHERE sandbox_id = ? AND namespace = ? AND value = ?)",
+            WHERE sandbox_id = $1 AND namespace = $2 AND value = $3)",
     )
     .bind(sandbox_id)
     .bind(namespace)
     .bind(value)
-    .execute(conn)
-    .await
-    .map(|r| r.rows_affected() == 1)
+    .execute(c).await
+        .map(|r| r.rows_affected()))
+    .map(|n| n == 1)
 }

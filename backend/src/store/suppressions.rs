@@ -1,13 +1,14 @@
 //! Suppressed addresses: never sent to.
 
+use super::engine::on;
+use super::{Conn, Reader};
 use crate::clock::Millis;
 use domain::views::SuppressionView;
-use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 
 /// The reasons of those `addresses` that are suppressed in this sandbox and channel.
 pub async fn reasons(
-    pool: &SqlitePool,
+    pool: Reader<'_>,
     sandbox_id: &str,
     channel: &str,
     addresses: &[&str],
@@ -25,49 +26,48 @@ pub async fn reasons(
 
 /// Suppresses the address of a message (in its campaign's sandbox), unless it already is.
 pub async fn add_for_message(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     message_id: &str,
     reason: &str,
     now: Millis,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    on!(conn, c => sqlx::query(
         "INSERT INTO suppressions (sandbox_id, channel, address, reason, created_at)
-         SELECT c.sandbox_id, m.channel, m.address, ?, ?
+         SELECT c.sandbox_id, m.channel, m.address, $1, $2
            FROM messages m JOIN campaigns c ON c.id = m.campaign_id
-          WHERE m.id = ?
+          WHERE m.id = $3
          ON CONFLICT DO NOTHING",
     )
     .bind(reason)
     .bind(now)
     .bind(message_id)
-    .execute(conn)
-    .await
+    .execute(c).await
+        .map(|r| r.rows_affected()))
     .map(drop)
 }
 
 /// A sandbox's suppressed addresses, newest first.
-pub async fn list(pool: &SqlitePool, sandbox_id: &str) -> sqlx::Result<Vec<SuppressionView>> {
-    sqlx::query_as(
+pub async fn list(pool: Reader<'_>, sandbox_id: &str) -> sqlx::Result<Vec<SuppressionView>> {
+    on!(pool, c => sqlx::query_as(
         "SELECT channel, address, reason, created_at FROM suppressions
-          WHERE sandbox_id = ? ORDER BY created_at DESC, address LIMIT 1000",
+          WHERE sandbox_id = $1 ORDER BY created_at DESC, address LIMIT 1000",
     )
     .bind(sandbox_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(c).await)
 }
 
 /// Lifts a suppression; returns whether there was one.
 pub async fn remove(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     sandbox_id: &str,
     channel: &str,
     address: &str,
 ) -> sqlx::Result<bool> {
-    sqlx::query("DELETE FROM suppressions WHERE sandbox_id = ? AND channel = ? AND address = ?")
+    on!(conn, c => sqlx::query("DELETE FROM suppressions WHERE sandbox_id = $1 AND channel = $2 AND address = $3")
         .bind(sandbox_id)
         .bind(channel)
         .bind(address)
-        .execute(conn)
-        .await
-        .map(|r| r.rows_affected() == 1)
+        .execute(c).await
+        .map(|r| r.rows_affected()))
+        .map(|n| n == 1)
 }

@@ -1,13 +1,16 @@
 //! Webhooks and their delivery outbox. Events are queued by `INSERT … SELECT` in the
 //! transaction that records what happened, one row per subscribed webhook of the sandbox, with
-//! the JSON body built by SQLite (`json_object`) from the message's row.
+//! the JSON body built by the database (`json_object`, `json_build_object`) from the message's
+//! row.
 
+use super::engine::on;
+use super::{Conn, Dialect, Reader};
 use crate::clock::Millis;
 use domain::views::WebhookView;
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::FromRow;
 
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: &str,
     sandbox_id: &str,
     url: &str,
@@ -15,8 +18,8 @@ pub async fn insert(
     sealed_secret: &[u8],
     now: Millis,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO webhooks (id, sandbox_id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    on!(conn, c => sqlx::query(
+        "INSERT INTO webhooks (id, sandbox_id, url, events, secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(id)
     .bind(sandbox_id)
@@ -24,8 +27,8 @@ pub async fn insert(
     .bind(events_json)
     .bind(sealed_secret)
     .bind(now)
-    .execute(conn)
-    .await
+    .execute(c).await
+        .map(|r| r.rows_affected()))
     .map(drop)
 }
 
@@ -39,18 +42,17 @@ struct WebhookRow {
     failed: i64,
 }
 
-pub async fn list(pool: &SqlitePool, sandbox_id: &str) -> sqlx::Result<Vec<WebhookView>> {
-    let rows: Vec<WebhookRow> = sqlx::query_as(
+pub async fn list(pool: Reader<'_>, sandbox_id: &str) -> sqlx::Result<Vec<WebhookView>> {
+    let rows: Vec<WebhookRow> = on!(pool, c => sqlx::query_as(
         "SELECT w.id, w.url, w.events, w.created_at,
                 (SELECT COUNT(*) FROM webhook_deliveries d
                   WHERE d.webhook_id = w.id AND d.status IN ('queued', 'sending')) AS pending,
                 (SELECT COUNT(*) FROM webhook_deliveries d
                   WHERE d.webhook_id = w.id AND d.status = 'failed') AS failed
-           FROM webhooks w WHERE w.sandbox_id = ? ORDER BY w.created_at",
+           FROM webhooks w WHERE w.sandbox_id = $1 ORDER BY w.created_at",
     )
     .bind(sandbox_id)
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(c).await)?;
     Ok(rows
         .into_iter()
         .map(|r| WebhookView {
@@ -65,38 +67,59 @@ pub async fn list(pool: &SqlitePool, sandbox_id: &str) -> sqlx::Result<Vec<Webho
 }
 
 /// Deletes a webhook of the sandbox (and its pending deliveries). Returns whether it existed.
-pub async fn delete(conn: &mut SqliteConnection, sandbox_id: &str, id: &str) -> sqlx::Result<bool> {
+pub async fn delete(conn: &mut Conn, sandbox_id: &str, id: &str) -> sqlx::Result<bool> {
     Ok(
-        sqlx::query("DELETE FROM webhooks WHERE id = ? AND sandbox_id = ?")
+        on!(conn, c => sqlx::query("DELETE FROM webhooks WHERE id = $1 AND sandbox_id = $2")
             .bind(id)
             .bind(sandbox_id)
-            .execute(conn)
-            .await?
-            .rows_affected()
+            .execute(c).await
+        .map(|r| r.rows_affected()))?
             == 1,
     )
 }
 
-/// Where each message's event goes: `INSERT … SELECT` over the messages chosen by `filter`.
-const ENQUEUE: &str = "INSERT INTO webhook_deliveries
-        (id, webhook_id, event, payload, status, next_attempt_at, created_at, updated_at)
-    SELECT lower(hex(randomblob(16))), w.id, ?1,
-           json_object('type', ?1, 'occurredAt', ?2, 'sandbox', s.name,
-               'message', json_object('id', m.id, 'executionId', m.execution_id,
-                   'requestId', e.request_id, 'campaignId', m.campaign_id, 'channel', m.channel,
-                   'status', m.status, 'reason', m.status_reason)),
-           'queued', ?3, ?3, ?3
-      FROM messages m
-      JOIN executions e ON e.id = m.execution_id
-      JOIN campaigns c ON c.id = m.campaign_id
-      JOIN sandboxes s ON s.id = c.sandbox_id
-      JOIN webhooks w ON w.sandbox_id = c.sandbox_id
-     WHERE EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?1) AND ";
+/// Where each message's event goes: `INSERT … SELECT` over the messages whose ids are the JSON
+/// array `$4`, with a random id and the JSON body built by the engine. The bodies hold the same
+/// keys in the same order on both engines (PostgreSQL spaces them differently).
+fn enqueue_sql(dialect: Dialect) -> String {
+    let (id, object, subscribed, listed) = match dialect {
+        Dialect::Sqlite => (
+            "lower(hex(randomblob(16)))",
+            "json_object",
+            "SELECT 1 FROM json_each(w.events) WHERE value = $1",
+            "SELECT value FROM json_each($4)",
+        ),
+        Dialect::Postgres => (
+            "replace(gen_random_uuid()::text, '-', '')",
+            "json_build_object",
+            "SELECT 1 FROM jsonb_array_elements_text(w.events::jsonb) ev WHERE ev = $1",
+            "SELECT jsonb_array_elements_text($4::jsonb)",
+        ),
+    };
+    format!(
+        "INSERT INTO webhook_deliveries
+            (id, webhook_id, event, payload, status, next_attempt_at, created_at, updated_at)
+         SELECT {id}, w.id, $1,
+                CAST({object}('type', CAST($1 AS TEXT), 'occurredAt', CAST($2 AS TEXT),
+                    'sandbox', s.name,
+                    'message', {object}('id', m.id, 'executionId', m.execution_id,
+                        'requestId', e.request_id, 'campaignId', m.campaign_id,
+                        'channel', m.channel, 'status', m.status, 'reason', m.status_reason))
+                    AS TEXT),
+                'queued', $3, $3, $3
+           FROM messages m
+           JOIN executions e ON e.id = m.execution_id
+           JOIN campaigns c ON c.id = m.campaign_id
+           JOIN sandboxes s ON s.id = c.sandbox_id
+           JOIN webhooks w ON w.sandbox_id = c.sandbox_id
+          WHERE EXISTS ({subscribed}) AND m.id IN ({listed})"
+    )
+}
 
 /// Queues `event` about these messages for every webhook of their sandbox that wants it: one
 /// statement for all of them.
 pub async fn enqueue(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     event: &str,
     message_ids: &[&str],
     occurred_at: &str,
@@ -106,15 +129,15 @@ pub async fn enqueue(
         return Ok(());
     }
     let ids = serde_json::to_string(message_ids).expect("ids serialise");
-    sqlx::query(&format!(
-        "{ENQUEUE} m.id IN (SELECT value FROM json_each(?4))"
-    ))
-    .bind(event)
-    .bind(occurred_at)
-    .bind(now)
-    .bind(ids)
-    .execute(conn)
-    .await
+    let sql = enqueue_sql(conn.dialect());
+    on!(conn, c => sqlx::query(&sql)
+        .bind(event)
+        .bind(occurred_at)
+        .bind(now)
+        .bind(ids)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
     .map(drop)
 }
 
@@ -129,7 +152,7 @@ pub struct DueDelivery {
 
 /// Claims due deliveries under a lease, like the message outbox.
 pub async fn claim_due(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     lease_token: &str,
     now: Millis,
     locked_until: Millis,
@@ -149,7 +172,7 @@ pub async fn claim_due(
 
 /// Records a delivery's outcome if the lease is still ours: `retry_at` None is final.
 pub async fn finish(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: &str,
     lease_token: &str,
     delivered: bool,
@@ -162,11 +185,11 @@ pub async fn finish(
         (false, Some(_)) => "queued",
         (false, None) => "failed",
     };
-    sqlx::query(
+    on!(conn, c => sqlx::query(
         "UPDATE webhook_deliveries
-            SET status = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_result = ?,
-                lease_token = NULL, locked_until = NULL, updated_at = ?
-          WHERE id = ? AND lease_token = ? AND status = 'sending'",
+            SET status = $1, next_attempt_at = COALESCE($2, next_attempt_at), last_result = $3,
+                lease_token = NULL, locked_until = NULL, updated_at = $4
+          WHERE id = $5 AND lease_token = $6 AND status = 'sending'",
     )
     .bind(status)
     .bind(retry_at)
@@ -174,15 +197,14 @@ pub async fn finish(
     .bind(now)
     .bind(id)
     .bind(lease_token)
-    .execute(conn)
-    .await
+    .execute(c).await
+        .map(|r| r.rows_affected()))
     .map(drop)
 }
 
 /// A webhook's URL and sealed secret.
-pub async fn endpoint(pool: &SqlitePool, id: &str) -> sqlx::Result<Option<(String, Vec<u8>)>> {
-    sqlx::query_as("SELECT url, secret FROM webhooks WHERE id = ?")
+pub async fn endpoint(pool: Reader<'_>, id: &str) -> sqlx::Result<Option<(String, Vec<u8>)>> {
+    on!(pool, c => sqlx::query_as("SELECT url, secret FROM webhooks WHERE id = $1")
         .bind(id)
-        .fetch_optional(pool)
-        .await
+        .fetch_optional(c).await)
 }

@@ -1,7 +1,7 @@
 //! The browser's door: the Leptos app, its server functions, static files, and sign-in.
 //!
 //! Invariants:
-//! - Sessions are server-side (SQLite, stored under a hash of their id), the cookie is
+//! - Sessions are server-side (in Herald's database, stored under a hash of their id), the cookie is
 //!   `HttpOnly`, `SameSite=Lax`, and `Secure` when Herald is reached over HTTPS; the session id
 //!   changes at sign-in.
 //! - Every page but `/login` redirects to `/login` without a session ([`guard::require_session`]);
@@ -21,7 +21,6 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 pub async fn router(herald: Herald) -> anyhow::Result<Router> {
     let settings = herald.settings();
@@ -32,8 +31,7 @@ pub async fn router(herald: Herald) -> anyhow::Result<Router> {
         .site_addr(settings.listen)
         .build();
 
-    let session_store = SqliteStore::new(herald.store().writer().clone());
-    session_store.migrate().await?;
+    let session_store = session_store::OnEngine::open(herald.store()).await?;
     let sessions = SessionManagerLayer::new(session_store::HashedIds(session_store))
         .with_name("herald_session")
         .with_http_only(true)

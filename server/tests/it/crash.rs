@@ -126,12 +126,7 @@ async fn kill_9_during_delivery_loses_nothing_and_repeats_only_in_flight_sends()
     );
 
     let server = start(data.path(), port, &sink.url()).await;
-    let db = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}?mode=ro",
-        data.path().join("herald.db").display()
-    ))
-    .await
-    .unwrap();
+    let db = crate::support::connect(data.path()).await;
     let started = Instant::now();
     loop {
         let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE status = 'sent'")

@@ -93,7 +93,7 @@ async fn a_tracked_link_whose_stored_url_cannot_be_a_header_is_not_followed() {
         .await;
     assert_eq!(status, 202, "{accepted}");
     let message: String = sqlx::query_scalar("SELECT id FROM messages LIMIT 1")
-        .fetch_one(app.herald.store().reader())
+        .fetch_one(app.db().await)
         .await
         .unwrap();
     sqlx::query(
@@ -101,7 +101,7 @@ async fn a_tracked_link_whose_stored_url_cannot_be_a_header_is_not_followed() {
     )
     .bind(&message)
     .bind("https://x.test/a\r\nSet-Cookie: evil=1")
-    .execute(app.herald.store().writer())
+    .execute(app.db().await)
     .await
     .unwrap();
     let r = app
@@ -254,17 +254,20 @@ async fn housekeeping_purges_expired_keys_and_sessions_by_itself() {
         .await
         .unwrap();
     assert_eq!(signed_in.headers()["location"], "/");
-    let writer = app.herald.store().writer();
+    let db = app.db().await;
+    let sessions = app.sessions_table();
     sqlx::query("UPDATE idempotency_keys SET expires_at = 0")
-        .execute(writer)
+        .execute(db)
         .await
         .unwrap();
-    sqlx::query("UPDATE tower_sessions SET expiry_date = '2000-01-01 00:00:00'")
-        .execute(writer)
-        .await
-        .unwrap();
+    sqlx::query(&format!(
+        "UPDATE {sessions} SET expiry_date = '2000-01-01 00:00:00'"
+    ))
+    .execute(db)
+    .await
+    .unwrap();
     for _ in 0..50 {
-        if app.count("idempotency_keys").await == 0 && app.count("tower_sessions").await == 0 {
+        if app.count("idempotency_keys").await == 0 && app.count(sessions).await == 0 {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -272,6 +275,6 @@ async fn housekeeping_purges_expired_keys_and_sessions_by_itself() {
     panic!(
         "not purged within 5 s: {} keys, {} sessions",
         app.count("idempotency_keys").await,
-        app.count("tower_sessions").await
+        app.count(sessions).await
     );
 }

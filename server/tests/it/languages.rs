@@ -127,7 +127,7 @@ async fn each_recipient_gets_the_variant_of_their_language_with_the_default_as_f
     assert_eq!(status, 202, "{accepted}");
     let subjects: Vec<String> =
         sqlx::query_scalar("SELECT subject FROM messages ORDER BY recipient_index")
-            .fetch_all(app.herald.store().reader())
+            .fetch_all(app.db().await)
             .await
             .unwrap();
     assert_eq!(

@@ -17,7 +17,7 @@ async fn a_stalled_workers_late_result_does_not_overwrite_the_newer_attempt() {
 
     // The stalled worker claims the message with a lease that ends at once, then hangs.
     let now = now_ms();
-    let mut conn = app.herald.store().writer().acquire().await.unwrap();
+    let mut conn = app.herald.store().acquire().await.unwrap();
     let stalled = messages::claim_due(&mut conn, "stalled-worker", now, now + 1, 10)
         .await
         .unwrap();
@@ -30,7 +30,7 @@ async fn a_stalled_workers_late_result_does_not_overwrite_the_newer_attempt() {
     assert_eq!(sink.messages().len(), 1);
 
     // The stalled worker wakes up with a failure: it is ignored.
-    let mut conn = app.herald.store().writer().acquire().await.unwrap();
+    let mut conn = app.herald.store().acquire().await.unwrap();
     let late = Attempt {
         message_id: &stalled[0].id,
         lease_token: "stalled-worker",

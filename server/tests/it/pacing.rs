@@ -38,7 +38,7 @@ async fn deliver_until_settled(app: &TestApp) {
         let waiting: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM messages WHERE status IN ('queued', 'sending')",
         )
-        .fetch_one(app.herald.store().reader())
+        .fetch_one(app.db().await)
         .await
         .unwrap();
         if waiting == 0 {
@@ -51,7 +51,7 @@ async fn deliver_until_settled(app: &TestApp) {
 
 async fn send_times(app: &TestApp) -> Vec<i64> {
     sqlx::query_scalar("SELECT started_at FROM message_attempts ORDER BY started_at")
-        .fetch_all(app.herald.store().reader())
+        .fetch_all(app.db().await)
         .await
         .unwrap()
 }
@@ -89,7 +89,7 @@ async fn messages_that_cannot_go_before_the_end_date_are_excluded() {
     deliver_until_settled(&app).await;
     let rows: Vec<(String, Option<String>)> =
         sqlx::query_as("SELECT status, status_reason FROM messages ORDER BY recipient_index")
-            .fetch_all(app.herald.store().reader())
+            .fetch_all(app.db().await)
             .await
             .unwrap();
     // At 1/s, at most 3 slots (0, 1, 2 s) fit before the end at 2.5 s; a slow machine may fit
@@ -104,7 +104,7 @@ async fn messages_that_cannot_go_before_the_end_date_are_excluded() {
         );
     }
     let last_send: i64 = sqlx::query_scalar("SELECT MAX(started_at) FROM message_attempts")
-        .fetch_one(app.herald.store().reader())
+        .fetch_one(app.db().await)
         .await
         .unwrap();
     assert!(last_send <= ends_at, "a message was sent after the end");

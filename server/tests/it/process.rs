@@ -17,6 +17,9 @@ pub fn herald(data: &Path, port: u16, env: &[(&str, &str)]) -> Command {
         .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    if let Some(url) = crate::support::database_url(data) {
+        command.env("HERALD_DATABASE_URL", url);
+    }
     command
 }
 

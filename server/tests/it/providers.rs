@@ -162,9 +162,9 @@ async fn twilio_gets_a_basic_auth_form_post_and_its_answers_are_classified() {
     let before = backend::clock::now_ms();
     let throttled = send_one(&app, c, phone("+15551234568")).await;
     assert_eq!(throttled.status, "queued");
-    let next: i64 = sqlx::query_scalar("SELECT next_attempt_at FROM messages WHERE id = ?")
+    let next: i64 = sqlx::query_scalar("SELECT next_attempt_at FROM messages WHERE id = $1")
         .bind(&throttled.id)
-        .fetch_one(app.herald.store().reader())
+        .fetch_one(app.db().await)
         .await
         .unwrap();
     assert!(next >= before + 120_000, "retry in {} ms", next - before);
@@ -199,9 +199,9 @@ async fn a_json_webhook_gateway_gets_the_message_with_its_bearer_token() {
     let c = campaign(&app, Channel::Sms, &id).await;
     let first = send_one(&app, c, phone("+15551234567")).await;
     assert_eq!(first.status, "queued", "a 502 is retried");
-    sqlx::query("UPDATE messages SET next_attempt_at = 0 WHERE id = ?")
+    sqlx::query("UPDATE messages SET next_attempt_at = 0 WHERE id = $1")
         .bind(&first.id)
-        .execute(app.herald.store().writer())
+        .execute(app.db().await)
         .await
         .unwrap();
     app.herald.drain_outbox().await.unwrap();
@@ -407,7 +407,7 @@ fn webhook_surface(name: &str, url: &str, backup: Option<&str>) -> Value {
 /// Makes every queued message due now and runs a round.
 async fn retry_now(app: &TestApp) {
     sqlx::query("UPDATE messages SET next_attempt_at = 0 WHERE status = 'queued'")
-        .execute(app.herald.store().writer())
+        .execute(app.db().await)
         .await
         .unwrap();
     app.herald.deliver_due().await.unwrap();

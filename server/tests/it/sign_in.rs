@@ -277,10 +277,11 @@ async fn session_ids_are_stored_only_as_hashes() {
         .and_then(|c| c.split(';').next())
         .expect("a session cookie")
         .to_owned();
-    let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM tower_sessions")
-        .fetch_all(app.herald.store().reader())
-        .await
-        .unwrap();
+    let stored: Vec<String> =
+        sqlx::query_scalar(&format!("SELECT id FROM {}", app.sessions_table()))
+            .fetch_all(app.db().await)
+            .await
+            .unwrap();
     assert_eq!(stored.len(), 1);
     assert!(
         !stored.contains(&cookie),

@@ -1,4 +1,9 @@
 //! Test harness: starts Herald for real (router, store, delivery) and a real SMTP sink process.
+//!
+//! The engine comes from `HERALD_TEST_ENGINE`: `sqlite` (the default) gives each test a fresh
+//! SQLite file; `postgres` gives each test a fresh database on the PostgreSQL server at
+//! `HERALD_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`), created
+//! and dropped with `psql`. `scripts/test` runs the suite once per engine.
 
 use backend::accounts::ApiKeySpec;
 use backend::campaigns::Actor;
@@ -83,6 +88,73 @@ impl Drop for SmtpSink {
     }
 }
 
+/// Whether the tests run on PostgreSQL (`HERALD_TEST_ENGINE=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("HERALD_TEST_ENGINE").is_ok_and(|e| e == "postgres")
+}
+
+/// The PostgreSQL server the tests create their databases on.
+fn postgres_server() -> String {
+    std::env::var("HERALD_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Runs one SQL statement on the PostgreSQL server's maintenance database.
+fn psql(sql: &str) {
+    let out = Command::new("psql")
+        .arg(postgres_server())
+        .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        .output()
+        .expect("psql is needed for the PostgreSQL tests (scripts/test installs it)");
+    assert!(
+        out.status.success(),
+        "psql {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The database of a data directory: on PostgreSQL, a fresh database named after the directory
+/// (created the first time a directory asks, so a restarted process finds its data); on SQLite,
+/// `None` (Herald's file in the directory).
+pub fn database_url(data: &Path) -> Option<String> {
+    use sha2::Digest;
+    use std::sync::{LazyLock, Mutex};
+    static CREATED: LazyLock<Mutex<HashMap<PathBuf, String>>> = LazyLock::new(Default::default);
+    if !on_postgres() {
+        return None;
+    }
+    let mut created = CREATED.lock().unwrap();
+    if let Some(url) = created.get(data) {
+        return Some(url.clone());
+    }
+    let digest = sha2::Sha256::digest(data.as_os_str().as_encoded_bytes());
+    let name = format!("herald_test_{}", &hex::encode(digest)[..16]);
+    psql(&format!("CREATE DATABASE {name}"));
+    let mut url = url::Url::parse(&postgres_server()).expect("HERALD_TEST_POSTGRES_URL");
+    url.set_path(&name);
+    created.insert(data.to_owned(), url.to_string());
+    Some(url.to_string())
+}
+
+/// A pool on the database of a data directory (either engine), for tests of real processes.
+pub async fn connect(data: &Path) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    let url = database_url(data)
+        .unwrap_or_else(|| format!("sqlite://{}", data.join("herald.db").display()));
+    sqlx::AnyPool::connect(&url).await.unwrap()
+}
+
+/// Drops the database [`database_url`] made for a data directory, if any.
+pub fn drop_database(url: &str) {
+    if let Some(name) = url
+        .rsplit('/')
+        .next()
+        .filter(|n| n.starts_with("herald_test_"))
+    {
+        psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    }
+}
+
 /// A running Herald with one marketer and one API key. Delivery workers are off: tests call
 /// `herald.drain_outbox()` to deliver deterministically.
 pub struct TestApp {
@@ -91,8 +163,19 @@ pub struct TestApp {
     pub api_key: String,
     pub user: UserId,
     pub http: reqwest::Client,
-    _dir: TempDir,
+    /// The database's URL on PostgreSQL (dropped with the app); `None` on SQLite.
+    database_url: Option<String>,
+    db: tokio::sync::OnceCell<sqlx::AnyPool>,
     _stop: oneshot::Sender<()>,
+    _dir: TempDir,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(url) = &self.database_url {
+            drop_database(url);
+        }
+    }
 }
 
 impl TestApp {
@@ -113,6 +196,10 @@ impl TestApp {
         ]);
         if let Some(url) = smtp_url {
             env.insert("HERALD_SMTP_URL".into(), url);
+        }
+        let database_url = database_url(dir.path());
+        if let Some(url) = &database_url {
+            env.insert("HERALD_DATABASE_URL".into(), url.clone());
         }
         env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let settings = Settings::load(|k| env.get(k).cloned()).unwrap();
@@ -146,8 +233,10 @@ impl TestApp {
             api_key,
             user,
             http,
-            _dir: dir,
+            database_url,
+            db: Default::default(),
             _stop: stop,
+            _dir: dir,
         }
     }
 
@@ -270,13 +359,32 @@ impl TestApp {
         self._dir.path()
     }
 
+    /// A pool on the app's database (either engine), for what a test reads or forces directly.
+    /// SQL must suit both engines (`$1` placeholders).
+    pub async fn db(&self) -> &sqlx::AnyPool {
+        self.db.get_or_init(|| connect(self.data_dir())).await
+    }
+
     /// Rows in a table (to prove that a rejected call wrote nothing).
     pub async fn count(&self, table: &str) -> i64 {
-        assert!(table.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+        assert!(
+            table
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
+        );
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(self.herald.store().reader())
+            .fetch_one(self.db().await)
             .await
             .unwrap()
+    }
+
+    /// The session table's name on the app's engine.
+    pub fn sessions_table(&self) -> &'static str {
+        if on_postgres() {
+            "tower_sessions.session"
+        } else {
+            "tower_sessions"
+        }
     }
 }
 

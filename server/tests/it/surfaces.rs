@@ -34,9 +34,9 @@ async fn secrets_are_write_only_and_encrypted_at_rest() {
     assert_eq!(created["smtpServer"], "smtp://mailer@127.0.0.1:2525");
     let id = created["id"].as_str().unwrap().to_owned();
 
-    let stored: Vec<u8> = sqlx::query_scalar("SELECT secrets FROM surfaces WHERE id = ?")
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT secrets FROM surfaces WHERE id = $1")
         .bind(&id)
-        .fetch_one(app.herald.store().reader())
+        .fetch_one(app.db().await)
         .await
         .unwrap();
     assert!(!stored.windows(7).any(|w| w == b"hunter2"));

@@ -97,7 +97,7 @@ async fn tracked_email_links_redirect_only_to_their_url_and_opens_are_counted() 
     assert_eq!((message.opens, message.clicks), (2, 1));
     let events: Vec<String> =
         sqlx::query_scalar("SELECT event FROM webhook_deliveries ORDER BY created_at")
-            .fetch_all(app.herald.store().reader())
+            .fetch_all(app.db().await)
             .await
             .unwrap();
     assert_eq!(

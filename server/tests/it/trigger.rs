@@ -630,7 +630,7 @@ async fn after_its_key_expires_a_request_id_is_a_new_call() {
     let body = call(c, "req-1", vec![ada()]);
     let (_, first, _) = app.trigger(&body).await;
     sqlx::query("UPDATE idempotency_keys SET expires_at = 0")
-        .execute(app.herald.store().writer())
+        .execute(app.db().await)
         .await
         .unwrap();
     let (status, second, headers) = app.trigger(&body).await;

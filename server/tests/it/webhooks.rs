@@ -59,7 +59,7 @@ async fn events_are_signed_retried_and_sent_for_each_outcome() {
     // First round: the receiver answers 500 to the first POST; it is retried later.
     assert_eq!(app.herald.dispatch_webhooks_due().await.unwrap(), 3);
     sqlx::query("UPDATE webhook_deliveries SET next_attempt_at = 0 WHERE status = 'queued'")
-        .execute(app.herald.store().writer())
+        .execute(app.db().await)
         .await
         .unwrap();
     assert_eq!(app.herald.dispatch_webhooks_due().await.unwrap(), 1);

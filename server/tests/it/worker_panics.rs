@@ -61,16 +61,15 @@ async fn a_sender_name_that_makes_the_mailer_panic_fails_its_message_and_deliver
         refused.to_string().contains("settings.fromName"),
         "{refused}"
     );
-    let db = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        data.path().join("herald.db").display()
+    let db = crate::support::connect(data.path()).await;
+    let with_line_break = if crate::support::on_postgres() {
+        "jsonb_set(settings::jsonb, '{fromName}', to_jsonb(E'A\\r\\nB'::text))::text"
+    } else {
+        "json_set(settings, '$.fromName', char(65, 13, 10, 66))"
+    };
+    sqlx::query(&format!(
+        "UPDATE surfaces SET settings = {with_line_break}, updated_at = updated_at + 1 WHERE id = $1"
     ))
-    .await
-    .unwrap();
-    sqlx::query(
-        "UPDATE surfaces SET settings = json_set(settings, '$.fromName', char(65, 13, 10, 66)), \
-         updated_at = updated_at + 1 WHERE id = ?",
-    )
     .bind(&surface_id)
     .execute(&db)
     .await
