@@ -84,6 +84,45 @@ ensure_aiosmtpd() {
   fi
 }
 
+# PostgreSQL for the second run of the integration tests: the server at HERALD_TEST_POSTGRES_URL
+# (default: the one every project machine runs on 127.0.0.1:5432). When none answers, Debian's
+# postgresql is installed if missing and a throw-away cluster is started in a temporary
+# directory as an unprivileged user (initdb refuses root); it is stopped when the script ends.
+ensure_postgres() {
+  export HERALD_TEST_POSTGRES_URL=${HERALD_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+  command -v psql >/dev/null || { say "installing the PostgreSQL client"; apt_install postgresql-client; }
+  if psql "$HERALD_TEST_POSTGRES_URL" -Atqc 'SELECT 1' >/dev/null 2>&1; then return; fi
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+  if [ ! -x "$bin/initdb" ]; then
+    say "installing Debian's PostgreSQL server"
+    apt_install postgresql
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
+  fi
+  local user=postgres port=55432
+  id "$user" >/dev/null 2>&1 || useradd --system --no-create-home "$user"
+  PG_TEST_DIR=$(mktemp -d /tmp/herald-pg.XXXXXX)
+  chown "$user" "$PG_TEST_DIR"
+  say "starting a throw-away PostgreSQL cluster in $PG_TEST_DIR (port $port)"
+  runuser -u "$user" -- "$bin/initdb" -D "$PG_TEST_DIR/data" -U postgres --auth=trust -E UTF8 >/dev/null
+  runuser -u "$user" -- "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/log" -w start \
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -k $PG_TEST_DIR -c max_connections=300" >/dev/null
+  export HERALD_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+  PG_TEST_STOP="runuser -u $user -- $bin/pg_ctl -D $PG_TEST_DIR/data -m immediate stop"
+}
+
+# Stops the throw-away cluster ensure_postgres started, if it did.
+stop_postgres() {
+  if [ -n "${PG_TEST_STOP:-}" ]; then $PG_TEST_STOP >/dev/null 2>&1 || true; rm -rf "$PG_TEST_DIR"; fi
+}
+
+# Drops the databases the integration tests made (herald_test_*) and left behind.
+drop_test_databases() {
+  psql "$HERALD_TEST_POSTGRES_URL" -Atqc \
+    "SELECT datname FROM pg_database WHERE datname LIKE 'herald\_test\_%'" |
+    while read -r db; do psql "$HERALD_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"; done
+}
+
 # Schemathesis (the OpenAPI fuzzer) in a virtualenv of its own; exports SCHEMATHESIS.
 SCHEMATHESIS_VERSION=4.32.5
 ensure_schemathesis() {

@@ -83,7 +83,7 @@ pub async fn take_back_claims_of_gone_processes(conn: &mut Conn) -> sqlx::Result
         for owner in gone {
             let sql = format!(
                 "UPDATE {table} SET locked_until = 0
-                  WHERE status = 'sending' AND substr(lease_token, 1, $2) = $1"
+                  WHERE status = 'sending' AND substr(lease_token, 1, CAST($2 AS INTEGER)) = $1"
             );
             taken += on!(&mut *conn, c => sqlx::query(&sql)
                 .bind(format!("{owner}/"))

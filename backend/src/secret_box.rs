@@ -120,6 +120,7 @@ fn key_file(data_dir: &Path) -> anyhow::Result<String> {
     }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    crate::store::owner_only(data_dir, 0o700)?;
     let mut key = [0u8; 32];
     if SystemRandom::new().fill(&mut key).is_err() {
         bail!("the system random source failed");

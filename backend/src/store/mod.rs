@@ -87,7 +87,7 @@ async fn migrate_sqlite(options: &SqliteConnectOptions) -> anyhow::Result<()> {
 }
 
 /// Sets a path's mode (on Unix) so only Herald's user can read it.
-fn owner_only(path: &std::path::Path, mode: u32) -> anyhow::Result<()> {
+pub(crate) fn owner_only(path: &std::path::Path, mode: u32) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
