@@ -255,10 +255,12 @@ impl Herald {
 
     /// Revokes by id or name. Returns how many keys were revoked.
     pub async fn revoke_api_key(&self, id_or_name: &str) -> Result<u64> {
-        let mut conn = self.store().acquire().await?;
-        let revoked =
-            store::accounts::revoke_api_key(&mut conn, id_or_name.trim(), now_ms()).await?;
-        // Only hashes are cached, so forget them all: revocation takes effect at once here.
+        let mut tx = self.store().begin().await?;
+        let revoked = store::accounts::revoke_api_key(&mut tx, id_or_name.trim(), now_ms()).await?;
+        store::changes::announce(&mut tx, store::changes::Change::ApiKeys).await?;
+        tx.commit().await?;
+        // Only hashes are cached, so forget them all: revocation takes effect at once here
+        // (and on other nodes when they hear the announcement).
         self.inner.api_keys.clear();
         Ok(revoked)
     }
@@ -280,6 +282,7 @@ impl Herald {
         if let Some(caller) = self.inner.api_keys.get(&hash) {
             return Ok(caller);
         }
+        let read_at = self.inner.api_keys.generation();
         let pool = self.store().reader();
         let row = store::accounts::active_api_key(pool, &hash)
             .await?
@@ -300,7 +303,7 @@ impl Herald {
             api_key_id: row.id,
             campaigns,
         };
-        self.inner.api_keys.insert(hash, caller.clone());
+        self.inner.api_keys.insert(hash, caller.clone(), read_at);
         // Record the use off the request path; at most once a minute is stored.
         let (herald, id) = (self.clone(), caller.api_key_id.clone());
         tokio::spawn(async move {

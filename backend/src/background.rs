@@ -1,5 +1,6 @@
-//! Every background loop of a node — delivery workers, the webhook dispatcher, housekeeping —
-//! is started here, in one place, and supervised.
+//! Every background loop of a node — delivery workers, the webhook dispatcher, housekeeping,
+//! and on PostgreSQL the listener for other nodes' changes — is started here, in one place, and
+//! supervised.
 //!
 //! Invariants:
 //! - A loop that ends or panics while the node is not stopping is restarted (after a pause that
@@ -144,6 +145,13 @@ impl Background {
             None,
             Arc::new(|h, s, b| Box::pin(crate::maintenance::run(h, s, b))),
         );
+        if herald.store().postgres().is_some() {
+            start(
+                "change listener".into(),
+                None,
+                Arc::new(|h, s, b| Box::pin(crate::coherence::run(h, s, b))),
+            );
+        }
         Self { stop, handles }
     }
 

@@ -38,6 +38,8 @@ async fn audit(
         now_ms(),
     )
     .await?;
+    // Every change of a campaign is audited, and announced to the nodes that cache it.
+    store::changes::announce(conn, store::changes::Change::Campaign(id.to_string())).await?;
     Ok(())
 }
 

@@ -23,6 +23,9 @@ pub enum ErrorKind {
     Unprocessable,
     /// A fault on our side (500); details go to the log only.
     Internal,
+    /// A service Herald needs (its database) cannot be reached now; nothing was done: retry
+    /// after the given seconds (503).
+    Unavailable { retry_after_secs: u64 },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +85,46 @@ impl From<ValidationError> for Error {
 
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
-        Self::internal(e)
+        if is_unreachable(&e) {
+            Self::unavailable(e)
+        } else {
+            Self::internal(e)
+        }
+    }
+}
+
+impl Error {
+    /// The database cannot be reached: a 503 with `Retry-After`, the cause logged.
+    pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
+        Self {
+            cause: Some(cause.into()),
+            ..Self::new(
+                ErrorKind::Unavailable {
+                    retry_after_secs: 2,
+                },
+                "database_unavailable",
+                "Herald cannot reach its database right now; nothing was done. Retry in a few seconds.",
+            )
+        }
+    }
+}
+
+/// Whether a database error means the database cannot be reached (the connection failed, was
+/// cut, or the server is shutting down, starting or out of connections), as opposed to a query
+/// that failed. Such an error changed nothing that a retry should worry about.
+pub fn is_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // Class 08: connection exception; 57P01–57P03: admin or crash shutdown, cannot
+            // connect now; 53300: too many connections.
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
     }
 }
 

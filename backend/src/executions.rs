@@ -414,7 +414,7 @@ impl Herald {
         .with_errors(errors))
     }
 
-    /// The campaign's row, cached for 1 s (activation on this node evicts it at once).
+    /// The campaign's row, cached for 1 s; a change on any node evicts it (see `coherence`).
     pub(crate) async fn campaign_row(
         &self,
         id: CampaignId,
@@ -422,10 +422,11 @@ impl Herald {
         if let Some(row) = self.inner.campaigns.get(&id) {
             return Ok(row);
         }
+        let read_at = self.inner.campaigns.generation();
         let row = store::campaigns::campaign(self.store().reader(), id)
             .await?
             .ok_or_else(campaign_not_found)?;
-        self.inner.campaigns.insert(id, row.clone());
+        self.inner.campaigns.insert(id, row.clone(), read_at);
         Ok(row)
     }
 

@@ -85,9 +85,17 @@ async fn run(store: Store, mut jobs: mpsc::Receiver<(Job, Reply)>, committed: Ar
                 committed.notify_one();
             }
             Err(e) => {
-                tracing::error!(error = ?e, calls = group.len(), "group commit failed");
+                // Nothing of the group was committed: every caller is told so (a 503 when the
+                // database cannot be reached, so clients retry; else a 500).
+                let unreachable = crate::error::is_unreachable(&e);
+                tracing::error!(error = ?e, calls = group.len(), unreachable, "group commit failed");
                 for (_, reply) in group.drain(..) {
-                    let _ = reply.send(Err(Error::internal(anyhow::anyhow!("the commit failed"))));
+                    let cause = anyhow::anyhow!("the commit failed");
+                    let _ = reply.send(Err(if unreachable {
+                        Error::unavailable(cause)
+                    } else {
+                        Error::internal(cause)
+                    }));
                 }
             }
         }

@@ -11,6 +11,7 @@ pub mod background;
 mod cache;
 pub mod campaigns;
 pub mod clock;
+mod coherence;
 pub mod consent;
 pub mod delivery;
 pub mod egress;
@@ -69,7 +70,7 @@ struct Inner {
     loops: background::Loops,
     /// Where messages are rendered: off the async runtime, a bounded number at a time.
     render_pool: render_pool::RenderPool,
-    /// API key hash → the caller it authenticates, for 5 s (see [`cache`]).
+    /// API key hash → the caller it authenticates, for 5 s (see [`cache`], [`coherence`]).
     api_keys: cache::TtlCache<String, accounts::ApiCaller>,
     /// Campaign → its row, for 1 s (see [`cache`]).
     campaigns: cache::TtlCache<domain::ids::CampaignId, store::campaigns::CampaignRow>,
@@ -86,6 +87,13 @@ impl Herald {
             &settings.data_dir,
         )?;
         let outbox_signal = Arc::new(Notify::new());
+        let api_keys = cache::TtlCache::new(std::time::Duration::from_secs(5), 10_000);
+        let campaigns = cache::TtlCache::new(std::time::Duration::from_secs(1), 10_000);
+        if store.postgres().is_some() {
+            // Off until this node hears the other nodes' changes (see `coherence`).
+            api_keys.serve(false);
+            campaigns.serve(false);
+        }
         let committer = group_commit::GroupCommitter::start(store.clone(), outbox_signal.clone());
         Ok(Self {
             inner: Arc::new(Inner {
@@ -101,8 +109,8 @@ impl Herald {
                 render_pool: render_pool::RenderPool::new(),
                 loops: Default::default(),
                 passwords: Default::default(),
-                api_keys: cache::TtlCache::new(std::time::Duration::from_secs(5), 10_000),
-                campaigns: cache::TtlCache::new(std::time::Duration::from_secs(1), 10_000),
+                api_keys,
+                campaigns,
             }),
         })
     }

@@ -1,27 +1,52 @@
-//! Housekeeping that runs in the background of every node (started by `background`): forgetting
-//! expired idempotency keys and expired browser sessions, every `HERALD_HOUSEKEEPING_INTERVAL_SECS`.
+//! Housekeeping: forgetting expired idempotency keys and expired browser sessions, every
+//! `HERALD_HOUSEKEEPING_INTERVAL_SECS`. The loop runs on every node (started by `background`);
+//! the work is done by the one node elected for it (see [`crate::store::election`]).
 
 use crate::Herald;
 use crate::background::Beat;
+use crate::store::election::{Leadership, Role};
 use tokio::sync::watch;
 
-/// Runs until `shutdown` turns true; a round at start, then one per interval.
+/// Runs until `shutdown` turns true; a round at start, then one per interval. A node that does
+/// not lead tries again each round, so another takes over within an interval of a leader's end.
 pub async fn run(herald: Herald, mut shutdown: watch::Receiver<bool>, beat: Beat) {
+    let mut leadership: Option<Leadership> = None;
     while !*shutdown.borrow() {
         beat.now();
-        match herald.purge_expired_idempotency_keys().await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(keys = n, "expired idempotency keys purged"),
-            Err(e) => tracing::error!(error = ?e, "purging idempotency keys failed"),
+        if let Some(held) = &mut leadership
+            && !held.holds().await
+        {
+            tracing::warn!("housekeeping: lost the database connection that elected this node");
+            leadership = None;
         }
-        match herald.purge_expired_sessions().await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
-            Err(e) => tracing::error!(error = ?e, "purging sessions failed"),
+        if leadership.is_none() {
+            leadership = match herald.store().elect(Role::Housekeeping).await {
+                Ok(won) => won,
+                Err(e) => {
+                    tracing::error!(error = ?e, "housekeeping: the election failed");
+                    None
+                }
+            };
+        }
+        if leadership.is_some() {
+            round(&herald).await;
         }
         tokio::select! {
             _ = tokio::time::sleep(herald.settings().housekeeping_interval) => {}
             _ = shutdown.changed() => {}
         }
+    }
+}
+
+async fn round(herald: &Herald) {
+    match herald.purge_expired_idempotency_keys().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(keys = n, "expired idempotency keys purged"),
+        Err(e) => tracing::error!(error = ?e, "purging idempotency keys failed"),
+    }
+    match herald.purge_expired_sessions().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
+        Err(e) => tracing::error!(error = ?e, "purging sessions failed"),
     }
 }

@@ -18,6 +18,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod campaigns;
+pub mod changes;
+pub mod election;
 pub mod engagements;
 pub mod engine;
 pub mod executions;

@@ -35,6 +35,7 @@ impl ApiError {
             ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorKind::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -60,8 +61,14 @@ pub fn payload_too_large(limit: usize) -> ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if self.error.kind == ErrorKind::Internal {
-            tracing::error!(error = ?self.error.cause, code = self.error.code, "request failed");
+        match self.error.kind {
+            ErrorKind::Internal => {
+                tracing::error!(error = ?self.error.cause, code = self.error.code, "request failed")
+            }
+            ErrorKind::Unavailable { .. } => {
+                tracing::warn!(error = ?self.error.cause, code = self.error.code, "request refused")
+            }
+            _ => {}
         }
         let body = ErrorBody {
             kind: format!("urn:herald:error:{}", self.error.code),
@@ -74,7 +81,9 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, Json(body)).into_response();
-        if let ErrorKind::RateLimited { retry_after_secs } = self.error.kind {
+        if let ErrorKind::RateLimited { retry_after_secs }
+        | ErrorKind::Unavailable { retry_after_secs } = self.error.kind
+        {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
