@@ -56,8 +56,6 @@ struct Inner {
     transports: delivery::Transports,
     /// Posts webhook events (public targets only, unless the operator allows private ones).
     webhook_client: reqwest::Client,
-    /// Campaign and surface rate limits, shared by the workers.
-    pacer: delivery::Pacer,
     /// Seals and opens surface credentials.
     secret_box: secret_box::SecretBox,
     /// Notified when new messages were committed to the outbox.
@@ -100,7 +98,6 @@ impl Herald {
                 settings,
                 store,
                 transports,
-                pacer: Default::default(),
                 webhook_client,
                 secret_box,
                 outbox_signal,

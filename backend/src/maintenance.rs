@@ -1,4 +1,5 @@
-//! Housekeeping: forgetting expired idempotency keys and expired browser sessions, every
+//! Housekeeping: forgetting expired idempotency keys, expired browser sessions and idle pacing
+//! schedules, every
 //! `HERALD_HOUSEKEEPING_INTERVAL_SECS`. The loop runs on every node (started by `background`);
 //! the work is done by the one node elected for it (see [`crate::store::election`]).
 
@@ -48,5 +49,17 @@ async fn round(herald: &Herald) {
         Ok(0) => {}
         Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
         Err(e) => tracing::error!(error = ?e, "purging sessions failed"),
+    }
+    if let Err(e) = herald.purge_idle_pacing().await {
+        tracing::error!(error = ?e, "purging pacing schedules failed");
+    }
+}
+
+impl Herald {
+    /// Forgets the pacing schedules of keys that have sent nothing for an hour.
+    pub async fn purge_idle_pacing(&self) -> crate::error::Result<u64> {
+        let hour_ago_us = (crate::clock::now_ms() - 3_600_000) * 1_000;
+        let mut conn = self.store().acquire().await?;
+        Ok(crate::store::pacing::purge_idle(&mut conn, hour_ago_us).await?)
     }
 }

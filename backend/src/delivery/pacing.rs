@@ -1,21 +1,37 @@
 //! Pacing: the campaign's delivery rate limit and the surface's (its provider's) limit, shared by
-//! every worker of this process.
+//! every worker of every node.
 //!
 //! Each limited key (a campaign, a surface) has a schedule: the earliest instant its next message
 //! may go, advanced by `1/rate` per message sent. A message takes the latest of its keys' next
 //! instants. If that is within the current round's window it is reserved and the send waits for
 //! it; if it is later, the message is put back in the outbox for that instant without using a
-//! slot, so a slow campaign never holds claimed work past its lease. Several nodes each pace on
-//! their own: with N nodes a limit is at most N times the rate.
+//! slot, so a slow campaign never holds claimed work past its lease.
+//!
+//! The schedules live in the database (`pacing`), not in a node: a round locks the rows of its
+//! keys, reserves its slots on a [`Pacer`] loaded from them, and writes them back in the same
+//! transaction (`store::pacing`). Rounds of any node that share a key take turns, so the rate a
+//! provider sees is the limit, whatever the number of nodes and workers.
 
 use crate::clock::Millis;
 use std::collections::HashMap;
-use std::sync::Mutex;
 
-/// A key's next free instant, in microseconds since the epoch (2,000/s is a 500 µs step).
-#[derive(Default)]
+/// The schedules of a round's keys: each key's next free instant, in microseconds since the
+/// epoch (2,000/s is a 500 µs step).
+#[derive(Default, Debug)]
 pub struct Pacer {
-    next: Mutex<HashMap<String, i64>>,
+    next: HashMap<String, i64>,
+}
+
+impl Pacer {
+    /// Schedules as stored (key → next free instant in µs).
+    pub fn from_schedules(next: HashMap<String, i64>) -> Self {
+        Self { next }
+    }
+
+    /// The schedules to store back.
+    pub fn schedules(&self) -> &HashMap<String, i64> {
+        &self.next
+    }
 }
 
 /// What pacing decided for one message.
@@ -30,11 +46,11 @@ pub enum Slot {
 impl Pacer {
     /// The slot of one message limited by `limits` (key, messages per second), reserved if it
     /// falls before `window_end`.
-    pub fn slot(&self, limits: &[(String, u32)], now: Millis, window_end: Millis) -> Slot {
+    pub fn slot(&mut self, limits: &[(String, u32)], now: Millis, window_end: Millis) -> Slot {
         if limits.is_empty() {
             return Slot::At(now);
         }
-        let mut next = self.next.lock().expect("pacer lock");
+        let next = &mut self.next;
         let now_us = now * 1_000;
         let at_us = limits
             .iter()
@@ -62,7 +78,7 @@ mod tests {
 
     #[test]
     fn messages_are_spaced_by_the_rate_and_later_ones_wait_for_their_turn() {
-        let pacer = Pacer::default();
+        let mut pacer = Pacer::default();
         let l = limit("campaign:a", 4);
         let slots: Vec<Slot> = (0..6).map(|_| pacer.slot(&l, 1_000, 2_000)).collect();
         assert_eq!(
@@ -88,7 +104,7 @@ mod tests {
 
     #[test]
     fn the_slowest_limit_wins() {
-        let pacer = Pacer::default();
+        let mut pacer = Pacer::default();
         let both = vec![("campaign:a".to_owned(), 1000), ("surface:s".to_owned(), 2)];
         assert_eq!(pacer.slot(&both, 0, 10_000), Slot::At(0));
         assert_eq!(pacer.slot(&both, 0, 10_000), Slot::At(500));

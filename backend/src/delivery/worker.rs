@@ -2,7 +2,7 @@
 
 use super::SendError;
 use super::email::send_timeout;
-use super::pacing::Slot;
+use super::pacing::{Pacer, Slot};
 use super::transport::Built;
 use crate::background::Beat;
 use crate::clock::{Millis, now_ms};
@@ -119,6 +119,24 @@ pub async fn run_worker(herald: Herald, mut shutdown: watch::Receiver<bool>, bea
     tracing::info!("delivery worker stopped");
 }
 
+/// When a routed message goes: at the slot its rate limits give it in this round, later (back to
+/// the outbox), or never if that is past its campaign's end.
+fn plan(route: MessageRoute, pacer: &mut Pacer, now: Millis, window_end: Millis) -> Plan {
+    let slot = pacer.slot(&route.limits, now, window_end);
+    let at = match slot {
+        Slot::At(at) | Slot::Later(at) => at,
+    };
+    match slot {
+        _ if route.ends_at.is_some_and(|end| at > end) => Plan::Exclude(THROTTLED_PAST_END),
+        Slot::At(at) => Plan::Send {
+            transport: route.transport,
+            backup: route.backup,
+            at,
+        },
+        Slot::Later(at) => Plan::Defer(at),
+    }
+}
+
 impl Herald {
     /// One round: claims the messages due now and attempts each. Returns how many it claimed.
     pub async fn deliver_due(&self) -> Result<usize> {
@@ -158,19 +176,37 @@ impl Herald {
         }
         // Pacing slots are taken in one go, from the time sending starts: taken while the round
         // was still looking things up, the first ones could be past before any send began and
-        // go out together.
+        // go out together. The round's schedules are locked meanwhile (see `pacing`).
+        let mut keys: Vec<&str> = routed
+            .iter()
+            .filter_map(|(_, route)| route.as_ref().ok())
+            .flat_map(|route| route.limits.iter().map(|(key, _)| key.as_str()))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut schedules = None;
+        let mut pacer = Pacer::default();
+        if !keys.is_empty() {
+            let mut tx = self.store().begin().await?;
+            pacer = Pacer::from_schedules(store::pacing::lock(&mut tx, &keys).await?);
+            schedules = Some(tx);
+        }
         let now = now_ms();
         let window_end = now + send_timeout(settings).as_millis() as Millis;
         let plans: Vec<(ClaimedMessage, Plan)> = routed
             .into_iter()
             .map(|(m, route)| {
                 let plan = match route {
-                    Ok(route) => self.plan(route, now, window_end),
+                    Ok(route) => plan(route, &mut pacer, now, window_end),
                     Err(e) => Plan::Fail(e),
                 };
                 (m, plan)
             })
             .collect();
+        if let Some(mut tx) = schedules {
+            store::pacing::save(&mut tx, pacer.schedules()).await?;
+            tx.commit().await?;
+        }
         // Outcomes are recorded in small groups as they arrive: one commit per group, and a slow
         // send never holds back the record of the fast ones.
         let mut finished = futures::stream::iter(plans)
@@ -225,24 +261,6 @@ impl Herald {
             limits,
             ends_at: campaign.and_then(|c| c.ends_at),
         })
-    }
-
-    /// When a routed message goes: at the slot its rate limits give it in this round, later
-    /// (back to the outbox), or never if that is past its campaign's end.
-    fn plan(&self, route: MessageRoute, now: Millis, window_end: Millis) -> Plan {
-        let slot = self.inner.pacer.slot(&route.limits, now, window_end);
-        let at = match slot {
-            Slot::At(at) | Slot::Later(at) => at,
-        };
-        match slot {
-            _ if route.ends_at.is_some_and(|end| at > end) => Plan::Exclude(THROTTLED_PAST_END),
-            Slot::At(at) => Plan::Send {
-                transport: route.transport,
-                backup: route.backup,
-                at,
-            },
-            Slot::Later(at) => Plan::Defer(at),
-        }
     }
 
     /// Delivers until no message is due now. Tests use it instead of sleeping.

@@ -40,6 +40,15 @@ impl Dialect {
         }
     }
 
+    /// What a `SELECT` adds to lock the rows it reads until the transaction ends (SQLite's one
+    /// writer connection serialises writers already).
+    pub fn lock_rows(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        }
+    }
+
     /// What a claim's inner `SELECT` adds so concurrent claimers (other nodes) skip the rows
     /// another one is claiming instead of waiting for them or claiming them twice.
     pub fn skip_locked(self) -> &'static str {

@@ -27,6 +27,7 @@ pub mod messages;
 pub mod namespaces;
 pub mod opt_outs;
 mod outbox;
+pub mod pacing;
 pub mod profiles;
 pub mod sandboxes;
 pub mod suppressions;
