@@ -213,10 +213,37 @@ impl Herald {
             .map(|(m, plan)| carry_out(m, plan, stopping.clone()))
             .buffer_unordered(settings.delivery_concurrency)
             .ready_chunks(64);
+        let lease_end = now + settings.delivery_lease.as_millis() as Millis;
         while let Some(group) = finished.next().await {
-            self.record_turns(&lease_token, &group).await?;
+            self.record_until_lease_end(&lease_token, &group, lease_end)
+                .await?;
         }
         Ok(count)
+    }
+
+    /// Records a group's outcomes; while the database cannot be reached, tries again until the
+    /// lease ends (after that the records would be refused anyway, see `store::outbox`). An
+    /// outcome not recorded means a message sent again after its lease: worth the wait.
+    async fn record_until_lease_end(
+        &self,
+        lease_token: &str,
+        group: &[Finished],
+        lease_end: Millis,
+    ) -> Result<()> {
+        let mut pause = Duration::from_millis(50);
+        loop {
+            match self.record_turns(lease_token, group).await {
+                Err(e)
+                    if matches!(e.kind, crate::ErrorKind::Unavailable { .. })
+                        && now_ms() + (pause.as_millis() as Millis) < lease_end =>
+                {
+                    tracing::warn!(error = ?e.cause, "cannot record outcomes yet; trying again");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+                done => return done,
+            }
+        }
     }
 
     /// Where a message goes: its surface's transport (or its channel's default), and the rate

@@ -13,13 +13,14 @@ pub fn herald(data: &Path, port: u16, env: &[(&str, &str)]) -> Command {
         .env("HERALD_DATA_DIR", data)
         .env("HERALD_LISTEN", format!("127.0.0.1:{port}"))
         .env("HERALD_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-        .env("HERALD_LOG", "warn")
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .env("HERALD_LOG", "warn");
     if let Some(url) = crate::support::database_url(data) {
         command.env("HERALD_DATABASE_URL", url);
     }
+    command
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     command
 }
 

@@ -94,13 +94,13 @@ pub fn on_postgres() -> bool {
 }
 
 /// The PostgreSQL server the tests create their databases on.
-fn postgres_server() -> String {
+pub fn postgres_server() -> String {
     std::env::var("HERALD_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// Runs one SQL statement on the PostgreSQL server's maintenance database.
-fn psql(sql: &str) {
+pub fn psql(sql: &str) {
     let out = Command::new("psql")
         .arg(postgres_server())
         .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
