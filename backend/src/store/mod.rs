@@ -132,10 +132,14 @@ impl Store {
     /// that names the setting and the cause, and never the password.
     pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
         let url = settings.database_url();
-        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = if settings.is_postgres() {
             Self::open_postgres(&url, settings.database_pool_size).await
-        } else {
+        } else if url.starts_with("sqlite:") {
             Self::open_sqlite(settings, &url).await
+        } else {
+            Err(anyhow::anyhow!(
+                "it must start with postgres:// (PostgreSQL) or sqlite:// (an SQLite file)"
+            ))
         };
         store.with_context(|| {
             format!(
@@ -154,8 +158,7 @@ impl Store {
                 )
             })?;
         }
-        let options = SqliteConnectOptions::from_str(url)
-            .context("the database URL is neither a PostgreSQL nor a valid SQLite URL")?;
+        let options = SqliteConnectOptions::from_str(url).context("not a valid SQLite URL")?;
         if settings.database_url.is_none() {
             owner_only(&settings.data_dir, 0o700)?;
         }
@@ -189,6 +192,13 @@ impl Store {
     /// a PostgreSQL advisory lock while it runs, so one migrates and the others wait for it.
     async fn open_postgres(url: &str, pool_size: u32) -> anyhow::Result<Self> {
         let options = PgConnectOptions::from_str(url).context("not a valid PostgreSQL URL")?;
+        // One connection first, so a refusal says why (a pool would only time out).
+        use sqlx::Connection;
+        sqlx::PgConnection::connect_with(&options)
+            .await
+            .context("cannot connect to PostgreSQL")?
+            .close()
+            .await?;
         let pool = PgPoolOptions::new()
             .max_connections(pool_size)
             .acquire_timeout(Duration::from_secs(5))

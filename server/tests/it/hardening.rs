@@ -283,3 +283,35 @@ async fn housekeeping_purges_expired_keys_and_sessions_by_itself() {
         app.count(sessions).await
     );
 }
+
+/// A database URL that cannot be used stops the start with a message that names the setting
+/// and the cause, and never the password.
+#[test]
+fn a_database_that_cannot_be_used_stops_the_start_naming_the_setting() {
+    let data = tempfile::tempdir().unwrap();
+    let port = crate::process::free_port();
+    let closed = crate::process::free_port();
+    for (url, cause) in [
+        (
+            format!("postgres://herald:hunter2@127.0.0.1:{closed}/herald"),
+            "cannot connect to PostgreSQL",
+        ),
+        (
+            "mysql://herald:hunter2@127.0.0.1/herald".to_owned(),
+            "must start with postgres:// (PostgreSQL) or sqlite://",
+        ),
+    ] {
+        let out = crate::process::herald(data.path(), port, &[("HERALD_DATABASE_URL", &url)])
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{url} started");
+        assert!(stderr.contains("HERALD_DATABASE_URL"), "{stderr}");
+        assert!(stderr.contains(cause), "{stderr}");
+        assert!(
+            !stderr.contains("hunter2"),
+            "the password is printed: {stderr}"
+        );
+    }
+}
