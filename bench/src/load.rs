@@ -45,6 +45,17 @@ impl LoadResult {
     pub fn ms(&self, quantile: f64) -> f64 {
         self.latency.value_at_quantile(quantile) as f64 / 1000.0
     }
+
+    /// Two loads that ran at the same time, as one (calls added, latencies pooled).
+    pub fn merge(mut self, other: LoadResult) -> LoadResult {
+        self.ok += other.ok;
+        self.failed += other.failed;
+        self.elapsed = self.elapsed.max(other.elapsed);
+        self.latency
+            .add(&other.latency)
+            .expect("histograms of the same bounds");
+        self
+    }
 }
 
 /// `rate`: `None` for a closed loop, `Some(calls per second)` for an open loop.

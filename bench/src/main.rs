@@ -3,15 +3,16 @@
 //!
 //! Herald runs as its own release process (`--herald`); load comes from this process. Ceilings:
 //! the same HTTP stack answering a no-op handler that parses the same JSON (a child process of
-//! this binary), raw SQLite inserts of the same rows through Herald's own store functions, and
-//! the SMTP sink alone.
+//! this binary), raw inserts of the same rows through Herald's own store functions on the same
+//! engine (SQLite, or PostgreSQL with `--database postgres`), and the SMTP sink alone.
 
+mod database;
 mod herald_process;
 mod load;
 mod noop_server;
 mod report;
 mod smtp_sink;
-mod sqlite_ceiling;
+mod store_ceiling;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -36,6 +37,17 @@ enum Command {
         /// Seconds per load phase.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// The engine Herald runs on: sqlite, or postgres (a fresh database per run on the
+        /// server at --postgres-url, and a row with two nodes).
+        #[arg(long, default_value = "sqlite")]
+        database: String,
+        /// The PostgreSQL server for `--database postgres`.
+        #[arg(
+            long,
+            env = "HERALD_TEST_POSTGRES_URL",
+            default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+        )]
+        postgres_url: String,
     },
     /// Internal: the no-op ceiling server (prints its port).
     NoopServer,
@@ -53,9 +65,16 @@ fn main() -> anyhow::Result<()> {
             herald,
             smoke,
             seconds,
+            database,
+            postgres_url,
         } => {
+            let engine = match database.as_str() {
+                "sqlite" => database::Engine::Sqlite,
+                "postgres" => database::Engine::Postgres(postgres_url),
+                other => anyhow::bail!("--database must be sqlite or postgres, not {other}"),
+            };
             let plan = report::Plan::new(smoke, seconds);
-            runtime.block_on(report::run(herald, plan))
+            runtime.block_on(report::run(herald, plan, engine))
         }
     }
 }

@@ -1,9 +1,10 @@
 //! The benchmark's plan, its phases in order, and the printed table.
 
+use crate::database::{Databases, Engine};
 use crate::herald_process::HeraldProcess;
 use crate::load::{self, BodyFn, LoadResult, Target};
 use crate::smtp_sink::{self, Sink};
-use crate::sqlite_ceiling;
+use crate::store_ceiling;
 use anyhow::{Context, bail};
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
@@ -133,16 +134,47 @@ fn line(
     );
 }
 
-pub async fn run(herald_bin: PathBuf, plan: Plan) -> anyhow::Result<()> {
+pub async fn run(herald_bin: PathBuf, plan: Plan, engine: Engine) -> anyhow::Result<()> {
+    let mut databases = Databases::new(engine.clone());
+    let result = measure(herald_bin, plan, &engine, &mut databases).await;
+    databases.drop_all().await?;
+    result
+}
+
+/// Herald's settings for a process on a fresh database of the run's engine.
+async fn on_fresh_database(
+    databases: &mut Databases,
+    extra: &[(&'static str, &'static str)],
+) -> anyhow::Result<Vec<(&'static str, String)>> {
+    let mut env: Vec<(&str, String)> = extra.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    if let Some(url) = databases.fresh().await? {
+        env.push(("HERALD_DATABASE_URL", url));
+    }
+    Ok(env)
+}
+
+fn refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+async fn measure(
+    herald_bin: PathBuf,
+    plan: Plan,
+    engine: &Engine,
+    databases: &mut Databases,
+) -> anyhow::Result<()> {
+    let db = engine.name();
     let epoch = Instant::now();
     let c = plan.connections;
     eprintln!("bench: SMTP sink and its ceiling");
     let sink = Sink::start(epoch).await?;
     let smtp_ceiling = smtp_sink::ceiling(sink.port, plan.smtp_messages, 16).await?;
 
-    eprintln!("bench: SQLite ceilings");
-    let sqlite1 = sqlite_ceiling::measure(1, plan.phase, plan.group).await?;
-    let sqlite20 = sqlite_ceiling::measure(20, plan.phase, plan.group / 8).await?;
+    eprintln!("bench: {db} ceilings");
+    let url = databases.fresh().await?;
+    let store1 = store_ceiling::measure(1, plan.phase, plan.group, url.as_deref()).await?;
+    let url = databases.fresh().await?;
+    let store20 = store_ceiling::measure(20, plan.phase, plan.group / 8, url.as_deref()).await?;
 
     eprintln!("bench: HTTP no-op ceiling");
     let noop = NoopServer::start()?;
@@ -162,9 +194,9 @@ pub async fn run(herald_bin: PathBuf, plan: Plan) -> anyhow::Result<()> {
     .await?;
     drop(noop);
 
-    eprintln!("bench: Herald, trigger acceptance (delivery off)");
-    let herald =
-        HeraldProcess::start(&herald_bin, sink.port, &[("HERALD_DELIVERY_WORKERS", "0")]).await?;
+    eprintln!("bench: Herald on {db}, trigger acceptance (delivery off)");
+    let env = on_fresh_database(databases, &[("HERALD_DELIVERY_WORKERS", "0")]).await?;
+    let herald = HeraldProcess::start(&herald_bin, sink.port, &refs(&env)).await?;
     let t1 = target(
         herald.addr,
         &herald.api_key,
@@ -193,8 +225,34 @@ pub async fn run(herald_bin: PathBuf, plan: Plan) -> anyhow::Result<()> {
     }
     drop(herald);
 
-    eprintln!("bench: Herald, end-to-end delivery");
-    let herald = HeraldProcess::start(&herald_bin, sink.port, &[]).await?;
+    // Two nodes on one database, the load split between them (PostgreSQL only).
+    let two_nodes = if let Engine::Postgres(_) = engine {
+        eprintln!("bench: two Herald nodes on one {db} database, trigger acceptance");
+        let env = on_fresh_database(databases, &[("HERALD_DELIVERY_WORKERS", "0")]).await?;
+        let a = HeraldProcess::start(&herald_bin, sink.port, &refs(&env)).await?;
+        let b = HeraldProcess::start(&herald_bin, sink.port, &refs(&env)).await?;
+        let (ra, rb) = tokio::join!(
+            load::run(
+                target(a.addr, &a.api_key, body(&a.campaign_id, 1, epoch)),
+                c / 2,
+                plan.phase,
+                None
+            ),
+            load::run(
+                target(b.addr, &b.api_key, body(&b.campaign_id, 1, epoch)),
+                c / 2,
+                plan.phase,
+                None
+            ),
+        );
+        Some(ra?.merge(rb?))
+    } else {
+        None
+    };
+
+    eprintln!("bench: Herald on {db}, end-to-end delivery");
+    let env = on_fresh_database(databases, &[]).await?;
+    let herald = HeraldProcess::start(&herald_bin, sink.port, &refs(&env)).await?;
     let before = sink.received();
     sink.latency.lock().unwrap().reset();
     let expected = (plan.burst_calls * 20) as u64;
@@ -213,7 +271,7 @@ pub async fn run(herald_bin: PathBuf, plan: Plan) -> anyhow::Result<()> {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\n### Trigger acceptance (delivery off; {} s per phase, {c} connections)\n",
+        "\n### Trigger acceptance on {db} (delivery off; {} s per phase, {c} connections)\n",
         plan.phase.as_secs_f64()
     );
     let _ = writeln!(
@@ -228,7 +286,7 @@ pub async fn run(herald_bin: PathBuf, plan: Plan) -> anyhow::Result<()> {
         1,
         &[
             ("HTTP no-op", noop1.per_second()),
-            ("SQLite grouped", sqlite1.grouped),
+            (&format!("{db} grouped"), store1.grouped),
         ],
     );
     line(
@@ -238,9 +296,21 @@ pub async fn run(herald_bin: PathBuf, plan: Plan) -> anyhow::Result<()> {
         20,
         &[
             ("HTTP no-op", noop20.per_second()),
-            ("SQLite grouped", sqlite20.grouped),
+            (&format!("{db} grouped"), store20.grouped),
         ],
     );
+    if let Some(r) = &two_nodes {
+        line(
+            &mut out,
+            "1 recipient, closed loop, 2 nodes",
+            r,
+            1,
+            &[
+                ("HTTP no-op", noop1.per_second()),
+                (&format!("{db} grouped"), store1.grouped),
+            ],
+        );
+    }
     for (rate, r) in &open {
         line(
             &mut out,
@@ -252,7 +322,7 @@ pub async fn run(herald_bin: PathBuf, plan: Plan) -> anyhow::Result<()> {
     }
     let _ = writeln!(
         out,
-        "\n### End-to-end delivery to the SMTP sink ({expected} emails: {} calls × 20 recipients)\n",
+        "\n### End-to-end delivery on {db} to the SMTP sink ({expected} emails: {} calls × 20 recipients)\n",
         plan.burst_calls
     );
     let _ = writeln!(
@@ -289,15 +359,15 @@ pub async fn run(herald_bin: PathBuf, plan: Plan) -> anyhow::Result<()> {
     );
     let _ = writeln!(
         out,
-        "| SQLite, 1 recipient: a transaction per call / {} calls per transaction | {:.0} / {:.0} calls/s |",
-        plan.group, sqlite1.per_call_tx, sqlite1.grouped
+        "| {db}, 1 recipient: a transaction per call / {} calls per transaction | {:.0} / {:.0} calls/s |",
+        plan.group, store1.per_call_tx, store1.grouped
     );
     let _ = writeln!(
         out,
-        "| SQLite, 20 recipients: a transaction per call / {} calls per transaction | {:.0} / {:.0} calls/s |",
+        "| {db}, 20 recipients: a transaction per call / {} calls per transaction | {:.0} / {:.0} calls/s |",
         plan.group / 8,
-        sqlite20.per_call_tx,
-        sqlite20.grouped
+        store20.per_call_tx,
+        store20.grouped
     );
     let _ = writeln!(
         out,

@@ -57,10 +57,65 @@ pub enum ApiKeyCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Copy a stopped SQLite install into an empty PostgreSQL database (to run several nodes):
+    /// every table, in one transaction, with the row counts checked before it commits.
+    Copy {
+        /// The SQLite install, e.g. sqlite://data/herald.db (stop Herald first).
+        #[arg(long)]
+        from: String,
+        /// An empty PostgreSQL database, e.g. postgres://herald:pass@db:5432/herald.
+        #[arg(long)]
+        to: String,
+    },
+}
+
+/// `herald db …`: works on databases directly, without starting Herald.
+pub async fn db(command: DbCommand) -> anyhow::Result<()> {
+    let DbCommand::Copy { from, to } = command;
+    let bars = indicatif::MultiProgress::new();
+    let style = indicatif::ProgressStyle::with_template(
+        "{prefix:>20} [{bar:30}] {human_pos:>10}/{human_len} rows",
+    )?
+    .progress_chars("=> ");
+    let mut bar: Option<(String, indicatif::ProgressBar)> = None;
+    let copied = backend::store::copy::sqlite_to_postgres(&from, &to, |table, done, total| {
+        if bar.as_ref().is_none_or(|(t, _)| t != table) {
+            if let Some((_, b)) = bar.take() {
+                b.finish();
+            }
+            let b = bars.add(indicatif::ProgressBar::new(total).with_style(style.clone()));
+            b.set_prefix(table.to_owned());
+            bar = Some((table.to_owned(), b));
+        }
+        if let Some((_, b)) = &bar {
+            b.set_position(done);
+        }
+    })
+    .await?;
+    if let Some((_, b)) = bar {
+        b.finish();
+    }
+    println!("{:<20} {:>12} {:>12}", "table", "SQLite", "PostgreSQL");
+    for c in &copied {
+        println!("{:<20} {:>12} {:>12}", c.table, c.source, c.target);
+    }
+    let rows: i64 = copied.iter().map(|c| c.target).sum();
+    println!(
+        "copied {rows} rows in {} tables; every count matches.\n\
+         Start every node with HERALD_DATABASE_URL set to the new database and HERALD_SECRET_KEY \
+         set to the contents of the old data directory's secret.key (surface credentials and \
+         webhook secrets are sealed with it). Browser sessions were not copied: sign in again.",
+        copied.len()
+    );
+    Ok(())
+}
+
 pub async fn run(command: crate::Command) -> anyhow::Result<()> {
     let herald = Herald::start(Settings::from_env()?).await?;
     match command {
-        crate::Command::Serve => unreachable!("serve is handled by main"),
+        crate::Command::Serve | crate::Command::Db(_) => unreachable!("handled by main"),
         crate::Command::User(UserCommand::Create { email, password }) => {
             let id = herald
                 .create_user(&email, &password)

@@ -38,6 +38,9 @@ pub enum Command {
     /// Manage sandboxes (isolated spaces of an organisation).
     #[command(subcommand)]
     Sandbox(cli::SandboxCommand),
+    /// Work on databases directly (Herald need not run): move an install to PostgreSQL.
+    #[command(subcommand)]
+    Db(cli::DbCommand),
 }
 
 pub fn init_tracing() {

@@ -9,6 +9,7 @@ async fn main() -> std::process::ExitCode {
     server::init_tracing();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => server::serve().await,
+        Command::Db(db) => server::cli::db(db).await,
         other => server::cli::run(other).await,
     };
     match result {

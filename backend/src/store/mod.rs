@@ -19,6 +19,7 @@ pub mod accounts;
 pub mod audit;
 pub mod campaigns;
 pub mod changes;
+pub mod copy;
 pub mod election;
 pub mod engagements;
 pub mod engine;

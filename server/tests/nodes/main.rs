@@ -12,6 +12,7 @@ mod support;
 
 mod cluster;
 mod coherence;
+mod copy;
 mod faults;
 mod idempotency;
 mod kill;

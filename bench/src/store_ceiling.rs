@@ -1,6 +1,7 @@
 //! The storage ceiling: the rows an accepted call writes (execution, idempotency key, messages),
-//! inserted through Herald's own store functions on the same SQLite settings, with no HTTP,
-//! parsing or rendering: one transaction per call, and many calls per transaction.
+//! inserted through Herald's own store functions on the same database settings (SQLite, or a
+//! fresh PostgreSQL database), with no HTTP, parsing or rendering: one transaction per call, and
+//! many calls per transaction.
 
 use backend::accounts::ApiKeySpec;
 use backend::campaigns::Actor;
@@ -17,14 +18,20 @@ pub struct Ceiling {
 }
 
 /// Calls per second with `recipients` messages each.
+/// `database_url`: a fresh PostgreSQL database; `None`: an SQLite file in a temporary directory.
 pub async fn measure(
     recipients: usize,
     duration: Duration,
     group: usize,
+    database_url: Option<&str>,
 ) -> anyhow::Result<Ceiling> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().display().to_string();
-    let settings = Settings::load(|k| (k == "HERALD_DATA_DIR").then(|| path.clone()))?;
+    let settings = Settings::load(|k| match k {
+        "HERALD_DATA_DIR" => Some(path.clone()),
+        "HERALD_DATABASE_URL" => database_url.map(str::to_owned),
+        _ => None,
+    })?;
     let herald = Herald::start(settings).await?;
     let user = herald
         .create_user("ceiling@example.com", "ceiling password")
