@@ -39,6 +39,13 @@ macro_rules! typed_id {
                 uuid::Uuid::parse_str(s).map(Self)
             }
         }
+
+        #[cfg(feature = "sqlx")]
+        crate::text_column::text_column!(
+            $name,
+            |id: &$name| id.to_string(),
+            |text: &str| text.parse::<$name>().ok()
+        );
     )*};
 }
 

@@ -7,6 +7,7 @@
 pub mod campaign;
 pub mod content;
 pub mod curl;
+pub mod delivery;
 pub mod error;
 pub mod ids;
 pub mod listing;
@@ -22,5 +23,8 @@ pub mod tracking;
 pub mod trigger;
 pub mod views;
 pub mod webhook;
+
+#[cfg(feature = "sqlx")]
+mod text_column;
 
 pub use error::{FieldError, ValidationError};

@@ -1,12 +1,11 @@
 //! Searching messages (the message explorer and `GET /api/v1/messages`): by recipient, the
 //! caller's requestId, executionId, campaign, status and creation date, 50 a page, newest first.
 
+use crate::delivery::MessageStatus;
 use crate::error::{FieldError, ValidationError};
 use serde::{Deserialize, Serialize};
 
 pub const MESSAGE_PAGE_SIZE: u32 = 50;
-
-pub const MESSAGE_STATUSES: [&str; 5] = ["queued", "sending", "sent", "failed", "excluded"];
 
 /// The query as it arrives: every field optional text (a form or a URL).
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
@@ -39,7 +38,7 @@ pub struct MessageQuery {
     pub request_id: Option<String>,
     pub execution_id: Option<String>,
     pub campaign_id: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<MessageStatus>,
     pub from: Option<i64>,
     pub to: Option<i64>,
     pub page: u32,
@@ -56,15 +55,20 @@ impl MessageQuery {
                 .filter(|s| !s.is_empty())
                 .map(|s| s.chars().take(300).collect::<String>())
         };
-        let status = text(&input.status);
-        if let Some(s) = &status
-            && !MESSAGE_STATUSES.contains(&s.as_str())
-        {
-            errors.push(FieldError::new(
-                "status",
-                format!("\"{s}\" is not one of queued, sending, sent, failed, excluded"),
-            ));
-        }
+        let status = match text(&input.status) {
+            None => None,
+            Some(s) => {
+                let status = MessageStatus::parse(&s);
+                if status.is_none() {
+                    let known: Vec<&str> = MessageStatus::ALL.iter().map(|s| s.as_str()).collect();
+                    errors.push(FieldError::new(
+                        "status",
+                        format!("\"{s}\" is not one of {}", known.join(", ")),
+                    ));
+                }
+                status
+            }
+        };
         let offset_ms = match text(&input.utc_offset).map(|o| o.parse::<i64>()) {
             None => 0,
             Some(Ok(minutes)) if (-14 * 60..=14 * 60).contains(&minutes) => minutes * 60_000,
@@ -160,6 +164,7 @@ mod tests {
         assert_eq!(q.to, Some(1_795_910_400_000 + DAY_MS - 1));
         assert_eq!(q.recipient.as_deref(), Some("jane@example.com"));
         assert!(q.is_filtered());
+        assert_eq!(q.status, Some(MessageStatus::Sent));
         let err = MessageQuery::parse(&MessageQueryInput {
             status: Some("lost".into()),
             from: Some("yesterday".into()),

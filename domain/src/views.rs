@@ -2,6 +2,7 @@
 //! the `sqlx` feature (server side only) they load straight from query rows.
 
 use crate::campaign::{CampaignStatus, Category};
+use crate::delivery::{AttemptOutcome, ReportedStatus};
 use serde::{Deserialize, Serialize};
 
 /// A campaign with its newest content.
@@ -157,7 +158,7 @@ pub struct MessageView {
     pub subject: String,
     pub html_body: String,
     pub text_body: String,
-    pub status: String,
+    pub status: ReportedStatus,
     pub status_reason: Option<String>,
     pub attempts: i64,
     pub provider: Option<String>,
@@ -354,8 +355,7 @@ pub struct AttemptView {
     pub started_at: i64,
     pub finished_at: i64,
     pub provider: String,
-    /// sent, transient_failure or permanent_failure.
-    pub outcome: String,
+    pub outcome: AttemptOutcome,
     /// The provider's answer (its id for the message, or the error), never personal data.
     pub detail: Option<String>,
 }

@@ -3,6 +3,7 @@
 use crate::api::get_message;
 use crate::components::{ErrorBox, Layout, error_text};
 use crate::local_time::LocalTime;
+use domain::delivery::{AttemptOutcome, ReportedStatus};
 use domain::views::{AttemptView, MessageView};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -35,7 +36,7 @@ fn MessageDetail(m: MessageView, attempts: Vec<AttemptView>) -> impl IntoView {
     view! {
         <div class="title-row">
             <h1>{m.recipient.clone()}</h1>
-            <span class=format!("badge badge-{}", m.status) data-testid="message-status">{m.status.clone()}</span>
+            <span class=format!("badge badge-{}", m.status) data-testid="message-status">{m.status.to_string()}</span>
         </div>
         <p class="meta">
             {m.channel.clone()} " · campaign " <a href=format!("/campaigns/{}", m.campaign_id)>{m.campaign_title.clone()}</a>
@@ -74,7 +75,7 @@ fn MessageDetail(m: MessageView, attempts: Vec<AttemptView>) -> impl IntoView {
                                     <td><LocalTime ms=a.started_at/></td>
                                     <td>{format!("{} ms", a.finished_at - a.started_at)}</td>
                                     <td>{a.provider}</td>
-                                    <td>{a.outcome.replace('_', " ")}</td>
+                                    <td>{a.outcome.as_str().replace('_', " ")}</td>
                                     <td>{a.detail.unwrap_or_default()}</td>
                                 </tr>
                             }).collect_view()}
@@ -90,20 +91,24 @@ fn MessageDetail(m: MessageView, attempts: Vec<AttemptView>) -> impl IntoView {
 fn timeline(m: &MessageView, attempts: &[AttemptView]) -> Vec<(i64, String)> {
     let mut steps = vec![(m.created_at, "accepted".to_owned())];
     for a in attempts {
-        let outcome = match a.outcome.as_str() {
-            "sent" => "sent".to_owned(),
-            "transient_failure" => "failed, will retry".to_owned(),
-            _ => "failed for good".to_owned(),
+        let outcome = match a.outcome {
+            AttemptOutcome::Sent => "sent",
+            AttemptOutcome::TransientFailure => "failed, will retry",
+            AttemptOutcome::PermanentFailure => "failed for good",
         };
         steps.push((
             a.finished_at,
             format!("attempt {} via {}: {outcome}", a.attempt, a.provider),
         ));
     }
-    match m.status.as_str() {
-        "queued" if !attempts.is_empty() => steps.push((m.updated_at, "waiting to retry".into())),
-        "queued" | "sending" => steps.push((m.updated_at, m.status.clone())),
-        "excluded" => steps.push((
+    match m.status {
+        ReportedStatus::Queued if !attempts.is_empty() => {
+            steps.push((m.updated_at, "waiting to retry".into()))
+        }
+        ReportedStatus::Queued | ReportedStatus::Sending => {
+            steps.push((m.updated_at, m.status.to_string()))
+        }
+        ReportedStatus::Excluded => steps.push((
             m.updated_at,
             format!("excluded: {}", m.status_reason.clone().unwrap_or_default()),
         )),

@@ -4,7 +4,8 @@
 use crate::api::{find_messages, list_campaigns};
 use crate::components::{ErrorBox, Layout, error_text};
 use crate::local_time::{LocalTime, utc_offset_signal};
-use domain::message_query::{MESSAGE_STATUSES, MessageQueryInput};
+use domain::delivery::MessageStatus;
+use domain::message_query::MessageQueryInput;
 use domain::views::MessagePage;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -58,7 +59,7 @@ pub fn MessagesPage() -> impl IntoView {
                 <label>"Status"
                     <select name="status">
                         <option value="">"Any"</option>
-                        {MESSAGE_STATUSES.map(|s| view! { <option value=s selected=value("status") == s>{s}</option> }).collect_view()}
+                        {MessageStatus::ALL.iter().map(|s| s.as_str()).map(|s| view! { <option value=s selected=value("status") == s>{s}</option> }).collect_view()}
                     </select>
                 </label>
                 <label>"From" <input type="date" name="from" value=value("from")/></label>
@@ -117,7 +118,7 @@ fn MessageTable(page: MessagePage, input: MessageQueryInput) -> impl IntoView {
                             <td><A href=format!("/messages/{}", m.id)>{m.recipient.clone()}</A></td>
                             <td>{m.campaign_title.clone()}</td>
                             <td class="subject">{summary}</td>
-                            <td><span class=format!("badge badge-{}", m.status)>{m.status.clone()}</span></td>
+                            <td><span class=format!("badge badge-{}", m.status)>{m.status.to_string()}</span></td>
                         </tr>
                     }
                 }).collect_view()}

@@ -208,17 +208,32 @@ impl Herald {
             tx.commit().await?;
         }
         // Outcomes are recorded in small groups as they arrive: one commit per group, and a slow
-        // send never holds back the record of the fast ones.
+        // send never holds back the record of the fast ones. Sending goes on while a group is
+        // being recorded (the two are polled side by side; one more group may wait), so a slow
+        // commit neither idles the connections nor makes paced sends that fell due meanwhile go
+        // out in a bunch.
         let mut finished = futures::stream::iter(plans)
             .map(|(m, plan)| carry_out(m, plan, stopping.clone()))
             .buffer_unordered(settings.delivery_concurrency)
-            .ready_chunks(64);
+            .ready_chunks(settings.delivery_concurrency);
         let lease_end = now + settings.delivery_lease.as_millis() as Millis;
-        while let Some(group) = finished.next().await {
-            self.record_until_lease_end(&lease_token, &group, lease_end)
-                .await?;
-        }
-        Ok(count)
+        let (groups, mut to_record) = tokio::sync::mpsc::channel(1);
+        let sending = async move {
+            while let Some(group) = finished.next().await {
+                if groups.send(group).await.is_err() {
+                    break; // recording failed: the round ends, the rest waits for its lease
+                }
+            }
+        };
+        let recording = async {
+            while let Some(group) = to_record.recv().await {
+                self.record_until_lease_end(&lease_token, &group, lease_end)
+                    .await?;
+            }
+            Ok(())
+        };
+        let ((), recorded) = tokio::join!(sending, recording);
+        recorded.map(|()| count)
     }
 
     /// Records a group's outcomes; while the database cannot be reached, tries again until the

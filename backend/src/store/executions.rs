@@ -4,6 +4,7 @@ use super::engine::on;
 use super::{Conn, Reader};
 use crate::clock::Millis;
 use domain::campaign::Channel;
+use domain::delivery::{AttemptOutcome, MessageStatus, ReportedStatus};
 use domain::ids::{ExecutionId, MessageId};
 use sha2::{Digest, Sha256};
 use sqlx::{FromRow, QueryBuilder};
@@ -279,9 +280,9 @@ pub async fn insert_calls(conn: &mut Conn, calls: &[NewCall<'_>]) -> sqlx::Resul
                     .push_bind(&m.text_body)
                     .push_bind(&m.payload)
                     .push_bind(if m.excluded.is_some() {
-                        "excluded"
+                        MessageStatus::Excluded
                     } else {
-                        "queued"
+                        MessageStatus::Queued
                     })
                     .push_bind(&m.excluded)
                     .push_bind(e.now)
@@ -337,7 +338,7 @@ pub struct MessageStatusRow {
     pub recipient_index: i64,
     pub user_id: String,
     pub channel: String,
-    pub status: String,
+    pub status: ReportedStatus,
     pub status_reason: Option<String>,
     pub attempts: i64,
     pub created_at: i64,
@@ -351,7 +352,7 @@ pub struct AttemptRow {
     pub started_at: i64,
     pub finished_at: i64,
     pub provider: String,
-    pub outcome: String,
+    pub outcome: AttemptOutcome,
     pub detail: Option<String>,
 }
 

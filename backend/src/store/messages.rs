@@ -9,6 +9,7 @@
 use super::engine::on;
 use super::{Conn, Reader};
 use crate::clock::Millis;
+use domain::delivery::{AttemptOutcome, MessageStatus};
 use domain::views::MessageView;
 use sqlx::{Database, Encode, FromRow, QueryBuilder, Type};
 
@@ -81,9 +82,13 @@ pub struct Attempt<'a> {
 /// Records an attempt and moves the message on, if the lease is still ours. Returns whether it was.
 pub async fn finish_attempt(conn: &mut Conn, a: &Attempt<'_>) -> sqlx::Result<bool> {
     let (status, next_attempt_at, outcome) = match a.outcome {
-        Outcome::Sent => ("sent", a.finished_at, "sent"),
-        Outcome::Retry { at } => ("queued", at, "transient_failure"),
-        Outcome::Failed => ("failed", a.finished_at, "permanent_failure"),
+        Outcome::Sent => (MessageStatus::Sent, a.finished_at, AttemptOutcome::Sent),
+        Outcome::Retry { at } => (MessageStatus::Queued, at, AttemptOutcome::TransientFailure),
+        Outcome::Failed => (
+            MessageStatus::Failed,
+            a.finished_at,
+            AttemptOutcome::PermanentFailure,
+        ),
     };
     let updated = on!(&mut *conn, c => sqlx::query(
         "UPDATE messages
@@ -234,6 +239,7 @@ pub async fn find(
     ) where
         &'a str: Encode<'a, Db> + Type<Db>,
         i64: Encode<'a, Db> + Type<Db>,
+        MessageStatus: Encode<'a, Db> + Type<Db>,
     {
         q.push(" FROM messages m JOIN campaigns c ON c.id = m.campaign_id")
             .push(" JOIN executions e ON e.id = m.execution_id WHERE c.sandbox_id = ")
@@ -243,12 +249,14 @@ pub async fn find(
             (" AND e.request_id = ", &query.request_id),
             (" AND m.execution_id = ", &query.execution_id),
             (" AND m.campaign_id = ", &query.campaign_id),
-            (" AND m.status = ", &query.status),
         ];
         for (clause, value) in exact {
             if let Some(v) = value {
                 q.push(clause).push_bind(v.as_str());
             }
+        }
+        if let Some(status) = query.status {
+            q.push(" AND m.status = ").push_bind(status);
         }
         if let Some(from) = query.from {
             q.push(" AND m.created_at >= ").push_bind(from);

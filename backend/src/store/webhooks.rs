@@ -6,6 +6,7 @@
 use super::engine::on;
 use super::{Conn, Dialect, Reader};
 use crate::clock::Millis;
+use domain::delivery::WebhookDeliveryStatus;
 use domain::views::WebhookView;
 use sqlx::FromRow;
 
@@ -181,9 +182,9 @@ pub async fn finish(
     now: Millis,
 ) -> sqlx::Result<()> {
     let status = match (delivered, retry_at) {
-        (true, _) => "sent",
-        (false, Some(_)) => "queued",
-        (false, None) => "failed",
+        (true, _) => WebhookDeliveryStatus::Sent,
+        (false, Some(_)) => WebhookDeliveryStatus::Queued,
+        (false, None) => WebhookDeliveryStatus::Failed,
     };
     on!(conn, c => sqlx::query(
         "UPDATE webhook_deliveries

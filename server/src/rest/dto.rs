@@ -5,6 +5,7 @@ use backend::clock::rfc3339;
 use backend::executions::{Accepted, DryRun, ExecutionStatus};
 use backend::store::executions::AttemptRow;
 use domain::FieldError;
+use domain::delivery::{AttemptOutcome, ReportedStatus};
 use domain::views::{IdentityView, MessageView, SuppressionView};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -84,8 +85,9 @@ pub struct RecipientStatusBody {
     pub user_id: String,
     pub message_id: String,
     pub channel: String,
-    /// `queued`, `sending`, `sent`, `failed` or `excluded` (with `statusReason`).
-    pub status: String,
+    /// Where the message stands; `excluded` comes with `statusReason`, `delivered` is a sent
+    /// message whose provider confirmed delivery.
+    pub status: ReportedStatus,
     pub status_reason: Option<String>,
     pub attempt_count: i64,
     pub attempts: Vec<AttemptBody>,
@@ -101,8 +103,7 @@ pub struct AttemptBody {
     pub started_at: String,
     pub finished_at: String,
     pub provider: String,
-    /// `sent`, `transient_failure` or `permanent_failure`.
-    pub outcome: String,
+    pub outcome: AttemptOutcome,
     pub detail: Option<String>,
 }
 
@@ -113,7 +114,7 @@ impl From<&AttemptRow> for AttemptBody {
             started_at: rfc3339(a.started_at),
             finished_at: rfc3339(a.finished_at),
             provider: a.provider.clone(),
-            outcome: a.outcome.clone(),
+            outcome: a.outcome,
             detail: a.detail.clone(),
         }
     }

@@ -34,7 +34,7 @@ async fn send(app: &TestApp, campaign: CampaignId, recipient: Value) -> (String,
         .into_iter()
         .find(|m| m.execution_id == answer["executionId"].as_str().unwrap())
         .unwrap();
-    (m.status, m.status_reason)
+    (m.status.to_string(), m.status_reason)
 }
 
 fn external(email: &str) -> Value {

@@ -4,6 +4,7 @@
 use crate::support::{SmtpSink, TestApp};
 use backend::clock::now_ms;
 use backend::store::messages::{self, Attempt, Outcome};
+use domain::delivery::{AttemptOutcome, ReportedStatus};
 use serde_json::json;
 
 #[tokio::test]
@@ -48,7 +49,7 @@ async fn a_stalled_workers_late_result_does_not_overwrite_the_newer_attempt() {
         .message(domain::tenancy::DEFAULT_SANDBOX_ID, &stalled[0].id)
         .await
         .unwrap();
-    assert_eq!(message.status, "sent");
+    assert_eq!(message.status, ReportedStatus::Sent);
     assert_eq!(attempts.len(), 1, "only the newer attempt is recorded");
-    assert_eq!(attempts[0].outcome, "sent");
+    assert_eq!(attempts[0].outcome, AttemptOutcome::Sent);
 }

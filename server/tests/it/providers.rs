@@ -5,6 +5,7 @@ use crate::fake_provider::{FakeProvider, Reply};
 use crate::support::{TestApp, forged};
 use domain::campaign::{CampaignInput, Channel};
 use domain::content::PushOptions;
+use domain::delivery::ReportedStatus;
 use domain::ids::CampaignId;
 use domain::tenancy::DEFAULT_SANDBOX_ID;
 use domain::views::MessageView;
@@ -149,7 +150,7 @@ async fn twilio_gets_a_basic_auth_form_post_and_its_answers_are_classified() {
         .message(DEFAULT_SANDBOX_ID, &sent.id)
         .await
         .unwrap();
-    assert_eq!(delivered.status, "delivered");
+    assert_eq!(delivered.status, ReportedStatus::Delivered);
     assert_eq!(
         report(forged(&callback), "undelivered")
             .await
@@ -161,7 +162,7 @@ async fn twilio_gets_a_basic_auth_form_post_and_its_answers_are_classified() {
     // 429: retried, not before Retry-After.
     let before = backend::clock::now_ms();
     let throttled = send_one(&app, c, phone("+15551234568")).await;
-    assert_eq!(throttled.status, "queued");
+    assert_eq!(throttled.status, ReportedStatus::Queued);
     let next: i64 = sqlx::query_scalar("SELECT next_attempt_at FROM messages WHERE id = $1")
         .bind(&throttled.id)
         .fetch_one(app.db().await)
@@ -171,7 +172,7 @@ async fn twilio_gets_a_basic_auth_form_post_and_its_answers_are_classified() {
 
     // Another 4xx: failed for good, with Twilio's code and without the number it quoted.
     let refused = send_one(&app, c, phone("+15550000000")).await;
-    assert_eq!(refused.status, "failed");
+    assert_eq!(refused.status, ReportedStatus::Failed);
     assert_eq!(
         refused.status_reason.as_deref(),
         Some("Twilio HTTP 400 (21211)")
@@ -198,7 +199,7 @@ async fn a_json_webhook_gateway_gets_the_message_with_its_bearer_token() {
     .await;
     let c = campaign(&app, Channel::Sms, &id).await;
     let first = send_one(&app, c, phone("+15551234567")).await;
-    assert_eq!(first.status, "queued", "a 502 is retried");
+    assert_eq!(first.status, ReportedStatus::Queued, "a 502 is retried");
     sqlx::query("UPDATE messages SET next_attempt_at = 0 WHERE id = $1")
         .bind(&first.id)
         .execute(app.db().await)
@@ -210,7 +211,7 @@ async fn a_json_webhook_gateway_gets_the_message_with_its_bearer_token() {
         .message(DEFAULT_SANDBOX_ID, &first.id)
         .await
         .unwrap();
-    assert_eq!(message.status, "sent");
+    assert_eq!(message.status, ReportedStatus::Sent);
     assert_eq!(attempts.len(), 2);
     assert_eq!(attempts[0].detail.as_deref(), Some("SMS webhook HTTP 502"));
     let requests = gateway.requests();
@@ -298,14 +299,14 @@ async fn fcm_signs_in_with_the_service_account_and_an_unregistered_token_is_supp
 
     // UNREGISTERED: failed, the token suppressed, and the access token was reused.
     let gone = send_one(&app, c, device()).await;
-    assert_eq!(gone.status, "failed");
+    assert_eq!(gone.status, ReportedStatus::Failed);
     assert_eq!(
         gone.status_reason.as_deref(),
         Some("FCM HTTP 404 (UNREGISTERED)")
     );
     assert_eq!(fcm.requests_to("/token").len(), 1);
     let later = send_one(&app, c, device()).await;
-    assert_eq!(later.status, "excluded");
+    assert_eq!(later.status, ReportedStatus::Excluded);
     assert!(
         later
             .status_reason
@@ -372,13 +373,13 @@ async fn apns_gets_an_http2_request_with_a_signed_provider_token_and_410_suppres
     assert_eq!(body["link"], "shop://orders/7");
 
     let gone = send_one(&app, c, device()).await;
-    assert_eq!(gone.status, "failed");
+    assert_eq!(gone.status, ReportedStatus::Failed);
     assert_eq!(
         gone.status_reason.as_deref(),
         Some("APNs HTTP 410 (Unregistered)")
     );
     let later = send_one(&app, c, device()).await;
-    assert_eq!(later.status, "excluded");
+    assert_eq!(later.status, ReportedStatus::Excluded);
 }
 
 #[tokio::test]
@@ -450,7 +451,7 @@ async fn a_surface_whose_provider_is_down_fails_over_to_its_backup() {
         phone("+15551234567"),
     )
     .await;
-    assert_eq!(refused.status, "sent");
+    assert_eq!(refused.status, ReportedStatus::Sent);
     let (_, attempts) = app
         .herald
         .message(DEFAULT_SANDBOX_ID, &refused.id)
@@ -463,10 +464,10 @@ async fn a_surface_whose_provider_is_down_fails_over_to_its_backup() {
 
     let flaky = campaign(&app, Channel::Sms, &flaky_id).await;
     let failed_over = send_one(&app, flaky, phone("+15551234568")).await;
-    assert_eq!(failed_over.status, "sent");
+    assert_eq!(failed_over.status, ReportedStatus::Sent);
     // A 4xx is the message's problem, not the provider's: no failover.
     let refused = send_one(&app, flaky, phone("+15551234569")).await;
-    assert_eq!(refused.status, "failed");
+    assert_eq!(refused.status, ReportedStatus::Failed);
     assert_eq!(backup.requests().len(), 2);
 
     // A surface cannot back itself up, nor be backed up by another channel's surface.
@@ -503,14 +504,14 @@ async fn transient_failures_stop_at_the_channels_attempt_limit() {
         phone("+15551234567"),
     )
     .await;
-    assert_eq!(first.status, "queued");
+    assert_eq!(first.status, ReportedStatus::Queued);
     retry_now(&app).await;
     let (message, attempts) = app
         .herald
         .message(DEFAULT_SANDBOX_ID, &first.id)
         .await
         .unwrap();
-    assert_eq!(message.status, "failed");
+    assert_eq!(message.status, ReportedStatus::Failed);
     assert_eq!(attempts.len(), 2);
     assert_eq!(
         message.status_reason.as_deref(),
@@ -539,7 +540,8 @@ async fn provider_redirects_are_not_followed() {
     let c = campaign(&app, Channel::Sms, &id).await;
     let sent = send_one(&app, c, phone("+15551234567")).await;
     assert_eq!(
-        sent.status, "failed",
+        sent.status,
+        ReportedStatus::Failed,
         "a redirect is an answer, not a detour"
     );
     assert_eq!(gateway.requests().len(), 1);

@@ -4,6 +4,7 @@
 use crate::support::TestApp;
 use domain::campaign::{CampaignInput, Channel};
 use domain::content::PushOptions;
+use domain::delivery::ReportedStatus;
 use domain::ids::CampaignId;
 use domain::tenancy::DEFAULT_SANDBOX_ID;
 use serde_json::{Map, Value, json};
@@ -60,7 +61,10 @@ async fn accepted(
         .unwrap();
     messages.retain(|m| m.execution_id == answer["executionId"].as_str().unwrap());
     messages.sort_by_key(|m| m.id.clone());
-    assert!(messages.iter().all(|m| m.status == "sent"), "{messages:?}");
+    assert!(
+        messages.iter().all(|m| m.status == ReportedStatus::Sent),
+        "{messages:?}"
+    );
     messages
         .into_iter()
         .map(|m| (m.channel, m.recipient, m.subject, m.text_body))

@@ -4,6 +4,7 @@
 
 use crate::support::{SmtpSink, TestApp};
 use domain::campaign::{CampaignInput, Category};
+use domain::delivery::ReportedStatus;
 use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -336,7 +337,8 @@ async fn smtp_credentials_require_starttls_unless_the_url_opts_out() {
         .await
         .unwrap();
     assert_eq!(
-        messages[0].status, "queued",
+        messages[0].status,
+        ReportedStatus::Queued,
         "retried later, not sent in clear"
     );
     let (_, attempts) = app

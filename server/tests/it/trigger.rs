@@ -3,6 +3,7 @@
 use crate::support::{SmtpSink, TestApp};
 use backend::accounts::ApiKeySpec;
 use backend::campaigns::Actor;
+use domain::delivery::ReportedStatus;
 use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -77,7 +78,7 @@ async fn a_trigger_call_delivers_a_personalised_email_through_smtp() {
         .recent_messages(DEFAULT_SANDBOX_ID, 10)
         .await
         .unwrap();
-    assert_eq!(messages[0].status, "sent");
+    assert_eq!(messages[0].status, ReportedStatus::Sent);
     assert_eq!(messages[0].provider.as_deref(), Some("smtp"));
     assert_eq!(messages[0].attempts, 1);
 }
@@ -104,7 +105,7 @@ async fn without_an_smtp_relay_messages_are_captured_and_listed() {
     assert!(
         messages
             .iter()
-            .all(|m| m.status == "sent" && m.provider.as_deref() == Some("capture"))
+            .all(|m| m.status == ReportedStatus::Sent && m.provider.as_deref() == Some("capture"))
     );
     let bob = messages
         .iter()
@@ -132,7 +133,7 @@ async fn a_permanent_smtp_rejection_fails_the_message_with_the_reply_code() {
         .recent_messages(DEFAULT_SANDBOX_ID, 1)
         .await
         .unwrap()[0];
-    assert_eq!(m.status, "failed");
+    assert_eq!(m.status, ReportedStatus::Failed);
     assert_eq!(m.status_reason.as_deref(), Some("SMTP reply 550"));
     assert!(sink.messages().is_empty());
 }
@@ -237,7 +238,7 @@ async fn a_transient_smtp_failure_is_retried_later_not_failed() {
         .recent_messages(DEFAULT_SANDBOX_ID, 1)
         .await
         .unwrap()[0];
-    assert_eq!(m.status, "queued", "a 451 must be retried");
+    assert_eq!(m.status, ReportedStatus::Queued, "a 451 must be retried");
     assert_eq!(m.status_reason.as_deref(), Some("SMTP reply 451"));
     assert_eq!(m.attempts, 1);
     assert_eq!(app.count("message_attempts").await, 1);
@@ -805,5 +806,5 @@ async fn a_stopped_campaign_refuses_calls_but_delivers_what_it_accepted() {
         .await
         .unwrap();
     assert_eq!(messages.len(), 1);
-    assert_eq!(messages[0].status, "sent");
+    assert_eq!(messages[0].status, ReportedStatus::Sent);
 }

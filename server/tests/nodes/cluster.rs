@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 pub struct Cluster {
+    /// Held for the test's life: clusters of real processes run one at a time, so a test's
+    /// timings (pacing, takeover) are not those of a machine running another cluster too.
+    _turn: std::sync::MutexGuard<'static, ()>,
     pub db: PostgresDatabase,
     pub sink: SmtpSink,
     secret_key: String,
@@ -23,7 +26,9 @@ pub struct Cluster {
 impl Cluster {
     /// `nodes` nodes' settings (none started yet), with `extra` settings for each.
     pub fn new(nodes: usize, extra: &[(&str, &str)]) -> Self {
+        static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let mut cluster = Cluster {
+            _turn: TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
             db: PostgresDatabase::create(),
             sink: SmtpSink::start(),
             secret_key: hex_key(),
