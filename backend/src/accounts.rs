@@ -329,7 +329,9 @@ impl Herald {
         }
         Ok(keys)
     }
-    /// On an empty database: creates an admin account and an API key, and returns them once.
+
+    /// On an empty database: creates an admin account and an API key, and returns them once
+    /// (of nodes starting together on an empty database, one does it).
     pub async fn bootstrap_if_empty(&self) -> Result<Option<Bootstrap>> {
         if store::accounts::count_users(self.store().reader()).await? > 0 {
             return Ok(None);
@@ -340,7 +342,11 @@ impl Herald {
             .take(20)
             .map(char::from)
             .collect();
-        self.create_user(&email, &password).await?;
+        match self.create_user(&email, &password).await {
+            // Another node starting at the same moment bootstrapped the install: it prints.
+            Err(e) if e.kind == ErrorKind::Conflict => return Ok(None),
+            other => other?,
+        };
         let api_key = self
             .create_api_key(ApiKeySpec {
                 name: "default".into(),

@@ -215,7 +215,7 @@ impl Herald {
         let mut finished = futures::stream::iter(plans)
             .map(|(m, plan)| carry_out(m, plan, stopping.clone()))
             .buffer_unordered(settings.delivery_concurrency)
-            .ready_chunks(settings.delivery_concurrency);
+            .ready_chunks(64);
         let lease_end = now + settings.delivery_lease.as_millis() as Millis;
         let (groups, mut to_record) = tokio::sync::mpsc::channel(1);
         let sending = async move {

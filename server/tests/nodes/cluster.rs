@@ -24,10 +24,26 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// `nodes` nodes' settings (none started yet), with `extra` settings for each.
+    /// `nodes` nodes' settings (none started yet), with `extra` settings for each, and an admin
+    /// key (made with the CLI, which migrates the database).
     pub fn new(nodes: usize, extra: &[(&str, &str)]) -> Self {
+        let mut cluster = Self::on_empty_database(nodes, extra);
+        let out = cluster.cli(&["api-key", "create", "--name", "nodes", "--scope", "admin"]);
+        assert!(out.status.success(), "api-key create failed");
+        cluster.key = String::from_utf8(out.stdout)
+            .unwrap()
+            .trim()
+            .lines()
+            .last()
+            .unwrap()
+            .to_owned();
+        cluster
+    }
+
+    /// The nodes' settings on a database nothing has touched yet (no key).
+    pub fn on_empty_database(nodes: usize, extra: &[(&str, &str)]) -> Self {
         static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        let mut cluster = Cluster {
+        Cluster {
             _turn: TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
             db: PostgresDatabase::create(),
             sink: SmtpSink::start(),
@@ -39,17 +55,7 @@ impl Cluster {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             key: String::new(),
-        };
-        let out = cluster.cli(&["api-key", "create", "--name", "nodes", "--scope", "admin"]);
-        assert!(out.status.success(), "api-key create failed");
-        cluster.key = String::from_utf8(out.stdout)
-            .unwrap()
-            .trim()
-            .lines()
-            .last()
-            .unwrap()
-            .to_owned();
-        cluster
+        }
     }
 
     /// The `herald` command of node `i`.

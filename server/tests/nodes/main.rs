@@ -17,3 +17,4 @@ mod faults;
 mod idempotency;
 mod kill;
 mod pacing;
+mod startup;
