@@ -9,9 +9,11 @@
 //!   commit fails, every call of the group gets an error and none of them was accepted.
 //! - A group is written with a few multi-row statements (one lookup of all idempotency keys, one
 //!   insert per table), so the per-statement cost is paid per group, not per call.
-//! - The idempotency check runs inside the same transaction, on the single writer connection, so
-//!   a key used twice in one group (or across groups) is accepted once; the rest are replays or
-//!   conflicts, exactly as if the calls had come one by one.
+//! - The idempotency check runs inside the same transaction, after the group's keys are locked
+//!   (SQLite: the one writer connection; PostgreSQL: an advisory lock per key, which also keeps
+//!   apart the groups of other committers and other nodes), so a key used twice in one group (or
+//!   across groups) is accepted once; the rest are replays or conflicts, exactly as if the calls
+//!   had come one by one.
 //! - Messages to suppressed or opted-out addresses are excluded in the same transaction, by one
 //!   statement per list for the whole group (a read per call would cost a thread hand-off each).
 //! - Profiles a call creates are created in its group's transaction, only if the call is
@@ -23,7 +25,7 @@ use crate::executions::Accepted;
 use crate::store::executions::{self, NewCall, NewExecution, NewMessage};
 use crate::store::profiles::{self, Identity};
 use crate::store::webhooks;
-use crate::store::{Conn, Store};
+use crate::store::{Conn, Dialect, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -32,6 +34,8 @@ use tokio::sync::{Notify, mpsc, oneshot};
 const MAX_GROUP: usize = 512;
 /// Calls that may wait for a commit before callers are slowed down.
 const QUEUE_DEPTH: usize = 8192;
+/// Groups committing at once on PostgreSQL.
+const POSTGRES_COMMITTERS: usize = 4;
 
 /// One call, ready to be written.
 pub struct Job {
@@ -47,6 +51,7 @@ pub struct Job {
 }
 
 type Reply = oneshot::Sender<Result<Accepted>>;
+type Queue = mpsc::Receiver<(Job, Reply)>;
 
 #[derive(Clone)]
 pub struct GroupCommitter {
@@ -54,10 +59,20 @@ pub struct GroupCommitter {
 }
 
 impl GroupCommitter {
-    /// Starts the committing task on `writer`; `committed` is notified after each group.
+    /// Starts the committing tasks; `committed` is notified after each group. SQLite has one
+    /// writer connection, so one task; on PostgreSQL several groups commit at once (each waits
+    /// for its own flush, and PostgreSQL flushes concurrent commits together), their keys kept
+    /// apart by the same advisory locks that keep nodes apart.
     pub fn start(store: Store, committed: Arc<Notify>) -> Self {
         let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
-        tokio::spawn(run(store, jobs, committed));
+        let committers = match store.dialect() {
+            Dialect::Sqlite => 1,
+            Dialect::Postgres => POSTGRES_COMMITTERS,
+        };
+        let jobs = Arc::new(tokio::sync::Mutex::new(jobs));
+        for _ in 0..committers {
+            tokio::spawn(run(store.clone(), jobs.clone(), committed.clone()));
+        }
         Self { queue }
     }
 
@@ -74,9 +89,11 @@ impl GroupCommitter {
     }
 }
 
-async fn run(store: Store, mut jobs: mpsc::Receiver<(Job, Reply)>, committed: Arc<Notify>) {
+/// Takes the calls waiting (as soon as another task has taken the previous ones) and commits
+/// them as one group, until the queue closes.
+async fn run(store: Store, jobs: Arc<tokio::sync::Mutex<Queue>>, committed: Arc<Notify>) {
     let mut group = Vec::with_capacity(MAX_GROUP);
-    while jobs.recv_many(&mut group, MAX_GROUP).await > 0 {
+    while jobs.lock().await.recv_many(&mut group, MAX_GROUP).await > 0 {
         match commit_group(&store, &group).await {
             Ok(results) => {
                 for ((_, reply), result) in group.drain(..).zip(results) {
