@@ -5,7 +5,6 @@
 use crate::process::{self, Server};
 use crate::support::SmtpSink;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -48,26 +47,6 @@ fn eml_count(dir: &Path) -> usize {
         .count()
 }
 
-/// Message ids (from `Message-ID: <id@domain>`) and how many times each arrived.
-fn arrivals(dir: &Path) -> HashMap<String, usize> {
-    let mut seen = HashMap::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|x| x != "eml") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).unwrap();
-        let id = text
-            .lines()
-            .find_map(|l| l.strip_prefix("Message-ID: <"))
-            .and_then(|l| l.split('@').next())
-            .unwrap_or_else(|| panic!("no Message-ID in {}", path.display()))
-            .to_owned();
-        *seen.entry(id).or_insert(0) += 1;
-    }
-    seen
-}
-
 #[tokio::test]
 async fn kill_9_during_delivery_loses_nothing_and_repeats_only_in_flight_sends() {
     let sink = SmtpSink::start();
@@ -79,13 +58,7 @@ async fn kill_9_during_delivery_loses_nothing_and_repeats_only_in_flight_sends()
         .stdout(Stdio::piped())
         .output()
         .unwrap();
-    let key = String::from_utf8(key_out.stdout)
-        .unwrap()
-        .trim()
-        .lines()
-        .last()
-        .unwrap()
-        .to_owned();
+    let key = process::last_line(&key_out);
 
     let server = start(data.path(), port, &sink.url()).await;
     let http = reqwest::Client::new();
@@ -157,7 +130,7 @@ async fn kill_9_during_delivery_loses_nothing_and_repeats_only_in_flight_sends()
         .await
         .unwrap();
     assert_eq!(ids.len(), accepted);
-    let seen = arrivals(sink.dir());
+    let seen = sink.arrivals();
     let lost: Vec<&String> = ids.iter().filter(|id| !seen.contains_key(*id)).collect();
     assert!(
         lost.is_empty(),

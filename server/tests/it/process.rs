@@ -47,12 +47,16 @@ pub fn create_key(data: &Path, port: u16, env: &[(&str, &str)], scope: &str) -> 
         .output()
         .unwrap();
     assert!(out.status.success(), "api-key create failed");
-    String::from_utf8(out.stdout)
-        .unwrap()
+    last_line(&out)
+}
+
+/// The last line a command printed (where `herald api-key create` prints the key alone).
+pub fn last_line(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout)
         .trim()
         .lines()
         .last()
-        .unwrap()
+        .unwrap_or_default()
         .to_owned()
 }
 

@@ -81,6 +81,23 @@ impl SmtpSink {
     }
 }
 
+impl SmtpSink {
+    /// Message id (from `Message-ID: <id@domain>`) → how many times it arrived.
+    pub fn arrivals(&self) -> HashMap<String, usize> {
+        let mut seen = HashMap::new();
+        for text in self.messages() {
+            let id = text
+                .lines()
+                .find_map(|l| l.strip_prefix("Message-ID: <"))
+                .and_then(|l| l.split('@').next())
+                .unwrap_or_else(|| panic!("no Message-ID in {text}"))
+                .to_owned();
+            *seen.entry(id).or_insert(0) += 1;
+        }
+        seen
+    }
+}
+
 impl Drop for SmtpSink {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -4,8 +4,6 @@
 use crate::process::{self, Server};
 use crate::support::{self, SmtpSink};
 use serde_json::{Value, json};
-use std::collections::HashMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
@@ -30,13 +28,7 @@ impl Cluster {
         let mut cluster = Self::on_empty_database(nodes, extra);
         let out = cluster.cli(&["api-key", "create", "--name", "nodes", "--scope", "admin"]);
         assert!(out.status.success(), "api-key create failed");
-        cluster.key = String::from_utf8(out.stdout)
-            .unwrap()
-            .trim()
-            .lines()
-            .last()
-            .unwrap()
-            .to_owned();
+        cluster.key = process::last_line(&out);
         cluster
     }
 
@@ -152,26 +144,6 @@ pub async fn trigger(
         response.json().await.unwrap_or(Value::Null),
         headers,
     )
-}
-
-/// Message id (from `Message-ID: <id@domain>`) → how many times it arrived at the sink.
-pub fn arrivals(dir: &Path) -> HashMap<String, usize> {
-    let mut seen = HashMap::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|x| x != "eml") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).unwrap();
-        if let Some(id) = text
-            .lines()
-            .find_map(|l| l.strip_prefix("Message-ID: <"))
-            .and_then(|l| l.split('@').next())
-        {
-            *seen.entry(id.to_owned()).or_insert(0) += 1;
-        }
-    }
-    seen
 }
 
 /// Waits until `count` (polled every 100 ms) reaches `want`, for at most `limit`.

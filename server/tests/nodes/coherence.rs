@@ -68,13 +68,7 @@ async fn a_key_revoked_by_the_cli_is_refused_by_every_node_within_a_second() {
     let out = cluster.cli(&[
         "api-key", "create", "--name", "caller", "--scope", "trigger",
     ]);
-    let key = String::from_utf8(out.stdout)
-        .unwrap()
-        .trim()
-        .lines()
-        .last()
-        .unwrap()
-        .to_owned();
+    let key = crate::process::last_line(&out);
     let http = reqwest::Client::new();
     for node in 0..2 {
         let (status, _, _) = trigger(

@@ -1,7 +1,7 @@
 //! PostgreSQL cutting Herald's connections under load: calls answer 202 or 503 with
 //! Retry-After (never a 202 without a commit, never a 500), and everything accepted is sent.
 
-use crate::cluster::{Cluster, arrivals, call, messages_with_status, trigger, wait_for};
+use crate::cluster::{Cluster, call, messages_with_status, trigger, wait_for};
 use std::time::{Duration, Instant};
 
 #[tokio::test]
@@ -87,7 +87,7 @@ async fn connections_cut_under_load_refuse_calls_cleanly_and_lose_nothing() {
         async || messages_with_status(&pool, "sent").await,
     )
     .await;
-    let seen = arrivals(cluster.sink.dir());
+    let seen = cluster.sink.arrivals();
     let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM messages")
         .fetch_all(&pool)
         .await

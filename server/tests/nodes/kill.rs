@@ -2,7 +2,7 @@
 //! take over the dead node's claims when its leases end, and only what it had in flight is sent
 //! twice (same Message-ID).
 
-use crate::cluster::{Cluster, arrivals, call, messages_with_status, trigger, wait_for};
+use crate::cluster::{Cluster, call, messages_with_status, trigger, wait_for};
 use std::time::Duration;
 
 const CALLS: usize = 60;
@@ -73,7 +73,7 @@ async fn a_node_killed_mid_delivery_loses_nothing_and_the_others_take_over() {
     .fetch_one(&pool)
     .await
     .unwrap();
-    let seen = arrivals(cluster.sink.dir());
+    let seen = cluster.sink.arrivals();
     let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM messages")
         .fetch_all(&pool)
         .await
