@@ -1,6 +1,5 @@
 //! Housekeeping: forgetting expired idempotency keys, expired browser sessions and idle pacing
-//! schedules, every
-//! `HERALD_HOUSEKEEPING_INTERVAL_SECS`. The loop runs on every node (started by `background`);
+//! schedules, every `HERALD_HOUSEKEEPING_INTERVAL_SECS`. The loop runs on every node (started by `background`);
 //! the work is done by the one node elected for it (see [`crate::store::election`]).
 
 use crate::Herald;

@@ -26,8 +26,7 @@ pub async fn record(
     .bind(detail)
     .bind(at)
     .execute(c).await
-        .map(|r| r.rows_affected()))
-    .map(drop)
+        .map(drop))
 }
 
 /// A campaign's changes, newest first, with who made them as a person reads it: the user's

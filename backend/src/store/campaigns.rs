@@ -212,8 +212,7 @@ async fn write_version(
     .bind(&content.parts().preheader)
     .bind(localization_json(content))
     .execute(c).await
-        .map(|r| r.rows_affected()))
-    .map(drop)
+        .map(drop))
 }
 
 pub async fn campaign(pool: Reader<'_>, id: CampaignId) -> sqlx::Result<Option<CampaignRow>> {

@@ -91,7 +91,7 @@ pub async fn sqlite_to_postgres(
     let mut target = PgConnection::connect_with(&target_options)
         .await
         .context("cannot connect to the PostgreSQL database")?;
-    sqlx::migrate!("../migrations/postgres")
+    super::POSTGRES_MIGRATIONS
         .run(&mut target)
         .await
         .context("cannot migrate the PostgreSQL database")?;

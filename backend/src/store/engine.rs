@@ -33,13 +33,6 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    pub fn name(self) -> &'static str {
-        match self {
-            Dialect::Sqlite => "SQLite",
-            Dialect::Postgres => "PostgreSQL",
-        }
-    }
-
     /// What a `SELECT` adds to lock the rows it reads until the transaction ends (SQLite's one
     /// writer connection serialises writers already).
     pub fn lock_rows(self) -> &'static str {

@@ -142,8 +142,7 @@ pub async fn put_back(
     .bind(id)
     .bind(lease_token)
     .execute(c).await
-        .map(|r| r.rows_affected()))
-    .map(drop)
+        .map(drop))
 }
 
 /// Excludes a claimed message that will not be sent (no attempt was made), if the lease is
@@ -166,8 +165,7 @@ pub async fn exclude_claimed(
     .bind(id)
     .bind(lease_token)
     .execute(c).await
-        .map(|r| r.rows_affected()))
-    .map(drop)
+        .map(drop))
 }
 
 /// The earliest time a queued message becomes due, if any message is waiting.

@@ -63,6 +63,9 @@ enum Pools {
     Postgres(PgPool),
 }
 
+/// PostgreSQL's schema, embedded (see `migrations/postgres`).
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
 /// Runs the embedded migrations on a connection of its own with foreign keys off, as SQLite's
 /// table-rebuild procedure requires (a migration that rebuilds a table drops the old one while
 /// others still reference it by name; the pragma cannot change inside sqlx's per-migration
@@ -213,7 +216,7 @@ impl Store {
         if version < 140_000 {
             anyhow::bail!("PostgreSQL 14 or newer is needed (this server is {version})");
         }
-        sqlx::migrate!("../migrations/postgres")
+        POSTGRES_MIGRATIONS
             .run(&pool)
             .await
             .context("cannot migrate the database")?;
@@ -256,9 +259,7 @@ impl Store {
 
     /// Checks that the database answers.
     pub async fn ping(&self) -> sqlx::Result<()> {
-        on!(self.reader(), c => sqlx::query("SELECT 1").execute(c).await
-        .map(|r| r.rows_affected()))
-        .map(drop)
+        on!(self.reader(), c => sqlx::query("SELECT 1").execute(c).await.map(drop))
     }
 
     /// The SQLite writer pool, for the UI's session store; `None` on PostgreSQL.

@@ -44,6 +44,5 @@ pub async fn insert(
         .bind(name)
         .bind(now)
         .execute(c).await
-        .map(|r| r.rows_affected()))
-        .map(drop)
+        .map(drop))
 }

@@ -42,8 +42,7 @@ pub async fn add_for_message(
     .bind(now)
     .bind(message_id)
     .execute(c).await
-        .map(|r| r.rows_affected()))
-    .map(drop)
+        .map(drop))
 }
 
 /// A sandbox's suppressed addresses, newest first.

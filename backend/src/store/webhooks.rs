@@ -29,8 +29,7 @@ pub async fn insert(
     .bind(sealed_secret)
     .bind(now)
     .execute(c).await
-        .map(|r| r.rows_affected()))
-    .map(drop)
+        .map(drop))
 }
 
 #[derive(FromRow)]
@@ -138,8 +137,7 @@ pub async fn enqueue(
         .bind(ids)
         .execute(c)
         .await
-        .map(|r| r.rows_affected()))
-    .map(drop)
+        .map(drop))
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -199,8 +197,7 @@ pub async fn finish(
     .bind(id)
     .bind(lease_token)
     .execute(c).await
-        .map(|r| r.rows_affected()))
-    .map(drop)
+        .map(drop))
 }
 
 /// A webhook's URL and sealed secret.

@@ -111,13 +111,13 @@ pub fn on_postgres() -> bool {
 }
 
 /// The PostgreSQL server the tests create their databases on.
-pub fn postgres_server() -> String {
+fn postgres_server() -> String {
     std::env::var("HERALD_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// Runs one SQL statement on the PostgreSQL server's maintenance database.
-pub fn psql(sql: &str) {
+fn psql(sql: &str) {
     let out = Command::new("psql")
         .arg(postgres_server())
         .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
@@ -145,12 +145,18 @@ pub fn database_url(data: &Path) -> Option<String> {
         return Some(url.clone());
     }
     let digest = sha2::Sha256::digest(data.as_os_str().as_encoded_bytes());
-    let name = format!("herald_test_{}", &hex::encode(digest)[..16]);
+    let url = create_database(&hex::encode(digest)[..16]);
+    created.insert(data.to_owned(), url.clone());
+    Some(url)
+}
+
+/// Creates the database `herald_test_<suffix>` on the PostgreSQL test server; returns its URL.
+pub fn create_database(suffix: &str) -> String {
+    let name = format!("herald_test_{suffix}");
     psql(&format!("CREATE DATABASE {name}"));
     let mut url = url::Url::parse(&postgres_server()).expect("HERALD_TEST_POSTGRES_URL");
     url.set_path(&name);
-    created.insert(data.to_owned(), url.to_string());
-    Some(url.to_string())
+    url.to_string()
 }
 
 /// A pool on the database of a data directory (either engine), for tests of real processes.

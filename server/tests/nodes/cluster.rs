@@ -179,16 +179,9 @@ pub struct PostgresDatabase {
 
 impl PostgresDatabase {
     pub fn create() -> Self {
-        let name = format!(
-            "herald_test_{}",
-            domain::ids::MessageId::new().to_string().replace('-', "")
-        );
-        support::psql(&format!("CREATE DATABASE {name}"));
-        let mut url =
-            url::Url::parse(&support::postgres_server()).expect("HERALD_TEST_POSTGRES_URL");
-        url.set_path(&name);
+        let suffix = domain::ids::MessageId::new().to_string().replace('-', "");
         Self {
-            url: url.to_string(),
+            url: support::create_database(&suffix),
         }
     }
 }

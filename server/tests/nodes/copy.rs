@@ -26,13 +26,7 @@ async fn a_sqlite_install_copied_to_postgres_serves_the_same_data() {
     let (status, answer, _) =
         trigger(&http, &server.base, &key, &call(&campaign, "before", 3)).await;
     assert_eq!(status, 202, "{answer}");
-    sqlx::any::install_default_drivers();
-    let sqlite = sqlx::AnyPool::connect(&format!(
-        "sqlite://{}",
-        sqlite_dir.path().join("herald.db").display()
-    ))
-    .await
-    .unwrap();
+    let sqlite = crate::support::connect(sqlite_dir.path()).await;
     wait_for("sent on SQLite", Duration::from_secs(30), 3, async || {
         crate::cluster::messages_with_status(&sqlite, "sent").await
     })
