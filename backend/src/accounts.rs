@@ -17,7 +17,7 @@ use domain::views::SandboxView;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// What device tokens are signed for.
@@ -52,11 +52,11 @@ pub struct ApiKeySpec {
 /// An authenticated API caller: its key, the key's sandbox and what the key may do.
 #[derive(Debug, Clone)]
 pub struct ApiCaller {
-    pub api_key_id: String,
+    pub api_key_id: ApiKeyId,
     pub sandbox: SandboxView,
     pub scope: ApiScope,
     /// `Some`: the only campaigns this key may trigger.
-    pub campaigns: Option<Arc<HashSet<String>>>,
+    pub campaigns: Option<Arc<HashSet<CampaignId>>>,
 }
 
 impl ApiCaller {
@@ -83,9 +83,9 @@ impl ApiCaller {
     }
 
     /// Refuses a key restricted to other campaigns.
-    pub fn check_campaign(&self, campaign_id: &str) -> Result<()> {
+    pub fn check_campaign(&self, campaign_id: CampaignId) -> Result<()> {
         match &self.campaigns {
-            Some(allowed) if !allowed.contains(campaign_id) => Err(Error::new(
+            Some(allowed) if !allowed.contains(&campaign_id) => Err(Error::new(
                 ErrorKind::Forbidden,
                 "campaign_not_allowed",
                 "This API key may not trigger this campaign. Allow it on the API keys page or use another key.",
@@ -149,11 +149,9 @@ impl Herald {
     /// guard decides, and then checked with [`verify_login`](Self::verify_login).
     pub async fn account(&self, email: &str) -> Result<Option<Account>> {
         let user = store::accounts::user_by_email(self.store().reader(), email.trim()).await?;
-        Ok(user.and_then(|u| {
-            Some(Account {
-                id: u.id.parse().ok()?,
-                password_hash: u.password_hash,
-            })
+        Ok(user.map(|u| Account {
+            id: u.id,
+            password_hash: u.password_hash,
         }))
     }
 
@@ -194,7 +192,7 @@ impl Herald {
     }
 
     pub async fn user_email(&self, id: &UserId) -> Result<Option<String>> {
-        Ok(store::accounts::user_email(self.store().reader(), &id.to_string()).await?)
+        Ok(store::accounts::user_email(self.store().reader(), *id).await?)
     }
 
     pub async fn create_api_key(&self, spec: ApiKeySpec) -> Result<NewApiKey> {
@@ -207,7 +205,7 @@ impl Herald {
             ));
         }
         let sandbox = self.sandbox(&spec.sandbox_id).await?;
-        let campaigns: Option<Vec<String>> = match &spec.campaigns {
+        let campaigns: Option<Vec<CampaignId>> = match &spec.campaigns {
             None => None,
             Some(ids) => {
                 let mut checked = Vec::with_capacity(ids.len());
@@ -243,7 +241,7 @@ impl Herald {
                 prefix: &key[..7],
                 key_hash: &key_hash(&key),
                 sandbox_id: &sandbox.id,
-                scope: spec.scope.as_str(),
+                scope: spec.scope,
                 campaigns: campaigns.as_deref(),
                 now: now_ms(),
             },
@@ -288,13 +286,13 @@ impl Herald {
             .await?
             .ok_or_else(unauthorized)?;
         let campaigns = if row.restricted {
-            let ids = store::accounts::key_campaigns(pool, &row.id).await?;
+            let ids = store::accounts::key_campaigns(pool, row.id).await?;
             Some(Arc::new(ids.into_iter().map(|(id, _)| id).collect()))
         } else {
             None
         };
         let caller = ApiCaller {
-            scope: ApiScope::parse(&row.scope).unwrap_or(ApiScope::Trigger),
+            scope: row.scope,
             sandbox: SandboxView {
                 id: row.sandbox_id,
                 org_id: row.org_id,
@@ -305,10 +303,10 @@ impl Herald {
         };
         self.inner.api_keys.insert(hash, caller.clone(), read_at);
         // Record the use off the request path; at most once a minute is stored.
-        let (herald, id) = (self.clone(), caller.api_key_id.clone());
+        let (herald, id) = (self.clone(), caller.api_key_id);
         tokio::spawn(async move {
             if let Ok(mut conn) = herald.store().acquire().await
-                && let Err(e) = store::accounts::touch_api_key(&mut conn, &id, now_ms()).await
+                && let Err(e) = store::accounts::touch_api_key(&mut conn, id, now_ms()).await
             {
                 tracing::warn!(error = ?e, "cannot record the API key's last use");
             }
@@ -320,12 +318,12 @@ impl Herald {
     pub async fn list_api_keys(&self) -> Result<Vec<ApiKeyView>> {
         let pool = self.store().reader();
         let mut keys = store::accounts::list_api_keys(pool).await?;
+        let mut titles: HashMap<String, Vec<String>> = HashMap::new();
+        for (key, title) in store::accounts::restricted_key_titles(pool).await? {
+            titles.entry(key).or_default().push(title);
+        }
         for key in keys.iter_mut().filter(|k| k.restricted) {
-            key.campaigns = store::accounts::key_campaigns(pool, &key.id)
-                .await?
-                .into_iter()
-                .map(|(_, title)| title)
-                .collect();
+            key.campaigns = titles.remove(&key.id).unwrap_or_default();
         }
         Ok(keys)
     }

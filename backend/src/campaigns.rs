@@ -5,10 +5,10 @@
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
-use domain::campaign::{CampaignStatus, Category, Channel, NewCampaign};
+use domain::campaign::{CampaignStatus, Channel, NewCampaign};
 use domain::content::Content;
 use domain::curl::SampleTarget;
-use domain::ids::{CampaignId, UserId};
+use domain::ids::{ApiKeyId, CampaignId, UserId};
 use domain::listing::CampaignQuery;
 use domain::review::Finding;
 use domain::template::Need;
@@ -28,25 +28,15 @@ async fn audit(
     detail: &str,
 ) -> Result<()> {
     let actor = actor.to_string();
-    store::audit::record(
-        conn,
-        sandbox_id,
-        &id.to_string(),
-        &actor,
-        action,
-        detail,
-        now_ms(),
-    )
-    .await?;
+    store::audit::record(conn, sandbox_id, id, &actor, action, detail, now_ms()).await?;
     // Every change of a campaign is audited, and announced to the nodes that cache it.
-    store::changes::announce(conn, store::changes::Change::Campaign(id.to_string())).await?;
+    store::changes::announce(conn, store::changes::Change::Campaign(id)).await?;
     Ok(())
 }
 
 /// The review of a campaign's newest content, as of now.
 fn review_of(row: &store::campaigns::CampaignRow, content: &Content) -> Vec<Finding> {
-    let category = Category::parse(&row.category).unwrap_or_default();
-    domain::review::review(category, content, row.window(), now_ms())
+    domain::review::review(row.category, content, row.window(), now_ms())
 }
 
 fn changed_meanwhile() -> Error {
@@ -61,7 +51,7 @@ fn changed_meanwhile() -> Error {
 #[derive(Debug, Clone)]
 pub enum Actor {
     User(UserId),
-    ApiKey(String),
+    ApiKey(ApiKeyId),
 }
 
 impl std::fmt::Display for Actor {
@@ -121,7 +111,7 @@ impl Herald {
             let sandbox = self.sandbox(&row.sandbox_id).await?;
             let target = SampleTarget {
                 base_url: &self.settings().public_url,
-                campaign_id: &row.id,
+                campaign_id: &row.id.to_string(),
                 channel: content.channel(),
                 namespace: &row.namespace,
                 create_profiles: row.create_profiles,
@@ -132,29 +122,29 @@ impl Herald {
         } else {
             None
         };
-        let history = store::audit::for_campaign(pool, &row.id).await?;
+        let history = store::audit::for_campaign(pool, row.id).await?;
         let review = review_of(&row, &content);
         let surface_name = match &row.surface_id {
-            Some(id) => store::surfaces::by_id(pool, id).await?.map(|s| s.name),
+            Some(id) => store::surfaces::by_id(pool, *id).await?.map(|s| s.name),
             None => None,
         };
         Ok(CampaignView {
             surface_name,
-            surface_id: row.surface_id.clone(),
+            surface_id: row.surface_id.map(|id| id.to_string()),
             tracking: row.tracking,
             history,
             review,
             status,
             tags: row.tags(),
-            category: Category::parse(&row.category).unwrap_or_default(),
-            id: row.id,
+            category: row.category,
+            id: row.id.to_string(),
             title: row.title,
             description: row.description,
             starts_at: row.starts_at,
             ends_at: row.ends_at,
             rate_limit: row.rate_limit,
             created_by: row.created_by,
-            channel: row.channel,
+            channel: row.channel.to_string(),
             namespace: row.namespace,
             create_profiles: row.create_profiles,
             sandbox_id: row.sandbox_id,
@@ -187,11 +177,11 @@ impl Herald {
             .into_iter()
             .map(|r| CampaignSummary {
                 status: r.status_at(now),
-                category: Category::parse(&r.category).unwrap_or_default(),
+                category: r.category,
                 tags: r.tags(),
-                id: r.id,
+                id: r.id.to_string(),
                 title: r.title,
-                channel: r.channel,
+                channel: r.channel.to_string(),
                 updated_at: r.updated_at,
             })
             .collect();
@@ -252,7 +242,7 @@ impl Herald {
             CampaignStatus::Draft => CampaignStatus::Draft,
             CampaignStatus::Live | CampaignStatus::Scheduled => {
                 let mut errors = Vec::new();
-                if campaign.content.channel().as_str() != row.channel {
+                if campaign.content.channel() != row.channel {
                     errors.push(domain::FieldError::new(
                         "channel",
                         "cannot change once the campaign is live",

@@ -66,10 +66,7 @@ async fn listen(
 
 fn evict(herald: &Herald, payload: &str) {
     match Change::parse(payload) {
-        Some(Change::Campaign(id)) => match id.parse() {
-            Ok(id) => herald.inner.campaigns.remove(&id),
-            Err(_) => herald.inner.campaigns.clear(),
-        },
+        Some(Change::Campaign(id)) => herald.inner.campaigns.remove(&id),
         Some(Change::ApiKeys) => herald.inner.api_keys.clear(),
         // From a newer version: forget everything rather than guess.
         None => {

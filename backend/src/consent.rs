@@ -11,6 +11,7 @@
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::{Herald, store};
+use domain::ids::MessageId;
 use serde_json::{Map, Value};
 
 const PURPOSE: &str = "unsubscribe";
@@ -52,11 +53,11 @@ impl Herald {
             store::webhooks::enqueue(&mut tx, "unsubscribed", &[message_id], &at, now).await?;
         }
         tx.commit().await?;
-        tracing::info!(message_id, channel = %who.channel, "recipient unsubscribed");
+        tracing::info!(%message_id, channel = %who.channel, "recipient unsubscribed");
         Ok(who)
     }
 
-    async fn recipient_of(&self, message_id: &str) -> Result<Unsubscriber> {
+    async fn recipient_of(&self, message_id: MessageId) -> Result<Unsubscriber> {
         let (channel, address) =
             store::opt_outs::message_recipient(self.store().reader(), message_id)
                 .await?
@@ -67,10 +68,11 @@ impl Herald {
         })
     }
 
-    fn verified_message<'t>(&self, token: &'t str) -> Result<&'t str> {
+    fn verified_message(&self, token: &str) -> Result<MessageId> {
         self.inner
             .secret_box
             .open_token(PURPOSE, token)
+            .and_then(|id| id.parse().ok())
             .ok_or_else(link_not_found)
     }
 }

@@ -31,7 +31,7 @@ use crate::{Herald, store};
 use domain::FieldError;
 use domain::campaign::{CampaignStatus, Category, Channel};
 use domain::content::PushOptions;
-use domain::ids::{CampaignId, ExecutionId, MessageId};
+use domain::ids::{ApiKeyId, CampaignId, ExecutionId, MessageId, SurfaceId};
 use domain::profile::{EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE, text_at};
 use domain::recipient::{EmailAddress, PhoneNumber, PushToken};
 use domain::template::{Pick, Renderer};
@@ -55,10 +55,10 @@ pub(crate) struct CompiledVersion {
 /// The answer to an accepted call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accepted {
-    pub execution_id: String,
+    pub execution_id: ExecutionId,
     pub request_id: String,
     pub created_at: Millis,
-    pub created_by: String,
+    pub created_by: ApiKeyId,
     /// True when this answers a repeat of an already accepted call.
     pub replay: bool,
 }
@@ -66,7 +66,7 @@ pub struct Accepted {
 /// What a call would do, per recipient, without doing it.
 #[derive(Debug, Clone)]
 pub struct DryRun {
-    pub campaign_id: String,
+    pub campaign_id: CampaignId,
     pub campaign_version: i64,
     pub recipients: Vec<DryRunRecipient>,
 }
@@ -99,9 +99,9 @@ pub struct ExecutionStatus {
 
 /// A call that passed every check, rendered and ready to store.
 struct Prepared {
-    campaign_key: String,
+    campaign_id: CampaignId,
     /// The campaign's surface at acceptance: its messages are sent through it.
-    surface_id: Option<String>,
+    surface_id: Option<SurfaceId>,
     version: i64,
     messages: Vec<NewMessage>,
     /// Identities of `aep` recipients without a profile, for a campaign that creates profiles.
@@ -126,11 +126,11 @@ impl Herald {
         let job = Job {
             execution: NewExecution {
                 id: ExecutionId::new(),
-                campaign_id: prepared.campaign_key,
+                campaign_id: prepared.campaign_id,
                 surface_id: prepared.surface_id,
                 campaign_version: prepared.version,
                 request_id: trigger.request_id.clone(),
-                api_key_id: caller.api_key_id.clone(),
+                api_key_id: caller.api_key_id,
                 now,
             },
             messages: prepared.messages,
@@ -160,7 +160,7 @@ impl Herald {
     ) -> Result<DryRun> {
         let prepared = self.prepare(caller, &Arc::new(trigger), true).await?;
         Ok(DryRun {
-            campaign_id: prepared.campaign_key,
+            campaign_id: prepared.campaign_id,
             campaign_version: prepared.version,
             recipients: prepared
                 .messages
@@ -194,13 +194,13 @@ impl Herald {
         let not_found = || Error::not_found("execution_not_found", "No execution has this id.");
         let id: ExecutionId = execution_id.parse().map_err(|_| not_found())?;
         let pool = self.store().reader();
-        let execution = store::executions::execution(pool, &caller.sandbox.id, &id.to_string())
+        let execution = store::executions::execution(pool, &caller.sandbox.id, id)
             .await?
             .ok_or_else(not_found)?;
         // A key restricted to some campaigns reads only their executions.
-        caller.check_campaign(&execution.campaign_id)?;
+        caller.check_campaign(execution.campaign_id)?;
         let (messages, attempts) =
-            store::executions::execution_messages(pool, &execution.id).await?;
+            store::executions::execution_messages(pool, execution.id).await?;
         Ok(ExecutionStatus {
             execution,
             messages,
@@ -234,7 +234,7 @@ impl Herald {
         if campaign.sandbox_id != caller.sandbox.id {
             return Err(campaign_not_found());
         }
-        caller.check_campaign(&campaign.id)?;
+        caller.check_campaign(campaign.id)?;
         let version = live_version(&campaign, now_ms())?;
         let wrong_namespace: Vec<FieldError> = trigger
             .recipients
@@ -256,7 +256,7 @@ impl Herald {
         }
         let (stored, new_profiles) = self.stored_profiles(&campaign, trigger).await?;
         let compiled = self.compiled_version(campaign_id, version).await?;
-        let marketing = campaign.category == Category::Marketing.as_str();
+        let marketing = campaign.category == Category::Marketing;
         let tracking = campaign.tracking;
         let (herald, trigger) = (self.clone(), trigger.clone());
         let (messages, errors) = self
@@ -299,8 +299,8 @@ impl Herald {
             self.exclude_suppressed(&campaign, &mut messages).await?;
         }
         Ok(Prepared {
-            surface_id: campaign.surface_id.clone(),
-            campaign_key: campaign.id,
+            surface_id: campaign.surface_id,
+            campaign_id: campaign.id,
             version,
             messages,
             new_profiles,
@@ -317,7 +317,7 @@ impl Herald {
         let opted_out = store::opt_outs::opted_out(
             self.store().reader(),
             &campaign.sandbox_id,
-            &campaign.channel,
+            campaign.channel,
             &addresses,
         )
         .await?;
@@ -341,7 +341,7 @@ impl Herald {
         let suppressed = store::suppressions::reasons(
             self.store().reader(),
             &campaign.sandbox_id,
-            &campaign.channel,
+            campaign.channel,
             &addresses,
         )
         .await?;

@@ -26,6 +26,7 @@ use crate::store::executions::{self, NewCall, NewExecution, NewMessage};
 use crate::store::profiles::{self, Identity};
 use crate::store::webhooks;
 use crate::store::{Conn, Dialect, Store};
+use domain::ids::{ApiKeyId, CampaignId, MessageId};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -126,9 +127,9 @@ async fn commit_group(
 ) -> sqlx::Result<Vec<Result<Accepted>>> {
     let mut tx = store.begin().await?;
     let conn: &mut Conn = &mut tx;
-    let keys: Vec<(&str, &str)> = group
+    let keys: Vec<(CampaignId, &str)> = group
         .iter()
-        .map(|(j, _)| (j.execution.campaign_id.as_str(), j.idempotency_key.as_str()))
+        .map(|(j, _)| (j.execution.campaign_id, j.idempotency_key.as_str()))
         .collect();
     let now = group
         .iter()
@@ -138,29 +139,26 @@ async fn commit_group(
     executions::lock_keys(conn, &keys).await?;
     let stored = executions::idempotency_records(conn, &keys, now).await?;
     // The first call of the group that takes a key; later calls with that key answer after it.
-    let mut taken: HashMap<(&str, &str), &Job> = HashMap::new();
+    let mut taken: HashMap<(CampaignId, &str), &Job> = HashMap::new();
     let mut results = Vec::with_capacity(group.len());
     let mut calls = Vec::with_capacity(group.len());
     for ((job, _), key) in group.iter().zip(&keys) {
-        let result = if let Some(record) = stored.get(&(key.0.to_owned(), key.1.to_owned())) {
+        let result = if let Some(record) = stored.get(&(key.0, key.1.to_owned())) {
             let e = &record.execution;
-            repeat(&record.request_hash, &e.api_key_id, job, || Accepted {
-                execution_id: e.id.clone(),
+            repeat(&record.request_hash, e.api_key_id, job, || Accepted {
+                execution_id: e.id,
                 request_id: e.request_id.clone(),
                 created_at: e.created_at,
-                created_by: e.api_key_id.clone(),
+                created_by: e.api_key_id,
                 replay: true,
             })
         } else if let Some(first) = taken.get(key) {
-            repeat(
-                &first.request_hash,
-                &first.execution.api_key_id,
-                job,
-                || Accepted {
+            repeat(&first.request_hash, first.execution.api_key_id, job, || {
+                Accepted {
                     replay: true,
                     ..accepted(first)
-                },
-            )
+                }
+            })
         } else {
             taken.insert(*key, job);
             if !job.new_profiles.is_empty() {
@@ -188,17 +186,16 @@ async fn commit_group(
     let listed = executions::exclude_listed_addresses(conn, &execution_ids).await?;
     // Messages excluded on acceptance (no consent, suppressed, opted out) are events for the
     // webhooks.
-    let excluded: Vec<String> = calls
+    let excluded: Vec<MessageId> = calls
         .iter()
         .flat_map(|c| c.messages.iter())
         .filter(|m| m.excluded.is_some())
-        .map(|m| m.id.to_string())
+        .map(|m| m.id)
         .chain(listed)
         .collect();
     if !excluded.is_empty() {
-        let ids: Vec<&str> = excluded.iter().map(String::as_str).collect();
         let occurred_at = domain::views::format_rfc3339(now);
-        webhooks::enqueue(conn, "excluded", &ids, &occurred_at, now).await?;
+        webhooks::enqueue(conn, "excluded", &excluded, &occurred_at, now).await?;
     }
     tx.commit().await?;
     Ok(results)
@@ -208,7 +205,7 @@ async fn commit_group(
 /// refused (another key of the sandbox gets no view of the original answer).
 fn repeat(
     stored_hash: &str,
-    stored_key: &str,
+    stored_key: ApiKeyId,
     job: &Job,
     replay: impl FnOnce() -> Accepted,
 ) -> Result<Accepted> {
@@ -234,10 +231,10 @@ fn repeat(
 fn accepted(job: &Job) -> Accepted {
     let e = &job.execution;
     Accepted {
-        execution_id: e.id.to_string(),
+        execution_id: e.id,
         request_id: e.request_id.clone(),
         created_at: e.now,
-        created_by: e.api_key_id.clone(),
+        created_by: e.api_key_id,
         replay: false,
     }
 }

@@ -84,6 +84,7 @@ impl Herald {
             settings.secret_key.as_ref().map(|k| k.0.as_str()),
             &settings.data_dir,
         )?;
+        check_secret_key(&store, &secret_box).await?;
         let outbox_signal = Arc::new(Notify::new());
         let api_keys = cache::TtlCache::new(std::time::Duration::from_secs(5), 10_000);
         let campaigns = cache::TtlCache::new(std::time::Duration::from_secs(1), 10_000);
@@ -146,4 +147,20 @@ pub(crate) fn egress_of(settings: &Settings) -> egress::Egress {
     egress::Egress {
         allow_private: settings.allow_private_targets,
     }
+}
+
+/// Refuses to run with another secret key than the database was first used with: sealed
+/// credentials would not open and signed links (unsubscribe) of other nodes would be refused.
+async fn check_secret_key(store: &Store, secret_box: &secret_box::SecretBox) -> anyhow::Result<()> {
+    let key_check = secret_box.sign("installation key check", "herald");
+    let mut conn = store.acquire().await?;
+    let recorded =
+        store::installation::claim_key_check(&mut conn, &key_check, clock::now_ms()).await?;
+    anyhow::ensure!(
+        recorded == key_check,
+        "the secret key (HERALD_SECRET_KEY, else secret.key in HERALD_DATA_DIR) is not the one \
+         this database was first used with: every node of one database needs the same key \
+         (copy the first node's secret.key or set HERALD_SECRET_KEY on every node)"
+    );
+    Ok(())
 }

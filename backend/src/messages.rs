@@ -63,10 +63,10 @@ impl Herald {
         let not_found = || Error::not_found("message_not_found", "No message has this id.");
         let id: MessageId = id.parse().map_err(|_| not_found())?;
         let pool = self.store().reader();
-        let message = store::messages::message(pool, sandbox_id, &id.to_string())
+        let message = store::messages::message(pool, sandbox_id, id)
             .await?
             .ok_or_else(not_found)?;
-        let attempts = store::executions::message_attempts(pool, &message.id).await?;
+        let attempts = store::executions::message_attempts(pool, id).await?;
         Ok((message, attempts))
     }
 }

@@ -160,7 +160,7 @@ fn identity_value(raw: &str) -> std::result::Result<String, &'static str> {
 
 fn view(row: ProfileRow) -> ProfileView {
     ProfileView {
-        id: row.id,
+        id: row.id.to_string(),
         identities: row
             .identities
             .into_iter()

@@ -8,6 +8,7 @@
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::{Herald, store};
+use domain::ids::MessageId;
 
 const PURPOSE: &str = "twilio-status";
 
@@ -30,6 +31,7 @@ impl Herald {
             .inner
             .secret_box
             .open_token(PURPOSE, token)
+            .and_then(|id| id.parse::<MessageId>().ok())
             .ok_or_else(unknown)?;
         let now = now_ms();
         let mut tx = self.store().begin().await?;

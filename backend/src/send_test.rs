@@ -29,7 +29,9 @@ impl Herald {
         profile: Map<String, Value>,
         context: Map<String, Value>,
     ) -> Result<TestSent> {
-        let campaign = self.sandbox_campaign(sandbox_id, id).await?;
+        // Checks that the campaign is the sandbox's.
+        self.sandbox_campaign(sandbox_id, id).await?;
+        let surface_id = self.campaign_row(id).await?.surface_id;
         let (_, content) = self.newest_version(id).await?;
         let channel = content.channel();
         let address = address.trim();
@@ -67,7 +69,7 @@ impl Herald {
                     format!("the content cannot be rendered with this sample data: {e}"),
                 ))
             })?;
-        let (transport, app) = match &campaign.surface_id {
+        let (transport, app) = match surface_id {
             Some(surface_id) => {
                 let row = store::surfaces::by_id(self.store().reader(), surface_id)
                     .await?
@@ -79,7 +81,7 @@ impl Herald {
                 (self.inner.transports.build(&open), app)
             }
             None => (
-                Ok(self.inner.transports.default_for(channel.as_str())),
+                Ok(self.inner.transports.default_for(channel)),
                 Default::default(),
             ),
         };
@@ -100,16 +102,16 @@ impl Herald {
             _ => format!("[Test] {}", rendered.subject),
         };
         let message = ClaimedMessage {
-            id: format!("test-{}", domain::ids::MessageId::new()),
-            campaign_id: id.to_string(),
-            channel: channel.as_str().to_owned(),
+            id: domain::ids::MessageId::new(),
+            campaign_id: id,
+            channel,
             address: address.to_owned(),
             subject,
             html_body: rendered.html_body,
             text_body: rendered.text_body,
             payload,
             attempts: 1,
-            surface_id: campaign.surface_id.clone(),
+            surface_id,
             created_at: now_ms(),
             unsubscribe_url: None,
             status_callback_url: None,

@@ -2,6 +2,7 @@
 //! (`HERALD_CONFIG`), overridden by `HERALD_*` environment variables. Validated at start-up.
 
 use anyhow::{Context, bail};
+use domain::campaign::Channel;
 use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
@@ -329,12 +330,12 @@ impl Settings {
         url.starts_with("postgres://") || url.starts_with("postgresql://")
     }
 
-    /// The retry policy of a channel (`email`, `sms` or `push`).
-    pub fn retry(&self, channel: &str) -> RetryPolicy {
+    /// The retry policy of a channel.
+    pub fn retry(&self, channel: Channel) -> RetryPolicy {
         match channel {
-            "sms" => self.retry_sms,
-            "push" => self.retry_push,
-            _ => self.retry_email,
+            Channel::Email => self.retry_email,
+            Channel::Sms => self.retry_sms,
+            Channel::Push => self.retry_push,
         }
     }
 
@@ -403,14 +404,17 @@ mod tests {
             ("HERALD_RETRY_PUSH_GIVE_UP_MINS", "10"),
         ])
         .unwrap();
-        assert_eq!(s.retry("email").max_attempts, 7);
+        assert_eq!(s.retry(Channel::Email).max_attempts, 7);
         assert_eq!(
-            s.retry("email").give_up_after,
+            s.retry(Channel::Email).give_up_after,
             Duration::from_secs(24 * 3600)
         );
-        assert_eq!(s.retry("sms").max_attempts, 3);
-        assert_eq!(s.retry("push").give_up_after, Duration::from_secs(600));
-        assert_eq!(s.retry("push").first_delay, Duration::from_secs(2));
+        assert_eq!(s.retry(Channel::Sms).max_attempts, 3);
+        assert_eq!(
+            s.retry(Channel::Push).give_up_after,
+            Duration::from_secs(600)
+        );
+        assert_eq!(s.retry(Channel::Push).first_delay, Duration::from_secs(2));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::store::surfaces::{SurfaceRecord, SurfaceRow};
 use crate::{Herald, store};
 use domain::FieldError;
-use domain::campaign::{Category, Channel, NewCampaign};
+use domain::campaign::{Channel, NewCampaign};
 use domain::ids::SurfaceId;
 use domain::surface::{NewSurface, ProviderKind, SurfaceInput, SurfaceSecrets, SurfaceSettings};
 use domain::views::SurfaceView;
@@ -24,7 +24,8 @@ fn surface_not_found() -> Error {
 /// A stored surface, opened: settings parsed and secrets decrypted.
 #[derive(Debug, Clone)]
 pub struct OpenSurface {
-    pub id: String,
+    /// `None`: a surface being checked before it is stored.
+    pub id: Option<SurfaceId>,
     pub channel: Channel,
     pub settings: SurfaceSettings,
     pub secrets: SurfaceSecrets,
@@ -43,6 +44,7 @@ impl Herald {
     }
 
     async fn sandbox_surface(&self, sandbox_id: &str, id: &str) -> Result<SurfaceRow> {
+        let id: SurfaceId = id.parse().map_err(|_| surface_not_found())?;
         store::surfaces::by_id(self.store().reader(), id)
             .await?
             .filter(|r| r.sandbox_id == sandbox_id)
@@ -61,13 +63,13 @@ impl Herald {
         let mut input = input.clone();
         let mut stored_settings = None;
         let (id, created_at) = match id {
-            None => (SurfaceId::new().to_string(), None),
+            None => (SurfaceId::new(), None),
             Some(id) => {
                 let row = self.sandbox_surface(sandbox_id, id).await?;
-                if row.channel != input.channel.as_str() {
+                if row.channel != input.channel {
                     return Err(invalid("channel", "cannot change; create another surface"));
                 }
-                if row.category != input.category.as_str() && row.campaigns > 0 {
+                if row.category != input.category && row.campaigns > 0 {
                     return Err(Error::new(
                         ErrorKind::Conflict,
                         "surface_in_use",
@@ -86,18 +88,18 @@ impl Herald {
         }
         self.check_destinations(&surface).await?;
         self.check_provider(&surface)?;
-        self.check_backup(sandbox_id, &id, &surface).await?;
+        self.check_backup(sandbox_id, id, &surface).await?;
         let settings = serde_json::to_string(&surface.settings).map_err(Error::internal)?;
         let sealed = (!surface.secrets.names().is_empty()).then(|| {
             let json = serde_json::to_vec(&surface.secrets).expect("secrets serialise");
-            self.inner.secret_box.seal(&id, &json)
+            self.inner.secret_box.seal(&id.to_string(), &json)
         });
         let record = SurfaceRecord {
-            id: &id,
+            id,
             sandbox_id,
             name: &surface.name,
-            channel: surface.channel.as_str(),
-            category: surface.category.as_str(),
+            channel: surface.channel,
+            category: surface.category,
             settings: &settings,
             secrets: sealed.as_deref(),
             now: now_ms(),
@@ -117,14 +119,14 @@ impl Herald {
             "created"
         };
         tracing::info!(surface_id = %id, provider = surface.settings.provider.as_str(), "surface {verb}");
-        self.surface(sandbox_id, &id).await
+        self.surface(sandbox_id, &id.to_string()).await
     }
 
     /// Deletes a surface that no campaign and no message refers to.
     pub async fn delete_surface(&self, sandbox_id: &str, id: &str) -> Result<()> {
         let row = self.sandbox_surface(sandbox_id, id).await?;
         let mut conn = self.store().acquire().await?;
-        if store::surfaces::delete_unused(&mut conn, &row.id).await? {
+        if store::surfaces::delete_unused(&mut conn, row.id).await? {
             tracing::info!(surface_id = %row.id, "surface deleted");
             return Ok(());
         }
@@ -144,25 +146,23 @@ impl Herald {
         let Some(id) = campaign.surface_id else {
             return Ok(());
         };
-        let Some(row) = store::surfaces::by_id(self.store().reader(), &id.to_string())
+        let Some(row) = store::surfaces::by_id(self.store().reader(), id)
             .await?
             .filter(|r| r.sandbox_id == sandbox_id)
         else {
             return Err(campaign_invalid("no surface of this sandbox has this id"));
         };
         let channel = campaign.content.channel();
-        if row.channel != channel.as_str() {
+        if row.channel != channel {
             return Err(campaign_invalid(format!(
-                "is a {} surface; this is a {} campaign",
+                "is a {} surface; this is a {channel} campaign",
                 row.channel,
-                channel.as_str()
             )));
         }
-        if row.category != campaign.category.as_str() {
+        if row.category != campaign.category {
             return Err(campaign_invalid(format!(
                 "is a {} surface; this campaign is {}",
-                row.category,
-                campaign.category.as_str()
+                row.category, campaign.category
             )));
         }
         Ok(())
@@ -173,14 +173,14 @@ impl Herald {
         let secrets = row
             .secrets
             .as_deref()
-            .and_then(|sealed| self.inner.secret_box.open(&row.id, sealed))
+            .and_then(|sealed| self.inner.secret_box.open(&row.id.to_string(), sealed))
             .and_then(|json| serde_json::from_slice(&json).ok());
         if row.secrets.is_some() && secrets.is_none() {
             tracing::error!(surface_id = %row.id, "the surface's credentials cannot be opened with this server's secret key; enter them again");
         }
         OpenSurface {
-            id: row.id.clone(),
-            channel: Channel::parse(&row.channel).unwrap_or_default(),
+            id: Some(row.id),
+            channel: row.channel,
             settings: serde_json::from_str(&row.settings).unwrap_or_default(),
             secrets: secrets.unwrap_or_default(),
             updated_at: row.updated_at,
@@ -188,20 +188,26 @@ impl Herald {
     }
 
     /// A backup surface must be another surface of this sandbox and channel.
-    async fn check_backup(&self, sandbox_id: &str, id: &str, surface: &NewSurface) -> Result<()> {
+    async fn check_backup(
+        &self,
+        sandbox_id: &str,
+        id: SurfaceId,
+        surface: &NewSurface,
+    ) -> Result<()> {
         let backup = surface.settings.backup_surface_id.as_str();
         if backup.is_empty() {
             return Ok(());
         }
-        let row = store::surfaces::by_id(self.store().reader(), backup).await?;
+        let row = match backup.parse::<SurfaceId>() {
+            Ok(backup) => store::surfaces::by_id(self.store().reader(), backup).await?,
+            Err(_) => None,
+        };
         match row {
-            _ if backup == id => Err(invalid(
+            Some(r) if r.id == id => Err(invalid(
                 "settings.backupSurfaceId",
                 "cannot be the surface itself",
             )),
-            Some(r) if r.sandbox_id == sandbox_id && r.channel == surface.channel.as_str() => {
-                Ok(())
-            }
+            Some(r) if r.sandbox_id == sandbox_id && r.channel == surface.channel => Ok(()),
             _ => Err(invalid(
                 "settings.backupSurfaceId",
                 "must be another surface of this sandbox and channel",
@@ -213,7 +219,7 @@ impl Herald {
     /// URL parses, the FCM and APNs keys load).
     fn check_provider(&self, surface: &NewSurface) -> Result<()> {
         let open = OpenSurface {
-            id: String::new(),
+            id: None,
             channel: surface.channel,
             settings: surface.settings.clone(),
             secrets: surface.secrets.clone(),
@@ -238,8 +244,8 @@ impl Herald {
             secrets_set: open.secrets.names(),
             settings: open.settings,
             channel: open.channel,
-            category: Category::parse(&row.category).unwrap_or_default(),
-            id: row.id,
+            category: row.category,
+            id: row.id.to_string(),
             name: row.name,
             campaigns: row.campaigns,
             created_at: row.created_at,

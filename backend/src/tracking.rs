@@ -11,6 +11,7 @@ use crate::clock::now_ms;
 use crate::error::Result;
 use crate::{Herald, store};
 use domain::campaign::Channel;
+use domain::ids::MessageId;
 use domain::template::Rendered;
 use domain::tracking::{track_html, track_text};
 use rand::Rng;
@@ -75,16 +76,21 @@ impl Herald {
         };
         let now = now_ms();
         let mut tx = self.store().begin().await?;
-        store::engagements::record(&mut tx, &message_id, "click", Some(&url), now).await?;
+        store::engagements::record(&mut tx, message_id, "click", Some(&url), now).await?;
         let at = domain::views::format_rfc3339(now);
-        store::webhooks::enqueue(&mut tx, "clicked", &[&message_id], &at, now).await?;
+        store::webhooks::enqueue(&mut tx, "clicked", &[message_id], &at, now).await?;
         tx.commit().await?;
         Ok(Some(url))
     }
 
     /// Records an open from a pixel token; false when the token is not one Herald signed.
     pub async fn record_open(&self, token: &str) -> Result<bool> {
-        let Some(message_id) = self.inner.secret_box.open_token(OPEN, token) else {
+        let Some(message_id) = self
+            .inner
+            .secret_box
+            .open_token(OPEN, token)
+            .and_then(|id| id.parse::<MessageId>().ok())
+        else {
             return Ok(false);
         };
         let now = now_ms();

@@ -44,8 +44,7 @@ pub async fn measure(
             campaigns: None,
         })
         .await?
-        .id
-        .to_string();
+        .id;
     let campaign = NewCampaign::parse(&CampaignInput {
         title: "Ceiling".into(),
         namespace: "email".into(),
@@ -61,16 +60,15 @@ pub async fn measure(
     herald
         .activate_campaign(&Actor::User(user), campaign)
         .await?;
-    let campaign = campaign.to_string();
     let mut n = 0u64;
     let one_call = |n: u64| {
         let execution = NewExecution {
             id: ExecutionId::new(),
-            campaign_id: campaign.clone(),
+            campaign_id: campaign,
             surface_id: None,
             campaign_version: 1,
             request_id: format!("ceiling-{n}"),
-            api_key_id: key.clone(),
+            api_key_id: key,
             now: n as i64,
         };
         let messages: Vec<NewMessage> = (0..recipients)

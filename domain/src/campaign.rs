@@ -451,6 +451,33 @@ fn parse_instant(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -
     }
 }
 
+impl std::fmt::Display for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "sqlx")]
+crate::text_column::text_column!(Channel, |v: &Channel| v.as_str().to_owned(), Channel::parse);
+#[cfg(feature = "sqlx")]
+crate::text_column::text_column!(
+    CampaignStatus,
+    |v: &CampaignStatus| v.as_str().to_owned(),
+    CampaignStatus::parse
+);
+#[cfg(feature = "sqlx")]
+crate::text_column::text_column!(
+    Category,
+    |v: &Category| v.as_str().to_owned(),
+    Category::parse
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

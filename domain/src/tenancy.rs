@@ -90,6 +90,13 @@ impl ApiScope {
     }
 }
 
+#[cfg(feature = "sqlx")]
+crate::text_column::text_column!(
+    ApiScope,
+    |v: &ApiScope| v.as_str().to_owned(),
+    ApiScope::parse
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -252,11 +252,11 @@ impl Apns {
             .bearer_auth(token)
             .header("apns-topic", &self.topic)
             .header("apns-push-type", "alert")
-            .header("apns-id", &m.id)
+            .header("apns-id", m.id.to_string())
             .json(&body);
         let reply = call("APNs", request).await?;
         if reply.ok() {
-            return Ok(Some(m.id.clone()));
+            return Ok(Some(m.id.to_string()));
         }
         let reason = reply.json()["reason"].as_str().map(str::to_owned);
         if reason.as_deref() == Some("ExpiredProviderToken") {

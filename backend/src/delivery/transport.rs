@@ -11,6 +11,8 @@ use super::sms::{Twilio, Webhook};
 use crate::settings::Settings;
 use crate::store::messages::ClaimedMessage;
 use crate::surfaces::OpenSurface;
+use domain::campaign::Channel;
+use domain::ids::SurfaceId;
 use domain::surface::ProviderKind;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -62,7 +64,7 @@ pub(crate) struct Transports {
     /// HTTP/2 only (APNs).
     http2: reqwest::Client,
     /// Surface id → (its `updated_at`, its transport or why it could not be built).
-    built: Mutex<HashMap<String, (i64, Built)>>,
+    built: Mutex<HashMap<SurfaceId, (i64, Built)>>,
 }
 
 impl Transports {
@@ -87,8 +89,8 @@ impl Transports {
     }
 
     /// The transport of a message without a surface.
-    pub fn default_for(&self, channel: &str) -> Arc<Transport> {
-        if channel == "email" {
+    pub fn default_for(&self, channel: Channel) -> Arc<Transport> {
+        if channel == Channel::Email {
             self.default_email.clone()
         } else {
             self.capture.clone()
@@ -96,10 +98,10 @@ impl Transports {
     }
 
     /// The cached transport of a surface if it is as new as `updated_at`.
-    pub fn cached(&self, id: &str, updated_at: i64) -> Option<Built> {
+    pub fn cached(&self, id: SurfaceId, updated_at: i64) -> Option<Built> {
         let built = self.built.lock().expect("transport cache lock");
         built
-            .get(id)
+            .get(&id)
             .filter(|(at, _)| *at == updated_at)
             .map(|(_, t)| t.clone())
     }
@@ -112,10 +114,12 @@ impl Transports {
     /// Builds (and caches) the transport of an opened surface.
     pub fn build(&self, surface: &OpenSurface) -> Built {
         let built = self.make(surface).map(Arc::new);
-        self.built
-            .lock()
-            .expect("transport cache lock")
-            .insert(surface.id.clone(), (surface.updated_at, built.clone()));
+        if let Some(id) = surface.id {
+            self.built
+                .lock()
+                .expect("transport cache lock")
+                .insert(id, (surface.updated_at, built.clone()));
+        }
         built
     }
 

@@ -10,7 +10,8 @@ use crate::error::Result;
 use crate::settings::RetryPolicy;
 use crate::store::messages::{self, Attempt, ClaimedMessage, Outcome};
 use crate::{Herald, store};
-use domain::campaign::Category;
+use domain::campaign::{Category, Channel};
+use domain::ids::{MessageId, SurfaceId};
 use domain::surface::SurfaceSettings;
 use domain::views::format_rfc3339;
 use futures::{FutureExt, StreamExt};
@@ -267,24 +268,17 @@ impl Herald {
     async fn route(
         &self,
         m: &mut ClaimedMessage,
-        routes: &HashMap<String, Route>,
+        routes: &HashMap<SurfaceId, Route>,
     ) -> Result<MessageRoute> {
-        let campaign = match m.campaign_id.parse() {
-            Ok(id) => Some(self.campaign_row(id).await?),
-            Err(_) => None,
-        };
-        if m.channel == "email"
-            && campaign
-                .as_ref()
-                .is_some_and(|c| c.category == Category::Marketing.as_str())
-        {
-            m.unsubscribe_url = Some(self.unsubscribe_url(&m.id));
+        let campaign = self.campaign_row(m.campaign_id).await?;
+        if m.channel == Channel::Email && campaign.category == Category::Marketing {
+            m.unsubscribe_url = Some(self.unsubscribe_url(&m.id.to_string()));
         }
-        if m.channel == "sms" {
-            m.status_callback_url = Some(self.status_callback_url(&m.id));
+        if m.channel == Channel::Sms {
+            m.status_callback_url = Some(self.status_callback_url(&m.id.to_string()));
         }
         let mut limits = Vec::new();
-        if let Some(rate) = campaign.as_ref().and_then(|c| c.rate_limit) {
+        if let Some(rate) = campaign.rate_limit {
             limits.push((format!("campaign:{}", m.campaign_id), rate.max(1) as u32));
         }
         let (transport, backup) = match &m.surface_id {
@@ -295,13 +289,13 @@ impl Herald {
                 }
                 (route.transport.clone(), route.backup.clone())
             }
-            None => (Ok(self.inner.transports.default_for(&m.channel)), None),
+            None => (Ok(self.inner.transports.default_for(m.channel)), None),
         };
         Ok(MessageRoute {
             transport,
             backup,
             limits,
-            ends_at: campaign.and_then(|c| c.ends_at),
+            ends_at: campaign.ends_at,
         })
     }
 
@@ -313,63 +307,58 @@ impl Herald {
 
     /// The route of every surface the claimed messages go through: its transport (cached, or
     /// built anew when the surface changed since), its rate limit and its backup's transport.
-    async fn routes_for(&self, claimed: &[ClaimedMessage]) -> Result<HashMap<String, Route>> {
-        let mut ids: Vec<String> = claimed
-            .iter()
-            .filter_map(|m| m.surface_id.clone())
-            .collect();
+    async fn routes_for(&self, claimed: &[ClaimedMessage]) -> Result<HashMap<SurfaceId, Route>> {
+        let mut ids: Vec<SurfaceId> = claimed.iter().filter_map(|m| m.surface_id).collect();
         ids.sort_unstable();
         ids.dedup();
         let reader = self.store().reader();
         // Settings are read every round (rate limit, backup); credentials are decrypted only
         // when a surface's transport is built, i.e. when it changed since it was cached.
-        let rows = store::surfaces::by_ids(reader, &as_refs(&ids)).await?;
-        let settings: HashMap<&str, SurfaceSettings> = rows
+        let rows = store::surfaces::by_ids(reader, &ids).await?;
+        let settings: HashMap<SurfaceId, SurfaceSettings> = rows
             .iter()
             .map(|row| {
                 let parsed = serde_json::from_str(&row.settings).unwrap_or_default();
-                (row.id.as_str(), parsed)
+                (row.id, parsed)
             })
             .collect();
-        let mut backup_ids: Vec<String> = settings
+        // A surface's backup, if it names one that can be (it was checked when saved).
+        let backup_of = |s: &SurfaceSettings| s.backup_surface_id.parse::<SurfaceId>().ok();
+        let mut backup_ids: Vec<SurfaceId> = settings
             .values()
-            .map(|s| s.backup_surface_id.clone())
-            .filter(|b| !b.is_empty() && !ids.contains(b))
+            .filter_map(backup_of)
+            .filter(|b| !ids.contains(b))
             .collect();
         backup_ids.sort_unstable();
         backup_ids.dedup();
-        let backups = store::surfaces::by_ids(reader, &as_refs(&backup_ids)).await?;
+        let backups = store::surfaces::by_ids(reader, &backup_ids).await?;
         let cache = &self.inner.transports;
-        let built: HashMap<&str, Built> = rows
+        let built: HashMap<SurfaceId, Built> = rows
             .iter()
             .chain(&backups)
             .map(|row| {
                 let transport = cache
-                    .cached(&row.id, row.updated_at)
+                    .cached(row.id, row.updated_at)
                     .unwrap_or_else(|| cache.build(&self.open(row)));
-                (row.id.as_str(), transport)
+                (row.id, transport)
             })
             .collect();
-        let transport_of = |id: &str| {
+        let transport_of = |id: SurfaceId| {
             built
-                .get(id)
+                .get(&id)
                 .cloned()
                 .unwrap_or_else(|| Err("no longer exists".into()))
         };
         Ok(ids
             .iter()
-            .map(|id| {
-                let settings = settings.get(id.as_str());
-                let backup = settings
-                    .map(|s| s.backup_surface_id.as_str())
-                    .filter(|b| !b.is_empty())
-                    .map(transport_of);
+            .map(|&id| {
+                let settings = settings.get(&id);
                 let route = Route {
                     transport: transport_of(id),
                     rate_limit: settings.and_then(|s| s.rate_limit),
-                    backup,
+                    backup: settings.and_then(backup_of).map(transport_of),
                 };
-                (id.clone(), route)
+                (id, route)
             })
             .collect())
     }
@@ -377,24 +366,24 @@ impl Herald {
     async fn record_turns(&self, lease_token: &str, group: &[Finished]) -> Result<()> {
         let mut tx = self.store().begin().await?;
         // Webhook events of the group, queued together at the end: one statement per kind.
-        let mut events: Vec<(&str, &String)> = Vec::new();
+        let mut events: Vec<(&str, MessageId)> = Vec::new();
         for f in group {
             let m = &f.message;
             let (started_at, provider, result, failover) = match &f.turn {
                 Turn::Deferred(at) => {
-                    store::messages::put_back(&mut tx, &m.id, lease_token, *at).await?;
+                    store::messages::put_back(&mut tx, m.id, lease_token, *at).await?;
                     continue;
                 }
                 Turn::Excluded(reason) => {
                     store::messages::exclude_claimed(
                         &mut tx,
-                        &m.id,
+                        m.id,
                         lease_token,
                         reason,
                         f.finished_at,
                     )
                     .await?;
-                    events.push(("excluded", &m.id));
+                    events.push(("excluded", m.id));
                     continue;
                 }
                 Turn::Attempted {
@@ -404,7 +393,7 @@ impl Herald {
                     failover,
                 } => (*started_at, *provider, result, failover),
             };
-            let policy = self.settings().retry(&m.channel);
+            let policy = self.settings().retry(m.channel);
             let (outcome, detail) = match result {
                 Ok(provider_id) => (Outcome::Sent, provider_id.clone()),
                 Err(e) => match next_step(&policy, e, m.attempts, m.created_at, f.finished_at) {
@@ -418,7 +407,7 @@ impl Herald {
                 (None, d) => d,
             };
             let attempt = Attempt {
-                message_id: &m.id,
+                message_id: m.id,
                 lease_token,
                 attempt: m.attempts,
                 started_at,
@@ -434,15 +423,14 @@ impl Herald {
             };
             let finished = store::messages::finish_attempt(&mut tx, &attempt).await?;
             if finished && let Some(event) = terminal {
-                events.push((event, &m.id));
+                events.push((event, m.id));
             }
             if finished
                 && let Err(e) = result
                 && let Some(why) = e.suppress
             {
                 let reason = format!("{why} ({})", e.detail);
-                store::suppressions::add_for_message(&mut tx, &m.id, &reason, f.finished_at)
-                    .await?;
+                store::suppressions::add_for_message(&mut tx, m.id, &reason, f.finished_at).await?;
             }
             if !finished {
                 tracing::warn!(message_id = %m.id, "lease expired before the attempt finished; outcome dropped");
@@ -454,10 +442,10 @@ impl Herald {
         let now = now_ms();
         let at = format_rfc3339(now);
         for kind in ["sent", "failed", "excluded"] {
-            let ids: Vec<&str> = events
+            let ids: Vec<MessageId> = events
                 .iter()
                 .filter(|(k, _)| *k == kind)
-                .map(|(_, id)| id.as_str())
+                .map(|(_, id)| *id)
                 .collect();
             store::webhooks::enqueue(&mut tx, kind, &ids, &at, now).await?;
         }
@@ -484,10 +472,6 @@ async fn wait_for_slot(wait: Duration, stopping: Option<watch::Receiver<bool>>) 
         _ = tokio::time::sleep(wait) => true,
         _ = stopping.wait_for(|stop| *stop) => false,
     }
-}
-
-fn as_refs(ids: &[String]) -> Vec<&str> {
-    ids.iter().map(String::as_str).collect()
 }
 
 /// The failure recorded for a message whose `step` panicked: permanent (the same message would

@@ -3,12 +3,13 @@
 use super::engine::on;
 use super::{Conn, Dialect, Reader};
 use crate::clock::Millis;
-use domain::ids::{ApiKeyId, UserId};
+use domain::ids::{ApiKeyId, CampaignId, UserId};
+use domain::tenancy::ApiScope;
 use domain::views::ApiKeyView;
 use sqlx::FromRow;
 
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub password_hash: String,
 }
 
@@ -22,7 +23,7 @@ pub async fn insert_user(
     on!(conn, c => sqlx::query(
         "INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)"
     )
-    .bind(id.to_string())
+    .bind(id)
     .bind(email)
     .bind(password_hash)
     .bind(now)
@@ -33,7 +34,7 @@ pub async fn insert_user(
 
 pub async fn user_by_email(pool: Reader<'_>, email: &str) -> sqlx::Result<Option<UserRow>> {
     // Emails match whatever their case (one account per address).
-    let row: Option<(String, String)> = on!(pool, c => sqlx::query_as(
+    let row: Option<(UserId, String)> = on!(pool, c => sqlx::query_as(
         "SELECT id, password_hash FROM users WHERE lower(email) = lower($1)"
     )
     .bind(email)
@@ -42,7 +43,7 @@ pub async fn user_by_email(pool: Reader<'_>, email: &str) -> sqlx::Result<Option
     Ok(row.map(|(id, password_hash)| UserRow { id, password_hash }))
 }
 
-pub async fn user_email(pool: Reader<'_>, id: &str) -> sqlx::Result<Option<String>> {
+pub async fn user_email(pool: Reader<'_>, id: UserId) -> sqlx::Result<Option<String>> {
     on!(pool, c => sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
         .bind(id)
         .fetch_optional(c)
@@ -84,9 +85,9 @@ pub struct NewApiKeyRow<'a> {
     pub prefix: &'a str,
     pub key_hash: &'a str,
     pub sandbox_id: &'a str,
-    pub scope: &'a str,
+    pub scope: ApiScope,
     /// `Some` restricts the key to these campaigns.
-    pub campaigns: Option<&'a [String]>,
+    pub campaigns: Option<&'a [CampaignId]>,
     pub now: Millis,
 }
 
@@ -95,7 +96,7 @@ pub async fn insert_api_key(conn: &mut Conn, key: NewApiKeyRow<'_>) -> sqlx::Res
         "INSERT INTO api_keys (id, name, prefix, key_hash, sandbox_id, scope, restricted, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(key.id.to_string())
+    .bind(key.id)
     .bind(key.name)
     .bind(key.prefix)
     .bind(key.key_hash)
@@ -110,7 +111,7 @@ pub async fn insert_api_key(conn: &mut Conn, key: NewApiKeyRow<'_>) -> sqlx::Res
         on!(&mut *conn, c => sqlx::query(
             "INSERT INTO api_key_campaigns (api_key_id, campaign_id) VALUES ($1, $2)"
         )
-        .bind(key.id.to_string())
+        .bind(key.id)
         .bind(campaign)
         .execute(c)
         .await
@@ -122,8 +123,8 @@ pub async fn insert_api_key(conn: &mut Conn, key: NewApiKeyRow<'_>) -> sqlx::Res
 /// An unrevoked key with its sandbox, as authentication needs it.
 #[derive(Debug, Clone, FromRow)]
 pub struct ActiveKeyRow {
-    pub id: String,
-    pub scope: String,
+    pub id: ApiKeyId,
+    pub scope: ApiScope,
     pub restricted: bool,
     pub sandbox_id: String,
     pub org_id: String,
@@ -145,8 +146,22 @@ pub async fn active_api_key(
     .await)
 }
 
+/// The titles of the campaigns each restricted key may trigger, by key id (as text, as the
+/// views hold it), in title order.
+pub async fn restricted_key_titles(pool: Reader<'_>) -> sqlx::Result<Vec<(String, String)>> {
+    on!(pool, c => sqlx::query_as(
+        "SELECT kc.api_key_id, c.title FROM api_key_campaigns kc JOIN campaigns c ON c.id = kc.campaign_id
+          ORDER BY c.title",
+    )
+    .fetch_all(c)
+    .await)
+}
+
 /// The campaigns a restricted key may trigger, as (id, title).
-pub async fn key_campaigns(pool: Reader<'_>, key_id: &str) -> sqlx::Result<Vec<(String, String)>> {
+pub async fn key_campaigns(
+    pool: Reader<'_>,
+    key_id: ApiKeyId,
+) -> sqlx::Result<Vec<(CampaignId, String)>> {
     on!(pool, c => sqlx::query_as(
         "SELECT c.id, c.title FROM api_key_campaigns kc JOIN campaigns c ON c.id = kc.campaign_id
           WHERE kc.api_key_id = $1 ORDER BY c.title",
@@ -181,7 +196,7 @@ pub async fn list_api_keys(pool: Reader<'_>) -> sqlx::Result<Vec<ApiKeyView>> {
 }
 
 /// Records a use of the key, at most once a minute.
-pub async fn touch_api_key(conn: &mut Conn, id: &str, now: Millis) -> sqlx::Result<()> {
+pub async fn touch_api_key(conn: &mut Conn, id: ApiKeyId, now: Millis) -> sqlx::Result<()> {
     on!(conn, c => sqlx::query(
         "UPDATE api_keys SET last_used_at = $1
           WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1 - 60000)",

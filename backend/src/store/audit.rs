@@ -3,13 +3,14 @@
 use super::engine::on;
 use super::{Conn, Reader};
 use crate::clock::Millis;
+use domain::ids::CampaignId;
 use domain::views::AuditEntryView;
 
 /// Records one change; call inside the transaction that makes it.
 pub async fn record(
     conn: &mut Conn,
     sandbox_id: &str,
-    campaign_id: &str,
+    campaign_id: CampaignId,
     actor: &str,
     action: &str,
     detail: &str,
@@ -33,7 +34,7 @@ pub async fn record(
 /// email or the API key's name.
 pub async fn for_campaign(
     pool: Reader<'_>,
-    campaign_id: &str,
+    campaign_id: CampaignId,
 ) -> sqlx::Result<Vec<AuditEntryView>> {
     on!(pool, c => sqlx::query_as(
         "SELECT a.at, a.action, a.detail,

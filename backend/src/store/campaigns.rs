@@ -4,31 +4,32 @@ use super::Dialect;
 use super::engine::on;
 use super::{Conn, Reader};
 use crate::clock::Millis;
-use domain::campaign::{CampaignStatus, Channel, NewCampaign, Window};
+use domain::campaign::{CampaignStatus, Category, Channel, NewCampaign, Window};
 use domain::content::{Content, ContentInput, VariantInput};
-use domain::ids::CampaignId;
+use domain::ids::{CampaignId, SurfaceId};
 use domain::listing::{CampaignQuery, PAGE_SIZE, Sort};
 use sqlx::query::Query;
 use sqlx::{Database, Encode, FromRow, QueryBuilder, Type};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct CampaignRow {
-    pub id: String,
+    pub id: CampaignId,
     pub title: String,
     pub description: String,
     /// A JSON array of strings.
     pub tags: String,
-    pub category: String,
-    pub channel: String,
+    pub category: Category,
+    pub channel: Channel,
     pub namespace: String,
     pub sandbox_id: String,
     pub create_profiles: bool,
     pub starts_at: Option<i64>,
     pub ends_at: Option<i64>,
     pub rate_limit: Option<i64>,
-    pub surface_id: Option<String>,
+    pub surface_id: Option<SurfaceId>,
     pub tracking: bool,
-    pub status: String,
+    /// The stored status (draft, live, stopped or archived).
+    pub status: CampaignStatus,
     pub live_version: Option<i64>,
     pub created_by: String,
     pub created_at: i64,
@@ -36,14 +37,9 @@ pub struct CampaignRow {
 }
 
 impl CampaignRow {
-    /// The stored status (draft, live, stopped or archived).
-    pub fn stored_status(&self) -> CampaignStatus {
-        CampaignStatus::parse(&self.status).unwrap_or(CampaignStatus::Draft)
-    }
-
     /// The status as the dates make it at `now`.
     pub fn status_at(&self, now: Millis) -> CampaignStatus {
-        self.stored_status().effective(self.window(), now)
+        self.status.effective(self.window(), now)
     }
 
     pub fn window(&self) -> Window {
@@ -62,7 +58,7 @@ impl CampaignRow {
 pub struct VersionRow {
     pub version: i64,
     /// The campaign's channel.
-    pub channel: String,
+    pub channel: Channel,
     pub subject: String,
     pub preheader: String,
     pub html_body: String,
@@ -82,7 +78,7 @@ impl VersionRow {
     /// Stored content was validated before it was stored; re-parse defensively all the same.
     pub fn content(&self) -> Result<Content, Vec<domain::FieldError>> {
         let mut input = ContentInput {
-            channel: Channel::parse(&self.channel).unwrap_or_default(),
+            channel: self.channel,
             subject: self.subject.clone(),
             preheader: self.preheader.clone(),
             html_body: self.html_body.clone(),
@@ -145,7 +141,7 @@ pub async fn insert_campaign(
              surface_id, tracking, updated_at)
          VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
-    .bind(id.to_string())
+    .bind(id)
     .bind(sandbox_id)
     .bind(created_by)
     .bind(now), campaign, now)
@@ -202,7 +198,7 @@ async fn write_version(
          ON CONFLICT (campaign_id, version) DO UPDATE SET subject = $3, html_body = $4,
              text_body = $5, push_options = $6, preheader = $8, localization = $9",
     )
-    .bind(id.to_string())
+    .bind(id)
     .bind(version)
     .bind(content.subject())
     .bind(content.html_body())
@@ -219,7 +215,7 @@ pub async fn campaign(pool: Reader<'_>, id: CampaignId) -> sqlx::Result<Option<C
     on!(pool, c => sqlx::query_as(&format!(
         "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1"
     ))
-    .bind(id.to_string())
+    .bind(id)
     .fetch_optional(c).await)
 }
 
@@ -327,7 +323,7 @@ pub async fn latest_version(pool: Reader<'_>, id: CampaignId) -> sqlx::Result<Op
         "SELECT {VERSION_COLUMNS} FROM campaign_versions v JOIN campaigns c ON c.id = v.campaign_id
           WHERE v.campaign_id = $1 ORDER BY v.version DESC LIMIT 1"
     ))
-    .bind(id.to_string())
+    .bind(id)
     .fetch_optional(c).await)
 }
 
@@ -340,7 +336,7 @@ pub async fn version(
         "SELECT {VERSION_COLUMNS} FROM campaign_versions v JOIN campaigns c ON c.id = v.campaign_id
           WHERE v.campaign_id = $1 AND v.version = $2"
     ))
-    .bind(id.to_string())
+    .bind(id)
     .bind(version)
     .fetch_optional(c).await)
 }
@@ -363,7 +359,7 @@ pub async fn edit(
              surface_id = $11, tracking = $12, updated_at = $13
           WHERE id = $14 AND status = $15",
     ), campaign, now)
-    .bind(id.to_string())
+    .bind(id)
     .bind(status.as_str())
     .execute(c)
     .await
@@ -375,7 +371,7 @@ pub async fn edit(
         "SELECT live_version, (SELECT MAX(version) FROM campaign_versions WHERE campaign_id = $1)
            FROM campaigns WHERE id = $1",
     )
-    .bind(id.to_string())
+    .bind(id)
     .fetch_one(c).await)?;
     let version = if live == Some(newest) {
         newest + 1
@@ -402,7 +398,7 @@ pub async fn publish_newest(
          RETURNING live_version",
     )
     .bind(now)
-    .bind(id.to_string())
+    .bind(id)
     .fetch_optional(c).await)
 }
 
@@ -414,7 +410,7 @@ pub async fn mark_live(conn: &mut Conn, id: CampaignId, now: Millis) -> sqlx::Re
          WHERE id = $2 AND status = 'draft'",
     )
     .bind(now)
-    .bind(id.to_string())
+    .bind(id)
     .execute(c).await
         .map(|r| r.rows_affected()))
     .map(|n| n == 1)
@@ -432,7 +428,7 @@ pub async fn mark_archived(conn: &mut Conn, id: CampaignId, now: Millis) -> sqlx
           WHERE id = $2 AND (status = 'stopped' OR (status = 'live' AND ends_at <= $1))",
     )
     .bind(now)
-    .bind(id.to_string())
+    .bind(id)
     .execute(c).await
         .map(|r| r.rows_affected()))
     .map(|n| n == 1)
@@ -445,7 +441,7 @@ pub async fn mark_stopped(conn: &mut Conn, id: CampaignId, now: Millis) -> sqlx:
           WHERE id = $2 AND status = 'live' AND (ends_at IS NULL OR ends_at > $1)",
     )
     .bind(now)
-    .bind(id.to_string())
+    .bind(id)
     .execute(c).await
         .map(|r| r.rows_affected()))
     .map(|n| n == 1)
@@ -454,7 +450,7 @@ pub async fn mark_stopped(conn: &mut Conn, id: CampaignId, now: Millis) -> sqlx:
 /// Deletes a campaign only while it is a draft (its versions go with it). Returns whether it did.
 pub async fn delete_draft(conn: &mut Conn, id: CampaignId) -> sqlx::Result<bool> {
     on!(conn, c => sqlx::query("DELETE FROM campaigns WHERE id = $1 AND status = 'draft'")
-        .bind(id.to_string())
+        .bind(id)
         .execute(c).await
         .map(|r| r.rows_affected()))
     .map(|n| n == 1)

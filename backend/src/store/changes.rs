@@ -5,15 +5,16 @@
 //! is one node, whose caches the use cases evict themselves: nothing is sent.
 
 use super::Conn;
+use domain::ids::CampaignId;
 
 /// The notification channel every node listens on.
 pub const CHANNEL: &str = "herald_changes";
 
 /// What changed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
     /// A campaign's status, dates, content or properties.
-    Campaign(String),
+    Campaign(CampaignId),
     /// An API key was revoked (caches hold keys by hash only, so all are forgotten).
     ApiKeys,
 }
@@ -29,7 +30,7 @@ impl Change {
     /// Reads a notification's payload; `None` for one this version does not know.
     pub fn parse(payload: &str) -> Option<Self> {
         match payload.split_once(':') {
-            Some(("campaign", id)) => Some(Change::Campaign(id.to_owned())),
+            Some(("campaign", id)) => id.parse().ok().map(Change::Campaign),
             None if payload == "api_keys" => Some(Change::ApiKeys),
             _ => None,
         }
@@ -55,7 +56,7 @@ mod tests {
 
     #[test]
     fn payloads_read_back_as_what_changed() {
-        for change in [Change::Campaign("01abc".into()), Change::ApiKeys] {
+        for change in [Change::Campaign(CampaignId::new()), Change::ApiKeys] {
             assert_eq!(Change::parse(&change.payload()), Some(change));
         }
         assert_eq!(Change::parse("something:new"), None);

@@ -43,6 +43,7 @@ pub const TABLES: &[&str] = &[
     "engagements",
     "namespaces",
     "pacing",
+    "installation",
 ];
 
 /// Tables whose `id` PostgreSQL generates (the next one must follow the copied ones).

@@ -3,9 +3,10 @@
 use super::engine::on;
 use super::{Conn, Reader};
 use crate::clock::Millis;
+use domain::ids::MessageId;
 
 /// The message and original URL of a tracked link.
-pub async fn link(pool: Reader<'_>, id: &str) -> sqlx::Result<Option<(String, String)>> {
+pub async fn link(pool: Reader<'_>, id: &str) -> sqlx::Result<Option<(MessageId, String)>> {
     on!(pool, c => sqlx::query_as("SELECT message_id, url FROM tracked_links WHERE id = $1")
         .bind(id)
         .fetch_optional(c).await)
@@ -15,7 +16,7 @@ pub async fn link(pool: Reader<'_>, id: &str) -> sqlx::Result<Option<(String, St
 /// of this kind.
 pub async fn record(
     conn: &mut Conn,
-    message_id: &str,
+    message_id: MessageId,
     kind: &str,
     url: Option<&str>,
     now: Millis,

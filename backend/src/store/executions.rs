@@ -1,33 +1,33 @@
 //! Executions (accepted trigger calls), the messages they enqueue, and idempotency keys.
 
-use super::engine::on;
+use super::engine::{Engine, Sides, on};
 use super::{Conn, Reader};
 use crate::clock::Millis;
 use domain::campaign::Channel;
 use domain::delivery::{AttemptOutcome, MessageStatus, ReportedStatus};
-use domain::ids::{ExecutionId, MessageId};
+use domain::ids::{ApiKeyId, CampaignId, ExecutionId, MessageId, SurfaceId};
 use sha2::{Digest, Sha256};
-use sqlx::{FromRow, QueryBuilder};
+use sqlx::{FromRow, PgConnection, QueryBuilder, SqliteConnection};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ExecutionRow {
-    pub id: String,
-    pub campaign_id: String,
+    pub id: ExecutionId,
+    pub campaign_id: CampaignId,
     pub campaign_version: i64,
     pub request_id: String,
-    pub api_key_id: String,
+    pub api_key_id: ApiKeyId,
     pub created_at: i64,
 }
 
 pub struct NewExecution {
     pub id: ExecutionId,
-    pub campaign_id: String,
+    pub campaign_id: CampaignId,
     /// The surface its messages go through; none: the server's default sender.
-    pub surface_id: Option<String>,
+    pub surface_id: Option<SurfaceId>,
     pub campaign_version: i64,
     pub request_id: String,
-    pub api_key_id: String,
+    pub api_key_id: ApiKeyId,
     pub now: Millis,
 }
 
@@ -65,49 +65,68 @@ const EXECUTION_COLUMNS: &str =
 /// (`persistent(false)`): a cache of large one-off statements would only hold memory.
 const MAX_VARIABLES: usize = 32_000;
 
-/// The unexpired records of these (campaign, key) pairs, in one query per chunk.
+/// The unexpired records of these (campaign, key) pairs: on PostgreSQL one query with the pairs
+/// as arrays, on SQLite one query per chunk of pairs.
 pub async fn idempotency_records(
     conn: &mut Conn,
-    keys: &[(&str, &str)],
+    keys: &[(CampaignId, &str)],
     now: Millis,
-) -> sqlx::Result<HashMap<(String, String), IdempotencyRecord>> {
-    let mut found = HashMap::new();
-    on!(&mut *conn, c, Db => {
-    for chunk in keys.chunks(MAX_VARIABLES / 2) {
-        let mut q = QueryBuilder::<Db>::new(format!(
-            "SELECT k.key, k.request_hash, {EXECUTION_COLUMNS}
-               FROM idempotency_keys k JOIN executions e ON e.id = k.execution_id
-              WHERE k.expires_at > "
-        ));
-        q.push_bind(now)
-            .push(" AND (k.campaign_id, k.key) IN (VALUES ");
-        let mut values = q.separated(", ");
-        for (campaign, key) in chunk {
-            values
-                .push("(")
-                .push_bind_unseparated(*campaign)
-                .push_unseparated(", ");
-            values.push_bind_unseparated(*key).push_unseparated(")");
+) -> sqlx::Result<HashMap<(CampaignId, String), IdempotencyRecord>> {
+    let rows: Vec<KeyedExecution> = match conn.sides() {
+        Sides::Postgres(c) => {
+            sqlx::query_as(&format!(
+                "SELECT k.key, k.request_hash, {EXECUTION_COLUMNS}
+                   FROM UNNEST($2::text[], $3::text[]) AS w(campaign_id, key)
+                   JOIN idempotency_keys k ON k.campaign_id = w.campaign_id AND k.key = w.key
+                   JOIN executions e ON e.id = k.execution_id
+                  WHERE k.expires_at > $1"
+            ))
+            .bind(now)
+            .bind(keys.iter().map(|k| k.0.to_string()).collect::<Vec<_>>())
+            .bind(keys.iter().map(|k| k.1).collect::<Vec<_>>())
+            .fetch_all(c)
+            .await?
         }
-        q.push(")");
-        let rows: Vec<KeyedExecution> = q
-            .build_query_as()
-            .persistent(false)
-            .fetch_all(&mut *c)
-            .await?;
-        for row in rows {
-            let at = (row.execution.campaign_id.clone(), row.key);
-            found.insert(
-                at,
-                IdempotencyRecord {
-                    request_hash: row.request_hash,
-                    execution: row.execution,
-                },
-            );
+        Sides::Sqlite(c) => {
+            let mut rows = Vec::new();
+            for chunk in keys.chunks(MAX_VARIABLES / 2) {
+                let mut q = QueryBuilder::<sqlx::Sqlite>::new(format!(
+                    "SELECT k.key, k.request_hash, {EXECUTION_COLUMNS}
+                       FROM idempotency_keys k JOIN executions e ON e.id = k.execution_id
+                      WHERE k.expires_at > "
+                ));
+                q.push_bind(now)
+                    .push(" AND (k.campaign_id, k.key) IN (VALUES ");
+                let mut values = q.separated(", ");
+                for (campaign, key) in chunk {
+                    values
+                        .push("(")
+                        .push_bind_unseparated(*campaign)
+                        .push_unseparated(", ");
+                    values.push_bind_unseparated(*key).push_unseparated(")");
+                }
+                q.push(")");
+                rows.extend(
+                    q.build_query_as::<KeyedExecution>()
+                        .persistent(false)
+                        .fetch_all(&mut *c)
+                        .await?,
+                );
+            }
+            rows
         }
-    }
-    });
-    Ok(found)
+    };
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let at = (row.execution.campaign_id, row.key);
+            let record = IdempotencyRecord {
+                request_hash: row.request_hash,
+                execution: row.execution,
+            };
+            (at, record)
+        })
+        .collect())
 }
 
 /// On PostgreSQL, locks these (campaign, key) pairs until the transaction ends, so two nodes
@@ -116,7 +135,7 @@ pub async fn idempotency_records(
 /// is one 64-bit advisory lock (a hash of the pair; a rare collision only makes two keys wait
 /// for each other), taken in ascending order so two groups cannot deadlock. On SQLite the one
 /// writer connection already serialises every group: nothing to lock.
-pub async fn lock_keys(conn: &mut Conn, keys: &[(&str, &str)]) -> sqlx::Result<()> {
+pub async fn lock_keys(conn: &mut Conn, keys: &[(CampaignId, &str)]) -> sqlx::Result<()> {
     let Some(pg) = conn.postgres() else {
         return Ok(());
     };
@@ -124,7 +143,7 @@ pub async fn lock_keys(conn: &mut Conn, keys: &[(&str, &str)]) -> sqlx::Result<(
         .iter()
         .map(|(campaign, key)| {
             let digest = Sha256::new()
-                .chain_update(campaign)
+                .chain_update(campaign.to_string())
                 .chain_update([0])
                 .chain_update(key)
                 .finalize();
@@ -170,7 +189,7 @@ pub const OPTED_OUT_REASON: &str = "opted out of marketing ";
 pub async fn exclude_listed_addresses(
     conn: &mut Conn,
     execution_ids: &[String],
-) -> sqlx::Result<Vec<String>> {
+) -> sqlx::Result<Vec<MessageId>> {
     if execution_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -197,24 +216,38 @@ pub async fn exclude_listed_addresses(
     ];
     let mut excluded = Vec::new();
     for (_, list, reason, detail, only) in lists.into_iter().filter(|l| l.0) {
-        let rows: Vec<(String,)> = on!(&mut *conn, c, Db => {
-            let mut q = QueryBuilder::<Db>::new(
-                "UPDATE messages SET status = 'excluded', status_reason = ",
-            );
-            q.push_bind(reason).push(format!(
-                " || {detail}
-                   FROM campaigns c, {list}
-                  WHERE c.id = messages.campaign_id{only} AND l.sandbox_id = c.sandbox_id
-                    AND l.channel = messages.channel AND l.address = messages.address
-                    AND messages.status = 'queued' AND messages.execution_id IN ("
-            ));
-            let mut ids = q.separated(", ");
-            for id in execution_ids {
-                ids.push_bind(id.as_str());
+        let tail = format!(
+            " || {detail}
+               FROM campaigns c, {list}
+              WHERE c.id = messages.campaign_id{only} AND l.sandbox_id = c.sandbox_id
+                AND l.channel = messages.channel AND l.address = messages.address
+                AND messages.status = 'queued' AND messages.execution_id "
+        );
+        let rows: Vec<(MessageId,)> = match conn.sides() {
+            // PostgreSQL takes the ids as one array, so the statement's text stays the same.
+            Sides::Postgres(c) => {
+                sqlx::query_as(&format!(
+                    "UPDATE messages SET status = 'excluded', status_reason = $1{tail} = ANY($2)
+                     RETURNING messages.id"
+                ))
+                .bind(reason)
+                .bind(execution_ids)
+                .fetch_all(c)
+                .await?
             }
-            q.push(") RETURNING messages.id");
-            q.build_query_as().fetch_all(c).await?
-        });
+            Sides::Sqlite(c) => {
+                let mut q = QueryBuilder::<sqlx::Sqlite>::new(
+                    "UPDATE messages SET status = 'excluded', status_reason = ",
+                );
+                q.push_bind(reason).push(tail).push(" IN (");
+                let mut ids = q.separated(", ");
+                for id in execution_ids {
+                    ids.push_bind(id.as_str());
+                }
+                q.push(") RETURNING messages.id");
+                q.build_query_as().fetch_all(c).await?
+            }
+        };
         excluded.extend(rows.into_iter().map(|(id,)| id));
     }
     Ok(excluded)
@@ -222,90 +255,206 @@ pub async fn exclude_listed_addresses(
 
 /// Inserts the executions, records their idempotency keys (replacing expired records of the
 /// same keys) and queues their messages, with a few multi-row statements for all calls; call
-/// inside the accepting transaction.
+/// inside the accepting transaction. On PostgreSQL each table takes one statement of fixed text
+/// whose columns arrive as arrays (`UNNEST`): it is prepared once per connection and binds a
+/// handful of parameters whatever the group's size, where multi-row `VALUES` would be parsed and
+/// planned anew for every group (thousands of parameters, a round trip to prepare each).
 pub async fn insert_calls(conn: &mut Conn, calls: &[NewCall<'_>]) -> sqlx::Result<()> {
-    on!(&mut *conn, c, Db => {
-        for chunk in calls.chunks(MAX_VARIABLES / 6) {
-            let mut q = QueryBuilder::<Db>::new(
-                "INSERT INTO executions (id, campaign_id, campaign_version, request_id, api_key_id, created_at) ",
-            );
-            q.push_values(chunk, |mut row, call| {
-                let e = call.execution;
-                row.push_bind(e.id.to_string())
-                    .push_bind(&e.campaign_id)
-                    .push_bind(e.campaign_version)
-                    .push_bind(&e.request_id)
-                    .push_bind(&e.api_key_id)
-                    .push_bind(e.now);
-            });
-            q.build().persistent(false).execute(&mut *c).await?;
+    match conn.sides() {
+        Sides::Sqlite(c) => insert_calls_sqlite(c, calls).await,
+        Sides::Postgres(c) => insert_calls_postgres(c, calls).await,
+    }
+}
 
-            let mut q = QueryBuilder::<Db>::new(
-                "INSERT INTO idempotency_keys (campaign_id, key, request_hash, execution_id, expires_at) ",
-            );
-            q.push_values(chunk, |mut row, call| {
-                row.push_bind(&call.execution.campaign_id)
-                    .push_bind(call.idempotency_key)
-                    .push_bind(call.request_hash)
-                    .push_bind(call.execution.id.to_string())
-                    .push_bind(call.key_expires_at);
-            });
-            // An expired record of the same key is replaced.
-            q.push(
-                " ON CONFLICT (campaign_id, key) DO UPDATE SET request_hash = excluded.request_hash,
-                     execution_id = excluded.execution_id, expires_at = excluded.expires_at",
-            );
-            q.build().persistent(false).execute(&mut *c).await?;
-        }
-        let messages: Vec<(&NewExecution, &NewMessage)> = calls
-            .iter()
-            .flat_map(|c| c.messages.iter().map(move |m| (c.execution, m)))
-            .collect();
-        for chunk in messages.chunks(MAX_VARIABLES / 17) {
-            let mut q = QueryBuilder::<Db>::new(
-                "INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel, address,
-                     subject, html_body, text_body, payload, status, status_reason, next_attempt_at, created_at, updated_at,
-                     surface_id) ",
-            );
-            q.push_values(chunk, |mut row, (e, m)| {
-                row.push_bind(m.id.to_string())
-                    .push_bind(e.id.to_string())
-                    .push_bind(&e.campaign_id)
-                    .push_bind(m.recipient_index)
-                    .push_bind(&m.user_id)
-                    .push_bind(m.channel.as_str())
-                    .push_bind(&m.address)
-                    .push_bind(&m.subject)
-                    .push_bind(&m.html_body)
-                    .push_bind(&m.text_body)
-                    .push_bind(&m.payload)
-                    .push_bind(if m.excluded.is_some() {
-                        MessageStatus::Excluded
-                    } else {
-                        MessageStatus::Queued
-                    })
-                    .push_bind(&m.excluded)
-                    .push_bind(e.now)
-                    .push_bind(e.now)
-                    .push_bind(e.now)
-                    .push_bind(&e.surface_id);
-            });
-            q.build().persistent(false).execute(&mut *c).await?;
-        }
-        let links: Vec<(&NewMessage, &(String, String))> = messages
-            .iter()
-            .flat_map(|(_, m)| m.tracked_links.iter().map(move |l| (*m, l)))
-            .collect();
-        for chunk in links.chunks(MAX_VARIABLES / 3) {
-            let mut q = QueryBuilder::<Db>::new("INSERT INTO tracked_links (id, message_id, url) ");
-            q.push_values(chunk, |mut row, (m, (id, url))| {
-                row.push_bind(id.as_str())
-                    .push_bind(m.id.to_string())
-                    .push_bind(url.as_str());
-            });
-            q.build().persistent(false).execute(&mut *c).await?;
-        }
-    });
+fn messages_of<'a>(calls: &'a [NewCall<'a>]) -> Vec<(&'a NewExecution, &'a NewMessage)> {
+    calls
+        .iter()
+        .flat_map(|c| c.messages.iter().map(move |m| (c.execution, m)))
+        .collect()
+}
+
+fn initial_status(m: &NewMessage) -> MessageStatus {
+    if m.excluded.is_some() {
+        MessageStatus::Excluded
+    } else {
+        MessageStatus::Queued
+    }
+}
+
+async fn insert_calls_postgres(c: &mut PgConnection, calls: &[NewCall<'_>]) -> sqlx::Result<()> {
+    let execution_ids: Vec<String> = calls.iter().map(|c| c.execution.id.to_string()).collect();
+    let campaign_ids: Vec<String> = calls
+        .iter()
+        .map(|c| c.execution.campaign_id.to_string())
+        .collect();
+    sqlx::query(
+        "INSERT INTO executions (id, campaign_id, campaign_version, request_id, api_key_id, created_at)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[])",
+    )
+    .bind(&execution_ids)
+    .bind(&campaign_ids)
+    .bind(calls.iter().map(|c| c.execution.campaign_version).collect::<Vec<_>>())
+    .bind(calls.iter().map(|c| c.execution.request_id.as_str()).collect::<Vec<_>>())
+    .bind(calls.iter().map(|c| c.execution.api_key_id.to_string()).collect::<Vec<_>>())
+    .bind(calls.iter().map(|c| c.execution.now).collect::<Vec<_>>())
+    .execute(&mut *c)
+    .await?;
+    // An expired record of the same key is replaced.
+    sqlx::query(
+        "INSERT INTO idempotency_keys (campaign_id, key, request_hash, execution_id, expires_at)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+         ON CONFLICT (campaign_id, key) DO UPDATE SET request_hash = excluded.request_hash,
+             execution_id = excluded.execution_id, expires_at = excluded.expires_at",
+    )
+    .bind(&campaign_ids)
+    .bind(calls.iter().map(|c| c.idempotency_key).collect::<Vec<_>>())
+    .bind(calls.iter().map(|c| c.request_hash).collect::<Vec<_>>())
+    .bind(&execution_ids)
+    .bind(calls.iter().map(|c| c.key_expires_at).collect::<Vec<_>>())
+    .execute(&mut *c)
+    .await?;
+    let messages = messages_of(calls);
+    let ids: Vec<String> = messages.iter().map(|(_, m)| m.id.to_string()).collect();
+    let column = |f: for<'m> fn(&'m (&'m NewExecution, &'m NewMessage)) -> &'m str| -> Vec<&str> {
+        messages.iter().map(f).collect()
+    };
+    sqlx::query(
+        "INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel, address,
+             subject, html_body, text_body, payload, status, status_reason, next_attempt_at, created_at,
+             updated_at, surface_id)
+         SELECT id, execution_id, campaign_id, recipient_index, user_id, channel, address, subject,
+                html_body, text_body, payload, status, status_reason, now, now, now, surface_id
+           FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[],
+                       $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                       $13::text[], $14::bigint[], $15::text[])
+             AS m(id, execution_id, campaign_id, recipient_index, user_id, channel, address, subject,
+                  html_body, text_body, payload, status, status_reason, now, surface_id)",
+    )
+    .bind(&ids)
+    .bind(messages.iter().map(|(e, _)| e.id.to_string()).collect::<Vec<_>>())
+    .bind(messages.iter().map(|(e, _)| e.campaign_id.to_string()).collect::<Vec<_>>())
+    .bind(messages.iter().map(|(_, m)| m.recipient_index).collect::<Vec<_>>())
+    .bind(column(|(_, m)| &m.user_id))
+    .bind(column(|(_, m)| m.channel.as_str()))
+    .bind(column(|(_, m)| &m.address))
+    .bind(column(|(_, m)| &m.subject))
+    .bind(column(|(_, m)| &m.html_body))
+    .bind(column(|(_, m)| &m.text_body))
+    .bind(messages.iter().map(|(_, m)| m.payload.as_deref()).collect::<Vec<_>>())
+    .bind(column(|(_, m)| initial_status(m).as_str()))
+    .bind(messages.iter().map(|(_, m)| m.excluded.as_deref()).collect::<Vec<_>>())
+    .bind(messages.iter().map(|(e, _)| e.now).collect::<Vec<_>>())
+    .bind(messages.iter().map(|(e, _)| e.surface_id.map(|s| s.to_string())).collect::<Vec<_>>())
+    .execute(&mut *c)
+    .await?;
+    let links: Vec<(&str, &(String, String))> = messages
+        .iter()
+        .zip(&ids)
+        .flat_map(|((_, m), id)| m.tracked_links.iter().map(move |l| (id.as_str(), l)))
+        .collect();
+    if !links.is_empty() {
+        sqlx::query(
+            "INSERT INTO tracked_links (id, message_id, url)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[])",
+        )
+        .bind(
+            links
+                .iter()
+                .map(|(_, (id, _))| id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(links.iter().map(|(m, _)| *m).collect::<Vec<_>>())
+        .bind(
+            links
+                .iter()
+                .map(|(_, (_, url))| url.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn insert_calls_sqlite(c: &mut SqliteConnection, calls: &[NewCall<'_>]) -> sqlx::Result<()> {
+    type Db = sqlx::Sqlite;
+    for chunk in calls.chunks(MAX_VARIABLES / 6) {
+        let mut q = QueryBuilder::<Db>::new(
+            "INSERT INTO executions (id, campaign_id, campaign_version, request_id, api_key_id, created_at) ",
+        );
+        q.push_values(chunk, |mut row, call| {
+            let e = call.execution;
+            row.push_bind(e.id)
+                .push_bind(e.campaign_id)
+                .push_bind(e.campaign_version)
+                .push_bind(&e.request_id)
+                .push_bind(e.api_key_id)
+                .push_bind(e.now);
+        });
+        q.build().persistent(false).execute(&mut *c).await?;
+
+        let mut q = QueryBuilder::<Db>::new(
+            "INSERT INTO idempotency_keys (campaign_id, key, request_hash, execution_id, expires_at) ",
+        );
+        q.push_values(chunk, |mut row, call| {
+            row.push_bind(call.execution.campaign_id)
+                .push_bind(call.idempotency_key)
+                .push_bind(call.request_hash)
+                .push_bind(call.execution.id)
+                .push_bind(call.key_expires_at);
+        });
+        // An expired record of the same key is replaced.
+        q.push(
+            " ON CONFLICT (campaign_id, key) DO UPDATE SET request_hash = excluded.request_hash,
+                 execution_id = excluded.execution_id, expires_at = excluded.expires_at",
+        );
+        q.build().persistent(false).execute(&mut *c).await?;
+    }
+    let messages = messages_of(calls);
+    for chunk in messages.chunks(MAX_VARIABLES / 17) {
+        let mut q = QueryBuilder::<Db>::new(
+            "INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel, address,
+                 subject, html_body, text_body, payload, status, status_reason, next_attempt_at, created_at, updated_at,
+                 surface_id) ",
+        );
+        q.push_values(chunk, |mut row, (e, m)| {
+            row.push_bind(m.id)
+                .push_bind(e.id)
+                .push_bind(e.campaign_id)
+                .push_bind(m.recipient_index)
+                .push_bind(&m.user_id)
+                .push_bind(m.channel.as_str())
+                .push_bind(&m.address)
+                .push_bind(&m.subject)
+                .push_bind(&m.html_body)
+                .push_bind(&m.text_body)
+                .push_bind(&m.payload)
+                .push_bind(if m.excluded.is_some() {
+                    MessageStatus::Excluded
+                } else {
+                    MessageStatus::Queued
+                })
+                .push_bind(&m.excluded)
+                .push_bind(e.now)
+                .push_bind(e.now)
+                .push_bind(e.now)
+                .push_bind(e.surface_id);
+        });
+        q.build().persistent(false).execute(&mut *c).await?;
+    }
+    let links: Vec<(&NewMessage, &(String, String))> = messages
+        .iter()
+        .flat_map(|(_, m)| m.tracked_links.iter().map(move |l| (*m, l)))
+        .collect();
+    for chunk in links.chunks(MAX_VARIABLES / 3) {
+        let mut q = QueryBuilder::<Db>::new("INSERT INTO tracked_links (id, message_id, url) ");
+        q.push_values(chunk, |mut row, (m, (id, url))| {
+            row.push_bind(id.as_str())
+                .push_bind(m.id)
+                .push_bind(url.as_str());
+        });
+        q.build().persistent(false).execute(&mut *c).await?;
+    }
     Ok(())
 }
 
@@ -321,7 +470,7 @@ pub async fn purge_expired_keys(conn: &mut Conn, now: Millis) -> sqlx::Result<u6
 pub async fn execution(
     pool: Reader<'_>,
     sandbox_id: &str,
-    id: &str,
+    id: ExecutionId,
 ) -> sqlx::Result<Option<ExecutionRow>> {
     on!(pool, c => sqlx::query_as(&format!(
         "SELECT {EXECUTION_COLUMNS} FROM executions e JOIN campaigns c ON c.id = e.campaign_id
@@ -334,10 +483,10 @@ pub async fn execution(
 
 #[derive(Debug, Clone, FromRow)]
 pub struct MessageStatusRow {
-    pub id: String,
+    pub id: MessageId,
     pub recipient_index: i64,
     pub user_id: String,
-    pub channel: String,
+    pub channel: Channel,
     pub status: ReportedStatus,
     pub status_reason: Option<String>,
     pub attempts: i64,
@@ -347,7 +496,7 @@ pub struct MessageStatusRow {
 
 #[derive(Debug, Clone, FromRow)]
 pub struct AttemptRow {
-    pub message_id: String,
+    pub message_id: MessageId,
     pub attempt: i64,
     pub started_at: i64,
     pub finished_at: i64,
@@ -359,7 +508,7 @@ pub struct AttemptRow {
 /// The messages of an execution in recipient order, and all their attempts (two queries).
 pub async fn execution_messages(
     pool: Reader<'_>,
-    execution_id: &str,
+    execution_id: ExecutionId,
 ) -> sqlx::Result<(Vec<MessageStatusRow>, Vec<AttemptRow>)> {
     let messages = on!(pool, c => sqlx::query_as(
         "SELECT id, recipient_index, user_id, channel,
@@ -381,7 +530,10 @@ pub async fn execution_messages(
 }
 
 /// Every attempt of one message, in order.
-pub async fn message_attempts(pool: Reader<'_>, message_id: &str) -> sqlx::Result<Vec<AttemptRow>> {
+pub async fn message_attempts(
+    pool: Reader<'_>,
+    message_id: MessageId,
+) -> sqlx::Result<Vec<AttemptRow>> {
     on!(pool, c => sqlx::query_as(
         "SELECT message_id, attempt, started_at, finished_at, provider, outcome, detail
            FROM message_attempts WHERE message_id = $1 ORDER BY attempt",

@@ -9,15 +9,17 @@
 use super::engine::on;
 use super::{Conn, Reader};
 use crate::clock::Millis;
+use domain::campaign::Channel;
 use domain::delivery::{AttemptOutcome, MessageStatus};
+use domain::ids::{CampaignId, MessageId, SurfaceId};
 use domain::views::MessageView;
 use sqlx::{Database, Encode, FromRow, QueryBuilder, Type};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ClaimedMessage {
-    pub id: String,
-    pub campaign_id: String,
-    pub channel: String,
+    pub id: MessageId,
+    pub campaign_id: CampaignId,
+    pub channel: Channel,
     pub address: String,
     pub subject: String,
     pub html_body: String,
@@ -26,7 +28,7 @@ pub struct ClaimedMessage {
     pub payload: Option<String>,
     pub attempts: i64,
     /// The surface it goes through; none: the server's default for its channel.
-    pub surface_id: Option<String>,
+    pub surface_id: Option<SurfaceId>,
     /// When it was accepted (for the give-up age of its retries).
     pub created_at: Millis,
     /// Marketing email: the one-click unsubscribe link for `List-Unsubscribe` (set by the worker).
@@ -69,7 +71,7 @@ pub enum Outcome {
 }
 
 pub struct Attempt<'a> {
-    pub message_id: &'a str,
+    pub message_id: MessageId,
     pub lease_token: &'a str,
     pub attempt: i64,
     pub started_at: Millis,
@@ -128,7 +130,7 @@ pub async fn finish_attempt(conn: &mut Conn, a: &Attempt<'_>) -> sqlx::Result<bo
 /// if the lease is still ours.
 pub async fn put_back(
     conn: &mut Conn,
-    id: &str,
+    id: MessageId,
     lease_token: &str,
     at: Millis,
 ) -> sqlx::Result<()> {
@@ -149,7 +151,7 @@ pub async fn put_back(
 /// still ours.
 pub async fn exclude_claimed(
     conn: &mut Conn,
-    id: &str,
+    id: MessageId,
     lease_token: &str,
     reason: &str,
     now: Millis,
@@ -211,7 +213,7 @@ pub async fn recent_messages(
 pub async fn message(
     pool: Reader<'_>,
     sandbox_id: &str,
-    id: &str,
+    id: MessageId,
 ) -> sqlx::Result<Option<MessageView>> {
     on!(pool, c => sqlx::query_as(&format!(
         "SELECT {MESSAGE_VIEW_COLUMNS}
@@ -281,7 +283,7 @@ pub async fn find(
 }
 
 /// Records a provider's delivery receipt for a sent message. Returns whether it changed anything.
-pub async fn mark_delivered(conn: &mut Conn, id: &str, now: Millis) -> sqlx::Result<bool> {
+pub async fn mark_delivered(conn: &mut Conn, id: MessageId, now: Millis) -> sqlx::Result<bool> {
     Ok(on!(conn, c => sqlx::query(
         "UPDATE messages SET delivered_at = $1, updated_at = $1
           WHERE id = $2 AND status = 'sent' AND delivered_at IS NULL",
@@ -296,7 +298,7 @@ pub async fn mark_delivered(conn: &mut Conn, id: &str, now: Millis) -> sqlx::Res
 /// Records that a provider could not deliver a message it had accepted.
 pub async fn mark_undelivered(
     conn: &mut Conn,
-    id: &str,
+    id: MessageId,
     reason: &str,
     now: Millis,
 ) -> sqlx::Result<bool> {

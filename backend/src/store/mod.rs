@@ -24,6 +24,7 @@ pub mod election;
 pub mod engagements;
 pub mod engine;
 pub mod executions;
+pub mod installation;
 pub mod messages;
 pub mod namespaces;
 pub mod opt_outs;
@@ -286,7 +287,7 @@ pub(crate) async fn listed_addresses(
     table: &'static str,
     column: &'static str,
     sandbox_id: &str,
-    channel: &str,
+    channel: domain::campaign::Channel,
     addresses: &[&str],
 ) -> sqlx::Result<HashMap<String, String>> {
     if addresses.is_empty() {

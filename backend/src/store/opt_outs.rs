@@ -3,13 +3,15 @@
 use super::engine::on;
 use super::{Conn, Reader};
 use crate::clock::Millis;
+use domain::campaign::Channel;
+use domain::ids::MessageId;
 use std::collections::HashSet;
 
 /// Those of `addresses` that opted out of marketing on this channel in this sandbox.
 pub async fn opted_out(
     pool: Reader<'_>,
     sandbox_id: &str,
-    channel: &str,
+    channel: Channel,
     addresses: &[&str],
 ) -> sqlx::Result<HashSet<String>> {
     let rows =
@@ -21,7 +23,7 @@ pub async fn opted_out(
 /// false if they already had.
 pub async fn add_for_message(
     conn: &mut Conn,
-    message_id: &str,
+    message_id: MessageId,
     source: &str,
     now: Millis,
 ) -> sqlx::Result<bool> {
@@ -43,7 +45,7 @@ pub async fn add_for_message(
 /// The channel and address of a message, for the unsubscribe page.
 pub async fn message_recipient(
     pool: Reader<'_>,
-    message_id: &str,
+    message_id: MessageId,
 ) -> sqlx::Result<Option<(String, String)>> {
     on!(pool, c => sqlx::query_as("SELECT channel, address FROM messages WHERE id = $1")
         .bind(message_id)

@@ -13,7 +13,7 @@ pub type Identity = (String, String);
 
 #[derive(Debug, Clone)]
 pub struct ProfileRow {
-    pub id: String,
+    pub id: ProfileId,
     pub attributes: Map<String, Value>,
     pub identities: Vec<Identity>,
     pub created_at: i64,
@@ -22,7 +22,7 @@ pub struct ProfileRow {
 
 #[derive(FromRow)]
 struct RawProfile {
-    id: String,
+    id: ProfileId,
     attributes: String,
     created_at: i64,
     updated_at: i64,
@@ -113,7 +113,7 @@ pub async fn by_identity(
     let identities = on!(pool, c => sqlx::query_as(
         "SELECT namespace, value FROM profile_identities WHERE profile_id = $1 ORDER BY namespace, value",
     )
-    .bind(&raw.id)
+    .bind(raw.id)
     .fetch_all(c).await)?;
     Ok(Some(ProfileRow {
         attributes: parse_attributes(&raw.attributes),

@@ -39,7 +39,7 @@ pub async fn insert(
     now: Millis,
 ) -> sqlx::Result<()> {
     on!(conn, c => sqlx::query("INSERT INTO sandboxes (id, org_id, name, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(id.to_string())
+        .bind(id)
         .bind(org_id)
         .bind(name)
         .bind(now)

@@ -3,6 +3,8 @@
 use super::engine::on;
 use super::{Conn, Reader};
 use crate::clock::Millis;
+use domain::campaign::Channel;
+use domain::ids::MessageId;
 use domain::views::SuppressionView;
 use std::collections::HashMap;
 
@@ -10,7 +12,7 @@ use std::collections::HashMap;
 pub async fn reasons(
     pool: Reader<'_>,
     sandbox_id: &str,
-    channel: &str,
+    channel: Channel,
     addresses: &[&str],
 ) -> sqlx::Result<HashMap<String, String>> {
     super::listed_addresses(
@@ -27,7 +29,7 @@ pub async fn reasons(
 /// Suppresses the address of a message (in its campaign's sandbox), unless it already is.
 pub async fn add_for_message(
     conn: &mut Conn,
-    message_id: &str,
+    message_id: MessageId,
     reason: &str,
     now: Millis,
 ) -> sqlx::Result<()> {

@@ -3,15 +3,17 @@
 use super::engine::on;
 use super::{Conn, Reader};
 use crate::clock::Millis;
+use domain::campaign::{Category, Channel};
+use domain::ids::SurfaceId;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct SurfaceRow {
-    pub id: String,
+    pub id: SurfaceId,
     pub sandbox_id: String,
     pub name: String,
-    pub channel: String,
-    pub category: String,
+    pub channel: Channel,
+    pub category: Category,
     /// `SurfaceSettings` as JSON.
     pub settings: String,
     pub secrets: Option<Vec<u8>>,
@@ -33,14 +35,14 @@ pub async fn list(pool: Reader<'_>, sandbox_id: &str) -> sqlx::Result<Vec<Surfac
     .fetch_all(c).await)
 }
 
-pub async fn by_id(pool: Reader<'_>, id: &str) -> sqlx::Result<Option<SurfaceRow>> {
+pub async fn by_id(pool: Reader<'_>, id: SurfaceId) -> sqlx::Result<Option<SurfaceRow>> {
     on!(pool, c => sqlx::query_as(&format!("SELECT {COLUMNS} FROM surfaces s WHERE s.id = $1"))
         .bind(id)
         .fetch_optional(c).await)
 }
 
 /// The surfaces among `ids` changed since the caller's copies, for the delivery cache.
-pub async fn by_ids(pool: Reader<'_>, ids: &[&str]) -> sqlx::Result<Vec<SurfaceRow>> {
+pub async fn by_ids(pool: Reader<'_>, ids: &[SurfaceId]) -> sqlx::Result<Vec<SurfaceRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -59,11 +61,11 @@ pub async fn by_ids(pool: Reader<'_>, ids: &[&str]) -> sqlx::Result<Vec<SurfaceR
 }
 
 pub struct SurfaceRecord<'a> {
-    pub id: &'a str,
+    pub id: SurfaceId,
     pub sandbox_id: &'a str,
     pub name: &'a str,
-    pub channel: &'a str,
-    pub category: &'a str,
+    pub channel: Channel,
+    pub category: Category,
     pub settings: &'a str,
     pub secrets: Option<&'a [u8]>,
     pub now: Millis,
@@ -97,7 +99,7 @@ pub async fn save(conn: &mut Conn, r: &SurfaceRecord<'_>) -> sqlx::Result<bool> 
 }
 
 /// Deletes a surface no campaign and no message refers to. Returns whether it was deleted.
-pub async fn delete_unused(conn: &mut Conn, id: &str) -> sqlx::Result<bool> {
+pub async fn delete_unused(conn: &mut Conn, id: SurfaceId) -> sqlx::Result<bool> {
     Ok(on!(conn, c => sqlx::query(
         "DELETE FROM surfaces WHERE id = $1
             AND NOT EXISTS (SELECT 1 FROM campaigns WHERE surface_id = $1)

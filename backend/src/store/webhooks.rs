@@ -7,6 +7,7 @@ use super::engine::on;
 use super::{Conn, Dialect, Reader};
 use crate::clock::Millis;
 use domain::delivery::WebhookDeliveryStatus;
+use domain::ids::MessageId;
 use domain::views::WebhookView;
 use sqlx::FromRow;
 
@@ -121,7 +122,7 @@ fn enqueue_sql(dialect: Dialect) -> String {
 pub async fn enqueue(
     conn: &mut Conn,
     event: &str,
-    message_ids: &[&str],
+    message_ids: &[MessageId],
     occurred_at: &str,
     now: Millis,
 ) -> sqlx::Result<()> {

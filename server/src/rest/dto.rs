@@ -29,12 +29,12 @@ impl From<Accepted> for AcceptedBody {
     fn from(a: Accepted) -> Self {
         let at = rfc3339(a.created_at);
         Self {
-            execution_id: a.execution_id,
+            execution_id: a.execution_id.to_string(),
             request_id: a.request_id,
             created_at: at.clone(),
-            created_by: a.created_by.clone(),
+            created_by: a.created_by.to_string(),
             modified_at: at,
-            modified_by: a.created_by,
+            modified_by: a.created_by.to_string(),
         }
     }
 }
@@ -135,8 +135,8 @@ impl From<ExecutionStatus> for ExecutionStatusBody {
                     .collect(),
                 index: m.recipient_index,
                 user_id: m.user_id,
-                message_id: m.id,
-                channel: m.channel,
+                message_id: m.id.to_string(),
+                channel: m.channel.to_string(),
                 status: m.status,
                 status_reason: m.status_reason,
                 attempt_count: m.attempts,
@@ -145,12 +145,12 @@ impl From<ExecutionStatus> for ExecutionStatusBody {
             })
             .collect();
         Self {
-            execution_id: e.id,
+            execution_id: e.id.to_string(),
             request_id: e.request_id,
-            campaign_id: e.campaign_id,
+            campaign_id: e.campaign_id.to_string(),
             campaign_version: e.campaign_version,
             created_at: rfc3339(e.created_at),
-            created_by: e.api_key_id,
+            created_by: e.api_key_id.to_string(),
             recipients,
         }
     }
@@ -207,7 +207,7 @@ impl DryRunBody {
         Self {
             dry_run: true,
             request_id: request_id.to_owned(),
-            campaign_id: d.campaign_id,
+            campaign_id: d.campaign_id.to_string(),
             campaign_version: d.campaign_version,
             recipients: d
                 .recipients

@@ -49,7 +49,7 @@ pub async fn trigger_unitary(
 ) -> Result<Response, ApiError> {
     let herald = &state.herald;
     let caller = authenticate(herald, &headers).await?;
-    state.limiter.check(&caller.api_key_id).map_err(|retry_after_secs| {
+    state.limiter.check(caller.api_key_id).map_err(|retry_after_secs| {
         Error::new(
             ErrorKind::RateLimited { retry_after_secs },
             "rate_limited",

@@ -40,7 +40,7 @@ async fn own_campaign(
 
 /// Changes made through the management API are recorded as made by the key.
 fn actor(caller: &ApiCaller) -> Actor {
-    Actor::ApiKey(caller.api_key_id.clone())
+    Actor::ApiKey(caller.api_key_id)
 }
 
 /// A query string as its typed input; an unreadable one is `invalid_query`.

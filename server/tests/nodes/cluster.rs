@@ -13,7 +13,8 @@ pub struct Cluster {
     _turn: std::sync::MutexGuard<'static, ()>,
     pub db: PostgresDatabase,
     pub sink: SmtpSink,
-    secret_key: String,
+    /// Node `i`'s secret key: the same for every node unless a test says otherwise.
+    secret_keys: Vec<String>,
     dirs: Vec<TempDir>,
     ports: Vec<u16>,
     extra: Vec<(String, String)>,
@@ -39,7 +40,7 @@ impl Cluster {
             _turn: TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
             db: PostgresDatabase::create(),
             sink: SmtpSink::start(),
-            secret_key: hex_key(),
+            secret_keys: vec![hex_key(); nodes],
             dirs: (0..nodes).map(|_| tempfile::tempdir().unwrap()).collect(),
             ports: (0..nodes).map(|_| process::free_port()).collect(),
             extra: extra
@@ -50,11 +51,16 @@ impl Cluster {
         }
     }
 
+    /// Gives node `i` another secret key than the others (a misconfigured node).
+    pub fn set_secret_key_of(&mut self, i: usize, key: &str) {
+        self.secret_keys[i] = key.to_owned();
+    }
+
     /// The `herald` command of node `i`.
-    fn command(&self, i: usize) -> std::process::Command {
+    pub fn command(&self, i: usize) -> std::process::Command {
         let mut env = vec![
             ("HERALD_DATABASE_URL".to_owned(), self.db.url.clone()),
-            ("HERALD_SECRET_KEY".to_owned(), self.secret_key.clone()),
+            ("HERALD_SECRET_KEY".to_owned(), self.secret_keys[i].clone()),
             ("HERALD_SMTP_URL".to_owned(), self.sink.url()),
         ];
         env.extend(self.extra.iter().cloned());
@@ -107,7 +113,7 @@ impl Cluster {
     }
 }
 
-fn hex_key() -> String {
+pub fn hex_key() -> String {
     let id = domain::ids::MessageId::new().to_string().replace('-', "");
     format!("{id}{id}")
 }

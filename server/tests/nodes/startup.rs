@@ -1,7 +1,7 @@
 //! Nodes started at the same moment on an empty database: one migrates it, the others wait for
 //! it (sqlx's migrator holds an advisory lock), and all of them serve.
 
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, hex_key};
 
 #[tokio::test]
 async fn nodes_started_together_on_an_empty_database_migrate_it_once() {
@@ -22,4 +22,25 @@ async fn nodes_started_together_on_an_empty_database_migrate_it_once() {
     .unwrap()
     .count() as i64;
     assert_eq!(migrations, expected);
+}
+
+/// A node given another secret key than the database was first used with would fail to open
+/// sealed credentials and refuse the other nodes' signed links: it must not start at all.
+#[tokio::test]
+async fn a_node_with_another_secret_key_refuses_to_start() {
+    let mut cluster = Cluster::new(2, &[("HERALD_DELIVERY_WORKERS", "0")]);
+    let _first = cluster.start(0).await;
+    cluster.set_secret_key_of(1, &hex_key());
+    let out = cluster
+        .command(1)
+        .arg("serve")
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the node started with another key");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("HERALD_SECRET_KEY") && stderr.contains("same key"),
+        "{stderr}"
+    );
 }
