@@ -282,55 +282,53 @@ fn initial_status(m: &NewMessage) -> MessageStatus {
 }
 
 async fn insert_calls_postgres(c: &mut PgConnection, calls: &[NewCall<'_>]) -> sqlx::Result<()> {
-    let execution_ids: Vec<String> = calls.iter().map(|c| c.execution.id.to_string()).collect();
-    let campaign_ids: Vec<String> = calls
-        .iter()
-        .map(|c| c.execution.campaign_id.to_string())
-        .collect();
-    sqlx::query(
-        "INSERT INTO executions (id, campaign_id, campaign_version, request_id, api_key_id, created_at)
-         SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[])",
-    )
-    .bind(&execution_ids)
-    .bind(&campaign_ids)
-    .bind(calls.iter().map(|c| c.execution.campaign_version).collect::<Vec<_>>())
-    .bind(calls.iter().map(|c| c.execution.request_id.as_str()).collect::<Vec<_>>())
-    .bind(calls.iter().map(|c| c.execution.api_key_id.to_string()).collect::<Vec<_>>())
-    .bind(calls.iter().map(|c| c.execution.now).collect::<Vec<_>>())
-    .execute(&mut *c)
-    .await?;
-    // An expired record of the same key is replaced.
-    sqlx::query(
-        "INSERT INTO idempotency_keys (campaign_id, key, request_hash, execution_id, expires_at)
-         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
-         ON CONFLICT (campaign_id, key) DO UPDATE SET request_hash = excluded.request_hash,
-             execution_id = excluded.execution_id, expires_at = excluded.expires_at",
-    )
-    .bind(&campaign_ids)
-    .bind(calls.iter().map(|c| c.idempotency_key).collect::<Vec<_>>())
-    .bind(calls.iter().map(|c| c.request_hash).collect::<Vec<_>>())
-    .bind(&execution_ids)
-    .bind(calls.iter().map(|c| c.key_expires_at).collect::<Vec<_>>())
-    .execute(&mut *c)
-    .await?;
     let messages = messages_of(calls);
-    let ids: Vec<String> = messages.iter().map(|(_, m)| m.id.to_string()).collect();
+    let message_ids: Vec<String> = messages.iter().map(|(_, m)| m.id.to_string()).collect();
+    let links: Vec<(&str, &(String, String))> = messages
+        .iter()
+        .zip(&message_ids)
+        .flat_map(|((_, m), id)| m.tracked_links.iter().map(move |l| (id.as_str(), l)))
+        .collect();
+    let of_calls = |f: fn(&NewCall<'_>) -> String| -> Vec<String> { calls.iter().map(f).collect() };
     let column = |f: for<'m> fn(&'m (&'m NewExecution, &'m NewMessage)) -> &'m str| -> Vec<&str> {
         messages.iter().map(f).collect()
     };
+    // One statement for the four tables: the foreign keys are checked at its end, when every
+    // row is in. An expired record of the same idempotency key is replaced.
     sqlx::query(
-        "INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel, address,
-             subject, html_body, text_body, payload, status, status_reason, next_attempt_at, created_at,
-             updated_at, surface_id)
-         SELECT id, execution_id, campaign_id, recipient_index, user_id, channel, address, subject,
-                html_body, text_body, payload, status, status_reason, now, now, now, surface_id
-           FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[],
-                       $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
-                       $13::text[], $14::bigint[], $15::text[])
-             AS m(id, execution_id, campaign_id, recipient_index, user_id, channel, address, subject,
-                  html_body, text_body, payload, status, status_reason, now, surface_id)",
+        "WITH e AS (
+             INSERT INTO executions (id, campaign_id, campaign_version, request_id, api_key_id, created_at)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[])
+         ), k AS (
+             INSERT INTO idempotency_keys (campaign_id, key, request_hash, execution_id, expires_at)
+             SELECT * FROM UNNEST($2::text[], $7::text[], $8::text[], $1::text[], $9::bigint[])
+             ON CONFLICT (campaign_id, key) DO UPDATE SET request_hash = excluded.request_hash,
+                 execution_id = excluded.execution_id, expires_at = excluded.expires_at
+         ), m AS (
+             INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel,
+                 address, subject, html_body, text_body, payload, status, status_reason,
+                 next_attempt_at, created_at, updated_at, surface_id)
+             SELECT id, execution_id, campaign_id, recipient_index, user_id, channel, address, subject,
+                    html_body, text_body, payload, status, status_reason, now, now, now, surface_id
+               FROM UNNEST($10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[],
+                           $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
+                           $20::text[], $21::text[], $22::text[], $23::bigint[], $24::text[])
+                 AS m(id, execution_id, campaign_id, recipient_index, user_id, channel, address,
+                      subject, html_body, text_body, payload, status, status_reason, now, surface_id)
+         )
+         INSERT INTO tracked_links (id, message_id, url)
+         SELECT * FROM UNNEST($25::text[], $26::text[], $27::text[])",
     )
-    .bind(&ids)
+    .bind(of_calls(|c| c.execution.id.to_string()))
+    .bind(of_calls(|c| c.execution.campaign_id.to_string()))
+    .bind(calls.iter().map(|c| c.execution.campaign_version).collect::<Vec<_>>())
+    .bind(calls.iter().map(|c| c.execution.request_id.as_str()).collect::<Vec<_>>())
+    .bind(of_calls(|c| c.execution.api_key_id.to_string()))
+    .bind(calls.iter().map(|c| c.execution.now).collect::<Vec<_>>())
+    .bind(calls.iter().map(|c| c.idempotency_key).collect::<Vec<_>>())
+    .bind(calls.iter().map(|c| c.request_hash).collect::<Vec<_>>())
+    .bind(calls.iter().map(|c| c.key_expires_at).collect::<Vec<_>>())
+    .bind(&message_ids)
     .bind(messages.iter().map(|(e, _)| e.id.to_string()).collect::<Vec<_>>())
     .bind(messages.iter().map(|(e, _)| e.campaign_id.to_string()).collect::<Vec<_>>())
     .bind(messages.iter().map(|(_, m)| m.recipient_index).collect::<Vec<_>>())
@@ -345,35 +343,12 @@ async fn insert_calls_postgres(c: &mut PgConnection, calls: &[NewCall<'_>]) -> s
     .bind(messages.iter().map(|(_, m)| m.excluded.as_deref()).collect::<Vec<_>>())
     .bind(messages.iter().map(|(e, _)| e.now).collect::<Vec<_>>())
     .bind(messages.iter().map(|(e, _)| e.surface_id.map(|s| s.to_string())).collect::<Vec<_>>())
-    .execute(&mut *c)
-    .await?;
-    let links: Vec<(&str, &(String, String))> = messages
-        .iter()
-        .zip(&ids)
-        .flat_map(|((_, m), id)| m.tracked_links.iter().map(move |l| (id.as_str(), l)))
-        .collect();
-    if !links.is_empty() {
-        sqlx::query(
-            "INSERT INTO tracked_links (id, message_id, url)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[])",
-        )
-        .bind(
-            links
-                .iter()
-                .map(|(_, (id, _))| id.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind(links.iter().map(|(m, _)| *m).collect::<Vec<_>>())
-        .bind(
-            links
-                .iter()
-                .map(|(_, (_, url))| url.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .execute(&mut *c)
-        .await?;
-    }
-    Ok(())
+    .bind(links.iter().map(|(_, (id, _))| id.as_str()).collect::<Vec<_>>())
+    .bind(links.iter().map(|(m, _)| *m).collect::<Vec<_>>())
+    .bind(links.iter().map(|(_, (_, url))| url.as_str()).collect::<Vec<_>>())
+    .execute(c)
+    .await
+    .map(drop)
 }
 
 async fn insert_calls_sqlite(c: &mut SqliteConnection, calls: &[NewCall<'_>]) -> sqlx::Result<()> {

@@ -196,7 +196,15 @@ impl Store {
     /// Connects the pool and migrates. Several nodes may start at once: sqlx's migrator holds
     /// a PostgreSQL advisory lock while it runs, so one migrates and the others wait for it.
     async fn open_postgres(url: &str, pool_size: u32) -> anyhow::Result<Self> {
-        let options = PgConnectOptions::from_str(url).context("not a valid PostgreSQL URL")?;
+        // Every statement is planned for its own parameters. Statements stay prepared, and
+        // PostgreSQL would otherwise settle on a generic plan after five runs, made with the
+        // statistics of that moment: on a young database, whose tables look empty, that plan
+        // scans whole tables (measured: the idempotency lookup read every key of a growing
+        // table on each group, until acceptance collapsed) and stays until the next ANALYZE.
+        // Herald's statements are small, so planning each costs microseconds.
+        let options = PgConnectOptions::from_str(url)
+            .context("not a valid PostgreSQL URL")?
+            .options([("plan_cache_mode", "force_custom_plan")]);
         // One connection first, so a refusal says why (a pool would only time out).
         use sqlx::Connection;
         sqlx::PgConnection::connect_with(&options)
