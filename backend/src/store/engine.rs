@@ -13,6 +13,10 @@
 //!   driver would copy every row into its own value type and hide both.
 //! - Where the dialects really differ (JSON functions, row locking, random ids), the query says
 //!   so with a `match` on [`Dialect`] next to the SQL, so the difference is read where it lives.
+//! - Batches of a group commit are the one place with two texts: PostgreSQL takes a batch as
+//!   arrays (`UNNEST($1::text[], …)`, `= ANY($1)`) in a statement of fixed text, prepared once;
+//!   SQLite, which has no arrays, gets multi-row `VALUES`. Such a function matches on
+//!   [`Sides`] and keeps both texts side by side.
 //!
 //! Invariants:
 //! - Timestamps are integer milliseconds (`BIGINT`), flags are `BOOLEAN` on PostgreSQL and
