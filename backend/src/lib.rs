@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod background;
+pub mod backup;
 mod cache;
 pub mod campaigns;
 pub mod clock;

@@ -19,7 +19,8 @@ pub struct SecretBox {
     rng: SystemRandom,
 }
 
-const KEY_FILE: &str = "secret.key";
+/// The key file in the data directory.
+pub const KEY_FILE: &str = "secret.key";
 
 impl SecretBox {
     /// The key from `configured` (hex) or the data directory's key file, made if missing.
@@ -125,15 +126,26 @@ fn key_file(data_dir: &Path) -> anyhow::Result<String> {
     if SystemRandom::new().fill(&mut key).is_err() {
         bail!("the system random source failed");
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(&path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    std::io::Write::write_all(&mut file, hex::encode(key).as_bytes())?;
+    crate::store::create_owner_only(&path, hex::encode(key).as_bytes())?;
     Ok(hex::encode(key))
+}
+
+/// The install's key as hex, from `configured` or the data directory's key file, which must
+/// exist (a backup of an install that never started has nothing to back up).
+pub fn existing_key(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<String> {
+    let key = match configured {
+        Some(k) => k.trim().to_owned(),
+        None => {
+            let path = data_dir.join(KEY_FILE);
+            std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read the secret key {}", path.display()))?
+                .trim()
+                .to_owned()
+        }
+    };
+    SecretBox::from_bytes(&hex::decode(&key).unwrap_or_default())
+        .context("the secret key (HERALD_SECRET_KEY or secret.key) must be 64 hex digits")?;
+    Ok(key)
 }
 
 #[cfg(test)]

@@ -69,18 +69,63 @@ pub enum DbCommand {
         #[arg(long)]
         to: String,
     },
+    /// Back up the SQLite install while it runs: a consistent copy of the database and the
+    /// secret key (mode 0600) into a new directory, checked before it is reported good.
+    Backup {
+        /// The directory to create, e.g. /backups/herald-2026-12-02.
+        dir: std::path::PathBuf,
+    },
+    /// Restore a backup into the data directory (HERALD_DATA_DIR), which must hold no database:
+    /// stop Herald and move the old directory away first.
+    Restore {
+        /// A directory made by `herald db backup`.
+        dir: std::path::PathBuf,
+    },
 }
 
 /// `herald db …`: works on databases directly, without starting Herald.
 pub async fn db(command: DbCommand) -> anyhow::Result<()> {
-    let DbCommand::Copy { from, to } = command;
+    match command {
+        DbCommand::Copy { from, to } => copy(&from, &to).await,
+        DbCommand::Backup { dir } => {
+            let counts = backend::backup::backup(&Settings::from_env()?, &dir).await?;
+            print_counts(&counts);
+            println!(
+                "backed up into {}: {} (the database, checked) and {} (the secret key; keep it \
+                 apart from the database when the backup leaves this machine).",
+                dir.display(),
+                backend::backup::DATABASE_FILE,
+                backend::backup::KEY_FILE
+            );
+            Ok(())
+        }
+        DbCommand::Restore { dir } => {
+            let settings = Settings::from_env()?;
+            let counts = backend::backup::restore(&settings, &dir).await?;
+            print_counts(&counts);
+            println!(
+                "restored into {}; start Herald to serve it.",
+                settings.data_dir.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn print_counts(counts: &[(&str, i64)]) {
+    for (table, rows) in counts {
+        println!("{table:<20} {rows:>12}");
+    }
+}
+
+async fn copy(from: &str, to: &str) -> anyhow::Result<()> {
     let bars = indicatif::MultiProgress::new();
     let style = indicatif::ProgressStyle::with_template(
         "{prefix:>20} [{bar:30}] {human_pos:>10}/{human_len} rows",
     )?
     .progress_chars("=> ");
     let mut bar: Option<(String, indicatif::ProgressBar)> = None;
-    let copied = backend::store::copy::sqlite_to_postgres(&from, &to, |table, done, total| {
+    let copied = backend::store::copy::sqlite_to_postgres(from, to, |table, done, total| {
         if bar.as_ref().is_none_or(|(t, _)| t != table) {
             if let Some((_, b)) = bar.take() {
                 b.finish();

@@ -17,6 +17,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod campaigns;
 pub mod changes;
 pub mod copy;
@@ -105,6 +106,19 @@ pub(crate) fn owner_only(path: &std::path::Path, mode: u32) -> anyhow::Result<()
     #[cfg(not(unix))]
     let _ = (path, mode);
     Ok(())
+}
+
+/// Creates `path` (which must not exist) readable by its owner only, holding `contents`.
+pub(crate) fn create_owner_only(path: &std::path::Path, contents: &[u8]) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    std::io::Write::write_all(&mut file, contents)
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The database file is created owner-only before SQLite opens it, so its WAL and shared-memory

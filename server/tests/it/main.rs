@@ -1,5 +1,6 @@
 //! Integration tests: the real app on port 0, a temporary SQLite file, a real SMTP server.
 
+mod backup;
 mod campaigns;
 mod consent;
 mod crash;
