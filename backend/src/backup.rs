@@ -50,7 +50,6 @@ pub async fn backup(settings: &Settings, dir: &Path) -> anyhow::Result<Vec<Count
     owner_only(dir, 0o700)?;
     let database = dir.join(DATABASE_FILE);
     backup::snapshot(&settings.database_url(), &database).await?;
-    owner_only(&database, 0o600)?;
     let counts = backup::check(&database).await?;
     crate::store::create_owner_only(&dir.join(KEY_FILE), key.as_bytes())?;
     Ok(counts)

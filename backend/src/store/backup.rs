@@ -32,13 +32,19 @@ pub async fn snapshot(source_url: &str, target: &Path) -> anyhow::Result<()> {
     let mut source = SqliteConnection::connect_with(&options)
         .await
         .context("cannot open the database")?;
-    sqlx::query("VACUUM INTO $1")
-        .bind(target.to_string_lossy().into_owned())
-        .execute(&mut source)
-        .await
-        .context("cannot write the copy")?;
+    vacuum_into(&mut source, target).await?;
     source.close().await?;
     Ok(())
+}
+
+/// Writes a consistent copy of `conn`'s database to `target` (a file that must not exist).
+pub async fn vacuum_into(conn: &mut SqliteConnection, target: &Path) -> anyhow::Result<()> {
+    sqlx::query("VACUUM INTO $1")
+        .bind(target.to_string_lossy().into_owned())
+        .execute(&mut *conn)
+        .await
+        .with_context(|| format!("cannot write the copy {}", target.display()))?;
+    super::owner_only(target, 0o600)
 }
 
 /// Checks the database file at `path` (integrity, and the schema of this version or an older

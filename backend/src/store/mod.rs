@@ -68,16 +68,23 @@ enum Pools {
 /// PostgreSQL's schema, embedded (see `migrations/postgres`).
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
+/// SQLite's schema, embedded (see `migrations/sqlite`).
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
 /// Runs the embedded migrations on a connection of its own with foreign keys off, as SQLite's
 /// table-rebuild procedure requires (a migration that rebuilds a table drops the old one while
 /// others still reference it by name; the pragma cannot change inside sqlx's per-migration
 /// transaction). Afterwards every foreign key is checked: a violation fails the start.
+/// Migrations are forward-only: before an existing database is migrated, a copy of it as it was
+/// is kept in `backups/` beside it (`before-<newest migration>-<ms>.db`), so an upgrade that
+/// goes wrong can be undone by restoring it with the previous release.
 async fn migrate_sqlite(options: &SqliteConnectOptions) -> anyhow::Result<()> {
     use sqlx::Connection;
     let mut conn = sqlx::SqliteConnection::connect_with(&options.clone().foreign_keys(false))
         .await
         .context("cannot open the database")?;
-    sqlx::migrate!("../migrations/sqlite")
+    back_up_before_migrating(&mut conn, options.get_filename()).await?;
+    SQLITE_MIGRATIONS
         .run(&mut conn)
         .await
         .context("cannot migrate the database")?;
@@ -92,6 +99,42 @@ async fn migrate_sqlite(options: &SqliteConnectOptions) -> anyhow::Result<()> {
         );
     }
     conn.close().await?;
+    Ok(())
+}
+
+/// Copies an existing database that has migrations to apply into `backups/` beside it.
+async fn back_up_before_migrating(
+    conn: &mut sqlx::SqliteConnection,
+    database: &std::path::Path,
+) -> anyhow::Result<()> {
+    let has_schema: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = '_sqlx_migrations')",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !has_schema {
+        return Ok(()); // a new database: nothing to keep
+    }
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations")
+        .fetch_all(&mut *conn)
+        .await?;
+    let pending: Vec<i64> = SQLITE_MIGRATIONS
+        .iter()
+        .map(|m| m.version)
+        .filter(|v| !applied.contains(v))
+        .collect();
+    let Some(newest) = pending.last() else {
+        return Ok(());
+    };
+    let dir = database
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("backups");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    owner_only(&dir, 0o700)?;
+    let copy = dir.join(format!("before-{newest}-{}.db", crate::clock::now_ms()));
+    backup::vacuum_into(conn, &copy).await?;
+    tracing::warn!(backup = %copy.display(), migrations = ?pending, "the database was copied before migrating it");
     Ok(())
 }
 

@@ -161,3 +161,86 @@ async fn a_backup_taken_under_load_restores_every_accepted_call() {
         );
     }
 }
+
+/// An install of the previous release (every migration but the newest) with data: the new
+/// release keeps a copy of the database as it was before migrating it, and serves the data.
+#[tokio::test]
+async fn an_upgrade_keeps_a_copy_of_the_database_before_migrating_it() {
+    use sqlx::Connection;
+    if crate::support::on_postgres() {
+        return; // SQLite's upgrade backup; PostgreSQL is backed up with pg_dump.
+    }
+    let migrations = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/sqlite"));
+    let mut files: Vec<_> = std::fs::read_dir(migrations)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let newest = files.pop().unwrap();
+    let previous = tempfile::tempdir().unwrap();
+    for file in &files {
+        std::fs::copy(file, previous.path().join(file.file_name().unwrap())).unwrap();
+    }
+    let data = tempfile::tempdir().unwrap();
+    let database = data.path().join("herald.db");
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&database)
+        .create_if_missing(true);
+    let mut old = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .unwrap();
+    sqlx::migrate::Migrator::new(previous.path())
+        .await
+        .unwrap()
+        .run(&mut old)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO users (id, email, password_hash, created_at)
+         VALUES ('0193a0b0-0000-7000-8000-000000000001', 'old@example.com', 'x', 1)",
+    )
+    .execute(&mut old)
+    .await
+    .unwrap();
+    old.close().await.unwrap();
+
+    let port = process::free_port();
+    let key = process::create_key(data.path(), port, QUIET, "admin");
+    assert!(!key.is_empty());
+    let backups: Vec<_> = std::fs::read_dir(data.path().join("backups"))
+        .expect("no backups directory after the upgrade")
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    let version = newest.file_name().unwrap().to_string_lossy();
+    let version = version.split('_').next().unwrap();
+    let kept = backups[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(kept.starts_with(&format!("before-{version}-")), "{kept}");
+
+    // The copy is the database as it was: the old user, and not the newest migration.
+    let mut copy = sqlx::SqliteConnection::connect_with(
+        &sqlx::sqlite::SqliteConnectOptions::new().filename(&backups[0]),
+    )
+    .await
+    .unwrap();
+    let (users, migrated): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM _sqlx_migrations)",
+    )
+    .fetch_one(&mut copy)
+    .await
+    .unwrap();
+    assert_eq!((users, migrated), (1, files.len() as i64));
+
+    // A second start has nothing to migrate and keeps no second copy.
+    process::create_key(data.path(), port, QUIET, "trigger");
+    assert_eq!(
+        std::fs::read_dir(data.path().join("backups"))
+            .unwrap()
+            .count(),
+        1
+    );
+}
