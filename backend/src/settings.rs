@@ -92,6 +92,10 @@ pub struct Settings {
     /// reserved addresses (`HERALD_ALLOW_PRIVATE_TARGETS`, or its older name
     /// `HERALD_WEBHOOK_ALLOW_PRIVATE`; default false). See `egress`.
     pub allow_private_targets: bool,
+    /// Let this node migrate a PostgreSQL database whose schema is older than this release
+    /// (`HERALD_ALLOW_MIGRATE=1`; default false: such a start is refused, naming the
+    /// migrations). A new, empty database is always migrated.
+    pub allow_migrate: bool,
 }
 
 /// The optional file's shape: every key may be left out.
@@ -127,6 +131,7 @@ struct SettingsFile {
     retry_push_first_delay_secs: Option<u64>,
     webhook_allow_private: Option<bool>,
     allow_private_targets: Option<bool>,
+    allow_migrate: Option<bool>,
 }
 
 impl Settings {
@@ -200,6 +205,13 @@ impl Settings {
         );
         overlay!(webhook_allow_private, "HERALD_WEBHOOK_ALLOW_PRIVATE");
         overlay!(allow_private_targets, "HERALD_ALLOW_PRIVATE_TARGETS");
+        if let Some(v) = var("HERALD_ALLOW_MIGRATE") {
+            file.allow_migrate = Some(match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" | "" => false,
+                _ => bail!("HERALD_ALLOW_MIGRATE is not valid: use 1 (allow) or 0"),
+            });
+        }
         if let Some(v) = var("HERALD_SQLITE_SYNCHRONOUS") {
             file.sqlite_synchronous = Some(match v.to_ascii_lowercase().as_str() {
                 "full" => Synchronous::Full,
@@ -298,6 +310,7 @@ impl Settings {
                 .allow_private_targets
                 .or(f.webhook_allow_private)
                 .unwrap_or(false),
+            allow_migrate: f.allow_migrate.unwrap_or(false),
         };
         Ok(settings)
     }

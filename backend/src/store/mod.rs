@@ -102,6 +102,33 @@ async fn migrate_sqlite(options: &SqliteConnectOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A PostgreSQL database shared by several nodes is upgraded on purpose, after a backup: a node
+/// of a newer release refuses an older schema unless `allow_migrate`, naming the migrations.
+async fn refuse_unasked_upgrade(pool: &PgPool, allow_migrate: bool) -> anyhow::Result<()> {
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations")
+        .fetch_all(pool)
+        .await
+        .or_else(|e| match &e {
+            // No such table: a new database.
+            sqlx::Error::Database(d) if d.code().as_deref() == Some("42P01") => Ok(Vec::new()),
+            _ => Err(e),
+        })?;
+    let pending: Vec<String> = POSTGRES_MIGRATIONS
+        .iter()
+        .filter(|m| !applied.contains(&m.version))
+        .map(|m| format!("{} {}", m.version, m.description))
+        .collect();
+    if applied.is_empty() || pending.is_empty() || allow_migrate {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "the database's schema is older than this release; these migrations would run: {}. \
+         Back the database up (pg_dump -Fc), start one node with HERALD_ALLOW_MIGRATE=1, and \
+         the others once it is up",
+        pending.join(", ")
+    )
+}
+
 /// Copies an existing database that has migrations to apply into `backups/` beside it.
 async fn back_up_before_migrating(
     conn: &mut sqlx::SqliteConnection,
@@ -195,7 +222,7 @@ impl Store {
     pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
         let url = settings.database_url();
         let store = if settings.is_postgres() {
-            Self::open_postgres(&url, settings.database_pool_size).await
+            Self::open_postgres(&url, settings.database_pool_size, settings.allow_migrate).await
         } else if url.starts_with("sqlite:") {
             Self::open_sqlite(settings, &url).await
         } else {
@@ -252,7 +279,7 @@ impl Store {
 
     /// Connects the pool and migrates. Several nodes may start at once: sqlx's migrator holds
     /// a PostgreSQL advisory lock while it runs, so one migrates and the others wait for it.
-    async fn open_postgres(url: &str, pool_size: u32) -> anyhow::Result<Self> {
+    async fn open_postgres(url: &str, pool_size: u32, allow_migrate: bool) -> anyhow::Result<Self> {
         // Every statement is planned for its own parameters. Statements stay prepared, and
         // PostgreSQL would otherwise settle on a generic plan after five runs, made with the
         // statistics of that moment: on a young database, whose tables look empty, that plan
@@ -282,6 +309,7 @@ impl Store {
         if version < 140_000 {
             anyhow::bail!("PostgreSQL 14 or newer is needed (this server is {version})");
         }
+        refuse_unasked_upgrade(&pool, allow_migrate).await?;
         POSTGRES_MIGRATIONS
             .run(&pool)
             .await

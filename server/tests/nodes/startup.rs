@@ -44,3 +44,67 @@ async fn a_node_with_another_secret_key_refuses_to_start() {
         "{stderr}"
     );
 }
+
+/// A database of the previous release (every migration but the newest): a node of this release
+/// refuses to migrate it unasked, naming the migration, and migrates it with
+/// `HERALD_ALLOW_MIGRATE=1`.
+#[tokio::test]
+async fn an_older_schema_is_migrated_only_when_asked() {
+    let mut files: Vec<_> = std::fs::read_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../migrations/postgres"
+    ))
+    .unwrap()
+    .map(|e| e.unwrap().path())
+    .collect();
+    files.sort();
+    let newest = files.pop().unwrap();
+    let previous = tempfile::tempdir().unwrap();
+    for file in &files {
+        std::fs::copy(file, previous.path().join(file.file_name().unwrap())).unwrap();
+    }
+    let cluster = Cluster::on_empty_database(1, &[("HERALD_DELIVERY_WORKERS", "0")]);
+    let pool = cluster.pool().await;
+    sqlx::migrate::Migrator::new(previous.path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+
+    let refused = cluster
+        .command(0)
+        .arg("serve")
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(
+        !refused.status.success(),
+        "an older schema was migrated unasked"
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    let version = newest.file_name().unwrap().to_string_lossy();
+    let version = version.split('_').next().unwrap();
+    assert!(
+        stderr.contains("HERALD_ALLOW_MIGRATE") && stderr.contains(version),
+        "{stderr}"
+    );
+
+    let migrated = cluster
+        .command(0)
+        .env("HERALD_ALLOW_MIGRATE", "1")
+        .args(["api-key", "create", "--name", "upgraded"])
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(
+        migrated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(applied, files.len() as i64 + 1);
+}
