@@ -13,6 +13,8 @@ pub enum ErrorKind {
     Forbidden,
     /// The thing does not exist, or the caller may not know it does (404).
     NotFound,
+    /// The path exists, but not with this HTTP method (405).
+    MethodNotAllowed,
     /// The request clashes with the current state, e.g. a reused idempotency key (409).
     Conflict,
     /// The request is larger than allowed (413).

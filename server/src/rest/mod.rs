@@ -15,7 +15,7 @@ use crate::rate_limit::KeyedLimiter;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use backend::Herald;
 use std::time::Duration;
 use tower_http::timeout::TimeoutLayer;
@@ -110,6 +110,11 @@ pub fn router(herald: Herald) -> Router {
             axum::routing::delete(webhooks::delete_webhook),
         )
         .route("/openapi.json", get(openapi_json))
+        // Anything else under the API's prefixes answers in the API's error shape, never with
+        // the browser UI's sign-in page.
+        .route("/ajo/{*path}", any(unknown_endpoint))
+        .route("/api/{*path}", any(unknown_endpoint))
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             admins_first,
@@ -142,4 +147,21 @@ async fn openapi_json() -> impl axum::response::IntoResponse {
         [(axum::http::header::CONTENT_TYPE, "application/json")],
         openapi::document(),
     )
+}
+
+async fn unknown_endpoint() -> error::ApiError {
+    backend::error::Error::not_found(
+        "endpoint_not_found",
+        "No endpoint of Herald's API has this path. The API is described at /openapi.json.",
+    )
+    .into()
+}
+
+async fn method_not_allowed() -> error::ApiError {
+    backend::error::Error::new(
+        backend::error::ErrorKind::MethodNotAllowed,
+        "method_not_allowed",
+        "This endpoint does not take this HTTP method. The API is described at /openapi.json.",
+    )
+    .into()
 }

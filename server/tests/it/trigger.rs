@@ -808,3 +808,64 @@ async fn a_stopped_campaign_refuses_calls_but_delivers_what_it_accepted() {
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].status, ReportedStatus::Sent);
 }
+
+/// An integration calling an endpoint Herald does not have (or with the wrong method) gets an
+/// answer in the API's JSON error shape, with or without a key, never the UI's sign-in page
+/// (which is what it got before: a plain-text 401 or a redirect to /login).
+#[tokio::test]
+async fn unknown_api_paths_and_methods_answer_in_the_api_error_shape() {
+    let app = TestApp::start(None).await;
+    let cases = [
+        (
+            Method::POST,
+            "/ajo/im/executions/audience",
+            404,
+            "endpoint_not_found",
+        ),
+        (
+            Method::GET,
+            "/ajo/im/executions/schedules/x",
+            404,
+            "endpoint_not_found",
+        ),
+        (Method::GET, "/ajo/im/foo", 404, "endpoint_not_found"),
+        (Method::GET, "/api/v1/nothing", 404, "endpoint_not_found"),
+        (
+            Method::DELETE,
+            "/ajo/im/executions/unitary",
+            405,
+            "method_not_allowed",
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/campaigns",
+            405,
+            "method_not_allowed",
+        ),
+    ];
+    for (method, path, status, code) in cases {
+        for authenticated in [true, false] {
+            let request = if authenticated {
+                app.api(method.clone(), path)
+            } else {
+                reqwest::Client::new().request(method.clone(), format!("{}{path}", app.base))
+            };
+            let response = request.send().await.unwrap();
+            // The management API asks for its key first, in the same shape.
+            let (status, code) = if !authenticated && path.starts_with("/api/v1/") {
+                (401, "missing_api_key")
+            } else {
+                (status, code)
+            };
+            let got = response.status();
+            let text = response.text().await.unwrap();
+            assert_eq!(
+                got, status,
+                "{method} {path} (key: {authenticated}): {text}"
+            );
+            let body: Value = serde_json::from_str(&text)
+                .unwrap_or_else(|_| panic!("{method} {path}: the answer is not JSON"));
+            assert_eq!(body["code"], code, "{method} {path}: {body}");
+        }
+    }
+}
