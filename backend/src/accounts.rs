@@ -287,7 +287,7 @@ impl Herald {
             .ok_or_else(unauthorized)?;
         let campaigns = if row.restricted {
             let ids = store::accounts::key_campaigns(pool, row.id).await?;
-            Some(Arc::new(ids.into_iter().map(|(id, _)| id).collect()))
+            Some(Arc::new(ids.into_iter().collect()))
         } else {
             None
         };

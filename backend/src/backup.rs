@@ -49,7 +49,7 @@ pub async fn backup(settings: &Settings, dir: &Path) -> anyhow::Result<Vec<Count
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     owner_only(dir, 0o700)?;
     let database = dir.join(DATABASE_FILE);
-    backup::snapshot(&settings.database_url(), &database).await?;
+    backup::snapshot(&database_file(settings)?, &database).await?;
     let counts = backup::check(&database).await?;
     crate::store::create_owner_only(&dir.join(KEY_FILE), key.as_bytes())?;
     Ok(counts)

@@ -157,14 +157,10 @@ pub async fn restricted_key_titles(pool: Reader<'_>) -> sqlx::Result<Vec<(String
     .await)
 }
 
-/// The campaigns a restricted key may trigger, as (id, title).
-pub async fn key_campaigns(
-    pool: Reader<'_>,
-    key_id: ApiKeyId,
-) -> sqlx::Result<Vec<(CampaignId, String)>> {
-    on!(pool, c => sqlx::query_as(
-        "SELECT c.id, c.title FROM api_key_campaigns kc JOIN campaigns c ON c.id = kc.campaign_id
-          WHERE kc.api_key_id = $1 ORDER BY c.title",
+/// The campaigns a restricted key may trigger.
+pub async fn key_campaigns(pool: Reader<'_>, key_id: ApiKeyId) -> sqlx::Result<Vec<CampaignId>> {
+    on!(pool, c => sqlx::query_scalar(
+        "SELECT campaign_id FROM api_key_campaigns WHERE api_key_id = $1",
     )
     .bind(key_id)
     .fetch_all(c)

@@ -12,23 +12,17 @@ use anyhow::{Context, bail};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
 use std::path::Path;
-use std::str::FromStr;
 
 /// One table's rows in a checked copy.
 pub type Count = (&'static str, i64);
 
-/// Writes a consistent copy of the SQLite database at `source_url` to `target` (a file that
+/// Writes a consistent copy of the SQLite database file `source` to `target` (a file that
 /// must not exist yet).
-pub async fn snapshot(source_url: &str, target: &Path) -> anyhow::Result<()> {
-    let options = SqliteConnectOptions::from_str(source_url)
-        .context("not a valid SQLite URL")?
-        .read_only(true);
-    if !options.get_filename().exists() {
-        bail!(
-            "there is no database at {}",
-            options.get_filename().display()
-        );
+pub async fn snapshot(source: &Path, target: &Path) -> anyhow::Result<()> {
+    if !source.exists() {
+        bail!("there is no database at {}", source.display());
     }
+    let options = SqliteConnectOptions::new().filename(source).read_only(true);
     let mut source = SqliteConnection::connect_with(&options)
         .await
         .context("cannot open the database")?;

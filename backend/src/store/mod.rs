@@ -102,6 +102,14 @@ async fn migrate_sqlite(options: &SqliteConnectOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The migrations of `migrator` a database with the `applied` versions has yet to run.
+fn pending<'m>(
+    migrator: &'m sqlx::migrate::Migrator,
+    applied: &[i64],
+) -> impl Iterator<Item = &'m sqlx::migrate::Migration> {
+    migrator.iter().filter(|m| !applied.contains(&m.version))
+}
+
 /// A PostgreSQL database shared by several nodes is upgraded on purpose, after a backup: a node
 /// of a newer release refuses an older schema unless `allow_migrate`, naming the migrations.
 async fn refuse_unasked_upgrade(pool: &PgPool, allow_migrate: bool) -> anyhow::Result<()> {
@@ -113,9 +121,7 @@ async fn refuse_unasked_upgrade(pool: &PgPool, allow_migrate: bool) -> anyhow::R
             sqlx::Error::Database(d) if d.code().as_deref() == Some("42P01") => Ok(Vec::new()),
             _ => Err(e),
         })?;
-    let pending: Vec<String> = POSTGRES_MIGRATIONS
-        .iter()
-        .filter(|m| !applied.contains(&m.version))
+    let pending: Vec<String> = pending(&POSTGRES_MIGRATIONS, &applied)
         .map(|m| format!("{} {}", m.version, m.description))
         .collect();
     if applied.is_empty() || pending.is_empty() || allow_migrate {
@@ -145,10 +151,8 @@ async fn back_up_before_migrating(
     let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations")
         .fetch_all(&mut *conn)
         .await?;
-    let pending: Vec<i64> = SQLITE_MIGRATIONS
-        .iter()
+    let pending: Vec<i64> = pending(&SQLITE_MIGRATIONS, &applied)
         .map(|m| m.version)
-        .filter(|v| !applied.contains(v))
         .collect();
     let Some(newest) = pending.last() else {
         return Ok(());
