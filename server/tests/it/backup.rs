@@ -170,17 +170,7 @@ async fn an_upgrade_keeps_a_copy_of_the_database_before_migrating_it() {
     if crate::support::on_postgres() {
         return; // SQLite's upgrade backup; PostgreSQL is backed up with pg_dump.
     }
-    let migrations = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/sqlite"));
-    let mut files: Vec<_> = std::fs::read_dir(migrations)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    let newest = files.pop().unwrap();
-    let previous = tempfile::tempdir().unwrap();
-    for file in &files {
-        std::fs::copy(file, previous.path().join(file.file_name().unwrap())).unwrap();
-    }
+    let (previous, migrations, version) = crate::support::previous_release_migrations("sqlite");
     let data = tempfile::tempdir().unwrap();
     let database = data.path().join("herald.db");
     let options = sqlx::sqlite::SqliteConnectOptions::new()
@@ -212,8 +202,6 @@ async fn an_upgrade_keeps_a_copy_of_the_database_before_migrating_it() {
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(backups.len(), 1, "{backups:?}");
-    let version = newest.file_name().unwrap().to_string_lossy();
-    let version = version.split('_').next().unwrap();
     let kept = backups[0]
         .file_name()
         .unwrap()
@@ -233,7 +221,7 @@ async fn an_upgrade_keeps_a_copy_of_the_database_before_migrating_it() {
     .fetch_one(&mut copy)
     .await
     .unwrap();
-    assert_eq!((users, migrated), (1, files.len() as i64));
+    assert_eq!((users, migrated), (1, migrations as i64));
 
     // A second start has nothing to migrate and keeps no second copy.
     process::create_key(data.path(), port, QUIET, "trigger");

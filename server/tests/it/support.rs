@@ -105,6 +105,28 @@ impl Drop for SmtpSink {
     }
 }
 
+/// The previous release's schema of an engine (`sqlite` or `postgres`): a directory holding
+/// every migration but the newest (for `sqlx::migrate::Migrator::new`), how many that is, and
+/// the newest's version (what an upgrade to this release runs).
+pub fn previous_release_migrations(engine: &str) -> (TempDir, usize, String) {
+    let all = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../migrations")
+        .join(engine);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(all)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let newest = files.pop().unwrap();
+    let previous = tempfile::tempdir().unwrap();
+    for file in &files {
+        std::fs::copy(file, previous.path().join(file.file_name().unwrap())).unwrap();
+    }
+    let name = newest.file_name().unwrap().to_string_lossy().into_owned();
+    let version = name.split('_').next().unwrap().to_owned();
+    (previous, files.len(), version)
+}
+
 /// Whether the tests run on PostgreSQL (`HERALD_TEST_ENGINE=postgres`).
 pub fn on_postgres() -> bool {
     std::env::var("HERALD_TEST_ENGINE").is_ok_and(|e| e == "postgres")
