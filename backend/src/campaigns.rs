@@ -12,7 +12,9 @@ use domain::ids::{ApiKeyId, CampaignId, UserId};
 use domain::listing::CampaignQuery;
 use domain::review::Finding;
 use domain::template::Need;
+use domain::report::DAY_MS;
 use domain::views::{CampaignPage, CampaignSummary, CampaignView, VariableView};
+use std::collections::HashMap;
 
 fn campaign_not_found() -> Error {
     Error::not_found("campaign_not_found", "No campaign has this id.")
@@ -173,16 +175,30 @@ impl Herald {
         let now = now_ms();
         let (rows, total) =
             store::campaigns::find(self.store().reader(), sandbox_id, query, now).await?;
+        let ids: Vec<CampaignId> = rows.iter().map(|r| r.id).collect();
+        let activity: HashMap<CampaignId, store::reports::Activity> =
+            store::reports::recent_activity(self.store().reader(), &ids, now - DAY_MS)
+                .await?
+                .into_iter()
+                .map(|a| (a.campaign_id, a))
+                .collect();
         let items = rows
             .into_iter()
-            .map(|r| CampaignSummary {
-                status: r.status_at(now),
-                category: r.category,
-                tags: r.tags(),
-                id: r.id.to_string(),
-                title: r.title,
-                channel: r.channel.to_string(),
-                updated_at: r.updated_at,
+            .map(|r| {
+                let a = activity.get(&r.id).cloned().unwrap_or_default();
+                CampaignSummary {
+                    status: r.status_at(now),
+                    category: r.category,
+                    tags: r.tags(),
+                    id: r.id.to_string(),
+                    title: r.title,
+                    channel: r.channel.to_string(),
+                    updated_at: r.updated_at,
+                    last_triggered_at: a.last_triggered_at,
+                    sent_24h: a.sent,
+                    failure_rate_24h: (a.finished > 0)
+                        .then(|| a.failed as f64 / a.finished as f64),
+                }
             })
             .collect();
         Ok(CampaignPage {

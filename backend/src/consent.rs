@@ -12,6 +12,7 @@ use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::{Herald, store};
 use domain::ids::MessageId;
+use domain::report::Happening;
 use serde_json::{Map, Value};
 
 const PURPOSE: &str = "unsubscribe";
@@ -51,6 +52,7 @@ impl Herald {
         if store::opt_outs::add_for_message(&mut tx, message_id, "unsubscribe_link", now).await? {
             let at = domain::views::format_rfc3339(now);
             store::webhooks::enqueue(&mut tx, "unsubscribed", &[message_id], &at, now).await?;
+            crate::reports::count(&mut tx, message_id, now, &Happening::Unsubscribed).await?;
         }
         tx.commit().await?;
         tracing::info!(%message_id, channel = %who.channel, "recipient unsubscribed");
@@ -150,3 +152,4 @@ mod tests {
         assert_eq!(hint("+15551234567"), "…4567");
     }
 }
+

@@ -25,7 +25,10 @@ use crate::accounts::ApiCaller;
 use crate::clock::{Millis, now_ms};
 use crate::error::{Error, ErrorKind, Result};
 use crate::group_commit::Job;
-use crate::store::executions::{NewExecution, NewMessage, OPTED_OUT_REASON, SUPPRESSED_REASON};
+use crate::store::executions::{
+    Excluded, NewExecution, NewMessage, OPTED_OUT_REASON, SUPPRESSED_REASON,
+};
+use domain::report::Exclusion;
 use crate::store::profiles::Identity;
 use crate::{Herald, store};
 use domain::FieldError;
@@ -173,7 +176,7 @@ impl Herald {
                     user_id: m.user_id,
                     channel: m.channel,
                     payload: m.payload,
-                    excluded: m.excluded,
+                    excluded: m.excluded.map(|e| e.reason),
                     address: m.address,
                     subject: m.subject,
                     html_body: m.html_body,
@@ -325,7 +328,10 @@ impl Herald {
             .iter_mut()
             .filter(|m| opted_out.contains(&m.address))
         {
-            m.excluded = Some(format!("{OPTED_OUT_REASON}{}", campaign.channel));
+            m.excluded = Some(Excluded {
+                class: Exclusion::OptedOut,
+                reason: format!("{OPTED_OUT_REASON}{}", campaign.channel),
+            });
         }
         Ok(())
     }
@@ -347,7 +353,10 @@ impl Herald {
         .await?;
         for m in messages.iter_mut() {
             if let Some(reason) = suppressed.get(&m.address) {
-                m.excluded = Some(format!("{SUPPRESSED_REASON}{reason}"));
+                m.excluded = Some(Excluded {
+                    class: Exclusion::Suppressed,
+                    reason: format!("{SUPPRESSED_REASON}{reason}"),
+                });
             }
         }
         Ok(())
@@ -548,7 +557,15 @@ fn prepare_message(
     let (address, payload) = address_for(i, r, &profile, compiled)?;
     let id = MessageId::new();
     let excluded = unsubscribe
-        .and_then(|_| crate::consent::denied_consent(&profile, compiled.channel.as_str()));
+        .and_then(|_| crate::consent::denied_consent(&profile, compiled.channel.as_str()))
+        .map(|reason| Excluded {
+            class: Exclusion::NoConsent,
+            reason,
+        });
+    let platform = (compiled.channel == Channel::Push).then(|| {
+        let platform = r.push_info.as_ref().and_then(|p| p.platform.as_deref());
+        domain::report::platform_group(platform).to_owned()
+    });
     let mut data = json!({
         "profile": Value::Object(profile),
         "context": Value::Object(r.context.clone()),
@@ -582,6 +599,7 @@ fn prepare_message(
         channel: compiled.channel,
         address,
         payload,
+        platform,
         excluded,
         subject: rendered.subject,
         html_body: rendered.html_body,

@@ -16,6 +16,8 @@
 //!   had come one by one.
 //! - Messages to suppressed or opted-out addresses are excluded in the same transaction, by one
 //!   statement per list for the whole group (a read per call would cost a thread hand-off each).
+//! - The report counters of the group's messages (targeted, excluded) move in the same
+//!   transaction, written last so their rows stay locked for the shortest time.
 //! - Profiles a call creates are created in its group's transaction, only if the call is
 //!   accepted (not a replay), and only if no profile has the identity by then.
 
@@ -24,9 +26,10 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::executions::Accepted;
 use crate::store::executions::{self, NewCall, NewExecution, NewMessage};
 use crate::store::profiles::{self, Identity};
-use crate::store::webhooks;
+use crate::store::{reports, webhooks};
 use crate::store::{Conn, Dialect, Store};
 use domain::ids::{ApiKeyId, CampaignId, MessageId};
+use domain::report::{Happening, Segment, Tally};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -183,20 +186,39 @@ async fn commit_group(
     }
     executions::insert_calls(conn, &calls).await?;
     let execution_ids: Vec<String> = calls.iter().map(|c| c.execution.id.to_string()).collect();
-    let listed = executions::exclude_listed_addresses(conn, &execution_ids).await?;
+    let listed: HashMap<MessageId, _> = executions::exclude_listed_addresses(conn, &execution_ids)
+        .await?
+        .into_iter()
+        .collect();
     // Messages excluded on acceptance (no consent, suppressed, opted out) are events for the
     // webhooks.
-    let excluded: Vec<MessageId> = calls
-        .iter()
-        .flat_map(|c| c.messages.iter())
-        .filter(|m| m.excluded.is_some())
-        .map(|m| m.id)
-        .chain(listed)
-        .collect();
+    let mut excluded: Vec<MessageId> = Vec::new();
+    let mut tally = Tally::default();
+    for call in &calls {
+        let e = call.execution;
+        for m in call.messages {
+            let class = m
+                .excluded
+                .as_ref()
+                .map(|x| x.class)
+                .or_else(|| listed.get(&m.id).copied());
+            if class.is_some() {
+                excluded.push(m.id);
+            }
+            let segment = Segment {
+                campaign_id: e.campaign_id,
+                version: e.campaign_version,
+                locale: m.locale.clone().unwrap_or_default(),
+                platform: m.platform.clone().unwrap_or_default(),
+            };
+            tally.add(&segment, e.now, &Happening::Accepted { excluded: class });
+        }
+    }
     if !excluded.is_empty() {
         let occurred_at = domain::views::format_rfc3339(now);
         webhooks::enqueue(conn, "excluded", &excluded, &occurred_at, now).await?;
     }
+    reports::add(conn, &tally).await?;
     tx.commit().await?;
     Ok(results)
 }

@@ -27,6 +27,7 @@ mod passwords;
 pub mod plain_text;
 pub mod profiles;
 pub mod receipts;
+pub mod reports;
 mod render_pool;
 pub mod sandboxes;
 mod secret_box;

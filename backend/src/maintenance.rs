@@ -1,5 +1,5 @@
-//! Housekeeping: forgetting expired idempotency keys, expired browser sessions and idle pacing
-//! schedules, every `HERALD_HOUSEKEEPING_INTERVAL_SECS`. The loop runs on every node (started by `background`);
+//! Housekeeping: forgetting expired idempotency keys, expired browser sessions, idle pacing
+//! schedules and minute report counters past 48 hours, every `HERALD_HOUSEKEEPING_INTERVAL_SECS`. The loop runs on every node (started by `background`);
 //! the work is done by the one node elected for it (see [`crate::store::election`]).
 
 use crate::Herald;
@@ -52,7 +52,15 @@ async fn round(herald: &Herald) {
     if let Err(e) = herald.purge_idle_pacing().await {
         tracing::error!(error = ?e, "purging pacing schedules failed");
     }
+    match herald.purge_old_report_minutes().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(rows = n, "minute report counters past 48 hours purged"),
+        Err(e) => tracing::error!(error = ?e, "purging minute report counters failed"),
+    }
 }
+
+/// Minute counters deleted per statement: small batches, so a purge never holds the writer long.
+const PURGE_BATCH: i64 = 2_000;
 
 impl Herald {
     /// Forgets the pacing schedules of keys that have sent nothing for an hour.
@@ -60,5 +68,20 @@ impl Herald {
         let hour_ago_us = (crate::clock::now_ms() - 3_600_000) * 1_000;
         let mut conn = self.store().acquire().await?;
         Ok(crate::store::pacing::purge_idle(&mut conn, hour_ago_us).await?)
+    }
+
+    /// Deletes minute report counters older than they are kept (hour counters stay), in small
+    /// batches; returns how many.
+    pub async fn purge_old_report_minutes(&self) -> crate::error::Result<u64> {
+        let now = crate::clock::now_ms();
+        let mut total = 0;
+        loop {
+            let mut conn = self.store().acquire().await?;
+            let n = crate::store::reports::purge_old_minutes(&mut conn, now, PURGE_BATCH).await?;
+            total += n;
+            if n < PURGE_BATCH as u64 {
+                return Ok(total);
+            }
+        }
     }
 }

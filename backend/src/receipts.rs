@@ -9,6 +9,7 @@ use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::{Herald, store};
 use domain::ids::MessageId;
+use domain::report::{Failure, Happening};
 
 const PURPOSE: &str = "twilio-status";
 
@@ -38,21 +39,26 @@ impl Herald {
         let event = match status {
             "delivered" => store::messages::mark_delivered(&mut tx, id, now)
                 .await?
-                .then_some("delivered"),
+                .then_some(("delivered", Happening::Delivered)),
             "undelivered" | "failed" => {
                 let reason = match error_code {
                     Some(code) => format!("Twilio: {status} (error {code})"),
                     None => format!("Twilio: {status}"),
                 };
+                let undelivered = Happening::Failed {
+                    reason: Failure::Undelivered,
+                    bounce: None,
+                };
                 store::messages::mark_undelivered(&mut tx, id, &reason, now)
                     .await?
-                    .then_some("failed")
+                    .then_some(("failed", undelivered))
             }
             _ => None,
         };
-        if let Some(event) = event {
+        if let Some((event, happening)) = event {
             let at = domain::views::format_rfc3339(now);
             store::webhooks::enqueue(&mut tx, event, &[id], &at, now).await?;
+            crate::reports::count(&mut tx, id, now, &happening).await?;
         }
         tx.commit().await?;
         Ok(())

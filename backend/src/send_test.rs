@@ -113,6 +113,9 @@ impl Herald {
             attempts: 1,
             surface_id,
             created_at: now_ms(),
+            campaign_version: 0,
+            locale: String::new(),
+            platform: String::new(),
             unsubscribe_url: None,
             status_callback_url: None,
         };

@@ -1,7 +1,8 @@
 //! Engagement tracking for campaigns that turn it on.
 //!
 //! At acceptance each web link of a message (email HTML and text, SMS text) is replaced by
-//! `{public_url}/l/<id>` with a random 16-character id stored with the original URL, and email
+//! `{public_url}/l/<id>` with a random 16-character id stored with the original URL (one id per
+//! URL of a message, so unique clicks per link count messages), and email
 //! HTML gets an open pixel `{public_url}/o/<message id>.<signature>`. Following a link records a
 //! click and redirects to the stored URL only — Herald's own links (unsubscribe) are left as
 //! they are — so a tracking link can never be made to redirect anywhere else. Clicks and the
@@ -12,6 +13,7 @@ use crate::error::Result;
 use crate::{Herald, store};
 use domain::campaign::Channel;
 use domain::ids::MessageId;
+use domain::report::Tally;
 use domain::template::Rendered;
 use domain::tracking::{track_html, track_text};
 use rand::Rng;
@@ -26,15 +28,21 @@ pub(crate) fn track(
     base: &str,
     pixel_url: &str,
 ) -> Vec<(String, String)> {
-    let mut links = Vec::new();
+    let mut links: Vec<(String, String)> = Vec::new();
     let mut link = |url: &str| {
         if url.starts_with(base) {
             return None;
         }
-        let id = link_id();
-        let tracked = format!("{base}/l/{id}");
-        links.push((id, url.to_owned()));
-        Some(tracked)
+        // One tracked link per URL of a message, so its clicks count once per message.
+        let id = match links.iter().find(|(_, u)| u == url) {
+            Some((id, _)) => id.clone(),
+            None => {
+                let id = link_id();
+                links.push((id.clone(), url.to_owned()));
+                id
+            }
+        };
+        Some(format!("{base}/l/{id}"))
     };
     match channel {
         Channel::Email => {
@@ -76,9 +84,12 @@ impl Herald {
         };
         let now = now_ms();
         let mut tx = self.store().begin().await?;
-        store::engagements::record(&mut tx, message_id, "click", Some(&url), now).await?;
-        let at = domain::views::format_rfc3339(now);
-        store::webhooks::enqueue(&mut tx, "clicked", &[message_id], &at, now).await?;
+        let mut tally = Tally::default();
+        if store::engagements::record_click(&mut tx, &mut tally, message_id, id, &url, now).await? {
+            let at = domain::views::format_rfc3339(now);
+            store::webhooks::enqueue(&mut tx, "clicked", &[message_id], &at, now).await?;
+            store::reports::add(&mut tx, &tally).await?;
+        }
         tx.commit().await?;
         Ok(Some(url))
     }
@@ -95,11 +106,13 @@ impl Herald {
         };
         let now = now_ms();
         let mut tx = self.store().begin().await?;
-        let first = store::engagements::record(&mut tx, message_id, "open", None, now).await?;
-        if first {
+        let mut tally = Tally::default();
+        let first = store::engagements::record_open(&mut tx, &mut tally, message_id, now).await?;
+        if first == Some(true) {
             let at = domain::views::format_rfc3339(now);
             store::webhooks::enqueue(&mut tx, "opened", &[message_id], &at, now).await?;
         }
+        store::reports::add(&mut tx, &tally).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -83,6 +83,7 @@ pub async fn measure(
                 text_body: "Hi Ada, your code is 123456.".into(),
                 locale: None,
                 payload: None,
+                platform: None,
                 excluded: None,
                 tracked_links: Vec::new(),
             })

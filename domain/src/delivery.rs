@@ -5,12 +5,12 @@
 use serde::{Deserialize, Serialize};
 
 macro_rules! status_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),* $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),* $(,)? }) => {
         $(#[$doc])*
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),* }
+        pub enum $name { $($(#[$vdoc])* $variant),* }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),*];
@@ -34,6 +34,7 @@ macro_rules! status_enum {
         crate::text_column::text_column!($name, |v: &$name| v.as_str().to_owned(), $name::parse);
     };
 }
+pub(crate) use status_enum;
 
 status_enum!(
     /// A message in the outbox, as stored.

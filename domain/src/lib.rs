@@ -15,6 +15,7 @@ pub mod locale;
 pub mod message_query;
 pub mod profile;
 pub mod recipient;
+pub mod report;
 pub mod review;
 pub mod surface;
 pub mod template;

@@ -135,7 +135,7 @@ impl MessageQuery {
 }
 
 /// `YYYY-MM-DD` as the UTC midnight that starts it.
-fn day_start(raw: &str) -> Option<i64> {
+pub(crate) fn day_start(raw: &str) -> Option<i64> {
     let mut parts = raw.splitn(3, '-');
     let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
     if y.len() != 4 || m.len() != 2 || d.len() != 2 {

@@ -126,6 +126,12 @@ pub struct CampaignSummary {
     pub channel: String,
     pub status: CampaignStatus,
     pub updated_at: i64,
+    /// When its newest message was accepted.
+    pub last_triggered_at: Option<i64>,
+    /// Messages sent in the last 24 hours (from the start of the hour 24 hours ago).
+    pub sent_24h: i64,
+    /// Failed ÷ finished in the same hours (see `report::Rates`); absent with nothing finished.
+    pub failure_rate_24h: Option<f64>,
 }
 
 /// One page of campaigns and how many match in all.

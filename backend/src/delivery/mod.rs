@@ -27,6 +27,8 @@ pub use smtp_pool::SmtpPool;
 pub(crate) use transport::Transports;
 pub use worker::{backoff_ms, run_worker};
 
+use domain::report::Bounce;
+
 /// Why a send failed, and whether trying again may help.
 #[derive(Debug, Clone)]
 pub struct SendError {
@@ -41,6 +43,8 @@ pub struct SendError {
     /// The provider itself seems down (no connection, a timeout, a 5xx): a surface's backup
     /// provider is tried.
     pub down: bool,
+    /// Email: the receiving SMTP server refused the message (a 5xx reply is hard, 4xx soft).
+    pub bounce: Option<Bounce>,
 }
 
 impl SendError {
@@ -51,6 +55,7 @@ impl SendError {
             suppress: None,
             retry_after: None,
             down: false,
+            bounce: None,
         }
     }
 
@@ -71,6 +76,11 @@ impl SendError {
 
     pub fn suppressing(mut self, reason: &'static str) -> Self {
         self.suppress = Some(reason);
+        self
+    }
+
+    pub fn bouncing(mut self, bounce: Bounce) -> Self {
+        self.bounce = Some(bounce);
         self
     }
 }

@@ -19,6 +19,7 @@
 //!   here and only permitted addresses are connected to (TLS still checks the name).
 
 use super::SendError;
+use domain::report::Bounce;
 use crate::egress::Egress;
 use anyhow::{Context, bail};
 use lettre::Message;
@@ -227,12 +228,16 @@ fn classify(e: &lettre::transport::smtp::Error) -> SendError {
         if e.status().is_none() {
             SendError::down(detail)
         } else {
-            SendError::transient(detail)
+            SendError::transient(detail).bouncing(Bounce::Soft)
         }
-    } else if e.to_string().contains("5.1.1") {
-        SendError::permanent(detail).suppressing("hard bounce")
-    } else {
+    } else if e.status().is_none() {
         SendError::permanent(detail)
+    } else if e.to_string().contains("5.1.1") {
+        SendError::permanent(detail)
+            .suppressing("hard bounce")
+            .bouncing(Bounce::Hard)
+    } else {
+        SendError::permanent(detail).bouncing(Bounce::Hard)
     }
 }
 

@@ -12,6 +12,7 @@ use crate::store::messages::{self, Attempt, ClaimedMessage, Outcome};
 use crate::{Herald, store};
 use domain::campaign::{Category, Channel};
 use domain::ids::{MessageId, SurfaceId};
+use domain::report::{Exclusion, Failure, Happening, Tally};
 use domain::surface::SurfaceSettings;
 use domain::views::format_rfc3339;
 use futures::{FutureExt, StreamExt};
@@ -367,6 +368,7 @@ impl Herald {
         let mut tx = self.store().begin().await?;
         // Webhook events of the group, queued together at the end: one statement per kind.
         let mut events: Vec<(&str, MessageId)> = Vec::new();
+        let mut tally = Tally::default();
         for f in group {
             let m = &f.message;
             let (started_at, provider, result, failover) = match &f.turn {
@@ -375,7 +377,7 @@ impl Herald {
                     continue;
                 }
                 Turn::Excluded(reason) => {
-                    store::messages::exclude_claimed(
+                    let excluded = store::messages::exclude_claimed(
                         &mut tx,
                         m.id,
                         lease_token,
@@ -383,7 +385,11 @@ impl Herald {
                         f.finished_at,
                     )
                     .await?;
-                    events.push(("excluded", m.id));
+                    if excluded {
+                        events.push(("excluded", m.id));
+                        let happening = Happening::Excluded(Exclusion::PastEndDate);
+                        tally.add(&m.segment(), f.finished_at, &happening);
+                    }
                     continue;
                 }
                 Turn::Attempted {
@@ -425,6 +431,21 @@ impl Herald {
             if finished && let Some(event) = terminal {
                 events.push((event, m.id));
             }
+            if finished {
+                let bounce = result.as_ref().err().and_then(|e| e.bounce);
+                let happening = match attempt.outcome {
+                    Outcome::Sent => Happening::Sent,
+                    Outcome::Retry { .. } => Happening::Retried { bounce },
+                    Outcome::Failed => Happening::Failed {
+                        reason: match result {
+                            Err(e) if e.transient => Failure::GaveUp,
+                            _ => Failure::Rejected,
+                        },
+                        bounce,
+                    },
+                };
+                tally.add(&m.segment(), f.finished_at, &happening);
+            }
             if finished
                 && let Err(e) = result
                 && let Some(why) = e.suppress
@@ -449,6 +470,7 @@ impl Herald {
                 .collect();
             store::webhooks::enqueue(&mut tx, kind, &ids, &at, now).await?;
         }
+        store::reports::add(&mut tx, &tally).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -41,6 +41,7 @@ pub const TABLES: &[&str] = &[
     "webhook_deliveries",
     "tracked_links",
     "engagements",
+    "report_counts",
     "namespaces",
     "pacing",
     "installation",

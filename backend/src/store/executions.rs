@@ -1,11 +1,12 @@
 //! Executions (accepted trigger calls), the messages they enqueue, and idempotency keys.
 
 use super::engine::{Engine, Sides, on};
-use super::{Conn, Reader};
+use super::{Conn, MAX_VARIABLES, Reader};
 use crate::clock::Millis;
 use domain::campaign::Channel;
 use domain::delivery::{AttemptOutcome, MessageStatus, ReportedStatus};
 use domain::ids::{ApiKeyId, CampaignId, ExecutionId, MessageId, SurfaceId};
+use domain::report::Exclusion;
 use sha2::{Digest, Sha256};
 use sqlx::{FromRow, PgConnection, QueryBuilder, SqliteConnection};
 use std::collections::HashMap;
@@ -45,10 +46,20 @@ pub struct NewMessage {
     pub locale: Option<String>,
     /// Push: the JSON of app, platform, image, link and data.
     pub payload: Option<String>,
-    /// Why the message will not be sent (e.g. a suppressed address); stored as `excluded`.
-    pub excluded: Option<String>,
+    /// Push: the device's platform as reports group it (`ios`, `android`, `web`, `other`).
+    pub platform: Option<String>,
+    /// Why the message will not be sent (e.g. no consent); stored as `excluded`.
+    pub excluded: Option<Excluded>,
     /// Tracked campaigns: (link id, original URL) of each link rewritten to `/l/<id>`.
     pub tracked_links: Vec<(String, String)>,
+}
+
+/// A message excluded on acceptance: the reason's class (for reports) and its words (stored as
+/// the status reason).
+#[derive(Debug, Clone)]
+pub struct Excluded {
+    pub class: Exclusion,
+    pub reason: String,
 }
 
 /// A stored idempotency key that has not expired.
@@ -59,11 +70,6 @@ pub struct IdempotencyRecord {
 
 const EXECUTION_COLUMNS: &str =
     "e.id, e.campaign_id, e.campaign_version, e.request_id, e.api_key_id, e.created_at";
-
-/// Rows a multi-row statement may bind at most (SQLite allows 32,766 variables).
-/// Multi-row statements differ with every group size, so they are not kept prepared
-/// (`persistent(false)`): a cache of large one-off statements would only hold memory.
-const MAX_VARIABLES: usize = 32_000;
 
 /// The unexpired records of these (campaign, key) pairs: on PostgreSQL one query with the pairs
 /// as arrays, on SQLite one query per chunk of pairs.
@@ -182,14 +188,14 @@ pub const SUPPRESSED_REASON: &str = "suppressed address: ";
 pub const OPTED_OUT_REASON: &str = "opted out of marketing ";
 
 /// Excludes the queued messages of these executions whose address is suppressed (any campaign)
-/// or opted out of marketing (marketing campaigns), with the reason; returns their ids. Runs in
+/// or opted out of marketing (marketing campaigns), with the reason; returns their ids and why. Runs in
 /// the accepting transaction, so a call never races an address being listed, and costs one
 /// statement per list for a whole group of calls. The dry run reads the same lists instead
 /// (`store::suppressions::reasons`, `store::opt_outs::opted_out`) and words them alike.
 pub async fn exclude_listed_addresses(
     conn: &mut Conn,
     execution_ids: &[String],
-) -> sqlx::Result<Vec<MessageId>> {
+) -> sqlx::Result<Vec<(MessageId, Exclusion)>> {
     if execution_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -201,6 +207,7 @@ pub async fn exclude_listed_addresses(
     let lists = [
         (
             any_suppressed,
+            Exclusion::Suppressed,
             "suppressions l",
             SUPPRESSED_REASON,
             "l.reason",
@@ -208,6 +215,7 @@ pub async fn exclude_listed_addresses(
         ),
         (
             any_opted_out,
+            Exclusion::OptedOut,
             "opt_outs l",
             OPTED_OUT_REASON,
             "messages.channel",
@@ -215,7 +223,7 @@ pub async fn exclude_listed_addresses(
         ),
     ];
     let mut excluded = Vec::new();
-    for (_, list, reason, detail, only) in lists.into_iter().filter(|l| l.0) {
+    for (_, class, list, reason, detail, only) in lists.into_iter().filter(|l| l.0) {
         let tail = format!(
             " || {detail}
                FROM campaigns c, {list}
@@ -248,7 +256,7 @@ pub async fn exclude_listed_addresses(
                 q.build_query_as().fetch_all(c).await?
             }
         };
-        excluded.extend(rows.into_iter().map(|(id,)| id));
+        excluded.extend(rows.into_iter().map(|(id,)| (id, class)));
     }
     Ok(excluded)
 }
@@ -307,14 +315,17 @@ async fn insert_calls_postgres(c: &mut PgConnection, calls: &[NewCall<'_>]) -> s
          ), m AS (
              INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel,
                  address, subject, html_body, text_body, payload, status, status_reason,
-                 next_attempt_at, created_at, updated_at, surface_id)
+                 next_attempt_at, created_at, updated_at, surface_id, campaign_version, locale, platform)
              SELECT id, execution_id, campaign_id, recipient_index, user_id, channel, address, subject,
-                    html_body, text_body, payload, status, status_reason, now, now, now, surface_id
+                    html_body, text_body, payload, status, status_reason, now, now, now, surface_id,
+                    campaign_version, locale, platform
                FROM UNNEST($10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[],
                            $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
-                           $20::text[], $21::text[], $22::text[], $23::bigint[], $24::text[])
+                           $20::text[], $21::text[], $22::text[], $23::bigint[], $24::text[],
+                           $28::bigint[], $29::text[], $30::text[])
                  AS m(id, execution_id, campaign_id, recipient_index, user_id, channel, address,
-                      subject, html_body, text_body, payload, status, status_reason, now, surface_id)
+                      subject, html_body, text_body, payload, status, status_reason, now, surface_id,
+                      campaign_version, locale, platform)
          )
          INSERT INTO tracked_links (id, message_id, url)
          SELECT * FROM UNNEST($25::text[], $26::text[], $27::text[])",
@@ -340,12 +351,15 @@ async fn insert_calls_postgres(c: &mut PgConnection, calls: &[NewCall<'_>]) -> s
     .bind(column(|(_, m)| &m.text_body))
     .bind(messages.iter().map(|(_, m)| m.payload.as_deref()).collect::<Vec<_>>())
     .bind(column(|(_, m)| initial_status(m).as_str()))
-    .bind(messages.iter().map(|(_, m)| m.excluded.as_deref()).collect::<Vec<_>>())
+    .bind(messages.iter().map(|(_, m)| m.excluded.as_ref().map(|e| e.reason.as_str())).collect::<Vec<_>>())
     .bind(messages.iter().map(|(e, _)| e.now).collect::<Vec<_>>())
     .bind(messages.iter().map(|(e, _)| e.surface_id.map(|s| s.to_string())).collect::<Vec<_>>())
     .bind(links.iter().map(|(_, (id, _))| id.as_str()).collect::<Vec<_>>())
     .bind(links.iter().map(|(m, _)| *m).collect::<Vec<_>>())
     .bind(links.iter().map(|(_, (_, url))| url.as_str()).collect::<Vec<_>>())
+    .bind(messages.iter().map(|(e, _)| e.campaign_version).collect::<Vec<_>>())
+    .bind(messages.iter().map(|(_, m)| m.locale.as_deref()).collect::<Vec<_>>())
+    .bind(messages.iter().map(|(_, m)| m.platform.as_deref()).collect::<Vec<_>>())
     .execute(c)
     .await
     .map(drop)
@@ -386,11 +400,11 @@ async fn insert_calls_sqlite(c: &mut SqliteConnection, calls: &[NewCall<'_>]) ->
         q.build().persistent(false).execute(&mut *c).await?;
     }
     let messages = messages_of(calls);
-    for chunk in messages.chunks(MAX_VARIABLES / 17) {
+    for chunk in messages.chunks(MAX_VARIABLES / 20) {
         let mut q = QueryBuilder::<Db>::new(
             "INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel, address,
                  subject, html_body, text_body, payload, status, status_reason, next_attempt_at, created_at, updated_at,
-                 surface_id) ",
+                 surface_id, campaign_version, locale, platform) ",
         );
         q.push_values(chunk, |mut row, (e, m)| {
             row.push_bind(m.id)
@@ -404,16 +418,15 @@ async fn insert_calls_sqlite(c: &mut SqliteConnection, calls: &[NewCall<'_>]) ->
                 .push_bind(&m.html_body)
                 .push_bind(&m.text_body)
                 .push_bind(&m.payload)
-                .push_bind(if m.excluded.is_some() {
-                    MessageStatus::Excluded
-                } else {
-                    MessageStatus::Queued
-                })
-                .push_bind(&m.excluded)
+                .push_bind(initial_status(m))
+                .push_bind(m.excluded.as_ref().map(|e| e.reason.as_str()))
                 .push_bind(e.now)
                 .push_bind(e.now)
                 .push_bind(e.now)
-                .push_bind(e.surface_id);
+                .push_bind(e.surface_id)
+                .push_bind(e.campaign_version)
+                .push_bind(&m.locale)
+                .push_bind(&m.platform);
         });
         q.build().persistent(false).execute(&mut *c).await?;
     }

@@ -12,6 +12,7 @@ use crate::clock::Millis;
 use domain::campaign::Channel;
 use domain::delivery::{AttemptOutcome, MessageStatus};
 use domain::ids::{CampaignId, MessageId, SurfaceId};
+use domain::report::Segment;
 use domain::views::MessageView;
 use sqlx::{Database, Encode, FromRow, QueryBuilder, Type};
 
@@ -31,12 +32,28 @@ pub struct ClaimedMessage {
     pub surface_id: Option<SurfaceId>,
     /// When it was accepted (for the give-up age of its retries).
     pub created_at: Millis,
+    /// Its campaign's version, language variant and push platform, for the report counters.
+    pub campaign_version: i64,
+    pub locale: String,
+    pub platform: String,
     /// Marketing email: the one-click unsubscribe link for `List-Unsubscribe` (set by the worker).
     #[sqlx(skip)]
     pub unsubscribe_url: Option<String>,
     /// SMS: where the provider reports delivery (set by the worker).
     #[sqlx(skip)]
     pub status_callback_url: Option<String>,
+}
+
+impl ClaimedMessage {
+    /// What its report counters are kept for.
+    pub fn segment(&self) -> Segment {
+        Segment {
+            campaign_id: self.campaign_id,
+            version: self.campaign_version,
+            locale: self.locale.clone(),
+            platform: self.platform.clone(),
+        }
+    }
 }
 
 /// Claims up to `limit` due messages for `lease_token` until `locked_until`.
@@ -51,7 +68,8 @@ pub async fn claim_due(
         conn,
         "messages",
         "id, campaign_id, channel, address, subject, html_body, text_body, payload, attempts,
-         surface_id, created_at",
+         surface_id, created_at, COALESCE(campaign_version, 0) AS campaign_version,
+         COALESCE(locale, '') AS locale, COALESCE(platform, '') AS platform",
         lease_token,
         now,
         locked_until,
@@ -148,14 +166,14 @@ pub async fn put_back(
 }
 
 /// Excludes a claimed message that will not be sent (no attempt was made), if the lease is
-/// still ours.
+/// still ours; returns whether it was.
 pub async fn exclude_claimed(
     conn: &mut Conn,
     id: MessageId,
     lease_token: &str,
     reason: &str,
     now: Millis,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<bool> {
     on!(conn, c => sqlx::query(
         "UPDATE messages
             SET status = 'excluded', status_reason = $1, attempts = attempts - 1,
@@ -167,7 +185,7 @@ pub async fn exclude_claimed(
     .bind(id)
     .bind(lease_token)
     .execute(c).await
-        .map(drop))
+        .map(|r| r.rows_affected() == 1))
 }
 
 /// The earliest time a queued message becomes due, if any message is waiting.

@@ -32,10 +32,16 @@ pub mod opt_outs;
 mod outbox;
 pub mod pacing;
 pub mod profiles;
+pub mod reports;
 pub mod sandboxes;
 pub mod suppressions;
 pub mod surfaces;
 pub mod webhooks;
+
+/// Variables a multi-row SQLite statement may bind at most (SQLite allows 32,766).
+/// Multi-row statements differ with every group size, so they are not kept prepared
+/// (`persistent(false)`): a cache of large one-off statements would only hold memory.
+pub(crate) const MAX_VARIABLES: usize = 32_000;
 
 use crate::settings::{Settings, Synchronous};
 use anyhow::Context;

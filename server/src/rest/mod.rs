@@ -8,6 +8,7 @@ mod json;
 mod manage;
 mod namespaces;
 pub mod openapi;
+mod reports;
 mod surfaces;
 mod webhooks;
 
@@ -70,6 +71,11 @@ pub fn router(herald: Herald) -> Router {
             "/api/v1/campaigns/{campaign_id}/duplicate",
             post(manage::duplicate_campaign),
         )
+        .route(
+            "/api/v1/campaigns/{campaign_id}/report",
+            get(reports::campaign_report),
+        )
+        .route("/api/v1/reports", get(reports::sandbox_report))
         .route(
             "/api/v1/profiles/{namespace}/{identity}",
             get(manage::get_profile)

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and the very types they
 //! serialise, served at `/openapi.json`.
 
-use super::{dto, executions, manage, namespaces, surfaces, webhooks};
+use super::{dto, executions, manage, namespaces, reports, surfaces, webhooks};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -26,6 +26,8 @@ use utoipa::{Modify, OpenApi};
         manage::stop_campaign,
         manage::archive_campaign,
         manage::duplicate_campaign,
+        reports::campaign_report,
+        reports::sandbox_report,
         manage::get_profile,
         manage::put_profile,
         manage::delete_profile,
@@ -49,6 +51,7 @@ use utoipa::{Modify, OpenApi};
     modifiers(&Security),
     tags(
         (name = "execution", description = "Trigger campaigns and follow what was triggered."),
+        (name = "reports", description = "What campaigns did: counts, rates and time series, for keys with the admin scope."),
         (name = "management", description = "Campaigns, surfaces, profiles and messages, for keys with the admin scope."),
     )
 )]

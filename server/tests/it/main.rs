@@ -16,6 +16,7 @@ mod pacing;
 mod process;
 mod profiles;
 mod providers;
+mod reports;
 mod samples;
 mod sign_in;
 mod support;

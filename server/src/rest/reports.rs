@@ -1,0 +1,94 @@
+//! Campaign and sandbox reports: JSON, or CSV with `Accept: text/csv`.
+
+use super::RestState;
+use super::dto::ErrorBody;
+use super::error::ApiError;
+use super::manage::{admin, parse_query};
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use backend::Error;
+use domain::ids::CampaignId;
+use domain::report::{Report, ReportQueryInput, SandboxReport};
+
+/// Whether the caller asked for CSV.
+fn wants_csv(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/csv"))
+}
+
+fn csv(report: &Report, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        report.to_csv(),
+    )
+        .into_response()
+}
+
+/// What a campaign did: totals, rates, a time series, and breakdowns by failure and exclusion
+/// reason, link, version, language and push platform. Counters are kept as messages change, so
+/// a report costs the same at any number of messages. Minute buckets cover the last 48 hours.
+#[utoipa::path(get, path = "/api/v1/campaigns/{campaignId}/report", tag = "reports",
+    params(("campaignId" = String, Path), ReportQueryInput),
+    responses(
+        (status = 200, body = Report, description = "JSON, or CSV (one line per bucket, then the totals) with `Accept: text/csv`"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn campaign_report(
+    State(state): State<RestState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let id: CampaignId = id
+        .parse()
+        .map_err(|_| Error::not_found("campaign_not_found", "No campaign has this id."))?;
+    let input: ReportQueryInput = parse_query(raw.as_deref())?;
+    let report = state
+        .herald
+        .campaign_report(&caller.sandbox.id, id, &input)
+        .await?;
+    Ok(if wants_csv(&headers) {
+        csv(&report, &format!("campaign-{id}-report"))
+    } else {
+        Json(report).into_response()
+    })
+}
+
+/// What the whole sandbox did (every campaign), and the campaigns that failed most.
+#[utoipa::path(get, path = "/api/v1/reports", tag = "reports",
+    params(ReportQueryInput),
+    responses(
+        (status = 200, body = SandboxReport, description = "JSON, or CSV of the sandbox's numbers with `Accept: text/csv`"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn sandbox_report(
+    State(state): State<RestState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let input: ReportQueryInput = parse_query(raw.as_deref())?;
+    let report = state
+        .herald
+        .sandbox_report(&caller.sandbox.id, &input)
+        .await?;
+    Ok(if wants_csv(&headers) {
+        csv(&report.report, "sandbox-report")
+    } else {
+        Json(report).into_response()
+    })
+}

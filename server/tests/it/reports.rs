@@ -1,0 +1,324 @@
+//! Campaign reports: a known set of sends, refusals by a real SMTP server, retries, an
+//! exclusion, opens, clicks and an unsubscribe give exactly the expected numbers — the same as
+//! counting the stored messages directly — through the report API (JSON and CSV), the sandbox
+//! report and the campaign list.
+
+use crate::support::{SmtpSink, TestApp};
+use domain::campaign::{CampaignInput, Category};
+use domain::ids::CampaignId;
+use domain::report::{Report, SandboxReport};
+use domain::tenancy::DEFAULT_SANDBOX_ID;
+use domain::views::{CampaignPage, MessageView};
+use reqwest::Method;
+use serde_json::json;
+
+fn link_in(text: &str, prefix: &str) -> Vec<String> {
+    text.match_indices(prefix)
+        .map(|(i, _)| {
+            text[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "/:._-".contains(*c))
+                .collect()
+        })
+        .collect()
+}
+
+async fn trigger(app: &TestApp, campaign: CampaignId, request: &str, emails: &[&str]) {
+    let recipients: Vec<_> = emails
+        .iter()
+        .map(|e| json!({"type": "external", "userId": e, "namespace": "email"}))
+        .collect();
+    let body = json!({"requestId": request, "campaignId": campaign.to_string(),
+                      "recipients": recipients});
+    assert_eq!(app.trigger(&body).await.0, 202);
+}
+
+async fn report(app: &TestApp, path: &str) -> Report {
+    let (status, body) = app.send(Method::GET, path, None).await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_value(body).unwrap()
+}
+
+/// Counts the campaign's stored rows directly, independently of the counters.
+async fn counted_directly(app: &TestApp, campaign: CampaignId, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(campaign.to_string())
+        .fetch_one(app.db().await)
+        .await
+        .unwrap()
+}
+
+/// Hour counters by metric and detail.
+async fn counters(app: &TestApp, table: &str) -> Vec<(String, String, i64)> {
+    sqlx::query_as(&format!(
+        "SELECT metric, detail, CAST(SUM(count) AS BIGINT) FROM {table}
+          WHERE resolution = 'hour' GROUP BY metric, detail ORDER BY metric, detail"
+    ))
+    .fetch_all(app.db().await)
+    .await
+    .unwrap()
+}
+
+/// Runs the upgrade's recount (the migration that brought counters to installs with messages)
+/// into a scratch table and returns its hour counters.
+async fn recounted_by_the_upgrade(app: &TestApp) -> Vec<(String, String, i64)> {
+    let engine = if crate::support::on_postgres() { "postgres" } else { "sqlite" };
+    let migration = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../migrations")
+        .join(engine)
+        .join("20261204000001_reports.sql");
+    let sql = std::fs::read_to_string(migration).unwrap();
+    let start = sql.find("INSERT INTO report_counts").unwrap();
+    let recount = sql[start..].replacen("INSERT INTO report_counts", "INSERT INTO report_recount", 1);
+    let db = app.db().await;
+    sqlx::query("CREATE TABLE report_recount AS SELECT * FROM report_counts WHERE 1 = 0")
+        .execute(db)
+        .await
+        .unwrap();
+    sqlx::query(&recount).execute(db).await.unwrap();
+    counters(app, "report_recount").await
+}
+
+#[tokio::test]
+async fn a_known_set_of_sends_gives_exact_report_numbers() {
+    let sink = SmtpSink::start();
+    let app = TestApp::start_with(
+        Some(sink.url()),
+        &[("HERALD_RETRY_EMAIL_MAX_ATTEMPTS", "2")],
+    )
+    .await;
+    let input = CampaignInput {
+        title: "Weekly offer".into(),
+        category: Category::Marketing,
+        tracking: true,
+        subject: "Offer".into(),
+        html_body: "<p><a href=\"https://shop.test/a\">A</a> <a href=\"https://shop.test/b\">B</a> \
+                    <a href=\"https://shop.test/a\">A again</a> \
+                    <a href=\"{{unsubscribeUrl}}\">Unsubscribe</a></p>"
+            .into(),
+        text_body: "Offer".into(),
+        ..CampaignInput::default()
+    };
+    let campaign = app.campaign_in(DEFAULT_SANDBOX_ID, input, true).await;
+    let emails = [
+        "ok1@example.com",
+        "ok2@example.com",
+        "ok3@example.com",
+        "ok4@example.com",
+        "reject1@example.com",
+        "tempfail1@example.com",
+    ];
+    trigger(&app, campaign, "r-1", &emails).await;
+    app.herald.drain_outbox().await.unwrap();
+    // The soft bounce's retry is due now; its second failure gives up (2 attempts at most).
+    sqlx::query("UPDATE messages SET next_attempt_at = 0 WHERE status = 'queued'")
+        .execute(app.db().await)
+        .await
+        .unwrap();
+    app.herald.drain_outbox().await.unwrap();
+    // The hard bounce suppressed its address: the next message to it is excluded.
+    trigger(&app, campaign, "r-2", &["reject1@example.com"]).await;
+
+    let messages: Vec<MessageView> = app
+        .herald
+        .recent_messages(DEFAULT_SANDBOX_ID, 20)
+        .await
+        .unwrap();
+    let body_of = |email: &str| {
+        messages
+            .iter()
+            .find(|m| m.recipient == email && m.status.as_str() == "sent")
+            .unwrap_or_else(|| panic!("no sent message to {email}"))
+            .html_body
+            .clone()
+    };
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |url: String| {
+        let http = http.clone();
+        async move { assert!(http.get(&url).send().await.unwrap().status().as_u16() < 400) }
+    };
+    // Opens: ok1 twice, ok2 once.
+    let pixel = |body: &str| link_in(body, &format!("{}/o/", app.base)).remove(0);
+    get(pixel(&body_of("ok1@example.com"))).await;
+    get(pixel(&body_of("ok1@example.com"))).await;
+    get(pixel(&body_of("ok2@example.com"))).await;
+    // Clicks: ok1 on A twice (through its two occurrences) and B once; ok3 on A once.
+    let links = |body: &str| link_in(body, &format!("{}/l/", app.base));
+    let ok1 = links(&body_of("ok1@example.com"));
+    assert_eq!(ok1.len(), 3);
+    assert_eq!(ok1[0], ok1[2], "one tracked link per URL of a message");
+    get(ok1[0].clone()).await;
+    get(ok1[2].clone()).await;
+    get(ok1[1].clone()).await;
+    get(links(&body_of("ok3@example.com"))[0].clone()).await;
+    // ok4 unsubscribes (twice: counted once).
+    let unsubscribe = link_in(&body_of("ok4@example.com"), &format!("{}/u/", app.base)).remove(0);
+    for _ in 0..2 {
+        let answer = http
+            .post(&unsubscribe)
+            .form(&[("List-Unsubscribe", "One-Click")])
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success(), "{}", answer.status());
+    }
+
+    let r = report(&app, &format!("/api/v1/campaigns/{campaign}/report")).await;
+    let t = &r.totals;
+    assert_eq!(
+        (t.targeted, t.excluded, t.sent, t.failed, t.retried),
+        (7, 1, 4, 2, 1),
+        "{t:?}"
+    );
+    assert_eq!((t.hard_bounces, t.soft_bounces, t.delivered), (1, 2, 0));
+    assert_eq!(
+        (t.opened, t.unique_opened, t.clicked, t.unique_clicked),
+        (3, 2, 4, 2)
+    );
+    assert_eq!(t.unsubscribed, 1);
+    assert_eq!(r.rates.delivery, Some(4.0 / 6.0));
+    assert_eq!(r.rates.open, Some(0.5));
+    assert_eq!(r.rates.unsubscribe, Some(0.25));
+    let reasons = |v: &[domain::report::ReasonCount]| -> Vec<(String, i64)> {
+        v.iter().map(|r| (r.reason.clone(), r.count)).collect()
+    };
+    assert_eq!(
+        reasons(&r.failures),
+        [("gave_up".to_owned(), 1), ("rejected".to_owned(), 1)]
+    );
+    assert_eq!(reasons(&r.exclusions), [("suppressed".to_owned(), 1)]);
+    let links: Vec<(&str, i64, i64)> = r
+        .links
+        .iter()
+        .map(|l| (l.url.as_str(), l.clicks, l.unique_clicks))
+        .collect();
+    assert_eq!(
+        links,
+        [("https://shop.test/a", 3, 2), ("https://shop.test/b", 1, 1)]
+    );
+    assert_eq!(r.versions.len(), 1);
+    assert_eq!(r.versions[0].totals, r.totals);
+    assert_eq!(r.series.iter().map(|p| p.sent).sum::<i64>(), 4);
+    assert_eq!(r.series.iter().map(|p| p.targeted).sum::<i64>(), 7);
+
+    // The same numbers as counting the stored rows directly.
+    let direct = [
+        (t.targeted, "SELECT COUNT(*) FROM messages WHERE campaign_id = $1"),
+        (
+            t.excluded,
+            "SELECT COUNT(*) FROM messages WHERE campaign_id = $1 AND status = 'excluded'",
+        ),
+        (
+            t.failed,
+            "SELECT COUNT(*) FROM messages WHERE campaign_id = $1 AND status = 'failed'",
+        ),
+        (
+            t.sent,
+            "SELECT COUNT(*) FROM message_attempts a JOIN messages m ON m.id = a.message_id
+              WHERE m.campaign_id = $1 AND a.outcome = 'sent'",
+        ),
+        (
+            t.opened,
+            "SELECT COUNT(*) FROM engagements g JOIN messages m ON m.id = g.message_id
+              WHERE m.campaign_id = $1 AND g.kind = 'open'",
+        ),
+        (
+            t.unique_clicked,
+            "SELECT COUNT(DISTINCT g.message_id) FROM engagements g
+               JOIN messages m ON m.id = g.message_id WHERE m.campaign_id = $1 AND g.kind = 'click'",
+        ),
+        (
+            t.unsubscribed,
+            "SELECT COUNT(*) FROM opt_outs o JOIN messages m ON m.id = o.message_id
+              WHERE m.campaign_id = $1",
+        ),
+    ];
+    for (counter, sql) in direct {
+        assert_eq!(counter, counted_directly(&app, campaign, sql).await, "{sql}");
+    }
+
+    assert_eq!(
+        recounted_by_the_upgrade(&app).await,
+        counters(&app, "report_counts").await,
+        "the upgrade's recount of stored messages agrees with the live counters"
+    );
+
+    // By the minute, the same totals; CSV has the same numbers.
+    let minutes = report(
+        &app,
+        &format!("/api/v1/campaigns/{campaign}/report?bucket=minute"),
+    )
+    .await;
+    assert_eq!(minutes.totals, r.totals);
+    assert_eq!(minutes.series.iter().map(|p| p.opened).sum::<i64>(), 3);
+    let csv = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/campaigns/{campaign}/report"),
+        )
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with("bucket_start,targeted,sent,delivered,failed,opened,clicked\n"));
+    assert!(csv.ends_with("total,7,4,0,2,3,4\n"), "{csv}");
+
+    // The sandbox's report and the campaign list agree.
+    let (status, body) = app.send(Method::GET, "/api/v1/reports", None).await;
+    assert_eq!(status, 200, "{body}");
+    let sandbox: SandboxReport = serde_json::from_value(body).unwrap();
+    assert_eq!(sandbox.report.totals, r.totals);
+    assert_eq!(sandbox.most_failed[0].campaign_id, campaign.to_string());
+    assert_eq!(
+        (sandbox.most_failed[0].failed, sandbox.most_failed[0].finished),
+        (2, 6)
+    );
+    let (_, body) = app.send(Method::GET, "/api/v1/campaigns", None).await;
+    let page: CampaignPage = serde_json::from_value(body).unwrap();
+    let line = page.items.iter().find(|c| c.id == campaign.to_string()).unwrap();
+    assert_eq!(line.sent_24h, 4);
+    assert_eq!(line.failure_rate_24h, Some(2.0 / 6.0));
+    assert!(line.last_triggered_at.is_some());
+}
+
+#[tokio::test]
+async fn report_queries_are_checked() {
+    let app = TestApp::start(None).await;
+    let campaign = app.campaign("Hi", "<p>Hi</p>", "Hi", true).await;
+    let path = format!("/api/v1/campaigns/{campaign}/report");
+    for (query, field) in [
+        ("?bucket=week", "bucket"),
+        ("?from=yesterday", "from"),
+        ("?from=2026-11-02&to=2026-11-01", "from"),
+        ("?from=2020-01-01&to=2020-01-03&bucket=minute", "bucket"),
+        ("?from=2020-01-01&bucket=hour", "bucket"),
+    ] {
+        let (status, body) = app
+            .send(Method::GET, &format!("{path}{query}"), None)
+            .await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert_eq!(body["code"], "invalid_report_query", "{body}");
+        assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
+    }
+    let (status, body) = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/campaigns/{}/report", CampaignId::new()),
+            None,
+        )
+        .await;
+    assert_eq!((status, &body["code"]), (404, &json!("campaign_not_found")));
+    // Days in a time zone: 30 days, each from the local midnight.
+    let r = report(
+        &app,
+        &format!("{path}?from=2026-11-01&to=2026-11-30&utcOffset=-300"),
+    )
+    .await;
+    assert_eq!(r.series.len(), 30);
+    assert_eq!(r.totals.targeted, 0);
+}
