@@ -190,7 +190,7 @@ pub async fn delete_draft(id: String) -> Result<(), ServerFnError> {
         .delete_draft(&Actor::User(user), id)
         .await
         .map_err(to_server_error)?;
-    leptos_axum::redirect("/");
+    leptos_axum::redirect("/campaigns");
     Ok(())
 }
 
@@ -393,5 +393,42 @@ pub async fn send_test(
     Ok(match sent.provider_id {
         Some(provider_id) => format!("Sent through {} (its id: {provider_id}).", sent.provider),
         None => format!("Sent through {}.", sent.provider),
+    })
+}
+
+/// What a campaign did in a range (see `domain::report`).
+#[server(endpoint = "campaign_report")]
+pub async fn campaign_report(
+    id: String,
+    query: domain::report::ReportQueryInput,
+) -> Result<domain::report::Report, ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .campaign_report(&sandbox.id, campaign_id(&id)?, &query)
+        .await
+        .map_err(to_server_error)
+}
+
+/// The home page: what the sandbox did today, and whether it only captures messages.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct HomeView {
+    pub report: domain::report::SandboxReport,
+    pub captures_only: bool,
+}
+
+#[server(endpoint = "home")]
+pub async fn home(query: domain::report::ReportQueryInput) -> Result<HomeView, ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let report = herald
+        .sandbox_report(&sandbox.id, &query)
+        .await
+        .map_err(to_server_error)?;
+    let captures_only = herald
+        .captures_only(&sandbox.id)
+        .await
+        .map_err(to_server_error)?;
+    Ok(HomeView {
+        report,
+        captures_only,
     })
 }

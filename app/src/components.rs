@@ -25,7 +25,8 @@ pub fn Layout(children: Children) -> impl IntoView {
         <header class="topbar">
             <a class="brand" href="/">"Herald"</a>
             <nav aria-label="Main">
-                <A href="/">"Campaigns"</A>
+                <A href="/" exact=true>"Home"</A>
+                <A href="/campaigns">"Campaigns"</A>
                 <A href="/messages">"Sent messages"</A>
                 <A href="/settings/surfaces">"Surfaces"</A>
                 <A href="/settings/namespaces">"Namespaces"</A>

@@ -11,6 +11,7 @@ mod editor;
 mod languages;
 mod local_time;
 mod pages;
+mod report;
 #[cfg(feature = "ssr")]
 pub mod session;
 
@@ -71,9 +72,11 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/login") view=pages::LoginPage/>
-                <Route path=path!("/") view=pages::CampaignsPage/>
+                <Route path=path!("/") view=pages::HomePage/>
+                <Route path=path!("/campaigns") view=pages::CampaignsPage/>
                 <Route path=path!("/campaigns/new") view=pages::NewCampaignPage/>
                 <Route path=path!("/campaigns/:id") view=pages::CampaignPage/>
+                <Route path=path!("/campaigns/:id/report") view=pages::CampaignReportPage/>
                 <Route path=path!("/campaigns/:id/edit") view=pages::EditCampaignPage/>
                 <Route path=path!("/messages") view=pages::MessagesPage/>
                 <Route path=path!("/messages/:id") view=pages::MessagePage/>

@@ -10,9 +10,9 @@ use domain::content::Content;
 use domain::curl::SampleTarget;
 use domain::ids::{ApiKeyId, CampaignId, UserId};
 use domain::listing::CampaignQuery;
+use domain::report::DAY_MS;
 use domain::review::Finding;
 use domain::template::Need;
-use domain::report::DAY_MS;
 use domain::views::{CampaignPage, CampaignSummary, CampaignView, VariableView};
 use std::collections::HashMap;
 
@@ -196,8 +196,7 @@ impl Herald {
                     updated_at: r.updated_at,
                     last_triggered_at: a.last_triggered_at,
                     sent_24h: a.sent,
-                    failure_rate_24h: (a.finished > 0)
-                        .then(|| a.failed as f64 / a.finished as f64),
+                    failure_rate_24h: (a.finished > 0).then(|| a.failed as f64 / a.finished as f64),
                 }
             })
             .collect();

@@ -28,7 +28,6 @@ use crate::group_commit::Job;
 use crate::store::executions::{
     Excluded, NewExecution, NewMessage, OPTED_OUT_REASON, SUPPRESSED_REASON,
 };
-use domain::report::Exclusion;
 use crate::store::profiles::Identity;
 use crate::{Herald, store};
 use domain::FieldError;
@@ -37,6 +36,7 @@ use domain::content::PushOptions;
 use domain::ids::{ApiKeyId, CampaignId, ExecutionId, MessageId, SurfaceId};
 use domain::profile::{EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE, text_at};
 use domain::recipient::{EmailAddress, PhoneNumber, PushToken};
+use domain::report::Exclusion;
 use domain::template::{Pick, Renderer};
 use domain::trigger::{MAX_CONTEXT_BYTES, RecipientKind, TriggerRecipient, UnitaryTrigger};
 use serde_json::{Map, Value, json};

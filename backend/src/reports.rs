@@ -25,7 +25,12 @@ impl Herald {
         let reader = self.store().reader();
         match store::campaigns::campaign(reader, id).await? {
             Some(c) if c.sandbox_id == sandbox_id => {}
-            _ => return Err(Error::not_found("campaign_not_found", "No campaign has this id.")),
+            _ => {
+                return Err(Error::not_found(
+                    "campaign_not_found",
+                    "No campaign has this id.",
+                ));
+            }
         }
         self.report(Scope::Campaign(id), &query).await
     }
@@ -53,6 +58,13 @@ impl Herald {
             report,
             most_failed,
         })
+    }
+
+    /// Whether messages of this sandbox are only captured, not delivered: no SMTP relay is
+    /// configured and the sandbox has no surface.
+    pub async fn captures_only(&self, sandbox_id: &str) -> Result<bool> {
+        Ok(self.inner.transports.default_email_provider() == "capture"
+            && self.list_surfaces(sandbox_id).await?.is_empty())
     }
 
     async fn report(&self, scope: Scope<'_>, query: &ReportQuery) -> Result<Report> {

@@ -84,14 +84,27 @@ crate::delivery::status_enum!(
 /// Something that happened to a message, as it moves counters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Happening<'a> {
-    Accepted { excluded: Option<Exclusion> },
+    Accepted {
+        excluded: Option<Exclusion>,
+    },
     Excluded(Exclusion),
-    Retried { bounce: Option<Bounce> },
+    Retried {
+        bounce: Option<Bounce>,
+    },
     Sent,
-    Failed { reason: Failure, bounce: Option<Bounce> },
+    Failed {
+        reason: Failure,
+        bounce: Option<Bounce>,
+    },
     Delivered,
-    Opened { first: bool },
-    Clicked { url: &'a str, first_in_message: bool, first_of_link: bool },
+    Opened {
+        first: bool,
+    },
+    Clicked {
+        url: &'a str,
+        first_in_message: bool,
+        first_of_link: bool,
+    },
     Unsubscribed,
 }
 
@@ -615,9 +628,24 @@ impl Report {
             failures: reasons(failures),
             exclusions: reasons(exclusions),
             links,
-            versions: parts(versions.into_iter().map(|(v, t)| (v.to_string(), t)).collect()),
-            languages: parts(languages.into_iter().map(|(l, t)| (l.to_owned(), t)).collect()),
-            platforms: parts(platforms.into_iter().map(|(p, t)| (p.to_owned(), t)).collect()),
+            versions: parts(
+                versions
+                    .into_iter()
+                    .map(|(v, t)| (v.to_string(), t))
+                    .collect(),
+            ),
+            languages: parts(
+                languages
+                    .into_iter()
+                    .map(|(l, t)| (l.to_owned(), t))
+                    .collect(),
+            ),
+            platforms: parts(
+                platforms
+                    .into_iter()
+                    .map(|(p, t)| (p.to_owned(), t))
+                    .collect(),
+            ),
         }
     }
 
@@ -765,7 +793,10 @@ mod tests {
                 Happening::Excluded(Exclusion::PastEndDate),
                 vec![(Metric::Excluded, "past_end_date")],
             ),
-            (Happening::Retried { bounce: None }, vec![(Metric::Retried, "")]),
+            (
+                Happening::Retried { bounce: None },
+                vec![(Metric::Retried, "")],
+            ),
             (Happening::Sent, vec![(Metric::Sent, "")]),
             (
                 Happening::Failed {
@@ -779,7 +810,10 @@ mod tests {
                 Happening::Opened { first: true },
                 vec![(Metric::Opened, ""), (Metric::UniqueOpened, "")],
             ),
-            (Happening::Opened { first: false }, vec![(Metric::Opened, "")]),
+            (
+                Happening::Opened { first: false },
+                vec![(Metric::Opened, "")],
+            ),
             (
                 Happening::Clicked {
                     url: "https://a.example/",
@@ -795,8 +829,10 @@ mod tests {
         ];
         for (happening, expected) in cases {
             let got: Vec<(Metric, String)> = counts(&happening);
-            let expected: Vec<(Metric, String)> =
-                expected.into_iter().map(|(m, d)| (m, d.to_owned())).collect();
+            let expected: Vec<(Metric, String)> = expected
+                .into_iter()
+                .map(|(m, d)| (m, d.to_owned()))
+                .collect();
             assert_eq!(got, expected, "{happening:?}");
         }
     }
@@ -840,7 +876,11 @@ mod tests {
         let live = ReportQuery::parse(&ReportQueryInput::default(), now).unwrap();
         assert_eq!(live.bucket, Bucket::Hour);
         assert_eq!(live.to % HOUR_MS, 0);
-        assert_eq!(live.points(), 25, "24 hours back, the current hour included");
+        assert_eq!(
+            live.points(),
+            25,
+            "24 hours back, the current hour included"
+        );
         let minutes = ReportQuery::parse(
             &ReportQueryInput {
                 bucket: Some("minute".into()),
@@ -856,7 +896,10 @@ mod tests {
             bucket: Some("minute".into()),
             ..Default::default()
         };
-        assert!(ReportQuery::parse(&old, now).is_err(), "minute rows are gone");
+        assert!(
+            ReportQuery::parse(&old, now).is_err(),
+            "minute rows are gone"
+        );
         let years = ReportQueryInput {
             from: Some("2020-01-01".into()),
             bucket: Some("hour".into()),

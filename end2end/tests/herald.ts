@@ -27,6 +27,9 @@ export async function signIn(page: Page) {
   await page.getByLabel('Email').fill(MARKETER.email);
   await page.getByLabel('Password').fill(MARKETER.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  // The first screen is the home page; the tests start from the campaign list.
+  await expect(page.getByRole('heading', { name: 'Last 24 hours' })).toBeVisible();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Campaigns' }).click();
   await expect(page.getByRole('heading', { name: 'Campaigns' })).toBeVisible();
 }
 

@@ -20,6 +20,9 @@ test('campaigns and keys live in one sandbox', async ({ page, request }) => {
   await expect(page).toHaveURL(/\/$/);
   await hydrated(page);
   await expect(page.getByTestId('sandbox-select').locator('option:checked')).toHaveText(`herald / ${name}`);
+  // A new sandbox has no sender: the home page says its messages are only captured.
+  await expect(page.getByTestId('capture-banner')).toContainText('Messages are captured, not delivered');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Campaigns' }).click();
   await expect(page.getByText('No campaigns yet.')).toBeVisible();
 
   // A campaign in the new sandbox that creates profiles for unknown recipients.

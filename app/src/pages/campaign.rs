@@ -137,6 +137,7 @@ fn CampaignDetails(
             <h1>{c.title.clone()}</h1>
             <StatusBadge status=c.status/>
         </div>
+        <crate::pages::CampaignTabs id=c.id.clone() report=false/>
         <p class="meta">
             "API-triggered · " {c.category.as_str()} " · " {c.channel.clone()} " · namespace " <code>{c.namespace.clone()}</code>
             " · from " {match c.surface_name.clone() {

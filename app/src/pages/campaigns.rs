@@ -54,7 +54,7 @@ pub fn CampaignsPage() -> impl IntoView {
                 <h1>"Campaigns"</h1>
                 <A href="/campaigns/new" attr:class="button">"New campaign"</A>
             </div>
-            <form method="get" action="/" class="filters" role="search">
+            <form method="get" action="/campaigns" class="filters" role="search">
                 <label>"Search" <input type="search" name="search" value=value("search") placeholder="Title contains…"/></label>
                 {choice("status", statuses, "Status")}
                 {choice("channel", vec![("", "Any"), ("email", "Email"), ("sms", "SMS"), ("push", "Push")], "Channel")}
@@ -68,7 +68,7 @@ pub fn CampaignsPage() -> impl IntoView {
                     match campaigns.await {
                         Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
                         Ok(page) if page.items.is_empty() && filtered() => view! {
-                            <p class="empty">"No campaign matches. "<a href="/">"Clear the filters"</a>"."</p>
+                            <p class="empty">"No campaign matches. "<a href="/campaigns">"Clear the filters"</a>"."</p>
                         }.into_any(),
                         Ok(page) if page.items.is_empty() => view! {
                             <p class="empty">
@@ -89,7 +89,7 @@ fn CampaignTable(page: CampaignPage, input: CampaignQueryInput) -> impl IntoView
     let link = move |to: u32| {
         let mut i = input.clone();
         i.page = Some(to.to_string());
-        format!("/?{}", query_string(&i))
+        format!("/campaigns?{}", query_string(&i))
     };
     let (prev, next) = (
         (page.page > 1).then(|| link(page.page - 1)),
@@ -97,7 +97,8 @@ fn CampaignTable(page: CampaignPage, input: CampaignQueryInput) -> impl IntoView
     );
     view! {
         <table class="list">
-            <thead><tr><th>"Title"</th><th>"Channel"</th><th>"Category"</th><th>"Tags"</th><th>"Status"</th><th>"Updated"</th></tr></thead>
+            <thead><tr><th>"Title"</th><th>"Channel"</th><th>"Category"</th><th>"Tags"</th><th>"Status"</th>
+                <th>"Last triggered"</th><th>"Sent (24 h)"</th><th>"Failure rate (24 h)"</th><th>"Updated"</th></tr></thead>
             <tbody>
                 {page.items.into_iter().map(|c| view! {
                     <tr data-testid="campaign-row">
@@ -106,6 +107,12 @@ fn CampaignTable(page: CampaignPage, input: CampaignQueryInput) -> impl IntoView
                         <td>{c.category.as_str()}</td>
                         <td>{c.tags.join(", ")}</td>
                         <td><StatusBadge status=c.status/></td>
+                        <td>{match c.last_triggered_at {
+                            Some(ms) => view! { <LocalTime ms/> }.into_any(),
+                            None => "never".into_any(),
+                        }}</td>
+                        <td class="num" data-testid="sent-24h">{c.sent_24h}</td>
+                        <td class="num">{crate::report::percent(c.failure_rate_24h)}</td>
                         <td><LocalTime ms=c.updated_at/></td>
                     </tr>
                 }).collect_view()}

@@ -3,8 +3,10 @@
 mod api_docs;
 mod api_keys;
 mod campaign;
+mod campaign_report;
 mod campaigns;
 mod edit_campaign;
+mod home;
 mod login;
 mod message;
 mod messages;
@@ -16,8 +18,10 @@ mod surfaces;
 pub use api_docs::ApiDocsPage;
 pub use api_keys::ApiKeysPage;
 pub use campaign::CampaignPage;
+pub use campaign_report::{CampaignReportPage, CampaignTabs};
 pub use campaigns::CampaignsPage;
 pub use edit_campaign::EditCampaignPage;
+pub use home::HomePage;
 pub use login::LoginPage;
 pub use message::MessagePage;
 pub use messages::MessagesPage;
@@ -33,7 +37,7 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <main class="page narrow">
             <h1>"Page not found"</h1>
-            <p><a href="/">"Go to the campaigns"</a></p>
+            <p><a href="/campaigns">"Go to the campaigns"</a></p>
         </main>
     }
 }

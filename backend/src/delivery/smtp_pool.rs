@@ -19,9 +19,9 @@
 //!   here and only permitted addresses are connected to (TLS still checks the name).
 
 use super::SendError;
-use domain::report::Bounce;
 use crate::egress::Egress;
 use anyhow::{Context, bail};
+use domain::report::Bounce;
 use lettre::Message;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};

@@ -89,7 +89,8 @@ pub async fn record_click(
         return Ok(false);
     };
     insert(conn, message_id, "click", Some(url), now).await?;
-    let first_in_message = first(conn, "messages", "clicked_at", &message_id.to_string(), now).await?;
+    let first_in_message =
+        first(conn, "messages", "clicked_at", &message_id.to_string(), now).await?;
     let first_of_link = first(conn, "tracked_links", "clicked_at", link_id, now).await?;
     let happening = Happening::Clicked {
         url,

@@ -13,8 +13,8 @@ use super::{Conn, Reader};
 use crate::clock::Millis;
 use domain::ids::CampaignId;
 use domain::report::{
-    BucketSum, CounterSum, HOUR_MS, MINUTE_COUNTERS_KEPT_MS, MINUTE_MS, Metric,
-    ReportQuery, SERIES_METRICS, Tally,
+    BucketSum, CounterSum, HOUR_MS, MINUTE_COUNTERS_KEPT_MS, MINUTE_MS, Metric, ReportQuery,
+    SERIES_METRICS, Tally,
 };
 use sqlx::QueryBuilder;
 use std::collections::BTreeMap;

@@ -44,7 +44,9 @@ fn actor(caller: &ApiCaller) -> Actor {
 }
 
 /// A query string as its typed input; an unreadable one is `invalid_query`.
-pub(super) fn parse_query<T: serde::de::DeserializeOwned>(raw: Option<&str>) -> Result<T, ApiError> {
+pub(super) fn parse_query<T: serde::de::DeserializeOwned>(
+    raw: Option<&str>,
+) -> Result<T, ApiError> {
     serde_urlencoded::from_str(raw.unwrap_or_default()).map_err(|e| {
         Error::from(domain::ValidationError::single(
             "invalid_query",

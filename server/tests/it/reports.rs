@@ -62,14 +62,19 @@ async fn counters(app: &TestApp, table: &str) -> Vec<(String, String, i64)> {
 /// Runs the upgrade's recount (the migration that brought counters to installs with messages)
 /// into a scratch table and returns its hour counters.
 async fn recounted_by_the_upgrade(app: &TestApp) -> Vec<(String, String, i64)> {
-    let engine = if crate::support::on_postgres() { "postgres" } else { "sqlite" };
+    let engine = if crate::support::on_postgres() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
     let migration = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../migrations")
         .join(engine)
         .join("20261204000001_reports.sql");
     let sql = std::fs::read_to_string(migration).unwrap();
     let start = sql.find("INSERT INTO report_counts").unwrap();
-    let recount = sql[start..].replacen("INSERT INTO report_counts", "INSERT INTO report_recount", 1);
+    let recount =
+        sql[start..].replacen("INSERT INTO report_counts", "INSERT INTO report_recount", 1);
     let db = app.db().await;
     sqlx::query("CREATE TABLE report_recount AS SELECT * FROM report_counts WHERE 1 = 0")
         .execute(db)
@@ -92,10 +97,11 @@ async fn a_known_set_of_sends_gives_exact_report_numbers() {
         category: Category::Marketing,
         tracking: true,
         subject: "Offer".into(),
-        html_body: "<p><a href=\"https://shop.test/a\">A</a> <a href=\"https://shop.test/b\">B</a> \
+        html_body:
+            "<p><a href=\"https://shop.test/a\">A</a> <a href=\"https://shop.test/b\">B</a> \
                     <a href=\"https://shop.test/a\">A again</a> \
                     <a href=\"{{unsubscribeUrl}}\">Unsubscribe</a></p>"
-            .into(),
+                .into(),
         text_body: "Offer".into(),
         ..CampaignInput::default()
     };
@@ -237,7 +243,11 @@ async fn a_known_set_of_sends_gives_exact_report_numbers() {
         ),
     ];
     for (counter, sql) in direct {
-        assert_eq!(counter, counted_directly(&app, campaign, sql).await, "{sql}");
+        assert_eq!(
+            counter,
+            counted_directly(&app, campaign, sql).await,
+            "{sql}"
+        );
     }
 
     assert_eq!(
@@ -255,10 +265,7 @@ async fn a_known_set_of_sends_gives_exact_report_numbers() {
     assert_eq!(minutes.totals, r.totals);
     assert_eq!(minutes.series.iter().map(|p| p.opened).sum::<i64>(), 3);
     let csv = app
-        .api(
-            Method::GET,
-            &format!("/api/v1/campaigns/{campaign}/report"),
-        )
+        .api(Method::GET, &format!("/api/v1/campaigns/{campaign}/report"))
         .header("accept", "text/csv")
         .send()
         .await
@@ -275,12 +282,19 @@ async fn a_known_set_of_sends_gives_exact_report_numbers() {
     assert_eq!(sandbox.report.totals, r.totals);
     assert_eq!(sandbox.most_failed[0].campaign_id, campaign.to_string());
     assert_eq!(
-        (sandbox.most_failed[0].failed, sandbox.most_failed[0].finished),
+        (
+            sandbox.most_failed[0].failed,
+            sandbox.most_failed[0].finished
+        ),
         (2, 6)
     );
     let (_, body) = app.send(Method::GET, "/api/v1/campaigns", None).await;
     let page: CampaignPage = serde_json::from_value(body).unwrap();
-    let line = page.items.iter().find(|c| c.id == campaign.to_string()).unwrap();
+    let line = page
+        .items
+        .iter()
+        .find(|c| c.id == campaign.to_string())
+        .unwrap();
     assert_eq!(line.sent_24h, 4);
     assert_eq!(line.failure_rate_24h, Some(2.0 / 6.0));
     assert!(line.last_triggered_at.is_some());
@@ -298,9 +312,7 @@ async fn report_queries_are_checked() {
         ("?from=2020-01-01&to=2020-01-03&bucket=minute", "bucket"),
         ("?from=2020-01-01&bucket=hour", "bucket"),
     ] {
-        let (status, body) = app
-            .send(Method::GET, &format!("{path}{query}"), None)
-            .await;
+        let (status, body) = app.send(Method::GET, &format!("{path}{query}"), None).await;
         assert_eq!(status, 400, "{query}: {body}");
         assert_eq!(body["code"], "invalid_report_query", "{body}");
         assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");

@@ -5,7 +5,7 @@ use crate::support::{PASSWORD, TestApp};
 #[tokio::test]
 async fn pages_redirect_to_sign_in_without_a_session() {
     let app = TestApp::start(None).await;
-    for path in ["/", "/messages", "/campaigns/new"] {
+    for path in ["/", "/campaigns", "/messages", "/campaigns/new"] {
         let response = app
             .http
             .get(format!("{}{path}", app.base))
@@ -62,7 +62,12 @@ async fn a_marketer_signs_in_sees_campaigns_and_signs_out() {
         "{cookie}"
     );
 
-    let page = app.http.get(format!("{}/", app.base)).send().await.unwrap();
+    let page = app
+        .http
+        .get(format!("{}/campaigns", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(
