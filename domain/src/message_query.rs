@@ -69,34 +69,21 @@ impl MessageQuery {
                 status
             }
         };
-        let offset_ms = match text(&input.utc_offset).map(|o| o.parse::<i64>()) {
-            None => 0,
-            Some(Ok(minutes)) if (-14 * 60..=14 * 60).contains(&minutes) => minutes * 60_000,
-            Some(_) => {
-                errors.push(FieldError::new(
-                    "utcOffset",
-                    "must be minutes east of UTC, from -840 to 840",
-                ));
-                0
-            }
-        };
+        let offset_ms = utc_offset_ms(text(&input.utc_offset).as_deref()).unwrap_or_else(|e| {
+            errors.push(e);
+            0
+        });
         let mut instant = |field: &str, raw: Option<String>, end_of_day: bool| {
             let raw = raw?;
-            let parsed = day_start(&raw)
-                .map(|utc_midnight| utc_midnight - offset_ms)
-                .map(|start| {
-                    if end_of_day {
-                        start + DAY_MS - 1
-                    } else {
-                        start
-                    }
-                })
-                .or_else(|| crate::campaign::parse_rfc3339_ms(&raw));
+            let parsed = day_or_instant(&raw, offset_ms).map(|(at, day)| {
+                if day && end_of_day {
+                    at + DAY_MS - 1
+                } else {
+                    at
+                }
+            });
             if parsed.is_none() {
-                errors.push(FieldError::new(
-                    field,
-                    "must be a date (2026-11-29) or an RFC 3339 date-time",
-                ));
+                errors.push(FieldError::new(field, DAY_OR_INSTANT));
             }
             parsed
         };
@@ -134,8 +121,31 @@ impl MessageQuery {
     }
 }
 
+/// What a date field accepts, as its error says.
+pub(crate) const DAY_OR_INSTANT: &str = "must be a date (2026-11-29) or an RFC 3339 date-time";
+
+/// A `utcOffset` field (minutes east of UTC, at most 14 hours) in ms; absent is UTC.
+pub(crate) fn utc_offset_ms(raw: Option<&str>) -> Result<i64, FieldError> {
+    match raw.map(str::parse::<i64>) {
+        None => Ok(0),
+        Some(Ok(minutes)) if (-14 * 60..=14 * 60).contains(&minutes) => Ok(minutes * 60_000),
+        Some(_) => Err(FieldError::new(
+            "utcOffset",
+            "must be minutes east of UTC, from -840 to 840",
+        )),
+    }
+}
+
+/// A day (`2026-11-29`: its midnight at `offset_ms` east of UTC, and `true`) or an RFC 3339
+/// instant (and `false`), in ms since the epoch.
+pub(crate) fn day_or_instant(raw: &str, offset_ms: i64) -> Option<(i64, bool)> {
+    day_start(raw)
+        .map(|utc_midnight| (utc_midnight - offset_ms, true))
+        .or_else(|| crate::campaign::parse_rfc3339_ms(raw).map(|at| (at, false)))
+}
+
 /// `YYYY-MM-DD` as the UTC midnight that starts it.
-pub(crate) fn day_start(raw: &str) -> Option<i64> {
+fn day_start(raw: &str) -> Option<i64> {
     let mut parts = raw.splitn(3, '-');
     let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
     if y.len() != 4 || m.len() != 2 || d.len() != 2 {

@@ -29,6 +29,7 @@
 
 use crate::error::{FieldError, ValidationError};
 use crate::ids::CampaignId;
+use crate::message_query::{DAY_OR_INSTANT, day_or_instant, utc_offset_ms};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -277,27 +278,17 @@ impl ReportQuery {
                 .filter(|s| !s.is_empty())
                 .map(|s| s.chars().take(100).collect::<String>())
         };
-        let offset_ms = match text(&input.utc_offset).map(|o| o.parse::<i64>()) {
-            None => 0,
-            Some(Ok(minutes)) if (-14 * 60..=14 * 60).contains(&minutes) => minutes * MINUTE_MS,
-            Some(_) => {
-                errors.push(FieldError::new(
-                    "utcOffset",
-                    "must be minutes east of UTC, from -840 to 840",
-                ));
-                0
-            }
-        };
+        let offset_ms = utc_offset_ms(text(&input.utc_offset).as_deref()).unwrap_or_else(|e| {
+            errors.push(e);
+            0
+        });
         let mut instant = |field: &str, end_of_day: bool| {
             let raw = text(if end_of_day { &input.to } else { &input.from })?;
-            let parsed = crate::message_query::day_start(&raw)
-                .map(|midnight| midnight - offset_ms + if end_of_day { DAY_MS } else { 0 })
-                .or_else(|| crate::campaign::parse_rfc3339_ms(&raw));
+            // A day as `to` counts through its end.
+            let parsed = day_or_instant(&raw, offset_ms)
+                .map(|(at, day)| if day && end_of_day { at + DAY_MS } else { at });
             if parsed.is_none() {
-                errors.push(FieldError::new(
-                    field,
-                    "must be a date (2026-11-29) or an RFC 3339 date-time",
-                ));
+                errors.push(FieldError::new(field, DAY_OR_INSTANT));
             }
             parsed
         };
