@@ -11,9 +11,15 @@
 //! keys, reserves its slots on a [`Pacer`] loaded from them, and writes them back in the same
 //! transaction (`store::pacing`). Rounds of any node that share a key take turns, so the rate a
 //! provider sees is the limit, whatever the number of nodes and workers.
+//!
+//! Slots are planned before sending starts; on a busy machine a send can start after its slot,
+//! and the next one could catch up with it. Within a round, [`Spacing`] holds each send to one
+//! step after the actual start of the previous send of its keys; a send pushed past the round's
+//! window that way goes back to the outbox instead.
 
 use crate::clock::Millis;
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// The schedules of a round's keys: each key's next free instant, in microseconds since the
 /// epoch (2,000/s is a 500 µs step).
@@ -61,10 +67,39 @@ impl Pacer {
             return Slot::Later(at);
         }
         for (key, rate) in limits {
-            let step = 1_000_000 / i64::from((*rate).max(1));
-            next.insert(key.clone(), at_us + step);
+            next.insert(key.clone(), at_us + step_us(*rate));
         }
         Slot::At(at)
+    }
+}
+
+/// The step between two messages of a key limited to `rate` per second, in µs.
+fn step_us(rate: u32) -> i64 {
+    1_000_000 / i64::from(rate.max(1))
+}
+
+/// The actual start (µs) of each key's latest send in one round.
+#[derive(Default, Debug)]
+pub struct Spacing {
+    last_start: Mutex<HashMap<String, i64>>,
+}
+
+impl Spacing {
+    /// Takes the turn of a send planned at `slot` if it may start `now` (its slot has come and
+    /// its keys' previous sends started at least a step ago); otherwise says when it may.
+    pub fn start(&self, limits: &[(String, u32)], slot: Millis, now: Millis) -> Result<(), Millis> {
+        let mut last_start = self.last_start.lock().unwrap_or_else(|e| e.into_inner());
+        let earliest_us = limits
+            .iter()
+            .filter_map(|(key, rate)| last_start.get(key).map(|last| last + step_us(*rate)))
+            .fold(slot * 1_000, i64::max);
+        if earliest_us > now * 1_000 {
+            return Err((earliest_us + 999) / 1_000);
+        }
+        for (key, _) in limits {
+            last_start.insert(key.clone(), now * 1_000);
+        }
+        Ok(())
     }
 }
 
@@ -113,5 +148,20 @@ mod tests {
             pacer.slot(&limit("campaign:a", 1000), 0, 10_000),
             Slot::At(501)
         );
+    }
+
+    #[test]
+    fn a_late_send_pushes_the_next_one_back_by_a_step() {
+        let spacing = Spacing::default();
+        let l = limit("campaign:a", 5);
+        // Slots 1,000 and 1,200, but the machine was busy until 1,300: the first goes, the
+        // second waits one step after it.
+        assert_eq!(spacing.start(&l, 1_000, 1_300), Ok(()));
+        assert_eq!(spacing.start(&l, 1_200, 1_300), Err(1_500));
+        assert_eq!(spacing.start(&l, 1_200, 1_500), Ok(()));
+        // A send whose slot has not come waits for its slot.
+        assert_eq!(spacing.start(&l, 2_000, 1_900), Err(2_000));
+        // Other keys are not held back.
+        assert_eq!(spacing.start(&limit("surface:b", 5), 1_200, 1_500), Ok(()));
     }
 }

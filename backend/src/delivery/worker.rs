@@ -2,7 +2,7 @@
 
 use super::SendError;
 use super::email::send_timeout;
-use super::pacing::{Pacer, Slot};
+use super::pacing::{Pacer, Slot, Spacing};
 use super::transport::Built;
 use crate::background::Beat;
 use crate::clock::{Millis, now_ms};
@@ -53,6 +53,8 @@ enum Plan {
         transport: Built,
         backup: Option<Built>,
         at: Millis,
+        /// What paces it (empty: nothing).
+        limits: Vec<(String, u32)>,
     },
     Defer(Millis),
     Exclude(&'static str),
@@ -134,6 +136,7 @@ fn plan(route: MessageRoute, pacer: &mut Pacer, now: Millis, window_end: Millis)
             transport: route.transport,
             backup: route.backup,
             at,
+            limits: route.limits,
         },
         Slot::Later(at) => Plan::Defer(at),
     }
@@ -214,8 +217,14 @@ impl Herald {
         // being recorded (the two are polled side by side; one more group may wait), so a slow
         // commit neither idles the connections nor makes paced sends that fell due meanwhile go
         // out in a bunch.
+        let spacing = Spacing::default();
+        let round = Round {
+            spacing: &spacing,
+            window_end,
+            stopping,
+        };
         let mut finished = futures::stream::iter(plans)
-            .map(|(m, plan)| carry_out(m, plan, stopping.clone()))
+            .map(|(m, plan)| carry_out(m, plan, &round))
             .buffer_unordered(settings.delivery_concurrency)
             .ready_chunks(64);
         let lease_end = now + settings.delivery_lease.as_millis() as Millis;
@@ -527,11 +536,36 @@ async fn send_through(
 
 /// Carries out a plan: waits for a paced slot, then sends (failing over to the backup surface
 /// when the provider is down).
-async fn carry_out(
-    message: ClaimedMessage,
-    plan: Plan,
+/// What the sends of one round share: the actual spacing of paced sends, the end of the window
+/// they must start in, and the signal to stop waiting for slots.
+struct Round<'a> {
+    spacing: &'a Spacing,
+    window_end: Millis,
     stopping: Option<watch::Receiver<bool>>,
-) -> Finished {
+}
+
+/// Waits until a paced send may start (see `pacing::Spacing`); `Err` with the instant to put it
+/// back for if that is past the round's window or the worker is stopping.
+async fn wait_for_turn(
+    round: &Round<'_>,
+    limits: &[(String, u32)],
+    slot: Millis,
+) -> Result<(), Millis> {
+    loop {
+        let now = now_ms();
+        let at = match round.spacing.start(limits, slot, now) {
+            Ok(()) => return Ok(()),
+            Err(at) if at > round.window_end => return Err(at),
+            Err(at) => at,
+        };
+        let wait = Duration::from_millis((at - now) as u64);
+        if !wait_for_slot(wait, round.stopping.clone()).await {
+            return Err(at);
+        }
+    }
+}
+
+async fn carry_out(message: ClaimedMessage, plan: Plan, round: &Round<'_>) -> Finished {
     let turn = match plan {
         Plan::Defer(at) => Turn::Deferred(at),
         Plan::Exclude(reason) => Turn::Excluded(reason),
@@ -545,13 +579,13 @@ async fn carry_out(
             transport,
             backup,
             at,
+            limits,
         } => {
-            let wait = Duration::from_millis((at - now_ms()).max(0) as u64);
-            if !wait.is_zero() && !wait_for_slot(wait, stopping).await {
+            if let Err(later) = wait_for_turn(round, &limits, at).await {
                 return Finished {
                     message,
                     finished_at: now_ms(),
-                    turn: Turn::Deferred(at),
+                    turn: Turn::Deferred(later),
                 };
             }
             let started_at = now_ms();
