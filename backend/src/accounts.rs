@@ -115,6 +115,7 @@ pub struct Bootstrap {
 }
 
 impl Herald {
+    #[tracing::instrument(skip_all)]
     pub async fn create_user(&self, email: &str, password: &str) -> Result<UserId> {
         let email = EmailAddress::parse(email)
             .map_err(|m| Error::new(ErrorKind::Invalid, "invalid_email", format!("email {m}")))?;
@@ -172,6 +173,7 @@ impl Herald {
 
     /// Checks a sign-in's password against `account` (`None`: the email has none). Unknown
     /// emails cost the same hashing work as wrong passwords.
+    #[tracing::instrument(skip_all)]
     pub async fn verify_login(
         &self,
         account: Option<&Account>,
@@ -195,6 +197,7 @@ impl Herald {
         Ok(store::accounts::user_email(self.store().reader(), *id).await?)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn create_api_key(&self, spec: ApiKeySpec) -> Result<NewApiKey> {
         let name = spec.name.trim();
         if name.is_empty() || name.len() > 100 || name.contains(['\r', '\n']) {
@@ -252,6 +255,7 @@ impl Herald {
     }
 
     /// Revokes by id or name. Returns how many keys were revoked.
+    #[tracing::instrument(skip_all)]
     pub async fn revoke_api_key(&self, id_or_name: &str) -> Result<u64> {
         let mut tx = self.store().begin().await?;
         let revoked = store::accounts::revoke_api_key(&mut tx, id_or_name.trim(), now_ms()).await?;

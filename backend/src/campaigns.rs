@@ -66,6 +66,7 @@ impl std::fmt::Display for Actor {
 }
 
 impl Herald {
+    #[tracing::instrument(skip_all)]
     pub async fn create_campaign(
         &self,
         actor: &Actor,
@@ -240,6 +241,7 @@ impl Herald {
     /// draft version of its content — trigger calls keep the live version until it is activated
     /// — and its properties change at once, except its channel and identity namespace, which
     /// integrations depend on. Stopped, completed and archived campaigns are duplicated instead.
+    #[tracing::instrument(skip_all)]
     pub async fn edit_campaign(
         &self,
         actor: &Actor,
@@ -307,6 +309,7 @@ impl Herald {
     /// Draft → Live: the newest version becomes the one trigger calls use. On a live campaign
     /// with a newer draft version, activates that version instead (calls accepted before keep
     /// the version they were pinned to).
+    #[tracing::instrument(skip_all)]
     pub async fn activate_campaign(&self, actor: &Actor, id: CampaignId) -> Result<()> {
         let row = store::campaigns::campaign(self.store().reader(), id)
             .await?
@@ -351,6 +354,7 @@ impl Herald {
     }
 
     /// Live → Stopped, for good: later trigger calls are refused; accepted messages still go out.
+    #[tracing::instrument(skip_all)]
     pub async fn stop_campaign(&self, actor: &Actor, id: CampaignId) -> Result<()> {
         self.transition(
             actor,
@@ -364,6 +368,7 @@ impl Herald {
     }
 
     /// Stopped or completed → Archived: kept with its history, out of the way.
+    #[tracing::instrument(skip_all)]
     pub async fn archive_campaign(&self, actor: &Actor, id: CampaignId) -> Result<()> {
         self.transition(
             actor,
@@ -378,6 +383,7 @@ impl Herald {
 
     /// A new draft with the campaign's newest content, titled "Copy of …". Works for any status:
     /// duplicating is how a stopped campaign sends again.
+    #[tracing::instrument(skip_all)]
     pub async fn duplicate_campaign(&self, actor: &Actor, id: CampaignId) -> Result<CampaignId> {
         let original = self.campaign(id).await?;
         let mut input = original.to_input();
@@ -407,6 +413,7 @@ impl Herald {
     }
 
     /// Deletes a draft. Live, stopped and other campaigns are kept for their history.
+    #[tracing::instrument(skip_all)]
     pub async fn delete_draft(&self, actor: &Actor, id: CampaignId) -> Result<()> {
         let sandbox_id = self.campaign(id).await?.sandbox_id;
         let mut tx = self.store().begin().await?;

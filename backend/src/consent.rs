@@ -44,6 +44,7 @@ impl Herald {
     }
 
     /// Records the opt-out of the link's recipient (idempotent).
+    #[tracing::instrument(skip_all)]
     pub async fn unsubscribe(&self, token: &str) -> Result<Unsubscriber> {
         let message_id = self.verified_message(token)?;
         let who = self.recipient_of(message_id).await?;

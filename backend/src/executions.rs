@@ -114,6 +114,7 @@ struct Prepared {
 impl Herald {
     /// Validates, renders and durably accepts one unitary trigger call.
     /// `request_hash` identifies the body, to tell a replay from a reused key.
+    #[tracing::instrument(skip_all)]
     pub async fn trigger_unitary(
         &self,
         caller: &ApiCaller,
@@ -126,6 +127,7 @@ impl Herald {
         let prepared = self.prepare(caller, &trigger, false).await?;
         let now = now_ms();
         let recipients = prepared.messages.len();
+        let channel = prepared.messages.first().map(|m| m.channel);
         let job = Job {
             execution: NewExecution {
                 id: ExecutionId::new(),
@@ -151,11 +153,15 @@ impl Herald {
                 recipients,
                 "execution accepted"
             );
+            if let Some(channel) = channel {
+                crate::telemetry::recipients_accepted(channel, recipients);
+            }
         }
         Ok(accepted)
     }
 
     /// Runs every check and renders every message of a call, and stores and sends nothing.
+    #[tracing::instrument(skip_all)]
     pub async fn dry_run_unitary(
         &self,
         caller: &ApiCaller,
@@ -189,6 +195,7 @@ impl Herald {
 
     /// An execution of the caller's sandbox with its messages and their attempts. Unknown ids
     /// and other sandboxes' executions are both `execution_not_found`.
+    #[tracing::instrument(skip_all)]
     pub async fn execution_status(
         &self,
         caller: &ApiCaller,

@@ -35,6 +35,7 @@ pub mod send_test;
 pub mod settings;
 pub mod store;
 pub mod surfaces;
+pub mod telemetry;
 pub mod tracking;
 pub mod webhooks;
 

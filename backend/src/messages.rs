@@ -14,6 +14,7 @@ impl Herald {
     }
 
     /// One page of a sandbox's messages matching `query`, newest first.
+    #[tracing::instrument(skip_all)]
     pub async fn find_messages(
         &self,
         sandbox_id: &str,
@@ -35,6 +36,7 @@ impl Herald {
     }
 
     /// Lets Herald send to an address again (e.g. once the mailbox exists).
+    #[tracing::instrument(skip_all)]
     pub async fn lift_suppression(
         &self,
         sandbox_id: &str,

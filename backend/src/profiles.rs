@@ -55,6 +55,7 @@ impl Herald {
 
     /// Creates or replaces the attributes of the profile known by (`namespace`, `value`); also
     /// links `more` identities to it. Returns the profile and whether it was created.
+    #[tracing::instrument(skip_all)]
     pub async fn upsert_profile(
         &self,
         sandbox_id: &str,
@@ -134,6 +135,7 @@ impl Herald {
     }
 
     /// Deletes the profile known by this identity, with all its identities.
+    #[tracing::instrument(skip_all)]
     pub async fn delete_profile(
         &self,
         sandbox_id: &str,

@@ -21,6 +21,7 @@ impl Herald {
     }
 
     /// Records a Twilio status callback. Statuses before the end (queued, sent, …) change nothing.
+    #[tracing::instrument(skip_all)]
     pub async fn twilio_status(
         &self,
         token: &str,

@@ -15,6 +15,7 @@ const MOST_FAILED: i64 = 5;
 
 impl Herald {
     /// What a campaign of this sandbox did in the query's range.
+    #[tracing::instrument(skip_all)]
     pub async fn campaign_report(
         &self,
         sandbox_id: &str,
@@ -36,6 +37,7 @@ impl Herald {
     }
 
     /// What a whole sandbox did in the query's range, and its campaigns that failed most.
+    #[tracing::instrument(skip_all)]
     pub async fn sandbox_report(
         &self,
         sandbox_id: &str,

@@ -21,6 +21,7 @@ pub struct TestSent {
 }
 
 impl Herald {
+    #[tracing::instrument(skip_all)]
     pub async fn send_test(
         &self,
         sandbox_id: &str,

@@ -96,6 +96,9 @@ pub struct Settings {
     /// (`HERALD_ALLOW_MIGRATE=1`; default false: such a start is refused, naming the
     /// migrations). A new, empty database is always migrated.
     pub allow_migrate: bool,
+    /// The bearer token `GET /metrics` requires (`HERALD_METRICS_TOKEN`, at least 16
+    /// characters); unset, the endpoint is off.
+    pub metrics_token: Option<Secret>,
 }
 
 /// The optional file's shape: every key may be left out.
@@ -132,6 +135,7 @@ struct SettingsFile {
     webhook_allow_private: Option<bool>,
     allow_private_targets: Option<bool>,
     allow_migrate: Option<bool>,
+    metrics_token: Option<String>,
 }
 
 impl Settings {
@@ -205,6 +209,7 @@ impl Settings {
         );
         overlay!(webhook_allow_private, "HERALD_WEBHOOK_ALLOW_PRIVATE");
         overlay!(allow_private_targets, "HERALD_ALLOW_PRIVATE_TARGETS");
+        overlay!(metrics_token, "HERALD_METRICS_TOKEN");
         if let Some(v) = var("HERALD_ALLOW_MIGRATE") {
             file.allow_migrate = Some(match v.trim().to_ascii_lowercase().as_str() {
                 "1" | "true" | "yes" => true,
@@ -248,6 +253,14 @@ impl Settings {
         if email_from.parse::<lettre::message::Mailbox>().is_err() {
             bail!(
                 "email_from (HERALD_EMAIL_FROM) must be an address such as \"Herald <noreply@example.com>\""
+            );
+        }
+        if let Some(token) = &f.metrics_token
+            && (token.chars().count() < 16 || !token.chars().all(|c| c.is_ascii_graphic()))
+        {
+            bail!(
+                "metrics_token (HERALD_METRICS_TOKEN) must be at least 16 visible ASCII characters, \
+                 such as the output of `openssl rand -hex 16`"
             );
         }
         let max_attempts = f.delivery_max_attempts.unwrap_or(5).max(1);
@@ -311,6 +324,7 @@ impl Settings {
                 .or(f.webhook_allow_private)
                 .unwrap_or(false),
             allow_migrate: f.allow_migrate.unwrap_or(false),
+            metrics_token: f.metrics_token.map(Secret),
         };
         Ok(settings)
     }

@@ -53,6 +53,7 @@ impl Herald {
 
     /// Creates a surface (`id` None) or edits one. On an edit the channel stays, secrets left out
     /// are kept, and the category may change only while no campaign uses the surface.
+    #[tracing::instrument(skip_all)]
     pub async fn save_surface(
         &self,
         sandbox_id: &str,
@@ -123,6 +124,7 @@ impl Herald {
     }
 
     /// Deletes a surface that no campaign and no message refers to.
+    #[tracing::instrument(skip_all)]
     pub async fn delete_surface(&self, sandbox_id: &str, id: &str) -> Result<()> {
         let row = self.sandbox_surface(sandbox_id, id).await?;
         let mut conn = self.store().acquire().await?;

@@ -77,6 +77,7 @@ impl Herald {
     }
 
     /// Records a click on a tracked link and returns where it goes; `None` for an unknown id.
+    #[tracing::instrument(skip_all)]
     pub async fn follow_link(&self, id: &str) -> Result<Option<String>> {
         let Some((message_id, url)) = store::engagements::link(self.store().reader(), id).await?
         else {
@@ -95,6 +96,7 @@ impl Herald {
     }
 
     /// Records an open from a pixel token; false when the token is not one Herald signed.
+    #[tracing::instrument(skip_all)]
     pub async fn record_open(&self, token: &str) -> Result<bool> {
         let Some(message_id) = self
             .inner

@@ -36,6 +36,7 @@ pub struct RegisteredWebhook {
 }
 
 impl Herald {
+    #[tracing::instrument(skip_all)]
     pub async fn register_webhook(
         &self,
         sandbox_id: &str,
@@ -81,6 +82,7 @@ impl Herald {
         Ok(store::webhooks::list(self.store().reader(), sandbox_id).await?)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn delete_webhook(&self, sandbox_id: &str, id: &str) -> Result<()> {
         let mut conn = self.store().acquire().await?;
         if store::webhooks::delete(&mut conn, sandbox_id, id).await? {
@@ -95,6 +97,7 @@ impl Herald {
     }
 
     /// Sends the webhook deliveries due now; returns how many it attempted.
+    #[tracing::instrument(skip_all)]
     pub async fn dispatch_webhooks_due(&self) -> Result<usize> {
         let lease = crate::leases::token();
         let now = now_ms();
@@ -134,6 +137,7 @@ impl Herald {
             .await;
         let mut tx = self.store().begin().await?;
         let now = now_ms();
+        let mut outcomes = Vec::with_capacity(results.len());
         for (d, result) in results {
             let (delivered, summary) = match result {
                 Ok(status) => (true, format!("HTTP {status}")),
@@ -146,8 +150,16 @@ impl Herald {
             }
             store::webhooks::finish(&mut tx, &d.id, &lease, delivered, retry_at, &summary, now)
                 .await?;
+            outcomes.push(match (delivered, retry_at) {
+                (true, _) => "delivered",
+                (false, Some(_)) => "retry",
+                (false, None) => "failed",
+            });
         }
         tx.commit().await?;
+        outcomes
+            .into_iter()
+            .for_each(crate::telemetry::webhook_delivery);
         Ok(count)
     }
 

@@ -5,6 +5,7 @@
 //! responses in exactly one place, [`rest::error`].
 
 pub mod cli;
+mod metrics;
 mod rate_limit;
 mod receipts;
 pub mod rest;
@@ -43,14 +44,27 @@ pub enum Command {
     Db(cli::DbCommand),
 }
 
-pub fn init_tracing() {
+/// Logs to stderr: what `HERALD_LOG` lets through (default `info`), as text or, with
+/// `HERALD_LOG_FORMAT=json`, one JSON object per line with the fields of its spans.
+pub fn init_tracing() -> anyhow::Result<()> {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("HERALD_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let format = std::env::var("HERALD_LOG_FORMAT").unwrap_or_default();
+    let _ = match format.trim() {
+        "" | "text" => logs.try_init(),
+        "json" => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(true)
+            .try_init(),
+        other => anyhow::bail!("HERALD_LOG_FORMAT is not valid: {other:?} (use text or json)"),
+    };
+    Ok(())
 }
 
 /// Starts Herald with settings from the environment and serves until Ctrl-C or SIGTERM.
@@ -147,14 +161,64 @@ async fn serve_http(
     }
 }
 
-/// The whole HTTP surface, with the security headers on every response.
+/// The whole HTTP surface, with a request id, a trace span and the security headers on every
+/// response.
 pub async fn router(herald: Herald) -> anyhow::Result<axum::Router> {
-    Ok(rest::router(herald.clone())
+    let routes = rest::router(herald.clone())
         .merge(unsubscribe::router(herald.clone()))
         .merge(tracking::router(herald.clone()))
         .merge(receipts::router(herald.clone()))
-        .merge(ui::router(herald).await?)
+        .merge(ui::router(herald.clone()).await?);
+    Ok(with_request_tracing(metrics::serve(routes, herald))
         .layer(axum::middleware::from_fn(security_headers)))
+}
+
+/// Every request gets an `x-request-id` (the client's if it sent a fit one: at most 64 letters,
+/// digits, `-`, `_` or `.`), echoed in the response and named by the span its logs are written
+/// in, with the method and the route's template (never the path: it may hold an address).
+fn with_request_tracing(router: axum::Router) -> axum::Router {
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::trace::TraceLayer;
+    let span = |request: &axum::http::Request<axum::body::Body>| {
+        let route = request
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .map_or("unmatched", |p| p.as_str());
+        let id = request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        tracing::info_span!("request", method = %request.method(), route, request_id = id)
+    };
+    router.layer(
+        tower::ServiceBuilder::new()
+            .layer(axum::middleware::from_fn(drop_unfit_request_id))
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            .layer(TraceLayer::new_for_http().make_span_with(span))
+            .layer(PropagateRequestIdLayer::x_request_id()),
+    )
+}
+
+async fn drop_unfit_request_id(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let fit = |v: &axum::http::HeaderValue| {
+        let b = v.as_bytes();
+        !b.is_empty()
+            && b.len() <= 64
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
+    };
+    if request
+        .headers()
+        .get("x-request-id")
+        .is_some_and(|v| !fit(v))
+    {
+        request.headers_mut().remove("x-request-id");
+    }
+    next.run(request).await
 }
 
 /// Headers every response carries. Pages set their own Content Security Policy (with the

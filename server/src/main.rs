@@ -6,7 +6,10 @@ use server::{Cli, Command};
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    server::init_tracing();
+    if let Err(e) = server::init_tracing() {
+        eprintln!("herald: {e:#}");
+        return std::process::ExitCode::FAILURE;
+    }
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => server::serve().await,
         Command::Db(db) => server::cli::db(db).await,

@@ -9,7 +9,7 @@ use crate::clock::{Millis, now_ms};
 use crate::error::Result;
 use crate::settings::RetryPolicy;
 use crate::store::messages::{self, Attempt, ClaimedMessage, Outcome};
-use crate::{Herald, store};
+use crate::{Herald, store, telemetry};
 use domain::campaign::{Category, Channel};
 use domain::ids::{MessageId, SurfaceId};
 use domain::report::{Exclusion, Failure, Happening, Tally};
@@ -19,7 +19,7 @@ use futures::{FutureExt, StreamExt};
 use rand::Rng;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 /// What became of one claimed message in a round.
@@ -150,6 +150,7 @@ impl Herald {
 
     /// A round that, once `stopping` turns true, puts back the messages still waiting for a
     /// paced slot instead of sending them.
+    #[tracing::instrument(skip_all)]
     async fn deliver_round(&self, stopping: Option<watch::Receiver<bool>>) -> Result<usize> {
         let settings = self.settings();
         let lease_token = crate::leases::token();
@@ -378,6 +379,8 @@ impl Herald {
         // Webhook events of the group, queued together at the end: one statement per kind.
         let mut events: Vec<(&str, MessageId)> = Vec::new();
         let mut tally = Tally::default();
+        // (channel, provider, outcome) of each recorded turn, counted once committed.
+        let mut recorded: Vec<(Channel, &'static str, &'static str)> = Vec::new();
         for f in group {
             let m = &f.message;
             let (started_at, provider, result, failover) = match &f.turn {
@@ -395,6 +398,7 @@ impl Herald {
                     )
                     .await?;
                     if excluded {
+                        recorded.push((m.channel, "none", "excluded"));
                         events.push(("excluded", m.id));
                         let happening = Happening::Excluded(Exclusion::PastEndDate);
                         tally.add(&m.segment(), f.finished_at, &happening);
@@ -441,6 +445,7 @@ impl Herald {
                 events.push((event, m.id));
             }
             if finished {
+                recorded.push((m.channel, provider, attempt.outcome.as_str()));
                 let bounce = result.as_ref().err().and_then(|e| e.bounce);
                 let happening = match attempt.outcome {
                     Outcome::Sent => Happening::Sent,
@@ -481,6 +486,9 @@ impl Herald {
         }
         store::reports::add(&mut tx, &tally).await?;
         tx.commit().await?;
+        for (channel, provider, outcome) in recorded {
+            telemetry::delivery(channel, provider, outcome);
+        }
         Ok(())
     }
 }
@@ -589,13 +597,13 @@ async fn carry_out(message: ClaimedMessage, plan: Plan, round: &Round<'_>) -> Fi
                 };
             }
             let started_at = now_ms();
-            let (mut provider, mut result) = send_through(transport, &message).await;
+            let (mut provider, mut result) = timed_send(transport, &message).await;
             let mut failover = None;
             if let (Err(e), Some(backup)) = (&result, backup)
                 && e.down
             {
                 failover = Some(format!("failover from {provider}: {}", e.detail));
-                (provider, result) = send_through(backup, &message).await;
+                (provider, result) = timed_send(backup, &message).await;
             }
             Turn::Attempted {
                 provider,
@@ -610,6 +618,17 @@ async fn carry_out(message: ClaimedMessage, plan: Plan, round: &Round<'_>) -> Fi
         finished_at: now_ms(),
         turn,
     }
+}
+
+/// Sends through a transport and records how long the provider took.
+async fn timed_send(
+    transport: Built,
+    message: &ClaimedMessage,
+) -> (&'static str, std::result::Result<Option<String>, SendError>) {
+    let started = Instant::now();
+    let (provider, result) = send_through(transport, message).await;
+    telemetry::send_took(message.channel, provider, started.elapsed());
+    (provider, result)
 }
 
 /// What follows a failed attempt under the channel's retry policy.

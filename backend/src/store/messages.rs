@@ -88,6 +88,17 @@ pub enum Outcome {
     Failed,
 }
 
+impl Outcome {
+    /// Its name in operators' metrics.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Sent => "sent",
+            Outcome::Retry { .. } => "retry",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
 pub struct Attempt<'a> {
     pub message_id: MessageId,
     pub lease_token: &'a str,

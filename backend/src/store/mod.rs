@@ -29,7 +29,7 @@ pub mod installation;
 pub mod messages;
 pub mod namespaces;
 pub mod opt_outs;
-mod outbox;
+pub mod outbox;
 pub mod pacing;
 pub mod profiles;
 pub mod reports;
@@ -53,6 +53,15 @@ use sqlx::{PgPool, QueryBuilder, SqlitePool};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
+
+/// One connection pool's use at an instant.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolUsage {
+    pub name: &'static str,
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
 
 /// The database Herald runs on: SQLite (embedded default) or PostgreSQL (several nodes),
 /// chosen by the URL (see [`engine`]).
@@ -364,6 +373,24 @@ impl Store {
     /// Checks that the database answers.
     pub async fn ping(&self) -> sqlx::Result<()> {
         on!(self.reader(), c => sqlx::query("SELECT 1").execute(c).await.map(drop))
+    }
+
+    /// Each pool's connections: (name, open, idle, maximum).
+    pub fn pool_usage(&self) -> Vec<PoolUsage> {
+        fn usage<D: sqlx::Database>(name: &'static str, pool: &sqlx::Pool<D>) -> PoolUsage {
+            PoolUsage {
+                name,
+                open: pool.size(),
+                idle: pool.num_idle() as u32,
+                max: pool.options().get_max_connections(),
+            }
+        }
+        match &self.pools {
+            Pools::Sqlite { reader, writer } => {
+                vec![usage("reader", reader), usage("writer", writer)]
+            }
+            Pools::Postgres(pool) => vec![usage("postgres", pool)],
+        }
     }
 
     /// The SQLite writer pool, for the UI's session store; `None` on PostgreSQL.

@@ -8,8 +8,8 @@
 //! - On PostgreSQL, claimers on several nodes skip the rows another transaction is claiming
 //!   (`FOR UPDATE SKIP LOCKED`): a row is claimed by one of them, and none waits for another.
 
-use super::Conn;
 use super::engine::on;
+use super::{Conn, Reader};
 use crate::clock::Millis;
 use sqlx::FromRow;
 use sqlx::postgres::PgRow;
@@ -48,4 +48,33 @@ where
         .bind(now)
         .bind(limit)
         .fetch_all(c).await)
+}
+
+/// What waits in an outbox at one instant (operators' gauges, see `telemetry`).
+#[derive(Debug, Clone, Copy, Default, FromRow)]
+pub struct Backlog {
+    /// Queued and due: waiting for a worker.
+    pub due: i64,
+    /// Queued for later (a retry, a paced slot).
+    pub scheduled: i64,
+    /// Claimed by a worker (its lease may have expired: then it is due again).
+    pub sending: i64,
+    /// When the longest-waiting due row fell due.
+    pub oldest_due_at: Option<Millis>,
+}
+
+/// The backlog of `table` at `now`: one pass over its partial index of open rows.
+pub async fn backlog(
+    reader: Reader<'_>,
+    table: &'static str,
+    now: Millis,
+) -> sqlx::Result<Backlog> {
+    let sql = format!(
+        "SELECT COALESCE(SUM(CASE WHEN status = 'queued' AND next_attempt_at <= $1 THEN 1 ELSE 0 END), 0) AS due,
+                COALESCE(SUM(CASE WHEN status = 'queued' AND next_attempt_at > $1 THEN 1 ELSE 0 END), 0) AS scheduled,
+                COALESCE(SUM(CASE WHEN status = 'sending' THEN 1 ELSE 0 END), 0) AS sending,
+                MIN(CASE WHEN status = 'queued' AND next_attempt_at <= $1 THEN next_attempt_at END) AS oldest_due_at
+           FROM {table} WHERE status IN ('queued', 'sending')"
+    );
+    on!(reader, c => sqlx::query_as(&sql).bind(now).fetch_one(c).await)
 }

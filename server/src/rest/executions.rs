@@ -42,6 +42,23 @@ use sha2::{Digest, Sha256};
     security(("bearer" = []), ("apiKey" = []))
 )]
 pub async fn trigger_unitary(
+    state: State<RestState>,
+    query: RawQuery,
+    headers: HeaderMap,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let answer = trigger(state, query, headers, request).await;
+    let outcome = match &answer {
+        Err(e) => e.error.code,
+        Ok(r) if r.status() == StatusCode::OK => "dry_run",
+        Ok(r) if r.headers().contains_key("idempotent-replayed") => "replayed",
+        Ok(_) => "accepted",
+    };
+    backend::telemetry::trigger_call("unitary", outcome);
+    answer
+}
+
+async fn trigger(
     State(state): State<RestState>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,

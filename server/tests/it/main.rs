@@ -11,6 +11,7 @@ mod hostile_templates;
 mod languages;
 mod leases;
 mod manage;
+mod metrics;
 mod namespaces;
 mod pacing;
 mod process;

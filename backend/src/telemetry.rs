@@ -1,0 +1,183 @@
+//! Operators' metrics: what Herald counts while it works (through the `metrics` facade; the
+//! server exports them in Prometheus' text format at `GET /metrics`) and the gauges read from
+//! the database when they are scraped.
+//!
+//! Invariants:
+//! - Every metric is named and described here, once.
+//! - Labels take bounded values only — channels, provider names, outcome codes, route templates,
+//!   pool names — never an address, a profile, a message or any other id of a person.
+//! - Counters move after the transaction they describe commits.
+//! - Counters and histograms belong to the node that did the work; the backlog gauges are read
+//!   from the shared database, so every node of a cluster reports the same backlog.
+
+use crate::Herald;
+use crate::clock::{Millis, now_ms};
+use crate::error::Result;
+use crate::store::PoolUsage;
+use crate::store::outbox::{self, Backlog};
+use domain::campaign::Channel;
+use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, histogram};
+use std::time::Duration;
+
+pub const TRIGGER_CALLS: &str = "herald_trigger_calls_total";
+pub const RECIPIENTS_ACCEPTED: &str = "herald_recipients_accepted_total";
+pub const HTTP_REQUEST_DURATION: &str = "herald_http_request_duration_seconds";
+pub const DELIVERIES: &str = "herald_deliveries_total";
+pub const SEND_DURATION: &str = "herald_send_duration_seconds";
+pub const WEBHOOK_DELIVERIES: &str = "herald_webhook_deliveries_total";
+pub const OUTBOX_MESSAGES: &str = "herald_outbox_messages";
+pub const OUTBOX_OLDEST_DUE_AGE: &str = "herald_outbox_oldest_due_age_seconds";
+pub const WEBHOOK_BACKLOG: &str = "herald_webhook_backlog_deliveries";
+pub const WEBHOOK_OLDEST_DUE_AGE: &str = "herald_webhook_oldest_due_age_seconds";
+pub const DB_CONNECTIONS: &str = "herald_db_connections";
+pub const DB_CONNECTIONS_MAX: &str = "herald_db_connections_max";
+
+/// The upper bounds (seconds) of the latency histograms: 1 ms to 30 s.
+pub const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// Describes every metric to the installed recorder (call once, after installing it).
+pub fn describe() {
+    describe_counter!(
+        TRIGGER_CALLS,
+        "Trigger calls answered, by endpoint and outcome (accepted, replayed, dry_run or the error code)"
+    );
+    describe_counter!(
+        RECIPIENTS_ACCEPTED,
+        "Recipients accepted by trigger calls (committed), by channel"
+    );
+    describe_histogram!(
+        HTTP_REQUEST_DURATION,
+        Unit::Seconds,
+        "HTTP request latency, by method, route template and status"
+    );
+    describe_counter!(
+        DELIVERIES,
+        "Delivery attempts recorded, by channel, provider and outcome (sent, retry, failed, excluded)"
+    );
+    describe_histogram!(
+        SEND_DURATION,
+        Unit::Seconds,
+        "Time a provider took to take one message, by channel and provider"
+    );
+    describe_counter!(
+        WEBHOOK_DELIVERIES,
+        "Webhook deliveries attempted, by outcome (delivered, retry, failed)"
+    );
+    describe_gauge!(
+        OUTBOX_MESSAGES,
+        "Messages in the outbox, by state: due (waiting for a worker), scheduled (a retry or paced slot later), sending"
+    );
+    describe_gauge!(
+        OUTBOX_OLDEST_DUE_AGE,
+        Unit::Seconds,
+        "How long the longest-waiting due message has waited: grows when delivery needs more workers"
+    );
+    describe_gauge!(
+        WEBHOOK_BACKLOG,
+        "Webhook deliveries not yet made, by state (due, scheduled, sending)"
+    );
+    describe_gauge!(
+        WEBHOOK_OLDEST_DUE_AGE,
+        Unit::Seconds,
+        "How long the longest-waiting due webhook delivery has waited"
+    );
+    describe_gauge!(
+        DB_CONNECTIONS,
+        "Database connections of this node, by pool and state (in_use, idle)"
+    );
+    describe_gauge!(
+        DB_CONNECTIONS_MAX,
+        "The most connections each pool of this node may open"
+    );
+}
+
+/// A trigger call answered: `outcome` is `accepted`, `replayed`, `dry_run` or an error code.
+pub fn trigger_call(endpoint: &'static str, outcome: &'static str) {
+    counter!(TRIGGER_CALLS, "endpoint" => endpoint, "outcome" => outcome).increment(1);
+}
+
+/// Recipients of one committed trigger call.
+pub fn recipients_accepted(channel: Channel, count: usize) {
+    counter!(RECIPIENTS_ACCEPTED, "channel" => channel.as_str()).increment(count as u64);
+}
+
+/// One HTTP request answered (`route` is the matched template, never the path itself).
+pub fn http_request(method: &'static str, route: String, status: u16, took: Duration) {
+    histogram!(
+        HTTP_REQUEST_DURATION,
+        "method" => method,
+        "route" => route,
+        "status" => status.to_string()
+    )
+    .record(took.as_secs_f64());
+}
+
+/// A delivery attempt (or exclusion) recorded.
+pub fn delivery(channel: Channel, provider: &'static str, outcome: &'static str) {
+    counter!(DELIVERIES, "channel" => channel.as_str(), "provider" => provider, "outcome" => outcome)
+        .increment(1);
+}
+
+/// How long one provider call took.
+pub fn send_took(channel: Channel, provider: &'static str, took: Duration) {
+    histogram!(SEND_DURATION, "channel" => channel.as_str(), "provider" => provider)
+        .record(took.as_secs_f64());
+}
+
+/// A webhook delivery attempted.
+pub fn webhook_delivery(outcome: &'static str) {
+    counter!(WEBHOOK_DELIVERIES, "outcome" => outcome).increment(1);
+}
+
+/// What waits and what is in use, read when metrics are scraped.
+#[derive(Debug, Clone)]
+pub struct Gauges {
+    pub at: Millis,
+    pub outbox: Backlog,
+    pub webhooks: Backlog,
+    pub pools: Vec<PoolUsage>,
+}
+
+impl Gauges {
+    /// Sets the gauges on the installed recorder.
+    pub fn publish(&self) {
+        for (name, age_name, backlog) in [
+            (OUTBOX_MESSAGES, OUTBOX_OLDEST_DUE_AGE, &self.outbox),
+            (WEBHOOK_BACKLOG, WEBHOOK_OLDEST_DUE_AGE, &self.webhooks),
+        ] {
+            for (state, n) in [
+                ("due", backlog.due),
+                ("scheduled", backlog.scheduled),
+                ("sending", backlog.sending),
+            ] {
+                metrics::gauge!(name, "state" => state).set(n as f64);
+            }
+            let waited = backlog.oldest_due_at.map_or(0, |at| (self.at - at).max(0));
+            metrics::gauge!(age_name).set(waited as f64 / 1_000.0);
+        }
+        for pool in &self.pools {
+            let in_use = pool.open.saturating_sub(pool.idle);
+            for (state, n) in [("in_use", in_use), ("idle", pool.idle)] {
+                metrics::gauge!(DB_CONNECTIONS, "pool" => pool.name, "state" => state)
+                    .set(f64::from(n));
+            }
+            metrics::gauge!(DB_CONNECTIONS_MAX, "pool" => pool.name).set(f64::from(pool.max));
+        }
+    }
+}
+
+impl Herald {
+    /// The backlogs and pool use now.
+    pub async fn gauges(&self) -> Result<Gauges> {
+        let at = now_ms();
+        let reader = self.store().reader();
+        Ok(Gauges {
+            at,
+            outbox: outbox::backlog(reader, "messages", at).await?,
+            webhooks: outbox::backlog(reader, "webhook_deliveries", at).await?,
+            pools: self.store().pool_usage(),
+        })
+    }
+}
