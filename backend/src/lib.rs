@@ -81,6 +81,7 @@ impl Herald {
     /// Opens (and migrates) the database and prepares the mail transport.
     pub async fn start(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::open(&settings).await?;
+        store::reports::keep_counters(settings.report_counters);
         let transports = delivery::Transports::new(&settings)?;
         let webhook_client = webhooks::client(egress_of(&settings))?;
         let secret_box = secret_box::SecretBox::load(

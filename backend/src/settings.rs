@@ -99,6 +99,9 @@ pub struct Settings {
     /// The bearer token `GET /metrics` requires (`HERALD_METRICS_TOKEN`, at least 16
     /// characters); unset, the endpoint is off.
     pub metrics_token: Option<Secret>,
+    /// Whether report counters are kept (`HERALD_REPORT_COUNTERS`: on, the default, or off).
+    /// Off only to measure what they cost: reports then miss what happens meanwhile.
+    pub report_counters: bool,
 }
 
 /// The optional file's shape: every key may be left out.
@@ -136,6 +139,7 @@ struct SettingsFile {
     allow_private_targets: Option<bool>,
     allow_migrate: Option<bool>,
     metrics_token: Option<String>,
+    report_counters: Option<bool>,
 }
 
 impl Settings {
@@ -215,6 +219,13 @@ impl Settings {
                 "1" | "true" | "yes" => true,
                 "0" | "false" | "no" | "" => false,
                 _ => bail!("HERALD_ALLOW_MIGRATE is not valid: use 1 (allow) or 0"),
+            });
+        }
+        if let Some(v) = var("HERALD_REPORT_COUNTERS") {
+            file.report_counters = Some(match v.trim().to_ascii_lowercase().as_str() {
+                "on" | "1" | "true" => true,
+                "off" | "0" | "false" => false,
+                _ => bail!("HERALD_REPORT_COUNTERS is not valid: use on or off"),
             });
         }
         if let Some(v) = var("HERALD_SQLITE_SYNCHRONOUS") {
@@ -325,6 +336,7 @@ impl Settings {
                 .unwrap_or(false),
             allow_migrate: f.allow_migrate.unwrap_or(false),
             metrics_token: f.metrics_token.map(Secret),
+            report_counters: f.report_counters.unwrap_or(true),
         };
         Ok(settings)
     }

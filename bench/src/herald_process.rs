@@ -70,23 +70,9 @@ impl HeraldProcess {
             campaign_id: String::new(),
             _dir: dir,
         };
-        herald.wait_healthy().await?;
+        wait_healthy(herald.addr).await?;
         herald.campaign_id = herald.create_campaign().await?;
         Ok(herald)
-    }
-
-    async fn wait_healthy(&self) -> anyhow::Result<()> {
-        let url = format!("http://{}/ajo/im/health", self.addr);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Ok(r) = reqwest::get(&url).await
-                && r.status().is_success()
-            {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        bail!("herald did not become healthy within 30 s")
     }
 
     /// Creates and activates the benchmark campaign through the management API.
@@ -140,6 +126,21 @@ impl Drop for HeraldProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Waits until a Herald at `addr` answers its health check (at most 30 s).
+pub async fn wait_healthy(addr: SocketAddr) -> anyhow::Result<()> {
+    let url = format!("http://{addr}/ajo/im/health");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(r) = reqwest::get(&url).await
+            && r.status().is_success()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("herald did not become healthy within 30 s")
 }
 
 pub fn free_port() -> anyhow::Result<u16> {

@@ -11,6 +11,7 @@ mod herald_process;
 mod load;
 mod noop_server;
 mod report;
+mod reports;
 mod smtp_sink;
 mod store_ceiling;
 
@@ -49,6 +50,25 @@ enum Command {
         )]
         postgres_url: String,
     },
+    /// Seed a database with messages and their report counters, then time the report views
+    /// of the release binary on it.
+    Reports {
+        /// The herald binary to measure (a release build).
+        #[arg(long)]
+        herald: PathBuf,
+        /// Messages to seed.
+        #[arg(long, default_value_t = 10_000_000)]
+        messages: u64,
+        /// sqlite, or postgres (a fresh database on the server at --postgres-url).
+        #[arg(long, default_value = "sqlite")]
+        database: String,
+        #[arg(
+            long,
+            env = "HERALD_TEST_POSTGRES_URL",
+            default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+        )]
+        postgres_url: String,
+    },
     /// Internal: the no-op ceiling server (prints its port).
     NoopServer,
 }
@@ -68,13 +88,26 @@ fn main() -> anyhow::Result<()> {
             database,
             postgres_url,
         } => {
-            let engine = match database.as_str() {
-                "sqlite" => database::Engine::Sqlite,
-                "postgres" => database::Engine::Postgres(postgres_url),
-                other => anyhow::bail!("--database must be sqlite or postgres, not {other}"),
-            };
+            let engine = engine(&database, postgres_url)?;
             let plan = report::Plan::new(smoke, seconds);
             runtime.block_on(report::run(herald, plan, engine))
         }
+        Command::Reports {
+            herald,
+            messages,
+            database,
+            postgres_url,
+        } => {
+            let engine = engine(&database, postgres_url)?;
+            runtime.block_on(reports::run(&herald, messages, engine))
+        }
     }
+}
+
+fn engine(database: &str, postgres_url: String) -> anyhow::Result<database::Engine> {
+    Ok(match database {
+        "sqlite" => database::Engine::Sqlite,
+        "postgres" => database::Engine::Postgres(postgres_url),
+        other => anyhow::bail!("--database must be sqlite or postgres, not {other}"),
+    })
 }

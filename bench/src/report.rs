@@ -272,6 +272,9 @@ async fn measure(
     drop(herald);
 
     let mut out = String::new();
+    if let Ok(counters) = std::env::var("HERALD_REPORT_COUNTERS") {
+        let _ = writeln!(out, "\nHERALD_REPORT_COUNTERS={counters}");
+    }
     let _ = writeln!(
         out,
         "\n### Trigger acceptance on {db} (delivery off; {} s per phase, {c} connections)\n",

@@ -18,6 +18,7 @@ use domain::report::{
 };
 use sqlx::QueryBuilder;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// One counter row a tally writes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -54,9 +55,18 @@ fn rows(tally: &Tally) -> BTreeMap<RowKey<'_>, i64> {
     rows
 }
 
+/// Whether [`add`] writes: off only to measure what the counters cost (`HERALD_REPORT_COUNTERS`,
+/// a benchmark's A/B switch for the whole process; reports then show nothing new).
+static KEEP_COUNTERS: AtomicBool = AtomicBool::new(true);
+
+/// Turns the counters on or off for this process (see [`KEEP_COUNTERS`]).
+pub fn keep_counters(on: bool) {
+    KEEP_COUNTERS.store(on, Ordering::Relaxed);
+}
+
 /// Adds a transaction's increments to the counters.
 pub async fn add(conn: &mut Conn, tally: &Tally) -> sqlx::Result<()> {
-    if tally.is_empty() {
+    if tally.is_empty() || !KEEP_COUNTERS.load(Ordering::Relaxed) {
         return Ok(());
     }
     let rows = rows(tally);
