@@ -218,10 +218,24 @@ impl Herald {
         })
     }
 
-    /// Forgets idempotency keys past their retention.
+    /// Forgets idempotency keys past their retention, in small batches (a purge never holds the
+    /// writer long: trigger calls wait for it).
     pub async fn purge_expired_idempotency_keys(&self) -> Result<u64> {
-        let mut conn = self.store().acquire().await?;
-        Ok(store::executions::purge_expired_keys(&mut conn, now_ms()).await?)
+        let now = now_ms();
+        let mut total = 0;
+        loop {
+            let mut conn = self.store().acquire().await?;
+            let n = store::executions::purge_expired_keys(
+                &mut conn,
+                now,
+                crate::maintenance::PURGE_BATCH,
+            )
+            .await?;
+            total += n;
+            if n < crate::maintenance::PURGE_BATCH as u64 {
+                return Ok(total);
+            }
+        }
     }
 
     /// Checks and renders a call. `read_lists`: also exclude messages to suppressed and

@@ -70,8 +70,10 @@ pub async fn take_back_claims_of_gone_processes(conn: &mut Conn) -> sqlx::Result
     let mut taken = 0;
     for table in ["messages", "webhook_deliveries"] {
         let tokens: Vec<String> = on!(&mut *conn, c => sqlx::query_scalar(&format!(
+            // The IN term, as the partial index `…_due` states it, lets SQLite use that index.
             "SELECT DISTINCT lease_token FROM {table}
-              WHERE status = 'sending' AND lease_token IS NOT NULL"
+              WHERE status IN ('queued', 'sending') AND status = 'sending'
+                AND lease_token IS NOT NULL"
         ))
         .fetch_all(c)
         .await)?;
@@ -83,7 +85,8 @@ pub async fn take_back_claims_of_gone_processes(conn: &mut Conn) -> sqlx::Result
         for owner in gone {
             let sql = format!(
                 "UPDATE {table} SET locked_until = 0
-                  WHERE status = 'sending' AND substr(lease_token, 1, CAST($2 AS INTEGER)) = $1"
+                  WHERE status IN ('queued', 'sending') AND status = 'sending'
+                    AND substr(lease_token, 1, CAST($2 AS INTEGER)) = $1"
             );
             taken += on!(&mut *conn, c => sqlx::query(&sql)
                 .bind(format!("{owner}/"))

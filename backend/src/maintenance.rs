@@ -59,8 +59,8 @@ async fn round(herald: &Herald) {
     }
 }
 
-/// Minute counters deleted per statement: small batches, so a purge never holds the writer long.
-const PURGE_BATCH: i64 = 2_000;
+/// Rows a purge deletes per statement: small batches, so a purge never holds the writer long.
+pub(crate) const PURGE_BATCH: i64 = 2_000;
 
 impl Herald {
     /// Forgets the pacing schedules of keys that have sent nothing for an hour.

@@ -446,12 +446,16 @@ async fn insert_calls_sqlite(c: &mut SqliteConnection, calls: &[NewCall<'_>]) ->
     Ok(())
 }
 
-/// Deletes idempotency keys that expired before `now`; returns how many.
-pub async fn purge_expired_keys(conn: &mut Conn, now: Millis) -> sqlx::Result<u64> {
-    on!(conn, c => sqlx::query("DELETE FROM idempotency_keys WHERE expires_at <= $1")
-        .bind(now)
-        .execute(c).await
-        .map(|r| r.rows_affected()))
+/// Deletes up to `limit` idempotency keys that expired before `now`; returns how many.
+pub async fn purge_expired_keys(conn: &mut Conn, now: Millis, limit: i64) -> sqlx::Result<u64> {
+    on!(conn, c => sqlx::query(
+        "DELETE FROM idempotency_keys WHERE (campaign_id, key) IN (
+             SELECT campaign_id, key FROM idempotency_keys WHERE expires_at <= $1 LIMIT $2)",
+    )
+    .bind(now)
+    .bind(limit)
+    .execute(c).await
+    .map(|r| r.rows_affected()))
 }
 
 /// The execution with this id, if its campaign is in this sandbox.

@@ -89,7 +89,8 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migration
 /// Runs the embedded migrations on a connection of its own with foreign keys off, as SQLite's
 /// table-rebuild procedure requires (a migration that rebuilds a table drops the old one while
 /// others still reference it by name; the pragma cannot change inside sqlx's per-migration
-/// transaction). Afterwards every foreign key is checked: a violation fails the start.
+/// transaction). When migrations ran, every foreign key is checked afterwards: a violation fails
+/// the start (the check reads every row, ~10 s at 10 million messages, so not at every start).
 /// Migrations are forward-only: before an existing database is migrated, a copy of it as it was
 /// is kept in `backups/` beside it (`before-<newest migration>-<ms>.db`), so an upgrade that
 /// goes wrong can be undone by restoring it with the previous release.
@@ -98,11 +99,15 @@ async fn migrate_sqlite(options: &SqliteConnectOptions) -> anyhow::Result<()> {
     let mut conn = sqlx::SqliteConnection::connect_with(&options.clone().foreign_keys(false))
         .await
         .context("cannot open the database")?;
-    back_up_before_migrating(&mut conn, options.get_filename()).await?;
+    let migrating = back_up_before_migrating(&mut conn, options.get_filename()).await?;
     SQLITE_MIGRATIONS
         .run(&mut conn)
         .await
         .context("cannot migrate the database")?;
+    if !migrating {
+        conn.close().await?;
+        return Ok(());
+    }
     let violations: Vec<(String,)> =
         sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
             .fetch_all(&mut conn)
@@ -150,18 +155,19 @@ async fn refuse_unasked_upgrade(pool: &PgPool, allow_migrate: bool) -> anyhow::R
     )
 }
 
-/// Copies an existing database that has migrations to apply into `backups/` beside it.
+/// Copies an existing database that has migrations to apply into `backups/` beside it; whether
+/// migrations will run (a new database: yes).
 async fn back_up_before_migrating(
     conn: &mut sqlx::SqliteConnection,
     database: &std::path::Path,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let has_schema: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = '_sqlx_migrations')",
     )
     .fetch_one(&mut *conn)
     .await?;
     if !has_schema {
-        return Ok(()); // a new database: nothing to keep
+        return Ok(true); // a new database: nothing to keep
     }
     let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations")
         .fetch_all(&mut *conn)
@@ -170,7 +176,7 @@ async fn back_up_before_migrating(
         .map(|m| m.version)
         .collect();
     let Some(newest) = pending.last() else {
-        return Ok(());
+        return Ok(false);
     };
     let dir = database
         .parent()
@@ -181,7 +187,7 @@ async fn back_up_before_migrating(
     let copy = dir.join(format!("before-{newest}-{}.db", crate::clock::now_ms()));
     backup::vacuum_into(conn, &copy).await?;
     tracing::warn!(backup = %copy.display(), migrations = ?pending, "the database was copied before migrating it");
-    Ok(())
+    Ok(true)
 }
 
 /// Sets a path's mode (on Unix) so only Herald's user can read it.
