@@ -18,8 +18,13 @@ pub fn percent(rate: Option<f64>) -> String {
 }
 
 /// The message explorer's URL for a campaign's messages (all campaigns when `None`) in the
-/// report's range, with this status (any when `None`).
-fn explorer(campaign: Option<&str>, report: &Report, status: Option<&str>) -> String {
+/// report's range, with this status (any when `None`) and, for opens and clicks, engagement.
+fn explorer(
+    campaign: Option<&str>,
+    report: &Report,
+    status: Option<&str>,
+    engagement: Option<&str>,
+) -> String {
     let mut query = vec![
         ("from", format_rfc3339(report.from)),
         ("to", format_rfc3339(report.to - 1)),
@@ -29,6 +34,9 @@ fn explorer(campaign: Option<&str>, report: &Report, status: Option<&str>) -> St
     }
     if let Some(s) = status {
         query.push(("status", s.to_owned()));
+    }
+    if let Some(e) = engagement {
+        query.push(("engagement", e.to_owned()));
     }
     format!(
         "/messages?{}",
@@ -41,7 +49,8 @@ fn explorer(campaign: Option<&str>, report: &Report, status: Option<&str>) -> St
 pub fn KpiTiles(report: Report, #[prop(optional)] campaign: Option<String>) -> impl IntoView {
     let t = &report.totals;
     let r: Rates = report.rates;
-    let link = |status: Option<&str>| explorer(campaign.as_deref(), &report, status);
+    let link = |status: Option<&str>| explorer(campaign.as_deref(), &report, status, None);
+    let engaged = |e: &str| explorer(campaign.as_deref(), &report, None, Some(e));
     let tile = |label: &'static str, value: i64, rate: Option<String>, href: String| {
         view! {
             <a class="tile" href=href data-testid=format!("kpi-{}", label.to_lowercase())>
@@ -57,8 +66,8 @@ pub fn KpiTiles(report: Report, #[prop(optional)] campaign: Option<String>) -> i
             {tile("Sent", t.sent, Some(format!("{} delivery", percent(r.delivery))), link(Some("sent")))}
             {tile("Failed", t.failed, Some(format!("{} failure", percent(r.failure))), link(Some("failed")))}
             {tile("Excluded", t.excluded, None, link(Some("excluded")))}
-            {tile("Opened", t.unique_opened, Some(format!("{} open", percent(r.open))), link(Some("sent")))}
-            {tile("Clicked", t.unique_clicked, Some(format!("{} click", percent(r.click))), link(Some("sent")))}
+            {tile("Opened", t.unique_opened, Some(format!("{} open", percent(r.open))), engaged("opened"))}
+            {tile("Clicked", t.unique_clicked, Some(format!("{} click", percent(r.click))), engaged("clicked"))}
             {tile("Unsubscribed", t.unsubscribed, Some(format!("{} unsubscribe", percent(r.unsubscribe))), link(Some("sent")))}
         </div>
     }

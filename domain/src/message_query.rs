@@ -1,5 +1,6 @@
 //! Searching messages (the message explorer and `GET /api/v1/messages`): by recipient, the
-//! caller's requestId, executionId, campaign, status and creation date, 50 a page, newest first.
+//! caller's requestId, executionId, campaign, status, engagement and creation date, 50 a page,
+//! newest first.
 
 use crate::delivery::MessageStatus;
 use crate::error::{FieldError, ValidationError};
@@ -21,6 +22,8 @@ pub struct MessageQueryInput {
     pub campaign_id: Option<String>,
     /// queued, sending, sent, failed or excluded.
     pub status: Option<String>,
+    /// opened or clicked: messages opened (or clicked) at least once.
+    pub engagement: Option<String>,
     /// Created on or after this day (`2026-11-29`) or instant (RFC 3339).
     pub from: Option<String>,
     /// Created on or before this day (the whole day) or instant.
@@ -39,12 +42,30 @@ pub struct MessageQuery {
     pub execution_id: Option<String>,
     pub campaign_id: Option<String>,
     pub status: Option<MessageStatus>,
+    pub engagement: Option<Engagement>,
     pub from: Option<i64>,
     pub to: Option<i64>,
     pub page: u32,
 }
 
 const DAY_MS: i64 = 86_400_000;
+
+/// What a recipient did with a message, as the reports count it (unique opens and clicks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engagement {
+    Opened,
+    Clicked,
+}
+
+impl Engagement {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "opened" => Some(Self::Opened),
+            "clicked" => Some(Self::Clicked),
+            _ => None,
+        }
+    }
+}
 
 impl MessageQuery {
     pub fn parse(input: &MessageQueryInput) -> Result<Self, ValidationError> {
@@ -69,6 +90,16 @@ impl MessageQuery {
                 status
             }
         };
+        let engagement = text(&input.engagement).and_then(|e| {
+            let parsed = Engagement::parse(&e);
+            if parsed.is_none() {
+                errors.push(FieldError::new(
+                    "engagement",
+                    format!("\"{e}\" is not one of opened, clicked"),
+                ));
+            }
+            parsed
+        });
         let offset_ms = utc_offset_ms(text(&input.utc_offset).as_deref()).unwrap_or_else(|e| {
             errors.push(e);
             0
@@ -106,6 +137,7 @@ impl MessageQuery {
             execution_id: text(&input.execution_id),
             campaign_id: text(&input.campaign_id),
             status,
+            engagement,
             from,
             to,
             page,
@@ -166,6 +198,7 @@ mod tests {
             from: Some("2026-11-29".into()),
             to: Some("2026-11-29".into()),
             status: Some("sent".into()),
+            engagement: Some("clicked".into()),
             recipient: Some(" jane@example.com ".into()),
             ..Default::default()
         })
@@ -175,15 +208,17 @@ mod tests {
         assert_eq!(q.recipient.as_deref(), Some("jane@example.com"));
         assert!(q.is_filtered());
         assert_eq!(q.status, Some(MessageStatus::Sent));
+        assert_eq!(q.engagement, Some(Engagement::Clicked));
         let err = MessageQuery::parse(&MessageQueryInput {
             status: Some("lost".into()),
+            engagement: Some("liked".into()),
             from: Some("yesterday".into()),
             page: Some("0".into()),
             ..Default::default()
         })
         .unwrap_err();
         let fields: Vec<_> = err.errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["status", "from", "page"]);
+        assert_eq!(fields, ["status", "engagement", "from", "page"]);
         let toronto = MessageQuery::parse(&MessageQueryInput {
             from: Some("2026-11-29".into()),
             utc_offset: Some("-300".into()),

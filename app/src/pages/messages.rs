@@ -21,6 +21,7 @@ pub fn MessagesPage() -> impl IntoView {
             execution_id: q.get("executionId"),
             campaign_id: q.get("campaignId"),
             status: q.get("status"),
+            engagement: q.get("engagement"),
             from: q.get("from"),
             to: q.get("to"),
             utc_offset: q.get("utcOffset"),
@@ -60,6 +61,12 @@ pub fn MessagesPage() -> impl IntoView {
                     <select name="status">
                         <option value="">"Any"</option>
                         {MessageStatus::ALL.iter().map(|s| s.as_str()).map(|s| view! { <option value=s selected=value("status") == s>{s}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>"Engagement"
+                    <select name="engagement">
+                        <option value="">"Any"</option>
+                        {["opened", "clicked"].map(|e| view! { <option value=e selected=value("engagement") == e>{e}</option> }).into_iter().collect_view()}
                     </select>
                 </label>
                 <label>"From" <input type="date" name="from" value=value("from")/></label>

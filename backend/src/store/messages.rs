@@ -12,6 +12,7 @@ use crate::clock::Millis;
 use domain::campaign::Channel;
 use domain::delivery::{AttemptOutcome, MessageStatus};
 use domain::ids::{CampaignId, MessageId, SurfaceId};
+use domain::message_query::Engagement;
 use domain::report::Segment;
 use domain::views::MessageView;
 use sqlx::{Database, Encode, FromRow, QueryBuilder, Type};
@@ -287,6 +288,11 @@ pub async fn find(
         if let Some(status) = query.status {
             q.push(" AND m.status = ").push_bind(status);
         }
+        q.push(match query.engagement {
+            None => "",
+            Some(Engagement::Opened) => " AND m.opened_at IS NOT NULL",
+            Some(Engagement::Clicked) => " AND m.clicked_at IS NOT NULL",
+        });
         if let Some(from) = query.from {
             q.push(" AND m.created_at >= ").push_bind(from);
         }

@@ -185,6 +185,16 @@ async fn a_known_set_of_sends_gives_exact_report_numbers() {
         (3, 2, 4, 2)
     );
     assert_eq!(t.unsubscribed, 1);
+    // The tiles' links: the explorer finds the messages behind the unique counts.
+    for (engagement, unique) in [("opened", t.unique_opened), ("clicked", t.unique_clicked)] {
+        let path = format!("/api/v1/messages?campaignId={campaign}&engagement={engagement}");
+        let (status, found) = app.send(Method::GET, &path, None).await;
+        assert_eq!(
+            (status, found["total"].as_i64()),
+            (200, Some(unique)),
+            "{found}"
+        );
+    }
     assert_eq!(r.rates.delivery, Some(4.0 / 6.0));
     assert_eq!(r.rates.open, Some(0.5));
     assert_eq!(r.rates.unsubscribe, Some(0.25));
