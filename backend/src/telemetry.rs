@@ -19,18 +19,18 @@ use domain::campaign::Channel;
 use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, histogram};
 use std::time::Duration;
 
-pub const TRIGGER_CALLS: &str = "herald_trigger_calls_total";
-pub const RECIPIENTS_ACCEPTED: &str = "herald_recipients_accepted_total";
-pub const HTTP_REQUEST_DURATION: &str = "herald_http_request_duration_seconds";
-pub const DELIVERIES: &str = "herald_deliveries_total";
-pub const SEND_DURATION: &str = "herald_send_duration_seconds";
-pub const WEBHOOK_DELIVERIES: &str = "herald_webhook_deliveries_total";
-pub const OUTBOX_MESSAGES: &str = "herald_outbox_messages";
-pub const OUTBOX_OLDEST_DUE_AGE: &str = "herald_outbox_oldest_due_age_seconds";
-pub const WEBHOOK_BACKLOG: &str = "herald_webhook_backlog_deliveries";
-pub const WEBHOOK_OLDEST_DUE_AGE: &str = "herald_webhook_oldest_due_age_seconds";
-pub const DB_CONNECTIONS: &str = "herald_db_connections";
-pub const DB_CONNECTIONS_MAX: &str = "herald_db_connections_max";
+const TRIGGER_CALLS: &str = "herald_trigger_calls_total";
+const RECIPIENTS_ACCEPTED: &str = "herald_recipients_accepted_total";
+const HTTP_REQUEST_DURATION: &str = "herald_http_request_duration_seconds";
+const DELIVERIES: &str = "herald_deliveries_total";
+const SEND_DURATION: &str = "herald_send_duration_seconds";
+const WEBHOOK_DELIVERIES: &str = "herald_webhook_deliveries_total";
+const OUTBOX_MESSAGES: &str = "herald_outbox_messages";
+const OUTBOX_OLDEST_DUE_AGE: &str = "herald_outbox_oldest_due_age_seconds";
+const WEBHOOK_BACKLOG: &str = "herald_webhook_backlog_deliveries";
+const WEBHOOK_OLDEST_DUE_AGE: &str = "herald_webhook_oldest_due_age_seconds";
+const DB_CONNECTIONS: &str = "herald_db_connections";
+const DB_CONNECTIONS_MAX: &str = "herald_db_connections_max";
 
 /// The upper bounds (seconds) of the latency histograms: 1 ms to 30 s.
 pub const LATENCY_BUCKETS: &[f64] = &[

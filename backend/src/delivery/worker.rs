@@ -218,9 +218,8 @@ impl Herald {
         // being recorded (the two are polled side by side; one more group may wait), so a slow
         // commit neither idles the connections nor makes paced sends that fell due meanwhile go
         // out in a bunch.
-        let spacing = Spacing::default();
         let round = Round {
-            spacing: &spacing,
+            spacing: Spacing::default(),
             window_end,
             stopping,
         };
@@ -542,12 +541,10 @@ async fn send_through(
     }
 }
 
-/// Carries out a plan: waits for a paced slot, then sends (failing over to the backup surface
-/// when the provider is down).
 /// What the sends of one round share: the actual spacing of paced sends, the end of the window
 /// they must start in, and the signal to stop waiting for slots.
-struct Round<'a> {
-    spacing: &'a Spacing,
+struct Round {
+    spacing: Spacing,
     window_end: Millis,
     stopping: Option<watch::Receiver<bool>>,
 }
@@ -555,7 +552,7 @@ struct Round<'a> {
 /// Waits until a paced send may start (see `pacing::Spacing`); `Err` with the instant to put it
 /// back for if that is past the round's window or the worker is stopping.
 async fn wait_for_turn(
-    round: &Round<'_>,
+    round: &Round,
     limits: &[(String, u32)],
     slot: Millis,
 ) -> Result<(), Millis> {
@@ -573,7 +570,9 @@ async fn wait_for_turn(
     }
 }
 
-async fn carry_out(message: ClaimedMessage, plan: Plan, round: &Round<'_>) -> Finished {
+/// Carries out a plan: waits for a paced slot, then sends (failing over to the backup surface
+/// when the provider is down).
+async fn carry_out(message: ClaimedMessage, plan: Plan, round: &Round) -> Finished {
     let turn = match plan {
         Plan::Defer(at) => Turn::Deferred(at),
         Plan::Exclude(reason) => Turn::Excluded(reason),
