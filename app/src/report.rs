@@ -18,13 +18,8 @@ pub fn percent(rate: Option<f64>) -> String {
 }
 
 /// The message explorer's URL for a campaign's messages (all campaigns when `None`) in the
-/// report's range, with this status (any when `None`) and, for opens and clicks, engagement.
-fn explorer(
-    campaign: Option<&str>,
-    report: &Report,
-    status: Option<&str>,
-    engagement: Option<&str>,
-) -> String {
+/// report's range, with these more filters (`status`, `engagement`, `version`, `language`).
+fn explorer(campaign: Option<&str>, report: &Report, filters: &[(&'static str, &str)]) -> String {
     let mut query = vec![
         ("from", format_rfc3339(report.from)),
         ("to", format_rfc3339(report.to - 1)),
@@ -32,12 +27,7 @@ fn explorer(
     if let Some(c) = campaign {
         query.push(("campaignId", c.to_owned()));
     }
-    if let Some(s) = status {
-        query.push(("status", s.to_owned()));
-    }
-    if let Some(e) = engagement {
-        query.push(("engagement", e.to_owned()));
-    }
+    query.extend(filters.iter().map(|(k, v)| (*k, (*v).to_owned())));
     format!(
         "/messages?{}",
         serde_urlencoded::to_string(&query).unwrap_or_default()
@@ -49,8 +39,11 @@ fn explorer(
 pub fn KpiTiles(report: Report, #[prop(optional)] campaign: Option<String>) -> impl IntoView {
     let t = &report.totals;
     let r: Rates = report.rates;
-    let link = |status: Option<&str>| explorer(campaign.as_deref(), &report, status, None);
-    let engaged = |e: &str| explorer(campaign.as_deref(), &report, None, Some(e));
+    let link = |status: Option<&str>| {
+        let filters: Vec<_> = status.map(|s| ("status", s)).into_iter().collect();
+        explorer(campaign.as_deref(), &report, &filters)
+    };
+    let engaged = |e: &str| explorer(campaign.as_deref(), &report, &[("engagement", e)]);
     let tile = |label: &'static str, value: i64, rate: Option<String>, href: String| {
         view! {
             <a class="tile" href=href data-testid=format!("kpi-{}", label.to_lowercase())>
@@ -166,7 +159,13 @@ fn reasons_table(
     })
 }
 
-fn parts_table(title: &'static str, id: &'static str, parts: Vec<PartTotals>) -> impl IntoView {
+/// Results by part; `href` gives a part's link to its messages, if the explorer can list them.
+fn parts_table(
+    title: &'static str,
+    id: &'static str,
+    parts: Vec<PartTotals>,
+    href: impl Fn(&str) -> Option<String>,
+) -> impl IntoView {
     (parts.len() > 1).then(|| {
         view! {
             <section class="breakdown">
@@ -176,8 +175,12 @@ fn parts_table(title: &'static str, id: &'static str, parts: Vec<PartTotals>) ->
                     <tbody>
                         {parts.into_iter().map(|p| {
                             let Totals { sent, failed, unique_opened, unique_clicked, .. } = p.totals;
+                            let key = match href(&p.key) {
+                                Some(href) => view! { <a href=href>{p.key}</a> }.into_any(),
+                                None => p.key.into_any(),
+                            };
                             view! {
-                                <tr><td>{p.key}</td><td class="num">{sent}</td><td class="num">{failed}</td>
+                                <tr><td>{key}</td><td class="num">{sent}</td><td class="num">{failed}</td>
                                     <td class="num">{unique_opened}</td><td class="num">{unique_clicked}</td></tr>
                             }
                         }).collect_view()}
@@ -189,10 +192,16 @@ fn parts_table(title: &'static str, id: &'static str, parts: Vec<PartTotals>) ->
 }
 
 /// Failures and exclusions by reason, clicks by link, and results by version, language and
-/// push platform (a part table shows only when there is more than one part).
+/// push platform (a part table shows only when there is more than one part). Versions and
+/// languages link to their messages in the explorer.
 #[component]
-pub fn Breakdowns(report: Report) -> impl IntoView {
+pub fn Breakdowns(report: Report, campaign: String) -> impl IntoView {
     let links = report.links.clone();
+    let part_link = |filter: &'static str| {
+        let (campaign, report) = (campaign.clone(), report.clone());
+        move |key: &str| Some(explorer(Some(&campaign), &report, &[(filter, key)]))
+    };
+    let (by_version, by_language) = (part_link("version"), part_link("language"));
     view! {
         <div class="breakdowns">
             {reasons_table("Failures by reason", "failures", report.failures)}
@@ -210,9 +219,9 @@ pub fn Breakdowns(report: Report) -> impl IntoView {
                     </table>
                 </section>
             })}
-            {parts_table("By version", "versions", report.versions)}
-            {parts_table("By language", "languages", report.languages)}
-            {parts_table("By platform", "platforms", report.platforms)}
+            {parts_table("By version", "versions", report.versions, by_version)}
+            {parts_table("By language", "languages", report.languages, by_language)}
+            {parts_table("By platform", "platforms", report.platforms, |_| None)}
         </div>
     }
 }

@@ -1,6 +1,6 @@
 //! Searching messages (the message explorer and `GET /api/v1/messages`): by recipient, the
-//! caller's requestId, executionId, campaign, status, engagement and creation date, 50 a page,
-//! newest first.
+//! caller's requestId, executionId, campaign, status, engagement, version, language variant and
+//! creation date, 50 a page, newest first.
 
 use crate::delivery::MessageStatus;
 use crate::error::{FieldError, ValidationError};
@@ -24,6 +24,11 @@ pub struct MessageQueryInput {
     pub status: Option<String>,
     /// opened or clicked: messages opened (or clicked) at least once.
     pub engagement: Option<String>,
+    /// The campaign version the messages were rendered from (`1`, `2`…).
+    pub version: Option<String>,
+    /// The language variant they were rendered in (a locale such as `fr-FR`; `default` for the
+    /// default content).
+    pub language: Option<String>,
     /// Created on or after this day (`2026-11-29`) or instant (RFC 3339).
     pub from: Option<String>,
     /// Created on or before this day (the whole day) or instant.
@@ -43,6 +48,9 @@ pub struct MessageQuery {
     pub campaign_id: Option<String>,
     pub status: Option<MessageStatus>,
     pub engagement: Option<Engagement>,
+    pub version: Option<i64>,
+    /// The variant's locale; `Some("")` for the default content.
+    pub language: Option<String>,
     pub from: Option<i64>,
     pub to: Option<i64>,
     pub page: u32,
@@ -100,6 +108,18 @@ impl MessageQuery {
             }
             parsed
         });
+        let version = text(&input.version).and_then(|v| match v.parse::<i64>() {
+            Ok(n) if n >= 1 => Some(n),
+            _ => {
+                errors.push(FieldError::new(
+                    "version",
+                    "must be a version number from 1",
+                ));
+                None
+            }
+        });
+        let language =
+            text(&input.language).map(|l| if l == "default" { String::new() } else { l });
         let offset_ms = utc_offset_ms(text(&input.utc_offset).as_deref()).unwrap_or_else(|e| {
             errors.push(e);
             0
@@ -138,6 +158,8 @@ impl MessageQuery {
             campaign_id: text(&input.campaign_id),
             status,
             engagement,
+            version,
+            language,
             from,
             to,
             page,
@@ -199,6 +221,8 @@ mod tests {
             to: Some("2026-11-29".into()),
             status: Some("sent".into()),
             engagement: Some("clicked".into()),
+            version: Some("2".into()),
+            language: Some("default".into()),
             recipient: Some(" jane@example.com ".into()),
             ..Default::default()
         })
@@ -209,16 +233,18 @@ mod tests {
         assert!(q.is_filtered());
         assert_eq!(q.status, Some(MessageStatus::Sent));
         assert_eq!(q.engagement, Some(Engagement::Clicked));
+        assert_eq!((q.version, q.language.as_deref()), (Some(2), Some("")));
         let err = MessageQuery::parse(&MessageQueryInput {
             status: Some("lost".into()),
             engagement: Some("liked".into()),
+            version: Some("0".into()),
             from: Some("yesterday".into()),
             page: Some("0".into()),
             ..Default::default()
         })
         .unwrap_err();
         let fields: Vec<_> = err.errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["status", "engagement", "from", "page"]);
+        assert_eq!(fields, ["status", "engagement", "version", "from", "page"]);
         let toronto = MessageQuery::parse(&MessageQueryInput {
             from: Some("2026-11-29".into()),
             utc_offset: Some("-300".into()),

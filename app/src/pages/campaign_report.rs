@@ -81,7 +81,7 @@ pub fn CampaignReportPage() -> impl IntoView {
                             view! {
                                 <KpiTiles report=r.clone() campaign=campaign_id.clone()/>
                                 <SeriesChart report=r.clone()/>
-                                <Breakdowns report=r.clone()/>
+                                <Breakdowns report=r.clone() campaign=campaign_id.clone()/>
                                 <CsvLink report=r name=format!("campaign-{campaign_id}-report")/>
                             }.into_any()
                         }

@@ -22,6 +22,8 @@ pub fn MessagesPage() -> impl IntoView {
             campaign_id: q.get("campaignId"),
             status: q.get("status"),
             engagement: q.get("engagement"),
+            version: q.get("version"),
+            language: q.get("language"),
             from: q.get("from"),
             to: q.get("to"),
             utc_offset: q.get("utcOffset"),

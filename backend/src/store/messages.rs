@@ -293,6 +293,13 @@ pub async fn find(
             Some(Engagement::Opened) => " AND m.opened_at IS NOT NULL",
             Some(Engagement::Clicked) => " AND m.clicked_at IS NOT NULL",
         });
+        if let Some(version) = query.version {
+            q.push(" AND m.campaign_version = ").push_bind(version);
+        }
+        if let Some(language) = &query.language {
+            q.push(" AND COALESCE(m.locale, '') = ")
+                .push_bind(language.as_str());
+        }
         if let Some(from) = query.from {
             q.push(" AND m.created_at >= ").push_bind(from);
         }

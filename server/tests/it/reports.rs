@@ -186,13 +186,21 @@ async fn a_known_set_of_sends_gives_exact_report_numbers() {
     );
     assert_eq!(t.unsubscribed, 1);
     // The tiles' links: the explorer finds the messages behind the unique counts.
-    for (engagement, unique) in [("opened", t.unique_opened), ("clicked", t.unique_clicked)] {
-        let path = format!("/api/v1/messages?campaignId={campaign}&engagement={engagement}");
+    // The version and language rows link to their messages too (one version, default content).
+    for (filter, expected) in [
+        ("engagement=opened", t.unique_opened),
+        ("engagement=clicked", t.unique_clicked),
+        ("version=1", t.targeted),
+        ("version=2", 0),
+        ("language=default", t.targeted),
+        ("language=fr-FR", 0),
+    ] {
+        let path = format!("/api/v1/messages?campaignId={campaign}&{filter}");
         let (status, found) = app.send(Method::GET, &path, None).await;
         assert_eq!(
             (status, found["total"].as_i64()),
-            (200, Some(unique)),
-            "{found}"
+            (200, Some(expected)),
+            "{filter}: {found}"
         );
     }
     assert_eq!(r.rates.delivery, Some(4.0 / 6.0));
