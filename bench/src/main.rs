@@ -15,7 +15,7 @@ mod reports;
 mod smtp_sink;
 mod store_ceiling;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -25,9 +25,34 @@ struct Cli {
     command: Command,
 }
 
+/// The engine Herald runs on, for every subcommand that starts it.
+#[derive(Args)]
+struct DatabaseArgs {
+    /// sqlite, or postgres (a fresh database per run on the server at --postgres-url).
+    #[arg(long, default_value = "sqlite")]
+    database: String,
+    /// The PostgreSQL server for `--database postgres`.
+    #[arg(
+        long,
+        env = "HERALD_TEST_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    postgres_url: String,
+}
+
+impl DatabaseArgs {
+    fn engine(self) -> anyhow::Result<database::Engine> {
+        Ok(match self.database.as_str() {
+            "sqlite" => database::Engine::Sqlite,
+            "postgres" => database::Engine::Postgres(self.postgres_url),
+            other => anyhow::bail!("--database must be sqlite or postgres, not {other}"),
+        })
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Run the benchmark and print the table.
+    /// Run the benchmark and print the table (on PostgreSQL, with a row for two nodes).
     Run {
         /// The herald binary to measure (a release build).
         #[arg(long)]
@@ -38,17 +63,8 @@ enum Command {
         /// Seconds per load phase.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
-        /// The engine Herald runs on: sqlite, or postgres (a fresh database per run on the
-        /// server at --postgres-url, and a row with two nodes).
-        #[arg(long, default_value = "sqlite")]
-        database: String,
-        /// The PostgreSQL server for `--database postgres`.
-        #[arg(
-            long,
-            env = "HERALD_TEST_POSTGRES_URL",
-            default_value = "postgres://postgres@127.0.0.1:5432/postgres"
-        )]
-        postgres_url: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
     /// Seed a database with messages and their report counters, then time the report views
     /// of the release binary on it.
@@ -59,15 +75,8 @@ enum Command {
         /// Messages to seed.
         #[arg(long, default_value_t = 10_000_000)]
         messages: u64,
-        /// sqlite, or postgres (a fresh database on the server at --postgres-url).
-        #[arg(long, default_value = "sqlite")]
-        database: String,
-        #[arg(
-            long,
-            env = "HERALD_TEST_POSTGRES_URL",
-            default_value = "postgres://postgres@127.0.0.1:5432/postgres"
-        )]
-        postgres_url: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
     /// Internal: the no-op ceiling server (prints its port).
     NoopServer,
@@ -86,9 +95,8 @@ fn main() -> anyhow::Result<()> {
             smoke,
             seconds,
             database,
-            postgres_url,
         } => {
-            let engine = engine(&database, postgres_url)?;
+            let engine = database.engine()?;
             let plan = report::Plan::new(smoke, seconds);
             runtime.block_on(report::run(herald, plan, engine))
         }
@@ -96,18 +104,9 @@ fn main() -> anyhow::Result<()> {
             herald,
             messages,
             database,
-            postgres_url,
         } => {
-            let engine = engine(&database, postgres_url)?;
+            let engine = database.engine()?;
             runtime.block_on(reports::run(&herald, messages, engine))
         }
     }
-}
-
-fn engine(database: &str, postgres_url: String) -> anyhow::Result<database::Engine> {
-    Ok(match database {
-        "sqlite" => database::Engine::Sqlite,
-        "postgres" => database::Engine::Postgres(postgres_url),
-        other => anyhow::bail!("--database must be sqlite or postgres, not {other}"),
-    })
 }
