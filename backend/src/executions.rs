@@ -222,20 +222,11 @@ impl Herald {
     /// writer long: trigger calls wait for it).
     pub async fn purge_expired_idempotency_keys(&self) -> Result<u64> {
         let now = now_ms();
-        let mut total = 0;
-        loop {
+        crate::maintenance::in_batches(|limit| async move {
             let mut conn = self.store().acquire().await?;
-            let n = store::executions::purge_expired_keys(
-                &mut conn,
-                now,
-                crate::maintenance::PURGE_BATCH,
-            )
-            .await?;
-            total += n;
-            if n < crate::maintenance::PURGE_BATCH as u64 {
-                return Ok(total);
-            }
-        }
+            Ok(store::executions::purge_expired_keys(&mut conn, now, limit).await?)
+        })
+        .await
     }
 
     /// Checks and renders a call. `read_lists`: also exclude messages to suppressed and

@@ -60,7 +60,7 @@ async fn round(herald: &Herald) {
 }
 
 /// Rows a purge deletes per statement: small batches, so a purge never holds the writer long.
-pub(crate) const PURGE_BATCH: i64 = 2_000;
+const PURGE_BATCH: i64 = 2_000;
 
 impl Herald {
     /// Forgets the pacing schedules of keys that have sent nothing for an hour.
@@ -74,14 +74,28 @@ impl Herald {
     /// batches; returns how many.
     pub async fn purge_old_report_minutes(&self) -> crate::error::Result<u64> {
         let now = crate::clock::now_ms();
-        let mut total = 0;
-        loop {
+        in_batches(|limit| async move {
             let mut conn = self.store().acquire().await?;
-            let n = crate::store::reports::purge_old_minutes(&mut conn, now, PURGE_BATCH).await?;
-            total += n;
-            if n < PURGE_BATCH as u64 {
-                return Ok(total);
-            }
+            Ok(crate::store::reports::purge_old_minutes(&mut conn, now, limit).await?)
+        })
+        .await
+    }
+}
+
+/// Runs `purge` (one statement on a connection of its own, deleting at most `limit` rows) until
+/// a batch comes back short, so writers queue behind one small batch at most; returns how many
+/// rows went.
+pub(crate) async fn in_batches<F, Fut>(mut purge: F) -> crate::error::Result<u64>
+where
+    F: FnMut(i64) -> Fut,
+    Fut: std::future::Future<Output = crate::error::Result<u64>>,
+{
+    let mut total = 0;
+    loop {
+        let n = purge(PURGE_BATCH).await?;
+        total += n;
+        if n < PURGE_BATCH as u64 {
+            return Ok(total);
         }
     }
 }
