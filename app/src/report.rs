@@ -1,7 +1,7 @@
 //! What campaigns did, on screen: KPI tiles, the time-series chart (drawn by
 //! `leptos-chartistry`, with the same numbers in a table beside it), and breakdowns. Used by
-//! the home page and a campaign's report tab. Every count links to the message explorer
-//! filtered to the messages it counts, where the explorer can filter them.
+//! the home page and a campaign's report tab. Every count of messages links to the message
+//! explorer filtered to the messages it counts.
 
 use chrono::{DateTime, Utc};
 use domain::report::{Bucket, PartTotals, Rates, ReasonCount, Report, SeriesPoint, Totals};
@@ -17,21 +17,39 @@ pub fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "–".to_owned(), |r| format!("{:.1} %", r * 100.0))
 }
 
-/// The message explorer's URL for a campaign's messages (all campaigns when `None`) in the
-/// report's range, with these more filters (`status`, `engagement`, `version`, `language`).
-fn explorer(campaign: Option<&str>, report: &Report, filters: &[(&'static str, &str)]) -> String {
-    let mut query = vec![
-        ("from", format_rfc3339(report.from)),
-        ("to", format_rfc3339(report.to - 1)),
-    ];
-    if let Some(c) = campaign {
-        query.push(("campaignId", c.to_owned()));
+/// Where a report's numbers lead: the message explorer, showing a campaign's messages (all
+/// campaigns' when `campaign` is `None`) in the report's range.
+#[derive(Clone)]
+struct Explorer {
+    campaign: Option<String>,
+    from: i64,
+    to: i64,
+}
+
+impl Explorer {
+    fn new(campaign: Option<String>, report: &Report) -> Self {
+        Self {
+            campaign,
+            from: report.from,
+            to: report.to,
+        }
     }
-    query.extend(filters.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    format!(
-        "/messages?{}",
-        serde_urlencoded::to_string(&query).unwrap_or_default()
-    )
+
+    /// The explorer's URL with these more filters (see `domain::message_query`).
+    fn href(&self, filters: &[(&str, &str)]) -> String {
+        let mut query = vec![
+            ("from", format_rfc3339(self.from)),
+            ("to", format_rfc3339(self.to - 1)),
+        ];
+        if let Some(c) = &self.campaign {
+            query.push(("campaignId", c.clone()));
+        }
+        query.extend(filters.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        format!(
+            "/messages?{}",
+            serde_urlencoded::to_string(&query).unwrap_or_default()
+        )
+    }
 }
 
 /// The headline numbers with their rates, each a link to the messages behind it.
@@ -39,11 +57,12 @@ fn explorer(campaign: Option<&str>, report: &Report, filters: &[(&'static str, &
 pub fn KpiTiles(report: Report, #[prop(optional)] campaign: Option<String>) -> impl IntoView {
     let t = &report.totals;
     let r: Rates = report.rates;
+    let explorer = Explorer::new(campaign, &report);
     let link = |status: Option<&str>| {
         let filters: Vec<_> = status.map(|s| ("status", s)).into_iter().collect();
-        explorer(campaign.as_deref(), &report, &filters)
+        explorer.href(&filters)
     };
-    let engaged = |e: &str| explorer(campaign.as_deref(), &report, &[("engagement", e)]);
+    let engaged = |e: &str| explorer.href(&[("engagement", e)]);
     let tile = |label: &'static str, value: i64, rate: Option<String>, href: String| {
         view! {
             <a class="tile" href=href data-testid=format!("kpi-{}", label.to_lowercase())>
@@ -61,7 +80,7 @@ pub fn KpiTiles(report: Report, #[prop(optional)] campaign: Option<String>) -> i
             {tile("Excluded", t.excluded, None, link(Some("excluded")))}
             {tile("Opened", t.unique_opened, Some(format!("{} open", percent(r.open))), engaged("opened"))}
             {tile("Clicked", t.unique_clicked, Some(format!("{} click", percent(r.click))), engaged("clicked"))}
-            {tile("Unsubscribed", t.unsubscribed, Some(format!("{} unsubscribe", percent(r.unsubscribe))), link(Some("sent")))}
+            {tile("Unsubscribed", t.unsubscribed, Some(format!("{} unsubscribe", percent(r.unsubscribe))), engaged("unsubscribed"))}
         </div>
     }
 }
@@ -138,10 +157,12 @@ pub fn SeriesChart(report: Report) -> impl IntoView {
     }
 }
 
+/// Counts by reason, each a link to its messages (`href` of the reason).
 fn reasons_table(
     title: &'static str,
     id: &'static str,
     reasons: Vec<ReasonCount>,
+    href: impl Fn(&str) -> String,
 ) -> impl IntoView {
     (!reasons.is_empty()).then(|| {
         view! {
@@ -150,7 +171,7 @@ fn reasons_table(
                 <table class="list" data-testid=id>
                     <tbody>
                         {reasons.into_iter().map(|r| view! {
-                            <tr><td>{r.reason.replace('_', " ")}</td><td class="num">{r.count}</td></tr>
+                            <tr><td><a href=href(&r.reason)>{r.reason.replace('_', " ")}</a></td><td class="num">{r.count}</td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>
@@ -159,12 +180,12 @@ fn reasons_table(
     })
 }
 
-/// Results by part; `href` gives a part's link to its messages, if the explorer can list them.
+/// Results by part, each part a link to its messages (`href` of the part's key).
 fn parts_table(
     title: &'static str,
     id: &'static str,
     parts: Vec<PartTotals>,
-    href: impl Fn(&str) -> Option<String>,
+    href: impl Fn(&str) -> String,
 ) -> impl IntoView {
     (parts.len() > 1).then(|| {
         view! {
@@ -175,12 +196,8 @@ fn parts_table(
                     <tbody>
                         {parts.into_iter().map(|p| {
                             let Totals { sent, failed, unique_opened, unique_clicked, .. } = p.totals;
-                            let key = match href(&p.key) {
-                                Some(href) => view! { <a href=href>{p.key}</a> }.into_any(),
-                                None => p.key.into_any(),
-                            };
                             view! {
-                                <tr><td>{key}</td><td class="num">{sent}</td><td class="num">{failed}</td>
+                                <tr><td><a href=href(&p.key)>{p.key.clone()}</a></td><td class="num">{sent}</td><td class="num">{failed}</td>
                                     <td class="num">{unique_opened}</td><td class="num">{unique_clicked}</td></tr>
                             }
                         }).collect_view()}
@@ -192,20 +209,25 @@ fn parts_table(
 }
 
 /// Failures and exclusions by reason, clicks by link, and results by version, language and
-/// push platform (a part table shows only when there is more than one part). Versions and
-/// languages link to their messages in the explorer.
+/// push platform (a part table shows only when there is more than one part), each row a link
+/// to its messages in the explorer.
 #[component]
 pub fn Breakdowns(report: Report, campaign: String) -> impl IntoView {
     let links = report.links.clone();
-    let part_link = |filter: &'static str| {
-        let (campaign, report) = (campaign.clone(), report.clone());
-        move |key: &str| Some(explorer(Some(&campaign), &report, &[(filter, key)]))
+    let explorer = Explorer::new(Some(campaign), &report);
+    let filtered = |filter: &'static str| {
+        let explorer = explorer.clone();
+        move |value: &str| explorer.href(&[(filter, value)])
     };
-    let (by_version, by_language) = (part_link("version"), part_link("language"));
+    let with_status = |status: &'static str| {
+        let explorer = explorer.clone();
+        move |reason: &str| explorer.href(&[("status", status), ("reason", reason)])
+    };
+    let clicked = filtered("link");
     view! {
         <div class="breakdowns">
-            {reasons_table("Failures by reason", "failures", report.failures)}
-            {reasons_table("Exclusions by reason", "exclusions", report.exclusions)}
+            {reasons_table("Failures by reason", "failures", report.failures, with_status("failed"))}
+            {reasons_table("Exclusions by reason", "exclusions", report.exclusions, with_status("excluded"))}
             {(!links.is_empty()).then(|| view! {
                 <section class="breakdown">
                     <h3>"Clicks by link"</h3>
@@ -213,15 +235,15 @@ pub fn Breakdowns(report: Report, campaign: String) -> impl IntoView {
                         <thead><tr><th>"Link"</th><th>"Clicks"</th><th>"Unique"</th></tr></thead>
                         <tbody>
                             {links.into_iter().map(|l| view! {
-                                <tr><td class="url">{l.url}</td><td class="num">{l.clicks}</td><td class="num">{l.unique_clicks}</td></tr>
+                                <tr><td class="url"><a href=clicked(&l.url)>{l.url.clone()}</a></td><td class="num">{l.clicks}</td><td class="num">{l.unique_clicks}</td></tr>
                             }).collect_view()}
                         </tbody>
                     </table>
                 </section>
             })}
-            {parts_table("By version", "versions", report.versions, by_version)}
-            {parts_table("By language", "languages", report.languages, by_language)}
-            {parts_table("By platform", "platforms", report.platforms, |_| None)}
+            {parts_table("By version", "versions", report.versions, filtered("version"))}
+            {parts_table("By language", "languages", report.languages, filtered("language"))}
+            {parts_table("By platform", "platforms", report.platforms, filtered("platform"))}
         </div>
     }
 }

@@ -1,9 +1,11 @@
 //! Searching messages (the message explorer and `GET /api/v1/messages`): by recipient, the
-//! caller's requestId, executionId, campaign, status, engagement, version, language variant and
-//! creation date, 50 a page, newest first.
+//! caller's requestId, executionId, campaign, status and its reason, engagement, clicked link,
+//! version, language variant, push platform and creation date, 50 a page, newest first. Every
+//! number of a report has a query here that lists the messages it counts.
 
 use crate::delivery::MessageStatus;
 use crate::error::{FieldError, ValidationError};
+use crate::report::{Exclusion, Failure, PLATFORM_GROUPS};
 use serde::{Deserialize, Serialize};
 
 pub const MESSAGE_PAGE_SIZE: u32 = 50;
@@ -22,13 +24,21 @@ pub struct MessageQueryInput {
     pub campaign_id: Option<String>,
     /// queued, sending, sent, failed or excluded.
     pub status: Option<String>,
-    /// opened or clicked: messages opened (or clicked) at least once.
+    /// Why they failed (rejected, gave_up, undelivered) or were excluded (suppressed,
+    /// opted_out, no_consent, past_end_date).
+    pub reason: Option<String>,
+    /// opened, clicked or unsubscribed: messages opened (or clicked) at least once, or whose
+    /// unsubscribe link was used.
     pub engagement: Option<String>,
+    /// Messages in which this link (its URL as the report lists it) was clicked.
+    pub link: Option<String>,
     /// The campaign version the messages were rendered from (`1`, `2`…).
     pub version: Option<String>,
     /// The language variant they were rendered in (a locale such as `fr-FR`; `default` for the
     /// default content).
     pub language: Option<String>,
+    /// Push messages to this platform: ios, android, web, other or unknown.
+    pub platform: Option<String>,
     /// Created on or after this day (`2026-11-29`) or instant (RFC 3339).
     pub from: Option<String>,
     /// Created on or before this day (the whole day) or instant.
@@ -47,10 +57,14 @@ pub struct MessageQuery {
     pub execution_id: Option<String>,
     pub campaign_id: Option<String>,
     pub status: Option<MessageStatus>,
+    pub reason: Option<Reason>,
     pub engagement: Option<Engagement>,
+    pub link: Option<String>,
     pub version: Option<i64>,
     /// The variant's locale; `Some("")` for the default content.
     pub language: Option<String>,
+    /// One of [`PLATFORM_GROUPS`].
+    pub platform: Option<&'static str>,
     pub from: Option<i64>,
     pub to: Option<i64>,
     pub page: u32,
@@ -58,22 +72,62 @@ pub struct MessageQuery {
 
 const DAY_MS: i64 = 86_400_000;
 
-/// What a recipient did with a message, as the reports count it (unique opens and clicks).
+crate::delivery::status_enum!(
+    /// What a recipient did with a message, as the reports count it (unique opens and clicks,
+    /// unsubscribes).
+    Engagement {
+        Opened => "opened",
+        Clicked => "clicked",
+        Unsubscribed => "unsubscribed",
+    }
+);
+
+/// Why a message ended failed or excluded: the reasons the report breaks them down by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engagement {
-    Opened,
-    Clicked,
+pub enum Reason {
+    Failed(Failure),
+    Excluded(Exclusion),
 }
 
-impl Engagement {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "opened" => Some(Self::Opened),
-            "clicked" => Some(Self::Clicked),
-            _ => None,
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Failed(f) => f.as_str(),
+            Self::Excluded(e) => e.as_str(),
         }
     }
+
+    /// Every reason: the failures, then the exclusions.
+    pub fn all() -> Vec<Self> {
+        let failures = Failure::ALL.iter().map(|&f| Self::Failed(f));
+        failures
+            .chain(Exclusion::ALL.iter().map(|&e| Self::Excluded(e)))
+            .collect()
+    }
 }
+
+/// The value of `all` that `raw` names, if any; otherwise an error for `field` listing them.
+fn one_of<T: Copy>(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+    raw: Option<String>,
+) -> Option<T> {
+    let raw = raw?;
+    let found = all.iter().copied().find(|v| name(*v) == raw);
+    if found.is_none() {
+        let names: Vec<&str> = all.iter().map(|v| name(*v)).collect();
+        errors.push(FieldError::new(
+            field,
+            format!("\"{raw}\" is not one of {}", names.join(", ")),
+        ));
+    }
+    found
+}
+
+/// The longest link URL a query compares (the tracked links' own limit is lower).
+const MAX_LINK_CHARS: usize = 4096;
 
 impl MessageQuery {
     pub fn parse(input: &MessageQueryInput) -> Result<Self, ValidationError> {
@@ -84,30 +138,40 @@ impl MessageQuery {
                 .filter(|s| !s.is_empty())
                 .map(|s| s.chars().take(300).collect::<String>())
         };
-        let status = match text(&input.status) {
-            None => None,
-            Some(s) => {
-                let status = MessageStatus::parse(&s);
-                if status.is_none() {
-                    let known: Vec<&str> = MessageStatus::ALL.iter().map(|s| s.as_str()).collect();
-                    errors.push(FieldError::new(
-                        "status",
-                        format!("\"{s}\" is not one of {}", known.join(", ")),
-                    ));
-                }
-                status
-            }
-        };
-        let engagement = text(&input.engagement).and_then(|e| {
-            let parsed = Engagement::parse(&e);
-            if parsed.is_none() {
-                errors.push(FieldError::new(
-                    "engagement",
-                    format!("\"{e}\" is not one of opened, clicked"),
-                ));
-            }
-            parsed
-        });
+        let status = one_of(
+            &mut errors,
+            "status",
+            MessageStatus::ALL,
+            |s| s.as_str(),
+            text(&input.status),
+        );
+        let reason = one_of(
+            &mut errors,
+            "reason",
+            &Reason::all(),
+            Reason::as_str,
+            text(&input.reason),
+        );
+        let engagement = one_of(
+            &mut errors,
+            "engagement",
+            Engagement::ALL,
+            |e| e.as_str(),
+            text(&input.engagement),
+        );
+        let platform = one_of(
+            &mut errors,
+            "platform",
+            PLATFORM_GROUPS,
+            |p| p,
+            text(&input.platform),
+        );
+        let link = input
+            .link
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| l.chars().take(MAX_LINK_CHARS).collect::<String>());
         let version = text(&input.version).and_then(|v| match v.parse::<i64>() {
             Ok(n) if n >= 1 => Some(n),
             _ => {
@@ -157,9 +221,12 @@ impl MessageQuery {
             execution_id: text(&input.execution_id),
             campaign_id: text(&input.campaign_id),
             status,
+            reason,
             engagement,
+            link,
             version,
             language,
+            platform,
             from,
             to,
             page,
@@ -221,6 +288,9 @@ mod tests {
             to: Some("2026-11-29".into()),
             status: Some("sent".into()),
             engagement: Some("clicked".into()),
+            reason: Some("gave_up".into()),
+            link: Some(" https://example.com/a?b=c ".into()),
+            platform: Some("ios".into()),
             version: Some("2".into()),
             language: Some("default".into()),
             recipient: Some(" jane@example.com ".into()),
@@ -234,9 +304,14 @@ mod tests {
         assert_eq!(q.status, Some(MessageStatus::Sent));
         assert_eq!(q.engagement, Some(Engagement::Clicked));
         assert_eq!((q.version, q.language.as_deref()), (Some(2), Some("")));
+        assert_eq!(q.reason, Some(Reason::Failed(Failure::GaveUp)));
+        assert_eq!(q.link.as_deref(), Some("https://example.com/a?b=c"));
+        assert_eq!(q.platform, Some("ios"));
         let err = MessageQuery::parse(&MessageQueryInput {
             status: Some("lost".into()),
+            reason: Some("bored".into()),
             engagement: Some("liked".into()),
+            platform: Some("tv".into()),
             version: Some("0".into()),
             from: Some("yesterday".into()),
             page: Some("0".into()),
@@ -244,7 +319,23 @@ mod tests {
         })
         .unwrap_err();
         let fields: Vec<_> = err.errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["status", "engagement", "version", "from", "page"]);
+        assert_eq!(
+            fields,
+            [
+                "status",
+                "reason",
+                "engagement",
+                "platform",
+                "version",
+                "from",
+                "page"
+            ]
+        );
+        assert!(
+            err.errors[1]
+                .message
+                .contains("rejected, gave_up, undelivered, suppressed")
+        );
         let toronto = MessageQuery::parse(&MessageQueryInput {
             from: Some("2026-11-29".into()),
             utc_offset: Some("-300".into()),

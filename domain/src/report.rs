@@ -156,6 +156,9 @@ pub struct Segment {
     pub platform: String,
 }
 
+/// The platforms push counters are kept under (see [`platform_group`]).
+pub const PLATFORM_GROUPS: &[&str] = &["ios", "android", "web", "other", "unknown"];
+
 /// The platform a push message's counters are kept under: the device's platform as the trigger
 /// call named it, when it is one of the known ones (so a caller cannot make up dimensions).
 pub fn platform_group(platform: Option<&str>) -> &'static str {
@@ -849,6 +852,24 @@ mod tests {
         let r = t.rates();
         assert_eq!((r.delivery, r.failure), (Some(0.75), Some(0.25)));
         assert_eq!(r.open, Some(1.0 / 3.0));
+    }
+
+    #[test]
+    fn platforms_group_into_the_listed_few() {
+        let named = [
+            None,
+            Some(""),
+            Some(" iOS "),
+            Some("Android"),
+            Some("web"),
+            Some("tv"),
+        ];
+        let groups: Vec<_> = named.into_iter().map(platform_group).collect();
+        assert_eq!(
+            groups,
+            ["unknown", "unknown", "ios", "android", "web", "other"]
+        );
+        assert!(groups.iter().all(|g| PLATFORM_GROUPS.contains(g)));
     }
 
     #[test]

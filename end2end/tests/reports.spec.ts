@@ -1,7 +1,7 @@
 // Campaign results as a marketer meets them: after a known set of sends (a local SMS gateway
 // that refuses one number), the report tab shows the right tiles and the chart's numbers, a
-// click on "Failed" opens the explorer on that message, the live view updates by itself when
-// a new call is triggered, and the campaign list shows the last 24 hours.
+// click on "Failed" (or on its reason) opens the explorer on that message, the live view
+// updates by itself when a new call is triggered, and the campaign list shows the last 24 hours.
 import { test, expect, type APIRequestContext } from '@playwright/test';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -93,6 +93,28 @@ test('the report shows what a campaign did, live', async ({ page, request }) => 
   await expect(page).toHaveURL(/status=failed/);
   await expect(page.getByText(REFUSED)).toBeVisible();
 
+  // So does the failure's reason, and the explorer's Reason field shows it.
+  await page.goBack();
+  await page.getByTestId('failures').getByRole('link', { name: 'rejected' }).click();
+  await expect(page).toHaveURL(/reason=rejected/);
+  await expect(page.getByLabel('Reason')).toHaveValue('rejected');
+  await expect(page.getByTestId('message')).toHaveCount(1);
+  await expect(page.getByTestId('message')).toContainText(REFUSED);
+
+  // A filter the form has no field for (a version row's link) is named, kept by a new search,
+  // and removable.
+  await page.goto(`/messages?campaignId=${campaignId}&version=1`);
+  await hydrated(page);
+  await expect(page.getByTestId('report-filters')).toContainText('version 1');
+  await expect(page.getByTestId('message')).toHaveCount(4);
+  await page.getByLabel('Status').selectOption('sent');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/version=1/);
+  await expect(page.getByTestId('message')).toHaveCount(3);
+  await page.getByRole('link', { name: 'Remove the version filter' }).click();
+  await expect(page).not.toHaveURL(/version=/);
+  await expect(page.getByTestId('report-filters')).toHaveCount(0);
+
   // The campaign list shows the last 24 hours.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Campaigns' }).click();
   const row = page.getByTestId('campaign-row').filter({ hasText: title });
@@ -106,6 +128,7 @@ test('the report shows what a campaign did, live', async ({ page, request }) => 
   await expect(page.getByTestId('kpi-sent')).toContainText('3');
   const chart = await page.getByTestId('series-chart').boundingBox();
   expect(chart!.width).toBeLessThanOrEqual(390);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth), 'nothing wider than the screen').toBeLessThanOrEqual(390);
   await expect(page.getByTestId('series-chart').locator('svg').first()).toBeVisible();
 
   expect(problems).toEqual([]);

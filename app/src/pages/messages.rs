@@ -1,11 +1,13 @@
 //! The message explorer: every message Herald accepted, searched by recipient, requestId,
-//! executionId, campaign, status and date (a plain GET form: the search is in the URL).
+//! executionId, campaign, status, reason, engagement and date (a plain GET form: the search is
+//! in the URL). The report's links add filters the form has no field for (version, language,
+//! link, platform): they are named above the results and kept when the form is sent.
 
 use crate::api::{find_messages, list_campaigns};
 use crate::components::{ErrorBox, Layout, error_text};
 use crate::local_time::{LocalTime, utc_offset_signal};
 use domain::delivery::MessageStatus;
-use domain::message_query::MessageQueryInput;
+use domain::message_query::{Engagement, MessageQueryInput, Reason};
 use domain::views::MessagePage;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -21,9 +23,12 @@ pub fn MessagesPage() -> impl IntoView {
             execution_id: q.get("executionId"),
             campaign_id: q.get("campaignId"),
             status: q.get("status"),
+            reason: q.get("reason"),
             engagement: q.get("engagement"),
+            link: q.get("link"),
             version: q.get("version"),
             language: q.get("language"),
+            platform: q.get("platform"),
             from: q.get("from"),
             to: q.get("to"),
             utc_offset: q.get("utcOffset"),
@@ -65,12 +70,19 @@ pub fn MessagesPage() -> impl IntoView {
                         {MessageStatus::ALL.iter().map(|s| s.as_str()).map(|s| view! { <option value=s selected=value("status") == s>{s}</option> }).collect_view()}
                     </select>
                 </label>
+                <label>"Reason"
+                    <select name="reason">
+                        <option value="">"Any"</option>
+                        {Reason::all().into_iter().map(|r| r.as_str()).map(|r| view! { <option value=r selected=value("reason") == r>{r.replace('_', " ")}</option> }).collect_view()}
+                    </select>
+                </label>
                 <label>"Engagement"
                     <select name="engagement">
                         <option value="">"Any"</option>
-                        {["opened", "clicked"].map(|e| view! { <option value=e selected=value("engagement") == e>{e}</option> }).into_iter().collect_view()}
+                        {Engagement::ALL.iter().map(|e| e.as_str()).map(|e| view! { <option value=e selected=value("engagement") == e>{e}</option> }).collect_view()}
                     </select>
                 </label>
+                <ReportFilters/>
                 <label>"From" <input type="date" name="from" value=value("from")/></label>
                 <label>"To" <input type="date" name="to" value=value("to")/></label>
                 // Days are the browser's: its offset from UTC goes with the search.
@@ -92,6 +104,48 @@ pub fn MessagesPage() -> impl IntoView {
                 })}
             </Suspense>
         </Layout>
+    }
+}
+
+/// The filters a report's link sets that the form has no field for: kept as hidden fields, and
+/// named with a link to drop each.
+#[component]
+fn ReportFilters() -> impl IntoView {
+    const FIELDS: [(&str, &str); 4] = [
+        ("version", "version"),
+        ("language", "language"),
+        ("link", "clicked link"),
+        ("platform", "platform"),
+    ];
+    let query = use_query_map();
+    move || {
+        let present: Vec<(&str, &str, String)> = query.with(|q| {
+            FIELDS
+                .iter()
+                .filter_map(|(key, label)| {
+                    q.get(key)
+                        .filter(|v| !v.is_empty())
+                        .map(|v| (*key, *label, v))
+                })
+                .collect()
+        });
+        let without = move |drop: &str| {
+            let mut rest = query.get();
+            rest.remove(drop);
+            rest.remove("page");
+            format!("/messages{}", rest.to_query_string())
+        };
+        (!present.is_empty()).then(|| view! {
+            <p class="report-filters" data-testid="report-filters">
+                "Also filtered by: "
+                {present.into_iter().map(|(key, label, v)| view! {
+                    <input type="hidden" name=key value=v.clone()/>
+                    <span class="chip">{format!("{label} {v}")}" "
+                        <a href=without(key) aria-label=format!("Remove the {label} filter")>"✕"</a>
+                    </span>
+                }).collect_view()}
+            </p>
+        })
     }
 }
 

@@ -392,7 +392,7 @@ impl Herald {
                         &mut tx,
                         m.id,
                         lease_token,
-                        reason,
+                        (Exclusion::PastEndDate, reason),
                         f.finished_at,
                     )
                     .await?;
@@ -416,7 +416,7 @@ impl Herald {
                 Ok(provider_id) => (Outcome::Sent, provider_id.clone()),
                 Err(e) => match next_step(&policy, e, m.attempts, m.created_at, f.finished_at) {
                     Step::Retry(at) => (Outcome::Retry { at }, Some(e.detail.clone())),
-                    Step::GiveUp(reason) => (Outcome::Failed, Some(reason)),
+                    Step::GiveUp(class, reason) => (Outcome::Failed(class), Some(reason)),
                 },
             };
             let detail = match (failover, detail) {
@@ -436,7 +436,7 @@ impl Herald {
             };
             let terminal = match attempt.outcome {
                 Outcome::Sent => Some("sent"),
-                Outcome::Failed => Some("failed"),
+                Outcome::Failed(_) => Some("failed"),
                 Outcome::Retry { .. } => None,
             };
             let finished = store::messages::finish_attempt(&mut tx, &attempt).await?;
@@ -449,13 +449,7 @@ impl Herald {
                 let happening = match attempt.outcome {
                     Outcome::Sent => Happening::Sent,
                     Outcome::Retry { .. } => Happening::Retried { bounce },
-                    Outcome::Failed => Happening::Failed {
-                        reason: match result {
-                            Err(e) if e.transient => Failure::GaveUp,
-                            _ => Failure::Rejected,
-                        },
-                        bounce,
-                    },
+                    Outcome::Failed(reason) => Happening::Failed { reason, bounce },
                 };
                 tally.add(&m.segment(), f.finished_at, &happening);
             }
@@ -634,8 +628,8 @@ async fn timed_send(
 #[derive(Debug)]
 enum Step {
     Retry(Millis),
-    /// Failed for good, with this reason.
-    GiveUp(String),
+    /// Failed for good: its class and its words.
+    GiveUp(Failure, String),
 }
 
 /// Retries a transient failure while the message has attempts left and, at the retry's time,
@@ -648,20 +642,23 @@ fn next_step(
     now: Millis,
 ) -> Step {
     if !e.transient {
-        return Step::GiveUp(e.detail.clone());
+        return Step::GiveUp(Failure::Rejected, e.detail.clone());
     }
     if attempts >= i64::from(policy.max_attempts) {
-        return Step::GiveUp(format!("{} (gave up after {attempts} attempts)", e.detail));
+        return Step::GiveUp(
+            Failure::GaveUp,
+            format!("{} (gave up after {attempts} attempts)", e.detail),
+        );
     }
     let asked = e.retry_after.map_or(0, |d| d.as_millis() as Millis);
     let at = now + backoff_ms(policy.first_delay.as_millis() as Millis, attempts).max(asked);
     let give_up_at = created_at + policy.give_up_after.as_millis() as Millis;
     if at > give_up_at {
         let minutes = policy.give_up_after.as_secs() / 60;
-        return Step::GiveUp(format!(
-            "{} (gave up: no success within {minutes} min)",
-            e.detail
-        ));
+        return Step::GiveUp(
+            Failure::GaveUp,
+            format!("{} (gave up: no success within {minutes} min)", e.detail),
+        );
     }
     Step::Retry(at)
 }
@@ -692,14 +689,14 @@ mod tests {
         let error = SendError::transient("SMTP reply 451");
         assert!(matches!(next_step(&policy, &error, 1, 0, 1_000), Step::Retry(at) if at > 1_000));
         assert!(
-            matches!(next_step(&policy, &error, 3, 0, 1_000), Step::GiveUp(r) if r == "SMTP reply 451 (gave up after 3 attempts)")
+            matches!(next_step(&policy, &error, 3, 0, 1_000), Step::GiveUp(Failure::GaveUp, r) if r == "SMTP reply 451 (gave up after 3 attempts)")
         );
         assert!(
-            matches!(next_step(&policy, &error, 1, 0, 59_000), Step::GiveUp(r) if r.contains("gave up: no success within 1 min"))
+            matches!(next_step(&policy, &error, 1, 0, 59_000), Step::GiveUp(Failure::GaveUp, r) if r.contains("gave up: no success within 1 min"))
         );
         let permanent = SendError::permanent("SMTP reply 550");
         assert!(
-            matches!(next_step(&policy, &permanent, 1, 0, 1_000), Step::GiveUp(r) if r == "SMTP reply 550")
+            matches!(next_step(&policy, &permanent, 1, 0, 1_000), Step::GiveUp(Failure::Rejected, r) if r == "SMTP reply 550")
         );
     }
 }

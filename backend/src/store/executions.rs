@@ -235,19 +235,20 @@ pub async fn exclude_listed_addresses(
             // PostgreSQL takes the ids as one array, so the statement's text stays the same.
             Sides::Postgres(c) => {
                 sqlx::query_as(&format!(
-                    "UPDATE messages SET status = 'excluded', status_reason = $1{tail} = ANY($2)
+                    "UPDATE messages SET status = 'excluded', reason_code = $3, status_reason = $1{tail} = ANY($2)
                      RETURNING messages.id"
                 ))
                 .bind(reason)
                 .bind(execution_ids)
+                .bind(class)
                 .fetch_all(c)
                 .await?
             }
             Sides::Sqlite(c) => {
                 let mut q = QueryBuilder::<sqlx::Sqlite>::new(
-                    "UPDATE messages SET status = 'excluded', status_reason = ",
+                    "UPDATE messages SET status = 'excluded', reason_code = ",
                 );
-                q.push_bind(reason).push(tail).push(" IN (");
+                q.push_bind(class).push(", status_reason = ").push_bind(reason).push(tail).push(" IN (");
                 let mut ids = q.separated(", ");
                 for id in execution_ids {
                     ids.push_bind(id.as_str());
@@ -315,17 +316,18 @@ async fn insert_calls_postgres(c: &mut PgConnection, calls: &[NewCall<'_>]) -> s
          ), m AS (
              INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel,
                  address, subject, html_body, text_body, payload, status, status_reason,
-                 next_attempt_at, created_at, updated_at, surface_id, campaign_version, locale, platform)
+                 next_attempt_at, created_at, updated_at, surface_id, campaign_version, locale, platform,
+                 reason_code)
              SELECT id, execution_id, campaign_id, recipient_index, user_id, channel, address, subject,
                     html_body, text_body, payload, status, status_reason, now, now, now, surface_id,
-                    campaign_version, locale, platform
+                    campaign_version, locale, platform, reason_code
                FROM UNNEST($10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[],
                            $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
                            $20::text[], $21::text[], $22::text[], $23::bigint[], $24::text[],
-                           $28::bigint[], $29::text[], $30::text[])
+                           $28::bigint[], $29::text[], $30::text[], $31::text[])
                  AS m(id, execution_id, campaign_id, recipient_index, user_id, channel, address,
                       subject, html_body, text_body, payload, status, status_reason, now, surface_id,
-                      campaign_version, locale, platform)
+                      campaign_version, locale, platform, reason_code)
          )
          INSERT INTO tracked_links (id, message_id, url)
          SELECT * FROM UNNEST($25::text[], $26::text[], $27::text[])",
@@ -360,6 +362,7 @@ async fn insert_calls_postgres(c: &mut PgConnection, calls: &[NewCall<'_>]) -> s
     .bind(messages.iter().map(|(e, _)| e.campaign_version).collect::<Vec<_>>())
     .bind(messages.iter().map(|(_, m)| m.locale.as_deref()).collect::<Vec<_>>())
     .bind(messages.iter().map(|(_, m)| m.platform.as_deref()).collect::<Vec<_>>())
+    .bind(messages.iter().map(|(_, m)| m.excluded.as_ref().map(|e| e.class.as_str())).collect::<Vec<_>>())
     .execute(c)
     .await
     .map(drop)
@@ -400,11 +403,11 @@ async fn insert_calls_sqlite(c: &mut SqliteConnection, calls: &[NewCall<'_>]) ->
         q.build().persistent(false).execute(&mut *c).await?;
     }
     let messages = messages_of(calls);
-    for chunk in messages.chunks(MAX_VARIABLES / 20) {
+    for chunk in messages.chunks(MAX_VARIABLES / 21) {
         let mut q = QueryBuilder::<Db>::new(
             "INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel, address,
                  subject, html_body, text_body, payload, status, status_reason, next_attempt_at, created_at, updated_at,
-                 surface_id, campaign_version, locale, platform) ",
+                 surface_id, campaign_version, locale, platform, reason_code) ",
         );
         q.push_values(chunk, |mut row, (e, m)| {
             row.push_bind(m.id)
@@ -426,7 +429,8 @@ async fn insert_calls_sqlite(c: &mut SqliteConnection, calls: &[NewCall<'_>]) ->
                 .push_bind(e.surface_id)
                 .push_bind(e.campaign_version)
                 .push_bind(&m.locale)
-                .push_bind(&m.platform);
+                .push_bind(&m.platform)
+                .push_bind(m.excluded.as_ref().map(|e| e.class));
         });
         q.build().persistent(false).execute(&mut *c).await?;
     }

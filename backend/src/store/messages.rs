@@ -13,7 +13,7 @@ use domain::campaign::Channel;
 use domain::delivery::{AttemptOutcome, MessageStatus};
 use domain::ids::{CampaignId, MessageId, SurfaceId};
 use domain::message_query::Engagement;
-use domain::report::Segment;
+use domain::report::{Exclusion, Failure, Segment};
 use domain::views::MessageView;
 use sqlx::{Database, Encode, FromRow, QueryBuilder, Type};
 
@@ -86,7 +86,8 @@ pub enum Outcome {
     Retry {
         at: Millis,
     },
-    Failed,
+    /// Failed for good, for this reason.
+    Failed(Failure),
 }
 
 impl Outcome {
@@ -95,7 +96,7 @@ impl Outcome {
         match self {
             Outcome::Sent => "sent",
             Outcome::Retry { .. } => "retry",
-            Outcome::Failed => "failed",
+            Outcome::Failed(_) => "failed",
         }
     }
 }
@@ -116,7 +117,7 @@ pub async fn finish_attempt(conn: &mut Conn, a: &Attempt<'_>) -> sqlx::Result<bo
     let (status, next_attempt_at, outcome) = match a.outcome {
         Outcome::Sent => (MessageStatus::Sent, a.finished_at, AttemptOutcome::Sent),
         Outcome::Retry { at } => (MessageStatus::Queued, at, AttemptOutcome::TransientFailure),
-        Outcome::Failed => (
+        Outcome::Failed(_) => (
             MessageStatus::Failed,
             a.finished_at,
             AttemptOutcome::PermanentFailure,
@@ -125,7 +126,7 @@ pub async fn finish_attempt(conn: &mut Conn, a: &Attempt<'_>) -> sqlx::Result<bo
     let updated = on!(&mut *conn, c => sqlx::query(
         "UPDATE messages
             SET status = $1, status_reason = $2, next_attempt_at = $3, provider = $4,
-                locked_until = NULL, lease_token = NULL, updated_at = $5
+                locked_until = NULL, lease_token = NULL, updated_at = $5, reason_code = $8
           WHERE id = $6 AND lease_token = $7 AND status = 'sending'",
     )
     .bind(status)
@@ -135,6 +136,10 @@ pub async fn finish_attempt(conn: &mut Conn, a: &Attempt<'_>) -> sqlx::Result<bo
     .bind(a.finished_at)
     .bind(a.message_id)
     .bind(a.lease_token)
+    .bind(match a.outcome {
+        Outcome::Failed(reason) => Some(reason),
+        _ => None,
+    })
     .execute(c).await
         .map(|r| r.rows_affected()))?
         == 1;
@@ -183,12 +188,12 @@ pub async fn exclude_claimed(
     conn: &mut Conn,
     id: MessageId,
     lease_token: &str,
-    reason: &str,
+    (class, reason): (Exclusion, &str),
     now: Millis,
 ) -> sqlx::Result<bool> {
     on!(conn, c => sqlx::query(
         "UPDATE messages
-            SET status = 'excluded', status_reason = $1, attempts = attempts - 1,
+            SET status = 'excluded', status_reason = $1, reason_code = $5, attempts = attempts - 1,
                 locked_until = NULL, lease_token = NULL, updated_at = $2
           WHERE id = $3 AND lease_token = $4 AND status = 'sending'",
     )
@@ -196,6 +201,7 @@ pub async fn exclude_claimed(
     .bind(now)
     .bind(id)
     .bind(lease_token)
+    .bind(class)
     .execute(c).await
         .map(|r| r.rows_affected() == 1))
 }
@@ -288,11 +294,32 @@ pub async fn find(
         if let Some(status) = query.status {
             q.push(" AND m.status = ").push_bind(status);
         }
+        if let Some(reason) = query.reason {
+            q.push(" AND m.reason_code = ").push_bind(reason.as_str());
+        }
         q.push(match query.engagement {
             None => "",
             Some(Engagement::Opened) => " AND m.opened_at IS NOT NULL",
             Some(Engagement::Clicked) => " AND m.clicked_at IS NOT NULL",
+            // The opt-out row names the message whose link was used (looked up by its key).
+            Some(Engagement::Unsubscribed) => {
+                " AND EXISTS (SELECT 1 FROM opt_outs o
+                               WHERE o.sandbox_id = c.sandbox_id AND o.channel = m.channel
+                                 AND o.address = m.address AND o.message_id = m.id
+                                 AND o.source = 'unsubscribe_link')"
+            }
         });
+        if let Some(link) = &query.link {
+            q.push(
+                " AND m.clicked_at IS NOT NULL AND EXISTS (SELECT 1 FROM engagements g
+                   WHERE g.message_id = m.id AND g.kind = 'click' AND g.url = ",
+            )
+            .push_bind(link.as_str())
+            .push(")");
+        }
+        if let Some(platform) = query.platform {
+            q.push(" AND m.platform = ").push_bind(platform);
+        }
         if let Some(version) = query.version {
             q.push(" AND m.campaign_version = ").push_bind(version);
         }
@@ -345,12 +372,13 @@ pub async fn mark_undelivered(
     now: Millis,
 ) -> sqlx::Result<bool> {
     Ok(on!(conn, c => sqlx::query(
-        "UPDATE messages SET status = 'failed', status_reason = $1, updated_at = $2
+        "UPDATE messages SET status = 'failed', status_reason = $1, updated_at = $2, reason_code = $4
           WHERE id = $3 AND status = 'sent'",
     )
     .bind(reason)
     .bind(now)
     .bind(id)
+    .bind(Failure::Undelivered)
     .execute(c).await
         .map(|r| r.rows_affected()))?
         == 1)

@@ -37,6 +37,14 @@ async fn send(app: &TestApp, campaign: CampaignId, recipient: Value) -> (String,
     (m.status.to_string(), m.status_reason)
 }
 
+/// The reason codes of the excluded messages, as the explorer's `reason` filter reads them.
+async fn exclusion_codes(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar("SELECT reason_code FROM messages WHERE status = 'excluded'")
+        .fetch_all(app.db().await)
+        .await
+        .unwrap()
+}
+
 fn external(email: &str) -> Value {
     json!({"type": "external", "userId": email, "namespace": "email"})
 }
@@ -118,6 +126,7 @@ async fn one_click_unsubscribe_stops_marketing_but_not_transactional_email() {
         send(&app, marketing, external("joe@example.com")).await.0,
         "sent"
     );
+    assert_eq!(exclusion_codes(&app).await, ["opted_out"]);
 }
 
 #[tokio::test]
@@ -144,4 +153,5 @@ async fn a_profile_without_marketing_consent_gets_only_transactional_messages() 
         )
     );
     assert_eq!(send(&app, transactional, aep).await.0, "sent");
+    assert_eq!(exclusion_codes(&app).await, ["no_consent"]);
 }

@@ -39,7 +39,7 @@ async fn a_stalled_workers_late_result_does_not_overwrite_the_newer_attempt() {
         started_at: now,
         finished_at: now_ms(),
         provider: "smtp",
-        outcome: Outcome::Failed,
+        outcome: Outcome::Failed(domain::report::Failure::Rejected),
         detail: Some("SMTP timeout"),
     };
     assert!(!messages::finish_attempt(&mut conn, &late).await.unwrap());

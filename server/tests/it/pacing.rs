@@ -87,19 +87,24 @@ async fn messages_that_cannot_go_before_the_end_date_are_excluded() {
     let campaign = paced_campaign(&app, 1, Some(ends_at)).await;
     trigger(&app, campaign, 5).await;
     deliver_until_settled(&app).await;
-    let rows: Vec<(String, Option<String>)> =
-        sqlx::query_as("SELECT status, status_reason FROM messages ORDER BY recipient_index")
-            .fetch_all(app.db().await)
-            .await
-            .unwrap();
+    let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT status, status_reason, reason_code FROM messages ORDER BY recipient_index",
+    )
+    .fetch_all(app.db().await)
+    .await
+    .unwrap();
     // At 1/s, at most 3 slots (0, 1, 2 s) fit before the end at 2.5 s; a slow machine may fit
     // fewer. The others are excluded.
-    let sent = rows.iter().filter(|(s, _)| s == "sent").count();
+    let sent = rows.iter().filter(|(s, ..)| s == "sent").count();
     assert!((1..=3).contains(&sent), "{rows:?}");
-    for (status, reason) in rows.iter().filter(|(s, _)| s != "sent") {
+    for (status, reason, code) in rows.iter().filter(|(s, ..)| s != "sent") {
         assert_eq!(
-            (status.as_str(), reason.as_deref()),
-            ("excluded", Some("throttled past end date")),
+            (status.as_str(), reason.as_deref(), code.as_deref()),
+            (
+                "excluded",
+                Some("throttled past end date"),
+                Some("past_end_date")
+            ),
             "{rows:?}"
         );
     }

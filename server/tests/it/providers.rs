@@ -86,6 +86,7 @@ async fn twilio_gets_a_basic_auth_form_post_and_its_answers_are_classified() {
         "/Messages.json",
         vec![
             Reply::json(201, json!({"sid": "SM123"})),
+            Reply::json(201, json!({"sid": "SM124"})),
             Reply::json(429, json!({"code": 20429})).header("retry-after", "120"),
             Reply::json(
                 400,
@@ -158,6 +159,20 @@ async fn twilio_gets_a_basic_auth_form_post_and_its_answers_are_classified() {
             .status(),
         404
     );
+
+    // A receipt that says undelivered fails a sent message, and the explorer finds it by reason.
+    let lost = send_one(&app, c, phone("+15551234569")).await;
+    let lost_callback = twilio.requests().last().unwrap().form()["StatusCallback"].clone();
+    assert_eq!(
+        report(lost_callback, "undelivered").await.unwrap().status(),
+        204
+    );
+    let (status, found) = app
+        .send(Method::GET, "/api/v1/messages?reason=undelivered", None)
+        .await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["items"][0]["id"], lost.id.as_str(), "{found}");
+    assert_eq!(found["total"], 1, "{found}");
 
     // 429: retried, not before Retry-After.
     let before = backend::clock::now_ms();

@@ -4,7 +4,7 @@
 //! report and the campaign list.
 
 use crate::support::{SmtpSink, TestApp};
-use domain::campaign::{CampaignInput, Category};
+use domain::campaign::{CampaignInput, Category, Channel};
 use domain::ids::CampaignId;
 use domain::report::{Report, SandboxReport};
 use domain::tenancy::DEFAULT_SANDBOX_ID;
@@ -82,6 +82,38 @@ async fn recounted_by_the_upgrade(app: &TestApp) -> Vec<(String, String, i64)> {
         .unwrap();
     sqlx::query(&recount).execute(db).await.unwrap();
     counters(app, "report_recount").await
+}
+
+/// The messages' reason codes (id, code), as stored now and as the upgrade that brought the
+/// column classes the same messages.
+async fn reason_codes_and_their_upgrade(
+    app: &TestApp,
+) -> (Vec<(String, Option<String>)>, Vec<(String, Option<String>)>) {
+    let engine = if crate::support::on_postgres() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let migration = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../migrations")
+        .join(engine)
+        .join("20261205000001_reason_codes.sql");
+    let sql = std::fs::read_to_string(migration).unwrap();
+    let backfill = &sql[sql.find("UPDATE messages").unwrap()..];
+    let db = app.db().await;
+    let codes = || async {
+        sqlx::query_as("SELECT id, reason_code FROM messages ORDER BY id")
+            .fetch_all(db)
+            .await
+            .unwrap()
+    };
+    let live = codes().await;
+    sqlx::query("UPDATE messages SET reason_code = NULL")
+        .execute(db)
+        .await
+        .unwrap();
+    sqlx::query(backfill).execute(db).await.unwrap();
+    (live, codes().await)
 }
 
 #[tokio::test]
@@ -185,24 +217,6 @@ async fn a_known_set_of_sends_gives_exact_report_numbers() {
         (3, 2, 4, 2)
     );
     assert_eq!(t.unsubscribed, 1);
-    // The tiles' links: the explorer finds the messages behind the unique counts.
-    // The version and language rows link to their messages too (one version, default content).
-    for (filter, expected) in [
-        ("engagement=opened", t.unique_opened),
-        ("engagement=clicked", t.unique_clicked),
-        ("version=1", t.targeted),
-        ("version=2", 0),
-        ("language=default", t.targeted),
-        ("language=fr-FR", 0),
-    ] {
-        let path = format!("/api/v1/messages?campaignId={campaign}&{filter}");
-        let (status, found) = app.send(Method::GET, &path, None).await;
-        assert_eq!(
-            (status, found["total"].as_i64()),
-            (200, Some(expected)),
-            "{filter}: {found}"
-        );
-    }
     assert_eq!(r.rates.delivery, Some(4.0 / 6.0));
     assert_eq!(r.rates.open, Some(0.5));
     assert_eq!(r.rates.unsubscribe, Some(0.25));
@@ -225,6 +239,38 @@ async fn a_known_set_of_sends_gives_exact_report_numbers() {
     );
     assert_eq!(r.versions.len(), 1);
     assert_eq!(r.versions[0].totals, r.totals);
+    // Every number's link: the explorer finds the messages behind it (the unique counts, the
+    // failures and exclusions by reason, the clicks by link, the version and language rows).
+    let mut filters = vec![
+        ("engagement=opened".to_owned(), t.unique_opened),
+        ("engagement=clicked".to_owned(), t.unique_clicked),
+        ("engagement=unsubscribed".to_owned(), t.unsubscribed),
+        ("version=1".to_owned(), t.targeted),
+        ("version=2".to_owned(), 0),
+        ("language=default".to_owned(), t.targeted),
+        ("language=fr-FR".to_owned(), 0),
+        ("platform=ios".to_owned(), 0),
+    ];
+    for (status, rows) in [("failed", &r.failures), ("excluded", &r.exclusions)] {
+        for row in rows {
+            let filter = format!("status={status}&reason={}", row.reason);
+            filters.push((filter, row.count));
+        }
+    }
+    filters.push(("reason=undelivered".to_owned(), 0));
+    for l in &r.links {
+        let filter = serde_urlencoded::to_string([("link", &l.url)]).unwrap();
+        filters.push((filter, l.unique_clicks));
+    }
+    for (filter, expected) in filters {
+        let path = format!("/api/v1/messages?campaignId={campaign}&{filter}");
+        let (status, found) = app.send(Method::GET, &path, None).await;
+        assert_eq!(
+            (status, found["total"].as_i64()),
+            (200, Some(expected)),
+            "{filter}: {found}"
+        );
+    }
     assert_eq!(r.series.iter().map(|p| p.sent).sum::<i64>(), 4);
     assert_eq!(r.series.iter().map(|p| p.targeted).sum::<i64>(), 7);
 
@@ -268,6 +314,11 @@ async fn a_known_set_of_sends_gives_exact_report_numbers() {
         );
     }
 
+    let (live, upgraded) = reason_codes_and_their_upgrade(&app).await;
+    assert_eq!(
+        live, upgraded,
+        "the upgrade classes stored messages as the live code did"
+    );
     assert_eq!(
         recounted_by_the_upgrade(&app).await,
         counters(&app, "report_counts").await,
@@ -351,4 +402,62 @@ async fn report_queries_are_checked() {
     .await;
     assert_eq!(r.series.len(), 30);
     assert_eq!(r.totals.targeted, 0);
+}
+
+#[tokio::test]
+async fn push_results_by_platform_link_to_their_messages() {
+    let app = TestApp::start(None).await;
+    let input = CampaignInput {
+        title: "App news".into(),
+        channel: Channel::Push,
+        namespace: "ecid".into(),
+        subject: "News".into(),
+        text_body: "Open the app".into(),
+        ..CampaignInput::default()
+    };
+    let campaign = app.campaign_in(DEFAULT_SANDBOX_ID, input, true).await;
+    let device = |user: &str, platform: &str| {
+        json!({"type": "external", "userId": user, "namespace": "ecid",
+               "channelData": {"pushInfo": {"appID": "com.shop", "platform": platform, "token": format!("t-{user}")}}})
+    };
+    let body = json!({"requestId": "p-1", "campaignId": campaign.to_string(), "recipients": [
+        device("a", "iOS"), device("b", "ios"), device("c", "android"), device("d", "tv")]});
+    let (status, answer, _) = app.trigger(&body).await;
+    assert_eq!(status, 202, "{answer}");
+    app.herald.drain_outbox().await.unwrap();
+
+    let r = report(&app, &format!("/api/v1/campaigns/{campaign}/report")).await;
+    let parts: Vec<(&str, i64)> = r
+        .platforms
+        .iter()
+        .map(|p| (p.key.as_str(), p.totals.sent))
+        .collect();
+    assert_eq!(parts, [("android", 1), ("ios", 2), ("other", 1)]);
+    for part in &r.platforms {
+        let path = format!(
+            "/api/v1/messages?campaignId={campaign}&platform={}",
+            part.key
+        );
+        let (status, found) = app.send(Method::GET, &path, None).await;
+        assert_eq!(
+            (status, found["total"].as_i64()),
+            (200, Some(part.totals.targeted)),
+            "{path}: {found}"
+        );
+    }
+    let (status, body) = app
+        .send(
+            Method::GET,
+            "/api/v1/messages?platform=tv&reason=lost",
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["reason", "platform"], "{body}");
 }
