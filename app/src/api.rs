@@ -65,6 +65,65 @@ pub async fn create_sandbox(org_id: String, name: String) -> Result<(), ServerFn
     Ok(())
 }
 
+/// The current sandbox's data retention.
+#[server(endpoint = "retention")]
+pub async fn retention() -> Result<domain::retention::RetentionView, ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    herald.retention(&sandbox.id).await.map_err(to_server_error)
+}
+
+/// Sets the current sandbox's own retention, in days from the form (empty: the server's
+/// default). Days the rules refuse are an answer, not a failure: `Ok(Err(why))`.
+#[server(endpoint = "set_retention")]
+pub async fn set_retention(
+    content_days: String,
+    message_days: String,
+    webhook_days: String,
+) -> Result<Result<domain::retention::RetentionView, String>, ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let days = |field: &str, raw: &str| match raw.trim() {
+        "" => Ok(None),
+        n => n
+            .parse::<u32>()
+            .map(Some)
+            .map_err(|_| format!("{field}: must be a number of days, or empty for the default")),
+    };
+    let overrides = match (
+        days("Content", &content_days),
+        days("Messages", &message_days),
+        days("Webhook deliveries", &webhook_days),
+    ) {
+        (Ok(content_days), Ok(message_days), Ok(webhook_days)) => {
+            domain::retention::RetentionOverrides {
+                content_days,
+                message_days,
+                webhook_days,
+            }
+        }
+        (Err(why), ..) | (_, Err(why), _) | (.., Err(why)) => return Ok(Err(why)),
+    };
+    match herald.set_retention(&sandbox.id, overrides).await {
+        Ok(view) => {
+            tracing::info!(sandbox_id = %sandbox.id, user_id = %user, "retention changed in the browser");
+            Ok(Ok(view))
+        }
+        Err(e) if e.kind == backend::ErrorKind::Invalid => {
+            let label = |field: &str| match field {
+                "contentDays" => "Content",
+                "messageDays" => "Messages",
+                _ => "Webhook deliveries",
+            };
+            let why: Vec<String> = e
+                .errors
+                .iter()
+                .map(|f| format!("{}: {}", label(&f.field), f.message))
+                .collect();
+            Ok(Err(why.join("; ")))
+        }
+        Err(e) => Err(to_server_error(e)),
+    }
+}
+
 /// One page of the current sandbox's campaigns matching the list page's search and filters.
 #[server(endpoint = "find_campaigns")]
 pub async fn find_campaigns(

@@ -222,7 +222,7 @@ impl Herald {
     /// writer long: trigger calls wait for it).
     pub async fn purge_expired_idempotency_keys(&self) -> Result<u64> {
         let now = now_ms();
-        crate::maintenance::in_batches(|limit| async move {
+        crate::maintenance::in_batches(crate::maintenance::PURGE_BATCH, |limit| async move {
             let mut conn = self.store().acquire().await?;
             Ok(store::executions::purge_expired_keys(&mut conn, now, limit).await?)
         })

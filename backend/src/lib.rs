@@ -29,6 +29,7 @@ pub mod profiles;
 pub mod receipts;
 mod render_pool;
 pub mod reports;
+pub mod retention;
 pub mod sandboxes;
 mod secret_box;
 pub mod send_test;

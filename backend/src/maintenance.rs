@@ -1,5 +1,6 @@
 //! Housekeeping: forgetting expired idempotency keys, expired browser sessions, idle pacing
-//! schedules and minute report counters past 48 hours, every `HERALD_HOUSEKEEPING_INTERVAL_SECS`. The loop runs on every node (started by `background`);
+//! schedules and minute report counters past 48 hours, and removing what is past its retention
+//! (`crate::retention`), every `HERALD_HOUSEKEEPING_INTERVAL_SECS`. The loop runs on every node (started by `background`);
 //! the work is done by the one node elected for it (see [`crate::store::election`]).
 
 use crate::Herald;
@@ -57,10 +58,24 @@ async fn round(herald: &Herald) {
         Ok(n) => tracing::info!(rows = n, "minute report counters past 48 hours purged"),
         Err(e) => tracing::error!(error = ?e, "purging minute report counters failed"),
     }
+    match herald.sweep_retention(false).await {
+        Ok(swept) => {
+            for (sandbox_id, s) in swept.iter().filter(|(_, s)| !s.is_empty()) {
+                tracing::info!(
+                    sandbox_id,
+                    contents = s.contents,
+                    messages = s.messages,
+                    webhook_deliveries = s.webhook_deliveries,
+                    "past their retention: removed"
+                );
+            }
+        }
+        Err(e) => tracing::error!(error = ?e, "the retention sweep failed"),
+    }
 }
 
 /// Rows a purge deletes per statement: small batches, so a purge never holds the writer long.
-const PURGE_BATCH: i64 = 2_000;
+pub(crate) const PURGE_BATCH: i64 = 2_000;
 
 impl Herald {
     /// Forgets the pacing schedules of keys that have sent nothing for an hour.
@@ -74,7 +89,7 @@ impl Herald {
     /// batches; returns how many.
     pub async fn purge_old_report_minutes(&self) -> crate::error::Result<u64> {
         let now = crate::clock::now_ms();
-        in_batches(|limit| async move {
+        in_batches(PURGE_BATCH, |limit| async move {
             let mut conn = self.store().acquire().await?;
             Ok(crate::store::reports::purge_old_minutes(&mut conn, now, limit).await?)
         })
@@ -82,19 +97,19 @@ impl Herald {
     }
 }
 
-/// Runs `purge` (one statement on a connection of its own, deleting at most `limit` rows) until
-/// a batch comes back short, so writers queue behind one small batch at most; returns how many
-/// rows went.
-pub(crate) async fn in_batches<F, Fut>(mut purge: F) -> crate::error::Result<u64>
+/// Runs `purge` (one short transaction of its own, deleting at most `limit` = `batch` rows)
+/// until a batch comes back short, so writers queue behind one small batch at most; returns
+/// how many rows went.
+pub(crate) async fn in_batches<F, Fut>(batch: i64, mut purge: F) -> crate::error::Result<u64>
 where
     F: FnMut(i64) -> Fut,
     Fut: std::future::Future<Output = crate::error::Result<u64>>,
 {
     let mut total = 0;
     loop {
-        let n = purge(PURGE_BATCH).await?;
+        let n = purge(batch).await?;
         total += n;
-        if n < PURGE_BATCH as u64 {
+        if n < batch as u64 {
             return Ok(total);
         }
     }

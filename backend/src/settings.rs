@@ -3,6 +3,7 @@
 
 use anyhow::{Context, bail};
 use domain::campaign::Channel;
+use domain::retention::{Retention, RetentionOverrides};
 use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
@@ -68,8 +69,11 @@ pub struct Settings {
     /// How long an idempotency key is remembered (`HERALD_IDEMPOTENCY_RETENTION_HOURS`).
     pub idempotency_retention: Duration,
     /// How often housekeeping runs (`HERALD_HOUSEKEEPING_INTERVAL_SECS`, default 600): purging
-    /// expired idempotency keys and sessions.
+    /// expired idempotency keys and sessions, and what is past its retention.
     pub housekeeping_interval: Duration,
+    /// How long sandboxes keep content, messages and webhook deliveries unless they say
+    /// otherwise (`HERALD_RETENTION_CONTENT_DAYS`, `_MESSAGE_DAYS`, `_WEBHOOK_DAYS`).
+    pub retention: Retention,
     /// Trigger calls per second one API key may make, 0 for no limit (`HERALD_API_RATE_LIMIT`).
     pub api_rate_limit: u32,
     /// Delivery worker tasks (`HERALD_DELIVERY_WORKERS`); 0 runs none (tests drain by hand).
@@ -121,6 +125,9 @@ struct SettingsFile {
     max_body_bytes: Option<usize>,
     idempotency_retention_hours: Option<u64>,
     housekeeping_interval_secs: Option<u64>,
+    retention_content_days: Option<u32>,
+    retention_message_days: Option<u32>,
+    retention_webhook_days: Option<u32>,
     api_rate_limit: Option<u32>,
     delivery_workers: Option<usize>,
     delivery_concurrency: Option<usize>,
@@ -188,6 +195,9 @@ impl Settings {
             housekeeping_interval_secs,
             "HERALD_HOUSEKEEPING_INTERVAL_SECS"
         );
+        overlay!(retention_content_days, "HERALD_RETENTION_CONTENT_DAYS");
+        overlay!(retention_message_days, "HERALD_RETENTION_MESSAGE_DAYS");
+        overlay!(retention_webhook_days, "HERALD_RETENTION_WEBHOOK_DAYS");
         overlay!(api_rate_limit, "HERALD_API_RATE_LIMIT");
         overlay!(delivery_workers, "HERALD_DELIVERY_WORKERS");
         overlay!(delivery_concurrency, "HERALD_DELIVERY_CONCURRENCY");
@@ -301,6 +311,28 @@ impl Settings {
             60,
             f.retry_push_first_delay_secs,
         );
+        let retention = RetentionOverrides {
+            content_days: f.retention_content_days,
+            message_days: f.retention_message_days,
+            webhook_days: f.retention_webhook_days,
+        }
+        .check(Retention::default())
+        .map_err(|e| {
+            let why: Vec<String> = e
+                .errors
+                .iter()
+                .map(|e| {
+                    let key = match e.field.as_str() {
+                        "contentDays" => "HERALD_RETENTION_CONTENT_DAYS",
+                        "messageDays" => "HERALD_RETENTION_MESSAGE_DAYS",
+                        _ => "HERALD_RETENTION_WEBHOOK_DAYS",
+                    };
+                    format!("{key} {}", e.message)
+                })
+                .collect();
+            anyhow::anyhow!("the retention settings are not valid: {}", why.join("; "))
+        })?
+        .over(Retention::default());
         let settings = Self {
             listen,
             data_dir: f.data_dir.unwrap_or_else(|| PathBuf::from("data")),
@@ -322,6 +354,7 @@ impl Settings {
             housekeeping_interval: Duration::from_secs(
                 f.housekeeping_interval_secs.unwrap_or(600).max(1),
             ),
+            retention,
             api_rate_limit: f.api_rate_limit.unwrap_or(5_000),
             delivery_workers: f.delivery_workers.unwrap_or(2).min(64),
             delivery_concurrency: f.delivery_concurrency.unwrap_or(16).clamp(1, 512),
@@ -433,6 +466,31 @@ mod tests {
             .to_string();
         assert!(err.contains("HERALD_LISTEN"), "{err}");
         assert!(load(&[("HERALD_SMTP_URL", "http://x")]).is_err());
+    }
+
+    #[test]
+    fn retention_defaults_and_limits() {
+        assert_eq!(load(&[]).unwrap().retention, Retention::default());
+        let s = load(&[("HERALD_RETENTION_WEBHOOK_DAYS", "7")]).unwrap();
+        assert_eq!(s.retention.webhook_days, 7);
+        let err = load(&[("HERALD_RETENTION_MESSAGE_DAYS", "10")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("HERALD_RETENTION_CONTENT_DAYS cannot be longer"),
+            "{err}"
+        );
+        let err = load(&[("HERALD_RETENTION_CONTENT_DAYS", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("HERALD_RETENTION_CONTENT_DAYS must be"),
+            "{err}"
+        );
+        let err = load(&[("HERALD_METRICS_TOKEN", "short")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("HERALD_METRICS_TOKEN"), "{err}");
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod load;
 mod noop_server;
 mod report;
 mod reports;
+mod retention;
 mod smtp_sink;
 mod store_ceiling;
 
@@ -78,6 +79,21 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Seed messages past their retention, then measure acceptance without and during the
+    /// sweep that deletes them.
+    Retention {
+        /// The herald binary to measure (a release build).
+        #[arg(long)]
+        herald: PathBuf,
+        /// Messages to seed.
+        #[arg(long, default_value_t = 1_000_000)]
+        messages: u64,
+        /// Seconds per phase.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Internal: the no-op ceiling server (prints its port).
     NoopServer,
 }
@@ -107,6 +123,15 @@ fn main() -> anyhow::Result<()> {
         } => {
             let engine = database.engine()?;
             runtime.block_on(reports::run(&herald, messages, engine))
+        }
+        Command::Retention {
+            herald,
+            messages,
+            seconds,
+            database,
+        } => {
+            let engine = database.engine()?;
+            runtime.block_on(retention::run(&herald, messages, seconds, engine))
         }
     }
 }

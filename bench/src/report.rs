@@ -50,7 +50,7 @@ impl Plan {
 }
 
 /// The body of call `n`: `recipients` recipients, each with the send time for the sink.
-fn body(campaign_id: &str, recipients: usize, epoch: Instant) -> BodyFn {
+pub(crate) fn body(campaign_id: &str, recipients: usize, epoch: Instant) -> BodyFn {
     let campaign = campaign_id.to_owned();
     Arc::new(move |n| {
         let t = epoch.elapsed().as_micros();
@@ -71,7 +71,7 @@ fn body(campaign_id: &str, recipients: usize, epoch: Instant) -> BodyFn {
     })
 }
 
-fn target(addr: std::net::SocketAddr, api_key: &str, body: BodyFn) -> Arc<Target> {
+pub(crate) fn target(addr: std::net::SocketAddr, api_key: &str, body: BodyFn) -> Arc<Target> {
     Arc::new(Target {
         addr,
         path: "/ajo/im/executions/unitary",

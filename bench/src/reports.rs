@@ -44,40 +44,15 @@ async fn measure(
     engine: &Engine,
     databases: &mut Databases,
 ) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let url = databases.fresh().await?;
-    let data_dir = dir.path().display().to_string();
-    // Nodes of one database share its secret key (a throw-away one: the database is too).
-    let secret_key = format!(
-        "{:064x}",
-        SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos()
-    );
-    let mut env: Vec<(&str, String)> = vec![("HERALD_DATA_DIR", data_dir)];
-    if let Some(url) = &url {
-        env.push(("HERALD_DATABASE_URL", url.clone()));
-        env.push(("HERALD_SECRET_KEY", secret_key));
-    }
-
+    let (_dir, env) = fresh_install(databases).await?;
     eprintln!("bench: seeding {messages} messages on {}", engine.name());
     let started = Instant::now();
-    let (api_key, campaign) = seed(&env, messages).await?;
+    let (api_key, campaign) = seed(&env, messages, 0).await?;
     let seed_secs = started.elapsed().as_secs_f64();
     eprintln!("bench: seeded in {seed_secs:.0} s");
 
-    let port = free_port()?;
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse()?;
-    let server = Server(
-        Command::new(herald_bin)
-            .arg("serve")
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .env("HERALD_LISTEN", addr.to_string())
-            .env("HERALD_DELIVERY_WORKERS", "0")
-            .env("HERALD_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()?,
-    );
-    wait_healthy(addr).await?;
-    let base = format!("http://{addr}");
+    let server = Server::start(herald_bin, &env, &[]).await?;
+    let base = format!("http://{}", server.addr);
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
@@ -174,13 +149,60 @@ async fn measure(
     Ok(())
 }
 
-/// Kills the server when dropped.
-struct Server(Child);
+/// The settings of a fresh install (its data directory, and on PostgreSQL a fresh database
+/// with a throw-away secret key); keep the directory while the install is used.
+pub(crate) async fn fresh_install(
+    databases: &mut Databases,
+) -> anyhow::Result<(tempfile::TempDir, Vec<(&'static str, String)>)> {
+    let dir = tempfile::tempdir()?;
+    let url = databases.fresh().await?;
+    let mut env = vec![("HERALD_DATA_DIR", dir.path().display().to_string())];
+    if let Some(url) = url {
+        // Nodes of one database share its secret key (a throw-away one: the database is too).
+        let secret_key = format!(
+            "{:064x}",
+            SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos()
+        );
+        env.push(("HERALD_DATABASE_URL", url));
+        env.push(("HERALD_SECRET_KEY", secret_key));
+    }
+    Ok((dir, env))
+}
+
+/// The release binary serving an install (no delivery workers, no rate limit); killed when
+/// dropped.
+pub(crate) struct Server {
+    child: Child,
+    pub(crate) addr: std::net::SocketAddr,
+}
+
+impl Server {
+    pub(crate) async fn start(
+        herald_bin: &Path,
+        env: &[(&str, String)],
+        more: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()?).parse()?;
+        let child = Command::new(herald_bin)
+            .arg("serve")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .envs(more.iter().copied())
+            .env("HERALD_LISTEN", addr.to_string())
+            .env("HERALD_DELIVERY_WORKERS", "0")
+            .env("HERALD_API_RATE_LIMIT", "0")
+            .env("HERALD_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()?;
+        let server = Self { child, addr };
+        wait_healthy(addr).await?;
+        Ok(server)
+    }
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -206,8 +228,13 @@ async fn sign_in(http: &reqwest::Client, base: &str) -> anyhow::Result<String> {
     Ok(cookies.join("; "))
 }
 
-/// Seeds `messages` messages with their counters; the admin API key and one campaign's id.
-async fn seed(env: &[(&str, String)], messages: u64) -> anyhow::Result<(String, CampaignId)> {
+/// Seeds `messages` messages with their counters, accepted over the 30 days that end
+/// `days_ago` days ago; the admin API key and one campaign's id.
+pub(crate) async fn seed(
+    env: &[(&str, String)],
+    messages: u64,
+    days_ago: i64,
+) -> anyhow::Result<(String, CampaignId)> {
     let settings = Settings::load(|k| {
         env.iter()
             .find(|(key, _)| *key == k)
@@ -240,7 +267,7 @@ async fn seed(env: &[(&str, String)], messages: u64) -> anyhow::Result<(String, 
     }
     let calls = messages.div_ceil(RECIPIENTS_PER_CALL as u64);
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis() as i64;
-    let start = now - DAYS * 86_400_000;
+    let start = now - (days_ago + DAYS) * 86_400_000;
     let step = (DAYS * 86_400_000) / calls.max(1) as i64;
     let store = herald.store();
     let mut call = 0u64;

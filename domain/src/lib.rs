@@ -16,6 +16,7 @@ pub mod message_query;
 pub mod profile;
 pub mod recipient;
 pub mod report;
+pub mod retention;
 pub mod review;
 pub mod surface;
 pub mod template;

@@ -173,6 +173,8 @@ pub struct MessageView {
     pub clicks: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the subject, bodies and payload were emptied, past the sandbox's content retention.
+    pub content_dropped_at: Option<i64>,
 }
 
 /// An API key as its list shows it (never the secret).

@@ -58,6 +58,17 @@ pub enum ApiKeyCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum RetentionCommand {
+    /// Remove now what is past each sandbox's retention (the housekeeping does it every
+    /// round): content emptied, then messages and webhook deliveries deleted, in small batches.
+    Run {
+        /// Only count what would go.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum DbCommand {
     /// Copy a stopped SQLite install into an empty PostgreSQL database (to run several nodes):
     /// every table, in one transaction, with the row counts checked before it commits.
@@ -214,6 +225,30 @@ pub async fn run(command: crate::Command) -> anyhow::Result<()> {
                 key.id
             );
             println!("{}", key.key);
+        }
+        crate::Command::Retention(RetentionCommand::Run { dry_run }) => {
+            let sandboxes = herald.list_sandboxes().await.map_err(user_error)?;
+            let swept = herald.sweep_retention(dry_run).await.map_err(user_error)?;
+            let verb = if dry_run { "would go" } else { "removed" };
+            println!(
+                "{:<24} {:>9} {:>14} {:>12} {:>19}",
+                "sandbox", "", "contents", "messages", "webhook deliveries"
+            );
+            for (id, sweep) in swept {
+                let name = sandboxes
+                    .iter()
+                    .find(|s| s.id == id)
+                    .map_or(id.clone(), |s| format!("{}/{}", s.org_id, s.name));
+                let ages = herald.retention(&id).await.map_err(user_error)?.effective;
+                println!(
+                    "{name:<24} {verb:>9} {:>14} {:>12} {:>19}",
+                    sweep.contents, sweep.messages, sweep.webhook_deliveries
+                );
+                println!(
+                    "{:<24} {:>9} {:>11} d {:>10} d {:>17} d",
+                    "", "kept for", ages.content_days, ages.message_days, ages.webhook_days
+                );
+            }
         }
         crate::Command::ApiKey(ApiKeyCommand::Revoke { id_or_name }) => {
             match herald

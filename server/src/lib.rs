@@ -42,6 +42,9 @@ pub enum Command {
     /// Work on databases directly (Herald need not run): move an install to PostgreSQL.
     #[command(subcommand)]
     Db(cli::DbCommand),
+    /// Apply the sandboxes' data retention now, or see what it would remove.
+    #[command(subcommand)]
+    Retention(cli::RetentionCommand),
 }
 
 /// Logs to stderr: what `HERALD_LOG` lets through (default `info`), as text or, with

@@ -48,11 +48,20 @@ fn MessageDetail(m: MessageView, attempts: Vec<AttemptView>) -> impl IntoView {
         {m.status_reason.clone().map(|r| view! { <p class="hint" data-testid="status-reason">{r}</p> })}
         <section class="card">
             <h2>"Content"</h2>
-            {(!m.subject.is_empty()).then(|| view! { <p><strong>{m.subject.clone()}</strong></p> })}
-            {(!m.html_body.is_empty()).then(|| view! {
-                <iframe class="preview" title="Rendered HTML" sandbox="" srcdoc=m.html_body.clone()></iframe>
-            })}
-            <pre class="code">{m.text_body.clone()}</pre>
+            {match m.content_dropped_at {
+                Some(at) => view! {
+                    <p class="hint" data-testid="content-dropped">
+                        "Removed " <LocalTime ms=at/> ": the sandbox keeps message content for a set number of days (Sandboxes → Data retention)."
+                    </p>
+                }.into_any(),
+                None => view! {
+                    {(!m.subject.is_empty()).then(|| view! { <p><strong>{m.subject.clone()}</strong></p> })}
+                    {(!m.html_body.is_empty()).then(|| view! {
+                        <iframe class="preview" title="Rendered HTML" sandbox="" srcdoc=m.html_body.clone()></iframe>
+                    })}
+                    <pre class="code">{m.text_body.clone()}</pre>
+                }.into_any(),
+            }}
         </section>
         <section class="card">
             <h2>"Timeline"</h2>

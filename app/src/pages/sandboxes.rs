@@ -1,4 +1,4 @@
-use crate::api::{CreateSandbox, workspace};
+use crate::api::{CreateSandbox, SetRetention, retention, workspace};
 use crate::components::{ErrorBox, Layout, SandboxesChanged, error_text};
 use leptos::prelude::*;
 
@@ -58,6 +58,63 @@ pub fn SandboxesPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <RetentionSettings/>
         </Layout>
+    }
+}
+
+/// How long the current sandbox keeps what it stores: its own days, or the server's default
+/// (shown as the placeholder) when a field is left empty.
+#[component]
+fn RetentionSettings() -> impl IntoView {
+    let save = ServerAction::<SetRetention>::new();
+    let current = Resource::new(move || save.version().get(), |_| retention());
+    let saved = move || save.value().get().is_some_and(|r| matches!(r, Ok(Ok(_))));
+    let failure = move || match save.value().get()? {
+        Ok(Ok(_)) => None,
+        Ok(Err(why)) => Some(why),
+        Err(e) => Some(error_text(&e)),
+    };
+    view! {
+        <section class="card" data-testid="retention">
+            <h2>"Data retention in this sandbox"</h2>
+            <p class="hint">
+                "After these many days the housekeeping empties a message's content (its recipient, status and events stay), "
+                "then deletes the message with its attempts and events, and deletes webhook delivery records. "
+                "Messages still waiting to be sent are kept whole. Reports keep their totals. Empty: the server's default."
+            </p>
+            {move || failure().map(|message| view! { <ErrorBox message/> })}
+            {move || saved().then(|| view! { <p class="hint" role="status">"Saved. The next housekeeping round applies it."</p> })}
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match current.await {
+                        Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
+                        Ok(r) => {
+                            let field = |label: &'static str, name: &'static str, own: Option<u32>, default: u32| view! {
+                                <label>{label}
+                                    <input type="number" name=name min="1" max=domain::retention::MAX_DAYS.to_string()
+                                        value=own.map(|d| d.to_string()).unwrap_or_default()
+                                        placeholder=format!("{default} (default)")/>
+                                </label>
+                            };
+                            view! {
+                                <ActionForm action=save attr:class="inline-form">
+                                    {field("Content (days)", "content_days", r.overrides.content_days, r.defaults.content_days)}
+                                    {field("Messages (days)", "message_days", r.overrides.message_days, r.defaults.message_days)}
+                                    {field("Webhook deliveries (days)", "webhook_days", r.overrides.webhook_days, r.defaults.webhook_days)}
+                                    <button type="submit" disabled=move || save.pending().get()>"Save retention"</button>
+                                </ActionForm>
+                                <p class="meta" data-testid="retention-effective">
+                                    {format!(
+                                        "In force: content {} days, messages {} days, webhook deliveries {} days.",
+                                        r.effective.content_days, r.effective.message_days, r.effective.webhook_days
+                                    )}
+                                </p>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }

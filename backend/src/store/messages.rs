@@ -224,7 +224,7 @@ const MESSAGE_VIEW_COLUMNS: &str =
      m.attempts, m.provider,
      (SELECT COUNT(*) FROM engagements g WHERE g.message_id = m.id AND g.kind = 'open') AS opens,
      (SELECT COUNT(*) FROM engagements g WHERE g.message_id = m.id AND g.kind = 'click') AS clicks,
-     m.created_at, m.updated_at";
+     m.created_at, m.updated_at, m.content_dropped_at";
 
 /// The newest messages of a sandbox first.
 pub async fn recent_messages(

@@ -33,6 +33,7 @@ pub mod outbox;
 pub mod pacing;
 pub mod profiles;
 pub mod reports;
+pub mod retention;
 pub mod sandboxes;
 pub mod suppressions;
 pub mod surfaces;

@@ -9,6 +9,7 @@ mod manage;
 mod namespaces;
 pub mod openapi;
 mod reports;
+mod retention;
 mod surfaces;
 mod webhooks;
 
@@ -106,6 +107,10 @@ pub fn router(herald: Herald) -> Router {
         .route(
             "/api/v1/namespaces/{name}",
             axum::routing::delete(namespaces::delete_namespace),
+        )
+        .route(
+            "/api/v1/retention",
+            get(retention::get_retention).put(retention::put_retention),
         )
         .route(
             "/api/v1/webhooks",

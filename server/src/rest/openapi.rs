@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and the very types they
 //! serialise, served at `/openapi.json`.
 
-use super::{dto, executions, manage, namespaces, reports, surfaces, webhooks};
+use super::{dto, executions, manage, namespaces, reports, retention, surfaces, webhooks};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -43,6 +43,8 @@ use utoipa::{Modify, OpenApi};
         namespaces::list_namespaces,
         namespaces::create_namespace,
         namespaces::delete_namespace,
+        retention::get_retention,
+        retention::put_retention,
         webhooks::list_webhooks,
         webhooks::create_webhook,
         webhooks::delete_webhook,

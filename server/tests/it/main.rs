@@ -18,6 +18,7 @@ mod process;
 mod profiles;
 mod providers;
 mod reports;
+mod retention;
 mod samples;
 mod sign_in;
 mod support;

@@ -1,0 +1,120 @@
+//! Acceptance while the retention sweep runs. Seeds messages already past the default message
+//! age (through the store, as `reports` does), then measures 1-recipient trigger calls in a
+//! closed loop on the release binary twice, on the same database: first with retention long
+//! enough that nothing is due (the baseline), then with the defaults, while the housekeeping
+//! deletes the seeded messages in its batches. Prints both rates and how many messages the
+//! sweep deleted during the measured phase.
+
+use crate::database::{Databases, Engine};
+use crate::load::{self, LoadResult};
+use crate::report::{body, target};
+use crate::reports::{Server, fresh_install, seed};
+use backend::{Herald, Settings};
+use domain::tenancy::DEFAULT_SANDBOX_ID;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Connections of the closed loop.
+const CONNECTIONS: usize = 16;
+
+pub async fn run(
+    herald_bin: &Path,
+    messages: u64,
+    seconds: u64,
+    engine: Engine,
+) -> anyhow::Result<()> {
+    let mut databases = Databases::new(engine.clone());
+    let result = measure(herald_bin, messages, seconds, &engine, &mut databases).await;
+    databases.drop_all().await?;
+    result
+}
+
+/// Messages past their age in the default sandbox, by a dry run of the sweep.
+async fn due(env: &[(&str, String)]) -> anyhow::Result<u64> {
+    let settings = Settings::load(|k| {
+        env.iter()
+            .find(|(key, _)| *key == k)
+            .map(|(_, v)| v.clone())
+    })?;
+    let herald = Herald::start(settings).await?;
+    let swept = herald.sweep_retention(true).await?;
+    Ok(swept
+        .iter()
+        .find(|(sandbox, _)| sandbox == DEFAULT_SANDBOX_ID)
+        .map_or(0, |(_, s)| s.messages))
+}
+
+async fn measure(
+    herald_bin: &Path,
+    messages: u64,
+    seconds: u64,
+    engine: &Engine,
+    databases: &mut Databases,
+) -> anyhow::Result<()> {
+    let (_dir, env) = fresh_install(databases).await?;
+    eprintln!(
+        "bench: seeding {messages} messages 401 days old on {}",
+        engine.name()
+    );
+    let (api_key, campaign) = seed(&env, messages, 401).await?;
+    let phase = Duration::from_secs(seconds);
+    let load = |server: &Server| {
+        let target = target(
+            server.addr,
+            &api_key,
+            body(&campaign.to_string(), 1, Instant::now()),
+        );
+        load::run(target, CONNECTIONS, phase, None)
+    };
+    let kept = [
+        ("HERALD_RETENTION_CONTENT_DAYS", "3650"),
+        ("HERALD_RETENTION_MESSAGE_DAYS", "3650"),
+    ];
+    let baseline = {
+        let server = Server::start(herald_bin, &env, &kept).await?;
+        load(&server).await?
+    };
+    let before = due(&env).await?;
+    let during = {
+        let server = Server::start(
+            herald_bin,
+            &env,
+            &[("HERALD_HOUSEKEEPING_INTERVAL_SECS", "1")],
+        )
+        .await?;
+        load(&server).await?
+    };
+    let after = due(&env).await?;
+    let row = |label: &str, r: &LoadResult| {
+        println!(
+            "| {label} | {:.0} | {:.2} | {:.2} | {} |",
+            r.per_second(),
+            r.ms(0.5),
+            r.ms(0.99),
+            r.failed
+        );
+    };
+    println!(
+        "\nAcceptance during the retention sweep ({}, {messages} messages past their age, \
+         {CONNECTIONS} connections, 1 recipient per call, {seconds} s per phase)\n",
+        engine.name()
+    );
+    println!("| phase | calls/s | p50 ms | p99 ms | failed |");
+    println!("|---|---|---|---|---|");
+    row("nothing to sweep", &baseline);
+    row("while the sweep deletes", &during);
+    println!(
+        "\nDuring the sweep: {:.0} % of the baseline; the sweep deleted {} messages while it \
+         ran ({} were past their age, {} still are{}).",
+        100.0 * during.per_second() / baseline.per_second(),
+        before - after,
+        before,
+        after,
+        if after > 0 {
+            ": it lasted the whole phase"
+        } else {
+            ": it finished within the phase"
+        }
+    );
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! `/api/v1/retention`: how long the key's sandbox keeps message content, messages and
+//! webhook deliveries (see `domain::retention`), for admin keys.
+
+use super::RestState;
+use super::dto::ErrorBody;
+use super::error::ApiError;
+use super::json::JsonBody;
+use super::manage::admin;
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use domain::retention::{RetentionOverrides, RetentionView};
+
+/// The sandbox's own ages, the server's defaults and the ages in force.
+#[utoipa::path(get, path = "/api/v1/retention", tag = "management",
+    responses(
+        (status = 200, body = RetentionView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn get_retention(
+    State(state): State<RestState>,
+    headers: HeaderMap,
+) -> Result<Json<RetentionView>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    Ok(Json(state.herald.retention(&caller.sandbox.id).await?))
+}
+
+/// Sets the sandbox's own ages in days (1 to 3650; absent or null: the server's default).
+/// Content may not be kept longer than messages. The housekeeping applies them in its next
+/// round.
+#[utoipa::path(put, path = "/api/v1/retention", tag = "management",
+    request_body = RetentionOverrides,
+    responses(
+        (status = 200, body = RetentionView),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn put_retention(
+    State(state): State<RestState>,
+    headers: HeaderMap,
+    JsonBody(input): JsonBody<RetentionOverrides>,
+) -> Result<Json<RetentionView>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    Ok(Json(
+        state
+            .herald
+            .set_retention(&caller.sandbox.id, input)
+            .await?,
+    ))
+}
