@@ -87,7 +87,9 @@ impl From<ValidationError> for Error {
 
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
-        if is_unreachable(&e) {
+        if is_storage_full(&e) {
+            Self::storage_full(e)
+        } else if is_unreachable(&e) {
             Self::unavailable(e)
         } else {
             Self::internal(e)
@@ -108,6 +110,34 @@ impl Error {
                 "Herald cannot reach its database right now; nothing was done. Retry in a few seconds.",
             )
         }
+    }
+}
+
+impl Error {
+    /// The database has no space left: a 503 with `Retry-After`; nothing was written.
+    pub fn storage_full(cause: impl Into<anyhow::Error>) -> Self {
+        Self {
+            cause: Some(cause.into()),
+            ..Self::new(
+                ErrorKind::Unavailable {
+                    retry_after_secs: 30,
+                },
+                "storage_full",
+                "Herald's database has no space left, so nothing was done; messages already \
+                 accepted are still delivered. Retry later (an operator must free or add space).",
+            )
+        }
+    }
+}
+
+/// Whether a database error means the disk (or the database's size cap) is full: SQLite's
+/// `SQLITE_FULL`, PostgreSQL's `disk_full`.
+pub fn is_storage_full(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| matches!(&*code, "13" | "53100")),
+        _ => false,
     }
 }
 

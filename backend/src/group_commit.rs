@@ -24,6 +24,7 @@
 use crate::clock::Millis;
 use crate::error::{Error, ErrorKind, Result};
 use crate::executions::Accepted;
+use crate::storage_alarm::StorageAlarm;
 use crate::store::executions::{self, NewCall, NewExecution, NewMessage};
 use crate::store::profiles::{self, Identity};
 use crate::store::{Conn, Dialect, Store};
@@ -67,7 +68,7 @@ impl GroupCommitter {
     /// writer connection, so one task; on PostgreSQL several groups commit at once (each waits
     /// for its own flush, and PostgreSQL flushes concurrent commits together), their keys kept
     /// apart by the same advisory locks that keep nodes apart.
-    pub fn start(store: Store, committed: Arc<Notify>) -> Self {
+    pub fn start(store: Store, committed: Arc<Notify>, storage: Arc<StorageAlarm>) -> Self {
         let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
         let committers = match store.dialect() {
             Dialect::Sqlite => 1,
@@ -75,7 +76,12 @@ impl GroupCommitter {
         };
         let jobs = Arc::new(tokio::sync::Mutex::new(jobs));
         for _ in 0..committers {
-            tokio::spawn(run(store.clone(), jobs.clone(), committed.clone()));
+            tokio::spawn(run(
+                store.clone(),
+                jobs.clone(),
+                committed.clone(),
+                storage.clone(),
+            ));
         }
         Self { queue }
     }
@@ -95,11 +101,17 @@ impl GroupCommitter {
 
 /// Takes the calls waiting (as soon as another task has taken the previous ones) and commits
 /// them as one group, until the queue closes.
-async fn run(store: Store, jobs: Arc<tokio::sync::Mutex<Queue>>, committed: Arc<Notify>) {
+async fn run(
+    store: Store,
+    jobs: Arc<tokio::sync::Mutex<Queue>>,
+    committed: Arc<Notify>,
+    storage: Arc<StorageAlarm>,
+) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while jobs.lock().await.recv_many(&mut group, MAX_GROUP).await > 0 {
         match commit_group(&store, &group).await {
             Ok(results) => {
+                storage.wrote();
                 for ((_, reply), result) in group.drain(..).zip(results) {
                     let _ = reply.send(result);
                 }
@@ -109,10 +121,16 @@ async fn run(store: Store, jobs: Arc<tokio::sync::Mutex<Queue>>, committed: Arc<
                 // Nothing of the group was committed: every caller is told so (a 503 when the
                 // database cannot be reached, so clients retry; else a 500).
                 let unreachable = crate::error::is_unreachable(&e);
-                tracing::error!(error = ?e, calls = group.len(), unreachable, "group commit failed");
+                let full = crate::error::is_storage_full(&e);
+                tracing::error!(error = ?e, calls = group.len(), unreachable, full, "group commit failed");
+                if full {
+                    storage.full();
+                }
                 for (_, reply) in group.drain(..) {
                     let cause = anyhow::anyhow!("the commit failed");
-                    let _ = reply.send(Err(if unreachable {
+                    let _ = reply.send(Err(if full {
+                        Error::storage_full(cause)
+                    } else if unreachable {
                         Error::unavailable(cause)
                     } else {
                         Error::internal(cause)

@@ -34,6 +34,7 @@ pub mod sandboxes;
 mod secret_box;
 pub mod send_test;
 pub mod settings;
+pub mod storage_alarm;
 pub mod store;
 pub mod surfaces;
 pub mod telemetry;
@@ -65,6 +66,7 @@ struct Inner {
     /// Notified when new messages were committed to the outbox.
     outbox_signal: Arc<Notify>,
     committer: group_commit::GroupCommitter,
+    storage_alarm: Arc<storage_alarm::StorageAlarm>,
     compiled_versions: executions::CompiledVersions,
     /// Checks passwords with reused memory.
     passwords: passwords::PasswordChecker,
@@ -98,7 +100,12 @@ impl Herald {
             api_keys.serve(false);
             campaigns.serve(false);
         }
-        let committer = group_commit::GroupCommitter::start(store.clone(), outbox_signal.clone());
+        let storage_alarm = Arc::new(storage_alarm::StorageAlarm::default());
+        let committer = group_commit::GroupCommitter::start(
+            store.clone(),
+            outbox_signal.clone(),
+            storage_alarm.clone(),
+        );
         Ok(Self {
             inner: Arc::new(Inner {
                 settings,
@@ -108,6 +115,7 @@ impl Herald {
                 secret_box,
                 outbox_signal,
                 committer,
+                storage_alarm,
                 compiled_versions: Default::default(),
                 render_pool: render_pool::RenderPool::new(),
                 loops: Default::default(),
@@ -140,6 +148,11 @@ impl Herald {
     /// The background loops that are not running now, with why (empty: all run).
     pub fn loops_down(&self) -> Vec<String> {
         self.inner.loops.down(clock::now_ms())
+    }
+
+    /// Since when this node's commits fail for lack of space, if they do.
+    pub fn storage_full_since(&self) -> Option<clock::Millis> {
+        self.inner.storage_alarm.full_since()
     }
 
     /// Checks that the database answers.

@@ -62,6 +62,9 @@ pub struct Settings {
     pub public_url: String,
     /// SQLite durability (`HERALD_SQLITE_SYNCHRONOUS`: full or normal).
     pub sqlite_synchronous: Synchronous,
+    /// The largest the SQLite database may grow, in MiB (`HERALD_SQLITE_MAX_SIZE_MB`; none by
+    /// default): past it, writes fail as on a full disk (503 `storage_full`).
+    pub sqlite_max_size_mb: Option<u32>,
     /// Where the browser bundle (`pkg/`) and static files are (`HERALD_SITE_ROOT`).
     pub site_root: PathBuf,
     /// Largest request body accepted by the REST API (`HERALD_MAX_BODY_BYTES`).
@@ -121,6 +124,7 @@ struct SettingsFile {
     email_from: Option<String>,
     public_url: Option<String>,
     sqlite_synchronous: Option<Synchronous>,
+    sqlite_max_size_mb: Option<u32>,
     site_root: Option<PathBuf>,
     max_body_bytes: Option<usize>,
     idempotency_retention_hours: Option<u64>,
@@ -186,6 +190,7 @@ impl Settings {
         overlay!(email_from, "HERALD_EMAIL_FROM");
         overlay!(public_url, "HERALD_PUBLIC_URL");
         overlay!(site_root, "HERALD_SITE_ROOT");
+        overlay!(sqlite_max_size_mb, "HERALD_SQLITE_MAX_SIZE_MB");
         overlay!(max_body_bytes, "HERALD_MAX_BODY_BYTES");
         overlay!(
             idempotency_retention_hours,
@@ -343,6 +348,7 @@ impl Settings {
             email_from,
             public_url,
             sqlite_synchronous: f.sqlite_synchronous.unwrap_or(Synchronous::Full),
+            sqlite_max_size_mb: f.sqlite_max_size_mb.filter(|mb| *mb > 0),
             site_root: f.site_root.unwrap_or_else(|| PathBuf::from("target/site")),
             max_body_bytes: f.max_body_bytes.unwrap_or(256 * 1024),
             idempotency_retention: Duration::from_secs(

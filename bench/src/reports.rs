@@ -186,11 +186,11 @@ impl Server {
         let child = Command::new(herald_bin)
             .arg("serve")
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .env("HERALD_LOG", "warn")
             .envs(more.iter().copied())
             .env("HERALD_LISTEN", addr.to_string())
             .env("HERALD_DELIVERY_WORKERS", "0")
             .env("HERALD_API_RATE_LIMIT", "0")
-            .env("HERALD_LOG", "warn")
             .stdout(Stdio::null())
             .spawn()?;
         let server = Self { child, addr };

@@ -2,17 +2,19 @@
 //! age (through the store, as `reports` does), then measures 1-recipient trigger calls in a
 //! closed loop on the release binary twice, on the same database: first with retention long
 //! enough that nothing is due (the baseline), then with the defaults, while the housekeeping
-//! deletes the seeded messages in its batches. Prints both rates and how many messages the
-//! sweep deleted during the measured phase.
+//! deletes the seeded messages in its batches; then the sweep alone. Prints both rates and how
+//! many messages the sweep deleted with and without calls.
 
 use crate::database::{Databases, Engine};
+use crate::load::BodyFn;
 use crate::load::{self, LoadResult};
-use crate::report::{body, target};
+use crate::report::target;
 use crate::reports::{Server, fresh_install, seed};
 use backend::{Herald, Settings};
 use domain::tenancy::DEFAULT_SANDBOX_ID;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Connections of the closed loop.
 const CONNECTIONS: usize = 16;
@@ -44,6 +46,35 @@ async fn due(env: &[(&str, String)]) -> anyhow::Result<u64> {
         .map_or(0, |(_, s)| s.messages))
 }
 
+/// The body of call `n`: one recipient, with the `context.n` the seeded campaigns need.
+fn body(campaign: String) -> BodyFn {
+    Arc::new(move |n| {
+        format!(
+            "{{\"requestId\":\"r-{n}\",\"campaignId\":\"{campaign}\",\"recipients\":[{{\"type\":\"external\",\
+             \"userId\":\"u{n}@example.com\",\"namespace\":\"email\",\"context\":{{\"n\":\"{n}\"}}}}]}}"
+        )
+    })
+}
+
+/// Fails with Herald's answer unless a call like the load's is accepted.
+async fn first_call_accepted(server: &Server, api_key: &str, campaign: &str) -> anyhow::Result<()> {
+    let call = body(campaign.to_owned())(u64::MAX);
+    let answer = reqwest::Client::new()
+        .post(format!("http://{}/ajo/im/executions/unitary", server.addr))
+        .bearer_auth(api_key)
+        .header("content-type", "application/json")
+        .body(call)
+        .send()
+        .await?;
+    let status = answer.status();
+    anyhow::ensure!(
+        status == 202,
+        "a call was refused: {status} {}",
+        answer.text().await?
+    );
+    Ok(())
+}
+
 async fn measure(
     herald_bin: &Path,
     messages: u64,
@@ -59,11 +90,7 @@ async fn measure(
     let (api_key, campaign) = seed(&env, messages, 401).await?;
     let phase = Duration::from_secs(seconds);
     let load = |server: &Server| {
-        let target = target(
-            server.addr,
-            &api_key,
-            body(&campaign.to_string(), 1, Instant::now()),
-        );
+        let target = target(server.addr, &api_key, body(campaign.to_string()));
         load::run(target, CONNECTIONS, phase, None)
     };
     let kept = [
@@ -72,6 +99,7 @@ async fn measure(
     ];
     let baseline = {
         let server = Server::start(herald_bin, &env, &kept).await?;
+        first_call_accepted(&server, &api_key, &campaign.to_string()).await?;
         load(&server).await?
     };
     let before = due(&env).await?;
@@ -85,6 +113,20 @@ async fn measure(
         load(&server).await?
     };
     let after = due(&env).await?;
+    // The sweep alone, for its pace when nothing else wants the writer.
+    {
+        let _server = Server::start(
+            herald_bin,
+            &env,
+            &[
+                ("HERALD_HOUSEKEEPING_INTERVAL_SECS", "1"),
+                ("HERALD_LOG", "warn,backend::retention=debug"),
+            ],
+        )
+        .await?;
+        tokio::time::sleep(phase).await;
+    }
+    let idle = due(&env).await?;
     let row = |label: &str, r: &LoadResult| {
         println!(
             "| {label} | {:.0} | {:.2} | {:.2} | {} |",
@@ -115,6 +157,11 @@ async fn measure(
         } else {
             ": it finished within the phase"
         }
+    );
+    println!(
+        "Alone (no calls, {seconds} s), the sweep deleted {} messages ({:.0} a second).",
+        after - idle,
+        (after - idle) as f64 / seconds as f64
     );
     Ok(())
 }

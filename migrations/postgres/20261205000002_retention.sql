@@ -16,6 +16,9 @@ CREATE TABLE retention_marks (
     message_id  TEXT NOT NULL
 );
 
--- Deleting a message deletes its tracked links; webhook deliveries age out per webhook.
+-- Deleting a message deletes its tracked links, deleting an execution checks the idempotency
+-- keys that may name it (without an index, each check reads every key); webhook deliveries age
+-- out per webhook.
 CREATE INDEX tracked_links_by_message ON tracked_links (message_id);
+CREATE INDEX idempotency_keys_by_execution ON idempotency_keys (execution_id);
 CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, created_at);

@@ -288,9 +288,16 @@ impl Store {
                 Synchronous::Normal => SqliteSynchronous::Normal,
             });
         migrate_sqlite(&options).await?;
+        // The size cap binds the writer (SQLite counts it in pages of 4 KiB, the default).
+        let capped = match settings.sqlite_max_size_mb {
+            Some(mb) => options
+                .clone()
+                .pragma("max_page_count", (u64::from(mb) * 256).to_string()),
+            None => options.clone(),
+        };
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            .connect_with(capped)
             .await
             .context("cannot open the database")?;
         let reader = SqlitePoolOptions::new()

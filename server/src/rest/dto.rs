@@ -241,8 +241,11 @@ impl DryRunBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HealthBody {
-    /// `UP` or `DOWN`.
+    /// `UP`, `DEGRADED` (serving, but writes fail: see `reason`) or `DOWN`.
     pub status: String,
+    /// Why it is degraded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A profile to store: its attributes (replacing the stored ones) and more identities to link.

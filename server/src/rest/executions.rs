@@ -184,13 +184,15 @@ pub async fn execution_status(
     path = "/ajo/im/health",
     tag = "execution",
     responses(
-        (status = 200, description = "Herald and its database answer", body = HealthBody),
+        (status = 200, description = "Herald and its database answer (`DEGRADED` with a reason: writes fail for lack of space)", body = HealthBody),
         (status = 503, description = "The database does not answer, or delivery is not running", body = HealthBody),
     )
 )]
 pub async fn health(State(state): State<RestState>) -> Response {
     let down = state.herald.loops_down();
+    let full_since = state.herald.storage_full_since();
     let (status, word) = match state.herald.ping().await {
+        Ok(()) if down.is_empty() && full_since.is_some() => (StatusCode::OK, "DEGRADED"),
         Ok(()) if down.is_empty() => (StatusCode::OK, "UP"),
         Ok(()) => {
             tracing::error!(loops = ?down, "health check: background work is not running");
@@ -203,6 +205,13 @@ pub async fn health(State(state): State<RestState>) -> Response {
     };
     let body = HealthBody {
         status: word.into(),
+        reason: full_since.map(|at| {
+            format!(
+                "the database has had no space left since {}: trigger calls are refused (503 \
+                 storage_full) until space is freed; stored messages are still delivered",
+                domain::views::format_rfc3339(at)
+            )
+        }),
     };
     (status, Json(body)).into_response()
 }

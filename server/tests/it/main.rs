@@ -5,6 +5,7 @@ mod campaigns;
 mod consent;
 mod crash;
 mod fake_provider;
+mod full_disk;
 mod hardening;
 mod hostile_sign_in;
 mod hostile_templates;

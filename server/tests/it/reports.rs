@@ -59,19 +59,24 @@ async fn counters(app: &TestApp, table: &str) -> Vec<(String, String, i64)> {
     .unwrap()
 }
 
-/// Runs the upgrade's recount (the migration that brought counters to installs with messages)
-/// into a scratch table and returns its hour counters.
-async fn recounted_by_the_upgrade(app: &TestApp) -> Vec<(String, String, i64)> {
+/// The text of one of this engine's migrations.
+fn migration(name: &str) -> String {
     let engine = if crate::support::on_postgres() {
         "postgres"
     } else {
         "sqlite"
     };
-    let migration = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../migrations")
         .join(engine)
-        .join("20261204000001_reports.sql");
-    let sql = std::fs::read_to_string(migration).unwrap();
+        .join(name);
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// Runs the upgrade's recount (the migration that brought counters to installs with messages)
+/// into a scratch table and returns its hour counters.
+async fn recounted_by_the_upgrade(app: &TestApp) -> Vec<(String, String, i64)> {
+    let sql = migration("20261204000001_reports.sql");
     let start = sql.find("INSERT INTO report_counts").unwrap();
     let recount =
         sql[start..].replacen("INSERT INTO report_counts", "INSERT INTO report_recount", 1);
@@ -89,16 +94,7 @@ async fn recounted_by_the_upgrade(app: &TestApp) -> Vec<(String, String, i64)> {
 async fn reason_codes_and_their_upgrade(
     app: &TestApp,
 ) -> (Vec<(String, Option<String>)>, Vec<(String, Option<String>)>) {
-    let engine = if crate::support::on_postgres() {
-        "postgres"
-    } else {
-        "sqlite"
-    };
-    let migration = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../migrations")
-        .join(engine)
-        .join("20261205000001_reason_codes.sql");
-    let sql = std::fs::read_to_string(migration).unwrap();
+    let sql = migration("20261205000001_reason_codes.sql");
     let backfill = &sql[sql.find("UPDATE messages").unwrap()..];
     let db = app.db().await;
     let codes = || async {
