@@ -65,6 +65,13 @@ pub async fn create_sandbox(org_id: String, name: String) -> Result<(), ServerFn
     Ok(())
 }
 
+/// What the database holds (the System page).
+#[server(endpoint = "system")]
+pub async fn system() -> Result<domain::views::SystemView, ServerFnError> {
+    let (herald, _) = require_user().await?;
+    herald.system().await.map_err(to_server_error)
+}
+
 /// The current sandbox's data retention.
 #[server(endpoint = "retention")]
 pub async fn retention() -> Result<domain::retention::RetentionView, ServerFnError> {

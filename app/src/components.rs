@@ -32,6 +32,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <A href="/settings/namespaces">"Namespaces"</A>
                 <A href="/settings/api-keys">"API keys"</A>
                 <A href="/settings/sandboxes">"Sandboxes"</A>
+                <A href="/settings/system">"System"</A>
                 <A href="/api-docs">"API"</A>
             </nav>
             <div class="account">

@@ -84,6 +84,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings/sandboxes") view=pages::SandboxesPage/>
                 <Route path=path!("/settings/namespaces") view=pages::NamespacesPage/>
                 <Route path=path!("/settings/surfaces") view=pages::SurfacesPage/>
+                <Route path=path!("/settings/system") view=pages::SystemPage/>
                 <Route path=path!("/api-docs") view=pages::ApiDocsPage/>
             </Routes>
         </Router>

@@ -135,14 +135,15 @@ impl Herald {
         }
         sweep.webhook_deliveries += crate::maintenance::in_batches(BATCH, |limit| async move {
             let started = Instant::now();
-            let mut conn = self.store().acquire().await?;
+            let mut tx = self.store().begin().await?;
             let n = store::retention::delete_webhook_deliveries(
-                &mut conn,
+                &mut tx,
                 sandbox_id,
                 webhooks_before,
                 limit,
             )
             .await?;
+            tx.commit().await?;
             rest_after(started).await;
             Ok(n)
         })

@@ -15,6 +15,7 @@ use crate::clock::{Millis, now_ms};
 use crate::error::Result;
 use crate::store::PoolUsage;
 use crate::store::outbox::{self, Backlog};
+use crate::store::system;
 use domain::campaign::Channel;
 use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, histogram};
 use std::time::Duration;
@@ -31,6 +32,8 @@ const WEBHOOK_BACKLOG: &str = "herald_webhook_backlog_deliveries";
 const WEBHOOK_OLDEST_DUE_AGE: &str = "herald_webhook_oldest_due_age_seconds";
 const DB_CONNECTIONS: &str = "herald_db_connections";
 const DB_CONNECTIONS_MAX: &str = "herald_db_connections_max";
+const DATABASE_SIZE: &str = "herald_database_size_bytes";
+const OLDEST_MESSAGE_AGE: &str = "herald_oldest_message_age_seconds";
 
 /// The upper bounds (seconds) of the latency histograms: 1 ms to 30 s.
 pub const LATENCY_BUCKETS: &[f64] = &[
@@ -91,6 +94,12 @@ pub fn describe() {
         DB_CONNECTIONS_MAX,
         "The most connections each pool of this node may open"
     );
+    describe_gauge!(DATABASE_SIZE, Unit::Bytes, "The database's size on disk");
+    describe_gauge!(
+        OLDEST_MESSAGE_AGE,
+        Unit::Seconds,
+        "Age of the oldest message kept: retention keeps it below the message age"
+    );
 }
 
 /// A trigger call answered: `outcome` is `accepted`, `replayed`, `dry_run` or an error code.
@@ -138,6 +147,8 @@ pub struct Gauges {
     pub outbox: Backlog,
     pub webhooks: Backlog,
     pub pools: Vec<PoolUsage>,
+    pub database_bytes: i64,
+    pub oldest_message_at: Option<Millis>,
 }
 
 impl Gauges {
@@ -165,6 +176,10 @@ impl Gauges {
             }
             metrics::gauge!(DB_CONNECTIONS_MAX, "pool" => pool.name).set(f64::from(pool.max));
         }
+        metrics::gauge!(DATABASE_SIZE).set(self.database_bytes as f64);
+        if let Some(at) = self.oldest_message_at {
+            metrics::gauge!(OLDEST_MESSAGE_AGE).set((self.at - at).max(0) as f64 / 1_000.0);
+        }
     }
 }
 
@@ -178,6 +193,26 @@ impl Herald {
             outbox: outbox::backlog(reader, "messages", at).await?,
             webhooks: outbox::backlog(reader, "webhook_deliveries", at).await?,
             pools: self.store().pool_usage(),
+            database_bytes: system::size_bytes(reader).await?,
+            oldest_message_at: system::oldest_message_at(reader).await?,
+        })
+    }
+
+    /// What the database holds, for the System page (counts rows: not for every scrape).
+    pub async fn system(&self) -> Result<domain::views::SystemView> {
+        let reader = self.store().reader();
+        let tables = system::row_counts(reader).await?;
+        Ok(domain::views::SystemView {
+            engine: match reader.dialect() {
+                crate::store::engine::Dialect::Sqlite => "SQLite",
+                crate::store::engine::Dialect::Postgres => "PostgreSQL",
+            }
+            .to_owned(),
+            database_bytes: system::size_bytes(reader).await?,
+            oldest_message_at: system::oldest_message_at(reader).await?,
+            tables: tables.into_iter().map(|(t, n)| (t.to_owned(), n)).collect(),
+            storage_full_since: self.storage_full_since(),
+            retention: self.settings().retention,
         })
     }
 }

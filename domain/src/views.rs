@@ -382,3 +382,20 @@ pub struct WebhookView {
     /// Events that could not be delivered after every retry.
     pub failed: i64,
 }
+
+/// What the database holds, for the System page.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SystemView {
+    /// `SQLite` or `PostgreSQL`.
+    pub engine: String,
+    pub database_bytes: i64,
+    /// When the oldest message kept was accepted.
+    pub oldest_message_at: Option<i64>,
+    /// Rows of the tables that grow with use.
+    pub tables: Vec<(String, i64)>,
+    /// Since when this node's writes fail for lack of space, if they do.
+    pub storage_full_since: Option<i64>,
+    /// The server's default retention (sandboxes may set their own).
+    pub retention: crate::retention::Retention,
+}

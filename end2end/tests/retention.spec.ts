@@ -1,6 +1,6 @@
 // Data retention as an admin meets it: a sandbox's own ages on the Sandboxes page, checked
 // (content may not outlive messages), saved, and shown in force after a reload, at desktop and
-// phone width.
+// phone width; then the System page with what the database holds.
 import { test, expect } from '@playwright/test';
 import { hydrated, signIn, watchConsole } from './herald';
 
@@ -41,6 +41,14 @@ test('a sandbox keeps data for the days it sets', async ({ page }) => {
   await hydrated(page);
   await expect(retention.getByLabel('Content (days)')).toHaveValue('7');
   await expect(retention.getByLabel('Webhook deliveries (days)')).toHaveValue('');
+  expect(await page.evaluate(() => document.documentElement.scrollWidth), 'nothing wider than the screen').toBeLessThanOrEqual(390);
+
+  // The System page says what the database holds.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'System' }).click();
+  await expect(page.getByTestId('database-size')).toContainText(/SQLite|PostgreSQL/);
+  await expect(page.getByTestId('database-size')).toContainText('MiB on disk');
+  await expect(page.getByTestId('table-rows').locator('tbody tr')).toHaveCount(11);
+  await expect(page.getByTestId('table-rows')).toContainText('messages');
   expect(await page.evaluate(() => document.documentElement.scrollWidth), 'nothing wider than the screen').toBeLessThanOrEqual(390);
   expect(problems).toEqual([]);
 });

@@ -14,6 +14,7 @@ mod namespaces;
 mod new_campaign;
 mod sandboxes;
 mod surfaces;
+mod system;
 
 pub use api_docs::ApiDocsPage;
 pub use api_keys::ApiKeysPage;
@@ -29,6 +30,7 @@ pub use namespaces::NamespacesPage;
 pub use new_campaign::NewCampaignPage;
 pub use sandboxes::SandboxesPage;
 pub use surfaces::SurfacesPage;
+pub use system::SystemPage;
 
 use leptos::prelude::*;
 

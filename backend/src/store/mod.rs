@@ -37,6 +37,7 @@ pub mod retention;
 pub mod sandboxes;
 pub mod suppressions;
 pub mod surfaces;
+pub mod system;
 pub mod webhooks;
 
 /// Variables a multi-row SQLite statement may bind at most (SQLite allows 32,766).

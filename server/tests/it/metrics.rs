@@ -169,6 +169,8 @@ async fn metrics_count_a_call_and_its_delivery_and_name_no_person() {
     );
     assert_eq!(value(&after, "herald_webhook_backlog_deliveries", &[]), 0.0);
     assert!(value(&after, "herald_db_connections_max", &[]) >= 1.0);
+    assert!(value(&after, "herald_database_size_bytes", &[]) > 0.0);
+    assert!(value(&after, "herald_oldest_message_age_seconds", &[]) < 600.0);
     assert!(
         after
             .docs
