@@ -1,7 +1,8 @@
 //! Housekeeping: forgetting expired idempotency keys, expired browser sessions, idle pacing
 //! schedules and minute report counters past 48 hours, and removing what is past its retention
-//! (`crate::retention`), every `HERALD_HOUSEKEEPING_INTERVAL_SECS`. The loop runs on every node (started by `background`);
-//! the work is done by the one node elected for it (see [`crate::store::election`]).
+//! (`crate::retention`), every `HERALD_HOUSEKEEPING_INTERVAL_SECS` and once at start. The loop
+//! runs on every node (started by `background`); the work is done by the one node elected for
+//! it (see [`crate::store::election`]).
 
 use crate::Herald;
 use crate::background::Beat;

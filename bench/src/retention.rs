@@ -118,10 +118,7 @@ async fn measure(
         let _server = Server::start(
             herald_bin,
             &env,
-            &[
-                ("HERALD_HOUSEKEEPING_INTERVAL_SECS", "1"),
-                ("HERALD_LOG", "warn,backend::retention=debug"),
-            ],
+            &[("HERALD_HOUSEKEEPING_INTERVAL_SECS", "1")],
         )
         .await?;
         tokio::time::sleep(phase).await;
