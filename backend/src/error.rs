@@ -87,13 +87,21 @@ impl From<ValidationError> for Error {
 
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
-        if is_storage_full(&e) {
-            Self::storage_full(e)
-        } else if is_unreachable(&e) {
-            Self::unavailable(e)
-        } else {
-            Self::internal(e)
-        }
+        let make = for_database_error(&e);
+        make(e.into())
+    }
+}
+
+/// What a failed database call means to its caller: no space left (503 `storage_full`), the
+/// database out of reach (503 `database_unavailable`), else an internal error; the function
+/// that makes that error from its cause.
+pub fn for_database_error(e: &sqlx::Error) -> fn(anyhow::Error) -> Error {
+    if is_storage_full(e) {
+        Error::storage_full
+    } else if is_unreachable(e) {
+        Error::unavailable
+    } else {
+        Error::internal
     }
 }
 

@@ -119,22 +119,16 @@ async fn run(
             }
             Err(e) => {
                 // Nothing of the group was committed: every caller is told so (a 503 when the
-                // database cannot be reached, so clients retry; else a 500).
+                // database is out of reach or out of space, so clients retry; else a 500).
                 let unreachable = crate::error::is_unreachable(&e);
                 let full = crate::error::is_storage_full(&e);
                 tracing::error!(error = ?e, calls = group.len(), unreachable, full, "group commit failed");
                 if full {
                     storage.full();
                 }
+                let make = crate::error::for_database_error(&e);
                 for (_, reply) in group.drain(..) {
-                    let cause = anyhow::anyhow!("the commit failed");
-                    let _ = reply.send(Err(if full {
-                        Error::storage_full(cause)
-                    } else if unreachable {
-                        Error::unavailable(cause)
-                    } else {
-                        Error::internal(cause)
-                    }));
+                    let _ = reply.send(Err(make(anyhow::anyhow!("the commit failed"))));
                 }
             }
         }

@@ -228,6 +228,16 @@ async fn sign_in(http: &reqwest::Client, base: &str) -> anyhow::Result<String> {
     Ok(cookies.join("; "))
 }
 
+/// Herald in this process, on the install `env` describes (no background loops).
+pub(crate) async fn herald_in(env: &[(&str, String)]) -> anyhow::Result<Herald> {
+    let settings = Settings::load(|k| {
+        env.iter()
+            .find(|(key, _)| *key == k)
+            .map(|(_, v)| v.clone())
+    })?;
+    Herald::start(settings).await
+}
+
 /// Seeds `messages` messages with their counters, accepted over the 30 days that end
 /// `days_ago` days ago; the admin API key and one campaign's id.
 pub(crate) async fn seed(
@@ -235,12 +245,7 @@ pub(crate) async fn seed(
     messages: u64,
     days_ago: i64,
 ) -> anyhow::Result<(String, CampaignId)> {
-    let settings = Settings::load(|k| {
-        env.iter()
-            .find(|(key, _)| *key == k)
-            .map(|(_, v)| v.clone())
-    })?;
-    let herald = Herald::start(settings).await?;
+    let herald = herald_in(env).await?;
     let user = herald.create_user(EMAIL, PASSWORD).await?;
     let key = herald
         .create_api_key(ApiKeySpec {

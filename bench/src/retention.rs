@@ -9,8 +9,7 @@ use crate::database::{Databases, Engine};
 use crate::load::BodyFn;
 use crate::load::{self, LoadResult};
 use crate::report::target;
-use crate::reports::{Server, fresh_install, seed};
-use backend::{Herald, Settings};
+use crate::reports::{Server, fresh_install, herald_in, seed};
 use domain::tenancy::DEFAULT_SANDBOX_ID;
 use std::path::Path;
 use std::sync::Arc;
@@ -33,12 +32,7 @@ pub async fn run(
 
 /// Messages past their age in the default sandbox, by a dry run of the sweep.
 async fn due(env: &[(&str, String)]) -> anyhow::Result<u64> {
-    let settings = Settings::load(|k| {
-        env.iter()
-            .find(|(key, _)| *key == k)
-            .map(|(_, v)| v.clone())
-    })?;
-    let herald = Herald::start(settings).await?;
+    let herald = herald_in(env).await?;
     let swept = herald.sweep_retention(true).await?;
     Ok(swept
         .iter()

@@ -22,16 +22,13 @@ pub const GROWING_TABLES: &[&str] = &[
 
 /// The database's size on disk, in bytes (SQLite: its pages; PostgreSQL: the database).
 pub async fn size_bytes(pool: Reader<'_>) -> sqlx::Result<i64> {
-    match pool.dialect() {
-        super::engine::Dialect::Sqlite => on!(pool, c => sqlx::query_scalar(
-            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
-        )
-        .fetch_one(c).await),
-        super::engine::Dialect::Postgres => on!(pool, c => sqlx::query_scalar(
-            "SELECT pg_database_size(current_database())",
-        )
-        .fetch_one(c).await),
-    }
+    let sql = match pool.dialect() {
+        super::engine::Dialect::Sqlite => {
+            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+        }
+        super::engine::Dialect::Postgres => "SELECT pg_database_size(current_database())",
+    };
+    on!(pool, c => sqlx::query_scalar(sql).fetch_one(c).await)
 }
 
 /// When the oldest message kept was accepted.
