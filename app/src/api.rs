@@ -131,6 +131,41 @@ pub async fn set_retention(
     }
 }
 
+/// The current sandbox's own settings (its default phone region).
+#[server(endpoint = "sandbox_settings")]
+pub async fn sandbox_settings() -> Result<domain::views::SandboxSettingsView, ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .sandbox_settings(&sandbox.id)
+        .await
+        .map_err(to_server_error)
+}
+
+/// Sets the current sandbox's phone region (empty: the server's). A region the rules refuse
+/// is an answer, not a failure: `Ok(Err(why))`.
+#[server(endpoint = "set_sandbox_settings")]
+pub async fn set_sandbox_settings(
+    phone_region: String,
+) -> Result<Result<domain::views::SandboxSettingsView, String>, ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let input = domain::views::SandboxSettingsInput {
+        phone_region: Some(phone_region),
+    };
+    match herald.set_sandbox_settings(&sandbox.id, &input).await {
+        Ok(view) => {
+            tracing::info!(sandbox_id = %sandbox.id, user_id = %user, "sandbox settings changed in the browser");
+            Ok(Ok(view))
+        }
+        Err(e) if e.kind == backend::ErrorKind::Invalid => Ok(Err(e
+            .errors
+            .iter()
+            .map(|f| format!("Phone region: {}", f.message))
+            .collect::<Vec<_>>()
+            .join("; "))),
+        Err(e) => Err(to_server_error(e)),
+    }
+}
+
 /// One page of the current sandbox's campaigns matching the list page's search and filters.
 #[server(endpoint = "find_campaigns")]
 pub async fn find_campaigns(

@@ -35,7 +35,7 @@ use domain::campaign::{CampaignStatus, Category, Channel};
 use domain::content::PushOptions;
 use domain::ids::{ApiKeyId, CampaignId, ExecutionId, MessageId, SurfaceId};
 use domain::profile::{EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE, text_at};
-use domain::recipient::{EmailAddress, PhoneNumber, PushToken};
+use domain::recipient::{EmailAddress, PhoneRegion, PushToken};
 use domain::report::Exclusion;
 use domain::template::{Pick, Renderer};
 use domain::trigger::{MAX_CONTEXT_BYTES, RecipientKind, TriggerRecipient, UnitaryTrigger};
@@ -273,6 +273,13 @@ impl Herald {
         let compiled = self.compiled_version(campaign_id, version).await?;
         let marketing = campaign.category == Category::Marketing;
         let tracking = campaign.tracking;
+        let region = match campaign.channel {
+            Channel::Sms => {
+                self.phone_region_for(&campaign.sandbox_id, campaign.surface_id)
+                    .await?
+            }
+            _ => None,
+        };
         let (herald, trigger) = (self.clone(), trigger.clone());
         let (messages, errors) = self
             .inner
@@ -292,7 +299,8 @@ impl Herald {
                         RecipientKind::Aep => stored.get(recipient.user_id.as_str()),
                         RecipientKind::External => None,
                     };
-                    match prepare_message(i, recipient, profile, &compiled, &links) {
+                    match prepare_message(i, recipient, profile, &compiled, &links, region.as_ref())
+                    {
                         Ok(m) => messages.push(m),
                         Err(mut e) => errors.append(&mut e),
                     }
@@ -548,6 +556,7 @@ fn prepare_message(
     stored: Option<&Map<String, Value>>,
     compiled: &CompiledVersion,
     links: &Links<'_>,
+    region: Option<&PhoneRegion>,
 ) -> Result<NewMessage, Vec<FieldError>> {
     let unsubscribe = links.unsubscribe;
     let missing: Vec<FieldError> = compiled
@@ -566,7 +575,7 @@ fn prepare_message(
     }
     let mut profile = stored.cloned().unwrap_or_default();
     domain::profile::overlay(&mut profile, &r.profile);
-    let (address, payload) = address_for(i, r, &profile, compiled)?;
+    let (address, payload) = address_for(i, r, &profile, compiled, region)?;
     let id = MessageId::new();
     let excluded = unsubscribe
         .and_then(|_| crate::consent::denied_consent(&profile, compiled.channel.as_str()))
@@ -627,6 +636,7 @@ fn address_for(
     r: &TriggerRecipient,
     profile: &Map<String, Value>,
     compiled: &CompiledVersion,
+    region: Option<&PhoneRegion>,
 ) -> Result<(String, Option<String>), Vec<FieldError>> {
     let refuse = |field: &str, message: &str| {
         Err(vec![FieldError::new(
@@ -677,9 +687,9 @@ fn address_for(
                      profile's mobilePhone.number, or as a phone userId)",
                 );
             };
-            match PhoneNumber::parse(&raw) {
+            match crate::phone::parse(&raw, region) {
                 Ok(p) => Ok((p.as_str().to_owned(), None)),
-                Err(m) => refuse(&field, m),
+                Err(m) => refuse(&field, &m),
             }
         }
         Channel::Push => {

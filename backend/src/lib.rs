@@ -24,6 +24,7 @@ pub mod maintenance;
 pub mod messages;
 pub mod namespaces;
 mod passwords;
+pub mod phone;
 pub mod plain_text;
 pub mod profiles;
 pub mod receipts;

@@ -4,9 +4,11 @@ use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
 use domain::ValidationError;
-use domain::ids::SandboxId;
+use domain::ids::{SandboxId, SurfaceId};
+use domain::recipient::PhoneRegion;
+use domain::surface::SurfaceSettings;
 use domain::tenancy::{OrgId, SandboxName};
-use domain::views::SandboxView;
+use domain::views::{SandboxSettingsInput, SandboxSettingsView, SandboxView};
 
 fn sandbox_not_found() -> Error {
     Error::not_found("sandbox_not_found", "No sandbox has this name.")
@@ -67,5 +69,77 @@ impl Herald {
                 "several organisations have a sandbox of this name; name the organisation too",
             )),
         }
+    }
+}
+
+impl Herald {
+    /// The sandbox's own settings and the server's defaults.
+    pub async fn sandbox_settings(&self, sandbox_id: &str) -> Result<SandboxSettingsView> {
+        let sandbox = self.sandbox(sandbox_id).await?;
+        let (phone_region, _) =
+            store::sandboxes::phone_region_sources(self.store().reader(), sandbox_id, None).await?;
+        Ok(SandboxSettingsView {
+            id: sandbox.id,
+            org_id: sandbox.org_id,
+            name: sandbox.name,
+            phone_region,
+            server_phone_region: self
+                .settings()
+                .default_phone_region
+                .as_ref()
+                .map(|r| r.to_string()),
+        })
+    }
+
+    /// Sets the sandbox's own settings (a `None` or empty region: the server's).
+    pub async fn set_sandbox_settings(
+        &self,
+        sandbox_id: &str,
+        input: &SandboxSettingsInput,
+    ) -> Result<SandboxSettingsView> {
+        let raw = input.phone_region.as_deref().map(str::trim);
+        let region = match raw.filter(|r| !r.is_empty()) {
+            None => None,
+            Some(raw) => {
+                let refuse = |m: &str| -> Error {
+                    ValidationError::single("invalid_sandbox_settings", "phoneRegion", m).into()
+                };
+                let region = PhoneRegion::parse(raw).map_err(refuse)?;
+                if !crate::phone::region_known(&region) {
+                    return Err(refuse(crate::surfaces::UNKNOWN_REGION));
+                }
+                Some(region)
+            }
+        };
+        let mut conn = self.store().acquire().await?;
+        store::sandboxes::set_phone_region(
+            &mut conn,
+            sandbox_id,
+            region.as_ref().map(PhoneRegion::as_str),
+        )
+        .await?;
+        drop(conn);
+        tracing::info!(sandbox_id, phone_region = ?region.as_ref().map(PhoneRegion::as_str), "sandbox settings changed");
+        self.sandbox_settings(sandbox_id).await
+    }
+
+    /// The region national numbers of a campaign's messages are read in: its surface's, else
+    /// its sandbox's, else the server's.
+    pub(crate) async fn phone_region_for(
+        &self,
+        sandbox_id: &str,
+        surface: Option<SurfaceId>,
+    ) -> Result<Option<PhoneRegion>> {
+        let (own, settings) =
+            store::sandboxes::phone_region_sources(self.store().reader(), sandbox_id, surface)
+                .await?;
+        let surface_region = settings
+            .and_then(|json| serde_json::from_str::<SurfaceSettings>(&json).ok())
+            .map(|s| s.phone_region);
+        Ok([surface_region, own]
+            .into_iter()
+            .flatten()
+            .find_map(|r| PhoneRegion::parse(&r).ok())
+            .or_else(|| self.settings().default_phone_region.clone()))
     }
 }

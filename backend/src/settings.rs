@@ -3,6 +3,7 @@
 
 use anyhow::{Context, bail};
 use domain::campaign::Channel;
+use domain::recipient::PhoneRegion;
 use domain::retention::{Retention, RetentionOverrides};
 use serde::Deserialize;
 use std::fmt;
@@ -77,6 +78,10 @@ pub struct Settings {
     /// How long sandboxes keep content, messages and webhook deliveries unless they say
     /// otherwise (`HERALD_RETENTION_CONTENT_DAYS`, `_MESSAGE_DAYS`, `_WEBHOOK_DAYS`).
     pub retention: Retention,
+    /// The region national phone numbers (no leading `+`) are read in when neither the surface
+    /// nor the sandbox names one (`HERALD_DEFAULT_PHONE_REGION`, e.g. `US`; none by default:
+    /// such numbers are refused).
+    pub default_phone_region: Option<PhoneRegion>,
     /// Trigger calls per second one API key may make, 0 for no limit (`HERALD_API_RATE_LIMIT`).
     pub api_rate_limit: u32,
     /// Delivery worker tasks (`HERALD_DELIVERY_WORKERS`); 0 runs none (tests drain by hand).
@@ -133,6 +138,7 @@ struct SettingsFile {
     retention_message_days: Option<u32>,
     retention_webhook_days: Option<u32>,
     api_rate_limit: Option<u32>,
+    default_phone_region: Option<String>,
     delivery_workers: Option<usize>,
     delivery_concurrency: Option<usize>,
     delivery_lease_secs: Option<u64>,
@@ -204,6 +210,7 @@ impl Settings {
         overlay!(retention_message_days, "HERALD_RETENTION_MESSAGE_DAYS");
         overlay!(retention_webhook_days, "HERALD_RETENTION_WEBHOOK_DAYS");
         overlay!(api_rate_limit, "HERALD_API_RATE_LIMIT");
+        overlay!(default_phone_region, "HERALD_DEFAULT_PHONE_REGION");
         overlay!(delivery_workers, "HERALD_DELIVERY_WORKERS");
         overlay!(delivery_concurrency, "HERALD_DELIVERY_CONCURRENCY");
         overlay!(delivery_lease_secs, "HERALD_DELIVERY_LEASE_SECS");
@@ -338,7 +345,22 @@ impl Settings {
             anyhow::anyhow!("the retention settings are not valid: {}", why.join("; "))
         })?
         .over(Retention::default());
+        let default_phone_region = match f.default_phone_region.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(
+                PhoneRegion::parse(raw)
+                    .ok()
+                    .filter(crate::phone::region_known)
+                    .with_context(|| {
+                        format!(
+                            "default_phone_region (HERALD_DEFAULT_PHONE_REGION) must be a \
+                             two-letter country code such as US, not {raw:?}"
+                        )
+                    })?,
+            ),
+        };
         let settings = Self {
+            default_phone_region,
             listen,
             data_dir: f.data_dir.unwrap_or_else(|| PathBuf::from("data")),
             database_url: f.database_url.map(Secret),

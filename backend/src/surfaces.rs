@@ -14,8 +14,12 @@ use crate::{Herald, store};
 use domain::FieldError;
 use domain::campaign::{Channel, NewCampaign};
 use domain::ids::SurfaceId;
+use domain::recipient::PhoneRegion;
 use domain::surface::{NewSurface, ProviderKind, SurfaceInput, SurfaceSecrets, SurfaceSettings};
 use domain::views::SurfaceView;
+
+/// Why a well-formed region is refused.
+pub(crate) const UNKNOWN_REGION: &str = "is not a country whose phone numbers Herald knows";
 
 fn surface_not_found() -> Error {
     Error::not_found("surface_not_found", "No surface has this id.")
@@ -86,6 +90,11 @@ impl Herald {
         let surface = NewSurface::parse(&input).map_err(Error::from)?;
         if let Some(stored) = &stored_settings {
             kept_secrets_stay_with_their_destination(stored, &surface, &resent)?;
+        }
+        if let Ok(region) = PhoneRegion::parse(&surface.settings.phone_region)
+            && !crate::phone::region_known(&region)
+        {
+            return Err(invalid("settings.phoneRegion", UNKNOWN_REGION));
         }
         self.check_destinations(&surface).await?;
         self.check_provider(&surface)?;

@@ -61,6 +61,32 @@ impl PhoneNumber {
     }
 }
 
+/// A country whose national phone numbers Herald reads (ISO 3166 alpha-2, e.g. `US`, `TW`).
+/// Only its shape is checked here; the server also checks libphonenumber knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneRegion(String);
+
+impl PhoneRegion {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let code = raw.trim().to_ascii_uppercase();
+        if code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()) {
+            Ok(Self(code))
+        } else {
+            Err("must be a two-letter country code such as US or TW")
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PhoneRegion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A device's push token: 1 to 4,096 visible ASCII characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushToken(String);

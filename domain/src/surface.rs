@@ -7,7 +7,7 @@
 
 use crate::campaign::{Category, Channel};
 use crate::error::{FieldError, ValidationError};
-use crate::recipient::{EmailAddress, PhoneNumber};
+use crate::recipient::{EmailAddress, PhoneNumber, PhoneRegion};
 use serde::{Deserialize, Serialize};
 
 /// Who carries a surface's messages.
@@ -98,6 +98,9 @@ pub struct SurfaceSettings {
     pub reply_to: String,
     /// SMS: an alphanumeric sender id (up to 11 characters) or an E.164 number.
     pub sender: String,
+    /// SMS: the country national numbers (without a leading `+`) are read in, e.g. `US`;
+    /// empty: the sandbox's default.
+    pub phone_region: String,
     /// Push: the app's bundle id or package name.
     pub app_id: String,
     /// Push: `android` or `ios`.
@@ -302,6 +305,11 @@ impl NewSurface {
                         "must be an E.164 number (+15551234567) or 1 to 11 letters and digits",
                     ));
                 }
+                if !s.phone_region.is_empty()
+                    && let Err(m) = PhoneRegion::parse(&s.phone_region)
+                {
+                    errors.push(FieldError::new("settings.phoneRegion", m));
+                }
             }
             Channel::Push => {
                 if s.app_id.is_empty()
@@ -414,12 +422,13 @@ impl SurfaceSettings {
     }
 
     /// Every text setting with its API name.
-    fn texts(&self) -> [(&'static str, &str); 14] {
+    fn texts(&self) -> [(&'static str, &str); 15] {
         [
             ("fromName", &self.from_name),
             ("fromAddress", &self.from_address),
             ("replyTo", &self.reply_to),
             ("sender", &self.sender),
+            ("phoneRegion", &self.phone_region),
             ("appId", &self.app_id),
             ("platform", &self.platform),
             ("baseUrl", &self.base_url),
@@ -446,6 +455,7 @@ fn trimmed(raw: &SurfaceSettings) -> SurfaceSettings {
         from_address: t(&raw.from_address),
         reply_to: t(&raw.reply_to),
         sender: t(&raw.sender),
+        phone_region: t(&raw.phone_region).to_ascii_uppercase(),
         app_id: t(&raw.app_id),
         platform: t(&raw.platform).to_ascii_lowercase(),
         base_url: keep(matches!(p, Twilio | Apns), &raw.base_url),

@@ -155,6 +155,28 @@ impl UnitaryTrigger {
 }
 
 impl UnitaryTrigger {
+    /// The high-throughput endpoint's rule: every recipient is `external`.
+    pub fn externals_only(&self) -> Result<(), ValidationError> {
+        let errors: Vec<FieldError> = self
+            .recipients
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.kind != RecipientKind::External)
+            .map(|(i, _)| {
+                FieldError::new(
+                    format!("recipients[{i}].type"),
+                    "must be \"external\" on the high-throughput endpoint, which looks up no \
+                     profile; send aep recipients to /ajo/im/executions/unitary",
+                )
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationError::new("invalid_recipient", errors))
+        }
+    }
+
     /// Size of all recipients' context data, as JSON.
     pub fn context_bytes(&self) -> usize {
         self.recipients

@@ -211,6 +211,31 @@ pub struct SandboxView {
     pub name: String,
 }
 
+/// A sandbox's own settings next to the server's defaults they override.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SandboxSettingsView {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    /// The country national phone numbers (no leading `+`) are read in, e.g. `US`, unless the
+    /// campaign's surface names one; `null`: the server's.
+    pub phone_region: Option<String>,
+    /// The server's (`HERALD_DEFAULT_PHONE_REGION`); `null`: none, such numbers are refused.
+    pub server_phone_region: Option<String>,
+}
+
+/// What an admin may set on a sandbox.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SandboxSettingsInput {
+    /// A two-letter country code; `null` or empty: the server's default.
+    #[serde(default)]
+    pub phone_region: Option<String>,
+}
+
 /// An address Herald will not send to, and why.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

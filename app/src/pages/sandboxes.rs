@@ -1,4 +1,6 @@
-use crate::api::{CreateSandbox, SetRetention, retention, workspace};
+use crate::api::{
+    CreateSandbox, SetRetention, SetSandboxSettings, retention, sandbox_settings, workspace,
+};
 use crate::components::{ErrorBox, Layout, SandboxesChanged, error_text};
 use leptos::prelude::*;
 
@@ -58,8 +60,55 @@ pub fn SandboxesPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <PhoneSettings/>
             <RetentionSettings/>
         </Layout>
+    }
+}
+
+/// The country the current sandbox reads national phone numbers in.
+#[component]
+fn PhoneSettings() -> impl IntoView {
+    let save = ServerAction::<SetSandboxSettings>::new();
+    let current = Resource::new(move || save.version().get(), |_| sandbox_settings());
+    let saved = move || save.value().get().is_some_and(|r| matches!(r, Ok(Ok(_))));
+    let failure = move || match save.value().get()? {
+        Ok(Ok(_)) => None,
+        Ok(Err(why)) => Some(why),
+        Err(e) => Some(error_text(&e)),
+    };
+    view! {
+        <section class="card" data-testid="phone-settings">
+            <h2>"Phone numbers in this sandbox"</h2>
+            <p class="hint">
+                "Trigger calls and profiles may carry national numbers (0921234567) instead of E.164 (+886921234567). "
+                "They are read in this country unless the SMS surface names its own; with none, they are refused."
+            </p>
+            {move || failure().map(|message| view! { <ErrorBox message/> })}
+            {move || saved().then(|| view! { <p class="hint" role="status">"Saved."</p> })}
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match current.await {
+                        Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
+                        Ok(s) => {
+                            let placeholder = match &s.server_phone_region {
+                                Some(r) => format!("{r} (server default)"),
+                                None => "none (server default)".to_owned(),
+                            };
+                            view! {
+                                <ActionForm action=save attr:class="inline-form">
+                                    <label>"Default phone region (two letters, e.g. US)"
+                                        <input name="phone_region" maxlength="2" autocomplete="off"
+                                            value=s.phone_region.clone().unwrap_or_default() placeholder=placeholder/>
+                                    </label>
+                                    <button type="submit" disabled=move || save.pending().get()>"Save phone region"</button>
+                                </ActionForm>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }
 

@@ -190,6 +190,7 @@ pub fn SurfacesPage() -> impl IntoView {
                 </Show>
                 <Show when=is_channel(Channel::Sms)>
                     {text("Sender (E.164 number or up to 11 letters and digits)", "sender", |f| f.settings.sender.clone(), |f, v| f.settings.sender = v)}
+                    {text("Phone region for national numbers (e.g. US; empty: the sandbox's)", "phone_region", |f| f.settings.phone_region.clone(), |f, v| f.settings.phone_region = v)}
                 </Show>
                 <Show when=is_channel(Channel::Push)>
                     {text("App id (bundle id or package name)", "app_id", |f| f.settings.app_id.clone(), |f, v| f.settings.app_id = v)}

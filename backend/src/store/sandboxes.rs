@@ -3,7 +3,7 @@
 use super::engine::on;
 use super::{Conn, Reader};
 use crate::clock::Millis;
-use domain::ids::SandboxId;
+use domain::ids::{SandboxId, SurfaceId};
 use domain::views::SandboxView;
 
 pub async fn list(pool: Reader<'_>) -> sqlx::Result<Vec<SandboxView>> {
@@ -43,6 +43,36 @@ pub async fn insert(
         .bind(org_id)
         .bind(name)
         .bind(now)
+        .execute(c).await
+        .map(drop))
+}
+
+/// The sandbox's own phone region and, if `surface` is one of its surfaces, that surface's
+/// settings (JSON), read together for a call that meets a national number.
+pub async fn phone_region_sources(
+    pool: Reader<'_>,
+    sandbox_id: &str,
+    surface: Option<SurfaceId>,
+) -> sqlx::Result<(Option<String>, Option<String>)> {
+    let row: Option<(Option<String>, Option<String>)> = on!(pool, c => sqlx::query_as(
+        "SELECT s.phone_region, f.settings FROM sandboxes s
+           LEFT JOIN surfaces f ON f.id = $2 AND f.sandbox_id = s.id
+          WHERE s.id = $1",
+    )
+    .bind(sandbox_id)
+    .bind(surface)
+    .fetch_optional(c).await)?;
+    Ok(row.unwrap_or_default())
+}
+
+pub async fn set_phone_region(
+    conn: &mut Conn,
+    sandbox_id: &str,
+    region: Option<&str>,
+) -> sqlx::Result<()> {
+    on!(conn, c => sqlx::query("UPDATE sandboxes SET phone_region = $2 WHERE id = $1")
+        .bind(sandbox_id)
+        .bind(region)
         .execute(c).await
         .map(drop))
 }

@@ -1,4 +1,5 @@
-//! `POST /ajo/im/executions/unitary` (and its dry run), `GET …/unitary/{id}`, `GET /ajo/im/health`.
+//! `POST /ajo/im/executions/unitary` and `…/highthroughput` (and their dry runs),
+//! `GET …/unitary/{id}`, `GET /ajo/im/health`.
 
 use super::RestState;
 use super::auth::authenticate;
@@ -47,18 +48,69 @@ pub async fn trigger_unitary(
     headers: HeaderMap,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let answer = trigger(state, query, headers, request).await;
+    let answer = trigger(Endpoint::Unitary, state, query, headers, request).await;
+    count_call("unitary", &answer);
+    answer
+}
+
+/// The high-throughput variant of the unitary call: the same body, answers, validation,
+/// idempotency and durability, for `external` recipients only (no profile is looked up or
+/// created; everything the message needs travels in the call).
+#[utoipa::path(
+    post,
+    path = "/ajo/im/executions/highthroughput",
+    tag = "execution",
+    request_body = UnitaryRequest,
+    params(
+        ("dryRun" = Option<bool>, Query, description = "Validate and render only: store and send nothing."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Takes precedence over requestId as the idempotency key."),
+    ),
+    responses(
+        (status = 202, description = "Accepted: the execution and its messages are stored", body = AcceptedBody,
+         headers(("idempotent-replayed" = String, description = "`true` when this answers a repeat of an accepted call"))),
+        (status = 200, description = "Dry run: what would be sent", body = DryRunBody),
+        (status = 400, description = "Malformed or invalid request, or an `aep` recipient", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
+        (status = 403, description = "The key may not act here", body = ErrorBody),
+        (status = 404, description = "Unknown campaign", body = ErrorBody),
+        (status = 409, description = "Idempotency key reused with another body", body = ErrorBody),
+        (status = 413, description = "Body or context too large", body = ErrorBody),
+        (status = 422, description = "Campaign not live", body = ErrorBody),
+        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = []))
+)]
+pub async fn trigger_high_throughput(
+    state: State<RestState>,
+    query: RawQuery,
+    headers: HeaderMap,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let answer = trigger(Endpoint::HighThroughput, state, query, headers, request).await;
+    count_call("highthroughput", &answer);
+    answer
+}
+
+/// Which of the two unitary-shaped endpoints a call came to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    Unitary,
+    /// `external` recipients only.
+    HighThroughput,
+}
+
+fn count_call(endpoint: &'static str, answer: &Result<Response, ApiError>) {
     let outcome = match &answer {
         Err(e) => e.error.code,
         Ok(r) if r.status() == StatusCode::OK => "dry_run",
         Ok(r) if r.headers().contains_key("idempotent-replayed") => "replayed",
         Ok(_) => "accepted",
     };
-    backend::telemetry::trigger_call("unitary", outcome);
-    answer
+    backend::telemetry::trigger_call(endpoint, outcome);
 }
 
 async fn trigger(
+    endpoint: Endpoint,
     State(state): State<RestState>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -100,6 +152,9 @@ async fn trigger(
         serde_json::to_vec(&request).expect("a parsed request serialises"),
     ));
     let trigger = UnitaryTrigger::parse(request).map_err(|e| with_ids(e.into()))?;
+    if endpoint == Endpoint::HighThroughput {
+        trigger.externals_only().map_err(|e| with_ids(e.into()))?;
+    }
     if dry_run {
         let request_id = trigger.request_id.clone();
         let result = herald

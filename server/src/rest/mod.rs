@@ -10,6 +10,7 @@ mod namespaces;
 pub mod openapi;
 mod reports;
 mod retention;
+mod sandbox;
 mod surfaces;
 mod webhooks;
 
@@ -40,6 +41,10 @@ pub fn router(herald: Herald) -> Router {
         .route(
             "/ajo/im/executions/unitary",
             post(executions::trigger_unitary),
+        )
+        .route(
+            "/ajo/im/executions/highthroughput",
+            post(executions::trigger_high_throughput),
         )
         .route(
             "/ajo/im/executions/unitary/{execution_id}",
@@ -107,6 +112,10 @@ pub fn router(herald: Herald) -> Router {
         .route(
             "/api/v1/namespaces/{name}",
             axum::routing::delete(namespaces::delete_namespace),
+        )
+        .route(
+            "/api/v1/sandbox",
+            get(sandbox::get_sandbox).put(sandbox::put_sandbox),
         )
         .route(
             "/api/v1/retention",

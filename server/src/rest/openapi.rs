@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and the very types they
 //! serialise, served at `/openapi.json`.
 
-use super::{dto, executions, manage, namespaces, reports, retention, surfaces, webhooks};
+use super::{dto, executions, manage, namespaces, reports, retention, sandbox, surfaces, webhooks};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -15,6 +15,7 @@ use utoipa::{Modify, OpenApi};
     ),
     paths(
         executions::trigger_unitary,
+        executions::trigger_high_throughput,
         executions::execution_status,
         executions::health,
         manage::list_campaigns,
@@ -43,6 +44,8 @@ use utoipa::{Modify, OpenApi};
         namespaces::list_namespaces,
         namespaces::create_namespace,
         namespaces::delete_namespace,
+        sandbox::get_sandbox,
+        sandbox::put_sandbox,
         retention::get_retention,
         retention::put_retention,
         webhooks::list_webhooks,

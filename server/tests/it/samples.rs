@@ -321,3 +321,114 @@ async fn each_channel_needs_a_deliverable_address() {
     }
     assert_eq!(app.count("executions").await, 0);
 }
+
+/// A trigger call for one external SMS recipient with this number; the status and answer.
+async fn sms_to(app: &TestApp, campaign: CampaignId, number: &str) -> (u16, Value) {
+    let body = json!({"requestId": format!("p-{}", domain::ids::ExecutionId::new()),
+        "campaignId": campaign.to_string(),
+        "recipients": [{"type": "external", "userId": "c-1", "namespace": "crmId",
+                        "channelData": {"mobilePhoneNumber": number}}]});
+    let (status, answer, _) = app.trigger(&body).await;
+    (status, answer)
+}
+
+#[tokio::test]
+async fn national_numbers_are_read_in_the_sandbox_or_surface_region() {
+    let app = TestApp::start(None).await;
+    let sms = live(&app, Channel::Sms, "crmId", "", "Hi").await;
+    // The reference's own sample number, without a region: refused, naming the field.
+    let (status, answer) = sms_to(&app, sms, "1234567890").await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(
+        answer["errors"][0]["field"],
+        "recipients[0].channelData.mobilePhoneNumber"
+    );
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no default phone region"),
+        "{answer}"
+    );
+    let (status, answer) = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/sandbox",
+            Some(json!({"phoneRegion": "xx"})),
+        )
+        .await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["errors"][0]["field"], "phoneRegion");
+    let (status, answer) = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/sandbox",
+            Some(json!({"phoneRegion": "us"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["phoneRegion"], "US");
+    assert_eq!(answer["serverPhoneRegion"], Value::Null);
+    let got = accepted(
+        &app,
+        sms,
+        json!([{"type": "external", "userId": "c-1", "namespace": "crmId",
+                "channelData": {"mobilePhoneNumber": "1234567890"}}]),
+    )
+    .await;
+    assert_eq!(got[0].1, "+11234567890");
+    // Too short for the region: refused with the region named.
+    let (status, answer) = sms_to(&app, sms, "555 01").await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(
+        answer["errors"][0]["message"],
+        "is not a possible phone number in region US"
+    );
+
+    // A surface's own region wins over the sandbox's.
+    let (status, surface) = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/surfaces",
+            Some(json!({"name": "Taiwan", "channel": "sms", "category": "transactional",
+                        "settings": {"provider": "capture", "sender": "Shop", "phoneRegion": "TW"}})),
+        )
+        .await;
+    assert_eq!(status, 201, "{surface}");
+    let input = CampaignInput {
+        title: "TW".into(),
+        namespace: "crmId".into(),
+        channel: Channel::Sms,
+        text_body: "Hi".into(),
+        surface_id: surface["id"].as_str().map(str::to_owned),
+        ..CampaignInput::default()
+    };
+    let tw = app.campaign_in(DEFAULT_SANDBOX_ID, input, true).await;
+    let got = accepted(
+        &app,
+        tw,
+        json!([{"type": "external", "userId": "c-2", "namespace": "crmId",
+                "channelData": {"mobilePhoneNumber": "0921234567"}}]),
+    )
+    .await;
+    assert_eq!(got[0].1, "+886921234567");
+}
+
+#[tokio::test]
+async fn the_server_default_region_applies_last() {
+    let app = TestApp::start_with(None, &[("HERALD_DEFAULT_PHONE_REGION", "DE")]).await;
+    let sms = live(&app, Channel::Sms, "crmId", "", "Hi").await;
+    let got = accepted(
+        &app,
+        sms,
+        json!([{"type": "external", "userId": "c-1", "namespace": "crmId",
+                "channelData": {"mobilePhoneNumber": "0151 1234 5678"}}]),
+    )
+    .await;
+    assert_eq!(got[0].1, "+4915112345678");
+    let (_, settings) = app
+        .send(reqwest::Method::GET, "/api/v1/sandbox", None)
+        .await;
+    assert_eq!(settings["serverPhoneRegion"], "DE");
+    assert_eq!(settings["phoneRegion"], Value::Null);
+}

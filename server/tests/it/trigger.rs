@@ -265,6 +265,56 @@ async fn a_repeated_request_id_replays_the_answer_and_never_sends_twice() {
 }
 
 #[tokio::test]
+async fn the_high_throughput_endpoint_takes_external_recipients_only() {
+    let app = TestApp::start(None).await;
+    let campaign = app.reset_campaign().await;
+    let post = |body: &Value| {
+        app.api(Method::POST, "/ajo/im/executions/highthroughput")
+            .json(body)
+            .send()
+    };
+    let body = call(campaign, "ht-1", vec![ada()]);
+    let first = post(&body).await.unwrap();
+    assert_eq!(first.status(), 202);
+    let first: Value = first.json().await.unwrap();
+    // The same idempotency as the unitary endpoint: a replay, nothing stored twice.
+    let again = post(&body).await.unwrap();
+    assert_eq!(again.status(), 202);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    assert_eq!(app.count("messages").await, 1);
+    let id = first["executionId"].as_str().unwrap();
+    let (status, execution) = app
+        .send(
+            Method::GET,
+            &format!("/ajo/im/executions/unitary/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{execution}");
+
+    let mut aep = recipient("bob@example.org");
+    aep["type"] = json!("aep");
+    let refused = post(&call(campaign, "ht-2", vec![ada(), aep]))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!(refused["code"], "invalid_recipient");
+    assert_eq!(refused["errors"][0]["field"], "recipients[1].type");
+    assert_eq!(refused["report"]["additionalContext"]["requestId"], "ht-2");
+    assert_eq!(app.count("messages").await, 1);
+    let unauthenticated = app
+        .http
+        .post(format!("{}/ajo/im/executions/highthroughput", app.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthenticated.status(), 401);
+}
+
+#[tokio::test]
 async fn calls_without_a_valid_api_key_are_refused() {
     let app = TestApp::start(None).await;
     let campaign = app.reset_campaign().await;

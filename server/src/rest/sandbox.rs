@@ -1,0 +1,52 @@
+//! `/api/v1/sandbox`: the key's sandbox and its own settings (the default phone region), for
+//! admin keys.
+
+use super::RestState;
+use super::dto::ErrorBody;
+use super::error::ApiError;
+use super::json::JsonBody;
+use super::manage::admin;
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use domain::views::{SandboxSettingsInput, SandboxSettingsView};
+
+/// The sandbox, its own settings and the server's defaults.
+#[utoipa::path(get, path = "/api/v1/sandbox", tag = "management",
+    responses(
+        (status = 200, body = SandboxSettingsView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn get_sandbox(
+    State(state): State<RestState>,
+    headers: HeaderMap,
+) -> Result<Json<SandboxSettingsView>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    Ok(Json(
+        state.herald.sandbox_settings(&caller.sandbox.id).await?,
+    ))
+}
+
+/// Sets the sandbox's own settings. `phoneRegion`: the two-letter country national phone
+/// numbers are read in when the campaign's surface names none (null or empty: the server's).
+#[utoipa::path(put, path = "/api/v1/sandbox", tag = "management",
+    request_body = SandboxSettingsInput,
+    responses(
+        (status = 200, body = SandboxSettingsView),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn put_sandbox(
+    State(state): State<RestState>,
+    headers: HeaderMap,
+    JsonBody(input): JsonBody<SandboxSettingsInput>,
+) -> Result<Json<SandboxSettingsView>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let view = state
+        .herald
+        .set_sandbox_settings(&caller.sandbox.id, &input)
+        .await?;
+    Ok(Json(view))
+}
