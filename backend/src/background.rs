@@ -135,6 +135,11 @@ impl Background {
         }
         if settings.delivery_workers > 0 {
             start(
+                "audience sends".into(),
+                None,
+                Arc::new(|h, s, b| Box::pin(crate::audience_sends::run_fan_out(h, s, b))),
+            );
+            start(
                 "webhook dispatcher".into(),
                 Some(round),
                 Arc::new(|h, s, b| Box::pin(crate::webhooks::run_dispatcher(h, s, b))),

@@ -48,11 +48,11 @@ pub(crate) type CompiledVersions = RwLock<HashMap<(CampaignId, i64), Arc<Compile
 
 /// A live version ready to render recipients and check them against its trigger contract.
 pub(crate) struct CompiledVersion {
-    channel: Channel,
+    pub(crate) channel: Channel,
     push: PushOptions,
     renderer: Renderer,
     /// Required context attributes, as paths below `context` (e.g. `["order", "id"]`).
-    required_context: Vec<Vec<String>>,
+    pub(crate) required_context: Vec<Vec<String>>,
 }
 
 /// The answer to an accepted call.
@@ -285,27 +285,27 @@ impl Herald {
             .inner
             .render_pool
             .run(move || {
-                let unsubscribe_url = |id: &str| herald.unsubscribe_url(id);
-                let open_pixel_url = |id: &str| herald.open_pixel_url(id);
-                let links = Links {
-                    unsubscribe: marketing.then_some(&unsubscribe_url),
-                    tracking: tracking
-                        .then_some((herald.settings().public_url.as_str(), &open_pixel_url)),
-                };
-                let mut errors = Vec::new();
-                let mut messages = Vec::with_capacity(trigger.recipients.len());
-                for (i, recipient) in trigger.recipients.iter().enumerate() {
-                    let profile = match recipient.kind {
-                        RecipientKind::Aep => stored.get(recipient.user_id.as_str()),
-                        RecipientKind::External => None,
-                    };
-                    match prepare_message(i, recipient, profile, &compiled, &links, region.as_ref())
-                    {
-                        Ok(m) => messages.push(m),
-                        Err(mut e) => errors.append(&mut e),
+                with_links(&herald, marketing, tracking, |links| {
+                    let mut errors = Vec::new();
+                    let mut messages = Vec::with_capacity(trigger.recipients.len());
+                    for (i, recipient) in trigger.recipients.iter().enumerate() {
+                        let profile = match recipient.kind {
+                            RecipientKind::Aep => stored.get(recipient.user_id.as_str()),
+                            RecipientKind::External => None,
+                        };
+                        let at = Recipient {
+                            index: i,
+                            id: MessageId::new(),
+                            call: recipient,
+                            stored: profile,
+                        };
+                        match prepare_message(&at, &compiled, links, region.as_ref()) {
+                            Ok(m) => messages.push(m),
+                            Err(mut e) => errors.append(&mut e),
+                        }
                     }
-                }
-                (messages, errors)
+                    (messages, errors)
+                })
             })
             .await?;
         let mut messages = messages;
@@ -459,7 +459,7 @@ impl Herald {
         Ok(row)
     }
 
-    async fn compiled_version(
+    pub(crate) async fn compiled_version(
         &self,
         campaign_id: CampaignId,
         version: i64,
@@ -504,7 +504,7 @@ impl Herald {
 }
 
 /// The version a call is pinned to: the live one, if the campaign accepts calls at `now`.
-fn live_version(campaign: &store::campaigns::CampaignRow, now: Millis) -> Result<i64> {
+pub(crate) fn live_version(campaign: &store::campaigns::CampaignRow, now: Millis) -> Result<i64> {
     let refuse = |code, message: String| Err(Error::new(ErrorKind::Unprocessable, code, message));
     match (campaign.status_at(now), campaign.live_version) {
         (CampaignStatus::Live, Some(v)) => Ok(v),
@@ -532,7 +532,7 @@ fn live_version(campaign: &store::campaigns::CampaignRow, now: Millis) -> Result
     }
 }
 
-fn campaign_not_found() -> Error {
+pub(crate) fn campaign_not_found() -> Error {
     Error::not_found("campaign_not_found", "No campaign has this campaignId.")
 }
 
@@ -540,7 +540,7 @@ fn campaign_not_found() -> Error {
 type UrlOf<'a> = &'a (dyn Fn(&str) -> String + Sync);
 
 /// The links Herald adds to a campaign's messages.
-struct Links<'a> {
+pub(crate) struct Links<'a> {
     /// Marketing campaigns: a message's unsubscribe link, offered to the content as
     /// `{{unsubscribeUrl}}`; a profile without marketing consent is then excluded.
     unsubscribe: Option<UrlOf<'a>>,
@@ -548,16 +548,43 @@ struct Links<'a> {
     tracking: Option<(&'a str, UrlOf<'a>)>,
 }
 
+/// Runs `f` with the links Herald adds to the messages of a campaign of this category and
+/// tracking.
+pub(crate) fn with_links<R>(
+    herald: &Herald,
+    marketing: bool,
+    tracking: bool,
+    f: impl FnOnce(&Links<'_>) -> R,
+) -> R {
+    let unsubscribe_url = |id: &str| herald.unsubscribe_url(id);
+    let open_pixel_url = |id: &str| herald.open_pixel_url(id);
+    let links = Links {
+        unsubscribe: marketing.then_some(&unsubscribe_url),
+        tracking: tracking.then_some((herald.settings().public_url.as_str(), &open_pixel_url)),
+    };
+    f(&links)
+}
+
+/// One recipient about to get a message.
+pub(crate) struct Recipient<'a> {
+    /// Its place in the call (or the send), for errors and `recipient_index`.
+    pub index: usize,
+    /// The id its message will have.
+    pub id: MessageId,
+    pub call: &'a TriggerRecipient,
+    /// Its stored profile's attributes, if any.
+    pub stored: Option<&'a Map<String, Value>>,
+}
+
 /// Checks one recipient against the trigger contract, finds its address and renders its
-/// message (with its tracked links). `stored` is its stored profile's attributes, if any.
-fn prepare_message(
-    i: usize,
-    r: &TriggerRecipient,
-    stored: Option<&Map<String, Value>>,
+/// message (with its tracked links).
+pub(crate) fn prepare_message(
+    at: &Recipient<'_>,
     compiled: &CompiledVersion,
     links: &Links<'_>,
     region: Option<&PhoneRegion>,
 ) -> Result<NewMessage, Vec<FieldError>> {
+    let (i, r, stored, id) = (at.index, at.call, at.stored, at.id);
     let unsubscribe = links.unsubscribe;
     let missing: Vec<FieldError> = compiled
         .required_context
@@ -576,7 +603,6 @@ fn prepare_message(
     let mut profile = stored.cloned().unwrap_or_default();
     domain::profile::overlay(&mut profile, &r.profile);
     let (address, payload) = address_for(i, r, &profile, compiled, region)?;
-    let id = MessageId::new();
     let excluded = unsubscribe
         .and_then(|_| crate::consent::denied_consent(&profile, compiled.channel.as_str()))
         .map(|reason| Excluded {
@@ -717,7 +743,7 @@ fn address_for(
 }
 
 /// Whether `path` leads to a value that is not null (an empty string counts as sent).
-fn is_present(context: &Map<String, Value>, path: &[String]) -> bool {
+pub(crate) fn is_present(context: &Map<String, Value>, path: &[String]) -> bool {
     let Some((first, rest)) = path.split_first() else {
         return false;
     };

@@ -198,10 +198,11 @@ async fn commit_group(
     }
     executions::insert_calls(conn, &calls).await?;
     let execution_ids: Vec<String> = calls.iter().map(|c| c.execution.id.to_string()).collect();
-    let listed: HashMap<MessageId, _> = executions::exclude_listed_addresses(conn, &execution_ids)
-        .await?
-        .into_iter()
-        .collect();
+    let listed: HashMap<MessageId, _> =
+        executions::exclude_listed_addresses(conn, executions::Of::Executions(&execution_ids))
+            .await?
+            .into_iter()
+            .collect();
     // Messages excluded on acceptance (no consent, suppressed, opted out) are events for the
     // webhooks.
     let mut excluded: Vec<MessageId> = Vec::new();
@@ -243,14 +244,31 @@ fn repeat(
     job: &Job,
     replay: impl FnOnce() -> Accepted,
 ) -> Result<Accepted> {
-    if stored_key != job.execution.api_key_id {
+    repeat_of(
+        stored_hash,
+        stored_key,
+        &job.request_hash,
+        job.execution.api_key_id,
+        replay,
+    )
+}
+
+/// [`repeat`] for any call: its body's hash and its API key.
+pub(crate) fn repeat_of(
+    stored_hash: &str,
+    stored_key: ApiKeyId,
+    request_hash: &str,
+    api_key: ApiKeyId,
+    replay: impl FnOnce() -> Accepted,
+) -> Result<Accepted> {
+    if stored_key != api_key {
         Err(Error::new(
             ErrorKind::Conflict,
             "idempotency_key_in_use",
             "This idempotency key (the Idempotency-Key header, else the requestId) was already used \
              for this campaign by another API key. Use a new key for a new request.",
         ))
-    } else if stored_hash == job.request_hash {
+    } else if stored_hash == request_hash {
         Ok(replay())
     } else {
         Err(Error::new(

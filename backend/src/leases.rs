@@ -65,7 +65,8 @@ fn is_gone(prefix: &str) -> bool {
     proc_dir.is_dir() && !proc_dir.join(pid.to_string()).exists()
 }
 
-/// Makes the claims of gone processes of this host due now, in both outboxes; returns how many.
+/// Makes the claims of gone processes of this host due now, in both outboxes, and frees their
+/// audience sends; returns how many.
 pub async fn take_back_claims_of_gone_processes(conn: &mut Conn) -> sqlx::Result<u64> {
     let mut taken = 0;
     for table in ["messages", "webhook_deliveries"] {
@@ -94,6 +95,16 @@ pub async fn take_back_claims_of_gone_processes(conn: &mut Conn) -> sqlx::Result
                 .execute(c)
                 .await
         .map(|r| r.rows_affected()))?;
+        }
+    }
+    // An audience send a gone process was walking goes on from its checkpoint.
+    for (send, token) in crate::store::audience_sends::leased(conn).await? {
+        if token
+            .split_once('/')
+            .is_some_and(|(owner, _)| is_gone(owner))
+        {
+            crate::store::audience_sends::free(conn, send, &token).await?;
+            taken += 1;
         }
     }
     Ok(taken)

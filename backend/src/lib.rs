@@ -7,6 +7,8 @@
 //! [`delivery`] worker.
 
 pub mod accounts;
+pub mod audience_sends;
+pub mod audiences;
 pub mod background;
 pub mod backup;
 mod cache;
@@ -66,6 +68,8 @@ struct Inner {
     secret_box: secret_box::SecretBox,
     /// Notified when new messages were committed to the outbox.
     outbox_signal: Arc<Notify>,
+    /// Notified when an audience send was accepted.
+    fan_out_signal: Notify,
     committer: group_commit::GroupCommitter,
     storage_alarm: Arc<storage_alarm::StorageAlarm>,
     compiled_versions: executions::CompiledVersions,
@@ -115,6 +119,7 @@ impl Herald {
                 webhook_client,
                 secret_box,
                 outbox_signal,
+                fan_out_signal: Notify::new(),
                 committer,
                 storage_alarm,
                 compiled_versions: Default::default(),

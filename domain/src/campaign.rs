@@ -429,7 +429,6 @@ fn parse_tags(raw: &[String]) -> Result<Vec<String>, FieldError> {
     Ok(tags)
 }
 
-/// An RFC 3339 date-time as ms since the epoch; empty is none.
 /// An RFC 3339 date-time as ms since the epoch.
 pub fn parse_rfc3339_ms(raw: &str) -> Option<i64> {
     time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)

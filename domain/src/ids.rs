@@ -66,7 +66,18 @@ typed_id!(
     ProfileId,
     /// A channel surface: a sender and the provider that carries its messages.
     SurfaceId,
+    /// A set of profiles a campaign is sent to in one go.
+    AudienceId,
 );
+
+impl MessageId {
+    /// A message id made from its recipient rather than drawn: time-ordered by `at_ms` like
+    /// any other, with `entropy` (e.g. a hash of execution and profile) as its other bits, so
+    /// the same recipient of the same send always gets the same id.
+    pub fn derived(at_ms: u64, entropy: [u8; 10]) -> Self {
+        Self(uuid::Builder::from_unix_timestamp_millis(at_ms, &entropy).into_uuid())
+    }
+}
 
 #[cfg(test)]
 mod tests {

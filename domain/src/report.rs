@@ -59,6 +59,9 @@ crate::delivery::status_enum!(
         OptedOut => "opted_out",
         NoConsent => "no_consent",
         PastEndDate => "past_end_date",
+        /// An audience member without a usable address on the campaign's channel, or whose
+        /// message cannot be rendered.
+        InvalidRecipient => "invalid_recipient",
     }
 );
 

@@ -186,6 +186,130 @@ impl UnitaryTrigger {
     }
 }
 
+/// The body of `POST /ajo/im/executions/audience`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AudienceRequest {
+    pub request_id: Option<String>,
+    pub campaign_id: Option<String>,
+    /// The audience to send to; absent: the campaign's own.
+    pub audience: Option<AudienceRef>,
+    /// Data for every recipient's message (`{{context.…}}`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub context: Option<Map<String, Value>>,
+    /// Send later instead of now.
+    pub schedule: Option<ScheduleDto>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AudienceRef {
+    pub id: Option<String>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleDto {
+    /// RFC 3339, e.g. `2026-12-24T09:00:00Z`.
+    pub execute_at: Option<String>,
+}
+
+/// An audience call whose shape is valid.
+#[derive(Debug, Clone)]
+pub struct AudienceTrigger {
+    /// `None`: the caller sent none; the call is not idempotent.
+    pub request_id: Option<String>,
+    pub campaign_id: CampaignId,
+    /// `None`: the campaign's own audience.
+    pub audience_id: Option<String>,
+    pub context: Map<String, Value>,
+    /// When to send, in ms since the epoch; `None`: now.
+    pub execute_at: Option<i64>,
+}
+
+impl AudienceTrigger {
+    pub fn parse(request: AudienceRequest) -> Result<Self, ValidationError> {
+        let mut errors = Vec::new();
+        let request_id = match request.request_id.as_deref() {
+            None => None,
+            Some(raw) => match key_text(Some(raw)) {
+                Ok(id) => Some(id),
+                Err(message) => {
+                    errors.push(FieldError::new("requestId", message));
+                    None
+                }
+            },
+        };
+        let campaign_id = match request.campaign_id.as_deref().map(str::trim) {
+            None | Some("") => {
+                errors.push(FieldError::new("campaignId", "is required"));
+                None
+            }
+            Some(raw) => raw.parse::<CampaignId>().ok().or_else(|| {
+                errors.push(FieldError::new("campaignId", "is not a valid campaign id"));
+                None
+            }),
+        };
+        let audience_id = match request.audience {
+            None => None,
+            Some(AudienceRef { id }) => match id.as_deref().map(str::trim) {
+                None | Some("") => {
+                    errors.push(FieldError::new(
+                        "audience.id",
+                        "is required when audience is sent (leave audience out for the campaign's own)",
+                    ));
+                    None
+                }
+                Some(id) => Some(id.to_owned()),
+            },
+        };
+        let context = request.context.unwrap_or_default();
+        if context.contains_key("system") {
+            errors.push(FieldError::new(
+                "context.system",
+                "is reserved and cannot be sent in a payload",
+            ));
+        }
+        if serde_json::to_vec(&context).map_or(0, |v| v.len()) > MAX_CONTEXT_BYTES {
+            errors.push(FieldError::new("context", "must be at most 200 KB as JSON"));
+        }
+        let execute_at = match request.schedule {
+            None => None,
+            Some(ScheduleDto { execute_at: None }) => {
+                errors.push(FieldError::new(
+                    "schedule.executeAt",
+                    "is required when schedule is sent",
+                ));
+                None
+            }
+            Some(ScheduleDto {
+                execute_at: Some(raw),
+            }) => match crate::campaign::parse_rfc3339_ms(&raw) {
+                Some(at) => Some(at),
+                None => {
+                    errors.push(FieldError::new(
+                        "schedule.executeAt",
+                        "must be an RFC 3339 instant such as 2026-12-24T09:00:00Z",
+                    ));
+                    None
+                }
+            },
+        };
+        match campaign_id {
+            Some(campaign_id) if errors.is_empty() => Ok(Self {
+                request_id,
+                campaign_id,
+                audience_id,
+                context,
+                execute_at,
+            }),
+            _ => Err(ValidationError::new("invalid_request", errors)),
+        }
+    }
+}
+
 /// Checks an `Idempotency-Key` header value (same rules as `requestId`).
 pub fn parse_idempotency_key(raw: &str) -> Result<String, FieldError> {
     key_text(Some(raw)).map_err(|m| FieldError::new("Idempotency-Key", m))

@@ -6,7 +6,7 @@ use super::{Conn, Reader};
 use crate::clock::Millis;
 use domain::campaign::{CampaignStatus, Category, Channel, NewCampaign, Window};
 use domain::content::{Content, ContentInput, VariantInput};
-use domain::ids::{CampaignId, SurfaceId};
+use domain::ids::{AudienceId, CampaignId, SurfaceId};
 use domain::listing::{CampaignQuery, PAGE_SIZE, Sort};
 use sqlx::query::Query;
 use sqlx::{Database, Encode, FromRow, QueryBuilder, Type};
@@ -27,6 +27,8 @@ pub struct CampaignRow {
     pub ends_at: Option<i64>,
     pub rate_limit: Option<i64>,
     pub surface_id: Option<SurfaceId>,
+    /// The audience sends that name none go to.
+    pub audience_id: Option<AudienceId>,
     pub tracking: bool,
     /// The stored status (draft, live, stopped or archived).
     pub status: CampaignStatus,
@@ -125,7 +127,7 @@ const VERSION_COLUMNS: &str = "v.version, c.channel, v.subject, v.preheader, v.h
 
 const CAMPAIGN_COLUMNS: &str = "id, title, description, tags, category, channel, namespace,
      sandbox_id, create_profiles, starts_at, ends_at, rate_limit, surface_id, tracking, status, live_version,
-     created_by, created_at, updated_at";
+     created_by, created_at, updated_at, audience_id";
 
 pub async fn insert_campaign(
     conn: &mut Conn,

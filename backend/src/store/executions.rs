@@ -187,16 +187,27 @@ pub const SUPPRESSED_REASON: &str = "suppressed address: ";
 /// How an exclusion for a marketing opt-out reads: this, then the channel.
 pub const OPTED_OUT_REASON: &str = "opted out of marketing ";
 
-/// Excludes the queued messages of these executions whose address is suppressed (any campaign)
+/// Whose queued messages [`exclude_listed_addresses`] checks (ids as text).
+#[derive(Clone, Copy)]
+pub enum Of<'a> {
+    Executions(&'a [String]),
+    Messages(&'a [String]),
+}
+
+/// Excludes the queued messages of these executions (or these messages) whose address is suppressed (any campaign)
 /// or opted out of marketing (marketing campaigns), with the reason; returns their ids and why. Runs in
 /// the accepting transaction, so a call never races an address being listed, and costs one
 /// statement per list for a whole group of calls. The dry run reads the same lists instead
 /// (`store::suppressions::reasons`, `store::opt_outs::opted_out`) and words them alike.
 pub async fn exclude_listed_addresses(
     conn: &mut Conn,
-    execution_ids: &[String],
+    of: Of<'_>,
 ) -> sqlx::Result<Vec<(MessageId, Exclusion)>> {
-    if execution_ids.is_empty() {
+    let (column, ids) = match of {
+        Of::Executions(ids) => ("execution_id", ids),
+        Of::Messages(ids) => ("id", ids),
+    };
+    if ids.is_empty() {
         return Ok(Vec::new());
     }
     // An empty list (as on many installs) costs one probe instead of a join per message.
@@ -229,7 +240,7 @@ pub async fn exclude_listed_addresses(
                FROM campaigns c, {list}
               WHERE c.id = messages.campaign_id{only} AND l.sandbox_id = c.sandbox_id
                 AND l.channel = messages.channel AND l.address = messages.address
-                AND messages.status = 'queued' AND messages.execution_id "
+                AND messages.status = 'queued' AND messages.{column} "
         );
         let rows: Vec<(MessageId,)> = match conn.sides() {
             // PostgreSQL takes the ids as one array, so the statement's text stays the same.
@@ -239,7 +250,7 @@ pub async fn exclude_listed_addresses(
                      RETURNING messages.id"
                 ))
                 .bind(reason)
-                .bind(execution_ids)
+                .bind(ids)
                 .bind(class)
                 .fetch_all(c)
                 .await?
@@ -249,9 +260,9 @@ pub async fn exclude_listed_addresses(
                     "UPDATE messages SET status = 'excluded', reason_code = ",
                 );
                 q.push_bind(class).push(", status_reason = ").push_bind(reason).push(tail).push(" IN (");
-                let mut ids = q.separated(", ");
-                for id in execution_ids {
-                    ids.push_bind(id.as_str());
+                let mut list = q.separated(", ");
+                for id in ids {
+                    list.push_bind(id.as_str());
                 }
                 q.push(") RETURNING messages.id");
                 q.build_query_as().fetch_all(c).await?
@@ -270,9 +281,10 @@ pub async fn exclude_listed_addresses(
 /// planned anew for every group (thousands of parameters, a round trip to prepare each).
 pub async fn insert_calls(conn: &mut Conn, calls: &[NewCall<'_>]) -> sqlx::Result<()> {
     match conn.sides() {
-        Sides::Sqlite(c) => insert_calls_sqlite(c, calls).await,
-        Sides::Postgres(c) => insert_calls_postgres(c, calls).await,
+        Sides::Sqlite(c) => insert_executions_sqlite(c, calls).await?,
+        Sides::Postgres(c) => return insert_calls_postgres(c, calls).await,
     }
+    insert_messages(conn, &messages_of(calls)).await
 }
 
 fn messages_of<'a>(calls: &'a [NewCall<'a>]) -> Vec<(&'a NewExecution, &'a NewMessage)> {
@@ -368,7 +380,11 @@ async fn insert_calls_postgres(c: &mut PgConnection, calls: &[NewCall<'_>]) -> s
     .map(drop)
 }
 
-async fn insert_calls_sqlite(c: &mut SqliteConnection, calls: &[NewCall<'_>]) -> sqlx::Result<()> {
+/// SQLite: the executions and their idempotency keys of a group of calls.
+async fn insert_executions_sqlite(
+    c: &mut SqliteConnection,
+    calls: &[NewCall<'_>],
+) -> sqlx::Result<()> {
     type Db = sqlx::Sqlite;
     for chunk in calls.chunks(MAX_VARIABLES / 6) {
         let mut q = QueryBuilder::<Db>::new(
@@ -402,50 +418,71 @@ async fn insert_calls_sqlite(c: &mut SqliteConnection, calls: &[NewCall<'_>]) ->
         );
         q.build().persistent(false).execute(&mut *c).await?;
     }
-    let messages = messages_of(calls);
+    Ok(())
+}
+
+/// Queues messages (and their tracked links) of executions already stored, with multi-row
+/// statements; a message whose id is taken is left as it is (ids derived from their recipient
+/// make a replayed batch a no-op). SQLite's accepting path and audience batches on both
+/// engines use it.
+pub async fn insert_messages(
+    conn: &mut Conn,
+    messages: &[(&NewExecution, &NewMessage)],
+) -> sqlx::Result<()> {
+    let dialect = conn.dialect();
     for chunk in messages.chunks(MAX_VARIABLES / 21) {
-        let mut q = QueryBuilder::<Db>::new(
-            "INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel, address,
-                 subject, html_body, text_body, payload, status, status_reason, next_attempt_at, created_at, updated_at,
-                 surface_id, campaign_version, locale, platform, reason_code) ",
-        );
-        q.push_values(chunk, |mut row, (e, m)| {
-            row.push_bind(m.id)
-                .push_bind(e.id)
-                .push_bind(e.campaign_id)
-                .push_bind(m.recipient_index)
-                .push_bind(&m.user_id)
-                .push_bind(m.channel.as_str())
-                .push_bind(&m.address)
-                .push_bind(&m.subject)
-                .push_bind(&m.html_body)
-                .push_bind(&m.text_body)
-                .push_bind(&m.payload)
-                .push_bind(initial_status(m))
-                .push_bind(m.excluded.as_ref().map(|e| e.reason.as_str()))
-                .push_bind(e.now)
-                .push_bind(e.now)
-                .push_bind(e.now)
-                .push_bind(e.surface_id)
-                .push_bind(e.campaign_version)
-                .push_bind(&m.locale)
-                .push_bind(&m.platform)
-                .push_bind(m.excluded.as_ref().map(|e| e.class));
+        on!(&mut *conn, c, Db => {
+            let mut q = QueryBuilder::<Db>::new(
+                "INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel, address,
+                     subject, html_body, text_body, payload, status, status_reason, next_attempt_at, created_at, updated_at,
+                     surface_id, campaign_version, locale, platform, reason_code) ",
+            );
+            q.push_values(chunk, |mut row, (e, m)| {
+                row.push_bind(m.id)
+                    .push_bind(e.id)
+                    .push_bind(e.campaign_id)
+                    .push_bind(m.recipient_index)
+                    .push_bind(&m.user_id)
+                    .push_bind(m.channel.as_str())
+                    .push_bind(&m.address)
+                    .push_bind(&m.subject)
+                    .push_bind(&m.html_body)
+                    .push_bind(&m.text_body)
+                    .push_bind(&m.payload)
+                    .push_bind(initial_status(m))
+                    .push_bind(m.excluded.as_ref().map(|e| e.reason.as_str()))
+                    .push_bind(e.now)
+                    .push_bind(e.now)
+                    .push_bind(e.now)
+                    .push_bind(e.surface_id)
+                    .push_bind(e.campaign_version)
+                    .push_bind(&m.locale)
+                    .push_bind(&m.platform)
+                    .push_bind(m.excluded.as_ref().map(|e| e.class));
+            });
+            q.push(" ON CONFLICT (id) DO NOTHING");
+            let q = q.build();
+            // SQLite: statements of many shapes are not worth keeping prepared.
+            let q = if dialect == super::Dialect::Sqlite { q.persistent(false) } else { q };
+            q.execute(&mut *c).await?;
         });
-        q.build().persistent(false).execute(&mut *c).await?;
     }
     let links: Vec<(&NewMessage, &(String, String))> = messages
         .iter()
         .flat_map(|(_, m)| m.tracked_links.iter().map(move |l| (*m, l)))
         .collect();
     for chunk in links.chunks(MAX_VARIABLES / 3) {
-        let mut q = QueryBuilder::<Db>::new("INSERT INTO tracked_links (id, message_id, url) ");
-        q.push_values(chunk, |mut row, (m, (id, url))| {
-            row.push_bind(id.as_str())
-                .push_bind(m.id)
-                .push_bind(url.as_str());
+        on!(&mut *conn, c, Db => {
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO tracked_links (id, message_id, url) ");
+            q.push_values(chunk, |mut row, (m, (id, url))| {
+                row.push_bind(id.as_str())
+                    .push_bind(m.id)
+                    .push_bind(url.as_str());
+            });
+            let q = q.build();
+            let q = if dialect == super::Dialect::Sqlite { q.persistent(false) } else { q };
+            q.execute(&mut *c).await?;
         });
-        q.build().persistent(false).execute(&mut *c).await?;
     }
     Ok(())
 }

@@ -16,6 +16,8 @@
 //!   transaction; reads take a [`Reader`].
 
 pub mod accounts;
+pub mod audience_sends;
+pub mod audiences;
 pub mod audit;
 pub mod backup;
 pub mod campaigns;

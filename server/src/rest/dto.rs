@@ -275,6 +275,65 @@ pub struct SurfaceList {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct AudienceList {
+    pub items: Vec<domain::audience::AudienceView>,
+}
+
+/// An audience send (the reference API's `AudienceExecutionStatus`, plus Herald's progress).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AudienceExecutionBody {
+    pub execution_id: String,
+    pub request_id: String,
+    pub campaign_id: String,
+    pub audience_id: Option<String>,
+    /// `InProgress`, `Succeeded` or `Failed`.
+    pub status: String,
+    /// Members when the send started; `null` while they are being counted.
+    pub targeted_profile_count: Option<i64>,
+    pub created_at: String,
+    /// Herald: the audience's name when the send started.
+    pub audience_name: String,
+    /// Herald: messages queued so far (excluded ones not counted) …
+    pub queued: i64,
+    /// … and, of all the send's messages, how many were sent, failed or were excluded.
+    pub sent: i64,
+    pub failed: i64,
+    pub excluded: i64,
+    /// Herald: why the send failed (`status` Failed).
+    pub failure: Option<String>,
+    /// Herald: when every member was queued (or the send failed).
+    pub finished_at: Option<String>,
+}
+
+impl From<backend::audience_sends::AudienceSendView> for AudienceExecutionBody {
+    fn from(v: backend::audience_sends::AudienceSendView) -> Self {
+        let count = |status: &str| {
+            v.messages
+                .iter()
+                .find(|(s, _)| s == status)
+                .map_or(0, |(_, n)| *n)
+        };
+        Self {
+            execution_id: v.execution.id.to_string(),
+            request_id: v.execution.request_id.clone(),
+            campaign_id: v.execution.campaign_id.to_string(),
+            audience_id: v.send.audience_id.map(|a| a.to_string()),
+            status: v.send.status.reference().into(),
+            targeted_profile_count: v.send.targeted,
+            created_at: rfc3339(v.execution.created_at),
+            audience_name: v.send.audience_name.clone(),
+            queued: v.send.queued,
+            sent: count("sent"),
+            failed: count("failed"),
+            excluded: count("excluded"),
+            failure: v.send.failure.clone(),
+            finished_at: v.send.finished_at.map(rfc3339),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct WebhookList {
     pub items: Vec<domain::views::WebhookView>,
 }

@@ -3,7 +3,9 @@
 
 use super::RestState;
 use super::auth::authenticate;
-use super::dto::{AcceptedBody, DryRunBody, ErrorBody, ExecutionStatusBody, HealthBody};
+use super::dto::{
+    AcceptedBody, AudienceExecutionBody, DryRunBody, ErrorBody, ExecutionStatusBody, HealthBody,
+};
 use super::error::ApiError;
 use super::json::{parse_json, read_body};
 use axum::Json;
@@ -11,7 +13,9 @@ use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use backend::{Error, ErrorKind};
-use domain::trigger::{UnitaryRequest, UnitaryTrigger, parse_idempotency_key};
+use domain::trigger::{
+    AudienceRequest, AudienceTrigger, UnitaryRequest, UnitaryTrigger, parse_idempotency_key,
+};
 use sha2::{Digest, Sha256};
 
 /// Triggers a live campaign for 1 to 20 recipients. Answers 202 once the execution and its
@@ -118,13 +122,10 @@ async fn trigger(
 ) -> Result<Response, ApiError> {
     let herald = &state.herald;
     let caller = authenticate(herald, &headers).await?;
-    state.limiter.check(caller.api_key_id).map_err(|retry_after_secs| {
-        Error::new(
-            ErrorKind::RateLimited { retry_after_secs },
-            "rate_limited",
-            "This API key sent too many requests. Retry after the time in the Retry-After header.",
-        )
-    })?;
+    state
+        .limiter
+        .check(caller.api_key_id)
+        .map_err(rate_limited)?;
     let dry_run = dry_run_flag(query.as_deref())?;
     let body = read_body(request, &state).await?;
     let request: UnitaryRequest = parse_json(&body)?;
@@ -203,6 +204,108 @@ fn dry_run_flag(query: Option<&str>) -> Result<bool, ApiError> {
         }
     }
     Ok(dry_run)
+}
+
+/// Sends a live campaign to every member of an audience (the request's, else the campaign's
+/// own), with one `context` for all. Answers 202 once the send is stored; its messages are
+/// queued in the background (follow it with `GET …/audience/{executionId}`). `requestId`
+/// makes the call idempotent as for unitary calls.
+#[utoipa::path(
+    post,
+    path = "/ajo/im/executions/audience",
+    tag = "execution",
+    request_body = AudienceRequest,
+    responses(
+        (status = 202, description = "Accepted: the send is stored and under way", body = AcceptedBody,
+         headers(("idempotent-replayed" = String, description = "`true` when this answers a repeat of an accepted call"))),
+        (status = 400, description = "Malformed or invalid request", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
+        (status = 403, description = "The key may not act here", body = ErrorBody),
+        (status = 404, description = "Unknown campaign or audience", body = ErrorBody),
+        (status = 409, description = "requestId reused with another body", body = ErrorBody),
+        (status = 413, description = "Body or context too large", body = ErrorBody),
+        (status = 422, description = "Campaign not live", body = ErrorBody),
+        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = []))
+)]
+pub async fn trigger_audience(
+    State(state): State<RestState>,
+    headers: HeaderMap,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let herald = &state.herald;
+    let caller = authenticate(herald, &headers).await?;
+    state
+        .limiter
+        .check(caller.api_key_id)
+        .map_err(rate_limited)?;
+    let body = read_body(request, &state).await?;
+    let request: AudienceRequest = parse_json(&body)?;
+    let (request_id, campaign_id) = (request.request_id.clone(), request.campaign_id.clone());
+    let with_ids = |e: Error| {
+        ApiError::from(e)
+            .with_context("requestId", request_id.as_deref())
+            .with_context("campaignId", campaign_id.as_deref())
+    };
+    let request_hash = hex::encode(Sha256::digest(
+        serde_json::to_vec(&request).expect("a parsed request serialises"),
+    ));
+    let trigger = AudienceTrigger::parse(request).map_err(|e| with_ids(e.into()))?;
+    let accepted = herald
+        .start_audience_send(&caller, trigger, &request_hash)
+        .await
+        .map_err(with_ids);
+    backend::telemetry::trigger_call(
+        "audience",
+        match &accepted {
+            Ok(a) if a.replay => "replayed",
+            Ok(_) => "accepted",
+            Err(e) => e.error.code,
+        },
+    );
+    let accepted = accepted?;
+    let replay = accepted.replay;
+    let mut response = (StatusCode::ACCEPTED, Json(AcceptedBody::from(accepted))).into_response();
+    if replay {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// Where an audience send stands: the reference's status and member count, and Herald's
+/// counts of its messages so far.
+#[utoipa::path(
+    get,
+    path = "/ajo/im/executions/audience/{executionId}",
+    tag = "execution",
+    params(("executionId" = String, Path, description = "From the 202 answer of the audience call.")),
+    responses(
+        (status = 200, description = "The send and its progress", body = AudienceExecutionBody),
+        (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
+        (status = 403, description = "The key may not act here", body = ErrorBody),
+        (status = 404, description = "No audience send with this id in the key's sandbox", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = []))
+)]
+pub async fn audience_status(
+    State(state): State<RestState>,
+    Path(execution_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<AudienceExecutionBody>, ApiError> {
+    let caller = authenticate(&state.herald, &headers).await?;
+    let send = state.herald.audience_send(&caller, &execution_id).await?;
+    Ok(Json(send.into()))
+}
+
+fn rate_limited(retry_after_secs: u64) -> Error {
+    Error::new(
+        ErrorKind::RateLimited { retry_after_secs },
+        "rate_limited",
+        "This API key sent too many requests. Retry after the time in the Retry-After header.",
+    )
 }
 
 /// Where an execution's messages stand: status, attempts and timestamps per recipient.

@@ -1,5 +1,6 @@
 //! The external REST API, compatible with the reference product's execution API.
 
+mod audiences;
 mod auth;
 mod dto;
 pub mod error;
@@ -41,6 +42,14 @@ pub fn router(herald: Herald) -> Router {
         .route(
             "/ajo/im/executions/unitary",
             post(executions::trigger_unitary),
+        )
+        .route(
+            "/ajo/im/executions/audience",
+            post(executions::trigger_audience),
+        )
+        .route(
+            "/ajo/im/executions/audience/{execution_id}",
+            get(executions::audience_status),
         )
         .route(
             "/ajo/im/executions/highthroughput",
@@ -112,6 +121,29 @@ pub fn router(herald: Herald) -> Router {
         .route(
             "/api/v1/namespaces/{name}",
             axum::routing::delete(namespaces::delete_namespace),
+        )
+        .route(
+            "/api/v1/audiences",
+            get(audiences::list_audiences).post(audiences::create_audience),
+        )
+        .route("/api/v1/audiences/count", post(audiences::count_rule))
+        .route(
+            "/api/v1/audiences/{audience_id}",
+            get(audiences::get_audience)
+                .put(audiences::update_audience)
+                .delete(audiences::delete_audience),
+        )
+        .route(
+            "/api/v1/audiences/{audience_id}/members",
+            post(audiences::add_members),
+        )
+        .route(
+            "/api/v1/audiences/{audience_id}/members/remove",
+            post(audiences::remove_members),
+        )
+        .route(
+            "/api/v1/audiences/{audience_id}/count",
+            get(audiences::count_audience),
         )
         .route(
             "/api/v1/sandbox",

@@ -1,7 +1,9 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and the very types they
 //! serialise, served at `/openapi.json`.
 
-use super::{dto, executions, manage, namespaces, reports, retention, sandbox, surfaces, webhooks};
+use super::{
+    audiences, dto, executions, manage, namespaces, reports, retention, sandbox, surfaces, webhooks,
+};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -16,6 +18,8 @@ use utoipa::{Modify, OpenApi};
     paths(
         executions::trigger_unitary,
         executions::trigger_high_throughput,
+        executions::trigger_audience,
+        executions::audience_status,
         executions::execution_status,
         executions::health,
         manage::list_campaigns,
@@ -44,6 +48,15 @@ use utoipa::{Modify, OpenApi};
         namespaces::list_namespaces,
         namespaces::create_namespace,
         namespaces::delete_namespace,
+        audiences::list_audiences,
+        audiences::create_audience,
+        audiences::get_audience,
+        audiences::update_audience,
+        audiences::delete_audience,
+        audiences::add_members,
+        audiences::remove_members,
+        audiences::count_audience,
+        audiences::count_rule,
         sandbox::get_sandbox,
         sandbox::put_sandbox,
         retention::get_retention,

@@ -1,5 +1,6 @@
 //! Integration tests: the real app on port 0, a temporary SQLite file, a real SMTP server.
 
+mod audiences;
 mod backup;
 mod campaigns;
 mod consent;

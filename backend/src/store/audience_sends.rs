@@ -1,0 +1,188 @@
+//! Audience sends: where each one stands, and the lease of the node walking it.
+//!
+//! Invariant: a batch's messages and the send's new checkpoint are written in one transaction
+//! by [`advance`], which only succeeds for the lease holder at the checkpoint it read; a node
+//! that lost its lease (or a replayed batch) changes nothing.
+
+use super::engine::on;
+use super::{Conn, Reader};
+use crate::clock::Millis;
+use domain::audience::SendStatus;
+use domain::ids::{AudienceId, ExecutionId};
+use sqlx::FromRow;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct SendRow {
+    pub execution_id: ExecutionId,
+    pub sandbox_id: String,
+    pub audience_id: Option<AudienceId>,
+    pub audience_name: String,
+    /// The JSON object every recipient's `context` is.
+    pub context: String,
+    pub status: SendStatus,
+    pub upper_bound: String,
+    pub checkpoint: String,
+    pub targeted: Option<i64>,
+    pub queued: i64,
+    pub excluded: i64,
+    pub failure: Option<String>,
+    pub finished_at: Option<i64>,
+}
+
+const COLUMNS: &str = "execution_id, sandbox_id, audience_id, audience_name, context, status,
+    upper_bound, checkpoint, targeted, queued, excluded, failure, finished_at";
+
+pub struct NewSend<'a> {
+    pub execution_id: ExecutionId,
+    pub sandbox_id: &'a str,
+    pub audience_id: AudienceId,
+    pub audience_name: &'a str,
+    pub context: &'a str,
+    pub upper_bound: &'a str,
+}
+
+pub async fn insert(conn: &mut Conn, s: &NewSend<'_>) -> sqlx::Result<()> {
+    on!(conn, c => sqlx::query(
+        "INSERT INTO audience_sends (execution_id, sandbox_id, audience_id, audience_name, context,
+             status, upper_bound)
+         VALUES ($1, $2, $3, $4, $5, 'in_progress', $6)",
+    )
+    .bind(s.execution_id)
+    .bind(s.sandbox_id)
+    .bind(s.audience_id)
+    .bind(s.audience_name)
+    .bind(s.context)
+    .bind(s.upper_bound)
+    .execute(c).await
+    .map(drop))
+}
+
+pub async fn by_execution(pool: Reader<'_>, id: ExecutionId) -> sqlx::Result<Option<SendRow>> {
+    on!(pool, c => sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM audience_sends WHERE execution_id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(c).await)
+}
+
+/// The unfinished sends whose lease is held by someone (for taking back a gone process's).
+pub async fn leased(conn: &mut Conn) -> sqlx::Result<Vec<(ExecutionId, String)>> {
+    on!(conn, c => sqlx::query_as(
+        "SELECT execution_id, lease_token FROM audience_sends
+          WHERE status = 'in_progress' AND lease_token IS NOT NULL",
+    )
+    .fetch_all(c).await)
+}
+
+/// Frees a lease at once (its holder is gone).
+pub async fn free(conn: &mut Conn, id: ExecutionId, token: &str) -> sqlx::Result<()> {
+    on!(conn, c => sqlx::query(
+        "UPDATE audience_sends SET lease_token = NULL, locked_until = 0
+          WHERE execution_id = $1 AND lease_token = $2",
+    )
+    .bind(id)
+    .bind(token)
+    .execute(c).await
+    .map(drop))
+}
+
+/// Takes the lease of one unfinished send whose lease is free, until `until`.
+pub async fn claim(
+    conn: &mut Conn,
+    token: &str,
+    now: Millis,
+    until: Millis,
+) -> sqlx::Result<Option<SendRow>> {
+    let skip_locked = conn.dialect().skip_locked();
+    on!(conn, c => sqlx::query_as(&format!(
+        "UPDATE audience_sends SET lease_token = $1, locked_until = $3
+          WHERE execution_id = (SELECT execution_id FROM audience_sends
+                                 WHERE status = 'in_progress' AND locked_until < $2
+                                 ORDER BY locked_until LIMIT 1{skip_locked})
+            AND status = 'in_progress' AND locked_until < $2
+         RETURNING {COLUMNS}"
+    ))
+    .bind(token)
+    .bind(now)
+    .bind(until)
+    .fetch_optional(c).await)
+}
+
+/// Records the members counted at the start; only for the lease holder.
+pub async fn set_targeted(
+    conn: &mut Conn,
+    id: ExecutionId,
+    token: &str,
+    targeted: i64,
+) -> sqlx::Result<bool> {
+    on!(conn, c => sqlx::query(
+        "UPDATE audience_sends SET targeted = $3 WHERE execution_id = $1 AND lease_token = $2",
+    )
+    .bind(id)
+    .bind(token)
+    .bind(targeted)
+    .execute(c).await
+    .map(|r| r.rows_affected() == 1))
+}
+
+/// One batch done: moves the checkpoint from `from` to `to` and the counts, and extends the
+/// lease. False (change nothing, roll back) when the lease or the checkpoint moved meanwhile.
+pub struct Advance<'a> {
+    pub id: ExecutionId,
+    pub token: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub queued: i64,
+    pub excluded: i64,
+    pub until: Millis,
+}
+
+pub async fn advance(conn: &mut Conn, a: &Advance<'_>) -> sqlx::Result<bool> {
+    on!(conn, c => sqlx::query(
+        "UPDATE audience_sends SET checkpoint = $4, queued = queued + $5, excluded = excluded + $6,
+             locked_until = $7
+          WHERE execution_id = $1 AND lease_token = $2 AND checkpoint = $3
+            AND status = 'in_progress'",
+    )
+    .bind(a.id)
+    .bind(a.token)
+    .bind(a.from)
+    .bind(a.to)
+    .bind(a.queued)
+    .bind(a.excluded)
+    .bind(a.until)
+    .execute(c).await
+    .map(|r| r.rows_affected() == 1))
+}
+
+/// Ends a send (`token` None: whoever holds it, as a cancel does). False when it had ended.
+pub async fn finish(
+    conn: &mut Conn,
+    id: ExecutionId,
+    token: Option<&str>,
+    status: SendStatus,
+    failure: Option<&str>,
+    now: Millis,
+) -> sqlx::Result<bool> {
+    on!(conn, c => sqlx::query(
+        "UPDATE audience_sends SET status = $3, failure = $4, finished_at = $5,
+             lease_token = NULL, locked_until = 0
+          WHERE execution_id = $1 AND status = 'in_progress' AND ($2 IS NULL OR lease_token = $2)",
+    )
+    .bind(id)
+    .bind(token)
+    .bind(status)
+    .bind(failure)
+    .bind(now)
+    .execute(c).await
+    .map(|r| r.rows_affected() == 1))
+}
+
+/// How many of a send's messages are in each status (queued, sending, sent, failed, excluded).
+pub async fn message_counts(pool: Reader<'_>, id: ExecutionId) -> sqlx::Result<Vec<(String, i64)>> {
+    on!(pool, c => sqlx::query_as(
+        "SELECT status, COUNT(*) FROM messages WHERE execution_id = $1 GROUP BY status",
+    )
+    .bind(id)
+    .fetch_all(c).await)
+}

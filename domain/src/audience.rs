@@ -1,0 +1,424 @@
+//! Audiences: the people a campaign is sent to in one go.
+//!
+//! An audience belongs to one sandbox and is either *static* (a list of profiles, added by
+//! identity) or *rule-based* (every profile of the sandbox whose attributes pass an
+//! [`AudienceRule`], evaluated when it is counted or sent, never stored per member).
+//!
+//! A rule is conditions joined by `AND`, each on an attribute path (dots walk into objects, so
+//! consents read as `consents.marketing.email.val`):
+//!
+//! | condition | passes when the attribute … |
+//! |---|---|
+//! | `path = value` | equals the value (a string, or the number or boolean it spells) |
+//! | `path != value` | is missing, or does not equal the value |
+//! | `path exists` | is present and not null |
+//! | `path missing` | is absent or null |
+//!
+//! A value may be quoted (`city = "New York"`); unquoted, it runs to the end of the condition.
+
+use crate::error::{FieldError, ValidationError};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Most conditions in one rule.
+pub const MAX_CONDITIONS: usize = 20;
+/// Deepest attribute path of a condition.
+pub const MAX_PATH_DEPTH: usize = 8;
+/// Longest rule text.
+pub const MAX_RULE_LEN: usize = 2000;
+/// Most identities one request may add to or remove from a static audience.
+pub const MAX_MEMBERS_PER_CALL: usize = 10_000;
+
+/// What one condition asks of an attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Test {
+    Equals(String),
+    NotEquals(String),
+    Exists,
+    Missing,
+}
+
+/// One condition of a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    /// The attribute's path, one segment per object level (letters, digits, `_`, `-`).
+    pub path: Vec<String>,
+    pub test: Test,
+}
+
+impl Condition {
+    /// The JSON values (as compact JSON text) an attribute may hold to equal `value`: the
+    /// string itself and, when it spells one, the number or boolean.
+    pub fn json_candidates(value: &str) -> Vec<String> {
+        let mut candidates = vec![serde_json::Value::String(value.to_owned()).to_string()];
+        if let Ok(literal) = serde_json::from_str::<serde_json::Value>(value)
+            && (literal.is_number() || literal.is_boolean())
+        {
+            candidates.push(literal.to_string());
+        }
+        candidates
+    }
+}
+
+/// Conditions that all have to pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudienceRule {
+    pub conditions: Vec<Condition>,
+}
+
+impl AudienceRule {
+    /// Reads a rule's text; every problem is a message for the `rule` field.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("is required: at least one condition, e.g. preferredLanguage = fr".into());
+        }
+        if text.len() > MAX_RULE_LEN {
+            return Err(format!("must be at most {MAX_RULE_LEN} characters"));
+        }
+        if text.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        let parts = split_and(text);
+        if parts.len() > MAX_CONDITIONS {
+            return Err(format!("must have at most {MAX_CONDITIONS} conditions"));
+        }
+        let conditions = parts
+            .iter()
+            .enumerate()
+            .map(|(i, part)| parse_condition(part).map_err(|e| format!("condition {}: {e}", i + 1)))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { conditions })
+    }
+
+    /// Whether a profile with these attributes passes.
+    pub fn matches(&self, attributes: &serde_json::Map<String, serde_json::Value>) -> bool {
+        self.conditions.iter().all(|c| {
+            let mut node = attributes.get(&c.path[0]);
+            for segment in &c.path[1..] {
+                node = node.and_then(|n| n.get(segment));
+            }
+            let node = node.filter(|n| !n.is_null());
+            let equals = |value: &str| {
+                node.is_some_and(|n| Condition::json_candidates(value).contains(&n.to_string()))
+            };
+            match &c.test {
+                Test::Exists => node.is_some(),
+                Test::Missing => node.is_none(),
+                Test::Equals(v) => equals(v),
+                Test::NotEquals(v) => !equals(v),
+            }
+        })
+    }
+}
+
+impl fmt::Display for AudienceRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, c) in self.conditions.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" AND ")?;
+            }
+            let path = c.path.join(".");
+            let quoted = |v: &str| {
+                if v.is_empty() || v.contains(char::is_whitespace) || v.contains('"') {
+                    serde_json::Value::String(v.to_owned()).to_string()
+                } else {
+                    v.to_owned()
+                }
+            };
+            match &c.test {
+                Test::Equals(v) => write!(f, "{path} = {}", quoted(v))?,
+                Test::NotEquals(v) => write!(f, "{path} != {}", quoted(v))?,
+                Test::Exists => write!(f, "{path} exists")?,
+                Test::Missing => write!(f, "{path} missing")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Splits on the word `AND` (any case) outside quotes.
+fn split_and(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut in_quotes = false;
+    let words: Vec<&str> = text.split(' ').collect();
+    for word in words {
+        if !in_quotes && word.eq_ignore_ascii_case("and") {
+            parts.push(std::mem::take(&mut current));
+            continue;
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+        in_quotes ^= word.matches('"').count() % 2 == 1;
+    }
+    parts.push(current);
+    parts.into_iter().map(|p| p.trim().to_owned()).collect()
+}
+
+fn parse_condition(text: &str) -> Result<Condition, String> {
+    if text.is_empty() {
+        return Err("is empty (two ANDs in a row?)".into());
+    }
+    let path_end = text
+        .find(|c: char| c.is_whitespace() || c == '=' || c == '!')
+        .unwrap_or(text.len());
+    let path = parse_path(&text[..path_end])?;
+    let rest = text[path_end..].trim_start();
+    let test = if let Some(value) = rest.strip_prefix("!=") {
+        Test::NotEquals(parse_value(value)?)
+    } else if let Some(value) = rest.strip_prefix('=') {
+        Test::Equals(parse_value(value)?)
+    } else if rest.eq_ignore_ascii_case("exists") {
+        Test::Exists
+    } else if rest.eq_ignore_ascii_case("missing") {
+        Test::Missing
+    } else {
+        return Err(format!(
+            "after \"{}\" comes = value, != value, exists or missing",
+            &text[..path_end]
+        ));
+    };
+    Ok(Condition { path, test })
+}
+
+fn parse_path(raw: &str) -> Result<Vec<String>, String> {
+    let segments: Vec<String> = raw.split('.').map(str::to_owned).collect();
+    let valid = |s: &String| {
+        !s.is_empty()
+            && s.len() <= 64
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    if raw.is_empty() || !segments.iter().all(valid) {
+        return Err(format!(
+            "\"{raw}\" is not an attribute path (letters, digits, _ and -, joined by dots)"
+        ));
+    }
+    if segments.len() > MAX_PATH_DEPTH {
+        return Err(format!("the path is deeper than {MAX_PATH_DEPTH} levels"));
+    }
+    Ok(segments)
+}
+
+fn parse_value(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    if raw.starts_with('"') {
+        return serde_json::from_str::<String>(raw)
+            .map_err(|_| format!("{raw} is not a quoted value (\"…\", with \\\" inside)"));
+    }
+    if raw.is_empty() {
+        return Err("has no value after the operator (quote an empty value: \"\")".into());
+    }
+    Ok(raw.to_owned())
+}
+
+crate::delivery::status_enum!(
+    /// Where an audience send stands. The reference API shows `cancelled` as `Failed`.
+    SendStatus {
+        InProgress => "in_progress",
+        Succeeded => "succeeded",
+        Failed => "failed",
+        Cancelled => "cancelled",
+    }
+);
+
+impl SendStatus {
+    /// The reference API's word: `InProgress`, `Succeeded` or `Failed`.
+    pub fn reference(self) -> &'static str {
+        match self {
+            SendStatus::InProgress => "InProgress",
+            SendStatus::Succeeded => "Succeeded",
+            SendStatus::Failed | SendStatus::Cancelled => "Failed",
+        }
+    }
+}
+
+/// An audience as created or edited: a name and either a rule or nothing (static).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AudienceInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// A rule (e.g. `preferredLanguage = fr AND consents.marketing.email.val = y`) makes a
+    /// rule-based audience; absent or null, a static one whose members are added by identity.
+    #[serde(default)]
+    pub rule: Option<String>,
+}
+
+/// A valid [`AudienceInput`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAudience {
+    pub name: String,
+    pub description: String,
+    pub rule: Option<AudienceRule>,
+}
+
+impl NewAudience {
+    pub fn parse(input: &AudienceInput) -> Result<Self, ValidationError> {
+        let mut errors = Vec::new();
+        let name = input.name.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            errors.push(FieldError::new(
+                "name",
+                "is required: 1 to 100 characters, without control characters",
+            ));
+        }
+        if input.description.chars().count() > 1000 {
+            errors.push(FieldError::new(
+                "description",
+                "must be at most 1000 characters",
+            ));
+        }
+        let rule = match input.rule.as_deref() {
+            None => None,
+            Some(text) => match AudienceRule::parse(text) {
+                Ok(rule) => Some(rule),
+                Err(message) => {
+                    errors.push(FieldError::new("rule", message));
+                    None
+                }
+            },
+        };
+        if errors.is_empty() {
+            Ok(Self {
+                name: name.to_owned(),
+                description: input.description.trim().to_owned(),
+                rule,
+            })
+        } else {
+            Err(ValidationError::new("invalid_audience", errors))
+        }
+    }
+}
+
+/// An audience as shown.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AudienceView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    /// `static` or `rule`.
+    pub kind: String,
+    /// The rule's canonical text (rule-based audiences).
+    pub rule: Option<String>,
+    /// Static audiences: their members; rule-based: `null` until counted (`…/count`).
+    pub members: Option<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Profiles to add to or remove from a static audience, by identity.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MembersInput {
+    /// Up to 10,000 identities, e.g. `{"namespace": "email", "id": "jane@example.com"}`.
+    pub identities: Vec<crate::views::IdentityView>,
+}
+
+/// What a change of members did.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct MembersChange {
+    /// Profiles added (or removed) now; ones already in (or not in) are not counted.
+    pub changed: u64,
+    /// Identities no profile of the sandbox has: nothing was done for them.
+    pub unknown: Vec<crate::views::IdentityView>,
+    /// The audience's members after the change.
+    pub members: i64,
+}
+
+/// How many profiles an audience (or a rule being written) holds now.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AudienceCount {
+    pub count: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn attributes(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn the_issues_example_reads_and_matches() {
+        let rule =
+            AudienceRule::parse("preferredLanguage = fr AND consents.marketing.email.val = y")
+                .unwrap();
+        assert_eq!(rule.conditions.len(), 2);
+        assert_eq!(
+            rule.conditions[1].path,
+            ["consents", "marketing", "email", "val"]
+        );
+        let french = attributes(json!({"preferredLanguage": "fr",
+            "consents": {"marketing": {"email": {"val": "y"}}}}));
+        let no_consent = attributes(json!({"preferredLanguage": "fr"}));
+        assert!(rule.matches(&french));
+        assert!(!rule.matches(&no_consent));
+        assert_eq!(
+            rule.to_string(),
+            "preferredLanguage = fr AND consents.marketing.email.val = y"
+        );
+    }
+
+    #[test]
+    fn numbers_booleans_quotes_and_presence() {
+        let rule = AudienceRule::parse(
+            "age = 30 and vip = true and city = \"New York\" and email exists and phone missing",
+        )
+        .unwrap();
+        let yes = attributes(json!({"age": 30, "vip": true, "city": "New York",
+                                    "email": "a@b.c", "phone": null}));
+        assert!(rule.matches(&yes));
+        let text_age = attributes(json!({"age": "30", "vip": "true", "city": "New York",
+                                         "email": "a@b.c"}));
+        assert!(rule.matches(&text_age));
+        assert!(!rule.matches(&attributes(json!({"age": 31}))));
+        let not = AudienceRule::parse("tier != gold").unwrap();
+        assert!(not.matches(&attributes(json!({}))));
+        assert!(!not.matches(&attributes(json!({"tier": "gold"}))));
+        // The canonical text reads back to the same rule.
+        assert_eq!(AudienceRule::parse(&rule.to_string()).unwrap(), rule);
+    }
+
+    #[test]
+    fn bad_rules_say_which_condition_is_wrong() {
+        for (text, part) in [
+            ("", "is required"),
+            ("a = 1 AND", "condition 2: is empty"),
+            ("a.b c", "condition 1: after \"a.b\""),
+            ("a..b = 1", "not an attribute path"),
+            ("$where = 1", "not an attribute path"),
+            ("a = ", "no value"),
+            ("a = \"open", "not a quoted value"),
+        ] {
+            let err = AudienceRule::parse(text).unwrap_err();
+            assert!(err.contains(part), "{text:?}: {err}");
+        }
+        let many = vec!["a = 1"; MAX_CONDITIONS + 1].join(" AND ");
+        assert!(AudienceRule::parse(&many).is_err());
+    }
+
+    #[test]
+    fn an_and_inside_quotes_is_a_value() {
+        let rule = AudienceRule::parse("shop = \"Salt and Pepper\" AND x exists").unwrap();
+        assert_eq!(rule.conditions.len(), 2);
+        assert_eq!(
+            rule.conditions[0].test,
+            Test::Equals("Salt and Pepper".into())
+        );
+    }
+}

@@ -1,0 +1,372 @@
+//! Audiences (`/api/v1/audiences`) and audience sends (`/ajo/im/executions/audience`).
+
+use crate::support::TestApp;
+use domain::campaign::CampaignInput;
+use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
+use reqwest::Method;
+use serde_json::{Map, Value, json};
+
+async fn profile(app: &TestApp, email: &str, attributes: Value) {
+    let attributes: Map<String, Value> = attributes.as_object().unwrap().clone();
+    app.herald
+        .upsert_profile(DEFAULT_SANDBOX_ID, ("email", email), &[], &attributes)
+        .await
+        .unwrap();
+}
+
+async fn created(app: &TestApp, body: Value) -> String {
+    let (status, audience) = app
+        .send(Method::POST, "/api/v1/audiences", Some(body))
+        .await;
+    assert_eq!(status, 201, "{audience}");
+    audience["id"].as_str().unwrap().to_owned()
+}
+
+fn identities(emails: &[&str]) -> Value {
+    let list: Vec<Value> = emails
+        .iter()
+        .map(|e| json!({"namespace": "email", "id": e}))
+        .collect();
+    json!({ "identities": list })
+}
+
+#[tokio::test]
+async fn audiences_are_static_or_rule_based_and_counted() {
+    let app = TestApp::start(None).await;
+    profile(
+        &app,
+        "ana@example.org",
+        json!({"preferredLanguage": "fr",
+        "consents": {"marketing": {"email": {"val": "y"}}}}),
+    )
+    .await;
+    profile(&app, "bo@example.org", json!({"preferredLanguage": "fr"})).await;
+    profile(&app, "cy@example.org", json!({"preferredLanguage": "de"})).await;
+
+    let french = created(
+        &app,
+        json!({"name": "French, consenting",
+               "rule": "preferredLanguage = fr and consents.marketing.email.val = y"}),
+    )
+    .await;
+    let (_, view) = app
+        .send(Method::GET, &format!("/api/v1/audiences/{french}"), None)
+        .await;
+    assert_eq!(view["kind"], "rule");
+    assert_eq!(
+        view["rule"],
+        "preferredLanguage = fr AND consents.marketing.email.val = y"
+    );
+    assert_eq!(view["members"], Value::Null);
+    let (_, count) = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/audiences/{french}/count"),
+            None,
+        )
+        .await;
+    assert_eq!(count["count"], 1);
+    let (status, count) = app
+        .send(
+            Method::POST,
+            "/api/v1/audiences/count",
+            Some(json!({"rule": "preferredLanguage = fr"})),
+        )
+        .await;
+    assert_eq!((status, count["count"].as_i64()), (200, Some(2)));
+    let (status, bad) = app
+        .send(
+            Method::POST,
+            "/api/v1/audiences",
+            Some(json!({"name": "Bad", "rule": "preferredLanguage fr"})),
+        )
+        .await;
+    assert_eq!(status, 400, "{bad}");
+    assert_eq!(bad["errors"][0]["field"], "rule");
+    assert!(
+        bad["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("condition 1")
+    );
+
+    let vip = created(&app, json!({"name": "VIP"})).await;
+    let (status, change) = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/audiences/{vip}/members"),
+            Some(identities(&[
+                "ana@example.org",
+                "cy@example.org",
+                "nobody@example.org",
+            ])),
+        )
+        .await;
+    assert_eq!(status, 200, "{change}");
+    assert_eq!(change["changed"], 2);
+    assert_eq!(change["members"], 2);
+    assert_eq!(
+        change["unknown"],
+        json!([{"namespace": "email", "id": "nobody@example.org"}])
+    );
+    let (_, again) = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/audiences/{vip}/members"),
+            Some(identities(&["ana@example.org"])),
+        )
+        .await;
+    assert_eq!(
+        (again["changed"].as_i64(), again["members"].as_i64()),
+        (Some(0), Some(2))
+    );
+    let (_, removed) = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/audiences/{vip}/members/remove"),
+            Some(identities(&["cy@example.org"])),
+        )
+        .await;
+    assert_eq!(removed["members"], 1);
+
+    // A static audience stays static; a rule-based one takes no members; names are unique.
+    let (status, _) = app
+        .send(
+            Method::PUT,
+            &format!("/api/v1/audiences/{vip}"),
+            Some(json!({"name": "VIP", "rule": "a exists"})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, refused) = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/audiences/{french}/members"),
+            Some(identities(&["bo@example.org"])),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (409, Some("audience_is_rule_based"))
+    );
+    let (status, _) = app
+        .send(
+            Method::POST,
+            "/api/v1/audiences",
+            Some(json!({"name": "VIP"})),
+        )
+        .await;
+    assert_eq!(status, 409);
+    let (_, list) = app.send(Method::GET, "/api/v1/audiences", None).await;
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["French, consenting", "VIP"]);
+
+    // Another sandbox sees none of them.
+    let other = app.herald.create_sandbox("herald", "dev").await.unwrap();
+    let key = app.key(&other.id, ApiScope::Admin, None).await;
+    let status = app
+        .http
+        .get(format!("{}/api/v1/audiences/{vip}", app.base))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 404);
+
+    let (status, _) = app
+        .send(Method::DELETE, &format!("/api/v1/audiences/{vip}"), None)
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = app
+        .send(Method::GET, &format!("/api/v1/audiences/{vip}"), None)
+        .await;
+    assert_eq!(status, 404);
+}
+
+async fn newsletter(app: &TestApp) -> domain::ids::CampaignId {
+    let input = CampaignInput {
+        title: "Newsletter".into(),
+        namespace: "email".into(),
+        subject: "News for {{profile.name}}: {{context.issue}}".into(),
+        text_body: "Issue {{context.issue}}".into(),
+        ..CampaignInput::default()
+    };
+    app.campaign_in(DEFAULT_SANDBOX_ID, input, true).await
+}
+
+#[tokio::test]
+async fn an_audience_send_gives_every_member_one_message() {
+    let app = TestApp::start(None).await;
+    for i in 0..25 {
+        profile(
+            &app,
+            &format!("m{i:02}@example.org"),
+            json!({"name": format!("M{i}"), "tier": "gold"}),
+        )
+        .await;
+    }
+    // A member without an email address (known by another identity only).
+    app.herald
+        .upsert_profile(
+            DEFAULT_SANDBOX_ID,
+            ("crmId", "no-email"),
+            &[],
+            json!({"tier": "gold"}).as_object().unwrap(),
+        )
+        .await
+        .unwrap();
+    profile(&app, "silver@example.org", json!({"tier": "silver"})).await;
+    let gold = created(&app, json!({"name": "Gold", "rule": "tier = gold"})).await;
+    let campaign = newsletter(&app).await;
+    let body = json!({"requestId": "issue-7", "campaignId": campaign.to_string(),
+                      "audience": {"id": gold}, "context": {"issue": "7"}});
+    let response = app
+        .api(Method::POST, "/ajo/im/executions/audience")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    let accepted: Value = response.json().await.unwrap();
+    assert_eq!(accepted["requestId"], "issue-7");
+    for field in [
+        "executionId",
+        "createdAt",
+        "createdBy",
+        "modifiedAt",
+        "modifiedBy",
+    ] {
+        assert!(accepted[field].is_string(), "{field}: {accepted}");
+    }
+    let id = accepted["executionId"].as_str().unwrap().to_owned();
+    let status_path = format!("/ajo/im/executions/audience/{id}");
+    let (_, before) = app.send(Method::GET, &status_path, None).await;
+    assert_eq!(before["status"], "InProgress");
+    assert_eq!(before["campaignId"], campaign.to_string());
+    assert_eq!(before["audienceId"], gold.as_str());
+
+    // The same call again is a replay; with another body, a conflict.
+    let again = app
+        .api(Method::POST, "/ajo/im/executions/audience")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(
+        again.json::<Value>().await.unwrap()["executionId"],
+        id.as_str()
+    );
+    let mut other = body.clone();
+    other["context"]["issue"] = json!("8");
+    let (status, conflict) = app
+        .send(Method::POST, "/ajo/im/executions/audience", Some(other))
+        .await;
+    assert_eq!(
+        (status, conflict["code"].as_str()),
+        (409, Some("idempotency_key_reused"))
+    );
+
+    assert_eq!(app.herald.run_audience_sends_now().await.unwrap(), 1);
+    app.herald.drain_outbox().await.unwrap();
+    let (_, after) = app.send(Method::GET, &status_path, None).await;
+    assert_eq!(after["status"], "Succeeded", "{after}");
+    assert_eq!(after["targetedProfileCount"], 26);
+    assert_eq!(after["queued"], 25);
+    assert_eq!(after["sent"], 25);
+    assert_eq!(after["excluded"], 1);
+    assert!(after["finishedAt"].is_string());
+    let messages = app
+        .herald
+        .recent_messages(DEFAULT_SANDBOX_ID, 100)
+        .await
+        .unwrap();
+    let mine: Vec<_> = messages.iter().filter(|m| m.execution_id == id).collect();
+    assert_eq!(mine.len(), 26);
+    let m03 = mine
+        .iter()
+        .find(|m| m.recipient == "m03@example.org")
+        .unwrap();
+    assert_eq!(m03.subject, "News for M3: 7");
+    let invalid = mine.iter().find(|m| m.recipient.is_empty()).unwrap();
+    assert!(
+        invalid
+            .status_reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("no email address"),
+        "{invalid:?}"
+    );
+    // The report counts the send like any other: 26 targeted, one excluded for its reason.
+    let (_, report) = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/campaigns/{campaign}/report"),
+            None,
+        )
+        .await;
+    assert_eq!(report["totals"]["targeted"], 26, "{report}");
+}
+
+#[tokio::test]
+async fn audience_calls_are_checked_before_anything_is_stored() {
+    let app = TestApp::start(None).await;
+    let campaign = newsletter(&app).await;
+    let audience = created(&app, json!({"name": "Everyone", "rule": "tier exists"})).await;
+    let cases = [
+        (
+            json!({"campaignId": campaign.to_string(), "context": {"issue": "1"}}),
+            400,
+            "audience.id",
+        ),
+        (
+            json!({"campaignId": campaign.to_string(), "audience": {"id": audience}}),
+            400,
+            "context.issue",
+        ),
+        (
+            json!({"campaignId": campaign.to_string(), "audience": {"id": audience},
+                "context": {"issue": "1"}, "schedule": {"executeAt": "soon"}}),
+            400,
+            "schedule.executeAt",
+        ),
+        (json!({"audience": {"id": audience}}), 400, "campaignId"),
+    ];
+    for (body, status, field) in cases {
+        let (got, error) = app
+            .send(Method::POST, "/ajo/im/executions/audience", Some(body))
+            .await;
+        assert_eq!(got, status, "{error}");
+        assert_eq!(error["errors"][0]["field"], field, "{error}");
+    }
+    let (status, error) = app
+        .send(
+            Method::POST,
+            "/ajo/im/executions/audience",
+            Some(json!({"campaignId": campaign.to_string(), "audience": {"id": domain::ids::AudienceId::new().to_string()},
+                        "context": {"issue": "1"}})),
+        )
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (404, Some("audience_not_found"))
+    );
+    assert_eq!(app.count("audience_sends").await, 0);
+    let (status, _) = app
+        .send(
+            Method::GET,
+            &format!(
+                "/ajo/im/executions/audience/{}",
+                domain::ids::ExecutionId::new()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+}
