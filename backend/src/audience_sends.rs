@@ -26,18 +26,20 @@
 use crate::accounts::ApiCaller;
 use crate::audiences::Members;
 use crate::clock::{Millis, now_ms};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::executions::{
     Accepted, Recipient, campaign_not_found, is_present, live_version, prepare_message, with_links,
 };
+use crate::store::audience_schedules::ScheduleRow;
 use crate::store::audience_sends::{Advance, NewSend, SendRow};
-use crate::store::audiences::Candidate;
+use crate::store::audiences::{AudienceRow, Candidate};
+use crate::store::campaigns::CampaignRow;
 use crate::store::executions::{Excluded, NewCall, NewExecution, NewMessage, Of};
 use crate::{Herald, store};
 use domain::FieldError;
-use domain::audience::SendStatus;
+use domain::audience::{ScheduleStatus, SendStatus};
 use domain::campaign::{CampaignStatus, Category, Channel};
-use domain::ids::{ExecutionId, MessageId, ProfileId};
+use domain::ids::{ExecutionId, MessageId, ProfileId, ScheduleId};
 use domain::report::{Exclusion, Happening, Segment, Tally};
 use domain::trigger::{AudienceTrigger, RecipientKind, TriggerRecipient};
 use serde_json::{Map, Value};
@@ -45,10 +47,45 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// A call whose `executeAt` is at most this far ahead starts now.
+const SCHEDULE_MARGIN_MS: Millis = 1000;
 /// Members read per batch (each batch is one transaction).
 const BATCH: i64 = 1000;
 /// How long a node holds a send between two batches before another may take it over.
 const LEASE: Duration = Duration::from_secs(60);
+
+/// What an accepted audience call became.
+#[derive(Debug, Clone)]
+pub enum AudienceAnswer {
+    Started(Accepted),
+    Scheduled { schedule: ScheduleRow, replay: bool },
+}
+
+/// What starting a send writes.
+struct SendStart<'a> {
+    execution: &'a NewExecution,
+    sandbox_id: &'a str,
+    audience: &'a AudienceRow,
+    context: &'a str,
+    request_hash: &'a str,
+    upper_bound: &'a str,
+}
+
+/// A call whose requestId names a stored schedule: the same schedule again if it is the same
+/// call from the same key, else refused as any reused key is.
+fn scheduled_again(
+    stored: ScheduleRow,
+    request_hash: &str,
+    caller: &ApiCaller,
+) -> Result<AudienceAnswer> {
+    let (hash, key) = (stored.request_hash.clone(), stored.api_key_id);
+    crate::group_commit::repeat_of(&hash, key, request_hash, caller.api_key_id, || {
+        AudienceAnswer::Scheduled {
+            schedule: stored,
+            replay: true,
+        }
+    })
+}
 
 /// An audience send and where it stands.
 #[derive(Debug, Clone)]
@@ -60,16 +97,136 @@ pub struct AudienceSendView {
 }
 
 impl Herald {
-    /// Validates and durably accepts an audience send; its messages are queued in the
-    /// background.
+    /// Validates and durably accepts an audience call: a send that starts now (its messages
+    /// are queued in the background), or, with a future `executeAt`, a schedule.
     #[tracing::instrument(skip_all)]
     pub async fn start_audience_send(
         &self,
         caller: &ApiCaller,
         trigger: AudienceTrigger,
         request_hash: &str,
-    ) -> Result<Accepted> {
+    ) -> Result<AudienceAnswer> {
         let now = now_ms();
+        let (campaign, version, audience) = self.check_audience_call(caller, &trigger, now).await?;
+        if let Some(request_id) = &trigger.request_id
+            && let Some(stored) = store::audience_schedules::by_request(
+                self.store().reader(),
+                campaign.id,
+                request_id,
+            )
+            .await?
+        {
+            return scheduled_again(stored, request_hash, caller);
+        }
+        let context = Value::Object(trigger.context).to_string();
+        if let Some(execute_at) = trigger
+            .execute_at
+            .filter(|at| *at > now + SCHEDULE_MARGIN_MS)
+        {
+            let row = ScheduleRow {
+                id: ScheduleId::new(),
+                sandbox_id: caller.sandbox.id.clone(),
+                campaign_id: campaign.id,
+                audience_id: audience.id,
+                context,
+                request_id: trigger
+                    .request_id
+                    .clone()
+                    .unwrap_or_else(|| ExecutionId::new().to_string()),
+                request_hash: request_hash.to_owned(),
+                api_key_id: caller.api_key_id,
+                execute_at,
+                status: ScheduleStatus::Scheduled,
+                execution_id: None,
+                failure: None,
+                created_at: now,
+                fired_at: None,
+            };
+            let mut conn = self.store().acquire().await?;
+            if !store::audience_schedules::insert(&mut conn, &row).await? {
+                drop(conn);
+                // Another call with this requestId got there first.
+                let stored = store::audience_schedules::by_request(
+                    self.store().reader(),
+                    campaign.id,
+                    &row.request_id,
+                )
+                .await?
+                .ok_or_else(|| Error::internal(anyhow::anyhow!("schedule vanished")))?;
+                return scheduled_again(stored, request_hash, caller);
+            }
+            tracing::info!(schedule_id = %row.id, campaign_id = %campaign.id, execute_at, "audience send scheduled");
+            return Ok(AudienceAnswer::Scheduled {
+                schedule: row,
+                replay: false,
+            });
+        }
+        // Without a requestId the call is not idempotent: its key is its own execution id.
+        let execution_id = ExecutionId::new();
+        let request_id = trigger
+            .request_id
+            .clone()
+            .unwrap_or_else(|| execution_id.to_string());
+        let execution = NewExecution {
+            id: execution_id,
+            campaign_id: campaign.id,
+            surface_id: campaign.surface_id,
+            campaign_version: version,
+            request_id: request_id.clone(),
+            api_key_id: caller.api_key_id,
+            now,
+        };
+        let upper_bound = self.upper_bound_of(&audience).await?;
+        let mut tx = self.store().begin().await?;
+        let key = [(campaign.id, request_id.as_str())];
+        store::executions::lock_keys(&mut tx, &key).await?;
+        let stored = store::executions::idempotency_records(&mut tx, &key, now).await?;
+        if let Some(record) = stored.get(&(campaign.id, request_id.clone())) {
+            let e = &record.execution;
+            return crate::group_commit::repeat_of(
+                &record.request_hash,
+                e.api_key_id,
+                request_hash,
+                caller.api_key_id,
+                || Accepted {
+                    execution_id: e.id,
+                    request_id: e.request_id.clone(),
+                    created_at: e.created_at,
+                    created_by: e.api_key_id,
+                    replay: true,
+                },
+            )
+            .map(AudienceAnswer::Started);
+        }
+        let start = SendStart {
+            execution: &execution,
+            sandbox_id: &caller.sandbox.id,
+            audience: &audience,
+            context: &context,
+            request_hash,
+            upper_bound: &upper_bound,
+        };
+        self.write_send(&mut tx, &start).await?;
+        tx.commit().await?;
+        self.inner.fan_out_signal.notify_one();
+        tracing::info!(%execution_id, campaign_id = %campaign.id, audience_id = %audience.id, "audience send accepted");
+        Ok(AudienceAnswer::Started(Accepted {
+            execution_id,
+            request_id,
+            created_at: now,
+            created_by: caller.api_key_id,
+            replay: false,
+        }))
+    }
+
+    /// Everything an audience call needs that does not depend on when it runs: the campaign
+    /// (live, the caller's), its live version, the audience, the context its content requires.
+    async fn check_audience_call(
+        &self,
+        caller: &ApiCaller,
+        trigger: &AudienceTrigger,
+        now: Millis,
+    ) -> Result<(CampaignRow, i64, AudienceRow)> {
         let campaign = self.campaign_row(trigger.campaign_id).await?;
         if campaign.sandbox_id != caller.sandbox.id {
             return Err(campaign_not_found());
@@ -104,76 +261,169 @@ impl Herald {
         if !missing.is_empty() {
             return Err(domain::ValidationError::new("invalid_request", missing).into());
         }
-        let members = Members::of(&audience);
-        let upper_bound = store::audiences::upper_bound(self.store().reader(), members.walk)
+        Ok((campaign, version, audience))
+    }
+
+    /// The largest profile id of the audience now: its members are fixed up to it.
+    async fn upper_bound_of(&self, audience: &AudienceRow) -> Result<String> {
+        let walk = Members::of(audience).walk;
+        Ok(store::audiences::upper_bound(self.store().reader(), walk)
             .await?
-            .unwrap_or_default();
-        // Without a requestId the call is not idempotent: its key is its own execution id.
-        let execution_id = ExecutionId::new();
-        let request_id = trigger
-            .request_id
-            .clone()
-            .unwrap_or_else(|| execution_id.to_string());
-        let execution = NewExecution {
-            id: execution_id,
-            campaign_id: campaign.id,
-            surface_id: campaign.surface_id,
-            campaign_version: version,
-            request_id: request_id.clone(),
-            api_key_id: caller.api_key_id,
-            now,
-        };
-        let context = Value::Object(trigger.context).to_string();
-        let mut tx = self.store().begin().await?;
-        let key = [(campaign.id, request_id.as_str())];
-        store::executions::lock_keys(&mut tx, &key).await?;
-        let stored = store::executions::idempotency_records(&mut tx, &key, now).await?;
-        if let Some(record) = stored.get(&(campaign.id, request_id.clone())) {
-            let e = &record.execution;
-            return crate::group_commit::repeat_of(
-                &record.request_hash,
-                e.api_key_id,
-                request_hash,
-                caller.api_key_id,
-                || Accepted {
-                    execution_id: e.id,
-                    request_id: e.request_id.clone(),
-                    created_at: e.created_at,
-                    created_by: e.api_key_id,
-                    replay: true,
-                },
-            );
-        }
+            .unwrap_or_default())
+    }
+
+    /// Writes a send's execution, idempotency key and starting point (in `tx`).
+    async fn write_send(&self, tx: &mut store::Conn, s: &SendStart<'_>) -> Result<()> {
         let call = NewCall {
-            execution: &execution,
+            execution: s.execution,
             messages: &[],
-            idempotency_key: &request_id,
-            request_hash,
-            key_expires_at: now + self.settings().idempotency_retention.as_millis() as Millis,
+            idempotency_key: &s.execution.request_id,
+            request_hash: s.request_hash,
+            key_expires_at: s.execution.now
+                + self.settings().idempotency_retention.as_millis() as Millis,
         };
-        store::executions::insert_calls(&mut tx, &[call]).await?;
+        store::executions::insert_calls(tx, &[call]).await?;
         store::audience_sends::insert(
-            &mut tx,
+            tx,
             &NewSend {
-                execution_id,
-                sandbox_id: &caller.sandbox.id,
-                audience_id: audience.id,
-                audience_name: &audience.name,
-                context: &context,
-                upper_bound: &upper_bound,
+                execution_id: s.execution.id,
+                sandbox_id: s.sandbox_id,
+                audience_id: s.audience.id,
+                audience_name: &s.audience.name,
+                context: s.context,
+                upper_bound: s.upper_bound,
             },
         )
         .await?;
-        tx.commit().await?;
-        self.inner.fan_out_signal.notify_one();
-        tracing::info!(%execution_id, campaign_id = %campaign.id, audience_id = %audience.id, "audience send accepted");
-        Ok(Accepted {
-            execution_id,
-            request_id,
-            created_at: now,
-            created_by: caller.api_key_id,
-            replay: false,
-        })
+        Ok(())
+    }
+
+    /// A schedule of the caller's sandbox, with its send once it has fired.
+    pub async fn audience_schedule(
+        &self,
+        caller: &ApiCaller,
+        schedule_id: &str,
+    ) -> Result<(ScheduleRow, Option<AudienceSendView>)> {
+        let schedule = self.caller_schedule(caller, schedule_id).await?;
+        let send = match schedule.execution_id {
+            Some(id) => Some(self.audience_send(caller, &id.to_string()).await?),
+            None => None,
+        };
+        Ok((schedule, send))
+    }
+
+    /// Deletes a schedule before it fires; once it has, `schedule_already_triggered`.
+    pub async fn delete_audience_schedule(
+        &self,
+        caller: &ApiCaller,
+        schedule_id: &str,
+    ) -> Result<()> {
+        let schedule = self.caller_schedule(caller, schedule_id).await?;
+        let mut conn = self.store().acquire().await?;
+        if store::audience_schedules::delete_unfired(&mut conn, schedule.id).await? {
+            tracing::info!(schedule_id = %schedule.id, "audience schedule deleted");
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::Conflict,
+            "schedule_already_triggered",
+            "This schedule has already fired (or was missed); a schedule can be deleted only \
+             before its time. Follow its send with GET /ajo/im/executions/audience/{executionId}.",
+        ))
+    }
+
+    async fn caller_schedule(&self, caller: &ApiCaller, schedule_id: &str) -> Result<ScheduleRow> {
+        let not_found = || Error::not_found("schedule_not_found", "No schedule has this id.");
+        let id: ScheduleId = schedule_id.parse().map_err(|_| not_found())?;
+        let schedule = store::audience_schedules::by_id(self.store().reader(), id)
+            .await?
+            .filter(|s| s.sandbox_id == caller.sandbox.id)
+            .ok_or_else(not_found)?;
+        caller.check_campaign(schedule.campaign_id)?;
+        Ok(schedule)
+    }
+
+    /// Starts the schedules that are due, marks missed the ones found too late, and failed the
+    /// ones that cannot start; returns how many were handled.
+    pub async fn fire_due_schedules(&self) -> Result<usize> {
+        let mut handled = 0;
+        loop {
+            let now = now_ms();
+            let mut tx = self.store().begin().await?;
+            let Some(schedule) = store::audience_schedules::take_due(&mut tx, now).await? else {
+                return Ok(handled);
+            };
+            handled += 1;
+            let late = now - schedule.execute_at;
+            let grace = self.settings().schedule_grace.as_millis() as Millis;
+            let (status, execution, failure) = if late > grace {
+                let why = format!(
+                    "found {} s after its time (Herald was not running), more than the {} s grace \
+                     period (HERALD_SCHEDULE_GRACE_SECS): not sent",
+                    late / 1000,
+                    grace / 1000
+                );
+                (ScheduleStatus::Missed, None, Some(why))
+            } else {
+                match self.start_scheduled(&mut tx, &schedule, now).await? {
+                    Ok(execution) => (ScheduleStatus::Triggered, Some(execution), None),
+                    Err(why) => (ScheduleStatus::Failed, None, Some(why)),
+                }
+            };
+            store::audience_schedules::set_fired(
+                &mut tx,
+                schedule.id,
+                status,
+                execution,
+                failure.as_deref(),
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            tracing::info!(schedule_id = %schedule.id, status = status.as_str(), failure, "audience schedule fired");
+            if execution.is_some() {
+                self.inner.fan_out_signal.notify_one();
+            }
+        }
+    }
+
+    /// Writes the send of a due schedule in `tx`; `Ok(Err(why))` when it cannot start.
+    async fn start_scheduled(
+        &self,
+        tx: &mut store::Conn,
+        schedule: &ScheduleRow,
+        now: Millis,
+    ) -> Result<std::result::Result<ExecutionId, String>> {
+        let campaign = self.campaign_row(schedule.campaign_id).await?;
+        let version = match live_version(&campaign, now) {
+            Ok(v) => v,
+            Err(e) => return Ok(Err(e.message)),
+        };
+        let Some(audience) =
+            store::audiences::by_id(self.store().reader(), schedule.audience_id).await?
+        else {
+            return Ok(Err("the audience was deleted".into()));
+        };
+        let execution = NewExecution {
+            id: ExecutionId::new(),
+            campaign_id: campaign.id,
+            surface_id: campaign.surface_id,
+            campaign_version: version,
+            request_id: schedule.request_id.clone(),
+            api_key_id: schedule.api_key_id,
+            now,
+        };
+        let upper_bound = self.upper_bound_of(&audience).await?;
+        let start = SendStart {
+            execution: &execution,
+            sandbox_id: &schedule.sandbox_id,
+            audience: &audience,
+            context: &schedule.context,
+            request_hash: &schedule.request_hash,
+            upper_bound: &upper_bound,
+        };
+        self.write_send(tx, &start).await?;
+        Ok(Ok(execution.id))
     }
 
     /// An audience send of the caller's sandbox and its messages' progress. Unknown ids, unitary
@@ -201,9 +451,11 @@ impl Herald {
         })
     }
 
-    /// Works every unfinished send whose lease is free to its end; returns how many. The
-    /// background loop does this on its own; tests without workers call it.
+    /// Fires the due schedules, then works every unfinished send whose lease is free to its
+    /// end; returns how many sends. The background loop does this on its own; tests without
+    /// workers call it.
     pub async fn run_audience_sends_now(&self) -> Result<usize> {
+        self.fire_due_schedules().await?;
         let mut done = 0;
         while self.work_on_next_send().await? {
             done += 1;
@@ -512,6 +764,9 @@ pub(crate) async fn run_fan_out(
 ) {
     loop {
         beat.now();
+        if let Err(e) = herald.fire_due_schedules().await {
+            tracing::error!(error = ?e.cause, code = e.code, "firing due audience schedules failed");
+        }
         let worked = match herald.work_on_next_send().await {
             Ok(worked) => worked,
             Err(_) => false, // logged; retried after a pause

@@ -254,13 +254,13 @@ fn repeat(
 }
 
 /// [`repeat`] for any call: its body's hash and its API key.
-pub(crate) fn repeat_of(
+pub(crate) fn repeat_of<T>(
     stored_hash: &str,
     stored_key: ApiKeyId,
     request_hash: &str,
     api_key: ApiKeyId,
-    replay: impl FnOnce() -> Accepted,
-) -> Result<Accepted> {
+    replay: impl FnOnce() -> T,
+) -> Result<T> {
     if stored_key != api_key {
         Err(Error::new(
             ErrorKind::Conflict,

@@ -82,6 +82,9 @@ pub struct Settings {
     /// nor the sandbox names one (`HERALD_DEFAULT_PHONE_REGION`, e.g. `US`; none by default:
     /// such numbers are refused).
     pub default_phone_region: Option<PhoneRegion>,
+    /// How late a scheduled audience send may still start (Herald was down at its time;
+    /// `HERALD_SCHEDULE_GRACE_SECS`, default 3600); later, it is marked missed, not sent.
+    pub schedule_grace: Duration,
     /// Trigger calls per second one API key may make, 0 for no limit (`HERALD_API_RATE_LIMIT`).
     pub api_rate_limit: u32,
     /// Delivery worker tasks (`HERALD_DELIVERY_WORKERS`); 0 runs none (tests drain by hand).
@@ -139,6 +142,7 @@ struct SettingsFile {
     retention_webhook_days: Option<u32>,
     api_rate_limit: Option<u32>,
     default_phone_region: Option<String>,
+    schedule_grace_secs: Option<u64>,
     delivery_workers: Option<usize>,
     delivery_concurrency: Option<usize>,
     delivery_lease_secs: Option<u64>,
@@ -211,6 +215,7 @@ impl Settings {
         overlay!(retention_webhook_days, "HERALD_RETENTION_WEBHOOK_DAYS");
         overlay!(api_rate_limit, "HERALD_API_RATE_LIMIT");
         overlay!(default_phone_region, "HERALD_DEFAULT_PHONE_REGION");
+        overlay!(schedule_grace_secs, "HERALD_SCHEDULE_GRACE_SECS");
         overlay!(delivery_workers, "HERALD_DELIVERY_WORKERS");
         overlay!(delivery_concurrency, "HERALD_DELIVERY_CONCURRENCY");
         overlay!(delivery_lease_secs, "HERALD_DELIVERY_LEASE_SECS");
@@ -361,6 +366,9 @@ impl Settings {
         };
         let settings = Self {
             default_phone_region,
+            schedule_grace: Duration::from_secs(
+                f.schedule_grace_secs.unwrap_or(3600).min(7 * 24 * 3600),
+            ),
             listen,
             data_dir: f.data_dir.unwrap_or_else(|| PathBuf::from("data")),
             database_url: f.database_url.map(Secret),

@@ -236,6 +236,31 @@ impl SendStatus {
     }
 }
 
+crate::delivery::status_enum!(
+    /// Where a scheduled audience send stands.
+    ScheduleStatus {
+        Scheduled => "scheduled",
+        /// Started at its time: an audience send exists.
+        Triggered => "triggered",
+        /// Found later than the grace period allows (Herald was down at its time): not sent.
+        Missed => "missed",
+        /// Could not start at its time (e.g. the campaign was no longer live).
+        Failed => "failed",
+    }
+);
+
+impl ScheduleStatus {
+    /// The reference API's word (`Scheduled`, `Triggered`); Herald's own for the others.
+    pub fn reference(self) -> &'static str {
+        match self {
+            ScheduleStatus::Scheduled => "Scheduled",
+            ScheduleStatus::Triggered => "Triggered",
+            ScheduleStatus::Missed => "Missed",
+            ScheduleStatus::Failed => "Failed",
+        }
+    }
+}
+
 /// An audience as created or edited: a name and either a rule or nothing (static).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]

@@ -68,6 +68,8 @@ typed_id!(
     SurfaceId,
     /// A set of profiles a campaign is sent to in one go.
     AudienceId,
+    /// An audience send to start later.
+    ScheduleId,
 );
 
 impl MessageId {

@@ -50,3 +50,25 @@ CREATE TABLE audience_sends (
 );
 
 CREATE INDEX audience_sends_unfinished ON audience_sends (locked_until) WHERE status = 'in_progress';
+
+-- An audience send to start later. At its time it becomes an audience send (`execution_id`);
+-- found more than the grace period late (Herald was down), it is marked missed instead.
+CREATE TABLE audience_schedules (
+    id            TEXT PRIMARY KEY NOT NULL,
+    sandbox_id    TEXT NOT NULL REFERENCES sandboxes (id),
+    campaign_id   TEXT NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+    audience_id   TEXT NOT NULL REFERENCES audiences (id) ON DELETE CASCADE,
+    context       TEXT NOT NULL CHECK (context::jsonb IS NOT NULL),
+    request_id    TEXT NOT NULL,
+    request_hash  TEXT NOT NULL,
+    api_key_id    TEXT NOT NULL REFERENCES api_keys (id),
+    execute_at    BIGINT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('scheduled', 'triggered', 'missed', 'failed')),
+    execution_id  TEXT REFERENCES executions (id) ON DELETE SET NULL,
+    failure       TEXT,
+    created_at    BIGINT NOT NULL,
+    fired_at      BIGINT,
+    UNIQUE (campaign_id, request_id)
+);
+
+CREATE INDEX audience_schedules_due ON audience_schedules (execute_at) WHERE status = 'scheduled';

@@ -274,6 +274,61 @@ pub struct SurfaceList {
     pub items: Vec<domain::views::SurfaceView>,
 }
 
+/// The answer to an accepted audience call: the send (started now), or its schedule.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum AudienceCallBody {
+    Started(AcceptedBody),
+    Scheduled(ScheduledExecutionBody),
+}
+
+/// An audience send to start later (the reference API's `ScheduledExecutionResponse`).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduledExecutionBody {
+    pub schedule_id: String,
+    pub audience: AudienceRefBody,
+    pub campaign_id: String,
+    /// RFC 3339, UTC.
+    pub execute_at: String,
+    /// `Scheduled`, `Triggered`; Herald also says `Missed` (found too late, not sent) and
+    /// `Failed` (could not start: `failure` says why).
+    pub schedule_status: String,
+    /// Herald: the request id (the idempotency key).
+    pub request_id: String,
+    pub created_at: String,
+    /// Herald: why it was missed or failed.
+    pub failure: Option<String>,
+    /// Once triggered: the send and its progress.
+    pub execution_details: Option<AudienceExecutionBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AudienceRefBody {
+    pub id: String,
+}
+
+impl ScheduledExecutionBody {
+    pub fn new(
+        s: backend::store::audience_schedules::ScheduleRow,
+        send: Option<backend::audience_sends::AudienceSendView>,
+    ) -> Self {
+        Self {
+            schedule_id: s.id.to_string(),
+            audience: AudienceRefBody {
+                id: s.audience_id.to_string(),
+            },
+            campaign_id: s.campaign_id.to_string(),
+            execute_at: rfc3339(s.execute_at),
+            schedule_status: s.status.reference().into(),
+            request_id: s.request_id,
+            created_at: rfc3339(s.created_at),
+            failure: s.failure,
+            execution_details: send.map(Into::into),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AudienceList {
     pub items: Vec<domain::audience::AudienceView>,

@@ -4,7 +4,8 @@
 use super::RestState;
 use super::auth::authenticate;
 use super::dto::{
-    AcceptedBody, AudienceExecutionBody, DryRunBody, ErrorBody, ExecutionStatusBody, HealthBody,
+    AcceptedBody, AudienceCallBody, AudienceExecutionBody, DryRunBody, ErrorBody,
+    ExecutionStatusBody, HealthBody, ScheduledExecutionBody,
 };
 use super::error::ApiError;
 use super::json::{parse_json, read_body};
@@ -12,6 +13,8 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use backend::audience_sends::AudienceAnswer;
+use backend::executions::Accepted;
 use backend::{Error, ErrorKind};
 use domain::trigger::{
     AudienceRequest, AudienceTrigger, UnitaryRequest, UnitaryTrigger, parse_idempotency_key,
@@ -216,7 +219,7 @@ fn dry_run_flag(query: Option<&str>) -> Result<bool, ApiError> {
     tag = "execution",
     request_body = AudienceRequest,
     responses(
-        (status = 202, description = "Accepted: the send is stored and under way", body = AcceptedBody,
+        (status = 202, description = "Accepted: the send is stored and under way (`AcceptedBody`), or, with a future `schedule.executeAt`, scheduled (`ScheduledExecutionBody`)", body = AudienceCallBody,
          headers(("idempotent-replayed" = String, description = "`true` when this answers a repeat of an accepted call"))),
         (status = 400, description = "Malformed or invalid request", body = ErrorBody),
         (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
@@ -252,21 +255,31 @@ pub async fn trigger_audience(
         serde_json::to_vec(&request).expect("a parsed request serialises"),
     ));
     let trigger = AudienceTrigger::parse(request).map_err(|e| with_ids(e.into()))?;
-    let accepted = herald
+    let answer = herald
         .start_audience_send(&caller, trigger, &request_hash)
         .await
         .map_err(with_ids);
+    let replay = matches!(
+        &answer,
+        Ok(AudienceAnswer::Started(Accepted { replay: true, .. })
+            | AudienceAnswer::Scheduled { replay: true, .. })
+    );
     backend::telemetry::trigger_call(
         "audience",
-        match &accepted {
-            Ok(a) if a.replay => "replayed",
+        match &answer {
+            Ok(_) if replay => "replayed",
+            Ok(AudienceAnswer::Scheduled { .. }) => "scheduled",
             Ok(_) => "accepted",
             Err(e) => e.error.code,
         },
     );
-    let accepted = accepted?;
-    let replay = accepted.replay;
-    let mut response = (StatusCode::ACCEPTED, Json(AcceptedBody::from(accepted))).into_response();
+    let body = match answer? {
+        AudienceAnswer::Started(accepted) => AudienceCallBody::Started(accepted.into()),
+        AudienceAnswer::Scheduled { schedule, .. } => {
+            AudienceCallBody::Scheduled(ScheduledExecutionBody::new(schedule, None))
+        }
+    };
+    let mut response = (StatusCode::ACCEPTED, Json(body)).into_response();
     if replay {
         response
             .headers_mut()
@@ -298,6 +311,62 @@ pub async fn audience_status(
     let caller = authenticate(&state.herald, &headers).await?;
     let send = state.herald.audience_send(&caller, &execution_id).await?;
     Ok(Json(send.into()))
+}
+
+/// A scheduled audience send: when, and once it fired, its send.
+#[utoipa::path(
+    get,
+    path = "/ajo/im/executions/schedules/{scheduleId}",
+    tag = "execution",
+    params(("scheduleId" = String, Path, description = "From the answer of the scheduled audience call.")),
+    responses(
+        (status = 200, description = "The schedule", body = ScheduledExecutionBody),
+        (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
+        (status = 403, description = "The key may not act here", body = ErrorBody),
+        (status = 404, description = "No schedule with this id in the key's sandbox", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = []))
+)]
+pub async fn get_schedule(
+    State(state): State<RestState>,
+    Path(schedule_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<ScheduledExecutionBody>, ApiError> {
+    let caller = authenticate(&state.herald, &headers).await?;
+    let (schedule, send) = state
+        .herald
+        .audience_schedule(&caller, &schedule_id)
+        .await?;
+    Ok(Json(ScheduledExecutionBody::new(schedule, send)))
+}
+
+/// Deletes a schedule before its time: 200 `{}`. Once it has fired, 409
+/// `schedule_already_triggered`.
+#[utoipa::path(
+    delete,
+    path = "/ajo/im/executions/schedules/{scheduleId}",
+    tag = "execution",
+    params(("scheduleId" = String, Path)),
+    responses(
+        (status = 200, description = "Deleted: it will not fire", body = Object),
+        (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
+        (status = 403, description = "The key may not act here", body = ErrorBody),
+        (status = 404, description = "No schedule with this id in the key's sandbox", body = ErrorBody),
+        (status = 409, description = "It has already fired", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = []))
+)]
+pub async fn delete_schedule(
+    State(state): State<RestState>,
+    Path(schedule_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let caller = authenticate(&state.herald, &headers).await?;
+    state
+        .herald
+        .delete_audience_schedule(&caller, &schedule_id)
+        .await?;
+    Ok(Json(serde_json::json!({})))
 }
 
 fn rate_limited(retry_after_secs: u64) -> Error {

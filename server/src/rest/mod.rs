@@ -52,6 +52,10 @@ pub fn router(herald: Herald) -> Router {
             get(executions::audience_status),
         )
         .route(
+            "/ajo/im/executions/schedules/{schedule_id}",
+            get(executions::get_schedule).delete(executions::delete_schedule),
+        )
+        .route(
             "/ajo/im/executions/highthroughput",
             post(executions::trigger_high_throughput),
         )

@@ -20,6 +20,8 @@ use utoipa::{Modify, OpenApi};
         executions::trigger_high_throughput,
         executions::trigger_audience,
         executions::audience_status,
+        executions::get_schedule,
+        executions::delete_schedule,
         executions::execution_status,
         executions::health,
         manage::list_campaigns,

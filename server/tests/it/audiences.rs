@@ -370,3 +370,126 @@ async fn audience_calls_are_checked_before_anything_is_stored() {
         .await;
     assert_eq!(status, 404);
 }
+
+fn in_ms(ms: i64) -> String {
+    domain::views::format_rfc3339(backend::clock::now_ms() + ms)
+}
+
+#[tokio::test]
+async fn scheduled_sends_fire_once_at_their_time_and_can_be_deleted_before() {
+    let app = TestApp::start(None).await;
+    profile(
+        &app,
+        "ana@example.org",
+        json!({"name": "Ana", "tier": "gold"}),
+    )
+    .await;
+    let gold = created(&app, json!({"name": "Gold", "rule": "tier = gold"})).await;
+    let campaign = newsletter(&app).await;
+    let call = |request_id: &str, at: String| {
+        json!({"requestId": request_id, "campaignId": campaign.to_string(), "audience": {"id": gold},
+               "context": {"issue": "9"}, "schedule": {"executeAt": at}})
+    };
+
+    // A schedule an hour ahead: shown, replayed, deleted.
+    let later = call("later", in_ms(3_600_000));
+    let (status, scheduled) = app
+        .send(
+            Method::POST,
+            "/ajo/im/executions/audience",
+            Some(later.clone()),
+        )
+        .await;
+    assert_eq!(status, 202, "{scheduled}");
+    assert_eq!(scheduled["scheduleStatus"], "Scheduled");
+    assert_eq!(scheduled["audience"]["id"], gold.as_str());
+    assert_eq!(scheduled["campaignId"], campaign.to_string());
+    let id = scheduled["scheduleId"].as_str().unwrap().to_owned();
+    let again = app
+        .api(Method::POST, "/ajo/im/executions/audience")
+        .json(&later)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(
+        again.json::<Value>().await.unwrap()["scheduleId"],
+        id.as_str()
+    );
+    let path = format!("/ajo/im/executions/schedules/{id}");
+    let (status, shown) = app.send(Method::GET, &path, None).await;
+    assert_eq!(
+        (status, shown["executionDetails"].clone()),
+        (200, Value::Null)
+    );
+    let (status, deleted) = app.send(Method::DELETE, &path, None).await;
+    assert_eq!((status, deleted), (200, json!({})));
+    let (status, _) = app.send(Method::GET, &path, None).await;
+    assert_eq!(status, 404);
+    assert_eq!(app.herald.run_audience_sends_now().await.unwrap(), 0);
+
+    // One due in a moment fires once, then cannot be deleted.
+    let (_, soon) = app
+        .send(
+            Method::POST,
+            "/ajo/im/executions/audience",
+            Some(call("soon", in_ms(1_500))),
+        )
+        .await;
+    let path = format!(
+        "/ajo/im/executions/schedules/{}",
+        soon["scheduleId"].as_str().unwrap()
+    );
+    assert_eq!(
+        app.herald.run_audience_sends_now().await.unwrap(),
+        0,
+        "not due yet"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1_700)).await;
+    assert_eq!(app.herald.run_audience_sends_now().await.unwrap(), 1);
+    assert_eq!(
+        app.herald.run_audience_sends_now().await.unwrap(),
+        0,
+        "fired once"
+    );
+    let (_, fired) = app.send(Method::GET, &path, None).await;
+    assert_eq!(fired["scheduleStatus"], "Triggered", "{fired}");
+    assert_eq!(fired["executionDetails"]["status"], "Succeeded");
+    assert_eq!(fired["executionDetails"]["targetedProfileCount"], 1);
+    assert_eq!(fired["executionDetails"]["requestId"], "soon");
+    let (status, refused) = app.send(Method::DELETE, &path, None).await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (409, Some("schedule_already_triggered"))
+    );
+}
+
+#[tokio::test]
+async fn a_schedule_found_past_its_grace_period_is_missed_not_sent() {
+    let app = TestApp::start_with(None, &[("HERALD_SCHEDULE_GRACE_SECS", "0")]).await;
+    profile(&app, "ana@example.org", json!({"tier": "gold"})).await;
+    let gold = created(&app, json!({"name": "Gold", "rule": "tier = gold"})).await;
+    let campaign = newsletter(&app).await;
+    let (_, scheduled) = app
+        .send(
+            Method::POST,
+            "/ajo/im/executions/audience",
+            Some(
+                json!({"campaignId": campaign.to_string(), "audience": {"id": gold},
+                        "context": {"issue": "1"}, "schedule": {"executeAt": in_ms(1_200)}}),
+            ),
+        )
+        .await;
+    // Herald "was down" at its time: nothing fired it until now.
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    assert_eq!(app.herald.run_audience_sends_now().await.unwrap(), 0);
+    let path = format!(
+        "/ajo/im/executions/schedules/{}",
+        scheduled["scheduleId"].as_str().unwrap()
+    );
+    let (_, missed) = app.send(Method::GET, &path, None).await;
+    assert_eq!(missed["scheduleStatus"], "Missed", "{missed}");
+    assert!(missed["failure"].as_str().unwrap().contains("grace period"));
+    assert_eq!(app.count("audience_sends").await, 0);
+    assert_eq!(app.count("messages").await, 0);
+}
