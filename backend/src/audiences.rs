@@ -193,6 +193,26 @@ impl Herald {
         })
     }
 
+    /// Refuses a campaign whose audience is not one of its sandbox.
+    pub(crate) async fn check_campaign_audience(
+        &self,
+        sandbox_id: &str,
+        campaign: &domain::campaign::NewCampaign,
+    ) -> Result<()> {
+        let Some(id) = campaign.audience_id else {
+            return Ok(());
+        };
+        match store::audiences::by_id(self.store().reader(), id).await? {
+            Some(a) if a.sandbox_id == sandbox_id => Ok(()),
+            _ => Err(ValidationError::single(
+                "invalid_campaign",
+                "audienceId",
+                "no audience of this sandbox has this id",
+            )
+            .into()),
+        }
+    }
+
     /// How many profiles an audience holds now.
     pub async fn count_audience(&self, sandbox_id: &str, id: &str) -> Result<AudienceCount> {
         let row = self.audience_row(sandbox_id, id).await?;

@@ -74,6 +74,7 @@ impl Herald {
         campaign: NewCampaign,
     ) -> Result<CampaignId> {
         self.check_campaign_surface(sandbox_id, &campaign).await?;
+        self.check_campaign_audience(sandbox_id, &campaign).await?;
         self.check_namespace(sandbox_id, campaign.namespace.as_str(), "namespace")
             .await?;
         let id = CampaignId::new();
@@ -131,8 +132,14 @@ impl Herald {
             Some(id) => store::surfaces::by_id(pool, *id).await?.map(|s| s.name),
             None => None,
         };
+        let audience_name = match row.audience_id {
+            Some(id) => store::audiences::by_id(pool, id).await?.map(|a| a.name),
+            None => None,
+        };
         Ok(CampaignView {
             surface_name,
+            audience_name,
+            audience_id: row.audience_id.map(|id| id.to_string()),
             surface_id: row.surface_id.map(|id| id.to_string()),
             tracking: row.tracking,
             history,
@@ -252,6 +259,8 @@ impl Herald {
             .await?
             .ok_or_else(campaign_not_found)?;
         self.check_campaign_surface(&row.sandbox_id, &campaign)
+            .await?;
+        self.check_campaign_audience(&row.sandbox_id, &campaign)
             .await?;
         self.check_namespace(&row.sandbox_id, campaign.namespace.as_str(), "namespace")
             .await?;

@@ -2,7 +2,7 @@
 
 use crate::content::{Content, ContentInput, PushOptions, VariantInput};
 use crate::error::{FieldError, ValidationError};
-use crate::ids::SurfaceId;
+use crate::ids::{AudienceId, SurfaceId};
 use crate::locale::DEFAULT_LOCALE_ATTRIBUTE;
 use crate::profile::Namespace;
 use serde::{Deserialize, Serialize};
@@ -233,6 +233,9 @@ pub struct CampaignInput {
     /// the server's default sender.
     #[serde(default)]
     pub surface_id: Option<String>,
+    /// The audience an audience send goes to when it names none.
+    #[serde(default)]
+    pub audience_id: Option<String>,
     /// Engagement tracking: email opens, and clicks on the links of email and SMS.
     #[serde(default)]
     pub tracking: bool,
@@ -313,6 +316,7 @@ impl Default for CampaignInput {
             ends_at: None,
             rate_limit: None,
             surface_id: None,
+            audience_id: None,
             tracking: false,
             channel: Channel::default(),
             subject: String::new(),
@@ -338,6 +342,7 @@ pub struct NewCampaign {
     pub window: Window,
     pub rate_limit: Option<u32>,
     pub surface_id: Option<SurfaceId>,
+    pub audience_id: Option<AudienceId>,
     pub tracking: bool,
     pub content: Content,
 }
@@ -382,6 +387,13 @@ impl NewCampaign {
                 .map_err(|_| errors.push(FieldError::new("surfaceId", "is not a surface id")))
                 .ok(),
         };
+        let audience_id = match input.audience_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| errors.push(FieldError::new("audienceId", "is not an audience id")))
+                .ok(),
+        };
         let content = Content::parse(&input.content())
             .map_err(|e| errors.extend(e))
             .ok();
@@ -397,6 +409,7 @@ impl NewCampaign {
                     window: Window { starts_at, ends_at },
                     rate_limit: input.rate_limit,
                     surface_id,
+                    audience_id,
                     tracking: input.tracking,
                     content,
                 })

@@ -29,6 +29,9 @@ pub struct CampaignView {
     /// The channel surface; none: the server's default sender.
     pub surface_id: Option<String>,
     pub surface_name: Option<String>,
+    /// The audience audience sends go to when they name none.
+    pub audience_id: Option<String>,
+    pub audience_name: Option<String>,
     /// Engagement tracking (opens, clicks) is on.
     pub tracking: bool,
     /// As the dates make it now (scheduled before the start, completed after the end).
@@ -74,6 +77,7 @@ impl CampaignView {
             ends_at: self.ends_at.map(format_rfc3339),
             rate_limit: self.rate_limit.map(|r| r as u32),
             surface_id: self.surface_id.clone(),
+            audience_id: self.audience_id.clone(),
             tracking: self.tracking,
             channel: crate::campaign::Channel::parse(&self.channel).unwrap_or_default(),
             subject: self.subject.clone(),

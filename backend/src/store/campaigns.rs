@@ -140,8 +140,8 @@ pub async fn insert_campaign(
     on!(&mut *conn, c => bind_properties(sqlx::query(
         "INSERT INTO campaigns (id, sandbox_id, status, created_by, created_at, title, description,
              tags, category, channel, namespace, create_profiles, starts_at, ends_at, rate_limit,
-             surface_id, tracking, updated_at)
-         VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+             surface_id, tracking, updated_at, audience_id)
+         VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(id)
     .bind(sandbox_id)
@@ -155,7 +155,7 @@ pub async fn insert_campaign(
 
 /// Binds a campaign's properties, in the order both the insert and the edit list them:
 /// title, description, tags, category, channel, namespace, create_profiles, starts_at, ends_at,
-/// rate_limit, surface_id, tracking, updated_at.
+/// rate_limit, surface_id, tracking, updated_at, audience_id.
 fn bind_properties<'q, Db: Database>(
     query: Query<'q, Db, <Db as Database>::Arguments<'q>>,
     campaign: &'q NewCampaign,
@@ -183,6 +183,7 @@ where
         .bind(campaign.surface_id.map(|s| s.to_string()))
         .bind(campaign.tracking)
         .bind(now)
+        .bind(campaign.audience_id.map(|a| a.to_string()))
 }
 
 /// Writes the content of one version: a new version, or the pending one replaced.
@@ -358,8 +359,8 @@ pub async fn edit(
     let updated = on!(&mut *conn, c => bind_properties(sqlx::query(
         "UPDATE campaigns SET title = $1, description = $2, tags = $3, category = $4, channel = $5,
              namespace = $6, create_profiles = $7, starts_at = $8, ends_at = $9, rate_limit = $10,
-             surface_id = $11, tracking = $12, updated_at = $13
-          WHERE id = $14 AND status = $15",
+             surface_id = $11, tracking = $12, updated_at = $13, audience_id = $14
+          WHERE id = $15 AND status = $16",
     ), campaign, now)
     .bind(id)
     .bind(status.as_str())

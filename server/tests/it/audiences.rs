@@ -493,3 +493,55 @@ async fn a_schedule_found_past_its_grace_period_is_missed_not_sent() {
     assert_eq!(app.count("audience_sends").await, 0);
     assert_eq!(app.count("messages").await, 0);
 }
+
+#[tokio::test]
+async fn a_campaign_may_name_its_own_audience() {
+    let app = TestApp::start(None).await;
+    profile(&app, "ana@example.org", json!({"tier": "gold"})).await;
+    let gold = created(&app, json!({"name": "Gold", "rule": "tier = gold"})).await;
+    let body = |audience: &str| json!({"title": "Gold news", "subject": "Hi", "textBody": "News", "audienceId": audience});
+    let (status, refused) = app
+        .send(
+            Method::POST,
+            "/api/v1/campaigns",
+            Some(body(&domain::ids::AudienceId::new().to_string())),
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["errors"][0]["field"], "audienceId");
+    let (status, campaign) = app
+        .send(Method::POST, "/api/v1/campaigns", Some(body(&gold)))
+        .await;
+    assert_eq!(status, 201, "{campaign}");
+    assert_eq!(campaign["audienceName"], "Gold");
+    let id = campaign["id"].as_str().unwrap();
+    let (status, _) = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/campaigns/{id}/activate"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, accepted) = app
+        .send(
+            Method::POST,
+            "/ajo/im/executions/audience",
+            Some(json!({"campaignId": id})),
+        )
+        .await;
+    assert_eq!(status, 202, "{accepted}");
+    app.herald.run_audience_sends_now().await.unwrap();
+    let (_, send) = app
+        .send(
+            Method::GET,
+            &format!(
+                "/ajo/im/executions/audience/{}",
+                accepted["executionId"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(send["audienceId"], gold.as_str());
+    assert_eq!(send["targetedProfileCount"], 1);
+}
