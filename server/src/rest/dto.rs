@@ -279,7 +279,7 @@ pub struct SurfaceList {
 #[serde(untagged)]
 pub enum AudienceCallBody {
     Started(AcceptedBody),
-    Scheduled(ScheduledExecutionBody),
+    Scheduled(Box<ScheduledExecutionBody>),
 }
 
 /// An audience send to start later (the reference API's `ScheduledExecutionResponse`).

@@ -1,0 +1,319 @@
+//! Audience sends (`POST /ajo/im/executions/audience`): one call sends a live campaign to every
+//! member of an audience.
+//!
+//! Invariants:
+//! - Accepting the call writes the execution, its idempotency key and the send's starting point
+//!   in one transaction; the answer comes after that commit. The same `requestId` with the same
+//!   body answers the same execution (a replay); with another body it is refused.
+//! - The members are fixed when the send is accepted: profiles up to the largest profile id of
+//!   the audience then (`upper_bound`). A rule-based audience is evaluated batch by batch, so a
+//!   profile that stops passing the rule before its batch is not sent to.
+//! - The members are read in profile-id order after the send's checkpoint, in batches. A
+//!   batch's messages, their report counters and the new checkpoint are committed in one
+//!   transaction, under the lease of the node doing the work ([`store::audience_sends::advance`]
+//!   fails for a node whose lease was taken, and its batch rolls back). Each message's id is
+//!   derived from (execution, profile), so a batch written twice stores its messages once.
+//!   Killed at any point, a send resumes at its last checkpoint: every member gets exactly one
+//!   message.
+//! - Members without a usable address (or whose message cannot be rendered) get a message that
+//!   is excluded (`invalid_recipient`) with the reason, so every member is accounted for.
+//!   Suppressed and opted-out addresses are excluded in the batch's transaction, as for
+//!   unitary calls.
+//! - Delivery paces the queued messages by the campaign's and the surface's rates.
+//! - A campaign stopped (or past its end) while its send runs ends the send `failed`; what was
+//!   queued stays queued and delivery decides (a stopped campaign's messages are not sent).
+
+use crate::accounts::ApiCaller;
+use crate::audiences::Members;
+use crate::clock::{Millis, now_ms};
+use crate::error::{Error, Result};
+use crate::executions::{Accepted, campaign_not_found, is_present, live_version};
+use crate::store::audience_schedules::ScheduleRow;
+use crate::store::audience_sends::{NewSend, SendRow};
+use crate::store::audiences::AudienceRow;
+use crate::store::campaigns::CampaignRow;
+use crate::store::executions::{NewCall, NewExecution};
+use crate::{Herald, store};
+use domain::FieldError;
+use domain::audience::ScheduleStatus;
+use domain::ids::{ExecutionId, ScheduleId};
+use domain::trigger::AudienceTrigger;
+use serde_json::Value;
+
+/// A call whose `executeAt` is at most this far ahead starts now.
+const SCHEDULE_MARGIN_MS: Millis = 1000;
+
+/// What an accepted audience call became.
+#[derive(Debug, Clone)]
+pub enum AudienceAnswer {
+    Started(Accepted),
+    Scheduled { schedule: ScheduleRow, replay: bool },
+}
+
+/// What starting a send writes.
+struct SendStart<'a> {
+    execution: &'a NewExecution,
+    sandbox_id: &'a str,
+    audience: &'a AudienceRow,
+    context: &'a str,
+    request_hash: &'a str,
+    upper_bound: &'a str,
+}
+
+/// A call whose requestId names a stored schedule: the same schedule again if it is the same
+/// call from the same key, else refused as any reused key is.
+fn scheduled_again(
+    stored: ScheduleRow,
+    request_hash: &str,
+    caller: &ApiCaller,
+) -> Result<AudienceAnswer> {
+    let (hash, key) = (stored.request_hash.clone(), stored.api_key_id);
+    crate::group_commit::repeat_of(&hash, key, request_hash, caller.api_key_id, || {
+        AudienceAnswer::Scheduled {
+            schedule: stored,
+            replay: true,
+        }
+    })
+}
+
+/// An audience send and where it stands.
+#[derive(Debug, Clone)]
+pub struct AudienceSendView {
+    pub execution: store::executions::ExecutionRow,
+    pub send: SendRow,
+    /// Messages by status (queued, sending, sent, failed, excluded).
+    pub messages: Vec<(String, i64)>,
+}
+
+impl Herald {
+    /// Validates and durably accepts an audience call: a send that starts now (its messages
+    /// are queued in the background), or, with a future `executeAt`, a schedule.
+    #[tracing::instrument(skip_all)]
+    pub async fn start_audience_send(
+        &self,
+        caller: &ApiCaller,
+        trigger: AudienceTrigger,
+        request_hash: &str,
+    ) -> Result<AudienceAnswer> {
+        let now = now_ms();
+        let (campaign, version, audience) = self.check_audience_call(caller, &trigger, now).await?;
+        if let Some(request_id) = &trigger.request_id
+            && let Some(stored) = store::audience_schedules::by_request(
+                self.store().reader(),
+                campaign.id,
+                request_id,
+            )
+            .await?
+        {
+            return scheduled_again(stored, request_hash, caller);
+        }
+        let context = Value::Object(trigger.context).to_string();
+        if let Some(execute_at) = trigger
+            .execute_at
+            .filter(|at| *at > now + SCHEDULE_MARGIN_MS)
+        {
+            let row = ScheduleRow {
+                id: ScheduleId::new(),
+                sandbox_id: caller.sandbox.id.clone(),
+                campaign_id: campaign.id,
+                audience_id: audience.id,
+                context,
+                request_id: trigger
+                    .request_id
+                    .clone()
+                    .unwrap_or_else(|| ExecutionId::new().to_string()),
+                request_hash: request_hash.to_owned(),
+                api_key_id: caller.api_key_id,
+                execute_at,
+                status: ScheduleStatus::Scheduled,
+                execution_id: None,
+                failure: None,
+                created_at: now,
+                fired_at: None,
+            };
+            let mut conn = self.store().acquire().await?;
+            if !store::audience_schedules::insert(&mut conn, &row).await? {
+                drop(conn);
+                // Another call with this requestId got there first.
+                let stored = store::audience_schedules::by_request(
+                    self.store().reader(),
+                    campaign.id,
+                    &row.request_id,
+                )
+                .await?
+                .ok_or_else(|| Error::internal(anyhow::anyhow!("schedule vanished")))?;
+                return scheduled_again(stored, request_hash, caller);
+            }
+            tracing::info!(schedule_id = %row.id, campaign_id = %campaign.id, execute_at, "audience send scheduled");
+            return Ok(AudienceAnswer::Scheduled {
+                schedule: row,
+                replay: false,
+            });
+        }
+        // Without a requestId the call is not idempotent: its key is its own execution id.
+        let execution_id = ExecutionId::new();
+        let request_id = trigger
+            .request_id
+            .clone()
+            .unwrap_or_else(|| execution_id.to_string());
+        let execution = NewExecution {
+            id: execution_id,
+            campaign_id: campaign.id,
+            surface_id: campaign.surface_id,
+            campaign_version: version,
+            request_id: request_id.clone(),
+            api_key_id: caller.api_key_id,
+            now,
+        };
+        let upper_bound = self.upper_bound_of(&audience).await?;
+        let mut tx = self.store().begin().await?;
+        let key = [(campaign.id, request_id.as_str())];
+        store::executions::lock_keys(&mut tx, &key).await?;
+        let stored = store::executions::idempotency_records(&mut tx, &key, now).await?;
+        if let Some(record) = stored.get(&(campaign.id, request_id.clone())) {
+            let e = &record.execution;
+            return crate::group_commit::repeat_of(
+                &record.request_hash,
+                e.api_key_id,
+                request_hash,
+                caller.api_key_id,
+                || Accepted {
+                    execution_id: e.id,
+                    request_id: e.request_id.clone(),
+                    created_at: e.created_at,
+                    created_by: e.api_key_id,
+                    replay: true,
+                },
+            )
+            .map(AudienceAnswer::Started);
+        }
+        let start = SendStart {
+            execution: &execution,
+            sandbox_id: &caller.sandbox.id,
+            audience: &audience,
+            context: &context,
+            request_hash,
+            upper_bound: &upper_bound,
+        };
+        self.write_send(&mut tx, &start).await?;
+        tx.commit().await?;
+        self.inner.fan_out_signal.notify_one();
+        tracing::info!(%execution_id, campaign_id = %campaign.id, audience_id = %audience.id, "audience send accepted");
+        Ok(AudienceAnswer::Started(Accepted {
+            execution_id,
+            request_id,
+            created_at: now,
+            created_by: caller.api_key_id,
+            replay: false,
+        }))
+    }
+
+    /// Everything an audience call needs that does not depend on when it runs: the campaign
+    /// (live, the caller's), its live version, the audience, the context its content requires.
+    async fn check_audience_call(
+        &self,
+        caller: &ApiCaller,
+        trigger: &AudienceTrigger,
+        now: Millis,
+    ) -> Result<(CampaignRow, i64, AudienceRow)> {
+        let campaign = self.campaign_row(trigger.campaign_id).await?;
+        if campaign.sandbox_id != caller.sandbox.id {
+            return Err(campaign_not_found());
+        }
+        caller.check_campaign(campaign.id)?;
+        let version = live_version(&campaign, now)?;
+        let audience_id = match (&trigger.audience_id, campaign.audience_id) {
+            (Some(id), _) => id.clone(),
+            (None, Some(id)) => id.to_string(),
+            (None, None) => {
+                return Err(domain::ValidationError::single(
+                    "invalid_request",
+                    "audience.id",
+                    "is required: the campaign has no audience of its own",
+                )
+                .into());
+            }
+        };
+        let audience = self.audience_row(&caller.sandbox.id, &audience_id).await?;
+        let compiled = self.compiled_version(campaign.id, version).await?;
+        let missing: Vec<FieldError> = compiled
+            .required_context
+            .iter()
+            .filter(|path| !is_present(&trigger.context, path))
+            .map(|path| {
+                FieldError::new(
+                    format!("context.{}", path.join(".")),
+                    "is required by the campaign",
+                )
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(domain::ValidationError::new("invalid_request", missing).into());
+        }
+        Ok((campaign, version, audience))
+    }
+
+    /// The largest profile id of the audience now: its members are fixed up to it.
+    async fn upper_bound_of(&self, audience: &AudienceRow) -> Result<String> {
+        let walk = Members::of(audience).walk;
+        Ok(store::audiences::upper_bound(self.store().reader(), walk)
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// Writes a send's execution, idempotency key and starting point (in `tx`).
+    async fn write_send(&self, tx: &mut store::Conn, s: &SendStart<'_>) -> Result<()> {
+        let call = NewCall {
+            execution: s.execution,
+            messages: &[],
+            idempotency_key: &s.execution.request_id,
+            request_hash: s.request_hash,
+            key_expires_at: s.execution.now
+                + self.settings().idempotency_retention.as_millis() as Millis,
+        };
+        store::executions::insert_calls(tx, &[call]).await?;
+        store::audience_sends::insert(
+            tx,
+            &NewSend {
+                execution_id: s.execution.id,
+                sandbox_id: s.sandbox_id,
+                audience_id: s.audience.id,
+                audience_name: &s.audience.name,
+                context: s.context,
+                upper_bound: s.upper_bound,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// An audience send of the caller's sandbox and its messages' progress. Unknown ids, unitary
+    /// executions and other sandboxes' sends are all `execution_not_found`.
+    pub async fn audience_send(
+        &self,
+        caller: &ApiCaller,
+        execution_id: &str,
+    ) -> Result<AudienceSendView> {
+        let not_found = || Error::not_found("execution_not_found", "No audience send has this id.");
+        let id: ExecutionId = execution_id.parse().map_err(|_| not_found())?;
+        let pool = self.store().reader();
+        let execution = store::executions::execution(pool, &caller.sandbox.id, id)
+            .await?
+            .ok_or_else(not_found)?;
+        caller.check_campaign(execution.campaign_id)?;
+        let send = store::audience_sends::by_execution(pool, id)
+            .await?
+            .ok_or_else(not_found)?;
+        let messages = store::audience_sends::message_counts(pool, id).await?;
+        Ok(AudienceSendView {
+            execution,
+            send,
+            messages,
+        })
+    }
+}
+
+mod fan_out;
+mod schedules;
+
+pub(crate) use fan_out::run_fan_out;
