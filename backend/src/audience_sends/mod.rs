@@ -20,8 +20,8 @@
 //!   Suppressed and opted-out addresses are excluded in the batch's transaction, as for
 //!   unitary calls.
 //! - Delivery paces the queued messages by the campaign's and the surface's rates.
-//! - A campaign stopped (or past its end) while its send runs ends the send `failed`; what was
-//!   queued stays queued and delivery decides (a stopped campaign's messages are not sent).
+//! - A campaign stopped (or past its end) while its send runs ends the send `failed`: no more
+//!   members are queued; what was queued is delivered, as accepted messages always are.
 
 use crate::accounts::ApiCaller;
 use crate::audiences::Members;
