@@ -5,7 +5,9 @@ use domain::views::{ApiKeyView, CampaignSummary, CampaignView, MessageView, Sand
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::session::{SANDBOX_KEY, require_user, require_user_in_sandbox, to_server_error};
+use crate::session::{
+    SANDBOX_KEY, answer_text, require_user, require_user_in_sandbox, to_server_error,
+};
 #[cfg(feature = "ssr")]
 use backend::campaigns::Actor;
 
@@ -532,4 +534,125 @@ pub async fn home(query: domain::report::ReportQueryInput) -> Result<HomeView, S
         report,
         captures_only,
     })
+}
+
+/// The current sandbox's audiences.
+#[server(endpoint = "list_audiences")]
+pub async fn list_audiences() -> Result<Vec<domain::audience::AudienceView>, ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .list_audiences(&sandbox.id)
+        .await
+        .map_err(to_server_error)
+}
+
+/// Creates an audience: rule-based when `rule` is not empty, else static. A name or rule the
+/// rules refuse is an answer, not a failure: `Ok(Err(why))`.
+#[server(endpoint = "create_audience")]
+pub async fn create_audience(
+    name: String,
+    description: String,
+    rule: String,
+) -> Result<Result<domain::audience::AudienceView, String>, ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let input = domain::audience::AudienceInput {
+        name,
+        description,
+        rule: Some(rule).filter(|r| !r.trim().is_empty()),
+    };
+    match herald.save_audience(&sandbox.id, None, &input).await {
+        Ok(view) => {
+            tracing::info!(audience_id = %view.id, user_id = %user, "audience created in the browser");
+            Ok(Ok(view))
+        }
+        Err(e)
+            if matches!(
+                e.kind,
+                backend::ErrorKind::Invalid | backend::ErrorKind::Conflict
+            ) =>
+        {
+            Ok(Err(answer_text(&e)))
+        }
+        Err(e) => Err(to_server_error(e)),
+    }
+}
+
+#[server(endpoint = "delete_audience")]
+pub async fn delete_audience(id: String) -> Result<(), ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .delete_audience(&sandbox.id, &id)
+        .await
+        .map_err(to_server_error)?;
+    tracing::info!(audience_id = %id, user_id = %user, "audience deleted in the browser");
+    Ok(())
+}
+
+/// How many profiles pass a rule now; a rule that does not read is `Ok(Err(why))`.
+#[server(endpoint = "count_rule")]
+pub async fn count_rule(rule: String) -> Result<Result<i64, String>, ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    match herald.count_rule(&sandbox.id, &rule).await {
+        Ok(count) => Ok(Ok(count.count)),
+        Err(e) if e.kind == backend::ErrorKind::Invalid => Ok(Err(answer_text(&e))),
+        Err(e) => Err(to_server_error(e)),
+    }
+}
+
+/// Adds profiles to a static audience, one identity per line as `namespace:id` (or a bare
+/// email address).
+#[server(endpoint = "add_audience_members")]
+pub async fn add_audience_members(
+    id: String,
+    identities: String,
+) -> Result<Result<domain::audience::MembersChange, String>, ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let identities = identities
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| match line.split_once(':') {
+            Some((namespace, id)) if !line.contains('@') || namespace == "email" => {
+                domain::views::IdentityView {
+                    namespace: namespace.trim().into(),
+                    id: id.trim().into(),
+                }
+            }
+            _ => domain::views::IdentityView {
+                namespace: "email".into(),
+                id: line.into(),
+            },
+        })
+        .collect();
+    let input = domain::audience::MembersInput { identities };
+    match herald.change_members(&sandbox.id, &id, &input, true).await {
+        Ok(change) => {
+            tracing::info!(audience_id = %id, user_id = %user, added = change.changed, "audience members added in the browser");
+            Ok(Ok(change))
+        }
+        Err(e)
+            if matches!(
+                e.kind,
+                backend::ErrorKind::Invalid | backend::ErrorKind::Conflict
+            ) =>
+        {
+            Ok(Err(answer_text(&e)))
+        }
+        Err(e) => Err(to_server_error(e)),
+    }
+}
+
+/// The newest audience sends of a campaign, with their progress.
+#[server(endpoint = "campaign_audience_sends")]
+pub async fn campaign_audience_sends(
+    campaign_id: String,
+) -> Result<Vec<domain::audience::AudienceSendSummary>, ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let id = campaign_id
+        .parse()
+        .map_err(|_| ServerFnError::new("No campaign has this id."))?;
+    herald
+        .campaign_audience_sends(&sandbox.id, id)
+        .await
+        .map_err(to_server_error)
 }

@@ -78,6 +78,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/campaigns/:id") view=pages::CampaignPage/>
                 <Route path=path!("/campaigns/:id/report") view=pages::CampaignReportPage/>
                 <Route path=path!("/campaigns/:id/edit") view=pages::EditCampaignPage/>
+                <Route path=path!("/audiences") view=pages::AudiencesPage/>
                 <Route path=path!("/messages") view=pages::MessagesPage/>
                 <Route path=path!("/messages/:id") view=pages::MessagePage/>
                 <Route path=path!("/settings/api-keys") view=pages::ApiKeysPage/>

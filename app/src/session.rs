@@ -38,16 +38,20 @@ pub fn to_server_error(e: backend::Error) -> ServerFnError {
     if e.kind == backend::ErrorKind::Internal {
         tracing::error!(error = ?e, "server function failed");
     }
-    let mut message = e.message;
+    ServerFnError::new(answer_text(&e))
+}
+
+/// What a refusal says to a person: its message, or with several fields, each field's.
+pub fn answer_text(e: &backend::Error) -> String {
     if e.errors.len() > 1 {
         let details: Vec<String> = e
             .errors
             .iter()
             .map(|f| format!("{} {}", f.field, f.message))
             .collect();
-        message = details.join("; ");
+        return details.join("; ");
     }
-    ServerFnError::new(message)
+    e.message.clone()
 }
 
 /// For server functions: like [`require_user`], plus the sandbox the user works in (the

@@ -369,6 +369,40 @@ pub struct AudienceCount {
     pub count: i64,
 }
 
+/// An audience send as the campaign page shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AudienceSendSummary {
+    pub execution_id: String,
+    pub request_id: String,
+    pub audience_name: String,
+    pub status: SendStatus,
+    /// Members when it started; `None` while they are counted.
+    pub targeted: Option<i64>,
+    /// Messages queued (not excluded) and excluded so far.
+    pub queued: i64,
+    pub excluded: i64,
+    /// Of its messages: sent and failed so far.
+    pub sent: i64,
+    pub failed: i64,
+    pub failure: Option<String>,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+impl AudienceSendSummary {
+    /// How far the members are queued, 0 to 100 (100 once it has ended).
+    pub fn percent_queued(&self) -> u32 {
+        match (self.status, self.targeted) {
+            (SendStatus::InProgress, Some(t)) if t > 0 => {
+                (((self.queued + self.excluded) * 100) / t).clamp(0, 99) as u32
+            }
+            (SendStatus::InProgress, _) => 0,
+            _ => 100,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -69,7 +69,7 @@ test('a marketer creates, activates and triggers a campaign, and sees the email'
   await expect(page.getByTestId('message').filter({ hasText: 'jane@example.com' })).toContainText('Reset your password, Jane');
 
   // The explorer finds it by recipient; its page shows the content, timeline and attempts.
-  await page.getByLabel('Recipient').fill('ada@example.org');
+  await page.getByRole('searchbox', { name: 'Recipient' }).fill('ada@example.org');
   await page.getByRole('button', { name: 'Search' }).click();
   await expect(page).toHaveURL(/recipient=ada%40example.org/);
   await expect(page.getByTestId('message')).toHaveCount(1);

@@ -2,6 +2,7 @@
 
 mod api_docs;
 mod api_keys;
+mod audiences;
 mod campaign;
 mod campaign_report;
 mod campaigns;
@@ -18,6 +19,7 @@ mod system;
 
 pub use api_docs::ApiDocsPage;
 pub use api_keys::ApiKeysPage;
+pub use audiences::AudiencesPage;
 pub use campaign::CampaignPage;
 pub use campaign_report::{CampaignReportPage, CampaignTabs};
 pub use campaigns::CampaignsPage;

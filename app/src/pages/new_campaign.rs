@@ -1,4 +1,4 @@
-use crate::api::{CreateCampaign, TextFromHtml, list_namespaces, list_surfaces};
+use crate::api::{CreateCampaign, TextFromHtml, list_audiences, list_namespaces, list_surfaces};
 use crate::components::{ErrorBox, Layout, error_text};
 use crate::editor::{
     AttributePicker, ContentProblems, ContentVariables, LivePreview, utf16_to_byte,
@@ -100,6 +100,8 @@ pub fn CampaignForm(
     let zone = zone_signal();
     let surface_id = RwSignal::new(initial.surface_id.clone().unwrap_or_default());
     let surfaces = Resource::new(|| (), |_| list_surfaces());
+    let audience_id = RwSignal::new(initial.audience_id.clone().unwrap_or_default());
+    let audiences = Resource::new(|| (), |_| list_audiences());
     let namespaces = Resource::new(|| (), |_| list_namespaces());
     let rate_limit = RwSignal::new(
         initial
@@ -163,6 +165,7 @@ pub fn CampaignForm(
             ends_at: from_local_input(&ends_at.get_untracked()),
             rate_limit,
             surface_id: Some(surface_id.get_untracked()).filter(|s| !s.is_empty()),
+            audience_id: Some(audience_id.get_untracked()).filter(|s| !s.is_empty()),
             category: category.get_untracked(),
             namespace: namespace.get_untracked(),
             create_profiles: create_profiles.get_untracked(),
@@ -315,6 +318,23 @@ pub fn CampaignForm(
                     </select>
                 </label>
                 <p class="hint">"Only surfaces of the campaign's channel and category are offered; add them under "<a href="/settings/surfaces">"Surfaces"</a>"."</p>
+                <label>"Audience (for audience sends that name none)"
+                    <select name="audience" on:change=move |ev| audience_id.set(event_target_value(&ev))>
+                        <option value="" selected=move || audience_id.with(String::is_empty)>"None"</option>
+                        <Suspense>
+                            {move || Suspend::new(async move {
+                                audiences.await.unwrap_or_default().into_iter()
+                                    .map(|a| {
+                                        let id = a.id.clone();
+                                        view! {
+                                            <option value=a.id selected=move || audience_id.with(|v| *v == id)>{a.name}</option>
+                                        }
+                                    })
+                                    .collect_view()
+                            })}
+                        </Suspense>
+                    </select>
+                </label>
                 <label>"Identity namespace"
                     <select name="namespace" disabled=locked on:change=move |ev| namespace.set(event_target_value(&ev))>
                         <Suspense fallback=move || {

@@ -35,8 +35,8 @@ use crate::store::campaigns::CampaignRow;
 use crate::store::executions::{NewCall, NewExecution};
 use crate::{Herald, store};
 use domain::FieldError;
-use domain::audience::ScheduleStatus;
-use domain::ids::{ExecutionId, ScheduleId};
+use domain::audience::{AudienceSendSummary, ScheduleStatus};
+use domain::ids::{CampaignId, ExecutionId, ScheduleId};
 use domain::trigger::AudienceTrigger;
 use serde_json::Value;
 
@@ -285,6 +285,40 @@ impl Herald {
         )
         .await?;
         Ok(())
+    }
+
+    /// The newest audience sends of a campaign of this sandbox, with their progress.
+    pub async fn campaign_audience_sends(
+        &self,
+        sandbox_id: &str,
+        campaign_id: CampaignId,
+    ) -> Result<Vec<AudienceSendSummary>> {
+        let campaign = self.campaign_row(campaign_id).await?;
+        if campaign.sandbox_id != sandbox_id {
+            return Err(campaign_not_found());
+        }
+        let pool = self.store().reader();
+        let rows = store::audience_sends::of_campaign(pool, campaign_id, 10).await?;
+        let mut sends = Vec::with_capacity(rows.len());
+        for (send, request_id, created_at) in rows {
+            let counts = store::audience_sends::message_counts(pool, send.execution_id).await?;
+            let count = |status: &str| counts.iter().find(|(s, _)| s == status).map_or(0, |c| c.1);
+            sends.push(AudienceSendSummary {
+                execution_id: send.execution_id.to_string(),
+                request_id,
+                audience_name: send.audience_name,
+                status: send.status,
+                targeted: send.targeted,
+                queued: send.queued,
+                excluded: send.excluded,
+                sent: count("sent"),
+                failed: count("failed"),
+                failure: send.failure,
+                created_at,
+                finished_at: send.finished_at,
+            });
+        }
+        Ok(sends)
     }
 
     /// An audience send of the caller's sandbox and its messages' progress. Unknown ids, unitary

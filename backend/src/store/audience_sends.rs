@@ -8,7 +8,7 @@ use super::engine::on;
 use super::{Conn, Reader};
 use crate::clock::Millis;
 use domain::audience::SendStatus;
-use domain::ids::{AudienceId, ExecutionId};
+use domain::ids::{AudienceId, CampaignId, ExecutionId};
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -63,6 +63,35 @@ pub async fn by_execution(pool: Reader<'_>, id: ExecutionId) -> sqlx::Result<Opt
     ))
     .bind(id)
     .fetch_optional(c).await)
+}
+
+/// The newest sends of a campaign, with their request ids and start times.
+pub async fn of_campaign(
+    pool: Reader<'_>,
+    campaign: CampaignId,
+    limit: i64,
+) -> sqlx::Result<Vec<(SendRow, String, i64)>> {
+    #[derive(FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        send: SendRow,
+        request_id: String,
+        created_at: i64,
+    }
+    let rows: Vec<Row> = on!(pool, c => sqlx::query_as(
+        "SELECT s.execution_id, s.sandbox_id, s.audience_id, s.audience_name, s.context, s.status,
+                s.upper_bound, s.checkpoint, s.targeted, s.queued, s.excluded, s.failure,
+                s.finished_at, e.request_id, e.created_at
+           FROM audience_sends s JOIN executions e ON e.id = s.execution_id
+          WHERE e.campaign_id = $1 ORDER BY e.created_at DESC LIMIT $2",
+    )
+    .bind(campaign)
+    .bind(limit)
+    .fetch_all(c).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.send, r.request_id, r.created_at))
+        .collect())
 }
 
 /// The unfinished sends whose lease is held by someone (for taking back a gone process's).
