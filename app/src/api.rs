@@ -656,3 +656,15 @@ pub async fn campaign_audience_sends(
         .await
         .map_err(to_server_error)
 }
+
+/// Cancels a running audience send of the current sandbox.
+#[server(endpoint = "cancel_audience_send")]
+pub async fn cancel_audience_send(execution_id: String) -> Result<u64, ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let excluded = herald
+        .cancel_audience_send(&sandbox.id, &execution_id)
+        .await
+        .map_err(to_server_error)?;
+    tracing::info!(%execution_id, user_id = %user, excluded, "audience send cancelled in the browser");
+    Ok(excluded)
+}

@@ -391,6 +391,16 @@ pub struct AudienceSendSummary {
 }
 
 impl AudienceSendSummary {
+    /// Whether cancelling would still stop something: members being queued, or messages not
+    /// yet handed to a provider.
+    pub fn cancellable(&self) -> bool {
+        match self.status {
+            SendStatus::InProgress => true,
+            SendStatus::Succeeded => self.queued > self.sent + self.failed,
+            SendStatus::Failed | SendStatus::Cancelled => false,
+        }
+    }
+
     /// How far the members are queued, 0 to 100 (100 once it has ended).
     pub fn percent_queued(&self) -> u32 {
         match (self.status, self.targeted) {

@@ -10,8 +10,8 @@
 //!
 //! | happening | counters moved |
 //! |---|---|
-//! | a recipient accepted | `targeted` +1; excluded at once (suppressed, opted out, no consent): `excluded`(reason) +1 |
-//! | a queued message excluded later (its pace would pass the campaign's end) | `excluded`(reason) +1 |
+//! | a recipient accepted (or an audience member queued) | `targeted` +1; excluded at once (suppressed, opted out, no consent, no usable address): `excluded`(reason) +1 |
+//! | a queued message excluded later (its pace would pass the campaign's end; its audience send was cancelled) | `excluded`(reason) +1 |
 //! | an attempt failed and will be retried | `retried` +1 (and a bounce, below) |
 //! | the provider accepted the message | `sent` +1 |
 //! | the message failed for good | `failed`(reason) +1 (and a bounce, below) |
@@ -62,6 +62,8 @@ crate::delivery::status_enum!(
         /// An audience member without a usable address on the campaign's channel, or whose
         /// message cannot be rendered.
         InvalidRecipient => "invalid_recipient",
+        /// Queued by an audience send that was cancelled before it went out.
+        Cancelled => "cancelled",
     }
 );
 
@@ -540,7 +542,8 @@ pub struct Report {
     pub series: Vec<SeriesPoint>,
     /// Failures by reason: rejected, gave_up, undelivered.
     pub failures: Vec<ReasonCount>,
-    /// Exclusions by reason: suppressed, opted_out, no_consent, past_end_date.
+    /// Exclusions by reason: suppressed, opted_out, no_consent, past_end_date,
+    /// invalid_recipient, cancelled.
     pub exclusions: Vec<ReasonCount>,
     /// Tracked links, most clicked first.
     pub links: Vec<LinkClicks>,

@@ -57,7 +57,7 @@ CREATE TABLE audience_schedules (
     id            TEXT PRIMARY KEY NOT NULL,
     sandbox_id    TEXT NOT NULL REFERENCES sandboxes (id),
     campaign_id   TEXT NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
-    audience_id   TEXT NOT NULL REFERENCES audiences (id) ON DELETE CASCADE,
+    audience_id   TEXT REFERENCES audiences (id) ON DELETE SET NULL,
     context       TEXT NOT NULL CHECK (context::jsonb IS NOT NULL),
     request_id    TEXT NOT NULL,
     request_hash  TEXT NOT NULL,

@@ -345,9 +345,10 @@ fn parts_view(
 #[component]
 fn AudienceSends(campaign_id: String, audience: Option<String>) -> impl IntoView {
     let tick = RwSignal::new(0u32);
+    let cancel = ServerAction::<crate::api::CancelAudienceSend>::new();
     let id = campaign_id.clone();
     let sends = Resource::new(
-        move || tick.get(),
+        move || (tick.get(), cancel.version().get()),
         move |_| crate::api::campaign_audience_sends(id.clone()),
     );
     Effect::new(move |_| {
@@ -374,6 +375,7 @@ fn AudienceSends(campaign_id: String, audience: Option<String>) -> impl IntoView
                 Some(view! {
                     <section class="card" data-testid="audience-sends">
                         <h2>"Audience sends"</h2>
+                        {move || cancel.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox message=error_text(&e)/> })}
                         <p class="hint">
                             {match &audience {
                                 Some(name) => format!("Sends that name no audience go to “{name}”. "),
@@ -395,7 +397,7 @@ fn AudienceSends(campaign_id: String, audience: Option<String>) -> impl IntoView
                                 domain::audience::SendStatus::InProgress => "in progress",
                                 domain::audience::SendStatus::Succeeded => "every member queued",
                                 domain::audience::SendStatus::Failed => "failed",
-                                domain::audience::SendStatus::Cancelled => "cancelled",
+                                domain::audience::SendStatus::Cancelled => "cancelled: waiting messages were not sent",
                             };
                             view! {
                                 <div class="send-progress" data-testid="audience-send">
@@ -406,6 +408,12 @@ fn AudienceSends(campaign_id: String, audience: Option<String>) -> impl IntoView
                                     <progress max="100" value=percent.to_string() aria-label="Members queued"></progress>
                                     <p class="meta" data-testid="audience-send-counts">{counts}</p>
                                     {s.failure.clone().map(|why| view! { <p class="hint">{why}</p> })}
+                                    {s.cancellable().then(|| view! {
+                                        <ActionForm action=cancel>
+                                            <input type="hidden" name="execution_id" value=s.execution_id.clone()/>
+                                            <button type="submit" class="danger">"Cancel send"</button>
+                                        </ActionForm>
+                                    })}
                                 </div>
                             }
                         }).collect_view()}

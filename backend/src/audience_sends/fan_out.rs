@@ -277,9 +277,7 @@ impl Herald {
         failure: Option<&str>,
     ) -> Result<()> {
         let mut conn = self.store().acquire().await?;
-        if store::audience_sends::finish(&mut conn, id, Some(token), status, failure, now_ms())
-            .await?
-        {
+        if store::audience_sends::finish(&mut conn, id, token, status, failure, now_ms()).await? {
             tracing::info!(execution_id = %id, status = status.as_str(), failure, "audience send ended");
         }
         Ok(())

@@ -26,7 +26,7 @@
 use crate::accounts::ApiCaller;
 use crate::audiences::Members;
 use crate::clock::{Millis, now_ms};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::executions::{Accepted, campaign_not_found, is_present, live_version};
 use crate::store::audience_schedules::ScheduleRow;
 use crate::store::audience_sends::{NewSend, SendRow};
@@ -37,6 +37,7 @@ use crate::{Herald, store};
 use domain::FieldError;
 use domain::audience::{AudienceSendSummary, ScheduleStatus};
 use domain::ids::{CampaignId, ExecutionId, ScheduleId};
+use domain::report::{Exclusion, Happening, Segment, Tally};
 use domain::trigger::AudienceTrigger;
 use serde_json::Value;
 
@@ -116,7 +117,7 @@ impl Herald {
                 id: ScheduleId::new(),
                 sandbox_id: caller.sandbox.id.clone(),
                 campaign_id: campaign.id,
-                audience_id: audience.id,
+                audience_id: Some(audience.id),
                 context,
                 request_id: trigger
                     .request_id
@@ -285,6 +286,47 @@ impl Herald {
         )
         .await?;
         Ok(())
+    }
+
+    /// Cancels a send of this sandbox that is queueing members or has messages waiting: no more
+    /// members are queued, and its messages still waiting are excluded (`cancelled`); those
+    /// already handed to a provider go on. Otherwise `send_not_running`.
+    #[tracing::instrument(skip_all)]
+    pub async fn cancel_audience_send(&self, sandbox_id: &str, execution_id: &str) -> Result<u64> {
+        let not_found = || Error::not_found("execution_not_found", "No audience send has this id.");
+        let id: ExecutionId = execution_id.parse().map_err(|_| not_found())?;
+        store::executions::execution(self.store().reader(), sandbox_id, id)
+            .await?
+            .ok_or_else(not_found)?;
+        let now = now_ms();
+        let mut tx = self.store().begin().await?;
+        let why = "the audience send was cancelled";
+        if !store::audience_sends::cancel(&mut tx, id, why, now).await? {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                "send_not_running",
+                "This audience send has ended and none of its messages waits to be sent (or it is \
+                 not an audience send): there is nothing to cancel.",
+            ));
+        }
+        let excluded = store::audience_sends::exclude_queued(&mut tx, id, why, now).await?;
+        let mut tally = Tally::default();
+        for (_, campaign_id, version, locale, platform) in &excluded {
+            let segment = Segment {
+                campaign_id: *campaign_id,
+                version: *version,
+                locale: locale.clone().unwrap_or_default(),
+                platform: platform.clone().unwrap_or_default(),
+            };
+            tally.add(&segment, now, &Happening::Excluded(Exclusion::Cancelled));
+        }
+        let ids: Vec<_> = excluded.iter().map(|m| m.0).collect();
+        let at = domain::views::format_rfc3339(now);
+        store::webhooks::enqueue(&mut tx, "excluded", &ids, &at, now).await?;
+        store::reports::add(&mut tx, &tally).await?;
+        tx.commit().await?;
+        tracing::info!(execution_id = %id, excluded = ids.len(), "audience send cancelled");
+        Ok(ids.len() as u64)
     }
 
     /// The newest audience sends of a campaign of this sandbox, with their progress.

@@ -114,9 +114,11 @@ impl Herald {
             Ok(v) => v,
             Err(e) => return Ok(Err(e.message)),
         };
-        let Some(audience) =
-            store::audiences::by_id(self.store().reader(), schedule.audience_id).await?
-        else {
+        let audience = match schedule.audience_id {
+            Some(id) => store::audiences::by_id(self.store().reader(), id).await?,
+            None => None,
+        };
+        let Some(audience) = audience else {
             return Ok(Err("the audience was deleted".into()));
         };
         let execution = NewExecution {

@@ -16,7 +16,8 @@ pub struct ScheduleRow {
     pub id: ScheduleId,
     pub sandbox_id: String,
     pub campaign_id: CampaignId,
-    pub audience_id: AudienceId,
+    /// `None`: the audience was deleted (the schedule then fails at its time).
+    pub audience_id: Option<AudienceId>,
     pub context: String,
     pub request_id: String,
     pub request_hash: String,

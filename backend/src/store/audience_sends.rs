@@ -8,7 +8,7 @@ use super::engine::on;
 use super::{Conn, Reader};
 use crate::clock::Millis;
 use domain::audience::SendStatus;
-use domain::ids::{AudienceId, CampaignId, ExecutionId};
+use domain::ids::{AudienceId, CampaignId, ExecutionId, MessageId};
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -184,11 +184,12 @@ pub async fn advance(conn: &mut Conn, a: &Advance<'_>) -> sqlx::Result<bool> {
     .map(|r| r.rows_affected() == 1))
 }
 
-/// Ends a send (`token` None: whoever holds it, as a cancel does). False when it had ended.
+/// Ends a send its lease holder has walked to the end (or cannot go on with). False when it had
+/// ended, or the lease was taken.
 pub async fn finish(
     conn: &mut Conn,
     id: ExecutionId,
-    token: Option<&str>,
+    token: &str,
     status: SendStatus,
     failure: Option<&str>,
     now: Millis,
@@ -196,7 +197,7 @@ pub async fn finish(
     on!(conn, c => sqlx::query(
         "UPDATE audience_sends SET status = $3, failure = $4, finished_at = $5,
              lease_token = NULL, locked_until = 0
-          WHERE execution_id = $1 AND status = 'in_progress' AND ($2 IS NULL OR lease_token = $2)",
+          WHERE execution_id = $1 AND status = 'in_progress' AND lease_token = $2",
     )
     .bind(id)
     .bind(token)
@@ -205,6 +206,49 @@ pub async fn finish(
     .bind(now)
     .execute(c).await
     .map(|r| r.rows_affected() == 1))
+}
+
+/// Marks a send cancelled while it queues members, or once it has while some of its messages
+/// still wait in the outbox; false otherwise.
+pub async fn cancel(
+    conn: &mut Conn,
+    id: ExecutionId,
+    why: &str,
+    now: Millis,
+) -> sqlx::Result<bool> {
+    on!(conn, c => sqlx::query(
+        "UPDATE audience_sends SET status = 'cancelled', failure = $2, finished_at = $3,
+             lease_token = NULL, locked_until = 0
+          WHERE execution_id = $1
+            AND (status = 'in_progress'
+                 OR (status = 'succeeded' AND EXISTS (SELECT 1 FROM messages m
+                      WHERE m.execution_id = $1 AND m.status = 'queued')))",
+    )
+    .bind(id)
+    .bind(why)
+    .bind(now)
+    .execute(c).await
+    .map(|r| r.rows_affected() == 1))
+}
+
+/// Excludes the send's messages still waiting in the outbox (`cancelled`, with `reason`);
+/// returns each one's id and report segment (campaign, version, locale, platform).
+pub async fn exclude_queued(
+    conn: &mut Conn,
+    id: ExecutionId,
+    reason: &str,
+    now: Millis,
+) -> sqlx::Result<Vec<(MessageId, CampaignId, i64, Option<String>, Option<String>)>> {
+    on!(conn, c => sqlx::query_as(
+        "UPDATE messages SET status = 'excluded', reason_code = 'cancelled', status_reason = $2,
+             updated_at = $3
+          WHERE execution_id = $1 AND status = 'queued'
+         RETURNING id, campaign_id, campaign_version, locale, platform",
+    )
+    .bind(id)
+    .bind(reason)
+    .bind(now)
+    .fetch_all(c).await)
 }
 
 /// How many of a send's messages are in each status (queued, sending, sent, failed, excluded).

@@ -214,3 +214,34 @@ pub async fn count_rule(
             .await?,
     ))
 }
+
+/// What a cancel did.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct CancelledBody {
+    /// Messages that were waiting to go out and are now excluded (`cancelled`).
+    pub excluded: u64,
+}
+
+/// Cancels an audience send that is queueing members or has messages waiting: no more members
+/// are queued, and its messages still waiting are excluded (`cancelled`); those already handed
+/// to a provider go on. Otherwise 409 `send_not_running`.
+#[utoipa::path(post, path = "/api/v1/audience-sends/{executionId}/cancel", tag = "management",
+    params(("executionId" = String, Path)),
+    responses(
+        (status = 200, body = CancelledBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn cancel_send(
+    State(state): State<RestState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<CancelledBody>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let excluded = state
+        .herald
+        .cancel_audience_send(&caller.sandbox.id, &id)
+        .await?;
+    Ok(Json(CancelledBody { excluded }))
+}

@@ -305,7 +305,8 @@ pub struct ScheduledExecutionBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AudienceRefBody {
-    pub id: String,
+    /// `null` once the audience was deleted.
+    pub id: Option<String>,
 }
 
 impl ScheduledExecutionBody {
@@ -316,7 +317,7 @@ impl ScheduledExecutionBody {
         Self {
             schedule_id: s.id.to_string(),
             audience: AudienceRefBody {
-                id: s.audience_id.to_string(),
+                id: s.audience_id.map(|a| a.to_string()),
             },
             campaign_id: s.campaign_id.to_string(),
             execute_at: rfc3339(s.execute_at),

@@ -146,6 +146,10 @@ pub fn router(herald: Herald) -> Router {
             post(audiences::remove_members),
         )
         .route(
+            "/api/v1/audience-sends/{execution_id}/cancel",
+            post(audiences::cancel_send),
+        )
+        .route(
             "/api/v1/audiences/{audience_id}/count",
             get(audiences::count_audience),
         )

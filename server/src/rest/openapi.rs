@@ -59,6 +59,7 @@ use utoipa::{Modify, OpenApi};
         audiences::remove_members,
         audiences::count_audience,
         audiences::count_rule,
+        audiences::cancel_send,
         sandbox::get_sandbox,
         sandbox::put_sandbox,
         retention::get_retention,

@@ -440,6 +440,17 @@ async fn scheduled_sends_fire_once_at_their_time_and_can_be_deleted_before() {
         "/ajo/im/executions/schedules/{}",
         soon["scheduleId"].as_str().unwrap()
     );
+    // One whose audience is deleted before its time fails at it, saying why.
+    let silver = created(&app, json!({"name": "Silver", "rule": "tier = silver"})).await;
+    let mut orphan = call("orphan", in_ms(1_500));
+    orphan["audience"]["id"] = json!(silver);
+    let (_, orphan) = app
+        .send(Method::POST, "/ajo/im/executions/audience", Some(orphan))
+        .await;
+    let (status, _) = app
+        .send(Method::DELETE, &format!("/api/v1/audiences/{silver}"), None)
+        .await;
+    assert_eq!(status, 204);
     assert_eq!(
         app.herald.run_audience_sends_now().await.unwrap(),
         0,
@@ -462,6 +473,14 @@ async fn scheduled_sends_fire_once_at_their_time_and_can_be_deleted_before() {
         (status, refused["code"].as_str()),
         (409, Some("schedule_already_triggered"))
     );
+    let orphan_path = format!(
+        "/ajo/im/executions/schedules/{}",
+        orphan["scheduleId"].as_str().unwrap()
+    );
+    let (_, failed) = app.send(Method::GET, &orphan_path, None).await;
+    assert_eq!(failed["scheduleStatus"], "Failed", "{failed}");
+    assert_eq!(failed["failure"], "the audience was deleted");
+    assert_eq!(failed["audience"]["id"], Value::Null);
 }
 
 #[tokio::test]
@@ -544,4 +563,91 @@ async fn a_campaign_may_name_its_own_audience() {
         .await;
     assert_eq!(send["audienceId"], gold.as_str());
     assert_eq!(send["targetedProfileCount"], 1);
+}
+
+#[tokio::test]
+async fn a_cancelled_send_queues_no_more_and_sends_nothing_that_waits() {
+    let app = TestApp::start(None).await;
+    for i in 0..5 {
+        profile(
+            &app,
+            &format!("c{i}@example.org"),
+            json!({"tier": "gold", "name": "C"}),
+        )
+        .await;
+    }
+    let gold = created(&app, json!({"name": "Gold", "rule": "tier = gold"})).await;
+    let campaign = newsletter(&app).await;
+    let start = |request_id: &str| {
+        json!({"requestId": request_id, "campaignId": campaign.to_string(),
+               "audience": {"id": gold}, "context": {"issue": "3"}})
+    };
+    // Cancelled once its members are queued: the waiting messages are excluded, not sent.
+    let (_, queued) = app
+        .send(
+            Method::POST,
+            "/ajo/im/executions/audience",
+            Some(start("queued")),
+        )
+        .await;
+    let queued = queued["executionId"].as_str().unwrap().to_owned();
+    // Cancelled before any member was queued: nothing is.
+    let (_, early) = app
+        .send(
+            Method::POST,
+            "/ajo/im/executions/audience",
+            Some(start("early")),
+        )
+        .await;
+    let early = early["executionId"].as_str().unwrap().to_owned();
+    let cancel = |id: &str| format!("/api/v1/audience-sends/{id}/cancel");
+    let (status, body) = app.send(Method::POST, &cancel(&early), None).await;
+    assert_eq!(
+        (status, body["excluded"].as_u64()),
+        (200, Some(0)),
+        "{body}"
+    );
+    assert_eq!(app.herald.run_audience_sends_now().await.unwrap(), 1);
+    let (status, body) = app.send(Method::POST, &cancel(&queued), None).await;
+    assert_eq!(
+        (status, body["excluded"].as_u64()),
+        (200, Some(5)),
+        "{body}"
+    );
+    let (status, again) = app.send(Method::POST, &cancel(&queued), None).await;
+    assert_eq!(
+        (status, again["code"].as_str()),
+        (409, Some("send_not_running"))
+    );
+    app.herald.drain_outbox().await.unwrap();
+
+    for (id, messages) in [(&queued, 5), (&early, 0)] {
+        let (_, send) = app
+            .send(
+                Method::GET,
+                &format!("/ajo/im/executions/audience/{id}"),
+                None,
+            )
+            .await;
+        assert_eq!(send["status"], "Failed", "{send}");
+        assert_eq!(send["failure"], "the audience send was cancelled");
+        assert_eq!(send["sent"], 0);
+        assert_eq!(send["excluded"], messages);
+    }
+    let (_, report) = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/campaigns/{campaign}/report"),
+            None,
+        )
+        .await;
+    assert_eq!(report["totals"]["excluded"], 5, "{report}");
+    let (_, found) = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/messages?campaignId={campaign}&reason=cancelled"),
+            None,
+        )
+        .await;
+    assert_eq!(found["total"], 5, "{found}");
 }
