@@ -641,6 +641,7 @@ pub(crate) fn prepare_message(
     Ok(NewMessage {
         id,
         tracked_links,
+        send_by: None,
         recipient_index: i as i64,
         user_id: r.user_id.clone(),
         channel: compiled.channel,

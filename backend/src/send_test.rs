@@ -117,6 +117,7 @@ impl Herald {
             campaign_version: 0,
             locale: String::new(),
             platform: String::new(),
+            send_by: None,
             unsubscribe_url: None,
             status_callback_url: None,
         };

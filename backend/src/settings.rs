@@ -82,6 +82,10 @@ pub struct Settings {
     /// nor the sandbox names one (`HERALD_DEFAULT_PHONE_REGION`, e.g. `US`; none by default:
     /// such numbers are refused).
     pub default_phone_region: Option<PhoneRegion>,
+    /// How long after an audience send starts its messages may still go out
+    /// (`HERALD_AUDIENCE_SEND_WINDOW_HOURS`, default 12, as the reference); later, a message
+    /// still waiting (paced, retried, Herald down) is excluded (`send_window`).
+    pub audience_send_window: Duration,
     /// How late a scheduled audience send may still start (Herald was down at its time;
     /// `HERALD_SCHEDULE_GRACE_SECS`, default 3600); later, it is marked missed, not sent.
     pub schedule_grace: Duration,
@@ -143,6 +147,7 @@ struct SettingsFile {
     api_rate_limit: Option<u32>,
     default_phone_region: Option<String>,
     schedule_grace_secs: Option<u64>,
+    audience_send_window_hours: Option<u64>,
     delivery_workers: Option<usize>,
     delivery_concurrency: Option<usize>,
     delivery_lease_secs: Option<u64>,
@@ -216,6 +221,10 @@ impl Settings {
         overlay!(api_rate_limit, "HERALD_API_RATE_LIMIT");
         overlay!(default_phone_region, "HERALD_DEFAULT_PHONE_REGION");
         overlay!(schedule_grace_secs, "HERALD_SCHEDULE_GRACE_SECS");
+        overlay!(
+            audience_send_window_hours,
+            "HERALD_AUDIENCE_SEND_WINDOW_HOURS"
+        );
         overlay!(delivery_workers, "HERALD_DELIVERY_WORKERS");
         overlay!(delivery_concurrency, "HERALD_DELIVERY_CONCURRENCY");
         overlay!(delivery_lease_secs, "HERALD_DELIVERY_LEASE_SECS");
@@ -366,6 +375,9 @@ impl Settings {
         };
         let settings = Self {
             default_phone_region,
+            audience_send_window: Duration::from_secs(
+                3600 * f.audience_send_window_hours.unwrap_or(12).clamp(1, 24 * 30),
+            ),
             schedule_grace: Duration::from_secs(
                 f.schedule_grace_secs.unwrap_or(3600).min(7 * 24 * 3600),
             ),

@@ -349,6 +349,7 @@ fn one_call(
             platform: None,
             excluded: None,
             tracked_links: Vec::new(),
+            send_by: None,
         })
         .collect();
     (execution, messages, format!("seed-{n}"))

@@ -86,6 +86,7 @@ pub async fn measure(
                 platform: None,
                 excluded: None,
                 tracked_links: Vec::new(),
+                send_by: None,
             })
             .collect();
         (execution, messages, format!("ceiling-{n}"))

@@ -11,7 +11,7 @@
 //! | happening | counters moved |
 //! |---|---|
 //! | a recipient accepted (or an audience member queued) | `targeted` +1; excluded at once (suppressed, opted out, no consent, no usable address): `excluded`(reason) +1 |
-//! | a queued message excluded later (its pace would pass the campaign's end; its audience send was cancelled) | `excluded`(reason) +1 |
+//! | a queued message excluded later (its pace would pass the campaign's end or its audience send's window; its audience send was cancelled) | `excluded`(reason) +1 |
 //! | an attempt failed and will be retried | `retried` +1 (and a bounce, below) |
 //! | the provider accepted the message | `sent` +1 |
 //! | the message failed for good | `failed`(reason) +1 (and a bounce, below) |
@@ -64,6 +64,8 @@ crate::delivery::status_enum!(
         InvalidRecipient => "invalid_recipient",
         /// Queued by an audience send that was cancelled before it went out.
         Cancelled => "cancelled",
+        /// Still waiting when its audience send's window closed.
+        SendWindow => "send_window",
     }
 );
 
@@ -543,7 +545,7 @@ pub struct Report {
     /// Failures by reason: rejected, gave_up, undelivered.
     pub failures: Vec<ReasonCount>,
     /// Exclusions by reason: suppressed, opted_out, no_consent, past_end_date,
-    /// invalid_recipient, cancelled.
+    /// invalid_recipient, cancelled, send_window.
     pub exclusions: Vec<ReasonCount>,
     /// Tracked links, most clicked first.
     pub links: Vec<LinkClicks>,

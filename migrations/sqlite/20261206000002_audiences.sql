@@ -72,3 +72,7 @@ CREATE TABLE audience_schedules (
 ) STRICT;
 
 CREATE INDEX audience_schedules_due ON audience_schedules (execute_at) WHERE status = 'scheduled';
+
+-- The instant after which a queued message is no longer sent (an audience send's window);
+-- NULL: no such limit. Delivery excludes it then (send_window).
+ALTER TABLE messages ADD COLUMN send_by INTEGER;

@@ -139,6 +139,7 @@ impl Herald {
                 campaign.namespace.clone(),
             );
             let created_at = execution.created_at;
+            let send_by = created_at + self.settings().audience_send_window.as_millis() as Millis;
             let messages = self
                 .inner
                 .render_pool
@@ -172,8 +173,13 @@ impl Herald {
                                     call: &call,
                                     stored: Some(&stored),
                                 };
-                                prepare_message(&at, &compiled, links, region.as_ref())
-                                    .unwrap_or_else(|errors| invalid(&at, compiled.channel, errors))
+                                let mut message =
+                                    prepare_message(&at, &compiled, links, region.as_ref())
+                                        .unwrap_or_else(|errors| {
+                                            invalid(&at, compiled.channel, errors)
+                                        });
+                                message.send_by = Some(send_by);
+                                message
                             })
                             .collect::<Vec<NewMessage>>()
                     })
@@ -326,6 +332,7 @@ fn invalid(at: &Recipient<'_>, channel: Channel, errors: Vec<FieldError>) -> New
             reason: format!("not sent: {}", why.join("; ")),
         }),
         tracked_links: Vec::new(),
+        send_by: None,
     }
 }
 

@@ -34,8 +34,9 @@ enum Turn {
     },
     /// Paced: back to the outbox until this instant, without counting an attempt.
     Deferred(Millis),
-    /// Never sent, for this reason (its pace would take it past the campaign's end).
-    Excluded(&'static str),
+    /// Never sent, for this reason (its pace would take it past the campaign's end or its
+    /// send window).
+    Excluded(Exclusion, &'static str),
 }
 
 /// One claimed message's turn, done, waiting to be recorded.
@@ -57,12 +58,13 @@ enum Plan {
         limits: Vec<(String, u32)>,
     },
     Defer(Millis),
-    Exclude(&'static str),
+    Exclude(Exclusion, &'static str),
     /// Fail the attempt without sending (the message could not be routed).
     Fail(SendError),
 }
 
 const THROTTLED_PAST_END: &str = "throttled past end date";
+const PAST_SEND_WINDOW: &str = "still waiting when its audience send's window closed";
 
 /// A claimed message's way out: its transport, its backup's, and what paces it.
 struct MessageRoute {
@@ -72,6 +74,8 @@ struct MessageRoute {
     limits: Vec<(String, u32)>,
     /// Its campaign's end date.
     ends_at: Option<Millis>,
+    /// Its audience send's window's end.
+    send_by: Option<Millis>,
 }
 
 /// A round claims enough messages for this many waves of `delivery_concurrency` sends: fewer,
@@ -131,7 +135,12 @@ fn plan(route: MessageRoute, pacer: &mut Pacer, now: Millis, window_end: Millis)
         Slot::At(at) | Slot::Later(at) => at,
     };
     match slot {
-        _ if route.ends_at.is_some_and(|end| at > end) => Plan::Exclude(THROTTLED_PAST_END),
+        _ if route.ends_at.is_some_and(|end| at > end) => {
+            Plan::Exclude(Exclusion::PastEndDate, THROTTLED_PAST_END)
+        }
+        _ if route.send_by.is_some_and(|end| at > end) => {
+            Plan::Exclude(Exclusion::SendWindow, PAST_SEND_WINDOW)
+        }
         Slot::At(at) => Plan::Send {
             transport: route.transport,
             backup: route.backup,
@@ -306,6 +315,7 @@ impl Herald {
             backup,
             limits,
             ends_at: campaign.ends_at,
+            send_by: m.send_by,
         })
     }
 
@@ -387,19 +397,19 @@ impl Herald {
                     store::messages::put_back(&mut tx, m.id, lease_token, *at).await?;
                     continue;
                 }
-                Turn::Excluded(reason) => {
+                Turn::Excluded(class, reason) => {
                     let excluded = store::messages::exclude_claimed(
                         &mut tx,
                         m.id,
                         lease_token,
-                        (Exclusion::PastEndDate, reason),
+                        (*class, reason),
                         f.finished_at,
                     )
                     .await?;
                     if excluded {
                         recorded.push((m.channel, "none", "excluded"));
                         events.push(("excluded", m.id));
-                        let happening = Happening::Excluded(Exclusion::PastEndDate);
+                        let happening = Happening::Excluded(*class);
                         tally.add(&m.segment(), f.finished_at, &happening);
                     }
                     continue;
@@ -569,7 +579,7 @@ async fn wait_for_turn(
 async fn carry_out(message: ClaimedMessage, plan: Plan, round: &Round) -> Finished {
     let turn = match plan {
         Plan::Defer(at) => Turn::Deferred(at),
-        Plan::Exclude(reason) => Turn::Excluded(reason),
+        Plan::Exclude(class, reason) => Turn::Excluded(class, reason),
         Plan::Fail(e) => Turn::Attempted {
             provider: "none",
             started_at: now_ms(),

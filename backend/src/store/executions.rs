@@ -52,6 +52,8 @@ pub struct NewMessage {
     pub excluded: Option<Excluded>,
     /// Tracked campaigns: (link id, original URL) of each link rewritten to `/l/<id>`.
     pub tracked_links: Vec<(String, String)>,
+    /// Not sent after this instant (audience sends' window); `None`: no such limit.
+    pub send_by: Option<Millis>,
 }
 
 /// A message excluded on acceptance: the reason's class (for reports) and its words (stored as
@@ -430,12 +432,12 @@ pub async fn insert_messages(
     messages: &[(&NewExecution, &NewMessage)],
 ) -> sqlx::Result<()> {
     let dialect = conn.dialect();
-    for chunk in messages.chunks(MAX_VARIABLES / 21) {
+    for chunk in messages.chunks(MAX_VARIABLES / 22) {
         on!(&mut *conn, c, Db => {
             let mut q = QueryBuilder::<Db>::new(
                 "INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel, address,
                      subject, html_body, text_body, payload, status, status_reason, next_attempt_at, created_at, updated_at,
-                     surface_id, campaign_version, locale, platform, reason_code) ",
+                     surface_id, campaign_version, locale, platform, reason_code, send_by) ",
             );
             q.push_values(chunk, |mut row, (e, m)| {
                 row.push_bind(m.id)
@@ -458,7 +460,8 @@ pub async fn insert_messages(
                     .push_bind(e.campaign_version)
                     .push_bind(&m.locale)
                     .push_bind(&m.platform)
-                    .push_bind(m.excluded.as_ref().map(|e| e.class));
+                    .push_bind(m.excluded.as_ref().map(|e| e.class))
+                    .push_bind(m.send_by);
             });
             q.push(" ON CONFLICT (id) DO NOTHING");
             let q = q.build();

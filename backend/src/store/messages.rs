@@ -37,6 +37,9 @@ pub struct ClaimedMessage {
     pub campaign_version: i64,
     pub locale: String,
     pub platform: String,
+    /// Not sent after this instant (an audience send's window); `None`: no such limit.
+    #[sqlx(default)]
+    pub send_by: Option<Millis>,
     /// Marketing email: the one-click unsubscribe link for `List-Unsubscribe` (set by the worker).
     #[sqlx(skip)]
     pub unsubscribe_url: Option<String>,
@@ -70,7 +73,7 @@ pub async fn claim_due(
         "messages",
         "id, campaign_id, channel, address, subject, html_body, text_body, payload, attempts,
          surface_id, created_at, COALESCE(campaign_version, 0) AS campaign_version,
-         COALESCE(locale, '') AS locale, COALESCE(platform, '') AS platform",
+         COALESCE(locale, '') AS locale, COALESCE(platform, '') AS platform, send_by",
         lease_token,
         now,
         locked_until,

@@ -651,3 +651,71 @@ async fn a_cancelled_send_queues_no_more_and_sends_nothing_that_waits() {
         .await;
     assert_eq!(found["total"], 5, "{found}");
 }
+
+#[tokio::test]
+async fn members_still_waiting_when_the_send_window_closes_are_excluded() {
+    let app = TestApp::start(None).await;
+    for i in 0..3 {
+        profile(
+            &app,
+            &format!("w{i}@example.org"),
+            json!({"tier": "gold", "name": "W"}),
+        )
+        .await;
+    }
+    let gold = created(&app, json!({"name": "Gold", "rule": "tier = gold"})).await;
+    let campaign = newsletter(&app).await;
+    let (_, accepted) = app
+        .send(
+            Method::POST,
+            "/ajo/im/executions/audience",
+            Some(
+                json!({"campaignId": campaign.to_string(), "audience": {"id": gold},
+                        "context": {"issue": "4"}}),
+            ),
+        )
+        .await;
+    app.herald.run_audience_sends_now().await.unwrap();
+    let db = app.db().await;
+    let (created, send_by): (i64, i64) = sqlx::query_as(
+        "SELECT MIN(e.created_at), MIN(m.send_by) FROM messages m JOIN executions e ON e.id = m.execution_id",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    assert_eq!(
+        send_by - created,
+        12 * 3600 * 1000,
+        "the default window is 12 hours"
+    );
+    // Twelve hours later (Herald was down, or the campaign's pace was too slow), none is sent.
+    sqlx::query("UPDATE messages SET send_by = 1")
+        .execute(db)
+        .await
+        .unwrap();
+    app.herald.drain_outbox().await.unwrap();
+    let (_, send) = app
+        .send(
+            Method::GET,
+            &format!(
+                "/ajo/im/executions/audience/{}",
+                accepted["executionId"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (send["sent"].as_i64(), send["excluded"].as_i64()),
+        (Some(0), Some(3)),
+        "{send}"
+    );
+    let (_, report) = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/campaigns/{campaign}/report"),
+            None,
+        )
+        .await;
+    let exclusions = report["exclusions"].to_string();
+    assert!(exclusions.contains("send_window"), "{report}");
+}
