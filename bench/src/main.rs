@@ -6,6 +6,7 @@
 //! this binary), raw inserts of the same rows through Herald's own store functions on the same
 //! engine (SQLite, or PostgreSQL with `--database postgres`), and the SMTP sink alone.
 
+mod audience;
 mod database;
 mod herald_process;
 mod load;
@@ -94,6 +95,18 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Seed profiles, then time the release binary queueing an audience send to all of them,
+    /// with its peak memory.
+    Audience {
+        /// The herald binary to measure (a release build).
+        #[arg(long)]
+        herald: PathBuf,
+        /// Profiles to seed (every one a member).
+        #[arg(long, default_value_t = 1_000_000)]
+        profiles: u64,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Internal: the no-op ceiling server (prints its port).
     NoopServer,
 }
@@ -123,6 +136,14 @@ fn main() -> anyhow::Result<()> {
         } => {
             let engine = database.engine()?;
             runtime.block_on(reports::run(&herald, messages, engine))
+        }
+        Command::Audience {
+            herald,
+            profiles,
+            database,
+        } => {
+            let engine = database.engine()?;
+            runtime.block_on(audience::run(&herald, profiles, engine))
         }
         Command::Retention {
             herald,

@@ -169,8 +169,8 @@ pub(crate) async fn fresh_install(
     Ok((dir, env))
 }
 
-/// The release binary serving an install (no delivery workers, no rate limit); killed when
-/// dropped.
+/// The release binary serving an install (no delivery workers, no rate limit, unless `more`
+/// says otherwise); killed when dropped.
 pub(crate) struct Server {
     child: Child,
     pub(crate) addr: std::net::SocketAddr,
@@ -187,15 +187,27 @@ impl Server {
             .arg("serve")
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .env("HERALD_LOG", "warn")
-            .envs(more.iter().copied())
             .env("HERALD_LISTEN", addr.to_string())
             .env("HERALD_DELIVERY_WORKERS", "0")
             .env("HERALD_API_RATE_LIMIT", "0")
+            .envs(more.iter().copied())
             .stdout(Stdio::null())
             .spawn()?;
         let server = Self { child, addr };
         wait_healthy(addr).await?;
         Ok(server)
+    }
+}
+
+impl Server {
+    /// The server's peak resident memory so far (`VmHWM` of `/proc/<pid>/status`), in KiB.
+    pub(crate) fn peak_memory_kib(&self) -> anyhow::Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("no VmHWM in /proc/<pid>/status"))
     }
 }
 
