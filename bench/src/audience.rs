@@ -52,8 +52,10 @@ async fn measure(
     let accepted: Value = http
         .post(format!("{base}/ajo/im/executions/audience"))
         .bearer_auth(&key)
-        .json(&json!({"campaignId": campaign, "audience": {"id": audience["id"]},
-                      "context": {"issue": "bench"}}))
+        .json(
+            &json!({"campaignId": campaign, "audience": {"id": audience["id"]},
+                      "context": {"issue": "bench"}}),
+        )
         .send()
         .await?
         .json()

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Members read per batch (each batch is one transaction).
-const BATCH: i64 = 1000;
+const BATCH: i64 = 5000;
 /// How long a node holds a send between two batches before another may take it over.
 const LEASE: Duration = Duration::from_secs(60);
 
