@@ -30,6 +30,14 @@ const ERROR: &str = r#"# 400 {"type":"urn:herald:error:invalid_recipient","title
 #      "errors":[{"field":"recipients[1].context.resetUrl","message":"is required by the campaign"}],
 #      "report":{"additionalContext":{"requestId":"reset-4711","campaignId":"…"}}}"#;
 
+const AUDIENCE: &str = r#"curl -sS -X POST "$HERALD_URL/ajo/im/executions/audience" \
+  -H "Authorization: Bearer $HERALD_API_KEY" -H 'Content-Type: application/json' \
+  -d '{"requestId": "december-news", "campaignId": "<Campaign ID>",
+       "audience": {"id": "<Audience ID>"}, "context": {"issue": "December"}}'
+# 202 {"executionId":"…","requestId":"december-news",…}
+curl -sS "$HERALD_URL/ajo/im/executions/audience/<executionId>" -H "Authorization: Bearer $HERALD_API_KEY"
+# 200 {"status":"InProgress","targetedProfileCount":120000,"queued":48000,"sent":46210,…}"#;
+
 const MANAGE: &str = r#"curl -sS -X POST "$HERALD_URL/api/v1/campaigns" \
   -H "Authorization: Bearer $HERALD_ADMIN_KEY" -H 'Content-Type: application/json' \
   -d '{"title": "Order shipped", "subject": "Order {{context.orderId}} shipped",
@@ -52,6 +60,26 @@ pub fn ApiDocsPage() -> impl IntoView {
             "GET",
             "/ajo/im/executions/unitary/{executionId}",
             "each recipient's message, status and attempts",
+        ),
+        (
+            "POST",
+            "/ajo/im/executions/highthroughput",
+            "the unitary call for \"external\" recipients only: no profile is read",
+        ),
+        (
+            "POST",
+            "/ajo/im/executions/audience",
+            "send a live campaign to every member of an audience, now or at schedule.executeAt",
+        ),
+        (
+            "GET",
+            "/ajo/im/executions/audience/{executionId}",
+            "an audience send: status, members targeted, queued, sent, failed, excluded",
+        ),
+        (
+            "GET, DELETE",
+            "/ajo/im/executions/schedules/{scheduleId}",
+            "a scheduled send; delete it before its time",
         ),
         (
             "GET",
@@ -77,6 +105,11 @@ pub fn ApiDocsPage() -> impl IntoView {
             "GET, PUT, DELETE",
             "/api/v1/profiles/{namespace}/{identity}",
             "read, create or replace, delete a profile",
+        ),
+        (
+            "GET, POST, PUT, DELETE",
+            "/api/v1/audiences[/{id}[/members | /count]]",
+            "audiences: static lists or rules; their members and size",
         ),
         (
             "GET",
@@ -117,6 +150,12 @@ pub fn ApiDocsPage() -> impl IntoView {
                 <pre class="code">{DRY_RUN}</pre>
                 <h2>"Status of what you triggered"</h2>
                 <pre class="code">{STATUS}</pre>
+                <h2>"Send to an audience"</h2>
+                <p class="hint">
+                    "One call for everyone in an audience (leave \"audience\" out for the campaign's own), with one context for all. "
+                    "Add \"schedule\": {\"executeAt\": \"2026-12-24T09:00:00Z\"} to send later."
+                </p>
+                <pre class="code">{AUDIENCE}</pre>
                 <h2>"Errors"</h2>
                 <p class="hint">"Every error has the same shape, a stable code and the fields to fix."</p>
                 <pre class="code">{ERROR}</pre>
