@@ -8,7 +8,7 @@ use crate::store::messages::ClaimedMessage;
 use crate::{Herald, store};
 use domain::campaign::Channel;
 use domain::ids::CampaignId;
-use domain::recipient::{EmailAddress, PhoneNumber, PushToken};
+use domain::recipient::{EmailAddress, PushToken};
 use domain::template::{Pick, Renderer};
 use serde_json::{Map, Value, json};
 
@@ -36,22 +36,28 @@ impl Herald {
         let (_, content) = self.newest_version(id).await?;
         let channel = content.channel();
         let address = address.trim();
-        let valid = match channel {
-            Channel::Email => EmailAddress::parse(address).is_ok(),
-            Channel::Sms => PhoneNumber::parse(address).is_ok(),
-            Channel::Push => PushToken::parse(address).is_ok(),
-        };
-        if !valid {
-            return Err(Error::from(domain::ValidationError::single(
+        let refuse = |message: &str| {
+            Error::from(domain::ValidationError::single(
                 "invalid_address",
                 "address",
-                match channel {
-                    Channel::Email => "must be an email address",
-                    Channel::Sms => "must be an E.164 number such as +15551234567",
-                    Channel::Push => "must be a device push token",
-                },
-            )));
-        }
+                message,
+            ))
+        };
+        let address = match channel {
+            Channel::Email => EmailAddress::parse(address)
+                .map(|a| a.as_str().to_owned())
+                .map_err(|_| refuse("must be an email address"))?,
+            // A national number is read in the campaign's region, as in trigger calls.
+            Channel::Sms => {
+                let region = self.phone_region_for(sandbox_id, surface_id).await?;
+                crate::phone::parse(address, region.as_ref())
+                    .map(|p| p.as_str().to_owned())
+                    .map_err(|why| refuse(&why))?
+            }
+            Channel::Push => PushToken::parse(address)
+                .map(|t| t.as_str().to_owned())
+                .map_err(|_| refuse("must be a device push token"))?,
+        };
         let data = json!({
             "profile": Value::Object(profile),
             "context": Value::Object(context),
@@ -106,7 +112,7 @@ impl Herald {
             id: domain::ids::MessageId::new(),
             campaign_id: id,
             channel,
-            address: address.to_owned(),
+            address,
             subject,
             html_body: rendered.html_body,
             text_body: rendered.text_body,

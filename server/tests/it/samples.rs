@@ -336,6 +336,18 @@ async fn sms_to(app: &TestApp, campaign: CampaignId, number: &str) -> (u16, Valu
 async fn national_numbers_are_read_in_the_sandbox_or_surface_region() {
     let app = TestApp::start(None).await;
     let sms = live(&app, Channel::Sms, "crmId", "", "Hi").await;
+    let test = app
+        .herald
+        .send_test(
+            DEFAULT_SANDBOX_ID,
+            sms,
+            "1234567890",
+            Map::new(),
+            Map::new(),
+        )
+        .await
+        .unwrap_err();
+    assert!(test.message.contains("no default phone region"), "{test:?}");
     // The reference's own sample number, without a region: refused, naming the field.
     let (status, answer) = sms_to(&app, sms, "1234567890").await;
     assert_eq!(status, 400, "{answer}");
@@ -426,6 +438,18 @@ async fn the_server_default_region_applies_last() {
     )
     .await;
     assert_eq!(got[0].1, "+4915112345678");
+    // A test send reads a typed national number the same way.
+    let test = app
+        .herald
+        .send_test(
+            DEFAULT_SANDBOX_ID,
+            sms,
+            "0151 1234 5678",
+            Map::new(),
+            Map::new(),
+        )
+        .await;
+    assert!(test.is_ok(), "{test:?}");
     let (_, settings) = app
         .send(reqwest::Method::GET, "/api/v1/sandbox", None)
         .await;
