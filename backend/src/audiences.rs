@@ -162,9 +162,8 @@ impl Herald {
             .iter()
             .map(|i| (i.namespace.trim().to_owned(), i.id.trim().to_owned()))
             .collect();
-        let found =
-            store::audiences::profiles_by_identity(self.store().reader(), sandbox_id, &wanted)
-                .await?;
+        let mut conn = self.store().acquire().await?;
+        let found = store::profiles::by_identities(&mut conn, sandbox_id, &wanted).await?;
         let by_identity: HashMap<(String, String), ProfileId> = found
             .into_iter()
             .map(|(namespace, value, profile)| ((namespace, value), profile))
@@ -177,7 +176,6 @@ impl Herald {
             .filter(|key| !by_identity.contains_key(key))
             .map(|(namespace, id)| IdentityView { namespace, id })
             .collect();
-        let mut conn = self.store().acquire().await?;
         let changed = if add {
             store::audiences::add_members(&mut conn, row.id, &profiles).await?
         } else {

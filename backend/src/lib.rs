@@ -28,6 +28,7 @@ pub mod namespaces;
 mod passwords;
 pub mod phone;
 pub mod plain_text;
+pub mod profile_files;
 pub mod profiles;
 pub mod receipts;
 mod render_pool;

@@ -11,7 +11,9 @@ use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::store::profiles::{Identity, ProfileRow};
 use crate::{Herald, store};
-use domain::profile::{EMAIL_ATTRIBUTE, Namespace, PHONE_ATTRIBUTE, check_attributes};
+use domain::profile::{
+    EMAIL_ATTRIBUTE, Namespace, PHONE_ATTRIBUTE, check_attributes, identity_value,
+};
 use domain::views::{IdentityView, ProfileView};
 use domain::{FieldError, ValidationError};
 use serde_json::{Map, Value};
@@ -148,15 +150,6 @@ impl Herald {
         } else {
             Err(profile_not_found())
         }
-    }
-}
-
-fn identity_value(raw: &str) -> std::result::Result<String, &'static str> {
-    let v = raw.trim();
-    if v.is_empty() || v.len() > 320 || v.chars().any(char::is_control) {
-        Err("must be 1 to 320 characters, without control characters")
-    } else {
-        Ok(v.to_owned())
     }
 }
 

@@ -70,6 +70,8 @@ typed_id!(
     AudienceId,
     /// An audience send to start later.
     ScheduleId,
+    /// One profile file being imported (resumable by this id).
+    ImportId,
 );
 
 impl MessageId {

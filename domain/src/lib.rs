@@ -15,6 +15,7 @@ pub mod listing;
 pub mod locale;
 pub mod message_query;
 pub mod profile;
+pub mod profile_import;
 pub mod recipient;
 pub mod report;
 pub mod retention;

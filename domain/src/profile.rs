@@ -98,6 +98,17 @@ impl NewNamespace {
     }
 }
 
+/// An identity's value as a caller wrote it, trimmed: 1 to 320 characters without control
+/// characters.
+pub fn identity_value(raw: &str) -> Result<String, &'static str> {
+    let v = raw.trim();
+    if v.is_empty() || v.len() > 320 || v.chars().any(char::is_control) {
+        Err("must be 1 to 320 characters, without control characters")
+    } else {
+        Ok(v.to_owned())
+    }
+}
+
 /// Checks profile attributes given by a caller: at most [`MAX_ATTRIBUTE_BYTES`] as JSON.
 pub fn check_attributes(field: &str, attributes: &Map<String, Value>) -> Result<(), FieldError> {
     let size = serde_json::to_vec(attributes).map_or(usize::MAX, |v| v.len());

@@ -107,6 +107,21 @@ pub fn ApiDocsPage() -> impl IntoView {
             "read, create or replace, delete a profile",
         ),
         (
+            "POST",
+            "/api/v1/profiles/import",
+            "import a CSV or NDJSON file of profiles (streamed, resumable)",
+        ),
+        (
+            "GET",
+            "/api/v1/profile-imports[/{id}[/errors]]",
+            "imports, one import, its error report (CSV)",
+        ),
+        (
+            "GET",
+            "/api/v1/profiles/export",
+            "the sandbox's profiles or an audience as CSV or NDJSON",
+        ),
+        (
             "GET, POST, PUT, DELETE",
             "/api/v1/audiences[/{id}[/members | /count]]",
             "audiences: static lists or rules; their members and size",

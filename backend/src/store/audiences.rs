@@ -78,35 +78,6 @@ pub async fn delete(conn: &mut Conn, id: AudienceId) -> sqlx::Result<()> {
         .map(drop))
 }
 
-/// The profiles of the sandbox known by these identities: (namespace, value, profile).
-pub async fn profiles_by_identity(
-    pool: Reader<'_>,
-    sandbox_id: &str,
-    identities: &[(String, String)],
-) -> sqlx::Result<Vec<(String, String, ProfileId)>> {
-    let mut found = Vec::with_capacity(identities.len());
-    for chunk in identities.chunks(MAX_VARIABLES / 2 - 1) {
-        let rows: Vec<(String, String, ProfileId)> = on!(pool, c, Db => {
-            let mut q = QueryBuilder::<Db>::new(
-                "SELECT namespace, value, profile_id FROM profile_identities WHERE sandbox_id = ",
-            );
-            q.push_bind(sandbox_id).push(" AND (namespace, value) IN (");
-            let mut list = q.separated(", ");
-            for (namespace, value) in chunk {
-                list.push("(")
-                    .push_bind_unseparated(namespace.as_str())
-                    .push_unseparated(", ")
-                    .push_bind_unseparated(value.as_str())
-                    .push_unseparated(")");
-            }
-            q.push(")");
-            q.build_query_as().fetch_all(c).await?
-        });
-        found.extend(rows);
-    }
-    Ok(found)
-}
-
 /// Adds profiles to a static audience (members already in stay); returns how many were new.
 pub async fn add_members(
     conn: &mut Conn,

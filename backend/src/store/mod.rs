@@ -34,6 +34,7 @@ pub mod namespaces;
 pub mod opt_outs;
 pub mod outbox;
 pub mod pacing;
+pub mod profile_imports;
 pub mod profiles;
 pub mod reports;
 pub mod retention;

@@ -1,7 +1,7 @@
 //! Profiles and the identities they are known by.
 
 use super::engine::on;
-use super::{Conn, Dialect, Reader};
+use super::{Conn, Dialect, MAX_VARIABLES, Reader};
 use crate::clock::Millis;
 use domain::ids::ProfileId;
 use serde_json::{Map, Value};
@@ -122,6 +122,36 @@ pub async fn by_identity(
         created_at: raw.created_at,
         updated_at: raw.updated_at,
     }))
+}
+
+/// The profiles of the sandbox known by these identities: (namespace, value, profile).
+/// (Read on the writer's connection, so it sees the transaction's own writes.)
+pub async fn by_identities(
+    conn: &mut Conn,
+    sandbox_id: &str,
+    identities: &[(String, String)],
+) -> sqlx::Result<Vec<(String, String, ProfileId)>> {
+    let mut found = Vec::with_capacity(identities.len());
+    for chunk in identities.chunks(MAX_VARIABLES / 2 - 1) {
+        let rows: Vec<(String, String, ProfileId)> = on!(&mut *conn, c, Db => {
+            let mut q = QueryBuilder::<Db>::new(
+                "SELECT namespace, value, profile_id FROM profile_identities WHERE sandbox_id = ",
+            );
+            q.push_bind(sandbox_id).push(" AND (namespace, value) IN (");
+            let mut list = q.separated(", ");
+            for (namespace, value) in chunk {
+                list.push("(")
+                    .push_bind_unseparated(namespace.as_str())
+                    .push_unseparated(", ")
+                    .push_bind_unseparated(value.as_str())
+                    .push_unseparated(")");
+            }
+            q.push(")");
+            q.build_query_as().fetch_all(c).await?
+        });
+        found.extend(rows);
+    }
+    Ok(found)
 }
 
 /// The distinct profiles these identities belong to (in the writer's transaction).
@@ -255,4 +285,116 @@ pub async fn delete(
     .execute(c).await
         .map(|r| r.rows_affected()))
     .map(|n| n == 1)
+}
+
+/// The attributes (JSON text) of these profiles, by id.
+pub async fn attributes_of(
+    conn: &mut Conn,
+    ids: &[ProfileId],
+) -> sqlx::Result<HashMap<ProfileId, String>> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(MAX_VARIABLES) {
+        let rows: Vec<(ProfileId, String)> = on!(&mut *conn, c, Db => {
+            let mut q = QueryBuilder::<Db>::new("SELECT id, attributes FROM profiles WHERE id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            q.build_query_as().fetch_all(&mut *c).await?
+        });
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// Creates profiles: (id, attributes as JSON text), none with an identity yet.
+pub async fn insert_many(
+    conn: &mut Conn,
+    sandbox_id: &str,
+    profiles: &[(ProfileId, String)],
+    now: Millis,
+) -> sqlx::Result<()> {
+    for chunk in profiles.chunks(MAX_VARIABLES / 5) {
+        on!(&mut *conn, c, Db => {
+            let mut q = QueryBuilder::<Db>::new(
+                "INSERT INTO profiles (id, sandbox_id, attributes, created_at, updated_at) ",
+            );
+            q.push_values(chunk, |mut row, (id, attributes)| {
+                row.push_bind(*id)
+                    .push_bind(sandbox_id)
+                    .push_bind(attributes.as_str())
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            q.build().execute(&mut *c).await?.rows_affected()
+        });
+    }
+    Ok(())
+}
+
+/// Replaces the attributes (JSON text) of existing profiles.
+pub async fn set_attributes(
+    conn: &mut Conn,
+    profiles: &[(ProfileId, String)],
+    now: Millis,
+) -> sqlx::Result<()> {
+    for (id, attributes) in profiles {
+        on!(&mut *conn, c => sqlx::query(
+            "UPDATE profiles SET attributes = $1, updated_at = $2 WHERE id = $3",
+        )
+        .bind(attributes)
+        .bind(now)
+        .bind(id)
+        .execute(c).await
+        .map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+/// Links identities (namespace, value, profile); an identity linked already stays as it is.
+pub async fn link_many(
+    conn: &mut Conn,
+    sandbox_id: &str,
+    links: &[(String, String, ProfileId)],
+) -> sqlx::Result<()> {
+    for chunk in links.chunks(MAX_VARIABLES / 4) {
+        on!(&mut *conn, c, Db => {
+            let mut q = QueryBuilder::<Db>::new(
+                "INSERT INTO profile_identities (sandbox_id, namespace, value, profile_id) ",
+            );
+            q.push_values(chunk, |mut row, (namespace, value, profile)| {
+                row.push_bind(sandbox_id)
+                    .push_bind(namespace.as_str())
+                    .push_bind(value.as_str())
+                    .push_bind(*profile);
+            });
+            q.push(" ON CONFLICT DO NOTHING");
+            q.build().execute(&mut *c).await?.rows_affected()
+        });
+    }
+    Ok(())
+}
+
+/// The identities of these profiles: (profile, namespace, value), in namespace and value order.
+pub async fn identities_of(
+    pool: Reader<'_>,
+    ids: &[ProfileId],
+) -> sqlx::Result<Vec<(ProfileId, String, String)>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(MAX_VARIABLES) {
+        let rows: Vec<(ProfileId, String, String)> = on!(pool, c, Db => {
+            let mut q = QueryBuilder::<Db>::new(
+                "SELECT profile_id, namespace, value FROM profile_identities WHERE profile_id IN (",
+            );
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(") ORDER BY namespace, value");
+            q.build_query_as().fetch_all(c).await?
+        });
+        found.extend(rows);
+    }
+    Ok(found)
 }

@@ -260,6 +260,11 @@ pub struct ProfileInput {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct ImportList {
+    pub items: Vec<domain::profile_import::ImportView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SuppressionList {
     pub items: Vec<SuppressionView>,
 }

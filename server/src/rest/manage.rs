@@ -4,7 +4,7 @@
 
 use super::RestState;
 use super::auth::authenticate;
-use super::dto::{AttemptBody, ErrorBody, MessageBody, ProfileInput, SuppressionList};
+use super::dto::{AttemptBody, ErrorBody, MessageBody, SuppressionList};
 use super::error::ApiError;
 use super::json::JsonBody;
 use axum::Json;
@@ -17,7 +17,7 @@ use backend::{Error, Herald};
 use domain::campaign::{CampaignInput, NewCampaign};
 use domain::ids::CampaignId;
 use domain::listing::{CampaignQuery, CampaignQueryInput};
-use domain::views::{CampaignPage, CampaignView, ProfileView};
+use domain::views::{CampaignPage, CampaignView};
 
 /// An authenticated caller whose key has the admin scope.
 pub(super) async fn admin(state: &RestState, headers: &HeaderMap) -> Result<ApiCaller, ApiError> {
@@ -236,82 +236,6 @@ pub async fn duplicate_campaign(
     let id = own_campaign(&state.herald, &caller, &id).await?;
     let copy = state.herald.duplicate_campaign(&actor(&caller), id).await?;
     Ok(created(state.herald.campaign(copy).await?))
-}
-
-/// The profile known by an identity, e.g. `/api/v1/profiles/email/jane@example.com`.
-#[utoipa::path(get, path = "/api/v1/profiles/{namespace}/{identity}", tag = "management",
-    params(("namespace" = String, Path), ("identity" = String, Path)),
-    responses(
-        (status = 200, body = ProfileView),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
-pub async fn get_profile(
-    State(state): State<RestState>,
-    Path((namespace, identity)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Result<Json<ProfileView>, ApiError> {
-    let caller = admin(&state, &headers).await?;
-    let profile = state
-        .herald
-        .profile(&caller.sandbox.id, &namespace, &identity)
-        .await?;
-    Ok(Json(profile))
-}
-
-/// Creates the profile known by an identity, or replaces its attributes; links more identities.
-#[utoipa::path(put, path = "/api/v1/profiles/{namespace}/{identity}", tag = "management",
-    params(("namespace" = String, Path), ("identity" = String, Path)), request_body = ProfileInput,
-    responses(
-        (status = 200, description = "Updated", body = ProfileView),
-        (status = 201, description = "Created", body = ProfileView),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
-pub async fn put_profile(
-    State(state): State<RestState>,
-    Path((namespace, identity)): Path<(String, String)>,
-    headers: HeaderMap,
-    JsonBody(input): JsonBody<ProfileInput>,
-) -> Result<Response, ApiError> {
-    let caller = admin(&state, &headers).await?;
-    let (profile, created) = state
-        .herald
-        .upsert_profile(
-            &caller.sandbox.id,
-            (&namespace, &identity),
-            &input.identities,
-            &input.attributes,
-        )
-        .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(profile)).into_response())
-}
-
-/// Deletes the profile known by an identity, with all its identities.
-#[utoipa::path(delete, path = "/api/v1/profiles/{namespace}/{identity}", tag = "management",
-    params(("namespace" = String, Path), ("identity" = String, Path)),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
-pub async fn delete_profile(
-    State(state): State<RestState>,
-    Path((namespace, identity)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Result<StatusCode, ApiError> {
-    let caller = admin(&state, &headers).await?;
-    state
-        .herald
-        .delete_profile(&caller.sandbox.id, &namespace, &identity)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The sandbox's suppressed addresses (hard bounces): messages to them are excluded.

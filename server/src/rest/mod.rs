@@ -9,6 +9,7 @@ mod json;
 mod manage;
 mod namespaces;
 pub mod openapi;
+mod profiles;
 mod reports;
 mod retention;
 mod sandbox;
@@ -97,9 +98,19 @@ pub fn router(herald: Herald) -> Router {
         .route("/api/v1/reports", get(reports::sandbox_report))
         .route(
             "/api/v1/profiles/{namespace}/{identity}",
-            get(manage::get_profile)
-                .put(manage::put_profile)
-                .delete(manage::delete_profile),
+            get(profiles::get_profile)
+                .put(profiles::put_profile)
+                .delete(profiles::delete_profile),
+        )
+        .route("/api/v1/profiles/export", get(profiles::export_profiles))
+        .route("/api/v1/profile-imports", get(profiles::list_imports))
+        .route(
+            "/api/v1/profile-imports/{import_id}",
+            get(profiles::get_import),
+        )
+        .route(
+            "/api/v1/profile-imports/{import_id}/errors",
+            get(profiles::import_errors),
         )
         .route("/api/v1/messages", get(manage::find_messages))
         .route("/api/v1/messages/{message_id}", get(manage::get_message))
@@ -184,6 +195,16 @@ pub fn router(herald: Herald) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),
         ))
+        .with_state(state.clone())
+        .merge(uploads(state))
+}
+
+/// Uploads take as long as the file does: no overall timeout (a stalled upload is cut by the
+/// import itself), and the body is streamed, never held whole.
+fn uploads(state: RestState) -> Router {
+    Router::new()
+        .route("/api/v1/profiles/import", post(profiles::import_profiles))
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }
 

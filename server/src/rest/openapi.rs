@@ -2,7 +2,8 @@
 //! serialise, served at `/openapi.json`.
 
 use super::{
-    audiences, dto, executions, manage, namespaces, reports, retention, sandbox, surfaces, webhooks,
+    audiences, dto, executions, manage, namespaces, profiles, reports, retention, sandbox,
+    surfaces, webhooks,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -35,9 +36,14 @@ use utoipa::{Modify, OpenApi};
         manage::duplicate_campaign,
         reports::campaign_report,
         reports::sandbox_report,
-        manage::get_profile,
-        manage::put_profile,
-        manage::delete_profile,
+        profiles::get_profile,
+        profiles::put_profile,
+        profiles::delete_profile,
+        profiles::import_profiles,
+        profiles::list_imports,
+        profiles::get_import,
+        profiles::import_errors,
+        profiles::export_profiles,
         manage::find_messages,
         manage::get_message,
         manage::list_suppressions,

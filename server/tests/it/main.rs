@@ -17,6 +17,7 @@ mod metrics;
 mod namespaces;
 mod pacing;
 mod process;
+mod profile_files;
 mod profiles;
 mod providers;
 mod reports;

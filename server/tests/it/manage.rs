@@ -422,6 +422,9 @@ async fn the_openapi_document_describes_every_route() {
         "/ajo/im/executions/unitary/{executionId}",
         "/api/v1/campaigns/{campaignId}/archive",
         "/api/v1/profiles/{namespace}/{identity}",
+        "/api/v1/profiles/import",
+        "/api/v1/profiles/export",
+        "/api/v1/profile-imports/{importId}/errors",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} is missing");
     }

@@ -1,0 +1,359 @@
+//! Profile files: `POST /api/v1/profiles/import` (CSV, NDJSON, resumable, idempotent) and
+//! `GET /api/v1/profiles/export`.
+
+use crate::support::TestApp;
+use domain::ids::ImportId;
+use domain::tenancy::DEFAULT_SANDBOX_ID;
+use futures::StreamExt;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Uploads `body` as a file; returns the status and the JSON answer.
+async fn import(app: &TestApp, query: &str, content_type: &str, body: String) -> (u16, Value) {
+    let response = app
+        .api(Method::POST, &format!("/api/v1/profiles/import{query}"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+async fn text(app: &TestApp, path: &str) -> (u16, String, String) {
+    let response = app.api(Method::GET, path).send().await.unwrap();
+    let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (status, content_type, response.text().await.unwrap())
+}
+
+fn counts(import: &Value) -> [u64; 4] {
+    ["created", "updated", "unchanged", "failed"].map(|k| import[k].as_u64().unwrap())
+}
+
+#[tokio::test]
+async fn a_csv_import_stores_good_rows_reports_bad_ones_and_changes_nothing_the_second_time() {
+    let app = TestApp::start(None).await;
+    // A profile that exists already keeps the attributes the file does not name.
+    app.herald
+        .upsert_profile(
+            DEFAULT_SANDBOX_ID,
+            ("email", "ana@example.org"),
+            &[],
+            json!({"tier": "gold"}).as_object().unwrap(),
+        )
+        .await
+        .unwrap();
+    let file = "email,crmId,person.name.firstName,consents.marketing.email.val\n\
+                ana@example.org,c-1,Ana,y\n\
+                bo@example.org,,\"Bo, Jr.\",n\n\
+                ,,Nobody,y\n\
+                bo@example.org,c-1,Cy,y\n\
+                \"multi\nline\",,X,y\n\
+                dee@example.org,,'=HYPERLINK(1),\n";
+    let (status, first) = import(&app, "?fileName=people.csv", "text/csv", file.into()).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["status"], "completed");
+    assert_eq!(first["fileName"], "people.csv");
+    assert_eq!(counts(&first), [2, 1, 0, 3], "{first}");
+    let errors: Vec<(u64, String)> = first["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["row"].as_u64().unwrap(),
+                e["column"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    // Row 4 has no identity, row 5's identities are two profiles', row 6's email has a newline.
+    assert_eq!(
+        errors,
+        [(4, String::new()), (5, String::new()), (6, "email".into())]
+    );
+    assert!(
+        first["errors"][1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("different profiles")
+    );
+    assert_eq!(first["lastRow"], 7);
+
+    let ana = app
+        .herald
+        .profile(DEFAULT_SANDBOX_ID, "crmId", "c-1")
+        .await
+        .unwrap();
+    assert_eq!(
+        Value::Object(ana.attributes),
+        json!({"tier": "gold", "person": {"name": {"firstName": "Ana"}},
+               "consents": {"marketing": {"email": {"val": "y"}}}})
+    );
+    let bo = app
+        .herald
+        .profile(DEFAULT_SANDBOX_ID, "email", "bo@example.org")
+        .await
+        .unwrap();
+    assert_eq!(bo.attributes["person"]["name"]["firstName"], "Bo, Jr.");
+    let dee = app
+        .herald
+        .profile(DEFAULT_SANDBOX_ID, "email", "dee@example.org")
+        .await
+        .unwrap();
+    assert_eq!(
+        dee.attributes["person"]["name"]["firstName"],
+        "=HYPERLINK(1)"
+    );
+
+    // The error report has every refused row.
+    let id = first["importId"].as_str().unwrap();
+    let (status, content_type, report) =
+        text(&app, &format!("/api/v1/profile-imports/{id}/errors")).await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "text/csv; charset=utf-8")
+    );
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(lines[0], "row,column,reason");
+    assert!(
+        lines[3].starts_with("6,email,\"must be 1 to 320 characters"),
+        "{report:?}"
+    );
+
+    // The same file again: nothing changes.
+    let updated_at = ana.updated_at;
+    let (status, again) =
+        import(&app, "?format=csv", "application/octet-stream", file.into()).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(counts(&again), [0, 0, 3, 3], "{again}");
+    let ana = app
+        .herald
+        .profile(DEFAULT_SANDBOX_ID, "email", "ana@example.org")
+        .await
+        .unwrap();
+    assert_eq!(ana.updated_at, updated_at);
+    assert_eq!(app.count("profiles").await, 3);
+
+    let (_, list) = app.send(Method::GET, "/api/v1/profile-imports", None).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn files_that_cannot_be_read_are_refused_with_a_reason() {
+    let app = TestApp::start(None).await;
+    let (status, body) = import(&app, "", "text/csv", "tier,name\ngold,x\n".into()).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_file")));
+    assert!(
+        body["title"]
+            .as_str()
+            .unwrap()
+            .contains("no identity column"),
+        "{body}"
+    );
+    let (status, body) = import(&app, "", "application/json", "{}".into()).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_query"))
+    );
+    let (status, body) = import(&app, "?format=xlsx", "text/csv", "email\n".into()).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_query"))
+    );
+    let (status, body) = import(&app, "", "text/csv", String::new()).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_file")));
+    let (status, body) = app
+        .send(
+            Method::POST,
+            "/api/v1/audiences",
+            Some(json!({"name": "fr", "rule": "lang = fr"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let rule_based = body["id"].as_str().unwrap();
+    let (status, body) = import(
+        &app,
+        &format!("?audienceId={rule_based}"),
+        "text/csv",
+        "email\na@b.org\n".into(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("rule_based_audience"))
+    );
+    let (status, _) = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/profile-imports/{}", ImportId::new()),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    // NDJSON lines are checked one by one.
+    let lines = "{\"identities\":[{\"namespace\":\"email\",\"id\":\"a@b.org\"}],\"attributes\":{\"n\":1}}\n\
+                 not json\n\
+                 \n\
+                 {\"identities\":[{\"namespace\":\"fax\",\"id\":\"1\"}]}\n";
+    let (status, body) = import(&app, "", "application/x-ndjson", lines.into()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(counts(&body), [1, 0, 0, 2]);
+    assert_eq!(body["errors"][0]["row"], 2);
+    assert_eq!(body["errors"][1]["column"], "identities[0].namespace");
+    assert_eq!(body["lastRow"], 4);
+}
+
+/// Rows `from..to` of a CSV file of numbered people.
+fn people(from: usize, to: usize) -> String {
+    (from..to)
+        .map(|i| format!("p{i:05}@example.org,Person {i}\n"))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_upload_cut_short_keeps_its_stored_rows_and_resumes_after_them() {
+    let app = TestApp::start(None).await;
+    let id = ImportId::new();
+    let header = "email,person.name.firstName\n".to_owned();
+    // 3,000 rows arrive, then the connection breaks.
+    let first: Result<String, std::io::Error> = Ok(header.clone() + &people(0, 3000));
+    let sent = futures::stream::iter([first]).chain(futures::stream::once(async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        Err(std::io::Error::other("cable pulled"))
+    }));
+    let cut = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/profiles/import?importId={id}&format=csv"),
+        )
+        .body(reqwest::Body::wrap_stream(sent))
+        .send()
+        .await;
+    assert!(cut.is_err(), "the upload should have failed");
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        let (_, view) = app
+            .send(Method::GET, &format!("/api/v1/profile-imports/{id}"), None)
+            .await;
+        status = view;
+        if status["status"] != "reading" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Rows commit 2,000 at a time: rows 2 to 2001 are stored, the rest is not.
+    assert_eq!(status["status"], "interrupted", "{status}");
+    assert_eq!(status["lastRow"], 2001);
+    assert_eq!(counts(&status), [2000, 0, 0, 0]);
+    assert_eq!(app.count("profiles").await, 2000);
+
+    // The whole file again, with the import's id: it goes on after row 2001.
+    let whole = header + &people(0, 5000);
+    let (code, done) = import(&app, &format!("?importId={id}"), "text/csv", whole.clone()).await;
+    assert_eq!(code, 200, "{done}");
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["lastRow"], 5001);
+    assert_eq!(counts(&done), [5000, 0, 0, 0]);
+    assert_eq!(app.count("profiles").await, 5000);
+    // Resuming a completed import reads nothing; another format is refused.
+    let (_, again) = import(&app, &format!("?importId={id}"), "text/csv", whole.clone()).await;
+    assert_eq!(counts(&again), [5000, 0, 0, 0]);
+    let (code, refused) = import(
+        &app,
+        &format!("?importId={id}"),
+        "application/x-ndjson",
+        String::new(),
+    )
+    .await;
+    assert_eq!(
+        (code, refused["code"].as_str()),
+        (409, Some("import_mismatch"))
+    );
+}
+
+#[tokio::test]
+async fn exports_write_an_audience_or_the_sandbox_and_import_back_unchanged() {
+    let app = TestApp::start(None).await;
+    let (_, audience) = app
+        .send(
+            Method::POST,
+            "/api/v1/audiences",
+            Some(json!({"name": "Imported"})),
+        )
+        .await;
+    let audience = audience["id"].as_str().unwrap().to_owned();
+    let file = "email,crmId,person.name.firstName,score\n\
+                ana@example.org,c-1,Ana,'=1+1\n\
+                bo@example.org,,Bo,\n";
+    let (status, body) = import(
+        &app,
+        &format!("?audienceId={audience}"),
+        "text/csv",
+        file.into(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // One profile outside the audience, with a number and a list.
+    app.herald
+        .upsert_profile(
+            DEFAULT_SANDBOX_ID,
+            ("email", "cy@example.org"),
+            &[],
+            json!({"n": 3, "tags": ["a", "b"]}).as_object().unwrap(),
+        )
+        .await
+        .unwrap();
+    let (_, members) = app
+        .send(Method::GET, &format!("/api/v1/audiences/{audience}"), None)
+        .await;
+    assert_eq!(members["members"], 2);
+
+    let (status, content_type, csv) = text(
+        &app,
+        &format!("/api/v1/profiles/export?audienceId={audience}"),
+    )
+    .await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "text/csv; charset=utf-8")
+    );
+    assert_eq!(
+        csv,
+        "crmId,email,person.name.firstName,score\n\
+         c-1,ana@example.org,Ana,'=1+1\n\
+         ,bo@example.org,Bo,\n"
+    );
+
+    let (status, content_type, ndjson) = text(&app, "/api/v1/profiles/export?format=ndjson").await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "application/x-ndjson")
+    );
+    let lines: Vec<Value> = ndjson
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(
+        lines[2],
+        json!({"identities": [{"namespace": "email", "id": "cy@example.org"}],
+               "attributes": {"n": 3, "tags": ["a", "b"]}})
+    );
+    let (status, back) = import(&app, "", "application/x-ndjson", ndjson).await;
+    assert_eq!(status, 200, "{back}");
+    assert_eq!(counts(&back), [0, 0, 3, 0]);
+
+    let (status, body) = app
+        .send(Method::GET, "/api/v1/profiles/export?format=xml", None)
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_query"))
+    );
+}
