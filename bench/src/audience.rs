@@ -1,7 +1,7 @@
-//! An audience send at size: seeds a sandbox with profiles (straight into the store, with
-//! multi-row inserts, as `reports` seeds messages; a profile import path does not exist yet),
-//! then times the release binary queueing a message for every member of a rule-based audience
-//! that holds them all, and reads the server's peak memory.
+//! An audience send at size: imports profiles into a sandbox through the release binary's
+//! import endpoint (a CSV generated as it is streamed, timed), then times the server queueing
+//! a message for every member of a rule-based audience that holds them all, and reads the
+//! server's peak memory.
 //!
 //! The server runs one delivery worker (the audience loop runs where delivery does); with no
 //! relay configured its messages are captured, so delivery competes for the database as it
@@ -11,17 +11,14 @@ use crate::database::{Databases, Engine};
 use crate::reports::{Server, fresh_install, herald_in};
 use backend::accounts::ApiKeySpec;
 use backend::campaigns::Actor;
-use backend::store::Conn;
 use domain::campaign::{CampaignInput, NewCampaign};
-use domain::ids::ProfileId;
 use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
 use serde_json::{Value, json};
-use sqlx::QueryBuilder;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Profiles per seeding transaction.
-const SEED_BATCH: usize = 2_000;
+/// Rows per chunk of the generated file.
+const CHUNK_ROWS: u64 = 10_000;
 
 pub async fn run(herald_bin: &Path, profiles: u64, engine: Engine) -> anyhow::Result<()> {
     let mut databases = Databases::new(engine.clone());
@@ -36,10 +33,11 @@ async fn measure(
     databases: &mut Databases,
 ) -> anyhow::Result<()> {
     let (_dir, env) = fresh_install(databases).await?;
-    let (key, campaign) = seed(&env, profiles).await?;
+    let (key, campaign) = seed(&env).await?;
     let server = Server::start(herald_bin, &env, &[("HERALD_DELIVERY_WORKERS", "1")]).await?;
     let base = format!("http://{}", server.addr);
     let http = reqwest::Client::new();
+    import(&http, &base, &key, profiles).await?;
     let audience: Value = http
         .post(format!("{base}/api/v1/audiences"))
         .bearer_auth(&key)
@@ -94,8 +92,8 @@ async fn measure(
     Ok(())
 }
 
-/// An admin key, a live campaign, and `profiles` profiles known by an email identity.
-async fn seed(env: &[(&str, String)], profiles: u64) -> anyhow::Result<(String, String)> {
+/// An admin key and a live campaign.
+async fn seed(env: &[(&str, String)]) -> anyhow::Result<(String, String)> {
     let herald = herald_in(env).await?;
     let user = herald
         .create_user("audience-bench@example.com", "audience bench password")
@@ -121,53 +119,45 @@ async fn seed(env: &[(&str, String)], profiles: u64) -> anyhow::Result<(String, 
     herald
         .activate_campaign(&Actor::User(user), campaign)
         .await?;
-    let started = Instant::now();
-    let mut done = 0u64;
-    while done < profiles {
-        let n = (profiles - done).min(SEED_BATCH as u64);
-        let ids: Vec<(ProfileId, u64)> = (done..done + n).map(|i| (ProfileId::new(), i)).collect();
-        let mut tx = herald.store().begin().await?;
-        insert_profiles(&mut tx, &ids).await?;
-        tx.commit().await?;
-        done += n;
-    }
-    eprintln!(
-        "bench: seeded {profiles} profiles in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
     Ok((key.key, campaign.to_string()))
 }
 
-async fn insert_profiles(tx: &mut Conn, ids: &[(ProfileId, u64)]) -> anyhow::Result<()> {
-    macro_rules! insert {
-        ($db:ty, $c:expr) => {{
-            let mut q = QueryBuilder::<$db>::new(
-                "INSERT INTO profiles (id, sandbox_id, attributes, created_at, updated_at) ",
-            );
-            q.push_values(ids, |mut row, (id, i)| {
-                row.push_bind(id.to_string())
-                    .push_bind(DEFAULT_SANDBOX_ID)
-                    .push_bind(format!("{{\"name\":\"Member {i}\"}}"))
-                    .push_bind(0i64)
-                    .push_bind(0i64);
-            });
-            q.build().execute(&mut **$c).await?;
-            let mut q = QueryBuilder::<$db>::new(
-                "INSERT INTO profile_identities (sandbox_id, namespace, value, profile_id) ",
-            );
-            q.push_values(ids, |mut row, (id, i)| {
-                row.push_bind(DEFAULT_SANDBOX_ID)
-                    .push_bind("email")
-                    .push_bind(format!("member{i}@example.com"))
-                    .push_bind(id.to_string());
-            });
-            q.build().execute(&mut **$c).await?;
-        }};
-    }
-    match tx {
-        Conn::Sqlite(c) => insert!(sqlx::Sqlite, c),
-        Conn::Postgres(c) => insert!(sqlx::Postgres, c),
-        _ => anyhow::bail!("not a transaction"),
-    }
+/// Streams a CSV of `profiles` people (an email and a name each) to the import endpoint.
+async fn import(
+    http: &reqwest::Client,
+    base: &str,
+    key: &str,
+    profiles: u64,
+) -> anyhow::Result<()> {
+    let chunks = (0..profiles.div_ceil(CHUNK_ROWS)).map(move |c| {
+        let rows = c * CHUNK_ROWS..((c + 1) * CHUNK_ROWS).min(profiles);
+        let mut text = if c == 0 {
+            "email,name\n".to_owned()
+        } else {
+            String::new()
+        };
+        for i in rows {
+            text.push_str(&format!("member{i}@example.com,Member {i}\n"));
+        }
+        Ok::<_, std::io::Error>(text)
+    });
+    let started = Instant::now();
+    let import: Value = http
+        .post(format!("{base}/api/v1/profiles/import?format=csv"))
+        .bearer_auth(key)
+        .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let took = started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        import["status"] == "completed" && import["created"].as_u64() == Some(profiles),
+        "the import did not create every profile: {import}"
+    );
+    println!(
+        "profile import: {profiles} CSV rows in {took:.1} s ({:.0} rows/s)",
+        profiles as f64 / took
+    );
     Ok(())
 }

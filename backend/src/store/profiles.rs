@@ -131,25 +131,32 @@ pub async fn by_identities(
     sandbox_id: &str,
     identities: &[(String, String)],
 ) -> sqlx::Result<Vec<(String, String, ProfileId)>> {
+    // One query per namespace with `value IN (…)`: both engines read it from the primary key
+    // (a long list of row values sends PostgreSQL to a scan).
+    let mut by_namespace: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (namespace, value) in identities {
+        by_namespace.entry(namespace).or_default().push(value);
+    }
     let mut found = Vec::with_capacity(identities.len());
-    for chunk in identities.chunks(MAX_VARIABLES / 2 - 1) {
-        let rows: Vec<(String, String, ProfileId)> = on!(&mut *conn, c, Db => {
-            let mut q = QueryBuilder::<Db>::new(
-                "SELECT namespace, value, profile_id FROM profile_identities WHERE sandbox_id = ",
-            );
-            q.push_bind(sandbox_id).push(" AND (namespace, value) IN (");
-            let mut list = q.separated(", ");
-            for (namespace, value) in chunk {
-                list.push("(")
-                    .push_bind_unseparated(namespace.as_str())
-                    .push_unseparated(", ")
-                    .push_bind_unseparated(value.as_str())
-                    .push_unseparated(")");
-            }
-            q.push(")");
-            q.build_query_as().fetch_all(c).await?
-        });
-        found.extend(rows);
+    for (namespace, values) in by_namespace {
+        for chunk in values.chunks(MAX_VARIABLES - 2) {
+            let rows: Vec<(String, String, ProfileId)> = on!(&mut *conn, c, Db => {
+                let mut q = QueryBuilder::<Db>::new(
+                    "SELECT namespace, value, profile_id FROM profile_identities WHERE sandbox_id = ",
+                );
+                q.push_bind(sandbox_id)
+                    .push(" AND namespace = ")
+                    .push_bind(namespace)
+                    .push(" AND value IN (");
+                let mut list = q.separated(", ");
+                for value in chunk {
+                    list.push_bind(*value);
+                }
+                q.push(")");
+                q.build_query_as().fetch_all(c).await?
+            });
+            found.extend(rows);
+        }
     }
     Ok(found)
 }
