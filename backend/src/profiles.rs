@@ -3,20 +3,28 @@
 //! Invariants:
 //! - A profile lives in one sandbox; an identity (namespace, value) names at most one profile
 //!   per sandbox.
+//! - Erasing a profile deletes it and redacts its finished messages (address, content,
+//!   providers' answers); the audit records that it happened, never the data.
 //! - Trigger calls never write attributes: their `profile` object overlays the stored attributes
 //!   for that message only, and their `context` is never stored on a profile. A campaign that
 //!   creates profiles creates them with the identity alone.
 
+use crate::campaigns::Actor;
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::store::profiles::{Identity, ProfileRow};
 use crate::{Herald, store};
+use domain::campaign::Channel;
+use domain::ids::ProfileId;
 use domain::profile::{
-    EMAIL_ATTRIBUTE, Namespace, PHONE_ATTRIBUTE, check_attributes, identity_value,
+    EMAIL_ATTRIBUTE, Namespace, PHONE_ATTRIBUTE, check_attributes, identity_value, text_at,
 };
-use domain::views::{IdentityView, ProfileView};
+use domain::views::{
+    AddressState, Erasure, IdentityView, ProfileDetail, ProfilePage, ProfileSummary, ProfileView,
+};
 use domain::{FieldError, ValidationError};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 fn profile_not_found() -> Error {
     Error::not_found("profile_not_found", "No profile has this identity.")
@@ -136,21 +144,197 @@ impl Herald {
         Ok((profile, created))
     }
 
-    /// Deletes the profile known by this identity, with all its identities.
+    /// Erases the profile known by this identity (see [`Herald::erase_profile`]).
     #[tracing::instrument(skip_all)]
     pub async fn delete_profile(
         &self,
         sandbox_id: &str,
         namespace: &str,
         value: &str,
-    ) -> Result<()> {
+        actor: &Actor,
+    ) -> Result<Erasure> {
+        let profile = self.profile(sandbox_id, namespace, value).await?;
+        self.erase_profile(sandbox_id, &profile.id, actor).await
+    }
+}
+
+/// Profiles a page of the browser's list shows.
+const PAGE_SIZE: i64 = 50;
+
+impl Herald {
+    /// A page of the sandbox's profiles, newest first; with a query, those with an identity
+    /// starting with it or attributes containing it.
+    pub async fn profile_page(
+        &self,
+        sandbox_id: &str,
+        query: &str,
+        before: Option<&str>,
+    ) -> Result<ProfilePage> {
+        let query = Some(query.trim()).filter(|q| !q.is_empty());
+        let mut rows = store::profiles::page(
+            self.store().reader(),
+            sandbox_id,
+            query,
+            before,
+            PAGE_SIZE + 1,
+        )
+        .await?;
+        let next = (rows.len() as i64 > PAGE_SIZE).then(|| {
+            rows.truncate(PAGE_SIZE as usize);
+            rows.last().map(|r| r.id.to_string()).unwrap_or_default()
+        });
+        let ids: Vec<ProfileId> = rows.iter().map(|r| r.id).collect();
+        let mut identities: HashMap<ProfileId, Vec<IdentityView>> = HashMap::new();
+        for (profile, namespace, id) in
+            store::profiles::identities_of(self.store().reader(), &ids).await?
+        {
+            identities
+                .entry(profile)
+                .or_default()
+                .push(IdentityView { namespace, id });
+        }
+        let items = rows
+            .into_iter()
+            .map(|r| {
+                let attributes: Map<String, Value> =
+                    serde_json::from_str(&r.attributes).unwrap_or_default();
+                let name = ["person.name.firstName", "person.name.lastName"]
+                    .iter()
+                    .filter_map(|p| text_at(&attributes, p))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                ProfileSummary {
+                    identities: identities.remove(&r.id).unwrap_or_default(),
+                    id: r.id.to_string(),
+                    name,
+                    updated_at: r.updated_at,
+                }
+            })
+            .collect();
+        Ok(ProfilePage { items, next })
+    }
+
+    /// A profile of the sandbox by id, with its addresses' states and its consents.
+    pub async fn profile_detail(&self, sandbox_id: &str, id: &str) -> Result<ProfileDetail> {
+        let row = self.profile_row(sandbox_id, id).await?;
+        let mut addresses = Vec::new();
+        for (channel, address) in addresses_of(&row) {
+            let reader = self.store().reader();
+            let suppressed =
+                store::suppressions::reasons(reader, sandbox_id, channel, &[address.as_str()])
+                    .await?
+                    .remove(&address);
+            let opted_out =
+                !store::opt_outs::opted_out(reader, sandbox_id, channel, &[address.as_str()])
+                    .await?
+                    .is_empty();
+            addresses.push(AddressState {
+                channel: channel.as_str().to_owned(),
+                address,
+                suppressed,
+                opted_out,
+            });
+        }
+        let consents = ["email", "sms", "push", "any"]
+            .iter()
+            .map(|c| {
+                let path = format!("consents.marketing.{c}.val");
+                (
+                    (*c).to_owned(),
+                    text_at(&row.attributes, &path).map(str::to_owned),
+                )
+            })
+            .collect();
+        Ok(ProfileDetail {
+            profile: view(row),
+            addresses,
+            consents,
+        })
+    }
+
+    /// Replaces a profile's attributes (the browser's JSON editor).
+    #[tracing::instrument(skip_all)]
+    pub async fn set_profile_attributes(
+        &self,
+        sandbox_id: &str,
+        id: &str,
+        attributes: &Map<String, Value>,
+    ) -> Result<ProfileView> {
+        let row = self.profile_row(sandbox_id, id).await?;
+        check_attributes("attributes", attributes)
+            .map_err(|e| Error::from(ValidationError::new("invalid_profile", vec![e])))?;
         let mut conn = self.store().acquire().await?;
-        if store::profiles::delete(&mut conn, sandbox_id, namespace, value).await? {
-            Ok(())
-        } else {
-            Err(profile_not_found())
+        let json = Value::Object(attributes.clone()).to_string();
+        store::profiles::set_attributes(&mut conn, &[(row.id, json)], now_ms()).await?;
+        drop(conn);
+        Ok(view(self.profile_row(sandbox_id, id).await?))
+    }
+
+    /// Erases a profile: deletes it and redacts its finished messages, and records who did it
+    /// (not what was erased).
+    #[tracing::instrument(skip_all)]
+    pub async fn erase_profile(
+        &self,
+        sandbox_id: &str,
+        id: &str,
+        actor: &Actor,
+    ) -> Result<Erasure> {
+        let row = self.profile_row(sandbox_id, id).await?;
+        let addresses: Vec<String> = addresses_of(&row).into_iter().map(|(_, a)| a).collect();
+        let now = now_ms();
+        let mut tx = self.store().begin().await?;
+        let (redacted, unfinished) =
+            store::profiles::redact_messages(&mut tx, sandbox_id, &addresses, now).await?;
+        store::profiles::delete_by_id(&mut tx, row.id).await?;
+        store::audit::record_event(
+            &mut tx,
+            sandbox_id,
+            &actor.to_string(),
+            "profile_erased",
+            &row.id.to_string(),
+            &format!("{redacted} messages redacted, {unfinished} unfinished"),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(profile_id = %row.id, redacted, unfinished, "profile erased");
+        Ok(Erasure {
+            messages_redacted: redacted,
+            messages_unfinished: unfinished,
+        })
+    }
+
+    async fn profile_row(&self, sandbox_id: &str, id: &str) -> Result<ProfileRow> {
+        let id: ProfileId = id.parse().map_err(|_| profile_not_found())?;
+        store::profiles::by_id(self.store().reader(), sandbox_id, id)
+            .await?
+            .ok_or_else(profile_not_found)
+    }
+}
+
+/// The addresses a profile is reached at: its email and phone identities and attributes.
+fn addresses_of(row: &ProfileRow) -> Vec<(Channel, String)> {
+    let mut found: Vec<(Channel, String)> = Vec::new();
+    let identities = row
+        .identities
+        .iter()
+        .filter_map(|(ns, v)| match ns.as_str() {
+            "email" => Some((Channel::Email, v.clone())),
+            "phone" => Some((Channel::Sms, v.clone())),
+            _ => None,
+        });
+    let attributes = [
+        (Channel::Email, EMAIL_ATTRIBUTE),
+        (Channel::Sms, PHONE_ATTRIBUTE),
+    ]
+    .into_iter()
+    .filter_map(|(c, p)| text_at(&row.attributes, p).map(|a| (c, a.to_owned())));
+    for address in identities.chain(attributes) {
+        if !found.contains(&address) {
+            found.push(address);
         }
     }
+    found
 }
 
 fn view(row: ProfileRow) -> ProfileView {

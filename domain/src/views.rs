@@ -428,3 +428,60 @@ pub struct SystemView {
     /// The server's default retention (sandboxes may set their own).
     pub retention: crate::retention::Retention,
 }
+
+/// A profile in a list: who it is at a glance.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileSummary {
+    pub id: String,
+    pub identities: Vec<IdentityView>,
+    /// `person.name.firstName` and `lastName`, if it has them.
+    pub name: String,
+    pub updated_at: i64,
+}
+
+/// A page of profiles, newest first; `next` continues after the last one.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfilePage {
+    pub items: Vec<ProfileSummary>,
+    pub next: Option<String>,
+}
+
+/// An address a profile is reached at, and whether Herald may use it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AddressState {
+    pub channel: String,
+    pub address: String,
+    /// Why it is suppressed (every campaign skips it), if it is.
+    pub suppressed: Option<String>,
+    /// Whether it opted out of marketing (its unsubscribe link).
+    pub opted_out: bool,
+}
+
+/// One profile with what a marketer checks: its addresses' states and its consents.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileDetail {
+    pub profile: ProfileView,
+    pub addresses: Vec<AddressState>,
+    /// Marketing consent per channel (`email`, `sms`, `push`, `any`): `y`, `n` or not given.
+    pub consents: Vec<(String, Option<String>)>,
+}
+
+/// What erasing a profile did.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Erasure {
+    /// Stored messages to its addresses whose address and content were removed.
+    pub messages_redacted: u64,
+    /// Its messages still queued or being sent: they finish as sent or failed and are not
+    /// redacted (erase again afterwards).
+    pub messages_unfinished: u64,
+}

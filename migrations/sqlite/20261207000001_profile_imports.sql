@@ -30,3 +30,17 @@ CREATE TABLE profile_import_errors (
     reason      TEXT NOT NULL,
     PRIMARY KEY (import_id, row_number)
 ) STRICT, WITHOUT ROWID;
+
+-- Changes that are not a campaign's (the campaign ones are in audit_log): who, what, when,
+-- never the personal data itself (e.g. "profile erased", subject = the profile's id).
+CREATE TABLE audit_events (
+    id         INTEGER PRIMARY KEY,
+    sandbox_id TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    detail     TEXT NOT NULL DEFAULT '',
+    at         INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX audit_events_by_sandbox ON audit_events (sandbox_id, id);

@@ -49,3 +49,28 @@ pub async fn for_campaign(
     .bind(campaign_id)
     .fetch_all(c).await)
 }
+
+/// Records a change that is not a campaign's (e.g. a profile erased); call inside the
+/// transaction that makes it. Never put personal data in `subject` or `detail`.
+pub async fn record_event(
+    conn: &mut Conn,
+    sandbox_id: &str,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: &str,
+    at: Millis,
+) -> sqlx::Result<()> {
+    on!(conn, c => sqlx::query(
+        "INSERT INTO audit_events (sandbox_id, actor, action, subject, detail, at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(sandbox_id)
+    .bind(actor)
+    .bind(action)
+    .bind(subject)
+    .bind(detail)
+    .bind(at)
+    .execute(c).await
+        .map(drop))
+}

@@ -405,3 +405,128 @@ pub async fn identities_of(
     }
     Ok(found)
 }
+
+/// A profile in a list: id, attributes (JSON text), last change.
+#[derive(Debug, Clone, FromRow)]
+pub struct Listed {
+    pub id: ProfileId,
+    pub attributes: String,
+    pub updated_at: i64,
+}
+
+/// Up to `limit` profiles of the sandbox, newest first, before `before` (an id); with
+/// `query`, those with an identity starting with it or whose attributes contain it, in any
+/// case on both engines.
+pub async fn page(
+    pool: Reader<'_>,
+    sandbox_id: &str,
+    query: Option<&str>,
+    before: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<Listed>> {
+    let pattern = query.map(|q| {
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let lower = escaped.to_lowercase();
+        (format!("{lower}%"), format!("%{lower}%"))
+    });
+    let (prefix, contains) = pattern.unzip();
+    on!(pool, c => sqlx::query_as(
+        "SELECT p.id, p.attributes, p.updated_at FROM profiles p
+          WHERE p.sandbox_id = $1 AND ($2 IS NULL OR p.id < $2)
+            AND ($3 IS NULL
+                 OR p.id IN (SELECT i.profile_id FROM profile_identities i
+                              WHERE i.sandbox_id = $1 AND LOWER(i.value) LIKE $3 ESCAPE '\\')
+                 OR LOWER(p.attributes) LIKE $4 ESCAPE '\\')
+          ORDER BY p.id DESC LIMIT $5",
+    )
+    .bind(sandbox_id)
+    .bind(before)
+    .bind(prefix)
+    .bind(contains)
+    .bind(limit)
+    .fetch_all(c).await)
+}
+
+/// The profile with this id, if it is the sandbox's.
+pub async fn by_id(
+    pool: Reader<'_>,
+    sandbox_id: &str,
+    id: ProfileId,
+) -> sqlx::Result<Option<ProfileRow>> {
+    let raw: Option<RawProfile> = on!(pool, c => sqlx::query_as(
+        "SELECT id, attributes, created_at, updated_at FROM profiles WHERE id = $1 AND sandbox_id = $2",
+    )
+    .bind(id)
+    .bind(sandbox_id)
+    .fetch_optional(c).await)?;
+    let Some(raw) = raw else { return Ok(None) };
+    let identities = identities_of(pool, &[raw.id])
+        .await?
+        .into_iter()
+        .map(|(_, namespace, value)| (namespace, value))
+        .collect();
+    Ok(Some(ProfileRow {
+        attributes: parse_attributes(&raw.attributes),
+        id: raw.id,
+        identities,
+        created_at: raw.created_at,
+        updated_at: raw.updated_at,
+    }))
+}
+
+/// Deletes a profile (its identities and audience memberships go with it).
+pub async fn delete_by_id(conn: &mut Conn, id: ProfileId) -> sqlx::Result<()> {
+    on!(conn, c => sqlx::query("DELETE FROM profiles WHERE id = $1")
+        .bind(id)
+        .execute(c).await
+        .map(drop))
+}
+
+/// Removes the address and content of the sandbox's finished messages to `addresses` (and the
+/// providers' answers about them). Returns how many were redacted and how many are unfinished.
+pub async fn redact_messages(
+    conn: &mut Conn,
+    sandbox_id: &str,
+    addresses: &[String],
+    now: Millis,
+) -> sqlx::Result<(u64, u64)> {
+    if addresses.is_empty() {
+        return Ok((0, 0));
+    }
+    let mut redacted = 0;
+    let mut unfinished = 0;
+    for address in addresses {
+        let ids: Vec<(String, String)> = on!(&mut *conn, c => sqlx::query_as(
+            "SELECT m.id, m.status FROM messages m JOIN campaigns c ON c.id = m.campaign_id
+              WHERE m.address = $1 AND c.sandbox_id = $2",
+        )
+        .bind(address)
+        .bind(sandbox_id)
+        .fetch_all(c).await)?;
+        for (id, status) in ids {
+            if !matches!(status.as_str(), "sent" | "failed" | "excluded") {
+                unfinished += 1;
+                continue;
+            }
+            on!(&mut *conn, c => sqlx::query(
+                "UPDATE messages SET address = 'erased', user_id = 'erased', subject = '',
+                     html_body = '', text_body = '', payload = NULL,
+                     content_dropped_at = COALESCE(content_dropped_at, $1)
+                  WHERE id = $2",
+            )
+            .bind(now)
+            .bind(&id)
+            .execute(c).await
+            .map(drop))?;
+            on!(&mut *conn, c => sqlx::query("UPDATE message_attempts SET detail = NULL WHERE message_id = $1")
+                .bind(&id)
+                .execute(c).await
+                .map(drop))?;
+            redacted += 1;
+        }
+    }
+    Ok((redacted, unfinished))
+}

@@ -39,7 +39,7 @@ async fn own_campaign(
 }
 
 /// Changes made through the management API are recorded as made by the key.
-fn actor(caller: &ApiCaller) -> Actor {
+pub(super) fn actor(caller: &ApiCaller) -> Actor {
     Actor::ApiKey(caller.api_key_id)
 }
 

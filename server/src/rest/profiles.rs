@@ -5,7 +5,7 @@ use super::RestState;
 use super::dto::{ErrorBody, ImportList, ProfileInput};
 use super::error::ApiError;
 use super::json::JsonBody;
-use super::manage::{admin, parse_query};
+use super::manage::{actor, admin, parse_query};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, Request, State};
@@ -74,7 +74,8 @@ pub async fn put_profile(
     Ok((status, Json(profile)).into_response())
 }
 
-/// Deletes the profile known by an identity, with all its identities.
+/// Erases the profile known by an identity: deletes it with all its identities and removes the
+/// address and content of its finished messages; the audit records who did it, not the data.
 #[utoipa::path(delete, path = "/api/v1/profiles/{namespace}/{identity}", tag = "management",
     params(("namespace" = String, Path), ("identity" = String, Path)),
     responses(
@@ -90,7 +91,7 @@ pub async fn delete_profile(
     let caller = admin(&state, &headers).await?;
     state
         .herald
-        .delete_profile(&caller.sandbox.id, &namespace, &identity)
+        .delete_profile(&caller.sandbox.id, &namespace, &identity, &actor(&caller))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

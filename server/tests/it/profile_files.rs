@@ -357,3 +357,113 @@ async fn exports_write_an_audience_or_the_sandbox_and_import_back_unchanged() {
         (400, Some("invalid_query"))
     );
 }
+
+#[tokio::test]
+async fn profiles_are_found_edited_and_erased_with_their_messages() {
+    let app = TestApp::start(None).await;
+    let file = "email,person.name.firstName,person.name.lastName,consents.marketing.email.val\n\
+                ana@example.org,Ana,Lima,y\n\
+                bo@example.org,Bo,Berg,n\n";
+    let (status, _) = import(&app, "", "text/csv", file.into()).await;
+    assert_eq!(status, 200);
+    let page = app
+        .herald
+        .profile_page(DEFAULT_SANDBOX_ID, "", None)
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 2);
+    assert_eq!(page.items[0].name, "Bo Berg", "newest first");
+    let found = app
+        .herald
+        .profile_page(DEFAULT_SANDBOX_ID, "ANA@", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        found.items.len(),
+        1,
+        "identities match by prefix, in any case"
+    );
+    let found = app
+        .herald
+        .profile_page(DEFAULT_SANDBOX_ID, "lima", None)
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 1, "attributes match in any case");
+    let ana = found.items[0].id.clone();
+    let found = app
+        .herald
+        .profile_page(DEFAULT_SANDBOX_ID, "100%_", None)
+        .await
+        .unwrap();
+    assert!(found.items.is_empty(), "wildcards are taken literally");
+
+    let edited = app
+        .herald
+        .set_profile_attributes(
+            DEFAULT_SANDBOX_ID,
+            &ana,
+            json!({"tier": "gold"}).as_object().unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(Value::Object(edited.attributes), json!({"tier": "gold"}));
+
+    // A message to Ana, delivered (captured), then the erasure.
+    let campaign = app
+        .campaign("Hi", "<p>Hi {{profile.tier}}</p>", "", true)
+        .await;
+    let (status, body, _) = app
+        .trigger(
+            &json!({"requestId": "e1", "campaignId": campaign.to_string(),
+            "recipients": [{"type": "aep", "userId": "ana@example.org", "namespace": "email"}]}),
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    app.herald.drain_outbox().await.unwrap();
+    let detail = app
+        .herald
+        .profile_detail(DEFAULT_SANDBOX_ID, &ana)
+        .await
+        .unwrap();
+    assert_eq!(detail.addresses.len(), 1);
+    assert_eq!(detail.addresses[0].address, "ana@example.org");
+    assert_eq!(detail.consents[0], ("email".to_owned(), None));
+
+    let (status, _) = app
+        .send(
+            Method::DELETE,
+            "/api/v1/profiles/email/ana@example.org",
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (_, messages) = app
+        .send(
+            Method::GET,
+            "/api/v1/messages?recipient=ana@example.org",
+            None,
+        )
+        .await;
+    assert_eq!(messages["items"].as_array().unwrap().len(), 0, "{messages}");
+    let stored: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT address, user_id, html_body FROM messages")
+            .fetch_all(app.db().await)
+            .await
+            .unwrap();
+    assert_eq!(stored, [("erased".into(), "erased".into(), String::new())]);
+    let audit: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT action, subject, detail FROM audit_events")
+            .fetch_all(app.db().await)
+            .await
+            .unwrap();
+    assert_eq!(
+        audit,
+        [(
+            "profile_erased".into(),
+            ana.clone(),
+            "1 messages redacted, 0 unfinished".into()
+        )]
+    );
+    let gone = app.herald.profile_detail(DEFAULT_SANDBOX_ID, &ana).await;
+    assert_eq!(gone.unwrap_err().code, "profile_not_found");
+}

@@ -221,7 +221,12 @@ async fn profiles_are_upserted_by_identity_and_deleted() {
     assert_eq!(err.code, "identity_conflict");
 
     app.herald
-        .delete_profile(DEFAULT_SANDBOX_ID, "crmId", "c-1")
+        .delete_profile(
+            DEFAULT_SANDBOX_ID,
+            "crmId",
+            "c-1",
+            &backend::campaigns::Actor::User(app.user),
+        )
         .await
         .unwrap();
     let gone = app
