@@ -668,3 +668,76 @@ pub async fn cancel_audience_send(execution_id: String) -> Result<u64, ServerFnE
     tracing::info!(%execution_id, user_id = %user, excluded, "audience send cancelled in the browser");
     Ok(excluded)
 }
+
+/// A page of the current sandbox's profiles, newest first, matching `query` if given.
+#[server(endpoint = "profile_page")]
+pub async fn profile_page(
+    query: String,
+    before: Option<String>,
+) -> Result<domain::views::ProfilePage, ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .profile_page(&sandbox.id, &query, before.as_deref())
+        .await
+        .map_err(to_server_error)
+}
+
+/// One profile of the current sandbox, with its addresses' states and consents.
+#[server(endpoint = "profile_detail")]
+pub async fn profile_detail(id: String) -> Result<domain::views::ProfileDetail, ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .profile_detail(&sandbox.id, &id)
+        .await
+        .map_err(to_server_error)
+}
+
+/// Replaces a profile's attributes with a JSON object typed in the browser. JSON that does not
+/// read, or is not an object, is an answer (with the line and column): `Ok(Err(why))`.
+#[server(endpoint = "save_profile_attributes")]
+pub async fn save_profile_attributes(
+    id: String,
+    attributes: String,
+) -> Result<Result<domain::views::ProfileView, String>, ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let parsed: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(&attributes)
+    {
+        Ok(map) => map,
+        Err(e) => {
+            return Ok(Err(format!(
+                "The attributes are not a JSON object: {e} (line {}, column {}).",
+                e.line(),
+                e.column()
+            )));
+        }
+    };
+    match herald.set_profile_attributes(&sandbox.id, &id, &parsed).await {
+        Ok(profile) => {
+            tracing::info!(profile_id = %id, user_id = %user, "profile attributes saved in the browser");
+            Ok(Ok(profile))
+        }
+        Err(e) if e.kind == backend::ErrorKind::Invalid => Ok(Err(answer_text(&e))),
+        Err(e) => Err(to_server_error(e)),
+    }
+}
+
+/// Erases a profile of the current sandbox (see `Herald::erase_profile`).
+#[server(endpoint = "erase_profile")]
+pub async fn erase_profile(id: String) -> Result<domain::views::Erasure, ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .erase_profile(&sandbox.id, &id, &Actor::User(user))
+        .await
+        .map_err(to_server_error)
+}
+
+/// The current sandbox's newest profile imports.
+#[server(endpoint = "profile_imports")]
+pub async fn profile_imports()
+-> Result<Vec<domain::profile_import::ImportView>, ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .profile_imports(&sandbox.id)
+        .await
+        .map_err(to_server_error)
+}

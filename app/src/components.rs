@@ -27,6 +27,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             <nav aria-label="Main">
                 <A href="/" exact=true>"Home"</A>
                 <A href="/campaigns">"Campaigns"</A>
+                <A href="/profiles">"Profiles"</A>
                 <A href="/audiences">"Audiences"</A>
                 <A href="/messages">"Sent messages"</A>
                 <A href="/settings/surfaces">"Surfaces"</A>

@@ -12,6 +12,7 @@ mod languages;
 mod local_time;
 mod pages;
 mod report;
+mod upload;
 #[cfg(feature = "ssr")]
 pub mod session;
 
@@ -79,6 +80,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/campaigns/:id/report") view=pages::CampaignReportPage/>
                 <Route path=path!("/campaigns/:id/edit") view=pages::EditCampaignPage/>
                 <Route path=path!("/audiences") view=pages::AudiencesPage/>
+                <Route path=path!("/profiles") view=pages::ProfilesPage/>
+                <Route path=path!("/profiles/:id") view=pages::ProfilePage/>
                 <Route path=path!("/messages") view=pages::MessagesPage/>
                 <Route path=path!("/messages/:id") view=pages::MessagePage/>
                 <Route path=path!("/settings/api-keys") view=pages::ApiKeysPage/>

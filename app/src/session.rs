@@ -59,14 +59,24 @@ pub fn answer_text(e: &backend::Error) -> String {
 pub async fn require_user_in_sandbox() -> Result<(Herald, UserId, SandboxView), ServerFnError> {
     let (herald, user) = require_user().await?;
     let session: Session = leptos_axum::extract().await?;
-    let chosen = session.get::<String>(SANDBOX_KEY).await.ok().flatten();
-    let id = chosen.as_deref().unwrap_or(DEFAULT_SANDBOX_ID);
-    let sandbox = match herald.sandbox(id).await {
-        Ok(s) => s,
-        Err(_) => herald
-            .sandbox(DEFAULT_SANDBOX_ID)
-            .await
-            .map_err(to_server_error)?,
-    };
+    let sandbox = sandbox_of(&herald, &session)
+        .await
+        .map_err(to_server_error)?;
     Ok((herald, user, sandbox))
+}
+
+/// The sandbox a session works in: the one it chose, else (or if that one is gone) the
+/// install's first.
+pub async fn sandbox_of(
+    herald: &Herald,
+    session: &Session,
+) -> Result<SandboxView, backend::Error> {
+    let chosen = session.get::<String>(SANDBOX_KEY).await.ok().flatten();
+    match herald
+        .sandbox(chosen.as_deref().unwrap_or(DEFAULT_SANDBOX_ID))
+        .await
+    {
+        Ok(s) => Ok(s),
+        Err(_) => herald.sandbox(DEFAULT_SANDBOX_ID).await,
+    }
 }

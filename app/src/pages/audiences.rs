@@ -78,7 +78,7 @@ pub fn AudiencesPage() -> impl IntoView {
                                 <thead><tr><th>"Name"</th><th>"Who"</th><th>"Size"</th><th>"Id"</th><th></th></tr></thead>
                                 <tbody>
                                     {items.into_iter().map(|a| {
-                                        let (id, delete_id) = (a.id.clone(), a.id.clone());
+                                        let (id, delete_id, export_id) = (a.id.clone(), a.id.clone(), a.id.clone());
                                         let who = a.rule.clone().map_or_else(
                                             || view! { <span>"static list"</span> }.into_any(),
                                             |rule| view! { <code>{rule}</code> }.into_any(),
@@ -95,6 +95,7 @@ pub fn AudiencesPage() -> impl IntoView {
                                                 <td>{size}</td>
                                                 <td><code class="id">{a.id}</code></td>
                                                 <td>
+                                                    <a href=format!("/files/profiles/export?audienceId={export_id}") download>"Export CSV"</a>
                                                     <ActionForm action=delete>
                                                         <input type="hidden" name="id" value=delete_id/>
                                                         <button type="submit" class="danger">"Delete"</button>

@@ -9,7 +9,7 @@ mod json;
 mod manage;
 mod namespaces;
 pub mod openapi;
-mod profiles;
+pub(crate) mod profiles;
 mod reports;
 mod retention;
 mod sandbox;

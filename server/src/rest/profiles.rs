@@ -296,7 +296,7 @@ pub async fn export_profiles(
 }
 
 /// A file to download.
-fn attachment(format: FileFormat, name: &str, body: impl Into<Body>) -> Response {
+pub(crate) fn attachment(format: FileFormat, name: &str, body: impl Into<Body>) -> Response {
     (
         [
             (header::CONTENT_TYPE, format.content_type().to_owned()),

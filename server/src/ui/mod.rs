@@ -8,6 +8,7 @@
 //!   server functions check the session themselves as well.
 //! - State-changing requests from another origin are refused ([`guard::same_origin`]).
 
+mod files;
 mod guard;
 mod login;
 mod session_store;
@@ -41,6 +42,7 @@ pub async fn router(herald: Herald) -> anyhow::Result<Router> {
 
     let routes = generate_route_list(App);
     let context_herald = herald.clone();
+    let files = files::router(herald.clone()).layer(axum::middleware::from_fn(guard::require_session));
     let router = Router::new()
         .route(
             "/login",
@@ -65,6 +67,7 @@ pub async fn router(herald: Herald) -> anyhow::Result<Router> {
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             std::time::Duration::from_secs(30),
         ))
+        .merge(files)
         .layer(axum::middleware::from_fn(guard::same_origin))
         .layer(sessions);
     Ok(router)
