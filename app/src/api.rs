@@ -711,7 +711,10 @@ pub async fn save_profile_attributes(
             )));
         }
     };
-    match herald.set_profile_attributes(&sandbox.id, &id, &parsed).await {
+    match herald
+        .set_profile_attributes(&sandbox.id, &id, &parsed)
+        .await
+    {
         Ok(profile) => {
             tracing::info!(profile_id = %id, user_id = %user, "profile attributes saved in the browser");
             Ok(Ok(profile))
@@ -733,8 +736,7 @@ pub async fn erase_profile(id: String) -> Result<domain::views::Erasure, ServerF
 
 /// The current sandbox's newest profile imports.
 #[server(endpoint = "profile_imports")]
-pub async fn profile_imports()
--> Result<Vec<domain::profile_import::ImportView>, ServerFnError> {
+pub async fn profile_imports() -> Result<Vec<domain::profile_import::ImportView>, ServerFnError> {
     let (herald, _, sandbox) = require_user_in_sandbox().await?;
     herald
         .profile_imports(&sandbox.id)

@@ -12,9 +12,9 @@ mod languages;
 mod local_time;
 mod pages;
 mod report;
-mod upload;
 #[cfg(feature = "ssr")]
 pub mod session;
+mod upload;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

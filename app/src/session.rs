@@ -67,10 +67,7 @@ pub async fn require_user_in_sandbox() -> Result<(Herald, UserId, SandboxView), 
 
 /// The sandbox a session works in: the one it chose, else (or if that one is gone) the
 /// install's first.
-pub async fn sandbox_of(
-    herald: &Herald,
-    session: &Session,
-) -> Result<SandboxView, backend::Error> {
+pub async fn sandbox_of(herald: &Herald, session: &Session) -> Result<SandboxView, backend::Error> {
     let chosen = session.get::<String>(SANDBOX_KEY).await.ok().flatten();
     match herald
         .sandbox(chosen.as_deref().unwrap_or(DEFAULT_SANDBOX_ID))

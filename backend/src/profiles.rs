@@ -184,15 +184,7 @@ impl Herald {
             rows.last().map(|r| r.id.to_string()).unwrap_or_default()
         });
         let ids: Vec<ProfileId> = rows.iter().map(|r| r.id).collect();
-        let mut identities: HashMap<ProfileId, Vec<IdentityView>> = HashMap::new();
-        for (profile, namespace, id) in
-            store::profiles::identities_of(self.store().reader(), &ids).await?
-        {
-            identities
-                .entry(profile)
-                .or_default()
-                .push(IdentityView { namespace, id });
-        }
+        let mut identities = self.identities_by_profile(&ids).await?;
         let items = rows
             .into_iter()
             .map(|r| {
@@ -302,6 +294,23 @@ impl Herald {
             messages_redacted: redacted,
             messages_unfinished: unfinished,
         })
+    }
+
+    /// The identities of these profiles, by profile.
+    pub(crate) async fn identities_by_profile(
+        &self,
+        ids: &[ProfileId],
+    ) -> Result<HashMap<ProfileId, Vec<IdentityView>>> {
+        let mut identities: HashMap<ProfileId, Vec<IdentityView>> = HashMap::new();
+        for (profile, namespace, id) in
+            store::profiles::identities_of(self.store().reader(), ids).await?
+        {
+            identities
+                .entry(profile)
+                .or_default()
+                .push(IdentityView { namespace, id });
+        }
+        Ok(identities)
     }
 
     async fn profile_row(&self, sandbox_id: &str, id: &str) -> Result<ProfileRow> {

@@ -15,7 +15,10 @@ pub fn ProfilePage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let save = ServerAction::<SaveProfileAttributes>::new();
     let erase = ServerAction::<EraseProfile>::new();
-    let detail = Resource::new(move || (id(), save.version().get()), |(id, _)| profile_detail(id));
+    let detail = Resource::new(
+        move || (id(), save.version().get()),
+        |(id, _)| profile_detail(id),
+    );
     view! {
         <Layout>
             <p><A href="/profiles">"← Profiles"</A></p>

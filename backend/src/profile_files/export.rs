@@ -17,7 +17,7 @@ use domain::profile_import::{
 use domain::views::IdentityView;
 use futures::Stream;
 use serde_json::{Map, Value};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use tokio::sync::mpsc;
 
 /// One batch of the walk: profiles with all their identities.
@@ -141,15 +141,7 @@ impl Herald {
                 .filter(|p| members.admits(&p.attributes))
                 .collect();
             let ids: Vec<ProfileId> = admitted.iter().map(|p| p.id).collect();
-            let mut identities: HashMap<ProfileId, Vec<IdentityView>> = HashMap::new();
-            for (profile, namespace, id) in
-                store::profiles::identities_of(self.store().reader(), &ids).await?
-            {
-                identities
-                    .entry(profile)
-                    .or_default()
-                    .push(IdentityView { namespace, id });
-            }
+            let mut identities = self.identities_by_profile(&ids).await?;
             let profiles = admitted
                 .into_iter()
                 .map(|p| {

@@ -272,7 +272,8 @@ pub async fn import_errors(
 #[utoipa::path(get, path = "/api/v1/profiles/export", tag = "management",
     params(ExportParams),
     responses(
-        (status = 200, body = String, content_type = "text/csv", description = "CSV or NDJSON"),
+        (status = 200, description = "CSV or NDJSON",
+            content((String = "text/csv"), (String = "application/x-ndjson"))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
     ),

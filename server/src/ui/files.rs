@@ -91,5 +91,9 @@ async fn errors(
 ) -> Result<Response, ApiError> {
     let sandbox = signed_in(&herald, &session).await?;
     let report = herald.profile_import_errors_csv(&sandbox.id, &id).await?;
-    Ok(attachment(FileFormat::Csv, &format!("import-{id}-errors"), report))
+    Ok(attachment(
+        FileFormat::Csv,
+        &format!("import-{id}-errors"),
+        report,
+    ))
 }

@@ -42,7 +42,8 @@ pub async fn router(herald: Herald) -> anyhow::Result<Router> {
 
     let routes = generate_route_list(App);
     let context_herald = herald.clone();
-    let files = files::router(herald.clone()).layer(axum::middleware::from_fn(guard::require_session));
+    let files =
+        files::router(herald.clone()).layer(axum::middleware::from_fn(guard::require_session));
     let router = Router::new()
         .route(
             "/login",
