@@ -9,12 +9,15 @@ export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 
 # The shared target directory keeps artifacts of every checkout path it has built; past 30 GB
-# the debug builds are dropped (they rebuild in a few minutes) before the disk fills.
-if [ -d "$CARGO_TARGET_DIR/debug" ] \
+# the debug builds are dropped (they rebuild in a few minutes) before the disk fills. Only the
+# first script of a run checks: a script it calls (scripts/test → scripts/api_fuzz) must not
+# delete the binary the run just built and is testing.
+if [ -z "${HERALD_TARGET_CHECKED:-}" ] && [ -d "$CARGO_TARGET_DIR/debug" ] \
    && [ "$(du -s --block-size=1G "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1)" -gt 30 ]; then
   echo "==> $CARGO_TARGET_DIR is over 30 GB: removing its debug builds" >&2
   rm -rf "$CARGO_TARGET_DIR/debug"
 fi
+export HERALD_TARGET_CHECKED=1
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

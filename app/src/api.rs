@@ -743,3 +743,110 @@ pub async fn profile_imports() -> Result<Vec<domain::profile_import::ImportView>
         .await
         .map_err(to_server_error)
 }
+
+/// The current sandbox's suppressed addresses and marketing opt-outs.
+#[server(endpoint = "do_not_send")]
+pub async fn do_not_send() -> Result<
+    (
+        Vec<domain::views::SuppressionView>,
+        Vec<domain::views::OptOutView>,
+    ),
+    ServerFnError,
+> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let suppressions = herald
+        .suppressions(&sandbox.id)
+        .await
+        .map_err(to_server_error)?;
+    let opt_outs = herald
+        .opt_outs(&sandbox.id)
+        .await
+        .map_err(to_server_error)?;
+    Ok((suppressions, opt_outs))
+}
+
+/// Lifts a suppression (`kind` = `suppression`) or a marketing opt-out (`opt_out`) of the
+/// current sandbox.
+#[server(endpoint = "lift_do_not_send")]
+pub async fn lift_do_not_send(
+    kind: String,
+    channel: String,
+    address: String,
+) -> Result<(), ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let actor = Actor::User(user);
+    let lifted = match kind.as_str() {
+        "suppression" => {
+            herald
+                .lift_suppression(&sandbox.id, &channel, &address, &actor)
+                .await
+        }
+        _ => {
+            herald
+                .lift_opt_out(&sandbox.id, &channel, &address, &actor)
+                .await
+        }
+    };
+    lifted.map_err(to_server_error)
+}
+
+/// The current sandbox's webhooks.
+#[server(endpoint = "list_webhooks")]
+pub async fn list_webhooks() -> Result<Vec<domain::views::WebhookView>, ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .list_webhooks(&sandbox.id)
+        .await
+        .map_err(to_server_error)
+}
+
+/// Registers a webhook; answers its signing secret (shown once). A URL or event the rules
+/// refuse is an answer: `Ok(Err(why))`.
+#[server(endpoint = "add_webhook")]
+pub async fn add_webhook(
+    url: String,
+    events: Vec<String>,
+) -> Result<Result<String, String>, ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let input = domain::webhook::WebhookInput { url, events };
+    match herald.register_webhook(&sandbox.id, &input).await {
+        Ok(registered) => {
+            tracing::info!(webhook_id = %registered.webhook.id, user_id = %user, "webhook added in the browser");
+            Ok(Ok(registered.secret))
+        }
+        Err(e) if e.kind == backend::ErrorKind::Invalid => Ok(Err(answer_text(&e))),
+        Err(e) => Err(to_server_error(e)),
+    }
+}
+
+/// A webhook's newest deliveries.
+#[server(endpoint = "webhook_deliveries")]
+pub async fn webhook_deliveries(
+    id: String,
+) -> Result<Vec<domain::views::WebhookDeliveryView>, ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .webhook_deliveries(&sandbox.id, &id)
+        .await
+        .map_err(to_server_error)
+}
+
+/// Gives a webhook a new signing secret; answers it (shown once).
+#[server(endpoint = "rotate_webhook_secret")]
+pub async fn rotate_webhook_secret(id: String) -> Result<String, ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .rotate_webhook_secret(&sandbox.id, &id, &Actor::User(user))
+        .await
+        .map_err(to_server_error)
+}
+
+/// Deletes a webhook of the current sandbox (its pending events are dropped).
+#[server(endpoint = "delete_webhook")]
+pub async fn delete_webhook(id: String) -> Result<(), ServerFnError> {
+    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    herald
+        .delete_webhook(&sandbox.id, &id)
+        .await
+        .map_err(to_server_error)
+}

@@ -29,8 +29,10 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <A href="/campaigns">"Campaigns"</A>
                 <A href="/profiles">"Profiles"</A>
                 <A href="/audiences">"Audiences"</A>
+                <A href="/suppressions">"Suppressions"</A>
                 <A href="/messages">"Sent messages"</A>
                 <A href="/settings/surfaces">"Surfaces"</A>
+                <A href="/settings/webhooks">"Webhooks"</A>
                 <A href="/settings/namespaces">"Namespaces"</A>
                 <A href="/settings/api-keys">"API keys"</A>
                 <A href="/settings/sandboxes">"Sandboxes"</A>

@@ -82,12 +82,14 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/audiences") view=pages::AudiencesPage/>
                 <Route path=path!("/profiles") view=pages::ProfilesPage/>
                 <Route path=path!("/profiles/:id") view=pages::ProfilePage/>
+                <Route path=path!("/suppressions") view=pages::SuppressionsPage/>
                 <Route path=path!("/messages") view=pages::MessagesPage/>
                 <Route path=path!("/messages/:id") view=pages::MessagePage/>
                 <Route path=path!("/settings/api-keys") view=pages::ApiKeysPage/>
                 <Route path=path!("/settings/sandboxes") view=pages::SandboxesPage/>
                 <Route path=path!("/settings/namespaces") view=pages::NamespacesPage/>
                 <Route path=path!("/settings/surfaces") view=pages::SurfacesPage/>
+                <Route path=path!("/settings/webhooks") view=pages::WebhooksPage/>
                 <Route path=path!("/settings/system") view=pages::SystemPage/>
                 <Route path=path!("/api-docs") view=pages::ApiDocsPage/>
             </Routes>

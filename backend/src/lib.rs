@@ -40,6 +40,7 @@ pub mod send_test;
 pub mod settings;
 pub mod storage_alarm;
 pub mod store;
+pub mod suppressions;
 pub mod surfaces;
 pub mod telemetry;
 pub mod tracking;

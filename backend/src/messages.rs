@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::store::executions::AttemptRow;
 use crate::{Herald, store};
 use domain::ids::MessageId;
-use domain::views::{MessageView, SuppressionView};
+use domain::views::MessageView;
 
 impl Herald {
     /// The newest messages of a sandbox, newest first.
@@ -28,31 +28,6 @@ impl Herald {
             page: query.page,
             per_page: domain::message_query::MESSAGE_PAGE_SIZE,
         })
-    }
-
-    /// A sandbox's suppressed addresses (hard bounces), newest first.
-    pub async fn suppressions(&self, sandbox_id: &str) -> Result<Vec<SuppressionView>> {
-        Ok(store::suppressions::list(self.store().reader(), sandbox_id).await?)
-    }
-
-    /// Lets Herald send to an address again (e.g. once the mailbox exists).
-    #[tracing::instrument(skip_all)]
-    pub async fn lift_suppression(
-        &self,
-        sandbox_id: &str,
-        channel: &str,
-        address: &str,
-    ) -> Result<()> {
-        let mut conn = self.store().acquire().await?;
-        if store::suppressions::remove(&mut conn, sandbox_id, channel, address).await? {
-            tracing::info!(channel, "suppression lifted");
-            Ok(())
-        } else {
-            Err(Error::not_found(
-                "suppression_not_found",
-                "This address is not suppressed.",
-            ))
-        }
     }
 
     /// One message of a sandbox with every delivery attempt. Unknown ids and other sandboxes'

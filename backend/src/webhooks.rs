@@ -12,11 +12,12 @@
 //!   checked at registration and again when each request connects (so DNS cannot be turned
 //!   against the network Herald runs in), no redirects.
 
+use crate::campaigns::Actor;
 use crate::clock::{Millis, now_ms};
 use crate::error::{Error, Result};
 use crate::{Herald, store};
 use domain::ValidationError;
-use domain::views::WebhookView;
+use domain::views::{WebhookDeliveryView, WebhookView};
 use domain::webhook::{NewWebhook, WebhookInput};
 use futures::StreamExt;
 use rand::Rng;
@@ -28,6 +29,10 @@ use tokio::sync::watch;
 const MAX_ATTEMPTS: i64 = 10;
 const TIMEOUT: Duration = Duration::from_secs(10);
 const LEASE: Duration = Duration::from_secs(60);
+
+fn webhook_not_found() -> Error {
+    Error::not_found("webhook_not_found", "No webhook has this id.")
+}
 
 /// A newly registered webhook and its signing secret (shown this once).
 pub struct RegisteredWebhook {
@@ -49,8 +54,7 @@ impl Herald {
             .await
             .map_err(|why| Error::from(ValidationError::single("invalid_webhook", "url", why)))?;
         let id = domain::ids::MessageId::new().to_string();
-        let secret = format!("whsec_{}", hex::encode(rand::rng().random::<[u8; 24]>()));
-        let sealed = self.inner.secret_box.seal(&id, secret.as_bytes());
+        let (secret, sealed) = self.new_webhook_secret(&id);
         let events = serde_json::to_string(&webhook.events).map_err(Error::internal)?;
         let now = now_ms();
         let mut conn = self.store().acquire().await?;
@@ -89,11 +93,61 @@ impl Herald {
             tracing::info!(webhook_id = %id, "webhook deleted");
             Ok(())
         } else {
-            Err(Error::not_found(
-                "webhook_not_found",
-                "No webhook has this id.",
-            ))
+            Err(webhook_not_found())
         }
+    }
+
+    /// A webhook's 50 newest deliveries, newest first, with their results.
+    pub async fn webhook_deliveries(
+        &self,
+        sandbox_id: &str,
+        id: &str,
+    ) -> Result<Vec<WebhookDeliveryView>> {
+        if !self
+            .list_webhooks(sandbox_id)
+            .await?
+            .iter()
+            .any(|w| w.id == id)
+        {
+            return Err(webhook_not_found());
+        }
+        Ok(store::webhooks::deliveries(self.store().reader(), id, 50).await?)
+    }
+
+    /// Gives a webhook a new signing secret (shown this once); deliveries from now on are signed
+    /// with it, and the old one stops working at once. Audited.
+    #[tracing::instrument(skip_all)]
+    pub async fn rotate_webhook_secret(
+        &self,
+        sandbox_id: &str,
+        id: &str,
+        actor: &Actor,
+    ) -> Result<String> {
+        let (secret, sealed) = self.new_webhook_secret(id);
+        let mut tx = self.store().begin().await?;
+        if !store::webhooks::set_secret(&mut tx, sandbox_id, id, &sealed).await? {
+            return Err(webhook_not_found());
+        }
+        store::audit::record_event(
+            &mut tx,
+            sandbox_id,
+            &actor.to_string(),
+            "webhook_secret_rotated",
+            id,
+            "",
+            now_ms(),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(webhook_id = %id, "webhook secret rotated");
+        Ok(secret)
+    }
+
+    /// A new signing secret, and it sealed for the webhook `id`.
+    fn new_webhook_secret(&self, id: &str) -> (String, Vec<u8>) {
+        let secret = format!("whsec_{}", hex::encode(rand::rng().random::<[u8; 24]>()));
+        let sealed = self.inner.secret_box.seal(id, secret.as_bytes());
+        (secret, sealed)
     }
 
     /// Sends the webhook deliveries due now; returns how many it attempted.

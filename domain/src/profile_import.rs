@@ -88,6 +88,9 @@ pub struct ImportView {
     pub failed: u64,
     /// The first refused rows (all of them, up to 10,000, in the error report).
     pub errors: Vec<RowError>,
+    /// Why this upload stopped before the end of the file (in the upload's answer only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_because: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }

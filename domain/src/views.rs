@@ -252,6 +252,19 @@ pub struct SuppressionView {
     pub created_at: i64,
 }
 
+/// An address that opted out of marketing on a channel, and how.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+#[serde(rename_all = "camelCase")]
+pub struct OptOutView {
+    pub channel: String,
+    pub address: String,
+    /// `unsubscribe_link`: the link in a message or the mail client's one-click button.
+    pub source: String,
+    pub created_at: i64,
+}
+
 /// A stored profile.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -410,6 +423,23 @@ pub struct WebhookView {
     pub pending: i64,
     /// Events that could not be delivered after every retry.
     pub failed: i64,
+}
+
+/// One event sent (or being sent) to a webhook.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookDeliveryView {
+    /// Sent as `Herald-Delivery`, the same on every retry.
+    pub id: String,
+    pub event: String,
+    pub status: crate::delivery::WebhookDeliveryStatus,
+    pub attempts: i64,
+    /// The receiver's last HTTP status, or the network error.
+    pub last_result: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
 }
 
 /// What the database holds, for the System page.

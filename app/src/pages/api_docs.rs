@@ -136,6 +136,16 @@ pub fn ApiDocsPage() -> impl IntoView {
             "/api/v1/suppressions[/{channel}/{address}]",
             "suppressed addresses (hard bounces); lift one",
         ),
+        (
+            "GET, DELETE",
+            "/api/v1/opt-outs[/{channel}/{address}]",
+            "marketing opt-outs (unsubscribe links used); lift one",
+        ),
+        (
+            "GET, POST, DELETE",
+            "/api/v1/webhooks[/{id}[/deliveries | /rotate-secret]]",
+            "webhooks: add, list, delete; deliveries; a new signing secret",
+        ),
     ];
     view! {
         <Layout>

@@ -16,8 +16,10 @@ mod new_campaign;
 mod profile;
 mod profiles;
 mod sandboxes;
+mod suppressions;
 mod surfaces;
 mod system;
+mod webhooks;
 
 pub use api_docs::ApiDocsPage;
 pub use api_keys::ApiKeysPage;
@@ -35,8 +37,10 @@ pub use new_campaign::NewCampaignPage;
 pub use profile::ProfilePage;
 pub use profiles::ProfilesPage;
 pub use sandboxes::SandboxesPage;
+pub use suppressions::SuppressionsPage;
 pub use surfaces::SurfacesPage;
 pub use system::SystemPage;
+pub use webhooks::WebhooksPage;
 
 use leptos::prelude::*;
 

@@ -234,8 +234,12 @@ fn ImportResult(import: ImportView) -> impl IntoView {
         import.failed
     );
     let failed = import.failed;
+    let stopped = import.stopped_because.map(|why| view! {
+        <ErrorBox message=format!("The import stopped after row {}: {why}. Import the file again to go on: stored rows are not imported twice.", import.last_row)/>
+    });
     view! {
         <p role="status" data-testid="import-result">{summary}</p>
+        {stopped}
         {(failed > 0).then(|| view! {
             <div class="table-scroll">
             <table class="list" data-testid="import-errors">

@@ -66,6 +66,7 @@ impl Herald {
         let mut failed_so_far = import.failed;
         let mut ended = ImportStatus::Completed;
         let mut invalid = None;
+        let mut stopped_because = None;
         while let Some(item) = batches.recv().await {
             match item {
                 Ok(batch) => {
@@ -87,6 +88,7 @@ impl Herald {
                 Err(Stop::Cut(reason)) => {
                     tracing::info!(import_id = %import.id, %reason, "profile import cut short");
                     ended = ImportStatus::Interrupted;
+                    stopped_because = Some(reason);
                 }
             }
         }
@@ -108,8 +110,11 @@ impl Herald {
             ));
         }
         tracing::info!(import_id = %import.id, status = %ended, last_row = checkpoint, "profile import ended");
-        self.profile_import(sandbox_id, &import.id.to_string())
-            .await
+        let mut view = self
+            .profile_import(sandbox_id, &import.id.to_string())
+            .await?;
+        view.stopped_because = stopped_because;
+        Ok(view)
     }
 
     /// An import of the sandbox, with its first refused rows.
@@ -429,6 +434,7 @@ fn view(row: ImportRow, errors: Vec<RowError>) -> ImportView {
         unchanged: row.unchanged as u64,
         failed: row.failed as u64,
         errors,
+        stopped_because: None,
         created_at: row.created_at,
         updated_at: row.updated_at,
     }

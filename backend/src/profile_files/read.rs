@@ -32,7 +32,8 @@ pub enum Stop {
 pub type Item = Result<Batch, Stop>;
 
 /// Starts reading `body`; rows numbered up to `skip_through` (a resumed import) are skipped
-/// unread. The receiver ends after the last batch, or with a [`Stop`].
+/// unread. The receiver ends after the last batch, or with a [`Stop`] (after a batch of the
+/// rows read whole before the upload broke off).
 pub fn start<S, E>(
     format: FileFormat,
     body: S,
@@ -56,6 +57,7 @@ where
             tx: batches_tx,
             batch: Vec::with_capacity(BATCH_ROWS),
             skip_through,
+            last_row: skip_through,
         };
         let is_namespace = |ns: &str| namespaces.contains(ns);
         let ended = match format {
@@ -67,6 +69,10 @@ where
                 out.flush(last_row);
             }
             Err(stop) => {
+                // The rows read whole before the upload broke off are kept.
+                if matches!(stop, Stop::Cut(_)) {
+                    out.flush(out.last_row);
+                }
                 let _ = out.tx.blocking_send(Err(stop));
             }
         }
@@ -137,6 +143,8 @@ struct Out {
     tx: mpsc::Sender<Item>,
     batch: Vec<Result<domain::profile_import::ImportRow, RowError>>,
     skip_through: u64,
+    /// The last row read whole.
+    last_row: u64,
 }
 
 impl Out {
@@ -149,6 +157,7 @@ impl Out {
         if row <= self.skip_through {
             return true;
         }
+        self.last_row = row;
         if let Some(parsed) = parsed() {
             self.batch.push(parsed);
         }

@@ -5,6 +5,7 @@ use super::{Conn, Reader};
 use crate::clock::Millis;
 use domain::campaign::Channel;
 use domain::ids::MessageId;
+use domain::views::OptOutView;
 use std::collections::HashSet;
 
 /// Those of `addresses` that opted out of marketing on this channel in this sandbox.
@@ -50,4 +51,30 @@ pub async fn message_recipient(
     on!(pool, c => sqlx::query_as("SELECT channel, address FROM messages WHERE id = $1")
         .bind(message_id)
         .fetch_optional(c).await)
+}
+
+/// A sandbox's opt-outs, newest first.
+pub async fn list(pool: Reader<'_>, sandbox_id: &str) -> sqlx::Result<Vec<OptOutView>> {
+    on!(pool, c => sqlx::query_as(
+        "SELECT channel, address, source, created_at FROM opt_outs
+          WHERE sandbox_id = $1 ORDER BY created_at DESC, address LIMIT 1000",
+    )
+    .bind(sandbox_id)
+    .fetch_all(c).await)
+}
+
+/// Lifts an opt-out; returns whether there was one.
+pub async fn remove(
+    conn: &mut Conn,
+    sandbox_id: &str,
+    channel: &str,
+    address: &str,
+) -> sqlx::Result<bool> {
+    on!(conn, c => sqlx::query("DELETE FROM opt_outs WHERE sandbox_id = $1 AND channel = $2 AND address = $3")
+        .bind(sandbox_id)
+        .bind(channel)
+        .bind(address)
+        .execute(c).await
+        .map(|r| r.rows_affected()))
+        .map(|n| n == 1)
 }

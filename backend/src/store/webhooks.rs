@@ -8,7 +8,7 @@ use super::{Conn, Dialect, Reader};
 use crate::clock::Millis;
 use domain::delivery::WebhookDeliveryStatus;
 use domain::ids::MessageId;
-use domain::views::WebhookView;
+use domain::views::{WebhookDeliveryView, WebhookView};
 use sqlx::FromRow;
 
 pub async fn insert(
@@ -206,4 +206,35 @@ pub async fn endpoint(pool: Reader<'_>, id: &str) -> sqlx::Result<Option<(String
     on!(pool, c => sqlx::query_as("SELECT url, secret FROM webhooks WHERE id = $1")
         .bind(id)
         .fetch_optional(c).await)
+}
+
+/// A webhook's newest deliveries (at most `limit`), newest first.
+pub async fn deliveries(
+    pool: Reader<'_>,
+    webhook_id: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<WebhookDeliveryView>> {
+    on!(pool, c => sqlx::query_as(
+        "SELECT id, event, status, attempts, last_result, created_at, updated_at
+           FROM webhook_deliveries WHERE webhook_id = $1
+          ORDER BY created_at DESC, id DESC LIMIT $2",
+    )
+    .bind(webhook_id)
+    .bind(limit)
+    .fetch_all(c).await)
+}
+
+/// Replaces a webhook's sealed secret; returns whether the webhook is the sandbox's.
+pub async fn set_secret(
+    conn: &mut Conn,
+    sandbox_id: &str,
+    id: &str,
+    sealed_secret: &[u8],
+) -> sqlx::Result<bool> {
+    on!(conn, c => sqlx::query("UPDATE webhooks SET secret = $1 WHERE id = $2 AND sandbox_id = $3")
+        .bind(sealed_secret)
+        .bind(id)
+        .bind(sandbox_id)
+        .execute(c).await
+        .map(|r| r.rows_affected() == 1))
 }

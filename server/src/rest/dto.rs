@@ -265,6 +265,22 @@ pub struct ImportList {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookDeliveryList {
+    pub items: Vec<domain::views::WebhookDeliveryView>,
+}
+
+/// A webhook's new signing secret, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookSecret {
+    pub secret: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OptOutList {
+    pub items: Vec<domain::views::OptOutView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SuppressionList {
     pub items: Vec<SuppressionView>,
 }

@@ -4,7 +4,7 @@
 
 use super::RestState;
 use super::auth::authenticate;
-use super::dto::{AttemptBody, ErrorBody, MessageBody, SuppressionList};
+use super::dto::{AttemptBody, ErrorBody, MessageBody};
 use super::error::ApiError;
 use super::json::JsonBody;
 use axum::Json;
@@ -236,43 +236,6 @@ pub async fn duplicate_campaign(
     let id = own_campaign(&state.herald, &caller, &id).await?;
     let copy = state.herald.duplicate_campaign(&actor(&caller), id).await?;
     Ok(created(state.herald.campaign(copy).await?))
-}
-
-/// The sandbox's suppressed addresses (hard bounces): messages to them are excluded.
-#[utoipa::path(get, path = "/api/v1/suppressions", tag = "management",
-    responses(
-        (status = 200, body = SuppressionList),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
-pub async fn list_suppressions(
-    State(state): State<RestState>,
-    headers: HeaderMap,
-) -> Result<Json<SuppressionList>, ApiError> {
-    let caller = admin(&state, &headers).await?;
-    let items = state.herald.suppressions(&caller.sandbox.id).await?;
-    Ok(Json(SuppressionList { items }))
-}
-
-/// Lifts a suppression, so the address receives messages again.
-#[utoipa::path(delete, path = "/api/v1/suppressions/{channel}/{address}", tag = "management",
-    params(("channel" = String, Path), ("address" = String, Path)),
-    responses(
-        (status = 204, description = "Lifted"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
-pub async fn lift_suppression(
-    State(state): State<RestState>,
-    Path((channel, address)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Result<StatusCode, ApiError> {
-    let caller = admin(&state, &headers).await?;
-    state
-        .herald
-        .lift_suppression(&caller.sandbox.id, &channel, &address)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The key's sandbox's messages matching a search (recipient, requestId, executionId, campaign,

@@ -13,6 +13,7 @@ pub(crate) mod profiles;
 mod reports;
 mod retention;
 mod sandbox;
+mod suppressions;
 mod surfaces;
 mod webhooks;
 
@@ -114,10 +115,15 @@ pub fn router(herald: Herald) -> Router {
         )
         .route("/api/v1/messages", get(manage::find_messages))
         .route("/api/v1/messages/{message_id}", get(manage::get_message))
-        .route("/api/v1/suppressions", get(manage::list_suppressions))
+        .route("/api/v1/suppressions", get(suppressions::list_suppressions))
         .route(
             "/api/v1/suppressions/{channel}/{address}",
-            axum::routing::delete(manage::lift_suppression),
+            axum::routing::delete(suppressions::lift_suppression),
+        )
+        .route("/api/v1/opt-outs", get(suppressions::list_opt_outs))
+        .route(
+            "/api/v1/opt-outs/{channel}/{address}",
+            axum::routing::delete(suppressions::lift_opt_out),
         )
         .route(
             "/api/v1/surfaces",
@@ -179,6 +185,14 @@ pub fn router(herald: Herald) -> Router {
         .route(
             "/api/v1/webhooks/{webhook_id}",
             axum::routing::delete(webhooks::delete_webhook),
+        )
+        .route(
+            "/api/v1/webhooks/{webhook_id}/deliveries",
+            get(webhooks::webhook_deliveries),
+        )
+        .route(
+            "/api/v1/webhooks/{webhook_id}/rotate-secret",
+            post(webhooks::rotate_webhook_secret),
         )
         .route("/openapi.json", get(openapi_json))
         // Anything else under the API's prefixes answers in the API's error shape, never with

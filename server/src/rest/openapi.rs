@@ -3,7 +3,7 @@
 
 use super::{
     audiences, dto, executions, manage, namespaces, profiles, reports, retention, sandbox,
-    surfaces, webhooks,
+    suppressions, surfaces, webhooks,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -46,8 +46,10 @@ use utoipa::{Modify, OpenApi};
         profiles::export_profiles,
         manage::find_messages,
         manage::get_message,
-        manage::list_suppressions,
-        manage::lift_suppression,
+        suppressions::list_suppressions,
+        suppressions::lift_suppression,
+        suppressions::list_opt_outs,
+        suppressions::lift_opt_out,
         surfaces::list_surfaces,
         surfaces::create_surface,
         surfaces::get_surface,
@@ -73,6 +75,8 @@ use utoipa::{Modify, OpenApi};
         webhooks::list_webhooks,
         webhooks::create_webhook,
         webhooks::delete_webhook,
+        webhooks::webhook_deliveries,
+        webhooks::rotate_webhook_secret,
     ),
     components(schemas(dto::ErrorBody)),
     modifiers(&Security),

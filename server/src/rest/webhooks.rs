@@ -2,10 +2,10 @@
 //! signing secret is in the creation answer only.
 
 use super::RestState;
-use super::dto::{ErrorBody, WebhookCreated, WebhookList};
+use super::dto::{ErrorBody, WebhookCreated, WebhookDeliveryList, WebhookList, WebhookSecret};
 use super::error::ApiError;
 use super::json::JsonBody;
-use super::manage::admin;
+use super::manage::{actor, admin};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -77,4 +77,46 @@ pub async fn delete_webhook(
     let caller = admin(&state, &headers).await?;
     state.herald.delete_webhook(&caller.sandbox.id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A webhook's 50 newest deliveries with their status, attempts and the receiver's last answer.
+#[utoipa::path(get, path = "/api/v1/webhooks/{webhookId}/deliveries", tag = "management",
+    params(("webhookId" = String, Path)),
+    responses(
+        (status = 200, body = WebhookDeliveryList),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn webhook_deliveries(
+    State(state): State<RestState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<WebhookDeliveryList>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let items = state
+        .herald
+        .webhook_deliveries(&caller.sandbox.id, &id)
+        .await?;
+    Ok(Json(WebhookDeliveryList { items }))
+}
+
+/// Gives a webhook a new signing secret, in this answer only; the old one stops at once.
+#[utoipa::path(post, path = "/api/v1/webhooks/{webhookId}/rotate-secret", tag = "management",
+    params(("webhookId" = String, Path)),
+    responses(
+        (status = 200, body = WebhookSecret),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn rotate_webhook_secret(
+    State(state): State<RestState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<WebhookSecret>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let secret = state
+        .herald
+        .rotate_webhook_secret(&caller.sandbox.id, &id, &actor(&caller))
+        .await?;
+    Ok(Json(WebhookSecret { secret }))
 }

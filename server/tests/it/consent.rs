@@ -5,6 +5,7 @@ use crate::support::{SmtpSink, TestApp, forged};
 use domain::campaign::{CampaignInput, Category};
 use domain::ids::CampaignId;
 use domain::tenancy::DEFAULT_SANDBOX_ID;
+use reqwest::Method;
 use serde_json::{Value, json};
 
 async fn campaign(app: &TestApp, category: Category) -> CampaignId {
@@ -127,6 +128,29 @@ async fn one_click_unsubscribe_stops_marketing_but_not_transactional_email() {
         "sent"
     );
     assert_eq!(exclusion_codes(&app).await, ["opted_out"]);
+
+    // The opt-out is listed; lifting it is audited without the address; marketing reaches it again.
+    let (_, list) = app.send(Method::GET, "/api/v1/opt-outs", None).await;
+    assert_eq!(list["items"][0]["address"], "jane@example.com");
+    assert_eq!(list["items"][0]["source"], "unsubscribe_link");
+    let path = "/api/v1/opt-outs/email/jane@example.com";
+    assert_eq!(app.send(Method::DELETE, path, None).await.0, 204);
+    assert_eq!(app.send(Method::DELETE, path, None).await.0, 404);
+    let audit: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT action, subject, detail FROM audit_events")
+            .fetch_all(app.db().await)
+            .await
+            .unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(
+        (audit[0].0.as_str(), audit[0].1.as_str()),
+        ("opt_out_lifted", "email")
+    );
+    assert!(audit[0].2.starts_with("address sha256:") && !audit[0].2.contains("jane"));
+    assert_eq!(
+        send(&app, marketing, external("jane@example.com")).await.0,
+        "sent"
+    );
 }
 
 #[tokio::test]

@@ -247,13 +247,13 @@ async fn an_upload_cut_short_keeps_its_stored_rows_and_resumes_after_them() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // Rows commit 2,000 at a time: rows 2 to 2001 are stored, the rest is not.
+    // Every row that arrived whole is stored (a batch of 2,000, then the 1,000 before the cut).
     assert_eq!(status["status"], "interrupted", "{status}");
-    assert_eq!(status["lastRow"], 2001);
-    assert_eq!(counts(&status), [2000, 0, 0, 0]);
-    assert_eq!(app.count("profiles").await, 2000);
+    assert_eq!(status["lastRow"], 3001);
+    assert_eq!(counts(&status), [3000, 0, 0, 0]);
+    assert_eq!(app.count("profiles").await, 3000);
 
-    // The whole file again, with the import's id: it goes on after row 2001.
+    // The whole file again, with the import's id: it goes on after row 3001.
     let whole = header + &people(0, 5000);
     let (code, done) = import(&app, &format!("?importId={id}"), "text/csv", whole.clone()).await;
     assert_eq!(code, 200, "{done}");
@@ -274,6 +274,23 @@ async fn an_upload_cut_short_keeps_its_stored_rows_and_resumes_after_them() {
     assert_eq!(
         (code, refused["code"].as_str()),
         (409, Some("import_mismatch"))
+    );
+
+    // A row too large to hold stops the upload after the rows before it, and says why.
+    let huge = format!(
+        "email,note\na@b.org,x\nc@d.org,{}\ne@f.org,y\n",
+        "z".repeat(400_000)
+    );
+    let (code, stopped) = import(&app, "", "text/csv", huge).await;
+    assert_eq!(code, 200, "{stopped}");
+    assert_eq!(stopped["status"], "interrupted");
+    assert_eq!(stopped["lastRow"], 2);
+    assert!(
+        stopped["stoppedBecause"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 256 KB"),
+        "{stopped}"
     );
 }
 

@@ -109,6 +109,51 @@ async fn events_are_signed_retried_and_sent_for_each_outcome() {
             .unwrap()
             .starts_with("suppressed address")
     );
+
+    // The deliveries are listed with their attempts and the receiver's last answer.
+    let id = created["id"].as_str().unwrap();
+    let (status, deliveries) = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/webhooks/{id}/deliveries"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{deliveries}");
+    let items = deliveries["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert!(items.iter().all(|d| d["status"] == "sent"), "{deliveries}");
+    assert_eq!(items.iter().filter(|d| d["attempts"] == 2).count(), 1);
+
+    // A rotated secret signs what comes next; the old one no longer verifies.
+    let (status, rotated) = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/webhooks/{id}/rotate-secret"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{rotated}");
+    let new_secret = rotated["secret"].as_str().unwrap();
+    assert!(new_secret.starts_with("whsec_") && new_secret != secret);
+    receiver.script("/hooks", vec![Reply::json(204, json!({}))]);
+    let third = json!({"requestId": "hooked-3", "campaignId": campaign.to_string(),
+                       "recipients": [recipient("bo@example.com")]});
+    assert_eq!(app.trigger(&third).await.0, 202);
+    app.herald.drain_outbox().await.unwrap();
+    assert_eq!(app.herald.dispatch_webhooks_due().await.unwrap(), 1);
+    let last = receiver.requests().pop().unwrap();
+    let (t, v1) = last
+        .header("herald-signature")
+        .strip_prefix("t=")
+        .and_then(|s| s.split_once(",v1="))
+        .unwrap();
+    assert_eq!(v1, expected_signature(new_secret, t, &last.body));
+    assert_ne!(v1, expected_signature(&secret, t, &last.body));
+    let (status, _) = app
+        .send(Method::POST, "/api/v1/webhooks/nope/rotate-secret", None)
+        .await;
+    assert_eq!(status, 404);
 }
 
 #[tokio::test]

@@ -1,0 +1,108 @@
+//! Who Herald will not send to: suppressed addresses (hard bounces, dead push tokens), skipped
+//! by every campaign, and marketing opt-outs (an unsubscribe link used), skipped by marketing
+//! campaigns. Both are kept when a profile is erased: they are how its wish is honoured.
+//!
+//! Invariant: lifting either is recorded in the audit with who and when; the address itself is
+//! recorded only as a digest, since the audit outlives erasures.
+
+use crate::campaigns::Actor;
+use crate::clock::now_ms;
+use crate::error::{Error, Result};
+use crate::{Herald, store};
+use domain::views::{OptOutView, SuppressionView};
+use sha2::{Digest, Sha256};
+
+impl Herald {
+    /// A sandbox's suppressed addresses, newest first (the first 1,000).
+    pub async fn suppressions(&self, sandbox_id: &str) -> Result<Vec<SuppressionView>> {
+        Ok(store::suppressions::list(self.store().reader(), sandbox_id).await?)
+    }
+
+    /// A sandbox's marketing opt-outs, newest first (the first 1,000).
+    pub async fn opt_outs(&self, sandbox_id: &str) -> Result<Vec<OptOutView>> {
+        Ok(store::opt_outs::list(self.store().reader(), sandbox_id).await?)
+    }
+
+    /// Lets Herald send to an address again (e.g. once the mailbox exists).
+    #[tracing::instrument(skip_all)]
+    pub async fn lift_suppression(
+        &self,
+        sandbox_id: &str,
+        channel: &str,
+        address: &str,
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut tx = self.store().begin().await?;
+        if !store::suppressions::remove(&mut tx, sandbox_id, channel, address).await? {
+            return Err(Error::not_found(
+                "suppression_not_found",
+                "This address is not suppressed.",
+            ));
+        }
+        audit_lift(
+            &mut tx,
+            sandbox_id,
+            actor,
+            "suppression_lifted",
+            channel,
+            address,
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(channel, "suppression lifted");
+        Ok(())
+    }
+
+    /// Lets marketing campaigns reach an address that opted out again (e.g. the person asked
+    /// to be subscribed again).
+    #[tracing::instrument(skip_all)]
+    pub async fn lift_opt_out(
+        &self,
+        sandbox_id: &str,
+        channel: &str,
+        address: &str,
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut tx = self.store().begin().await?;
+        if !store::opt_outs::remove(&mut tx, sandbox_id, channel, address).await? {
+            return Err(Error::not_found(
+                "opt_out_not_found",
+                "This address has not opted out.",
+            ));
+        }
+        audit_lift(
+            &mut tx,
+            sandbox_id,
+            actor,
+            "opt_out_lifted",
+            channel,
+            address,
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(channel, "opt-out lifted");
+        Ok(())
+    }
+}
+
+async fn audit_lift(
+    tx: &mut store::Conn,
+    sandbox_id: &str,
+    actor: &Actor,
+    action: &str,
+    channel: &str,
+    address: &str,
+) -> Result<()> {
+    let digest = hex::encode(&Sha256::digest(address.as_bytes())[..8]);
+    store::audit::record_event(
+        tx,
+        sandbox_id,
+        &actor.to_string(),
+        action,
+        channel,
+        &format!("address sha256:{digest}…"),
+        now_ms(),
+    )
+    .await?;
+    Ok(())
+}

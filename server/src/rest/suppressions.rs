@@ -1,0 +1,83 @@
+//! Who Herald will not send to: suppressed addresses and marketing opt-outs; lifting one.
+
+use super::RestState;
+use super::dto::{ErrorBody, OptOutList, SuppressionList};
+use super::error::ApiError;
+use super::manage::{actor, admin};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+
+/// The sandbox's suppressed addresses (hard bounces): messages to them are excluded.
+#[utoipa::path(get, path = "/api/v1/suppressions", tag = "management",
+    responses(
+        (status = 200, body = SuppressionList),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn list_suppressions(
+    State(state): State<RestState>,
+    headers: HeaderMap,
+) -> Result<Json<SuppressionList>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let items = state.herald.suppressions(&caller.sandbox.id).await?;
+    Ok(Json(SuppressionList { items }))
+}
+
+/// Lifts a suppression, so the address receives messages again (audited).
+#[utoipa::path(delete, path = "/api/v1/suppressions/{channel}/{address}", tag = "management",
+    params(("channel" = String, Path), ("address" = String, Path)),
+    responses(
+        (status = 204, description = "Lifted"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn lift_suppression(
+    State(state): State<RestState>,
+    Path((channel, address)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    state
+        .herald
+        .lift_suppression(&caller.sandbox.id, &channel, &address, &actor(&caller))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The sandbox's marketing opt-outs (unsubscribe links used): marketing campaigns exclude them.
+#[utoipa::path(get, path = "/api/v1/opt-outs", tag = "management",
+    responses(
+        (status = 200, body = OptOutList),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn list_opt_outs(
+    State(state): State<RestState>,
+    headers: HeaderMap,
+) -> Result<Json<OptOutList>, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    let items = state.herald.opt_outs(&caller.sandbox.id).await?;
+    Ok(Json(OptOutList { items }))
+}
+
+/// Lifts an opt-out, so marketing campaigns reach the address again (audited).
+#[utoipa::path(delete, path = "/api/v1/opt-outs/{channel}/{address}", tag = "management",
+    params(("channel" = String, Path), ("address" = String, Path)),
+    responses(
+        (status = 204, description = "Lifted"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn lift_opt_out(
+    State(state): State<RestState>,
+    Path((channel, address)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let caller = admin(&state, &headers).await?;
+    state
+        .herald
+        .lift_opt_out(&caller.sandbox.id, &channel, &address, &actor(&caller))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
