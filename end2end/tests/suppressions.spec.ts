@@ -37,6 +37,8 @@ test('an opt-out made by an unsubscribe link is listed and lifted', async ({ pag
   const row = page.getByTestId('opt-outs').getByRole('row').filter({ hasText: address });
   await expect(row).toContainText('unsubscribe link');
   await expect(row).toContainText('email');
+  await page.setViewportSize({ width: 390, height: 800 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth), 'nothing wider than the screen').toBeLessThanOrEqual(390);
   await row.getByRole('button', { name: 'Lift' }).click();
   await expect(page.getByRole('status')).toHaveText('Lifted.');
   await expect(page.getByText(address)).toHaveCount(0);

@@ -46,6 +46,8 @@ test('a webhook is added, its failed deliveries seen, its secret rotated and it 
   await expect(secret).not.toHaveText(first!);
   await expect(secret).toHaveText(/^whsec_/);
 
+  await page.setViewportSize({ width: 390, height: 800 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth), 'nothing wider than the screen').toBeLessThanOrEqual(390);
   await card.getByRole('button', { name: 'Delete…' }).click();
   await card.getByRole('button', { name: 'Yes, delete it' }).click();
   await expect(page.getByTestId('webhook').filter({ hasText: url })).toHaveCount(0);
