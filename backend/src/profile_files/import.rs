@@ -4,7 +4,7 @@
 use super::read::{self, Batch, Stop};
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
-use crate::store::profile_imports::{Counts, ImportRow, MAX_STORED_ERRORS};
+use crate::store::profile_imports::{Counts, ImportRecord, MAX_STORED_ERRORS};
 use crate::{Herald, store};
 use bytes::Bytes;
 use domain::ids::{AudienceId, ImportId, ProfileId};
@@ -119,7 +119,7 @@ impl Herald {
 
     /// An import of the sandbox, with its first refused rows.
     pub async fn profile_import(&self, sandbox_id: &str, id: &str) -> Result<ImportView> {
-        let row = self.import_row(sandbox_id, id).await?;
+        let row = self.import_record(sandbox_id, id).await?;
         let errors =
             store::profile_imports::errors(self.store().reader(), row.id, ERRORS_SHOWN).await?;
         Ok(view(row, errors))
@@ -133,7 +133,7 @@ impl Herald {
 
     /// Every refused row of an import (up to 10,000), as CSV: row, column, reason.
     pub async fn profile_import_errors_csv(&self, sandbox_id: &str, id: &str) -> Result<String> {
-        let row = self.import_row(sandbox_id, id).await?;
+        let row = self.import_record(sandbox_id, id).await?;
         let errors =
             store::profile_imports::errors(self.store().reader(), row.id, MAX_STORED_ERRORS)
                 .await?;
@@ -152,7 +152,7 @@ impl Herald {
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
-    async fn import_row(&self, sandbox_id: &str, id: &str) -> Result<ImportRow> {
+    async fn import_record(&self, sandbox_id: &str, id: &str) -> Result<ImportRecord> {
         let id: ImportId = id.parse().map_err(|_| import_not_found())?;
         match store::profile_imports::by_id(self.store().reader(), id).await? {
             Some(row) if row.sandbox_id == sandbox_id => Ok(row),
@@ -180,7 +180,7 @@ impl Herald {
         sandbox_id: &str,
         request: &ImportRequest,
         audience_id: Option<AudienceId>,
-    ) -> Result<ImportRow> {
+    ) -> Result<ImportRecord> {
         let now = now_ms();
         let existing = match request.import_id {
             Some(id) => store::profile_imports::by_id(self.store().reader(), id).await?,
@@ -189,7 +189,7 @@ impl Herald {
         let mut conn = self.store().acquire().await?;
         match existing {
             None => {
-                let row = ImportRow {
+                let row = ImportRecord {
                     id: request.import_id.unwrap_or_default(),
                     sandbox_id: sandbox_id.to_owned(),
                     format: request.format,
@@ -251,7 +251,7 @@ impl Herald {
     /// refused rows and the checkpoint, in one transaction.
     async fn apply_batch(
         &self,
-        import: &ImportRow,
+        import: &ImportRecord,
         batch: Batch,
         from: i64,
         failed_so_far: i64,
@@ -414,7 +414,7 @@ impl Stored {
     }
 }
 
-fn view(row: ImportRow, errors: Vec<RowError>) -> ImportView {
+fn view(row: ImportRecord, errors: Vec<RowError>) -> ImportView {
     // An upload that stopped committing without saying so (its process died) is interrupted.
     let status =
         if row.status == ImportStatus::Reading && row.updated_at < now_ms() - TAKEOVER_AFTER_MS {

@@ -3,7 +3,9 @@
 //! stays bounded by the channels, one batch and one row, whatever the file's size.
 
 use bytes::Bytes;
-use domain::profile_import::{CsvColumns, FileFormat, MAX_ROW_BYTES, RowError, ndjson_row};
+use domain::profile_import::{
+    CsvColumns, FileFormat, ImportRow, MAX_ROW_BYTES, RowError, ndjson_row,
+};
 use futures::{Stream, StreamExt};
 use std::collections::HashSet;
 use std::io::{self, BufRead, Read};
@@ -17,7 +19,7 @@ const STALL: Duration = Duration::from_secs(30);
 
 /// Parsed rows, in file order; `last_row` is the number of the last row read.
 pub struct Batch {
-    pub rows: Vec<Result<domain::profile_import::ImportRow, RowError>>,
+    pub rows: Vec<Result<ImportRow, RowError>>,
     pub last_row: u64,
 }
 
@@ -141,7 +143,7 @@ impl Read for Source {
 
 struct Out {
     tx: mpsc::Sender<Item>,
-    batch: Vec<Result<domain::profile_import::ImportRow, RowError>>,
+    batch: Vec<Result<ImportRow, RowError>>,
     skip_through: u64,
     /// The last row read whole.
     last_row: u64,
@@ -152,7 +154,7 @@ impl Out {
     fn push(
         &mut self,
         row: u64,
-        parsed: impl FnOnce() -> Option<Result<domain::profile_import::ImportRow, RowError>>,
+        parsed: impl FnOnce() -> Option<Result<ImportRow, RowError>>,
     ) -> bool {
         if row <= self.skip_through {
             return true;

@@ -15,7 +15,7 @@ use sqlx::{FromRow, QueryBuilder};
 pub const MAX_STORED_ERRORS: i64 = 10_000;
 
 #[derive(Debug, Clone, FromRow)]
-pub struct ImportRow {
+pub struct ImportRecord {
     pub id: ImportId,
     pub sandbox_id: String,
     pub format: FileFormat,
@@ -43,7 +43,7 @@ pub struct Counts {
     pub failed: i64,
 }
 
-pub async fn insert(conn: &mut Conn, row: &ImportRow) -> sqlx::Result<()> {
+pub async fn insert(conn: &mut Conn, row: &ImportRecord) -> sqlx::Result<()> {
     on!(conn, c => sqlx::query(
         "INSERT INTO profile_imports (id, sandbox_id, format, file_name, audience_id, status,
              created_at, updated_at)
@@ -61,14 +61,18 @@ pub async fn insert(conn: &mut Conn, row: &ImportRow) -> sqlx::Result<()> {
     .map(drop))
 }
 
-pub async fn by_id(pool: Reader<'_>, id: ImportId) -> sqlx::Result<Option<ImportRow>> {
+pub async fn by_id(pool: Reader<'_>, id: ImportId) -> sqlx::Result<Option<ImportRecord>> {
     on!(pool, c => sqlx::query_as(&format!("SELECT {COLUMNS} FROM profile_imports WHERE id = $1"))
         .bind(id)
         .fetch_optional(c).await)
 }
 
 /// The sandbox's newest imports.
-pub async fn list(pool: Reader<'_>, sandbox_id: &str, limit: i64) -> sqlx::Result<Vec<ImportRow>> {
+pub async fn list(
+    pool: Reader<'_>,
+    sandbox_id: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<ImportRecord>> {
     on!(pool, c => sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM profile_imports WHERE sandbox_id = $1
           ORDER BY created_at DESC, id DESC LIMIT $2"
