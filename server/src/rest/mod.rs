@@ -103,7 +103,6 @@ pub fn router(herald: Herald) -> Router {
                 .put(profiles::put_profile)
                 .delete(profiles::delete_profile),
         )
-        .route("/api/v1/profiles/export", get(profiles::export_profiles))
         .route("/api/v1/profile-imports", get(profiles::list_imports))
         .route(
             "/api/v1/profile-imports/{import_id}",
@@ -210,14 +209,16 @@ pub fn router(herald: Herald) -> Router {
             Duration::from_secs(30),
         ))
         .with_state(state.clone())
-        .merge(uploads(state))
+        .merge(transfers(state))
 }
 
-/// Uploads take as long as the file does: no overall timeout (a stalled upload is cut by the
-/// import itself), and the body is streamed, never held whole.
-fn uploads(state: RestState) -> Router {
+/// Profile files take as long as they do: no overall timeout (a stalled upload is cut by the
+/// import itself; an export's CSV columns take a first pass over the profiles before its first
+/// byte), and bodies are streamed, never held whole.
+fn transfers(state: RestState) -> Router {
     Router::new()
         .route("/api/v1/profiles/import", post(profiles::import_profiles))
+        .route("/api/v1/profiles/export", get(profiles::export_profiles))
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }
