@@ -24,7 +24,6 @@ impl Herald {
     }
 
     /// Lets Herald send to an address again (e.g. once the mailbox exists).
-    #[tracing::instrument(skip_all)]
     pub async fn lift_suppression(
         &self,
         sandbox_id: &str,
@@ -32,30 +31,12 @@ impl Herald {
         address: &str,
         actor: &Actor,
     ) -> Result<()> {
-        let mut tx = self.store().begin().await?;
-        if !store::suppressions::remove(&mut tx, sandbox_id, channel, address).await? {
-            return Err(Error::not_found(
-                "suppression_not_found",
-                "This address is not suppressed.",
-            ));
-        }
-        audit_lift(
-            &mut tx,
-            sandbox_id,
-            actor,
-            "suppression_lifted",
-            channel,
-            address,
-        )
-        .await?;
-        tx.commit().await?;
-        tracing::info!(channel, "suppression lifted");
-        Ok(())
+        self.lift(List::Suppressions, sandbox_id, channel, address, actor)
+            .await
     }
 
     /// Lets marketing campaigns reach an address that opted out again (e.g. the person asked
     /// to be subscribed again).
-    #[tracing::instrument(skip_all)]
     pub async fn lift_opt_out(
         &self,
         sandbox_id: &str,
@@ -63,46 +44,69 @@ impl Herald {
         address: &str,
         actor: &Actor,
     ) -> Result<()> {
+        self.lift(List::OptOuts, sandbox_id, channel, address, actor)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(list = list.action()))]
+    async fn lift(
+        &self,
+        list: List,
+        sandbox_id: &str,
+        channel: &str,
+        address: &str,
+        actor: &Actor,
+    ) -> Result<()> {
         let mut tx = self.store().begin().await?;
-        if !store::opt_outs::remove(&mut tx, sandbox_id, channel, address).await? {
-            return Err(Error::not_found(
-                "opt_out_not_found",
-                "This address has not opted out.",
-            ));
+        let removed = match list {
+            List::Suppressions => {
+                store::suppressions::remove(&mut tx, sandbox_id, channel, address).await?
+            }
+            List::OptOuts => store::opt_outs::remove(&mut tx, sandbox_id, channel, address).await?,
+        };
+        if !removed {
+            return Err(list.not_found());
         }
-        audit_lift(
+        let digest = hex::encode(&Sha256::digest(address.as_bytes())[..8]);
+        store::audit::record_event(
             &mut tx,
             sandbox_id,
-            actor,
-            "opt_out_lifted",
+            &actor.to_string(),
+            list.action(),
             channel,
-            address,
+            &format!("address sha256:{digest}…"),
+            now_ms(),
         )
         .await?;
         tx.commit().await?;
-        tracing::info!(channel, "opt-out lifted");
+        tracing::info!(channel, "lifted");
         Ok(())
     }
 }
 
-async fn audit_lift(
-    tx: &mut store::Conn,
-    sandbox_id: &str,
-    actor: &Actor,
-    action: &str,
-    channel: &str,
-    address: &str,
-) -> Result<()> {
-    let digest = hex::encode(&Sha256::digest(address.as_bytes())[..8]);
-    store::audit::record_event(
-        tx,
-        sandbox_id,
-        &actor.to_string(),
-        action,
-        channel,
-        &format!("address sha256:{digest}…"),
-        now_ms(),
-    )
-    .await?;
-    Ok(())
+/// The two lists of addresses Herald does not send to.
+#[derive(Clone, Copy)]
+enum List {
+    Suppressions,
+    OptOuts,
+}
+
+impl List {
+    fn action(self) -> &'static str {
+        match self {
+            List::Suppressions => "suppression_lifted",
+            List::OptOuts => "opt_out_lifted",
+        }
+    }
+
+    fn not_found(self) -> Error {
+        match self {
+            List::Suppressions => {
+                Error::not_found("suppression_not_found", "This address is not suppressed.")
+            }
+            List::OptOuts => {
+                Error::not_found("opt_out_not_found", "This address has not opted out.")
+            }
+        }
+    }
 }

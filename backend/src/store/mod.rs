@@ -429,6 +429,25 @@ impl Store {
     }
 }
 
+/// Removes an address from an address list (`suppressions`, `opt_outs`); returns whether it
+/// was listed.
+pub(crate) async fn unlist_address(
+    conn: &mut Conn,
+    table: &'static str,
+    sandbox_id: &str,
+    channel: &str,
+    address: &str,
+) -> sqlx::Result<bool> {
+    on!(conn, c => sqlx::query(&format!(
+        "DELETE FROM {table} WHERE sandbox_id = $1 AND channel = $2 AND address = $3"
+    ))
+    .bind(sandbox_id)
+    .bind(channel)
+    .bind(address)
+    .execute(c).await
+    .map(|r| r.rows_affected() == 1))
+}
+
 /// The rows of an address list (`suppressions`, `opt_outs`: keyed by sandbox, channel and
 /// address) that name one of `addresses`: address → `column`.
 pub(crate) async fn listed_addresses(

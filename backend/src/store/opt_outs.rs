@@ -63,18 +63,12 @@ pub async fn list(pool: Reader<'_>, sandbox_id: &str) -> sqlx::Result<Vec<OptOut
     .fetch_all(c).await)
 }
 
-/// Lifts an opt-out; returns whether there was one.
+/// Lifts an entry; returns whether there was one.
 pub async fn remove(
     conn: &mut Conn,
     sandbox_id: &str,
     channel: &str,
     address: &str,
 ) -> sqlx::Result<bool> {
-    on!(conn, c => sqlx::query("DELETE FROM opt_outs WHERE sandbox_id = $1 AND channel = $2 AND address = $3")
-        .bind(sandbox_id)
-        .bind(channel)
-        .bind(address)
-        .execute(c).await
-        .map(|r| r.rows_affected()))
-        .map(|n| n == 1)
+    super::unlist_address(conn, "opt_outs", sandbox_id, channel, address).await
 }

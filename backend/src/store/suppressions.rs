@@ -57,18 +57,12 @@ pub async fn list(pool: Reader<'_>, sandbox_id: &str) -> sqlx::Result<Vec<Suppre
     .fetch_all(c).await)
 }
 
-/// Lifts a suppression; returns whether there was one.
+/// Lifts an entry; returns whether there was one.
 pub async fn remove(
     conn: &mut Conn,
     sandbox_id: &str,
     channel: &str,
     address: &str,
 ) -> sqlx::Result<bool> {
-    on!(conn, c => sqlx::query("DELETE FROM suppressions WHERE sandbox_id = $1 AND channel = $2 AND address = $3")
-        .bind(sandbox_id)
-        .bind(channel)
-        .bind(address)
-        .execute(c).await
-        .map(|r| r.rows_affected()))
-        .map(|n| n == 1)
+    super::unlist_address(conn, "suppressions", sandbox_id, channel, address).await
 }
