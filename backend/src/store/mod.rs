@@ -44,6 +44,10 @@ pub mod surfaces;
 pub mod system;
 pub mod webhooks;
 
+/// The statuses a message no longer leaves for delivery, as SQL: only these age out or are
+/// redacted.
+pub(crate) const FINISHED: &str = "('sent', 'failed', 'excluded')";
+
 /// Variables a multi-row SQLite statement may bind at most (SQLite allows 32,766).
 /// Multi-row statements differ with every group size, so they are not kept prepared
 /// (`persistent(false)`): a cache of large one-off statements would only hold memory.

@@ -1,7 +1,7 @@
 //! Profiles and the identities they are known by.
 
 use super::engine::on;
-use super::{Conn, Dialect, MAX_VARIABLES, Reader};
+use super::{Conn, Dialect, FINISHED, MAX_VARIABLES, Reader};
 use crate::clock::Millis;
 use domain::ids::ProfileId;
 use serde_json::{Map, Value};
@@ -109,19 +109,26 @@ pub async fn by_identity(
     .bind(namespace)
     .bind(value)
     .fetch_optional(c).await)?;
-    let Some(raw) = raw else { return Ok(None) };
-    let identities = on!(pool, c => sqlx::query_as(
-        "SELECT namespace, value FROM profile_identities WHERE profile_id = $1 ORDER BY namespace, value",
-    )
-    .bind(raw.id)
-    .fetch_all(c).await)?;
-    Ok(Some(ProfileRow {
+    match raw {
+        Some(raw) => with_identities(pool, raw).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A stored profile with its identities, in namespace and value order.
+async fn with_identities(pool: Reader<'_>, raw: RawProfile) -> sqlx::Result<ProfileRow> {
+    let identities = identities_of(pool, &[raw.id])
+        .await?
+        .into_iter()
+        .map(|(_, namespace, value)| (namespace, value))
+        .collect();
+    Ok(ProfileRow {
         attributes: parse_attributes(&raw.attributes),
         id: raw.id,
         identities,
         created_at: raw.created_at,
         updated_at: raw.updated_at,
-    }))
+    })
 }
 
 /// The profiles of the sandbox known by these identities: (namespace, value, profile).
@@ -273,25 +280,6 @@ pub async fn create_missing(
         }
     }
     Ok(created)
-}
-
-/// Deletes the profile known by this identity, with all its identities. Returns whether it did.
-pub async fn delete(
-    conn: &mut Conn,
-    sandbox_id: &str,
-    namespace: &str,
-    value: &str,
-) -> sqlx::Result<bool> {
-    on!(conn, c => sqlx::query(
-        "DELETE FROM profiles WHERE id = (SELECT profile_id FROM profile_identities
-            WHERE sandbox_id = $1 AND namespace = $2 AND value = $3)",
-    )
-    .bind(sandbox_id)
-    .bind(namespace)
-    .bind(value)
-    .execute(c).await
-        .map(|r| r.rows_affected()))
-    .map(|n| n == 1)
 }
 
 /// The attributes (JSON text) of these profiles, by id.
@@ -462,19 +450,10 @@ pub async fn by_id(
     .bind(id)
     .bind(sandbox_id)
     .fetch_optional(c).await)?;
-    let Some(raw) = raw else { return Ok(None) };
-    let identities = identities_of(pool, &[raw.id])
-        .await?
-        .into_iter()
-        .map(|(_, namespace, value)| (namespace, value))
-        .collect();
-    Ok(Some(ProfileRow {
-        attributes: parse_attributes(&raw.attributes),
-        id: raw.id,
-        identities,
-        created_at: raw.created_at,
-        updated_at: raw.updated_at,
-    }))
+    match raw {
+        Some(raw) => with_identities(pool, raw).await.map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Deletes a profile (its identities and audience memberships go with it).
@@ -493,40 +472,36 @@ pub async fn redact_messages(
     addresses: &[String],
     now: Millis,
 ) -> sqlx::Result<(u64, u64)> {
-    if addresses.is_empty() {
-        return Ok((0, 0));
-    }
-    let mut redacted = 0;
-    let mut unfinished = 0;
+    let to = "m.address = $1 AND m.campaign_id IN (SELECT id FROM campaigns WHERE sandbox_id = $2)";
+    let (mut redacted, mut unfinished) = (0, 0);
     for address in addresses {
-        let ids: Vec<(String, String)> = on!(&mut *conn, c => sqlx::query_as(
-            "SELECT m.id, m.status FROM messages m JOIN campaigns c ON c.id = m.campaign_id
-              WHERE m.address = $1 AND c.sandbox_id = $2",
-        )
+        let waiting: i64 = on!(&mut *conn, c => sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM messages m WHERE {to} AND m.status NOT IN {FINISHED}"
+        ))
         .bind(address)
         .bind(sandbox_id)
-        .fetch_all(c).await)?;
-        for (id, status) in ids {
-            if !matches!(status.as_str(), "sent" | "failed" | "excluded") {
-                unfinished += 1;
-                continue;
-            }
-            on!(&mut *conn, c => sqlx::query(
-                "UPDATE messages SET address = 'erased', user_id = 'erased', subject = '',
-                     html_body = '', text_body = '', payload = NULL,
-                     content_dropped_at = COALESCE(content_dropped_at, $1)
-                  WHERE id = $2",
-            )
-            .bind(now)
-            .bind(&id)
-            .execute(c).await
-            .map(drop))?;
-            on!(&mut *conn, c => sqlx::query("UPDATE message_attempts SET detail = NULL WHERE message_id = $1")
-                .bind(&id)
-                .execute(c).await
-                .map(drop))?;
-            redacted += 1;
-        }
+        .fetch_one(c).await)?;
+        unfinished += waiting as u64;
+        // The attempts first: they are found by their messages' address.
+        on!(&mut *conn, c => sqlx::query(&format!(
+            "UPDATE message_attempts SET detail = NULL WHERE message_id IN
+                (SELECT m.id FROM messages m WHERE {to} AND m.status IN {FINISHED})"
+        ))
+        .bind(address)
+        .bind(sandbox_id)
+        .execute(c).await
+        .map(drop))?;
+        redacted += on!(&mut *conn, c => sqlx::query(&format!(
+            "UPDATE messages SET address = 'erased', user_id = 'erased', subject = '',
+                 html_body = '', text_body = '', payload = NULL,
+                 content_dropped_at = COALESCE(content_dropped_at, $3)
+              WHERE id IN (SELECT m.id FROM messages m WHERE {to} AND m.status IN {FINISHED})"
+        ))
+        .bind(address)
+        .bind(sandbox_id)
+        .bind(now)
+        .execute(c).await
+        .map(|r| r.rows_affected()))?;
     }
     Ok((redacted, unfinished))
 }

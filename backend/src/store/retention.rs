@@ -5,14 +5,11 @@
 //! (`retention_marks`) so rows already emptied are not read again.
 
 use super::engine::on;
-use super::{Conn, Reader};
+use super::{Conn, FINISHED, Reader};
 use crate::clock::Millis;
 use domain::ids::CampaignId;
 use domain::retention::{RetentionOverrides, RetentionSweep};
 use sqlx::{Database, Encode, QueryBuilder, Type};
-
-/// The statuses a message no longer leaves for delivery: only these age out.
-const FINISHED: &str = "('sent', 'failed', 'excluded')";
 
 /// Where a campaign's content sweep got to: its last message checked, in (created_at, id) order.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
