@@ -7,7 +7,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
 use domain::profile::{NamespaceInput, NewNamespace, STANDARD_NAMESPACES, is_standard};
 use domain::views::NamespaceView;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What the standard namespaces hold.
 fn standard_description(name: &str) -> &'static str {
@@ -44,6 +44,16 @@ impl Herald {
             .iter()
             .map(|name| view(name, standard_description(name), true))
             .chain(custom.iter().map(|c| view(&c.name, &c.description, false)))
+            .collect())
+    }
+
+    /// The names of the sandbox's identity namespaces: the standard ones and its custom ones.
+    pub(crate) async fn namespace_names(&self, sandbox_id: &str) -> Result<HashSet<String>> {
+        let custom = store::namespaces::list(self.store().reader(), sandbox_id).await?;
+        Ok(STANDARD_NAMESPACES
+            .map(String::from)
+            .into_iter()
+            .chain(custom.into_iter().map(|c| c.name))
             .collect())
     }
 

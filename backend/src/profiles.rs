@@ -75,9 +75,8 @@ impl Herald {
     ) -> Result<(ProfileView, bool)> {
         let mut errors = Vec::new();
         let mut identities: Vec<Identity> = Vec::new();
-        let custom = store::namespaces::list(self.store().reader(), sandbox_id).await?;
-        let known =
-            |ns: &str| domain::profile::is_standard(ns) || custom.iter().any(|c| c.name == ns);
+        let names = self.namespace_names(sandbox_id).await?;
+        let known = |ns: &str| names.contains(ns);
         let all = std::iter::once((identity.0, identity.1))
             .chain(more.iter().map(|i| (i.namespace.as_str(), i.id.as_str())));
         for (i, (namespace, value)) in all.enumerate() {
@@ -252,14 +251,16 @@ impl Herald {
         id: &str,
         attributes: &Map<String, Value>,
     ) -> Result<ProfileView> {
-        let row = self.profile_row(sandbox_id, id).await?;
+        let mut row = self.profile_row(sandbox_id, id).await?;
         check_attributes("attributes", attributes)
             .map_err(|e| Error::from(ValidationError::new("invalid_profile", vec![e])))?;
+        let now = now_ms();
         let mut conn = self.store().acquire().await?;
         let json = Value::Object(attributes.clone()).to_string();
-        store::profiles::set_attributes(&mut conn, &[(row.id, json)], now_ms()).await?;
-        drop(conn);
-        Ok(view(self.profile_row(sandbox_id, id).await?))
+        store::profiles::set_attributes(&mut conn, &[(row.id, json)], now).await?;
+        row.attributes = attributes.clone();
+        row.updated_at = now;
+        Ok(view(row))
     }
 
     /// Erases a profile: deletes it and redacts its finished messages, and records who did it

@@ -12,7 +12,7 @@ use domain::profile::{MAX_ATTRIBUTE_BYTES, overlay};
 use domain::profile_import::{FileFormat, ImportStatus, ImportView, RowError};
 use futures::Stream;
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// An upload that has not committed a batch for this long may be taken over by another.
 const TAKEOVER_AFTER_MS: i64 = 60_000;
@@ -54,13 +54,7 @@ impl Herald {
             None => None,
         };
         let import = self.take_import(sandbox_id, &request, audience_id).await?;
-        let namespaces: HashSet<String> =
-            store::namespaces::list(self.store().reader(), sandbox_id)
-                .await?
-                .into_iter()
-                .map(|n| n.name)
-                .chain(domain::profile::STANDARD_NAMESPACES.map(String::from))
-                .collect();
+        let namespaces = self.namespace_names(sandbox_id).await?;
         let mut batches = read::start(import.format, body, namespaces, import.checkpoint as u64);
         let mut checkpoint = import.checkpoint;
         let mut failed_so_far = import.failed;
@@ -347,16 +341,17 @@ impl Herald {
             members.push(id);
         }
         let now = now_ms();
-        let (new, changed): (Vec<_>, Vec<_>) = profiles
-            .into_iter()
-            .filter(|(_, p)| p.new || p.changed)
-            .map(|(id, p)| (id, Value::Object(p.attributes).to_string(), p.new))
-            .partition(|(_, _, new)| *new);
-        let strip = |v: Vec<(ProfileId, String, bool)>| -> Vec<(ProfileId, String)> {
-            v.into_iter().map(|(id, json, _)| (id, json)).collect()
-        };
-        store::profiles::insert_many(&mut tx, &import.sandbox_id, &strip(new), now).await?;
-        store::profiles::set_attributes(&mut tx, &strip(changed), now).await?;
+        let (mut new, mut changed) = (Vec::new(), Vec::new());
+        for (id, p) in profiles {
+            let list = match (p.new, p.changed) {
+                (true, _) => &mut new,
+                (false, true) => &mut changed,
+                (false, false) => continue,
+            };
+            list.push((id, Value::Object(p.attributes).to_string()));
+        }
+        store::profiles::insert_many(&mut tx, &import.sandbox_id, &new, now).await?;
+        store::profiles::set_attributes(&mut tx, &changed, now).await?;
         store::profiles::link_many(&mut tx, &import.sandbox_id, &links).await?;
         if let Some(audience) = import.audience_id {
             members.sort_unstable();
