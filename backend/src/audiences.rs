@@ -10,7 +10,7 @@
 
 use crate::clock::{now_ms, rfc3339};
 use crate::error::{Error, ErrorKind, Result};
-use crate::store::audiences::{AudienceRecord, AudienceRow, Walk};
+use crate::store::audiences::{AudienceRecord, AudienceRow, Candidate, Walk};
 use crate::{Herald, store};
 use domain::audience::{
     AudienceCount, AudienceInput, AudienceRule, AudienceView, MAX_MEMBERS_PER_CALL, MembersChange,
@@ -22,7 +22,7 @@ use domain::{FieldError, ValidationError};
 use std::collections::HashMap;
 
 /// Profiles read per step when walking a sandbox or an audience.
-pub(crate) const WALK_BATCH: i64 = 2000;
+const WALK_BATCH: i64 = 2000;
 
 fn audience_not_found() -> Error {
     Error::not_found("audience_not_found", "No audience has this id.")
@@ -244,27 +244,53 @@ impl Herald {
         members: &Members<'_>,
         upper_bound: Option<&str>,
     ) -> Result<i64> {
-        let mut after = String::new();
+        let mut walk = MemberWalk::new(members, upper_bound);
         let mut count = 0;
-        loop {
-            let batch = store::audiences::walk(
-                self.store().reader(),
-                members.walk,
-                "",
-                &after,
-                upper_bound,
-                WALK_BATCH,
-            )
-            .await?;
-            let Some(last) = batch.last() else {
-                return Ok(count);
-            };
-            after = last.id.to_string();
-            count += batch
-                .iter()
-                .filter(|p| members.admits(&p.attributes))
-                .count() as i64;
+        while let Some(batch) = walk.next(self).await? {
+            count += batch.len() as i64;
         }
+        Ok(count)
+    }
+}
+
+/// An audience's members read in id order, a batch of [`WALK_BATCH`] profiles at a time (those
+/// a rule refuses left out, so a batch may be empty).
+pub(crate) struct MemberWalk<'a> {
+    members: &'a Members<'a>,
+    upper_bound: Option<&'a str>,
+    after: String,
+}
+
+impl<'a> MemberWalk<'a> {
+    pub fn new(members: &'a Members<'a>, upper_bound: Option<&'a str>) -> Self {
+        Self {
+            members,
+            upper_bound,
+            after: String::new(),
+        }
+    }
+
+    /// The next batch's members; `None` once every profile was read.
+    pub async fn next(&mut self, herald: &Herald) -> Result<Option<Vec<Candidate>>> {
+        let batch = store::audiences::walk(
+            herald.store().reader(),
+            self.members.walk,
+            "",
+            &self.after,
+            self.upper_bound,
+            WALK_BATCH,
+        )
+        .await?;
+        let Some(last) = batch.last() else {
+            return Ok(None);
+        };
+        self.after = last.id.to_string();
+        Ok(Some(
+            batch
+                .into_iter()
+                .filter(|p| self.members.admits(&p.attributes))
+                .collect(),
+        ))
     }
 }
 

@@ -5,7 +5,7 @@
 //! namespace shows the smallest) and one per attribute path (values other than text as JSON);
 //! NDJSON keeps everything and imports back unchanged.
 
-use crate::audiences::{Members, WALK_BATCH};
+use crate::audiences::{MemberWalk, Members};
 use crate::error::{Error, Result};
 use crate::store::audiences::Walk;
 use crate::{Herald, store};
@@ -121,25 +121,8 @@ impl Herald {
                 rule: None,
             },
         };
-        let mut after = String::new();
-        loop {
-            let batch = store::audiences::walk(
-                self.store().reader(),
-                members.walk,
-                "",
-                &after,
-                None,
-                WALK_BATCH,
-            )
-            .await?;
-            let Some(last) = batch.last() else {
-                return Ok(());
-            };
-            after = last.id.to_string();
-            let admitted: Vec<_> = batch
-                .into_iter()
-                .filter(|p| members.admits(&p.attributes))
-                .collect();
+        let mut walk = MemberWalk::new(&members, None);
+        while let Some(admitted) = walk.next(self).await? {
             let ids: Vec<ProfileId> = admitted.iter().map(|p| p.id).collect();
             let mut identities = self.identities_by_profile(&ids).await?;
             let profiles = admitted
@@ -151,9 +134,10 @@ impl Herald {
                 })
                 .collect();
             if !each(profiles).await {
-                return Ok(());
+                break;
             }
         }
+        Ok(())
     }
 }
 
