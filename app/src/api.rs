@@ -642,27 +642,87 @@ pub async fn add_audience_members(
     }
 }
 
-/// The newest audience sends of a campaign, with their progress.
+/// The newest audience sends of a campaign, with their progress, and its schedules.
 #[server(endpoint = "campaign_audience_sends")]
 pub async fn campaign_audience_sends(
     campaign_id: String,
-) -> Result<Vec<domain::audience::AudienceSendSummary>, ServerFnError> {
+) -> Result<domain::audience::CampaignSends, ServerFnError> {
     let (herald, _, sandbox) = require_user_in_sandbox().await?;
     let id = campaign_id
         .parse()
         .map_err(|_| ServerFnError::new("No campaign has this id."))?;
-    herald
+    let sends = herald
         .campaign_audience_sends(&sandbox.id, id)
         .await
-        .map_err(to_server_error)
+        .map_err(to_server_error)?;
+    let schedules = herald
+        .campaign_schedules(&sandbox.id, id)
+        .await
+        .map_err(to_server_error)?;
+    Ok(domain::audience::CampaignSends { sends, schedules })
+}
+
+/// Sends a live campaign to an audience now, or at `execute_at` (RFC 3339). Answers what
+/// happened as a person reads it, or why it was refused. The same `request_id` twice sends
+/// once.
+#[server(endpoint = "send_to_audience")]
+pub async fn send_to_audience(
+    campaign_id: String,
+    audience_id: String,
+    context: String,
+    execute_at: Option<String>,
+    request_id: String,
+) -> Result<Result<String, String>, ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let send = domain::audience::BrowserSend {
+        campaign_id,
+        audience_id,
+        context,
+        execute_at: execute_at.filter(|at| !at.trim().is_empty()),
+        request_id,
+    };
+    match herald.send_from_browser(user, sandbox, send).await {
+        Ok(backend::audience_sends::AudienceAnswer::Started(accepted)) => {
+            tracing::info!(execution_id = %accepted.execution_id, user_id = %user, "audience send started in the browser");
+            Ok(Ok("The send has started: its progress is below.".into()))
+        }
+        Ok(backend::audience_sends::AudienceAnswer::Scheduled { schedule, .. }) => {
+            tracing::info!(schedule_id = %schedule.id, user_id = %user, "audience send scheduled in the browser");
+            Ok(Ok(
+                "The send is scheduled: it is listed below until it starts.".into(),
+            ))
+        }
+        Err(e) if e.kind == backend::ErrorKind::Internal => Err(to_server_error(e)),
+        Err(e) => Ok(Err(answer_text(&e))),
+    }
+}
+
+/// Deletes a schedule of the current sandbox before it fires.
+#[server(endpoint = "delete_audience_schedule")]
+pub async fn delete_audience_schedule(schedule_id: String) -> Result<(), ServerFnError> {
+    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let caller = herald
+        .console_caller(user, sandbox)
+        .await
+        .map_err(to_server_error)?;
+    herald
+        .delete_audience_schedule(&caller, &schedule_id)
+        .await
+        .map_err(to_server_error)?;
+    tracing::info!(%schedule_id, user_id = %user, "audience schedule deleted in the browser");
+    Ok(())
 }
 
 /// Cancels a running audience send of the current sandbox.
 #[server(endpoint = "cancel_audience_send")]
 pub async fn cancel_audience_send(execution_id: String) -> Result<u64, ServerFnError> {
     let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let caller = herald
+        .console_caller(user, sandbox)
+        .await
+        .map_err(to_server_error)?;
     let excluded = herald
-        .cancel_audience_send(&sandbox.id, &execution_id)
+        .cancel_audience_send(&caller, &execution_id)
         .await
         .map_err(to_server_error)?;
     tracing::info!(%execution_id, user_id = %user, excluded, "audience send cancelled in the browser");

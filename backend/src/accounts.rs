@@ -4,6 +4,7 @@
 //! secrets shown once; only their SHA-256 is stored, which is enough for a secret of that entropy
 //! and keeps authentication of every REST call cheap.
 
+use crate::campaigns::Actor;
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
@@ -57,9 +58,20 @@ pub struct ApiCaller {
     pub scope: ApiScope,
     /// `Some`: the only campaigns this key may trigger.
     pub campaigns: Option<Arc<HashSet<CampaignId>>>,
+    /// A person signed in to the browser, acting through the sandbox's console key
+    /// ([`Herald::console_caller`]); `None`: the key's holder.
+    pub acting_user: Option<UserId>,
 }
 
 impl ApiCaller {
+    /// Who acts, as the audit log names them: the signed-in person, else the key.
+    pub fn actor(&self) -> Actor {
+        match self.acting_user {
+            Some(user) => Actor::User(user),
+            None => Actor::ApiKey(self.api_key_id),
+        }
+    }
+
     /// Checks the optional `x-gw-ims-org-id` and `x-sandbox-name` headers against the key: a key
     /// only ever acts in its own organisation and sandbox.
     pub fn check_tenant(&self, org: Option<&str>, sandbox: Option<&str>) -> Result<()> {
@@ -304,6 +316,7 @@ impl Herald {
             },
             api_key_id: row.id,
             campaigns,
+            acting_user: None,
         };
         self.inner.api_keys.insert(hash, caller.clone(), read_at);
         // Record the use off the request path; at most once a minute is stored.
@@ -316,6 +329,20 @@ impl Herald {
             }
         });
         Ok(caller)
+    }
+
+    /// A signed-in person's caller in a sandbox: what they start in the browser is recorded
+    /// under the sandbox's console key (executions name a key) and under their name.
+    pub async fn console_caller(&self, user: UserId, sandbox: SandboxView) -> Result<ApiCaller> {
+        let mut conn = self.store().acquire().await?;
+        let key = store::accounts::console_key(&mut conn, &sandbox.id, now_ms()).await?;
+        Ok(ApiCaller {
+            api_key_id: key,
+            sandbox,
+            scope: ApiScope::Admin,
+            campaigns: None,
+            acting_user: Some(user),
+        })
     }
 
     /// Every API key, newest first, without secrets.

@@ -40,6 +40,7 @@ use domain::report::Exclusion;
 use domain::template::{Pick, Renderer};
 use domain::trigger::{MAX_CONTEXT_BYTES, RecipientKind, TriggerRecipient, UnitaryTrigger};
 use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -109,6 +110,14 @@ struct Prepared {
     messages: Vec<NewMessage>,
     /// Identities of `aep` recipients without a profile, for a campaign that creates profiles.
     new_profiles: Vec<Identity>,
+}
+
+/// The digest of a parsed request (maps are key-sorted) that tells a repeated call (same
+/// body) from a reused `requestId`.
+pub fn request_hash(request: &impl serde::Serialize) -> String {
+    hex::encode(Sha256::digest(
+        serde_json::to_vec(request).expect("a parsed request serialises"),
+    ))
 }
 
 impl Herald {

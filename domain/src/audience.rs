@@ -388,6 +388,46 @@ pub struct AudienceSendSummary {
     pub failure: Option<String>,
     pub created_at: i64,
     pub finished_at: Option<i64>,
+    /// The person's email, or `API key <name>`.
+    pub started_by: String,
+}
+
+/// A scheduled audience send as the campaign page shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleSummary {
+    pub schedule_id: String,
+    /// `None`: the audience was deleted (the schedule fails at its time).
+    pub audience_name: Option<String>,
+    pub execute_at: i64,
+    pub status: ScheduleStatus,
+    /// Why it was missed or failed.
+    pub failure: Option<String>,
+    /// The person's email, or `API key <name>`.
+    pub started_by: String,
+}
+
+/// A campaign's newest audience sends and its schedules, as its page shows them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignSends {
+    pub sends: Vec<AudienceSendSummary>,
+    pub schedules: Vec<ScheduleSummary>,
+}
+
+/// What a person asks for when they send a campaign to an audience in the browser.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct BrowserSend {
+    pub campaign_id: String,
+    /// Empty: the campaign's own audience.
+    pub audience_id: String,
+    /// The JSON object every recipient's `context` is; empty: `{}`.
+    pub context: String,
+    /// RFC 3339; `None`: now.
+    pub execute_at: Option<String>,
+    /// Made when the person reviews the send, so that submitting twice sends once.
+    pub request_id: String,
 }
 
 impl AudienceSendSummary {

@@ -4,6 +4,7 @@ use crate::api::{
 };
 use crate::components::{CopyButton, ErrorBox, Layout, StatusBadge, error_text};
 use crate::local_time::LocalTime;
+use crate::pages::campaign_sends::AudienceSends;
 use domain::campaign::CampaignStatus;
 use domain::views::CampaignView;
 use leptos::prelude::*;
@@ -174,7 +175,9 @@ fn CampaignDetails(
             </p>
         })}
         {live}
-        {(!is_draft).then(|| view! { <AudienceSends campaign_id=c.id.clone() audience=c.audience_name.clone()/> })}
+        {(!is_draft).then(|| view! {
+            <AudienceSends campaign_id=c.id.clone() audience=c.audience_name.clone() live=c.status == CampaignStatus::Live variables=c.variables.clone()/>
+        })}
         {is_live.then(|| view! {
             <section class="card">
                 <h2>"Stop"</h2>
@@ -337,89 +340,5 @@ fn parts_view(
         {block("HTML body", html)}
         {block(text_label, text)}
         {segments}
-    }
-}
-
-/// The campaign's newest audience sends with their progress, refreshed every 2 s while one
-/// runs.
-#[component]
-fn AudienceSends(campaign_id: String, audience: Option<String>) -> impl IntoView {
-    let tick = RwSignal::new(0u32);
-    let cancel = ServerAction::<crate::api::CancelAudienceSend>::new();
-    let id = campaign_id.clone();
-    let sends = Resource::new(
-        move || (tick.get(), cancel.version().get()),
-        move |_| crate::api::campaign_audience_sends(id.clone()),
-    );
-    Effect::new(move |_| {
-        let running = sends.get().and_then(|r| r.ok()).is_some_and(|list| {
-            list.iter()
-                .any(|s| s.status == domain::audience::SendStatus::InProgress)
-        });
-        if running {
-            set_timeout(
-                move || tick.update(|t| *t += 1),
-                std::time::Duration::from_secs(2),
-            );
-        }
-    });
-    view! {
-        <Suspense>
-            {move || {
-                let audience = audience.clone();
-                Suspend::new(async move {
-                let list = sends.await.unwrap_or_default();
-                if list.is_empty() && audience.is_none() {
-                    return None;
-                }
-                Some(view! {
-                    <section class="card" data-testid="audience-sends">
-                        <h2>"Audience sends"</h2>
-                        {move || cancel.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox message=error_text(&e)/> })}
-                        <p class="hint">
-                            {match &audience {
-                                Some(name) => format!("Sends that name no audience go to “{name}”. "),
-                                None => String::new(),
-                            }}
-                            "Start one with POST /ajo/im/executions/audience and this Campaign ID."
-                        </p>
-                        {list.into_iter().map(|s| {
-                            let percent = s.percent_queued();
-                            let counts = format!(
-                                "{} of {} queued · {} sent · {} failed · {} excluded",
-                                s.queued + s.excluded,
-                                s.targeted.map_or_else(|| "…".to_owned(), |t| t.to_string()),
-                                s.sent,
-                                s.failed,
-                                s.excluded,
-                            );
-                            let status = match s.status {
-                                domain::audience::SendStatus::InProgress => "in progress",
-                                domain::audience::SendStatus::Succeeded => "every member queued",
-                                domain::audience::SendStatus::Failed => "failed",
-                                domain::audience::SendStatus::Cancelled => "cancelled: waiting messages were not sent",
-                            };
-                            view! {
-                                <div class="send-progress" data-testid="audience-send">
-                                    <p>
-                                        <strong>{s.audience_name.clone()}</strong>" · "{status}" · "<LocalTime ms=s.created_at/>
-                                        " · request "<code>{s.request_id.clone()}</code>
-                                    </p>
-                                    <progress max="100" value=percent.to_string() aria-label="Members queued"></progress>
-                                    <p class="meta" data-testid="audience-send-counts">{counts}</p>
-                                    {s.failure.clone().map(|why| view! { <p class="hint">{why}</p> })}
-                                    {s.cancellable().then(|| view! {
-                                        <ActionForm action=cancel>
-                                            <input type="hidden" name="execution_id" value=s.execution_id.clone()/>
-                                            <button type="submit" class="danger">"Cancel send"</button>
-                                        </ActionForm>
-                                    })}
-                                </div>
-                            }
-                        }).collect_view()}
-                    </section>
-                })
-            })}}
-        </Suspense>
     }
 }

@@ -5,6 +5,7 @@ mod api_keys;
 mod audiences;
 mod campaign;
 mod campaign_report;
+mod campaign_sends;
 mod campaigns;
 mod edit_campaign;
 mod home;

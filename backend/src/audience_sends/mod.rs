@@ -27,7 +27,7 @@ use crate::accounts::ApiCaller;
 use crate::audiences::Members;
 use crate::clock::{Millis, now_ms};
 use crate::error::{Error, ErrorKind, Result};
-use crate::executions::{Accepted, campaign_not_found, is_present, live_version};
+use crate::executions::{Accepted, campaign_not_found, is_present, live_version, request_hash};
 use crate::store::audience_schedules::ScheduleRow;
 use crate::store::audience_sends::{NewSend, SendRow};
 use crate::store::audiences::AudienceRow;
@@ -35,11 +35,12 @@ use crate::store::campaigns::CampaignRow;
 use crate::store::executions::{NewCall, NewExecution};
 use crate::{Herald, store};
 use domain::FieldError;
-use domain::audience::{AudienceSendSummary, ScheduleStatus};
-use domain::ids::{CampaignId, ExecutionId, ScheduleId};
+use domain::audience::{AudienceSendSummary, BrowserSend, ScheduleStatus, ScheduleSummary};
+use domain::ids::{CampaignId, ExecutionId, ScheduleId, UserId};
 use domain::report::{Exclusion, Happening, Segment, Tally};
-use domain::trigger::AudienceTrigger;
-use serde_json::Value;
+use domain::trigger::{AudienceRef, AudienceRequest, AudienceTrigger, ScheduleDto};
+use domain::views::SandboxView;
+use serde_json::{Map, Value};
 
 /// A call whose `executeAt` is at most this far ahead starts now.
 const SCHEDULE_MARGIN_MS: Millis = 1000;
@@ -59,6 +60,8 @@ struct SendStart<'a> {
     context: &'a str,
     request_hash: &'a str,
     upper_bound: &'a str,
+    /// Who started it, as the audit log names actors.
+    started_by: &'a str,
 }
 
 /// A call whose requestId names a stored schedule: the same schedule again if it is the same
@@ -109,6 +112,7 @@ impl Herald {
             return scheduled_again(stored, request_hash, caller);
         }
         let context = Value::Object(trigger.context).to_string();
+        let actor = caller.actor().to_string();
         if let Some(execute_at) = trigger
             .execute_at
             .filter(|at| *at > now + SCHEDULE_MARGIN_MS)
@@ -131,10 +135,11 @@ impl Herald {
                 failure: None,
                 created_at: now,
                 fired_at: None,
+                started_by: Some(actor.clone()),
             };
-            let mut conn = self.store().acquire().await?;
-            if !store::audience_schedules::insert(&mut conn, &row).await? {
-                drop(conn);
+            let mut tx = self.store().begin().await?;
+            if !store::audience_schedules::insert(&mut tx, &row).await? {
+                drop(tx);
                 // Another call with this requestId got there first.
                 let stored = store::audience_schedules::by_request(
                     self.store().reader(),
@@ -145,6 +150,22 @@ impl Herald {
                 .ok_or_else(|| Error::internal(anyhow::anyhow!("schedule vanished")))?;
                 return scheduled_again(stored, request_hash, caller);
             }
+            let detail = format!(
+                "to “{}” at {}",
+                audience.name,
+                domain::views::format_utc(execute_at)
+            );
+            store::audit::record(
+                &mut tx,
+                &caller.sandbox.id,
+                campaign.id,
+                &actor,
+                "scheduled a send",
+                &detail,
+                now,
+            )
+            .await?;
+            tx.commit().await?;
             tracing::info!(schedule_id = %row.id, campaign_id = %campaign.id, execute_at, "audience send scheduled");
             return Ok(AudienceAnswer::Scheduled {
                 schedule: row,
@@ -195,6 +216,7 @@ impl Herald {
             context: &context,
             request_hash,
             upper_bound: &upper_bound,
+            started_by: &actor,
         };
         self.write_send(&mut tx, &start).await?;
         tx.commit().await?;
@@ -262,7 +284,7 @@ impl Herald {
             .unwrap_or_default())
     }
 
-    /// Writes a send's execution, idempotency key and starting point (in `tx`).
+    /// Writes a send's execution, idempotency key, starting point and audit entry (in `tx`).
     async fn write_send(&self, tx: &mut store::Conn, s: &SendStart<'_>) -> Result<()> {
         let call = NewCall {
             execution: s.execution,
@@ -282,7 +304,18 @@ impl Herald {
                 audience_name: &s.audience.name,
                 context: s.context,
                 upper_bound: s.upper_bound,
+                started_by: s.started_by,
             },
+        )
+        .await?;
+        store::audit::record(
+            tx,
+            s.sandbox_id,
+            s.execution.campaign_id,
+            s.started_by,
+            "sent to an audience",
+            &format!("“{}”, execution {}", s.audience.name, s.execution.id),
+            s.execution.now,
         )
         .await?;
         Ok(())
@@ -292,12 +325,18 @@ impl Herald {
     /// members are queued, and its messages still waiting are excluded (`cancelled`); those
     /// already handed to a provider go on. Otherwise `send_not_running`.
     #[tracing::instrument(skip_all)]
-    pub async fn cancel_audience_send(&self, sandbox_id: &str, execution_id: &str) -> Result<u64> {
+    pub async fn cancel_audience_send(
+        &self,
+        caller: &ApiCaller,
+        execution_id: &str,
+    ) -> Result<u64> {
         let not_found = || Error::not_found("execution_not_found", "No audience send has this id.");
         let id: ExecutionId = execution_id.parse().map_err(|_| not_found())?;
-        store::executions::execution(self.store().reader(), sandbox_id, id)
+        let sandbox_id = &caller.sandbox.id;
+        let execution = store::executions::execution(self.store().reader(), sandbox_id, id)
             .await?
             .ok_or_else(not_found)?;
+        caller.check_campaign(execution.campaign_id)?;
         let now = now_ms();
         let mut tx = self.store().begin().await?;
         let why = "the audience send was cancelled";
@@ -324,6 +363,18 @@ impl Herald {
         let at = domain::views::format_rfc3339(now);
         store::webhooks::enqueue(&mut tx, "excluded", &ids, &at, now).await?;
         store::reports::add(&mut tx, &tally).await?;
+        let detail = format!("execution {id}: {} waiting messages not sent", ids.len());
+        let actor = caller.actor().to_string();
+        store::audit::record(
+            &mut tx,
+            sandbox_id,
+            execution.campaign_id,
+            &actor,
+            "cancelled a send",
+            &detail,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         tracing::info!(execution_id = %id, excluded = ids.len(), "audience send cancelled");
         Ok(ids.len() as u64)
@@ -342,12 +393,13 @@ impl Herald {
         let pool = self.store().reader();
         let rows = store::audience_sends::of_campaign(pool, campaign_id, 10).await?;
         let mut sends = Vec::with_capacity(rows.len());
-        for (send, request_id, created_at) in rows {
+        for listed in rows {
+            let send = listed.send;
             let counts = store::audience_sends::message_counts(pool, send.execution_id).await?;
             let count = |status: &str| counts.iter().find(|(s, _)| s == status).map_or(0, |c| c.1);
             sends.push(AudienceSendSummary {
                 execution_id: send.execution_id.to_string(),
-                request_id,
+                request_id: listed.request_id,
                 audience_name: send.audience_name,
                 status: send.status,
                 targeted: send.targeted,
@@ -356,11 +408,74 @@ impl Herald {
                 sent: count("sent"),
                 failed: count("failed"),
                 failure: send.failure,
-                created_at,
+                created_at: listed.created_at,
                 finished_at: send.finished_at,
+                started_by: listed.started_by,
             });
         }
         Ok(sends)
+    }
+
+    /// A campaign's schedules of this sandbox: those to come (soonest first), then the newest
+    /// that fired.
+    pub async fn campaign_schedules(
+        &self,
+        sandbox_id: &str,
+        campaign_id: CampaignId,
+    ) -> Result<Vec<ScheduleSummary>> {
+        let campaign = self.campaign_row(campaign_id).await?;
+        if campaign.sandbox_id != sandbox_id {
+            return Err(campaign_not_found());
+        }
+        let rows =
+            store::audience_schedules::of_campaign(self.store().reader(), campaign_id, 10).await?;
+        Ok(rows
+            .into_iter()
+            .map(|l| ScheduleSummary {
+                schedule_id: l.schedule.id.to_string(),
+                audience_name: l.audience_name,
+                execute_at: l.schedule.execute_at,
+                status: l.schedule.status,
+                failure: l.schedule.failure,
+                started_by: l.started_by_name,
+            })
+            .collect())
+    }
+
+    /// Sends a campaign to an audience (now or at `execute_at`) for a person in the browser:
+    /// the same call as `POST /ajo/im/executions/audience`, made through the sandbox's console
+    /// key and recorded under the person's name.
+    pub async fn send_from_browser(
+        &self,
+        user: UserId,
+        sandbox: SandboxView,
+        send: BrowserSend,
+    ) -> Result<AudienceAnswer> {
+        let context = match send.context.trim() {
+            "" => Map::new(),
+            text => serde_json::from_str(text).map_err(|e| {
+                domain::ValidationError::single(
+                    "invalid_request",
+                    "context",
+                    format!("is not a JSON object: {e}"),
+                )
+            })?,
+        };
+        let request = AudienceRequest {
+            request_id: Some(send.request_id),
+            campaign_id: Some(send.campaign_id),
+            audience: (!send.audience_id.is_empty()).then_some(AudienceRef {
+                id: Some(send.audience_id),
+            }),
+            context: Some(context),
+            schedule: send.execute_at.map(|at| ScheduleDto {
+                execute_at: Some(at),
+            }),
+        };
+        let hash = request_hash(&request);
+        let trigger = AudienceTrigger::parse(request)?;
+        let caller = self.console_caller(user, sandbox).await?;
+        self.start_audience_send(&caller, trigger, &hash).await
     }
 
     /// An audience send of the caller's sandbox and its messages' progress. Unknown ids, unitary

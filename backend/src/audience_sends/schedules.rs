@@ -3,6 +3,7 @@
 
 use super::{AudienceSendView, SendStart};
 use crate::accounts::ApiCaller;
+use crate::campaigns::Actor;
 use crate::clock::{Millis, now_ms};
 use crate::error::{Error, ErrorKind, Result};
 use crate::executions::live_version;
@@ -34,8 +35,21 @@ impl Herald {
         schedule_id: &str,
     ) -> Result<()> {
         let schedule = self.caller_schedule(caller, schedule_id).await?;
-        let mut conn = self.store().acquire().await?;
-        if store::audience_schedules::delete_unfired(&mut conn, schedule.id).await? {
+        let mut tx = self.store().begin().await?;
+        if store::audience_schedules::delete_unfired(&mut tx, schedule.id).await? {
+            let detail = format!("for {}", domain::views::format_utc(schedule.execute_at));
+            let actor = caller.actor().to_string();
+            store::audit::record(
+                &mut tx,
+                &schedule.sandbox_id,
+                schedule.campaign_id,
+                &actor,
+                "deleted a schedule",
+                &detail,
+                now_ms(),
+            )
+            .await?;
+            tx.commit().await?;
             tracing::info!(schedule_id = %schedule.id, "audience schedule deleted");
             return Ok(());
         }
@@ -131,6 +145,8 @@ impl Herald {
             now,
         };
         let upper_bound = self.upper_bound_of(&audience).await?;
+        let by_key = || Actor::ApiKey(schedule.api_key_id).to_string();
+        let started_by = schedule.started_by.clone().unwrap_or_else(by_key);
         let start = SendStart {
             execution: &execution,
             sandbox_id: &schedule.sandbox_id,
@@ -138,6 +154,7 @@ impl Herald {
             context: &schedule.context,
             request_hash: &schedule.request_hash,
             upper_bound: &upper_bound,
+            started_by: &started_by,
         };
         self.write_send(tx, &start).await?;
         Ok(Ok(execution.id))

@@ -139,7 +139,7 @@ pub async fn active_api_key(
     on!(pool, c => sqlx::query_as(
         "SELECT k.id, k.scope, k.restricted, s.id AS sandbox_id, s.org_id, s.name AS sandbox_name
            FROM api_keys k JOIN sandboxes s ON s.id = k.sandbox_id
-          WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
+          WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND k.kind = 'client'",
     )
     .bind(key_hash)
     .fetch_optional(c)
@@ -170,7 +170,8 @@ pub async fn key_campaigns(pool: Reader<'_>, key_id: ApiKeyId) -> sqlx::Result<V
 /// Revokes keys by id or by name; returns how many were revoked.
 pub async fn revoke_api_key(conn: &mut Conn, id_or_name: &str, now: Millis) -> sqlx::Result<u64> {
     on!(conn, c => sqlx::query(
-        "UPDATE api_keys SET revoked_at = $1 WHERE (id = $2 OR name = $2) AND revoked_at IS NULL",
+        "UPDATE api_keys SET revoked_at = $1
+          WHERE (id = $2 OR name = $2) AND revoked_at IS NULL AND kind = 'client'",
     )
     .bind(now)
     .bind(id_or_name)
@@ -179,12 +180,35 @@ pub async fn revoke_api_key(conn: &mut Conn, id_or_name: &str, now: Millis) -> s
     .map(|r| r.rows_affected()))
 }
 
-/// Every key, newest first (active and revoked).
+/// The sandbox's console key (what sends started in the browser are recorded under), made on
+/// first use. No presented secret matches it: its hash is not a SHA-256.
+pub async fn console_key(conn: &mut Conn, sandbox_id: &str, now: Millis) -> sqlx::Result<ApiKeyId> {
+    let hash = format!("console:{sandbox_id}");
+    on!(&mut *conn, c => sqlx::query(
+        "INSERT INTO api_keys (id, name, prefix, key_hash, sandbox_id, scope, restricted, created_at, kind)
+         VALUES ($1, 'Herald console', '', $2, $3, 'admin', FALSE, $4, 'console')
+         ON CONFLICT (key_hash) DO NOTHING",
+    )
+    .bind(ApiKeyId::new())
+    .bind(&hash)
+    .bind(sandbox_id)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(drop))?;
+    on!(&mut *conn, c => sqlx::query_scalar("SELECT id FROM api_keys WHERE key_hash = $1")
+        .bind(&hash)
+        .fetch_one(c)
+        .await)
+}
+
+/// Every key that callers hold, newest first (active and revoked).
 pub async fn list_api_keys(pool: Reader<'_>) -> sqlx::Result<Vec<ApiKeyView>> {
     on!(pool, c => sqlx::query_as(
         "SELECT k.id, k.name, k.prefix, k.scope, k.restricted, s.org_id, s.name AS sandbox_name,
                 k.created_at, k.last_used_at, k.revoked_at
            FROM api_keys k JOIN sandboxes s ON s.id = k.sandbox_id
+          WHERE k.kind = 'client'
           ORDER BY k.created_at DESC, k.id DESC",
     )
     .fetch_all(c)

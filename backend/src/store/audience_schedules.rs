@@ -28,17 +28,19 @@ pub struct ScheduleRow {
     pub failure: Option<String>,
     pub created_at: i64,
     pub fired_at: Option<i64>,
+    /// Who made it, as the audit log names actors; `None` on schedules older than the column.
+    pub started_by: Option<String>,
 }
 
 const COLUMNS: &str = "id, sandbox_id, campaign_id, audience_id, context, request_id, request_hash,
-    api_key_id, execute_at, status, execution_id, failure, created_at, fired_at";
+    api_key_id, execute_at, status, execution_id, failure, created_at, fired_at, started_by";
 
 /// Stores a new schedule; false when the campaign already has one with this request id.
 pub async fn insert(conn: &mut Conn, s: &ScheduleRow) -> sqlx::Result<bool> {
     let result = on!(conn, c => sqlx::query(
         "INSERT INTO audience_schedules (id, sandbox_id, campaign_id, audience_id, context,
-             request_id, request_hash, api_key_id, execute_at, status, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'scheduled', $10)",
+             request_id, request_hash, api_key_id, execute_at, status, created_at, started_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'scheduled', $10, $11)",
     )
     .bind(s.id)
     .bind(&s.sandbox_id)
@@ -50,6 +52,7 @@ pub async fn insert(conn: &mut Conn, s: &ScheduleRow) -> sqlx::Result<bool> {
     .bind(s.api_key_id)
     .bind(s.execute_at)
     .bind(s.created_at)
+    .bind(&s.started_by)
     .execute(c).await.map(drop));
     match result {
         Ok(()) => Ok(true),
@@ -75,6 +78,42 @@ pub async fn by_request(
     .bind(campaign)
     .bind(request_id)
     .fetch_optional(c).await)
+}
+
+/// A schedule as a campaign's page lists it.
+#[derive(FromRow)]
+pub struct ListedSchedule {
+    #[sqlx(flatten)]
+    pub schedule: ScheduleRow,
+    /// `None`: the audience was deleted.
+    pub audience_name: Option<String>,
+    /// The person's email, or `API key <name>`.
+    pub started_by_name: String,
+}
+
+/// A campaign's schedules: those still to fire (soonest first), then the newest fired ones.
+pub async fn of_campaign(
+    pool: Reader<'_>,
+    campaign: CampaignId,
+    limit: i64,
+) -> sqlx::Result<Vec<ListedSchedule>> {
+    on!(pool, c => sqlx::query_as(
+        "SELECT s.id, s.sandbox_id, s.campaign_id, s.audience_id, s.context, s.request_id,
+                s.request_hash, s.api_key_id, s.execute_at, s.status, s.execution_id, s.failure,
+                s.created_at, s.fired_at, s.started_by, a.name AS audience_name,
+                COALESCE(u.email, 'API key ' || k.name) AS started_by_name
+           FROM audience_schedules s
+           JOIN api_keys k ON k.id = s.api_key_id
+           LEFT JOIN audiences a ON a.id = s.audience_id
+           LEFT JOIN users u ON s.started_by = 'user:' || u.id
+          WHERE s.campaign_id = $1
+          ORDER BY CASE WHEN s.status = 'scheduled' THEN 0 ELSE 1 END,
+                   CASE WHEN s.status = 'scheduled' THEN s.execute_at ELSE -COALESCE(s.fired_at, 0) END
+          LIMIT $2",
+    )
+    .bind(campaign)
+    .bind(limit)
+    .fetch_all(c).await)
 }
 
 /// Deletes a schedule that has not fired; false when it had (or is gone).

@@ -39,13 +39,15 @@ pub struct NewSend<'a> {
     pub audience_name: &'a str,
     pub context: &'a str,
     pub upper_bound: &'a str,
+    /// Who started it, as the audit log names actors.
+    pub started_by: &'a str,
 }
 
 pub async fn insert(conn: &mut Conn, s: &NewSend<'_>) -> sqlx::Result<()> {
     on!(conn, c => sqlx::query(
         "INSERT INTO audience_sends (execution_id, sandbox_id, audience_id, audience_name, context,
-             status, upper_bound)
-         VALUES ($1, $2, $3, $4, $5, 'in_progress', $6)",
+             status, upper_bound, started_by)
+         VALUES ($1, $2, $3, $4, $5, 'in_progress', $6, $7)",
     )
     .bind(s.execution_id)
     .bind(s.sandbox_id)
@@ -53,6 +55,7 @@ pub async fn insert(conn: &mut Conn, s: &NewSend<'_>) -> sqlx::Result<()> {
     .bind(s.audience_name)
     .bind(s.context)
     .bind(s.upper_bound)
+    .bind(s.started_by)
     .execute(c).await
     .map(drop))
 }
@@ -65,33 +68,36 @@ pub async fn by_execution(pool: Reader<'_>, id: ExecutionId) -> sqlx::Result<Opt
     .fetch_optional(c).await)
 }
 
-/// The newest sends of a campaign, with their request ids and start times.
+/// A send as a campaign's page lists it.
+#[derive(FromRow)]
+pub struct ListedSend {
+    #[sqlx(flatten)]
+    pub send: SendRow,
+    pub request_id: String,
+    pub created_at: i64,
+    /// The person's email, or `API key <name>`.
+    pub started_by: String,
+}
+
+/// The newest sends of a campaign.
 pub async fn of_campaign(
     pool: Reader<'_>,
     campaign: CampaignId,
     limit: i64,
-) -> sqlx::Result<Vec<(SendRow, String, i64)>> {
-    #[derive(FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        send: SendRow,
-        request_id: String,
-        created_at: i64,
-    }
-    let rows: Vec<Row> = on!(pool, c => sqlx::query_as(
+) -> sqlx::Result<Vec<ListedSend>> {
+    on!(pool, c => sqlx::query_as(
         "SELECT s.execution_id, s.sandbox_id, s.audience_id, s.audience_name, s.context, s.status,
                 s.upper_bound, s.checkpoint, s.targeted, s.queued, s.excluded, s.failure,
-                s.finished_at, e.request_id, e.created_at
+                s.finished_at, e.request_id, e.created_at,
+                COALESCE(u.email, 'API key ' || k.name) AS started_by
            FROM audience_sends s JOIN executions e ON e.id = s.execution_id
+           JOIN api_keys k ON k.id = e.api_key_id
+           LEFT JOIN users u ON s.started_by = 'user:' || u.id
           WHERE e.campaign_id = $1 ORDER BY e.created_at DESC LIMIT $2",
     )
     .bind(campaign)
     .bind(limit)
-    .fetch_all(c).await)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.send, r.request_id, r.created_at))
-        .collect())
+    .fetch_all(c).await)
 }
 
 /// The unfinished sends whose lease is held by someone (for taking back a gone process's).

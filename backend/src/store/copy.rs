@@ -25,6 +25,7 @@ pub const TABLES: &[&str] = &[
     "sandboxes",
     "api_keys",
     "surfaces",
+    "audiences",
     "campaigns",
     "campaign_versions",
     "api_key_campaigns",
@@ -34,7 +35,13 @@ pub const TABLES: &[&str] = &[
     "message_attempts",
     "profiles",
     "profile_identities",
+    "audience_members",
+    "audience_sends",
+    "audience_schedules",
+    "profile_imports",
+    "profile_import_errors",
     "audit_log",
+    "audit_events",
     "suppressions",
     "opt_outs",
     "webhooks",
@@ -42,13 +49,14 @@ pub const TABLES: &[&str] = &[
     "tracked_links",
     "engagements",
     "report_counts",
+    "retention_marks",
     "namespaces",
     "pacing",
     "installation",
 ];
 
 /// Tables whose `id` PostgreSQL generates (the next one must follow the copied ones).
-const IDENTITY_TABLES: &[&str] = &["audit_log", "engagements"];
+const IDENTITY_TABLES: &[&str] = &["audit_log", "audit_events", "engagements"];
 
 /// Rows most one insert statement carries (PostgreSQL binds at most 65,535 values).
 const BATCH_VALUES: usize = 60_000;

@@ -239,9 +239,6 @@ pub async fn cancel_send(
     headers: HeaderMap,
 ) -> Result<Json<CancelledBody>, ApiError> {
     let caller = admin(&state, &headers).await?;
-    let excluded = state
-        .herald
-        .cancel_audience_send(&caller.sandbox.id, &id)
-        .await?;
+    let excluded = state.herald.cancel_audience_send(&caller, &id).await?;
     Ok(Json(CancelledBody { excluded }))
 }

@@ -19,7 +19,6 @@ use backend::{Error, ErrorKind};
 use domain::trigger::{
     AudienceRequest, AudienceTrigger, UnitaryRequest, UnitaryTrigger, parse_idempotency_key,
 };
-use sha2::{Digest, Sha256};
 
 /// Triggers a live campaign for 1 to 20 recipients. Answers 202 once the execution and its
 /// messages are committed; with `?dryRun=true`, 200 with what would be sent, storing nothing.
@@ -151,10 +150,7 @@ async fn trigger(
                 })?,
         ),
     };
-    // The hash of the parsed request (maps are key-sorted) tells a replay from a reused key.
-    let request_hash = hex::encode(Sha256::digest(
-        serde_json::to_vec(&request).expect("a parsed request serialises"),
-    ));
+    let request_hash = backend::executions::request_hash(&request);
     let trigger = UnitaryTrigger::parse(request).map_err(|e| with_ids(e.into()))?;
     if endpoint == Endpoint::HighThroughput {
         trigger.externals_only().map_err(|e| with_ids(e.into()))?;
@@ -251,9 +247,7 @@ pub async fn trigger_audience(
             .with_context("requestId", request_id.as_deref())
             .with_context("campaignId", campaign_id.as_deref())
     };
-    let request_hash = hex::encode(Sha256::digest(
-        serde_json::to_vec(&request).expect("a parsed request serialises"),
-    ));
+    let request_hash = backend::executions::request_hash(&request);
     let trigger = AudienceTrigger::parse(request).map_err(|e| with_ids(e.into()))?;
     let answer = herald
         .start_audience_send(&caller, trigger, &request_hash)

@@ -719,3 +719,126 @@ async fn members_still_waiting_when_the_send_window_closes_are_excluded() {
     let exclusions = report["exclusions"].to_string();
     assert!(exclusions.contains("send_window"), "{report}");
 }
+
+/// What a person starts on the campaign page: the same send as the API's, recorded under their
+/// name (through the sandbox's console key, which no one can present and no list shows).
+#[tokio::test]
+async fn a_person_sends_and_schedules_from_the_browser() {
+    use domain::audience::{BrowserSend, ScheduleStatus};
+    let app = TestApp::start(None).await;
+    for email in ["ana@example.org", "bo@example.org"] {
+        profile(&app, email, json!({"name": "A", "tier": "gold"})).await;
+    }
+    let gold = created(&app, json!({"name": "Gold", "rule": "tier = gold"})).await;
+    let campaign = newsletter(&app).await;
+    let sandbox = app.herald.sandbox(DEFAULT_SANDBOX_ID).await.unwrap();
+    let send = BrowserSend {
+        campaign_id: campaign.to_string(),
+        audience_id: gold.clone(),
+        context: r#"{"issue": "12"}"#.into(),
+        execute_at: None,
+        request_id: "review-1".into(),
+    };
+    let send_now = |send: BrowserSend| {
+        app.herald
+            .send_from_browser(app.user, sandbox.clone(), send)
+    };
+    let first = send_now(send.clone()).await.unwrap();
+    // Confirming twice (the same review) sends once.
+    let again = send_now(send.clone()).await.unwrap();
+    use backend::audience_sends::AudienceAnswer::{Scheduled, Started};
+    let (Started(first), Started(again)) = (first, again) else {
+        panic!("both start a send");
+    };
+    assert!(!first.replay && again.replay);
+    assert_eq!(first.execution_id, again.execution_id);
+
+    // A context that is not JSON, or that lacks what the content needs, is refused by name.
+    let broken = BrowserSend {
+        context: "{issue".into(),
+        request_id: "review-2".into(),
+        ..send.clone()
+    };
+    let refused = send_now(broken).await.unwrap_err();
+    assert_eq!(refused.errors[0].field, "context", "{refused:?}");
+    let empty = BrowserSend {
+        context: String::new(),
+        request_id: "review-3".into(),
+        ..send.clone()
+    };
+    let refused = send_now(empty).await.unwrap_err();
+    assert_eq!(refused.errors[0].field, "context.issue", "{refused:?}");
+
+    // Later: listed as scheduled until deleted.
+    let later = BrowserSend {
+        execute_at: Some(in_ms(3_600_000)),
+        request_id: "review-4".into(),
+        ..send.clone()
+    };
+    let Scheduled { schedule, .. } = send_now(later).await.unwrap() else {
+        panic!("a future time schedules");
+    };
+    assert_eq!(app.herald.run_audience_sends_now().await.unwrap(), 1);
+    app.herald.drain_outbox().await.unwrap();
+    let sends = app
+        .herald
+        .campaign_audience_sends(DEFAULT_SANDBOX_ID, campaign)
+        .await
+        .unwrap();
+    assert_eq!(sends.len(), 1);
+    assert_eq!(
+        (sends[0].sent, sends[0].started_by.as_str()),
+        (2, "marketer@example.com")
+    );
+    let schedules = app
+        .herald
+        .campaign_schedules(DEFAULT_SANDBOX_ID, campaign)
+        .await
+        .unwrap();
+    assert_eq!(schedules.len(), 1);
+    assert_eq!(schedules[0].status, ScheduleStatus::Scheduled);
+    assert_eq!(schedules[0].started_by, "marketer@example.com");
+    let caller = app
+        .herald
+        .console_caller(app.user, sandbox.clone())
+        .await
+        .unwrap();
+    app.herald
+        .delete_audience_schedule(&caller, &schedule.id.to_string())
+        .await
+        .unwrap();
+    assert!(
+        app.herald
+            .campaign_schedules(DEFAULT_SANDBOX_ID, campaign)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The campaign's history says who did what.
+    let history = app.herald.campaign(campaign).await.unwrap().history;
+    let actions: Vec<(&str, &str)> = history
+        .iter()
+        .map(|h| (h.action.as_str(), h.actor.as_str()))
+        .take(3)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("deleted a schedule", "marketer@example.com"),
+            ("scheduled a send", "marketer@example.com"),
+            ("sent to an audience", "marketer@example.com"),
+        ]
+    );
+
+    // The console key is in no list and cannot be revoked by its name.
+    let keys = app.herald.list_api_keys().await.unwrap();
+    assert!(keys.iter().all(|k| k.name != "Herald console"), "{keys:?}");
+    assert_eq!(
+        app.herald
+            .revoke_api_key("Herald console")
+            .await
+            .unwrap_or(0),
+        0
+    );
+}

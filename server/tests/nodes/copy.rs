@@ -26,8 +26,62 @@ async fn a_sqlite_install_copied_to_postgres_serves_the_same_data() {
     let (status, answer, _) =
         trigger(&http, &server.base, &key, &call(&campaign, "before", 3)).await;
     assert_eq!(status, 202, "{answer}");
+    // People, an audience, an import, a send to it and a schedule: rows in the tables
+    // added since the first copy (a table missing from the copy list fails below).
+    let post = |path: &str, body: String| {
+        http.post(format!("{}{path}", server.base))
+            .bearer_auth(&key)
+            .body(body)
+            .header("content-type", "application/json")
+            .send()
+    };
+    let audience: Value = post("/api/v1/audiences", json!({"name": "Movers"}).to_string())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let audience = audience["id"]
+        .as_str()
+        .expect("audience created")
+        .to_owned();
+    let people = (1..=2)
+        .map(|n| json!({"identities": [{"namespace": "email", "id": format!("p{n}@example.com")}]}))
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let import = post(
+        &format!("/api/v1/profiles/import?format=ndjson&audienceId={audience}"),
+        people,
+    )
+    .await
+    .unwrap();
+    assert_eq!(import.status(), 200, "{}", import.text().await.unwrap());
+    let send = json!({"campaignId": campaign, "audience": {"id": audience}, "context": {"n": 1}});
+    let started = post("/ajo/im/executions/audience", send.to_string())
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 202);
+    let later = json!({"campaignId": campaign, "audience": {"id": audience}, "context": {"n": 2},
+        "schedule": {"executeAt": "2099-01-01T00:00:00Z"}});
+    let scheduled = post("/ajo/im/executions/audience", later.to_string())
+        .await
+        .unwrap();
+    assert_eq!(scheduled.status(), 202);
+
     let sqlite = crate::support::connect(sqlite_dir.path()).await;
-    wait_for("sent on SQLite", Duration::from_secs(30), 3, async || {
+    // Every table of the schema is copied (but the sessions of the browser and the migrations).
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+            AND name NOT IN ('_sqlx_migrations', 'tower_sessions') ORDER BY name",
+    )
+    .fetch_all(&sqlite)
+    .await
+    .unwrap();
+    let mut listed: Vec<&str> = backend::store::copy::TABLES.to_vec();
+    listed.sort_unstable();
+    assert_eq!(tables, listed, "backend::store::copy::TABLES");
+    wait_for("sent on SQLite", Duration::from_secs(30), 5, async || {
         crate::cluster::messages_with_status(&sqlite, "sent").await
     })
     .await;
@@ -84,7 +138,7 @@ async fn a_sqlite_install_copied_to_postgres_serves_the_same_data() {
     let campaigns = get("/api/v1/campaigns".into()).await;
     assert!(campaigns.to_string().contains(&campaign), "{campaigns}");
     let messages = get(format!("/api/v1/messages?campaignId={campaign}")).await;
-    assert_eq!(messages["total"], 3, "{messages}");
+    assert_eq!(messages["total"], 5, "{messages}");
     let (status, answer, _) =
         trigger(&http, &server.base, &key, &call(&campaign, "after", 1)).await;
     assert_eq!(status, 202, "{answer}");
@@ -93,9 +147,9 @@ async fn a_sqlite_install_copied_to_postgres_serves_the_same_data() {
     wait_for(
         "sent on PostgreSQL",
         Duration::from_secs(30),
-        4,
+        6,
         async || crate::cluster::messages_with_status(&postgres, "sent").await,
     )
     .await;
-    assert_eq!(sink.messages().len(), 4);
+    assert_eq!(sink.messages().len(), 6);
 }
