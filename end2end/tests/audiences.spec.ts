@@ -2,7 +2,7 @@
 // filled by identity, and an audience send followed on the campaign page, at desktop and phone
 // width.
 import { test, expect } from '@playwright/test';
-import { createApiKey, hydrated, signIn, watchConsole } from './herald';
+import { MARKETER, createApiKey, hydrated, signIn, watchConsole } from './herald';
 
 test('a rule-based audience is counted while typed, and its send shows its progress', async ({ page, request }) => {
   const problems = watchConsole(page);
@@ -45,26 +45,48 @@ test('a rule-based audience is counted while typed, and its send shows its progr
   await expect(page.getByRole('status')).toContainText(`1 added; 1 member now. No profile has email:nobody.${run}@example.org.`);
   await expect(vip).toContainText('1 member');
 
-  // A campaign whose own audience is the French one, sent with one call.
+  // A campaign whose own audience is the French one, sent from its page after a review.
   const audiences = await (await request.get('/api/v1/audiences', { headers: auth })).json();
   const audienceId = audiences.items.find((a: any) => a.name === `French ${run}`).id;
   const created = await (await request.post('/api/v1/campaigns', {
     headers: auth,
-    data: { title: `Bonjour ${run}`, subject: 'Bonjour {{profile.person.name.firstName}}', textBody: 'Salut', audienceId },
+    data: { title: `Bonjour ${run}`, subject: 'Bonjour {{profile.person.name.firstName}} {{context.week}}', textBody: 'Salut', audienceId },
   })).json();
   expect((await request.post(`/api/v1/campaigns/${created.id}/activate`, { headers: auth })).status()).toBe(200);
-  const sent = await request.post('/ajo/im/executions/audience', {
-    headers: auth, data: { requestId: `send-${run}`, campaignId: created.id },
-  });
-  expect(sent.status()).toBe(202);
 
   await page.goto(`/campaigns/${created.id}`);
   await hydrated(page);
   const sends = page.getByTestId('audience-sends');
   await expect(sends).toContainText(`Sends that name no audience go to “French ${run}”`);
-  await expect(sends.getByTestId('audience-send')).toContainText(`send-${run}`);
+  await expect(sends.getByLabel('Audience')).toHaveValue(audienceId);
+  const context = sends.getByLabel(/Context/);
+  await expect(context).toHaveValue(/"week": ""/);
+  await context.fill('{"week": "49"}');
+  await sends.getByRole('button', { name: 'Review send' }).click();
+  await expect(sends.getByTestId('send-review')).toContainText(`Send to “French ${run}” (rule-based, counted when it starts) now?`);
+  await sends.getByRole('button', { name: 'Confirm send' }).click();
+  await expect(sends.getByTestId('send-outcome')).toContainText('The send has started');
+  await expect(sends.getByTestId('audience-send')).toContainText(`by ${MARKETER.email}`);
   await expect(sends.getByTestId('audience-send-counts')).toContainText('2 of 2 queued', { timeout: 15000 });
   await expect(sends.getByTestId('audience-send-counts')).toContainText('2 sent', { timeout: 15000 });
+
+  // Later: the schedule is listed until deleted.
+  await sends.getByLabel('Later').check();
+  await sends.getByLabel('Send at').fill('2099-06-01T09:00');
+  await sends.getByRole('button', { name: 'Review send' }).click();
+  await expect(sends.getByTestId('send-review')).toContainText('at 2099-06-01');
+  await sends.getByRole('button', { name: 'Confirm send' }).click();
+  const schedule = sends.getByTestId('schedule');
+  await expect(schedule).toContainText(`French ${run} · scheduled for`);
+  await expect(schedule).toContainText('2099');
+  await schedule.getByRole('button', { name: 'Delete schedule' }).click();
+  await expect(schedule).toHaveCount(0);
+  // The history (read when the page loads) says who did what.
+  await page.reload();
+  await hydrated(page);
+  for (const action of ['deleted a schedule', 'scheduled a send', 'sent to an audience']) {
+    await expect(page.getByText(action, { exact: true })).toBeVisible();
+  }
 
   await page.setViewportSize({ width: 390, height: 800 });
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audiences' }).click();
