@@ -651,15 +651,10 @@ pub async fn campaign_audience_sends(
     let id = campaign_id
         .parse()
         .map_err(|_| ServerFnError::new("No campaign has this id."))?;
-    let sends = herald
-        .campaign_audience_sends(&sandbox.id, id)
+    herald
+        .campaign_sends(&sandbox.id, id)
         .await
-        .map_err(to_server_error)?;
-    let schedules = herald
-        .campaign_schedules(&sandbox.id, id)
-        .await
-        .map_err(to_server_error)?;
-    Ok(domain::audience::CampaignSends { sends, schedules })
+        .map_err(to_server_error)
 }
 
 /// Sends a live campaign to an audience now, or at `execute_at` (RFC 3339). Answers what

@@ -35,7 +35,9 @@ use crate::store::campaigns::CampaignRow;
 use crate::store::executions::{NewCall, NewExecution};
 use crate::{Herald, store};
 use domain::FieldError;
-use domain::audience::{AudienceSendSummary, BrowserSend, ScheduleStatus, ScheduleSummary};
+use domain::audience::{
+    AudienceSendSummary, BrowserSend, CampaignSends, ScheduleStatus, ScheduleSummary,
+};
 use domain::ids::{CampaignId, ExecutionId, ScheduleId, UserId};
 use domain::report::{Exclusion, Happening, Segment, Tally};
 use domain::trigger::{AudienceRef, AudienceRequest, AudienceTrigger, ScheduleDto};
@@ -380,12 +382,13 @@ impl Herald {
         Ok(ids.len() as u64)
     }
 
-    /// The newest audience sends of a campaign of this sandbox, with their progress.
-    pub async fn campaign_audience_sends(
+    /// A campaign of this sandbox's newest audience sends, with their progress, and its
+    /// schedules: those to come (soonest first), then the newest that fired.
+    pub async fn campaign_sends(
         &self,
         sandbox_id: &str,
         campaign_id: CampaignId,
-    ) -> Result<Vec<AudienceSendSummary>> {
+    ) -> Result<CampaignSends> {
         let campaign = self.campaign_row(campaign_id).await?;
         if campaign.sandbox_id != sandbox_id {
             return Err(campaign_not_found());
@@ -413,23 +416,8 @@ impl Herald {
                 started_by: listed.started_by,
             });
         }
-        Ok(sends)
-    }
-
-    /// A campaign's schedules of this sandbox: those to come (soonest first), then the newest
-    /// that fired.
-    pub async fn campaign_schedules(
-        &self,
-        sandbox_id: &str,
-        campaign_id: CampaignId,
-    ) -> Result<Vec<ScheduleSummary>> {
-        let campaign = self.campaign_row(campaign_id).await?;
-        if campaign.sandbox_id != sandbox_id {
-            return Err(campaign_not_found());
-        }
-        let rows =
-            store::audience_schedules::of_campaign(self.store().reader(), campaign_id, 10).await?;
-        Ok(rows
+        let schedules = store::audience_schedules::of_campaign(pool, campaign_id, 10)
+            .await?
             .into_iter()
             .map(|l| ScheduleSummary {
                 schedule_id: l.schedule.id.to_string(),
@@ -439,7 +427,8 @@ impl Herald {
                 failure: l.schedule.failure,
                 started_by: l.started_by_name,
             })
-            .collect())
+            .collect();
+        Ok(CampaignSends { sends, schedules })
     }
 
     /// Sends a campaign to an audience (now or at `execute_at`) for a person in the browser:
