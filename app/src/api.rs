@@ -143,15 +143,17 @@ pub async fn sandbox_settings() -> Result<domain::views::SandboxSettingsView, Se
         .map_err(to_server_error)
 }
 
-/// Sets the current sandbox's phone region (empty: the server's). A region the rules refuse
-/// is an answer, not a failure: `Ok(Err(why))`.
+/// Sets the current sandbox's phone region (empty: the server's) and time zone (empty: UTC).
+/// A value the rules refuse is an answer, not a failure: `Ok(Err(why))`.
 #[server(endpoint = "set_sandbox_settings")]
 pub async fn set_sandbox_settings(
     phone_region: String,
+    time_zone: String,
 ) -> Result<Result<domain::views::SandboxSettingsView, String>, ServerFnError> {
     let (herald, user, sandbox) = require_user_in_sandbox().await?;
     let input = domain::views::SandboxSettingsInput {
         phone_region: Some(phone_region),
+        time_zone: Some(time_zone),
     };
     match herald.set_sandbox_settings(&sandbox.id, &input).await {
         Ok(view) => {
@@ -161,7 +163,13 @@ pub async fn set_sandbox_settings(
         Err(e) if e.kind == backend::ErrorKind::Invalid => Ok(Err(e
             .errors
             .iter()
-            .map(|f| format!("Phone region: {}", f.message))
+            .map(|f| {
+                let label = match f.field.as_str() {
+                    "timeZone" => "Time zone",
+                    _ => "Phone region",
+                };
+                format!("{label}: {}", f.message)
+            })
             .collect::<Vec<_>>()
             .join("; "))),
         Err(e) => Err(to_server_error(e)),
@@ -657,7 +665,8 @@ pub async fn campaign_audience_sends(
         .map_err(to_server_error)
 }
 
-/// Sends a live campaign to an audience now, or at `execute_at` (RFC 3339). Answers what
+/// Sends a live campaign to an audience now, at `execute_at` (RFC 3339), or at `local_time`
+/// in each member's time zone (`2026-12-24T09:00`). Answers what
 /// happened as a person reads it, or why it was refused. The same `request_id` twice sends
 /// once.
 #[server(endpoint = "send_to_audience")]
@@ -666,6 +675,7 @@ pub async fn send_to_audience(
     audience_id: String,
     context: String,
     execute_at: Option<String>,
+    local_time: Option<String>,
     request_id: String,
 ) -> Result<Result<String, String>, ServerFnError> {
     let (herald, user, sandbox) = require_user_in_sandbox().await?;
@@ -674,6 +684,7 @@ pub async fn send_to_audience(
         audience_id,
         context,
         execute_at: execute_at.filter(|at| !at.trim().is_empty()),
+        local_time: local_time.filter(|at| !at.trim().is_empty()),
         request_id,
     };
     match herald.send_from_browser(user, sandbox, send).await {

@@ -651,6 +651,7 @@ pub(crate) fn prepare_message(
         id,
         tracked_links,
         send_by: None,
+        not_before: None,
         recipient_index: i as i64,
         user_id: r.user_id.clone(),
         channel: compiled.channel,

@@ -5,6 +5,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
 use domain::ValidationError;
 use domain::ids::{SandboxId, SurfaceId};
+use domain::local_time::TimeZoneName;
 use domain::recipient::PhoneRegion;
 use domain::surface::SurfaceSettings;
 use domain::tenancy::{OrgId, SandboxName};
@@ -78,6 +79,7 @@ impl Herald {
         let sandbox = self.sandbox(sandbox_id).await?;
         let (phone_region, _) =
             store::sandboxes::phone_region_sources(self.store().reader(), sandbox_id, None).await?;
+        let time_zone = self.sandbox_time_zone(sandbox_id).await?.to_string();
         Ok(SandboxSettingsView {
             id: sandbox.id,
             org_id: sandbox.org_id,
@@ -88,10 +90,12 @@ impl Herald {
                 .default_phone_region
                 .as_ref()
                 .map(|r| r.to_string()),
+            time_zone,
         })
     }
 
-    /// Sets the sandbox's own settings (a `None` or empty region: the server's).
+    /// Sets the sandbox's own settings (a `None` or empty region: the server's; a `None` or
+    /// empty time zone: UTC).
     pub async fn set_sandbox_settings(
         &self,
         sandbox_id: &str,
@@ -111,16 +115,33 @@ impl Herald {
                 Some(region)
             }
         };
-        let mut conn = self.store().acquire().await?;
-        store::sandboxes::set_phone_region(
-            &mut conn,
-            sandbox_id,
+        let time_zone = match input.time_zone.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(TimeZoneName::parse(raw).map_err(|m| {
+                Error::from(ValidationError::single(
+                    "invalid_sandbox_settings",
+                    "timeZone",
+                    m,
+                ))
+            })?),
+        };
+        let (region, zone) = (
             region.as_ref().map(PhoneRegion::as_str),
-        )
-        .await?;
+            time_zone.as_ref().map(TimeZoneName::as_str),
+        );
+        let mut conn = self.store().acquire().await?;
+        store::sandboxes::set_settings(&mut conn, sandbox_id, region, zone).await?;
         drop(conn);
-        tracing::info!(sandbox_id, phone_region = ?region.as_ref().map(PhoneRegion::as_str), "sandbox settings changed");
+        tracing::info!(sandbox_id, phone_region = ?region, time_zone = ?zone, "sandbox settings changed");
         self.sandbox_settings(sandbox_id).await
+    }
+
+    /// The zone of a sandbox's recipients whose profile names none (UTC unless set).
+    pub(crate) async fn sandbox_time_zone(&self, sandbox_id: &str) -> Result<TimeZoneName> {
+        let stored = store::sandboxes::time_zone(self.store().reader(), sandbox_id).await?;
+        Ok(stored
+            .and_then(|name| TimeZoneName::parse(&name).ok())
+            .unwrap_or_else(TimeZoneName::utc))
     }
 
     /// The region national numbers of a campaign's messages are read in: its surface's, else

@@ -362,6 +362,7 @@ fn one_call(
             excluded: None,
             tracked_links: Vec::new(),
             send_by: None,
+            not_before: None,
         })
         .collect();
     (execution, messages, format!("seed-{n}"))

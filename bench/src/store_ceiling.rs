@@ -87,6 +87,7 @@ pub async fn measure(
                 excluded: None,
                 tracked_links: Vec::new(),
                 send_by: None,
+                not_before: None,
             })
             .collect();
         (execution, messages, format!("ceiling-{n}"))

@@ -405,6 +405,9 @@ pub struct ScheduleSummary {
     pub failure: Option<String>,
     /// The person's email, or `API key <name>`.
     pub started_by: String,
+    /// A local-time send's time as people read it ("09:00 on 24 Dec 2026"); `execute_at` is
+    /// then when the first zone reaches it.
+    pub local_time: Option<String>,
 }
 
 /// A campaign's newest audience sends and its schedules, as its page shows them.
@@ -426,6 +429,9 @@ pub struct BrowserSend {
     pub context: String,
     /// RFC 3339; `None`: now.
     pub execute_at: Option<String>,
+    /// Instead of `execute_at`: a date and time without an offset, reached in each member's
+    /// time zone (see [`crate::local_time`]).
+    pub local_time: Option<String>,
     /// Made when the person reviews the send, so that submitting twice sends once.
     pub request_id: String,
 }

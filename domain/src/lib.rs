@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod error;
 pub mod ids;
 pub mod listing;
+pub mod local_time;
 pub mod locale;
 pub mod message_query;
 pub mod profile;

@@ -25,7 +25,8 @@ pub struct MessageQueryInput {
     /// queued, sending, sent, failed or excluded.
     pub status: Option<String>,
     /// Why they failed (rejected, gave_up, undelivered) or were excluded (suppressed,
-    /// opted_out, no_consent, past_end_date, invalid_recipient, cancelled, send_window).
+    /// opted_out, no_consent, past_end_date, invalid_recipient, cancelled, send_window,
+    /// local_time_passed).
     pub reason: Option<String>,
     /// opened, clicked or unsubscribed: messages opened (or clicked) at least once, or whose
     /// unsubscribe link was used.

@@ -66,6 +66,9 @@ crate::delivery::status_enum!(
         Cancelled => "cancelled",
         /// Still waiting when its audience send's window closed.
         SendWindow => "send_window",
+        /// A local-time send reached the member after their time zone's clock had passed its
+        /// time (by more than the schedule grace period).
+        LocalTimePassed => "local_time_passed",
     }
 );
 
@@ -545,7 +548,7 @@ pub struct Report {
     /// Failures by reason: rejected, gave_up, undelivered.
     pub failures: Vec<ReasonCount>,
     /// Exclusions by reason: suppressed, opted_out, no_consent, past_end_date,
-    /// invalid_recipient, cancelled, send_window.
+    /// invalid_recipient, cancelled, send_window, local_time_passed.
     pub exclusions: Vec<ReasonCount>,
     /// Tracked links, most clicked first.
     pub links: Vec<LinkClicks>,

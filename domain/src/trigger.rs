@@ -6,6 +6,7 @@
 
 use crate::error::{FieldError, ValidationError};
 use crate::ids::CampaignId;
+use crate::local_time::LocalTime;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
@@ -214,6 +215,13 @@ pub struct AudienceRef {
 pub struct ScheduleDto {
     /// RFC 3339, e.g. `2026-12-24T09:00:00Z`.
     pub execute_at: Option<String>,
+    /// Herald: instead of `executeAt`, a date and time without an offset
+    /// (`2026-12-24T09:00`): each member's message goes out when their own time zone shows it
+    /// (profile attribute `timeZone`, else the sandbox's). The send starts when the first zone
+    /// reaches it; members whose time had passed by more than the schedule grace period are
+    /// excluded (`local_time_passed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_time: Option<String>,
 }
 
 /// An audience call whose shape is valid.
@@ -225,8 +233,11 @@ pub struct AudienceTrigger {
     /// `None`: the campaign's own audience.
     pub audience_id: Option<String>,
     pub context: Map<String, Value>,
-    /// When to send, in ms since the epoch; `None`: now.
+    /// When to send, in ms since the epoch; `None`: now. A local-time send's is when the
+    /// first zone reaches its time.
     pub execute_at: Option<i64>,
+    /// A local-time send's wall-clock time.
+    pub local_time: Option<LocalTime>,
 }
 
 impl AudienceTrigger {
@@ -275,25 +286,49 @@ impl AudienceTrigger {
         if serde_json::to_vec(&context).map_or(0, |v| v.len()) > MAX_CONTEXT_BYTES {
             errors.push(FieldError::new("context", "must be at most 200 KB as JSON"));
         }
-        let execute_at = match request.schedule {
-            None => None,
-            Some(ScheduleDto { execute_at: None }) => {
+        let (execute_at, local_time) = match request.schedule {
+            None => (None, None),
+            Some(ScheduleDto {
+                execute_at: Some(_),
+                local_time: Some(_),
+            }) => {
+                errors.push(FieldError::new(
+                    "schedule.localTime",
+                    "cannot be sent with schedule.executeAt: send one of them",
+                ));
+                (None, None)
+            }
+            Some(ScheduleDto {
+                execute_at: None,
+                local_time: None,
+            }) => {
                 errors.push(FieldError::new(
                     "schedule.executeAt",
                     "is required when schedule is sent",
                 ));
-                None
+                (None, None)
             }
             Some(ScheduleDto {
                 execute_at: Some(raw),
+                ..
             }) => match crate::campaign::parse_rfc3339_ms(&raw) {
-                Some(at) => Some(at),
+                Some(at) => (Some(at), None),
                 None => {
                     errors.push(FieldError::new(
                         "schedule.executeAt",
                         "must be an RFC 3339 instant such as 2026-12-24T09:00:00Z",
                     ));
-                    None
+                    (None, None)
+                }
+            },
+            Some(ScheduleDto {
+                local_time: Some(raw),
+                ..
+            }) => match LocalTime::parse(&raw) {
+                Ok(local) => (Some(local.earliest()), Some(local)),
+                Err(message) => {
+                    errors.push(FieldError::new("schedule.localTime", message));
+                    (None, None)
                 }
             },
         };
@@ -304,6 +339,7 @@ impl AudienceTrigger {
                 audience_id,
                 context,
                 execute_at,
+                local_time,
             }),
             _ => Err(ValidationError::new("invalid_request", errors)),
         }

@@ -228,6 +228,9 @@ pub struct SandboxSettingsView {
     pub phone_region: Option<String>,
     /// The server's (`HERALD_DEFAULT_PHONE_REGION`); `null`: none, such numbers are refused.
     pub server_phone_region: Option<String>,
+    /// The time zone (IANA name) of local-time sends' recipients whose profile names none
+    /// (attribute `timeZone`); `UTC` unless set.
+    pub time_zone: String,
 }
 
 /// What an admin may set on a sandbox.
@@ -238,6 +241,9 @@ pub struct SandboxSettingsInput {
     /// A two-letter country code; `null` or empty: the server's default.
     #[serde(default)]
     pub phone_region: Option<String>,
+    /// An IANA time zone name (`Europe/Paris`); `null` or empty: UTC.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 /// An address Herald will not send to, and why.

@@ -81,11 +81,20 @@ test('a rule-based audience is counted while typed, and its send shows its progr
   await expect(schedule).toContainText('2099');
   await schedule.getByRole('button', { name: 'Delete schedule' }).click();
   await expect(schedule).toHaveCount(0);
+  // At a local time: each member at 09:00 on their own clock.
+  await sends.getByLabel("At a local time in each member's time zone").check();
+  await sends.getByLabel('Send at').fill('2099-06-01T09:00');
+  await sends.getByRole('button', { name: 'Review send' }).click();
+  await expect(sends.getByTestId('send-review')).toContainText("at 09:00 on 1 Jun 2099 in each member's time zone?");
+  await sends.getByRole('button', { name: 'Confirm send' }).click();
+  await expect(schedule).toContainText("scheduled for 09:00 on 1 Jun 2099 in each member's time zone (from");
+  await schedule.getByRole('button', { name: 'Delete schedule' }).click();
+  await expect(schedule).toHaveCount(0);
   // The history (read when the page loads) says who did what.
   await page.reload();
   await hydrated(page);
   for (const action of ['deleted a schedule', 'scheduled a send', 'sent to an audience']) {
-    await expect(page.getByText(action, { exact: true })).toBeVisible();
+    await expect(page.getByText(action, { exact: true }).first()).toBeVisible();
   }
 
   await page.setViewportSize({ width: 390, height: 800 });

@@ -15,6 +15,20 @@ test('campaigns and keys live in one sandbox', async ({ page, request }) => {
   await page.getByRole('button', { name: 'Create sandbox' }).click();
   await expect(page.getByTestId('sandbox').filter({ hasText: name })).toBeVisible();
 
+  // The current sandbox's time zone (for local-time sends): an unknown one is refused by name.
+  const defaults = page.getByTestId('sandbox-defaults');
+  await hydrated(page);
+  await defaults.getByLabel('Time zone').fill('Mars/Olympus');
+  await defaults.getByRole('button', { name: 'Save settings' }).click();
+  await expect(defaults.getByRole('alert')).toContainText('Time zone: is not a time zone of the IANA database');
+  await defaults.getByLabel('Time zone').fill('europe/paris');
+  await defaults.getByRole('button', { name: 'Save settings' }).click();
+  await expect(defaults.getByRole('status')).toHaveText('Saved.');
+  await expect(defaults.getByLabel('Time zone')).toHaveValue('Europe/Paris');
+  await defaults.getByLabel('Time zone').fill('');
+  await defaults.getByRole('button', { name: 'Save settings' }).click();
+  await expect(defaults.getByLabel('Time zone')).toHaveValue('UTC');
+
   await page.getByTestId('sandbox-select').selectOption({ label: `herald / ${name}` });
   await page.getByRole('button', { name: 'Switch' }).click();
   await expect(page).toHaveURL(/\/$/);

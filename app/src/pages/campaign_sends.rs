@@ -11,6 +11,7 @@ use crate::local_time::{LocalTime, from_local_input};
 use domain::audience::{
     AudienceSendSummary, AudienceView, ScheduleStatus, ScheduleSummary, SendStatus,
 };
+use domain::local_time::LocalTime as LocalClock;
 use domain::views::VariableView;
 use leptos::prelude::*;
 use serde_json::{Map, Value};
@@ -109,7 +110,7 @@ fn SendForm(
     let campaign_id = StoredValue::new(campaign_id);
     let chosen = RwSignal::new(String::new());
     let context = RwSignal::new(context_skeleton(&variables));
-    let later = RwSignal::new(false);
+    let timing = RwSignal::new(Timing::Now);
     let when = RwSignal::new(String::new());
     // Set by "Review": the request id that makes submitting twice send once.
     let review: RwSignal<Option<String>> = RwSignal::new(None);
@@ -130,16 +131,17 @@ fn SendForm(
         let Some(request_id) = review.get_untracked() else {
             return;
         };
-        let execute_at = if later.get_untracked() {
-            from_local_input(&when.get_untracked())
-        } else {
-            None
+        let (execute_at, local_time) = match timing.get_untracked() {
+            Timing::Now => (None, None),
+            Timing::At => (from_local_input(&when.get_untracked()), None),
+            Timing::Local => (None, Some(when.get_untracked())),
         };
         start.dispatch(SendToAudience {
             campaign_id: campaign_id.get_value(),
             audience_id: chosen.get_untracked(),
             context: context.get_untracked(),
             execute_at,
+            local_time,
             request_id,
         });
     };
@@ -164,13 +166,16 @@ fn SendForm(
                     let named = list.clone();
                     let summary = move || {
                         let audience = named.iter().find(|a| a.id == chosen.get())?;
-                        let when = if later.get() {
-                            match from_local_input(&when.get()) {
+                        let when = match timing.get() {
+                            Timing::Now => "now".into(),
+                            Timing::At => match from_local_input(&when.get()) {
                                 Some(at) => format!("at {}", at.replace('T', " ")),
                                 None => "at the time you choose".into(),
-                            }
-                        } else {
-                            "now".into()
+                            },
+                            Timing::Local => match LocalClock::parse(&when.get()) {
+                                Ok(at) => format!("at {} in each member's time zone", at.describe()),
+                                Err(_) => "at the time you choose, in each member's time zone".into(),
+                            },
                         };
                         Some(format!("Send to “{}” ({}) {when}?", audience.name, size_of(audience)))
                     };
@@ -193,14 +198,21 @@ fn SendForm(
                             </label>
                             <fieldset class="choices">
                                 <legend>"When"</legend>
-                                <label><input type="radio" name="when" checked=move || !later.get()
-                                    on:change=move |_| { later.set(false); review.set(None); }/>" Now"</label>
-                                <label><input type="radio" name="when" checked=move || later.get()
-                                    on:change=move |_| { later.set(true); review.set(None); }/>" Later"</label>
-                                {move || later.get().then(|| view! {
+                                {[(Timing::Now, " Now"), (Timing::At, " Later"), (Timing::Local, " At a local time in each member's time zone")]
+                                    .into_iter()
+                                    .map(|(choice, label)| view! {
+                                        <label><input type="radio" name="when" checked=move || timing.get() == choice
+                                            on:change=move |_| { timing.set(choice); review.set(None); }/>{label}</label>
+                                    })
+                                    .collect_view()}
+                                {move || (timing.get() != Timing::Now).then(|| view! {
                                     <input type="datetime-local" name="execute_at" aria-label="Send at"
                                         prop:value=move || when.get()
                                         on:input=move |ev| { when.set(event_target_value(&ev)); review.set(None); }/>
+                                })}
+                                {move || (timing.get() == Timing::Local).then(|| view! {
+                                    <p class="hint">"Each member gets the message when their profile's time zone (attribute timeZone, else the sandbox's) shows this time. "
+                                    "The send starts when the first zone reaches it; members whose time has already passed are not sent to."</p>
                                 })}
                             </fieldset>
                             <button type="submit" class="secondary">"Review send"</button>
@@ -220,6 +232,16 @@ fn SendForm(
         </Suspense>
         {outcome}
     }
+}
+
+/// When a send goes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Timing {
+    Now,
+    /// At one instant (the input is in the browser's zone).
+    At,
+    /// At the input's wall-clock time in each member's zone.
+    Local,
 }
 
 /// An audience's size as the form shows it.
@@ -278,7 +300,13 @@ fn ScheduleLine(
     };
     view! {
         <li data-testid="schedule">
-            <strong>{audience}</strong>" · "{status}" for "<LocalTime ms=schedule.execute_at/>
+            <strong>{audience}</strong>" · "{status}" for "
+            {match schedule.local_time.clone() {
+                Some(local) => view! {
+                    {local}" in each member's time zone (from "<LocalTime ms=schedule.execute_at/>")"
+                }.into_any(),
+                None => view! { <LocalTime ms=schedule.execute_at/> }.into_any(),
+            }}
             " · by "{schedule.started_by.clone()}
             {schedule.failure.clone().map(|why| view! { <span class="hint">" · "{why}</span> })}
             {(schedule.status == ScheduleStatus::Scheduled).then(|| view! {

@@ -60,15 +60,16 @@ pub fn SandboxesPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <PhoneSettings/>
+            <SandboxDefaults/>
             <RetentionSettings/>
         </Layout>
     }
 }
 
-/// The country the current sandbox reads national phone numbers in.
+/// The current sandbox's defaults: the country national phone numbers are read in, and the
+/// time zone of local-time sends' recipients whose profile names none.
 #[component]
-fn PhoneSettings() -> impl IntoView {
+fn SandboxDefaults() -> impl IntoView {
     let save = ServerAction::<SetSandboxSettings>::new();
     let current = Resource::new(move || save.version().get(), |_| sandbox_settings());
     let saved = move || save.value().get().is_some_and(|r| matches!(r, Ok(Ok(_))));
@@ -78,11 +79,13 @@ fn PhoneSettings() -> impl IntoView {
         Err(e) => Some(error_text(&e)),
     };
     view! {
-        <section class="card" data-testid="phone-settings">
-            <h2>"Phone numbers in this sandbox"</h2>
+        <section class="card" data-testid="sandbox-defaults">
+            <h2>"Phone numbers and time zone in this sandbox"</h2>
             <p class="hint">
                 "Trigger calls and profiles may carry national numbers (0921234567) instead of E.164 (+886921234567). "
-                "They are read in this country unless the SMS surface names its own; with none, they are refused."
+                "They are read in this country unless the SMS surface names its own; with none, they are refused. "
+                "A send at a local time reaches each person at that time in the zone their profile names (attribute timeZone), "
+                "else in this sandbox's zone."
             </p>
             {move || failure().map(|message| view! { <ErrorBox message/> })}
             {move || saved().then(|| view! { <p class="hint" role="status">"Saved."</p> })}
@@ -101,7 +104,11 @@ fn PhoneSettings() -> impl IntoView {
                                         <input name="phone_region" maxlength="2" autocomplete="off"
                                             value=s.phone_region.clone().unwrap_or_default() placeholder=placeholder/>
                                     </label>
-                                    <button type="submit" disabled=move || save.pending().get()>"Save phone region"</button>
+                                    <label>"Time zone (e.g. Europe/Paris)"
+                                        <input name="time_zone" maxlength="64" autocomplete="off"
+                                            value=s.time_zone.clone() placeholder="UTC"/>
+                                    </label>
+                                    <button type="submit" disabled=move || save.pending().get()>"Save settings"</button>
                                 </ActionForm>
                             }.into_any()
                         }

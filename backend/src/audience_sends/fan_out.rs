@@ -1,6 +1,7 @@
 //! The work of an audience send: walking its members in batches, each committed with the
 //! send's checkpoint under the lease of the node doing it (see the parent module's invariants).
 
+use super::local_time::LocalSchedule;
 use crate::audiences::Members;
 use crate::clock::{Millis, now_ms};
 use crate::error::{Error, Result};
@@ -13,6 +14,7 @@ use domain::FieldError;
 use domain::audience::SendStatus;
 use domain::campaign::{CampaignStatus, Category, Channel};
 use domain::ids::{ExecutionId, MessageId, ProfileId};
+use domain::local_time::LocalTime;
 use domain::report::{Exclusion, Happening, Segment, Tally};
 use domain::trigger::{RecipientKind, TriggerRecipient};
 use serde_json::{Map, Value};
@@ -95,6 +97,18 @@ impl Herald {
             .await?;
         let context: Arc<Map<String, Value>> =
             Arc::new(serde_json::from_str(&send.context).unwrap_or_default());
+        let local_time = match send.local_time.as_deref().map(LocalTime::parse) {
+            Some(Ok(time)) => Some((time, self.sandbox_time_zone(&send.sandbox_id).await?)),
+            Some(Err(_)) => {
+                let why = "its local time is not readable";
+                return self
+                    .end_send(id, token, SendStatus::Failed, Some(why))
+                    .await;
+            }
+            None => None,
+        };
+        let grace = self.settings().schedule_grace.as_millis() as Millis;
+        let window = self.settings().audience_send_window.as_millis() as Millis;
         loop {
             let campaign = self.campaign_row(execution.campaign_id).await?;
             let now = now_ms();
@@ -139,7 +153,10 @@ impl Herald {
                 campaign.namespace.clone(),
             );
             let created_at = execution.created_at;
-            let send_by = created_at + self.settings().audience_send_window.as_millis() as Millis;
+            let send_by = created_at + window;
+            let mut local = local_time
+                .clone()
+                .map(|(time, zone)| LocalSchedule::new(time, zone, grace, window, now));
             let messages = self
                 .inner
                 .render_pool
@@ -179,6 +196,9 @@ impl Herald {
                                             invalid(&at, compiled.channel, errors)
                                         });
                                 message.send_by = Some(send_by);
+                                if let Some(local) = local.as_mut() {
+                                    local.place(&mut message, &stored);
+                                }
                                 message
                             })
                             .collect::<Vec<NewMessage>>()
@@ -333,6 +353,7 @@ fn invalid(at: &Recipient<'_>, channel: Channel, errors: Vec<FieldError>) -> New
         }),
         tracked_links: Vec::new(),
         send_by: None,
+        not_before: None,
     }
 }
 

@@ -51,7 +51,10 @@ const SCHEDULE_MARGIN_MS: Millis = 1000;
 #[derive(Debug, Clone)]
 pub enum AudienceAnswer {
     Started(Accepted),
-    Scheduled { schedule: ScheduleRow, replay: bool },
+    Scheduled {
+        schedule: Box<ScheduleRow>,
+        replay: bool,
+    },
 }
 
 /// What starting a send writes.
@@ -64,6 +67,8 @@ struct SendStart<'a> {
     upper_bound: &'a str,
     /// Who started it, as the audit log names actors.
     started_by: &'a str,
+    /// A local-time send's wall-clock time.
+    local_time: Option<&'a str>,
 }
 
 /// A call whose requestId names a stored schedule: the same schedule again if it is the same
@@ -76,7 +81,7 @@ fn scheduled_again(
     let (hash, key) = (stored.request_hash.clone(), stored.api_key_id);
     crate::group_commit::repeat_of(&hash, key, request_hash, caller.api_key_id, || {
         AudienceAnswer::Scheduled {
-            schedule: stored,
+            schedule: Box::new(stored),
             replay: true,
         }
     })
@@ -115,6 +120,7 @@ impl Herald {
         }
         let context = Value::Object(trigger.context).to_string();
         let actor = caller.actor().to_string();
+        let local_time = trigger.local_time.map(|t| t.to_string());
         if let Some(execute_at) = trigger
             .execute_at
             .filter(|at| *at > now + SCHEDULE_MARGIN_MS)
@@ -138,6 +144,7 @@ impl Herald {
                 created_at: now,
                 fired_at: None,
                 started_by: Some(actor.clone()),
+                local_time: local_time.clone(),
             };
             let mut tx = self.store().begin().await?;
             if !store::audience_schedules::insert(&mut tx, &row).await? {
@@ -152,11 +159,11 @@ impl Herald {
                 .ok_or_else(|| Error::internal(anyhow::anyhow!("schedule vanished")))?;
                 return scheduled_again(stored, request_hash, caller);
             }
-            let detail = format!(
-                "to “{}” at {}",
-                audience.name,
-                domain::views::format_utc(execute_at)
-            );
+            let when = match trigger.local_time {
+                Some(time) => format!("{} in each member's time zone", time.describe()),
+                None => domain::views::format_utc(execute_at),
+            };
+            let detail = format!("to “{}” at {when}", audience.name);
             store::audit::record(
                 &mut tx,
                 &caller.sandbox.id,
@@ -170,7 +177,7 @@ impl Herald {
             tx.commit().await?;
             tracing::info!(schedule_id = %row.id, campaign_id = %campaign.id, execute_at, "audience send scheduled");
             return Ok(AudienceAnswer::Scheduled {
-                schedule: row,
+                schedule: Box::new(row),
                 replay: false,
             });
         }
@@ -219,6 +226,7 @@ impl Herald {
             request_hash,
             upper_bound: &upper_bound,
             started_by: &actor,
+            local_time: local_time.as_deref(),
         };
         self.write_send(&mut tx, &start).await?;
         tx.commit().await?;
@@ -247,6 +255,17 @@ impl Herald {
         }
         caller.check_campaign(campaign.id)?;
         let version = live_version(&campaign, now)?;
+        let grace = self.settings().schedule_grace.as_millis() as Millis;
+        if let Some(time) = trigger.local_time
+            && time.latest() + grace < now
+        {
+            return Err(domain::ValidationError::single(
+                "invalid_request",
+                "schedule.localTime",
+                "has passed in every time zone",
+            )
+            .into());
+        }
         let audience_id = match (&trigger.audience_id, campaign.audience_id) {
             (Some(id), _) => id.clone(),
             (None, Some(id)) => id.to_string(),
@@ -307,6 +326,7 @@ impl Herald {
                 context: s.context,
                 upper_bound: s.upper_bound,
                 started_by: s.started_by,
+                local_time: s.local_time,
             },
         )
         .await?;
@@ -426,6 +446,11 @@ impl Herald {
                 status: l.schedule.status,
                 failure: l.schedule.failure,
                 started_by: l.started_by_name,
+                local_time: l.schedule.local_time.as_deref().and_then(|t| {
+                    domain::local_time::LocalTime::parse(t)
+                        .ok()
+                        .map(|t| t.describe())
+                }),
             })
             .collect();
         Ok(CampaignSends { sends, schedules })
@@ -457,9 +482,12 @@ impl Herald {
                 id: Some(send.audience_id),
             }),
             context: Some(context),
-            schedule: send.execute_at.map(|at| ScheduleDto {
-                execute_at: Some(at),
-            }),
+            schedule: (send.execute_at.is_some() || send.local_time.is_some()).then_some(
+                ScheduleDto {
+                    execute_at: send.execute_at,
+                    local_time: send.local_time,
+                },
+            ),
         };
         let hash = request_hash(&request);
         let trigger = AudienceTrigger::parse(request)?;
@@ -494,6 +522,7 @@ impl Herald {
 }
 
 mod fan_out;
+mod local_time;
 mod schedules;
 
 pub(crate) use fan_out::run_fan_out;

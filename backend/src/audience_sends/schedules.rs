@@ -12,6 +12,7 @@ use crate::store::executions::NewExecution;
 use crate::{Herald, store};
 use domain::audience::ScheduleStatus;
 use domain::ids::{ExecutionId, ScheduleId};
+use domain::local_time::LocalTime;
 
 impl Herald {
     /// A schedule of the caller's sandbox, with its send once it has fired.
@@ -83,7 +84,13 @@ impl Herald {
                 return Ok(handled);
             };
             handled += 1;
-            let late = now - schedule.execute_at;
+            // A local-time send is missed only once its last zone is past: the fan-out
+            // excludes the members whose time has passed.
+            let last_due = match schedule.local_time.as_deref().map(LocalTime::parse) {
+                Some(Ok(time)) => time.latest(),
+                _ => schedule.execute_at,
+            };
+            let late = now - last_due;
             let grace = self.settings().schedule_grace.as_millis() as Millis;
             let (status, execution, failure) = if late > grace {
                 let why = format!(
@@ -155,6 +162,7 @@ impl Herald {
             request_hash: &schedule.request_hash,
             upper_bound: &upper_bound,
             started_by: &started_by,
+            local_time: schedule.local_time.as_deref(),
         };
         self.write_send(tx, &start).await?;
         Ok(Ok(execution.id))

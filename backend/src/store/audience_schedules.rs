@@ -30,17 +30,22 @@ pub struct ScheduleRow {
     pub fired_at: Option<i64>,
     /// Who made it, as the audit log names actors; `None` on schedules older than the column.
     pub started_by: Option<String>,
+    /// A local-time send's wall-clock time (`2026-12-24T09:00:00`); `execute_at` is then when
+    /// the first zone reaches it.
+    pub local_time: Option<String>,
 }
 
 const COLUMNS: &str = "id, sandbox_id, campaign_id, audience_id, context, request_id, request_hash,
-    api_key_id, execute_at, status, execution_id, failure, created_at, fired_at, started_by";
+    api_key_id, execute_at, status, execution_id, failure, created_at, fired_at, started_by,
+    local_time";
 
 /// Stores a new schedule; false when the campaign already has one with this request id.
 pub async fn insert(conn: &mut Conn, s: &ScheduleRow) -> sqlx::Result<bool> {
     let result = on!(conn, c => sqlx::query(
         "INSERT INTO audience_schedules (id, sandbox_id, campaign_id, audience_id, context,
-             request_id, request_hash, api_key_id, execute_at, status, created_at, started_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'scheduled', $10, $11)",
+             request_id, request_hash, api_key_id, execute_at, status, created_at, started_by,
+             local_time)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'scheduled', $10, $11, $12)",
     )
     .bind(s.id)
     .bind(&s.sandbox_id)
@@ -53,6 +58,7 @@ pub async fn insert(conn: &mut Conn, s: &ScheduleRow) -> sqlx::Result<bool> {
     .bind(s.execute_at)
     .bind(s.created_at)
     .bind(&s.started_by)
+    .bind(&s.local_time)
     .execute(c).await.map(drop));
     match result {
         Ok(()) => Ok(true),
@@ -100,7 +106,7 @@ pub async fn of_campaign(
     on!(pool, c => sqlx::query_as(
         "SELECT s.id, s.sandbox_id, s.campaign_id, s.audience_id, s.context, s.request_id,
                 s.request_hash, s.api_key_id, s.execute_at, s.status, s.execution_id, s.failure,
-                s.created_at, s.fired_at, s.started_by, a.name AS audience_name,
+                s.created_at, s.fired_at, s.started_by, s.local_time, a.name AS audience_name,
                 COALESCE(u.email, 'API key ' || k.name) AS started_by_name
            FROM audience_schedules s
            JOIN api_keys k ON k.id = s.api_key_id

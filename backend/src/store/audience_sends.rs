@@ -27,10 +27,12 @@ pub struct SendRow {
     pub excluded: i64,
     pub failure: Option<String>,
     pub finished_at: Option<i64>,
+    /// A local-time send's wall-clock time (`2026-12-24T09:00:00`); `None`: sent at once.
+    pub local_time: Option<String>,
 }
 
 const COLUMNS: &str = "execution_id, sandbox_id, audience_id, audience_name, context, status,
-    upper_bound, checkpoint, targeted, queued, excluded, failure, finished_at";
+    upper_bound, checkpoint, targeted, queued, excluded, failure, finished_at, local_time";
 
 pub struct NewSend<'a> {
     pub execution_id: ExecutionId,
@@ -41,13 +43,14 @@ pub struct NewSend<'a> {
     pub upper_bound: &'a str,
     /// Who started it, as the audit log names actors.
     pub started_by: &'a str,
+    pub local_time: Option<&'a str>,
 }
 
 pub async fn insert(conn: &mut Conn, s: &NewSend<'_>) -> sqlx::Result<()> {
     on!(conn, c => sqlx::query(
         "INSERT INTO audience_sends (execution_id, sandbox_id, audience_id, audience_name, context,
-             status, upper_bound, started_by)
-         VALUES ($1, $2, $3, $4, $5, 'in_progress', $6, $7)",
+             status, upper_bound, started_by, local_time)
+         VALUES ($1, $2, $3, $4, $5, 'in_progress', $6, $7, $8)",
     )
     .bind(s.execution_id)
     .bind(s.sandbox_id)
@@ -56,6 +59,7 @@ pub async fn insert(conn: &mut Conn, s: &NewSend<'_>) -> sqlx::Result<()> {
     .bind(s.context)
     .bind(s.upper_bound)
     .bind(s.started_by)
+    .bind(s.local_time)
     .execute(c).await
     .map(drop))
 }
@@ -88,7 +92,7 @@ pub async fn of_campaign(
     on!(pool, c => sqlx::query_as(
         "SELECT s.execution_id, s.sandbox_id, s.audience_id, s.audience_name, s.context, s.status,
                 s.upper_bound, s.checkpoint, s.targeted, s.queued, s.excluded, s.failure,
-                s.finished_at, e.request_id, e.created_at,
+                s.finished_at, s.local_time, e.request_id, e.created_at,
                 COALESCE(u.email, 'API key ' || k.name) AS started_by
            FROM audience_sends s JOIN executions e ON e.id = s.execution_id
            JOIN api_keys k ON k.id = e.api_key_id

@@ -54,6 +54,8 @@ pub struct NewMessage {
     pub tracked_links: Vec<(String, String)>,
     /// Not sent after this instant (audience sends' window); `None`: no such limit.
     pub send_by: Option<Millis>,
+    /// Not sent before this instant (local-time sends); `None`: at once.
+    pub not_before: Option<Millis>,
 }
 
 /// A message excluded on acceptance: the reason's class (for reports) and its words (stored as
@@ -453,7 +455,7 @@ pub async fn insert_messages(
                     .push_bind(&m.payload)
                     .push_bind(initial_status(m))
                     .push_bind(m.excluded.as_ref().map(|e| e.reason.as_str()))
-                    .push_bind(e.now)
+                    .push_bind(m.not_before.unwrap_or(e.now))
                     .push_bind(e.now)
                     .push_bind(e.now)
                     .push_bind(e.surface_id)

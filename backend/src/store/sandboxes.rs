@@ -65,14 +65,27 @@ pub async fn phone_region_sources(
     Ok(row.unwrap_or_default())
 }
 
-pub async fn set_phone_region(
+/// The sandbox's time zone (an IANA name); `None`: UTC.
+pub async fn time_zone(pool: Reader<'_>, sandbox_id: &str) -> sqlx::Result<Option<String>> {
+    let row: Option<(Option<String>,)> = on!(pool, c => sqlx::query_as(
+        "SELECT time_zone FROM sandboxes WHERE id = $1",
+    )
+    .bind(sandbox_id)
+    .fetch_optional(c).await)?;
+    Ok(row.and_then(|r| r.0))
+}
+
+/// Sets the sandbox's own settings: phone region and time zone (`None`: the defaults).
+pub async fn set_settings(
     conn: &mut Conn,
     sandbox_id: &str,
-    region: Option<&str>,
+    phone_region: Option<&str>,
+    time_zone: Option<&str>,
 ) -> sqlx::Result<()> {
-    on!(conn, c => sqlx::query("UPDATE sandboxes SET phone_region = $2 WHERE id = $1")
+    on!(conn, c => sqlx::query("UPDATE sandboxes SET phone_region = $2, time_zone = $3 WHERE id = $1")
         .bind(sandbox_id)
-        .bind(region)
+        .bind(phone_region)
+        .bind(time_zone)
         .execute(c).await
         .map(drop))
 }

@@ -310,8 +310,12 @@ pub struct ScheduledExecutionBody {
     pub schedule_id: String,
     pub audience: AudienceRefBody,
     pub campaign_id: String,
-    /// RFC 3339, UTC.
+    /// RFC 3339, UTC. A local-time send's is when the first zone reaches its time.
     pub execute_at: String,
+    /// Herald: a local-time send's date and time without an offset (`2026-12-24T09:00:00`),
+    /// reached in each member's time zone; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_time: Option<String>,
     /// `Scheduled`, `Triggered`; Herald also says `Missed` (found too late, not sent) and
     /// `Failed` (could not start: `failure` says why).
     pub schedule_status: String,
@@ -342,6 +346,7 @@ impl ScheduledExecutionBody {
             },
             campaign_id: s.campaign_id.to_string(),
             execute_at: rfc3339(s.execute_at),
+            local_time: s.local_time,
             schedule_status: s.status.reference().into(),
             request_id: s.request_id,
             created_at: rfc3339(s.created_at),
@@ -381,6 +386,10 @@ pub struct AudienceExecutionBody {
     pub failure: Option<String>,
     /// Herald: when every member was queued (or the send failed).
     pub finished_at: Option<String>,
+    /// Herald: a local-time send's date and time without an offset, reached in each member's
+    /// time zone (its messages wait until then); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_time: Option<String>,
 }
 
 impl From<backend::audience_sends::AudienceSendView> for AudienceExecutionBody {
@@ -406,6 +415,7 @@ impl From<backend::audience_sends::AudienceSendView> for AudienceExecutionBody {
             excluded: count("excluded"),
             failure: v.send.failure.clone(),
             finished_at: v.send.finished_at.map(rfc3339),
+            local_time: v.send.local_time.clone(),
         }
     }
 }

@@ -270,7 +270,7 @@ pub async fn trigger_audience(
     let body = match answer? {
         AudienceAnswer::Started(accepted) => AudienceCallBody::Started(accepted.into()),
         AudienceAnswer::Scheduled { schedule, .. } => {
-            AudienceCallBody::Scheduled(Box::new(ScheduledExecutionBody::new(schedule, None)))
+            AudienceCallBody::Scheduled(Box::new(ScheduledExecutionBody::new(*schedule, None)))
         }
     };
     let mut response = (StatusCode::ACCEPTED, Json(body)).into_response();
