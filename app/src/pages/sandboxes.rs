@@ -98,15 +98,18 @@ fn SandboxDefaults() -> impl IntoView {
                                 Some(r) => format!("{r} (server default)"),
                                 None => "none (server default)".to_owned(),
                             };
+                            // `prop:value` too: after a save the canonical value ("Europe/Paris"
+                            // for "europe/paris") replaces what was typed.
+                            let region = s.phone_region.unwrap_or_default();
                             view! {
                                 <ActionForm action=save attr:class="inline-form">
                                     <label>"Default phone region (two letters, e.g. US)"
                                         <input name="phone_region" maxlength="2" autocomplete="off"
-                                            value=s.phone_region.clone().unwrap_or_default() placeholder=placeholder/>
+                                            value=region.clone() prop:value=region placeholder=placeholder/>
                                     </label>
                                     <label>"Time zone (e.g. Europe/Paris)"
                                         <input name="time_zone" maxlength="64" autocomplete="off"
-                                            value=s.time_zone.clone() placeholder="UTC"/>
+                                            value=s.time_zone.clone() prop:value=s.time_zone placeholder="UTC"/>
                                     </label>
                                     <button type="submit" disabled=move || save.pending().get()>"Save settings"</button>
                                 </ActionForm>
