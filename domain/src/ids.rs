@@ -21,6 +21,16 @@ macro_rules! typed_id {
             }
         }
 
+        impl $name {
+            /// The millisecond this id was drawn at (0 for ids that are not time-ordered).
+            pub fn drawn_at_ms(&self) -> u64 {
+                self.0.get_timestamp().map_or(0, |t| {
+                    let (secs, nanos) = t.to_unix();
+                    secs * 1000 + u64::from(nanos) / 1_000_000
+                })
+            }
+        }
+
         impl Default for $name {
             fn default() -> Self {
                 Self::new()
