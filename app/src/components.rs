@@ -113,3 +113,57 @@ pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
         </button>
     }
 }
+
+/// A destructive action asked twice. The first button ("Delete draft…") opens the
+/// confirmation: the question, with `type_to_confirm` a field where the user must type that
+/// text (a campaign's or key's name) before the action's button enables, and "Keep it".
+/// `children` is the action's form; its controls sit in a fieldset that stays disabled until
+/// the name is typed, so no single click can submit it.
+#[component]
+pub fn Confirm(
+    /// The button that opens the confirmation.
+    ask: String,
+    /// What the confirmation says will happen.
+    question: String,
+    #[prop(optional)] type_to_confirm: Option<String>,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let typed = RwSignal::new(String::new());
+    let close = move |_| {
+        open.set(false);
+        typed.set(String::new());
+    };
+    let expected = type_to_confirm.clone();
+    let ready = Memo::new(move |_| {
+        expected
+            .as_deref()
+            .is_none_or(|name| typed.with(|t| t.trim() == name))
+    });
+    move || {
+        if !open.get() {
+            let ask = ask.clone();
+            return view! {
+                <button type="button" class="danger" on:click=move |_| open.set(true)>{ask}</button>
+            }
+            .into_any();
+        }
+        let field = type_to_confirm.clone().map(|name| {
+            view! {
+                <label>"Type "<strong>{name}</strong>" to confirm"
+                    <input autocomplete="off" spellcheck="false" prop:value=typed
+                        on:input=move |ev| typed.set(event_target_value(&ev))/>
+                </label>
+            }
+        });
+        view! {
+            <div class="confirm" role="group" aria-label=ask.clone()>
+                <p>{question.clone()}</p>
+                {field}
+                <fieldset class="confirm-actions" disabled=move || !ready.get()>{children()}</fieldset>
+                <button type="button" class="secondary" on:click=close>"Keep it"</button>
+            </div>
+        }
+        .into_any()
+    }
+}

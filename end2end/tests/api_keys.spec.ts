@@ -23,7 +23,12 @@ test('a marketer creates an API key, sees it once, and revokes it', async ({ pag
   });
   expect((await call()).status()).toBe(400);
 
-  await row.getByRole('button', { name: 'Revoke to-revoke' }).click();
+  await row.getByRole('button', { name: 'Revoke to-revoke…' }).click();
+  const revoking = row.getByRole('group', { name: 'Revoke to-revoke…' });
+  await expect(revoking.getByRole('button', { name: 'Revoke key' })).toBeDisabled();
+  await revoking.getByLabel('Type to-revoke to confirm').fill('to-revoke');
+  await revoking.getByRole('button', { name: 'Revoke key' }).click();
+  await expect(page.getByText('Revoked: calls with that key are refused from now on.')).toBeVisible();
   await expect(row).toContainText('revoked');
   expect((await call()).status()).toBe(401);
 

@@ -84,7 +84,20 @@ test('a marketer creates, activates and triggers a campaign, and sees the email'
   // Stopping is for good: the campaign refuses the next call.
   await page.goto(`/campaigns/${campaignId}`);
   await hydrated(page);
-  await page.getByRole('button', { name: 'Stop campaign' }).click();
+  // Stopping asks for the campaign's name: no single click stops it.
+  await page.getByRole('button', { name: 'Stop campaign…' }).click();
+  const stopping = page.getByRole('group', { name: 'Stop campaign…' });
+  const stopButton = stopping.getByRole('button', { name: 'Stop campaign', exact: true });
+  await expect(stopButton).toBeDisabled();
+  await stopping.getByLabel(`Type ${title} to confirm`).fill('not the name');
+  await expect(stopButton).toBeDisabled();
+  await stopping.getByRole('button', { name: 'Keep it' }).click();
+  await expect(stopping).toHaveCount(0);
+  await expect(page.locator('.badge')).toHaveText('Live');
+  await page.getByRole('button', { name: 'Stop campaign…' }).click();
+  await stopping.getByLabel(`Type ${title} to confirm`).fill(title);
+  await stopButton.click();
+  await expect(page.getByText('Stopped: the campaign refuses new trigger calls.')).toBeVisible();
   await expect(page.locator('.badge')).toHaveText('Stopped');
   await expect(page.getByTestId('curl')).toHaveCount(0);
   const refused = await request.post('/ajo/im/executions/unitary', {
@@ -102,7 +115,8 @@ test('a marketer creates, activates and triggers a campaign, and sees the email'
   await expect(page.getByRole('heading', { name: `Copy of ${title}` })).toBeVisible();
   await expect(page.locator('.badge')).toHaveText('Draft');
   expect(page.url()).not.toContain(campaignId);
-  await page.getByRole('button', { name: 'Delete draft' }).click();
+  await page.getByRole('button', { name: 'Delete draft…' }).click();
+  await page.getByRole('button', { name: 'Delete draft', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Campaigns' })).toBeVisible();
   await expect(page.getByRole('link', { name: title, exact: true })).toBeVisible();
   await expect(page.getByRole('link', { name: `Copy of ${title}` })).toHaveCount(0);

@@ -1,5 +1,5 @@
 use crate::api::{CreateApiKey, RevokeApiKey, list_api_keys, list_campaigns};
-use crate::components::{CopyButton, ErrorBox, Layout, error_text};
+use crate::components::{Confirm, CopyButton, ErrorBox, Layout, error_text};
 use crate::local_time::LocalTime;
 use domain::views::ApiKeyView;
 use leptos::prelude::*;
@@ -26,6 +26,9 @@ pub fn ApiKeysPage() -> impl IntoView {
                 "Herald stores only a hash: a key is shown once, when it is created."
             </p>
             {move || failure().map(|message| view! { <ErrorBox message/> })}
+            {move || matches!(revoke.value().get(), Some(Ok(_))).then(|| view! {
+                <p class="banner success" role="status">"Revoked: calls with that key are refused from now on."</p>
+            })}
             {move || create.value().get().and_then(|r| r.ok()).map(|key| view! {
                 <section class="card new-key" role="status">
                     <p class="label">"Your new API key — copy it now, it will not be shown again:"</p>
@@ -125,6 +128,10 @@ fn NewKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
 
 #[component]
 fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
+    let active_admin_keys = keys
+        .iter()
+        .filter(|k| k.revoked_at.is_none() && k.scope == "admin")
+        .count();
     view! {
         <table class="list">
             <thead><tr><th>"Name"</th><th>"Key"</th><th>"Sandbox"</th><th>"Scope"</th><th>"Created"</th><th>"Last used"</th><th>"Status"</th><th></th></tr></thead>
@@ -155,11 +162,20 @@ fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeApiKey>) -> impl I
                                 }}
                             </td>
                             <td>
-                                {active.then(|| view! {
-                                    <ActionForm action=revoke>
-                                        <input type="hidden" name="id" value=k.id.clone()/>
-                                        <button type="submit" class="secondary" aria-label=format!("Revoke {}", k.name)>"Revoke"</button>
-                                    </ActionForm>
+                                {active.then(|| {
+                                    let mut question = "Every call with this key is refused from now on; this cannot be undone.".to_owned();
+                                    if k.scope == "admin" && active_admin_keys == 1 {
+                                        question.push_str(" It is the last active admin key: until another is created (on this page or with herald api-key create), nothing can manage Herald through the API.");
+                                    }
+                                    let id = StoredValue::new(k.id.clone());
+                                    view! {
+                                        <Confirm ask=format!("Revoke {}…", k.name) question type_to_confirm=k.name.clone()>
+                                            <ActionForm action=revoke>
+                                                <input type="hidden" name="id" value=id.get_value()/>
+                                                <button type="submit" class="danger">"Revoke key"</button>
+                                            </ActionForm>
+                                        </Confirm>
+                                    }
                                 })}
                             </td>
                         </tr>

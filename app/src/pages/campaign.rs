@@ -2,7 +2,7 @@ use crate::api::{
     ActivateCampaign, ArchiveCampaign, DeleteDraft, DuplicateCampaign, SendTest, StopCampaign,
     get_campaign,
 };
-use crate::components::{CopyButton, ErrorBox, Layout, StatusBadge, error_text};
+use crate::components::{Confirm, CopyButton, ErrorBox, Layout, StatusBadge, error_text};
 use crate::local_time::LocalTime;
 use crate::pages::campaign_sends::AudienceSends;
 use domain::campaign::CampaignStatus;
@@ -44,8 +44,29 @@ pub fn CampaignPage() -> impl IntoView {
             .or(archived)
             .map(|e| error_text(&e))
     };
+    // What the last change did, said once it is done.
+    let done = RwSignal::new(None::<&'static str>);
+    let say = move |ok: bool, what: &'static str| {
+        if ok {
+            done.set(Some(what));
+        }
+    };
+    Effect::new(move || {
+        say(
+            matches!(activate.value().get(), Some(Ok(_))),
+            "Activated: trigger calls use this version now.",
+        )
+    });
+    Effect::new(move || {
+        say(
+            matches!(stop.value().get(), Some(Ok(_))),
+            "Stopped: the campaign refuses new trigger calls.",
+        )
+    });
+    Effect::new(move || say(matches!(archive.value().get(), Some(Ok(_))), "Archived."));
     view! {
         <Layout>
+            {move || done.get().map(|what| view! { <p class="banner success" role="status">{what}</p> })}
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match campaign.await {
@@ -75,7 +96,8 @@ fn CampaignDetails(
         c.status,
         CampaignStatus::Stopped | CampaignStatus::Completed
     );
-    let archive_id = c.id.clone();
+    // The id, for the forms inside confirmations (rendered again each time one opens).
+    let this = StoredValue::new(c.id.clone());
     let edit_id = c.id.clone();
     let pending_version = c.has_pending_version();
     let blocked = domain::review::blocks(&c.review);
@@ -111,8 +133,7 @@ fn CampaignDetails(
             {e.map(|ms| view! { " until " <LocalTime ms/> })}
         }),
     };
-    let stop_id = c.id.clone();
-    let (duplicate_id, delete_id) = (c.id.clone(), c.id.clone());
+    let duplicate_id = c.id.clone();
     let campaign_id = c.id.clone();
     let live = c.curl.clone().map(|curl| {
         let id = c.id.clone();
@@ -185,10 +206,13 @@ fn CampaignDetails(
                     "A stopped campaign refuses new trigger calls for good (messages already accepted are still sent). "
                     "To send again, duplicate it."
                 </p>
-                <ActionForm action=stop>
-                    <input type="hidden" name="id" value=stop_id/>
-                    <button type="submit" class="danger" disabled=move || stop.pending().get()>"Stop campaign"</button>
-                </ActionForm>
+                <Confirm ask="Stop campaign…".into() type_to_confirm=c.title.clone()
+                    question="Stopping is for good: every trigger call for this campaign will be refused.".into()>
+                    <ActionForm action=stop>
+                        <input type="hidden" name="id" value=this.get_value()/>
+                        <button type="submit" class="danger" disabled=move || stop.pending().get()>"Stop campaign"</button>
+                    </ActionForm>
+                </Confirm>
             </section>
         })}
         <section class="card">
@@ -257,16 +281,21 @@ fn CampaignDetails(
                 <button type="submit" class="secondary">"Duplicate"</button>
             </ActionForm>
             {is_over.then(|| view! {
-                <ActionForm action=archive>
-                    <input type="hidden" name="id" value=archive_id/>
-                    <button type="submit" class="secondary">"Archive"</button>
-                </ActionForm>
+                <Confirm ask="Archive…".into()
+                    question="An archived campaign is set aside for good; its messages and reports stay.".into()>
+                    <ActionForm action=archive>
+                        <input type="hidden" name="id" value=this.get_value()/>
+                        <button type="submit" class="danger">"Archive campaign"</button>
+                    </ActionForm>
+                </Confirm>
             })}
             {is_draft.then(|| view! {
-                <ActionForm action=delete>
-                    <input type="hidden" name="id" value=delete_id/>
-                    <button type="submit" class="danger">"Delete draft"</button>
-                </ActionForm>
+                <Confirm ask="Delete draft…".into() question="The draft and its content are deleted for good.".into()>
+                    <ActionForm action=delete>
+                        <input type="hidden" name="id" value=this.get_value()/>
+                        <button type="submit" class="danger">"Delete draft"</button>
+                    </ActionForm>
+                </Confirm>
             })}
         </section>
     }

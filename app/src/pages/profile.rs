@@ -2,7 +2,7 @@
 //! consents, its attributes (edited as JSON), the messages sent to it, and erasure.
 
 use crate::api::{EraseProfile, SaveProfileAttributes, profile_detail};
-use crate::components::{ErrorBox, Layout, error_text};
+use crate::components::{Confirm, ErrorBox, Layout, error_text};
 use crate::local_time::LocalTime;
 use domain::views::ProfileDetail;
 use leptos::prelude::*;
@@ -69,8 +69,7 @@ fn Profile(
         Some(Err(e)) => Some(view! { <ErrorBox message=error_text(&e)/> }.into_any()),
         None => None,
     };
-    let confirming = RwSignal::new(false);
-    let (id, erase_id) = (profile.id.clone(), profile.id.clone());
+    let (id, erase_id) = (profile.id.clone(), StoredValue::new(profile.id.clone()));
     view! {
         <h1>{title}</h1>
         <p class="meta">"Created "<LocalTime ms=profile.created_at/>", changed "<LocalTime ms=profile.updated_at/>
@@ -143,20 +142,12 @@ fn Profile(
                 "Deletes the profile and removes the address and content of every finished message sent to it. "
                 "The audit log records that it was erased, by whom and when — not who it was. This cannot be undone."
             </p>
-            {move || if confirming.get() {
-                let erase_id = erase_id.clone();
-                view! {
-                    <ActionForm action=erase attr:class="inline-form">
-                        <input type="hidden" name="id" value=erase_id/>
-                        <button type="submit" class="danger" disabled=move || erase.pending().get()>"Yes, erase this profile"</button>
-                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Keep it"</button>
-                    </ActionForm>
-                }.into_any()
-            } else {
-                view! {
-                    <button type="button" class="danger" on:click=move |_| confirming.set(true)>"Erase profile…"</button>
-                }.into_any()
-            }}
+            <Confirm ask="Erase profile…".into() question="Erase this profile and redact its messages?".into()>
+                <ActionForm action=erase attr:class="inline-form">
+                    <input type="hidden" name="id" value=erase_id.get_value()/>
+                    <button type="submit" class="danger" disabled=move || erase.pending().get()>"Yes, erase this profile"</button>
+                </ActionForm>
+            </Confirm>
         </section>
     }
 }

@@ -4,7 +4,7 @@
 use crate::api::{
     AddWebhook, DeleteWebhook, RotateWebhookSecret, list_webhooks, webhook_deliveries,
 };
-use crate::components::{CopyButton, ErrorBox, Layout, error_text};
+use crate::components::{Confirm, CopyButton, ErrorBox, Layout, error_text};
 use crate::local_time::LocalTime;
 use domain::views::WebhookView;
 use domain::webhook::WEBHOOK_EVENTS;
@@ -120,7 +120,6 @@ fn Webhook(
     delete: ServerAction<DeleteWebhook>,
 ) -> impl IntoView {
     let shown = RwSignal::new(false);
-    let confirming = RwSignal::new(false);
     let id = webhook.id.clone();
     let deliveries = Resource::new(
         move || shown.get(),
@@ -135,7 +134,7 @@ fn Webhook(
             }
         },
     );
-    let (rotate_id, delete_id) = (webhook.id.clone(), webhook.id.clone());
+    let (rotate_id, delete_id) = (webhook.id.clone(), StoredValue::new(webhook.id.clone()));
     view! {
         <section class="card" data-testid="webhook">
             <h2>{webhook.url.clone()}</h2>
@@ -151,18 +150,12 @@ fn Webhook(
                     <input type="hidden" name="id" value=rotate_id/>
                     <button type="submit" class="secondary">"Rotate secret"</button>
                 </ActionForm>
-                {move || if confirming.get() {
-                    let delete_id = delete_id.clone();
-                    view! {
-                        <ActionForm action=delete attr:class="inline-form">
-                            <input type="hidden" name="id" value=delete_id/>
-                            <button type="submit" class="danger">"Yes, delete it"</button>
-                            <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Keep it"</button>
-                        </ActionForm>
-                    }.into_any()
-                } else {
-                    view! { <button type="button" class="danger" on:click=move |_| confirming.set(true)>"Delete…"</button> }.into_any()
-                }}
+                <Confirm ask="Delete…".into() question="Delete this webhook? Events stop going to it.".into()>
+                    <ActionForm action=delete attr:class="inline-form">
+                        <input type="hidden" name="id" value=delete_id.get_value()/>
+                        <button type="submit" class="danger">"Yes, delete it"</button>
+                    </ActionForm>
+                </Confirm>
             </div>
             <Suspense>
                 {move || Suspend::new(async move {
