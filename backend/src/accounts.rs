@@ -27,6 +27,40 @@ const DEVICE: &str = "device";
 /// Shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 10;
 
+/// Passwords longer than this are not looked up among common ones (none is this long, and
+/// the estimate's cost grows with the length).
+const LONGEST_COMMON_PASSWORD: usize = 64;
+
+/// Refuses a password shorter than [`MIN_PASSWORD_LEN`], or one a password cracker guesses
+/// in under a million tries (zxcvbn's score 0 or 1): the most common passwords and their
+/// variants (`password123`, `1234567890`, `qwertyuiop`), keyboard walks, and the account's
+/// own email address.
+pub fn check_password(email: &str, password: &str) -> Result<()> {
+    let weak = |why: String| Error::new(ErrorKind::Invalid, "weak_password", why);
+    let length = password.chars().count();
+    if length < MIN_PASSWORD_LEN {
+        return Err(weak(format!(
+            "the password must have at least {MIN_PASSWORD_LEN} characters"
+        )));
+    }
+    if length > LONGEST_COMMON_PASSWORD {
+        return Ok(());
+    }
+    let local_part = email.split('@').next().unwrap_or_default();
+    let estimate = zxcvbn::zxcvbn(password, &[email, local_part]);
+    if estimate.score() >= zxcvbn::Score::Two {
+        return Ok(());
+    }
+    let hint = estimate
+        .feedback()
+        .and_then(|f| f.warning())
+        .map(|w| format!(" {w}"))
+        .unwrap_or_default();
+    Err(weak(format!(
+        "the password is too easily guessed.{hint} Choose another, such as a few unrelated words."
+    )))
+}
+
 /// A marketer's account as sign-in sees it; the hash never leaves the backend.
 pub struct Account {
     pub id: UserId,
@@ -131,13 +165,7 @@ impl Herald {
     pub async fn create_user(&self, email: &str, password: &str) -> Result<UserId> {
         let email = EmailAddress::parse(email)
             .map_err(|m| Error::new(ErrorKind::Invalid, "invalid_email", format!("email {m}")))?;
-        if password.chars().count() < MIN_PASSWORD_LEN {
-            return Err(Error::new(
-                ErrorKind::Invalid,
-                "weak_password",
-                format!("the password must have at least {MIN_PASSWORD_LEN} characters"),
-            ));
-        }
+        check_password(email.as_str(), password)?;
         let hash = hash_password(password.to_owned()).await?;
         let id = UserId::new();
         let mut conn = self.store().acquire().await?;
@@ -422,4 +450,33 @@ fn dummy_hash() -> &'static str {
             .expect("hashing a fixed-size input succeeds")
             .to_string()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_and_short_passwords_are_refused() {
+        let email = "ana.lima@example.org";
+        for weak in [
+            "short",
+            "password123",
+            "1234567890",
+            "qwertyuiop",
+            "iloveyou12",
+            "ana.lima@example.org",
+            "aaaaaaaaaaaa",
+        ] {
+            let refused = check_password(email, weak).expect_err(weak);
+            assert_eq!(refused.code, "weak_password", "{weak}");
+        }
+        for strong in [
+            "correct horse battery",
+            "Tangerine-Walrus-41",
+            &"long enough to skip the estimate ".repeat(3),
+        ] {
+            check_password(email, strong).unwrap_or_else(|e| panic!("{strong}: {}", e.message));
+        }
+    }
 }

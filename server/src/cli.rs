@@ -12,7 +12,8 @@ pub enum UserCommand {
     Create {
         #[arg(long)]
         email: String,
-        /// At least 10 characters. May also come from HERALD_USER_PASSWORD.
+        /// At least 10 characters, not a commonly used password. May also come from
+        /// HERALD_USER_PASSWORD.
         #[arg(long, env = "HERALD_USER_PASSWORD", hide_env_values = true)]
         password: String,
     },
