@@ -14,7 +14,8 @@
 //!   fails for a node whose lease was taken, and its batch rolls back). Each message's id is
 //!   derived from (execution, profile), so a batch written twice stores its messages once.
 //!   Killed at any point, a send resumes at its last checkpoint: every member gets exactly one
-//!   message.
+//!   message. The next batch is read and rendered while one commits; commits stay in order,
+//!   each from the checkpoint the one before wrote.
 //! - Members without a usable address (or whose message cannot be rendered) get a message that
 //!   is excluded (`invalid_recipient`) with the reason, so every member is accounted for.
 //!   Suppressed and opted-out addresses are excluded in the batch's transaction, as for
