@@ -61,7 +61,13 @@ async fn three_nodes_together_keep_a_campaigns_rate_limit() {
         "3 nodes, limit {RATE}/s: busiest second {busiest} at the sink ({busiest_start} by send \
          start), average {average:.1}/s"
     );
-    assert!(busiest <= RATE + 2, "{busiest} messages within one second");
+    // Pacing decides when sends start; the sink's file times add its own jitter on a loaded
+    // machine (23 at the sink for 22 starts was seen under CI load).
+    assert!(
+        busiest_start <= RATE + 2,
+        "{busiest_start} sends started within one second"
+    );
+    assert!(busiest <= RATE + 4, "{busiest} messages within one second");
     assert!(average >= RATE as f64 * 0.9, "{average:.1}/s on average");
 }
 
