@@ -385,6 +385,8 @@ pub struct AudienceSendSummary {
     /// Of its messages: sent and failed so far.
     pub sent: i64,
     pub failed: i64,
+    /// Of its messages: waiting to be sent or being sent now.
+    pub waiting: i64,
     pub failure: Option<String>,
     pub created_at: i64,
     pub finished_at: Option<i64>,
@@ -447,6 +449,11 @@ impl AudienceSendSummary {
         }
     }
 
+    /// Whether its counts may still change: members being queued, or messages still to send.
+    pub fn changing(&self) -> bool {
+        self.status == SendStatus::InProgress || self.waiting > 0
+    }
+
     /// How far the members are queued, 0 to 100 (100 once it has ended).
     pub fn percent_queued(&self) -> u32 {
         match (self.status, self.targeted) {
@@ -466,6 +473,31 @@ mod tests {
 
     fn attributes(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
         v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn a_send_changes_until_its_last_message_is_sent() {
+        let mut send = AudienceSendSummary {
+            execution_id: String::new(),
+            request_id: String::new(),
+            audience_name: String::new(),
+            status: SendStatus::InProgress,
+            targeted: Some(2),
+            queued: 1,
+            excluded: 0,
+            sent: 0,
+            failed: 0,
+            waiting: 1,
+            failure: None,
+            created_at: 0,
+            finished_at: None,
+            started_by: String::new(),
+        };
+        assert!(send.changing());
+        (send.status, send.queued, send.waiting) = (SendStatus::Succeeded, 2, 2);
+        assert!(send.changing(), "every member queued, nothing sent yet");
+        (send.sent, send.waiting) = (2, 0);
+        assert!(!send.changing());
     }
 
     #[test]

@@ -46,7 +46,8 @@ pub fn AudienceSends(
     );
     Effect::new(move |_| {
         let running = sends.get().and_then(|r| r.ok()).is_some_and(|s| {
-            s.sends.iter().any(|s| s.status == SendStatus::InProgress)
+            // Until every message is sent, not only queued: the counts show delivery too.
+            s.sends.iter().any(AudienceSendSummary::changing)
                 || s.schedules
                     .iter()
                     .any(|s| s.status == ScheduleStatus::Scheduled)

@@ -431,6 +431,7 @@ impl Herald {
                 excluded: send.excluded,
                 sent: count("sent"),
                 failed: count("failed"),
+                waiting: count("queued") + count("sending"),
                 failure: send.failure,
                 created_at: listed.created_at,
                 finished_at: send.finished_at,
