@@ -5,11 +5,9 @@ use domain::views::{ApiKeyView, CampaignSummary, CampaignView, MessageView, Sand
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::session::{
-    SANDBOX_KEY, answer_text, require_user, require_user_in_sandbox, to_server_error,
-};
+use crate::session::{SANDBOX_KEY, answer_text, require, to_server_error};
 #[cfg(feature = "ssr")]
-use backend::campaigns::Actor;
+use domain::tenancy::Permission;
 
 /// A campaign id from the browser; anything else is an unknown campaign.
 #[cfg(feature = "ssr")]
@@ -18,67 +16,101 @@ fn campaign_id(raw: &str) -> Result<domain::ids::CampaignId, ServerFnError> {
         .map_err(|_| ServerFnError::new("No campaign has this id."))
 }
 
-/// Who is signed in, the sandbox they work in, and every sandbox they may switch to.
+/// Who is signed in, the sandbox they work in with their role there, and every sandbox they
+/// may switch to.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct WorkspaceView {
     pub email: String,
     pub sandbox: SandboxView,
+    pub role: domain::tenancy::Role,
     pub sandboxes: Vec<SandboxView>,
+}
+
+impl WorkspaceView {
+    /// Whether the signed-in person's role allows `permission` here (the server decides; this
+    /// only spares them buttons that would be refused).
+    pub fn may(&self, permission: domain::tenancy::Permission) -> bool {
+        self.role.allows(permission)
+    }
 }
 
 #[server(endpoint = "workspace")]
 pub async fn workspace() -> Result<WorkspaceView, ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
+    let user = caller
+        .user
+        .ok_or_else(|| ServerFnError::new("Sign in again."))?;
     let email = herald
         .user_email(&user)
         .await
         .map_err(to_server_error)?
         .ok_or_else(|| ServerFnError::new("Your account no longer exists."))?;
-    let sandboxes = herald.list_sandboxes().await.map_err(to_server_error)?;
+    let sandboxes = herald.sandboxes_of(user).await.map_err(to_server_error)?;
+    let backend::accounts::Access::Member(role) = caller.access else {
+        return Err(ServerFnError::new("Sign in again."));
+    };
     Ok(WorkspaceView {
         email,
-        sandbox,
-        sandboxes,
+        sandbox: caller.sandbox,
+        role,
+        sandboxes: sandboxes.into_iter().map(|(s, _)| s).collect(),
     })
 }
 
 /// Makes `id` the sandbox this session works in, and opens its campaigns.
 #[server(endpoint = "switch_sandbox")]
 pub async fn switch_sandbox(id: String) -> Result<(), ServerFnError> {
-    let (herald, _) = require_user().await?;
-    let sandbox = herald.sandbox(&id).await.map_err(to_server_error)?;
+    let (herald, caller) = require(Permission::Read).await?;
+    let user = caller
+        .user
+        .ok_or_else(|| ServerFnError::new("Sign in again."))?;
+    let allowed = herald.sandboxes_of(user).await.map_err(to_server_error)?;
+    if !allowed.iter().any(|(s, _)| s.id == id) {
+        return Err(ServerFnError::new("You have no role in this sandbox."));
+    }
     let session: tower_sessions::Session = leptos_axum::extract().await?;
     session
-        .insert(SANDBOX_KEY, &sandbox.id)
+        .insert(SANDBOX_KEY, &id)
         .await
         .map_err(|e| ServerFnError::new(format!("cannot switch sandbox: {e}")))?;
     leptos_axum::redirect("/");
     Ok(())
 }
 
+/// Creates a sandbox; whoever creates it is its first owner.
 #[server(endpoint = "create_sandbox")]
 pub async fn create_sandbox(org_id: String, name: String) -> Result<(), ServerFnError> {
-    let (herald, user) = require_user().await?;
+    let (herald, caller) = require(Permission::Own).await?;
+    let user = caller
+        .user
+        .ok_or_else(|| ServerFnError::new("Sign in again."))?;
     let sandbox = herald
         .create_sandbox(&org_id, &name)
         .await
         .map_err(to_server_error)?;
-    tracing::info!(sandbox_id = %sandbox.id, user_id = %user, "sandbox created");
+    herald
+        .grant(user, &sandbox.id, domain::tenancy::Role::Owner)
+        .await
+        .map_err(to_server_error)?;
+    tracing::info!(sandbox_id = %sandbox.id, actor = %caller.actor(), "sandbox created");
     Ok(())
 }
 
 /// What the database holds (the System page).
 #[server(endpoint = "system")]
 pub async fn system() -> Result<domain::views::SystemView, ServerFnError> {
-    let (herald, _) = require_user().await?;
+    let (herald, _) = require(Permission::Own).await?;
     herald.system().await.map_err(to_server_error)
 }
 
 /// The current sandbox's data retention.
 #[server(endpoint = "retention")]
 pub async fn retention() -> Result<domain::retention::RetentionView, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
-    herald.retention(&sandbox.id).await.map_err(to_server_error)
+    let (herald, caller) = require(Permission::Read).await?;
+    herald
+        .retention(caller.sandbox_id())
+        .await
+        .map_err(to_server_error)
 }
 
 /// Sets the current sandbox's own retention, in days from the form (empty: the server's
@@ -89,7 +121,7 @@ pub async fn set_retention(
     message_days: String,
     webhook_days: String,
 ) -> Result<Result<domain::retention::RetentionView, String>, ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Configure).await?;
     let days = |field: &str, raw: &str| match raw.trim() {
         "" => Ok(None),
         n => n
@@ -111,9 +143,9 @@ pub async fn set_retention(
         }
         (Err(why), ..) | (_, Err(why), _) | (.., Err(why)) => return Ok(Err(why)),
     };
-    match herald.set_retention(&sandbox.id, overrides).await {
+    match herald.set_retention(caller.sandbox_id(), overrides).await {
         Ok(view) => {
-            tracing::info!(sandbox_id = %sandbox.id, user_id = %user, "retention changed in the browser");
+            tracing::info!(sandbox_id = %caller.sandbox.id, actor = %caller.actor(), "retention changed in the browser");
             Ok(Ok(view))
         }
         Err(e) if e.kind == backend::ErrorKind::Invalid => {
@@ -136,9 +168,9 @@ pub async fn set_retention(
 /// The current sandbox's own settings (its default phone region).
 #[server(endpoint = "sandbox_settings")]
 pub async fn sandbox_settings() -> Result<domain::views::SandboxSettingsView, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     herald
-        .sandbox_settings(&sandbox.id)
+        .sandbox_settings(caller.sandbox_id())
         .await
         .map_err(to_server_error)
 }
@@ -150,14 +182,17 @@ pub async fn set_sandbox_settings(
     phone_region: String,
     time_zone: String,
 ) -> Result<Result<domain::views::SandboxSettingsView, String>, ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Configure).await?;
     let input = domain::views::SandboxSettingsInput {
         phone_region: Some(phone_region),
         time_zone: Some(time_zone),
     };
-    match herald.set_sandbox_settings(&sandbox.id, &input).await {
+    match herald
+        .set_sandbox_settings(caller.sandbox_id(), &input)
+        .await
+    {
         Ok(view) => {
-            tracing::info!(sandbox_id = %sandbox.id, user_id = %user, "sandbox settings changed in the browser");
+            tracing::info!(sandbox_id = %caller.sandbox.id, actor = %caller.actor(), "sandbox settings changed in the browser");
             Ok(Ok(view))
         }
         Err(e) if e.kind == backend::ErrorKind::Invalid => Ok(Err(e
@@ -181,11 +216,11 @@ pub async fn set_sandbox_settings(
 pub async fn find_campaigns(
     #[server(default)] query: domain::listing::CampaignQueryInput,
 ) -> Result<domain::views::CampaignPage, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     let query =
         domain::listing::CampaignQuery::parse(&query).map_err(|e| to_server_error(e.into()))?;
     herald
-        .find_campaigns(&sandbox.id, &query)
+        .find_campaigns(caller.sandbox_id(), &query)
         .await
         .map_err(to_server_error)
 }
@@ -193,37 +228,40 @@ pub async fn find_campaigns(
 /// Profile attributes known in the current sandbox, for the editor's attribute list.
 #[server(endpoint = "known_attributes")]
 pub async fn known_attributes() -> Result<Vec<String>, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     herald
-        .known_profile_attributes(&sandbox.id)
+        .known_profile_attributes(caller.sandbox_id())
         .await
         .map_err(to_server_error)
 }
 
 #[server(endpoint = "list_campaigns")]
 pub async fn list_campaigns() -> Result<Vec<CampaignSummary>, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     herald
-        .list_campaigns(&sandbox.id)
+        .list_campaigns(caller.sandbox_id())
         .await
         .map_err(to_server_error)
 }
 
 #[server(endpoint = "get_campaign")]
 pub async fn get_campaign(id: String) -> Result<CampaignView, ServerFnError> {
-    let (herald, _) = require_user().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     let id = campaign_id(&id)?;
-    herald.campaign(id).await.map_err(to_server_error)
+    herald
+        .sandbox_campaign(caller.sandbox_id(), id)
+        .await
+        .map_err(to_server_error)
 }
 
 /// Creates a draft in the current sandbox and opens it.
 #[server(endpoint = "create_campaign")]
 pub async fn create_campaign(input: domain::campaign::CampaignInput) -> Result<(), ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Edit).await?;
     let campaign =
         domain::campaign::NewCampaign::parse(&input).map_err(|e| to_server_error(e.into()))?;
     let id = herald
-        .create_campaign(&Actor::User(user), &sandbox.id, campaign)
+        .create_campaign(&caller, campaign)
         .await
         .map_err(to_server_error)?;
     leptos_axum::redirect(&format!("/campaigns/{id}"));
@@ -236,12 +274,12 @@ pub async fn update_campaign(
     id: String,
     input: domain::campaign::CampaignInput,
 ) -> Result<(), ServerFnError> {
-    let (herald, user) = require_user().await?;
+    let (herald, caller) = require(Permission::Edit).await?;
     let id = campaign_id(&id)?;
     let campaign =
         domain::campaign::NewCampaign::parse(&input).map_err(|e| to_server_error(e.into()))?;
     herald
-        .edit_campaign(&Actor::User(user), id, campaign)
+        .edit_campaign(&caller, id, campaign)
         .await
         .map_err(to_server_error)?;
     leptos_axum::redirect(&format!("/campaigns/{id}"));
@@ -250,20 +288,20 @@ pub async fn update_campaign(
 
 #[server(endpoint = "activate_campaign")]
 pub async fn activate_campaign(id: String) -> Result<(), ServerFnError> {
-    let (herald, user) = require_user().await?;
+    let (herald, caller) = require(Permission::Launch).await?;
     let id = campaign_id(&id)?;
     herald
-        .activate_campaign(&Actor::User(user), id)
+        .activate_campaign(&caller, id)
         .await
         .map_err(to_server_error)
 }
 
 #[server(endpoint = "stop_campaign")]
 pub async fn stop_campaign(id: String) -> Result<(), ServerFnError> {
-    let (herald, user) = require_user().await?;
+    let (herald, caller) = require(Permission::Launch).await?;
     let id = campaign_id(&id)?;
     herald
-        .stop_campaign(&Actor::User(user), id)
+        .stop_campaign(&caller, id)
         .await
         .map_err(to_server_error)
 }
@@ -271,10 +309,10 @@ pub async fn stop_campaign(id: String) -> Result<(), ServerFnError> {
 /// Archives a stopped or completed campaign.
 #[server(endpoint = "archive_campaign")]
 pub async fn archive_campaign(id: String) -> Result<(), ServerFnError> {
-    let (herald, user) = require_user().await?;
+    let (herald, caller) = require(Permission::Launch).await?;
     let id = campaign_id(&id)?;
     herald
-        .archive_campaign(&Actor::User(user), id)
+        .archive_campaign(&caller, id)
         .await
         .map_err(to_server_error)
 }
@@ -282,10 +320,10 @@ pub async fn archive_campaign(id: String) -> Result<(), ServerFnError> {
 /// Duplicates a campaign into a new draft and opens it.
 #[server(endpoint = "duplicate_campaign")]
 pub async fn duplicate_campaign(id: String) -> Result<(), ServerFnError> {
-    let (herald, user) = require_user().await?;
+    let (herald, caller) = require(Permission::Edit).await?;
     let id = campaign_id(&id)?;
     let copy = herald
-        .duplicate_campaign(&Actor::User(user), id)
+        .duplicate_campaign(&caller, id)
         .await
         .map_err(to_server_error)?;
     leptos_axum::redirect(&format!("/campaigns/{copy}"));
@@ -295,10 +333,10 @@ pub async fn duplicate_campaign(id: String) -> Result<(), ServerFnError> {
 /// Deletes a draft and goes back to the list.
 #[server(endpoint = "delete_draft")]
 pub async fn delete_draft(id: String) -> Result<(), ServerFnError> {
-    let (herald, user) = require_user().await?;
+    let (herald, caller) = require(Permission::Edit).await?;
     let id = campaign_id(&id)?;
     herald
-        .delete_draft(&Actor::User(user), id)
+        .delete_draft(&caller, id)
         .await
         .map_err(to_server_error)?;
     leptos_axum::redirect("/campaigns");
@@ -310,11 +348,11 @@ pub async fn delete_draft(id: String) -> Result<(), ServerFnError> {
 pub async fn find_messages(
     #[server(default)] query: domain::message_query::MessageQueryInput,
 ) -> Result<domain::views::MessagePage, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     let query = domain::message_query::MessageQuery::parse(&query)
         .map_err(|e| to_server_error(e.into()))?;
     herald
-        .find_messages(&sandbox.id, &query)
+        .find_messages(caller.sandbox_id(), &query)
         .await
         .map_err(to_server_error)
 }
@@ -324,9 +362,9 @@ pub async fn find_messages(
 pub async fn get_message(
     id: String,
 ) -> Result<(MessageView, Vec<domain::views::AttemptView>), ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     let (message, attempts) = herald
-        .message(&sandbox.id, &id)
+        .message(caller.sandbox_id(), &id)
         .await
         .map_err(to_server_error)?;
     let attempts = attempts
@@ -345,8 +383,11 @@ pub async fn get_message(
 
 #[server(endpoint = "list_api_keys")]
 pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, ServerFnError> {
-    let (herald, _) = require_user().await?;
-    herald.list_api_keys().await.map_err(to_server_error)
+    let (herald, caller) = require(Permission::Read).await?;
+    herald
+        .list_api_keys(caller.sandbox_id())
+        .await
+        .map_err(to_server_error)
 }
 
 /// Creates a key in the current sandbox and returns it: the only time the secret is ever
@@ -357,7 +398,7 @@ pub async fn create_api_key(
     scope: String,
     campaigns: Option<Vec<String>>,
 ) -> Result<String, ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Configure).await?;
     let scope = domain::tenancy::ApiScope::parse(&scope)
         .ok_or_else(|| ServerFnError::new("Choose the key's scope: trigger or admin."))?;
     let campaigns = campaigns
@@ -369,29 +410,29 @@ pub async fn create_api_key(
         .transpose()?;
     let spec = backend::accounts::ApiKeySpec {
         name,
-        sandbox_id: sandbox.id,
+        sandbox_id: caller.sandbox.id.clone(),
         scope,
         campaigns,
     };
     let key = herald.create_api_key(spec).await.map_err(to_server_error)?;
-    tracing::info!(api_key_id = %key.id, user_id = %user, "API key created");
+    tracing::info!(api_key_id = %key.id, actor = %caller.actor(), "API key created");
     Ok(key.key)
 }
 
 #[server(endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(id: String) -> Result<(), ServerFnError> {
-    let (herald, user) = require_user().await?;
+    let (herald, caller) = require(Permission::Configure).await?;
     let id: domain::ids::ApiKeyId = id
         .parse()
         .map_err(|_| ServerFnError::new("No API key has this id."))?;
     match herald
-        .revoke_api_key(&id.to_string())
+        .revoke_api_key(Some(caller.sandbox_id()), &id.to_string())
         .await
         .map_err(to_server_error)?
     {
         0 => Err(ServerFnError::new("This key is already revoked.")),
         _ => {
-            tracing::info!(api_key_id = %id, user_id = %user, "API key revoked");
+            tracing::info!(api_key_id = %id, actor = %caller.actor(), "API key revoked");
             Ok(())
         }
     }
@@ -400,7 +441,7 @@ pub async fn revoke_api_key(id: String) -> Result<(), ServerFnError> {
 /// An email's text part generated from its HTML (template expressions kept as written).
 #[server(endpoint = "text_from_html")]
 pub async fn text_from_html(html: String) -> Result<String, ServerFnError> {
-    require_user_in_sandbox().await?;
+    require(Permission::Edit).await?;
     backend::plain_text::from_html(&html)
         .ok_or_else(|| ServerFnError::new("The HTML is larger than 256 KB."))
 }
@@ -408,42 +449,42 @@ pub async fn text_from_html(html: String) -> Result<String, ServerFnError> {
 /// The current sandbox's identity namespaces, standard ones first.
 #[server(endpoint = "list_namespaces")]
 pub async fn list_namespaces() -> Result<Vec<domain::views::NamespaceView>, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     herald
-        .list_namespaces(&sandbox.id)
+        .list_namespaces(caller.sandbox_id())
         .await
         .map_err(to_server_error)
 }
 
 #[server(endpoint = "add_namespace")]
 pub async fn add_namespace(name: String, description: String) -> Result<(), ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Configure).await?;
     let input = domain::profile::NamespaceInput { name, description };
     herald
-        .add_namespace(&sandbox.id, &input)
+        .add_namespace(caller.sandbox_id(), &input)
         .await
         .map_err(to_server_error)?;
-    tracing::info!(namespace = %input.name, user_id = %user, "namespace added");
+    tracing::info!(namespace = %input.name, actor = %caller.actor(), "namespace added");
     Ok(())
 }
 
 #[server(endpoint = "delete_namespace")]
 pub async fn delete_namespace(name: String) -> Result<(), ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Configure).await?;
     herald
-        .delete_namespace(&sandbox.id, &name)
+        .delete_namespace(caller.sandbox_id(), &name)
         .await
         .map_err(to_server_error)?;
-    tracing::info!(namespace = %name, user_id = %user, "namespace deleted");
+    tracing::info!(namespace = %name, actor = %caller.actor(), "namespace deleted");
     Ok(())
 }
 
 /// The current sandbox's channel surfaces (never their secrets).
 #[server(endpoint = "list_surfaces")]
 pub async fn list_surfaces() -> Result<Vec<domain::views::SurfaceView>, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     herald
-        .list_surfaces(&sandbox.id)
+        .list_surfaces(caller.sandbox_id())
         .await
         .map_err(to_server_error)
 }
@@ -454,23 +495,23 @@ pub async fn save_surface(
     id: Option<String>,
     input: domain::surface::SurfaceInput,
 ) -> Result<(), ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Configure).await?;
     let surface = herald
-        .save_surface(&sandbox.id, id.as_deref(), &input)
+        .save_surface(caller.sandbox_id(), id.as_deref(), &input)
         .await
         .map_err(to_server_error)?;
-    tracing::info!(surface_id = %surface.id, user_id = %user, "surface saved");
+    tracing::info!(surface_id = %surface.id, actor = %caller.actor(), "surface saved");
     Ok(())
 }
 
 #[server(endpoint = "delete_surface")]
 pub async fn delete_surface(id: String) -> Result<(), ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Configure).await?;
     herald
-        .delete_surface(&sandbox.id, &id)
+        .delete_surface(caller.sandbox_id(), &id)
         .await
         .map_err(to_server_error)?;
-    tracing::info!(surface_id = %id, user_id = %user, "surface deleted");
+    tracing::info!(surface_id = %id, actor = %caller.actor(), "surface deleted");
     Ok(())
 }
 
@@ -483,7 +524,7 @@ pub async fn send_test(
     profile: String,
     context: String,
 ) -> Result<String, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Edit).await?;
     let id = campaign_id(&id)?;
     let object = |label: &str, raw: &str| match serde_json::from_str(raw) {
         Ok(serde_json::Value::Object(map)) => Ok(map),
@@ -493,7 +534,7 @@ pub async fn send_test(
     };
     let sent = herald
         .send_test(
-            &sandbox.id,
+            caller.sandbox_id(),
             id,
             &address,
             object("profile", &profile)?,
@@ -513,9 +554,9 @@ pub async fn campaign_report(
     id: String,
     query: domain::report::ReportQueryInput,
 ) -> Result<domain::report::Report, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     herald
-        .campaign_report(&sandbox.id, campaign_id(&id)?, &query)
+        .campaign_report(caller.sandbox_id(), campaign_id(&id)?, &query)
         .await
         .map_err(to_server_error)
 }
@@ -529,13 +570,13 @@ pub struct HomeView {
 
 #[server(endpoint = "home")]
 pub async fn home(query: domain::report::ReportQueryInput) -> Result<HomeView, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     let report = herald
-        .sandbox_report(&sandbox.id, &query)
+        .sandbox_report(caller.sandbox_id(), &query)
         .await
         .map_err(to_server_error)?;
     let captures_only = herald
-        .captures_only(&sandbox.id)
+        .captures_only(caller.sandbox_id())
         .await
         .map_err(to_server_error)?;
     Ok(HomeView {
@@ -547,9 +588,9 @@ pub async fn home(query: domain::report::ReportQueryInput) -> Result<HomeView, S
 /// The current sandbox's audiences.
 #[server(endpoint = "list_audiences")]
 pub async fn list_audiences() -> Result<Vec<domain::audience::AudienceView>, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     herald
-        .list_audiences(&sandbox.id)
+        .list_audiences(caller.sandbox_id())
         .await
         .map_err(to_server_error)
 }
@@ -562,15 +603,18 @@ pub async fn create_audience(
     description: String,
     rule: String,
 ) -> Result<Result<domain::audience::AudienceView, String>, ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Edit).await?;
     let input = domain::audience::AudienceInput {
         name,
         description,
         rule: Some(rule).filter(|r| !r.trim().is_empty()),
     };
-    match herald.save_audience(&sandbox.id, None, &input).await {
+    match herald
+        .save_audience(caller.sandbox_id(), None, &input)
+        .await
+    {
         Ok(view) => {
-            tracing::info!(audience_id = %view.id, user_id = %user, "audience created in the browser");
+            tracing::info!(audience_id = %view.id, actor = %caller.actor(), "audience created in the browser");
             Ok(Ok(view))
         }
         Err(e)
@@ -587,20 +631,20 @@ pub async fn create_audience(
 
 #[server(endpoint = "delete_audience")]
 pub async fn delete_audience(id: String) -> Result<(), ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Edit).await?;
     herald
-        .delete_audience(&sandbox.id, &id)
+        .delete_audience(caller.sandbox_id(), &id)
         .await
         .map_err(to_server_error)?;
-    tracing::info!(audience_id = %id, user_id = %user, "audience deleted in the browser");
+    tracing::info!(audience_id = %id, actor = %caller.actor(), "audience deleted in the browser");
     Ok(())
 }
 
 /// How many profiles pass a rule now; a rule that does not read is `Ok(Err(why))`.
 #[server(endpoint = "count_rule")]
 pub async fn count_rule(rule: String) -> Result<Result<i64, String>, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
-    match herald.count_rule(&sandbox.id, &rule).await {
+    let (herald, caller) = require(Permission::Read).await?;
+    match herald.count_rule(caller.sandbox_id(), &rule).await {
         Ok(count) => Ok(Ok(count.count)),
         Err(e) if e.kind == backend::ErrorKind::Invalid => Ok(Err(answer_text(&e))),
         Err(e) => Err(to_server_error(e)),
@@ -614,7 +658,7 @@ pub async fn add_audience_members(
     id: String,
     identities: String,
 ) -> Result<Result<domain::audience::MembersChange, String>, ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Edit).await?;
     let identities = identities
         .lines()
         .map(str::trim)
@@ -633,9 +677,12 @@ pub async fn add_audience_members(
         })
         .collect();
     let input = domain::audience::MembersInput { identities };
-    match herald.change_members(&sandbox.id, &id, &input, true).await {
+    match herald
+        .change_members(caller.sandbox_id(), &id, &input, true)
+        .await
+    {
         Ok(change) => {
-            tracing::info!(audience_id = %id, user_id = %user, added = change.changed, "audience members added in the browser");
+            tracing::info!(audience_id = %id, actor = %caller.actor(), added = change.changed, "audience members added in the browser");
             Ok(Ok(change))
         }
         Err(e)
@@ -655,12 +702,12 @@ pub async fn add_audience_members(
 pub async fn campaign_audience_sends(
     campaign_id: String,
 ) -> Result<domain::audience::CampaignSends, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     let id = campaign_id
         .parse()
         .map_err(|_| ServerFnError::new("No campaign has this id."))?;
     herald
-        .campaign_sends(&sandbox.id, id)
+        .campaign_sends(caller.sandbox_id(), id)
         .await
         .map_err(to_server_error)
 }
@@ -678,7 +725,7 @@ pub async fn send_to_audience(
     local_time: Option<String>,
     request_id: String,
 ) -> Result<Result<String, String>, ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Trigger).await?;
     let send = domain::audience::BrowserSend {
         campaign_id,
         audience_id,
@@ -687,13 +734,13 @@ pub async fn send_to_audience(
         local_time: local_time.filter(|at| !at.trim().is_empty()),
         request_id,
     };
-    match herald.send_from_browser(user, sandbox, send).await {
+    match herald.send_from_browser(&caller, send).await {
         Ok(backend::audience_sends::AudienceAnswer::Started(accepted)) => {
-            tracing::info!(execution_id = %accepted.execution_id, user_id = %user, "audience send started in the browser");
+            tracing::info!(execution_id = %accepted.execution_id, actor = %caller.actor(), "audience send started in the browser");
             Ok(Ok("The send has started: its progress is below.".into()))
         }
         Ok(backend::audience_sends::AudienceAnswer::Scheduled { schedule, .. }) => {
-            tracing::info!(schedule_id = %schedule.id, user_id = %user, "audience send scheduled in the browser");
+            tracing::info!(schedule_id = %schedule.id, actor = %caller.actor(), "audience send scheduled in the browser");
             Ok(Ok(
                 "The send is scheduled: it is listed below until it starts.".into(),
             ))
@@ -706,32 +753,24 @@ pub async fn send_to_audience(
 /// Deletes a schedule of the current sandbox before it fires.
 #[server(endpoint = "delete_audience_schedule")]
 pub async fn delete_audience_schedule(schedule_id: String) -> Result<(), ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
-    let caller = herald
-        .console_caller(user, sandbox)
-        .await
-        .map_err(to_server_error)?;
+    let (herald, caller) = require(Permission::Trigger).await?;
     herald
         .delete_audience_schedule(&caller, &schedule_id)
         .await
         .map_err(to_server_error)?;
-    tracing::info!(%schedule_id, user_id = %user, "audience schedule deleted in the browser");
+    tracing::info!(%schedule_id, actor = %caller.actor(), "audience schedule deleted in the browser");
     Ok(())
 }
 
 /// Cancels a running audience send of the current sandbox.
 #[server(endpoint = "cancel_audience_send")]
 pub async fn cancel_audience_send(execution_id: String) -> Result<u64, ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
-    let caller = herald
-        .console_caller(user, sandbox)
-        .await
-        .map_err(to_server_error)?;
+    let (herald, caller) = require(Permission::Trigger).await?;
     let excluded = herald
         .cancel_audience_send(&caller, &execution_id)
         .await
         .map_err(to_server_error)?;
-    tracing::info!(%execution_id, user_id = %user, excluded, "audience send cancelled in the browser");
+    tracing::info!(%execution_id, actor = %caller.actor(), excluded, "audience send cancelled in the browser");
     Ok(excluded)
 }
 
@@ -741,9 +780,9 @@ pub async fn profile_page(
     query: String,
     before: Option<String>,
 ) -> Result<domain::views::ProfilePage, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     herald
-        .profile_page(&sandbox.id, &query, before.as_deref())
+        .profile_page(caller.sandbox_id(), &query, before.as_deref())
         .await
         .map_err(to_server_error)
 }
@@ -751,9 +790,9 @@ pub async fn profile_page(
 /// One profile of the current sandbox, with its addresses' states and consents.
 #[server(endpoint = "profile_detail")]
 pub async fn profile_detail(id: String) -> Result<domain::views::ProfileDetail, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     herald
-        .profile_detail(&sandbox.id, &id)
+        .profile_detail(caller.sandbox_id(), &id)
         .await
         .map_err(to_server_error)
 }
@@ -765,7 +804,7 @@ pub async fn save_profile_attributes(
     id: String,
     attributes: String,
 ) -> Result<Result<domain::views::ProfileView, String>, ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Edit).await?;
     let parsed: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(&attributes)
     {
         Ok(map) => map,
@@ -778,11 +817,11 @@ pub async fn save_profile_attributes(
         }
     };
     match herald
-        .set_profile_attributes(&sandbox.id, &id, &parsed)
+        .set_profile_attributes(caller.sandbox_id(), &id, &parsed)
         .await
     {
         Ok(profile) => {
-            tracing::info!(profile_id = %id, user_id = %user, "profile attributes saved in the browser");
+            tracing::info!(profile_id = %id, actor = %caller.actor(), "profile attributes saved in the browser");
             Ok(Ok(profile))
         }
         Err(e) if e.kind == backend::ErrorKind::Invalid => Ok(Err(answer_text(&e))),
@@ -793,9 +832,9 @@ pub async fn save_profile_attributes(
 /// Erases a profile of the current sandbox (see `Herald::erase_profile`).
 #[server(endpoint = "erase_profile")]
 pub async fn erase_profile(id: String) -> Result<domain::views::Erasure, ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Edit).await?;
     herald
-        .erase_profile(&sandbox.id, &id, &Actor::User(user))
+        .erase_profile(caller.sandbox_id(), &id, &caller.actor())
         .await
         .map_err(to_server_error)
 }
@@ -803,9 +842,9 @@ pub async fn erase_profile(id: String) -> Result<domain::views::Erasure, ServerF
 /// The current sandbox's newest profile imports.
 #[server(endpoint = "profile_imports")]
 pub async fn profile_imports() -> Result<Vec<domain::profile_import::ImportView>, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     herald
-        .profile_imports(&sandbox.id)
+        .profile_imports(caller.sandbox_id())
         .await
         .map_err(to_server_error)
 }
@@ -819,13 +858,13 @@ pub async fn do_not_send() -> Result<
     ),
     ServerFnError,
 > {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     let suppressions = herald
-        .suppressions(&sandbox.id)
+        .suppressions(caller.sandbox_id())
         .await
         .map_err(to_server_error)?;
     let opt_outs = herald
-        .opt_outs(&sandbox.id)
+        .opt_outs(caller.sandbox_id())
         .await
         .map_err(to_server_error)?;
     Ok((suppressions, opt_outs))
@@ -839,17 +878,17 @@ pub async fn lift_do_not_send(
     channel: String,
     address: String,
 ) -> Result<(), ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
-    let actor = Actor::User(user);
+    let (herald, caller) = require(Permission::Configure).await?;
+    let actor = caller.actor();
     let lifted = match kind.as_str() {
         "suppression" => {
             herald
-                .lift_suppression(&sandbox.id, &channel, &address, &actor)
+                .lift_suppression(caller.sandbox_id(), &channel, &address, &actor)
                 .await
         }
         _ => {
             herald
-                .lift_opt_out(&sandbox.id, &channel, &address, &actor)
+                .lift_opt_out(caller.sandbox_id(), &channel, &address, &actor)
                 .await
         }
     };
@@ -859,9 +898,9 @@ pub async fn lift_do_not_send(
 /// The current sandbox's webhooks.
 #[server(endpoint = "list_webhooks")]
 pub async fn list_webhooks() -> Result<Vec<domain::views::WebhookView>, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     herald
-        .list_webhooks(&sandbox.id)
+        .list_webhooks(caller.sandbox_id())
         .await
         .map_err(to_server_error)
 }
@@ -873,11 +912,11 @@ pub async fn add_webhook(
     url: String,
     events: Vec<String>,
 ) -> Result<Result<String, String>, ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Configure).await?;
     let input = domain::webhook::WebhookInput { url, events };
-    match herald.register_webhook(&sandbox.id, &input).await {
+    match herald.register_webhook(caller.sandbox_id(), &input).await {
         Ok(registered) => {
-            tracing::info!(webhook_id = %registered.webhook.id, user_id = %user, "webhook added in the browser");
+            tracing::info!(webhook_id = %registered.webhook.id, actor = %caller.actor(), "webhook added in the browser");
             Ok(Ok(registered.secret))
         }
         Err(e) if e.kind == backend::ErrorKind::Invalid => Ok(Err(answer_text(&e))),
@@ -890,9 +929,9 @@ pub async fn add_webhook(
 pub async fn webhook_deliveries(
     id: String,
 ) -> Result<Vec<domain::views::WebhookDeliveryView>, ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Read).await?;
     herald
-        .webhook_deliveries(&sandbox.id, &id)
+        .webhook_deliveries(caller.sandbox_id(), &id)
         .await
         .map_err(to_server_error)
 }
@@ -900,9 +939,9 @@ pub async fn webhook_deliveries(
 /// Gives a webhook a new signing secret; answers it (shown once).
 #[server(endpoint = "rotate_webhook_secret")]
 pub async fn rotate_webhook_secret(id: String) -> Result<String, ServerFnError> {
-    let (herald, user, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Configure).await?;
     herald
-        .rotate_webhook_secret(&sandbox.id, &id, &Actor::User(user))
+        .rotate_webhook_secret(caller.sandbox_id(), &id, &caller.actor())
         .await
         .map_err(to_server_error)
 }
@@ -910,9 +949,9 @@ pub async fn rotate_webhook_secret(id: String) -> Result<String, ServerFnError> 
 /// Deletes a webhook of the current sandbox (its pending events are dropped).
 #[server(endpoint = "delete_webhook")]
 pub async fn delete_webhook(id: String) -> Result<(), ServerFnError> {
-    let (herald, _, sandbox) = require_user_in_sandbox().await?;
+    let (herald, caller) = require(Permission::Configure).await?;
     herald
-        .delete_webhook(&sandbox.id, &id)
+        .delete_webhook(caller.sandbox_id(), &id)
         .await
         .map_err(to_server_error)
 }

@@ -35,6 +35,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <A href="/settings/webhooks">"Webhooks"</A>
                 <A href="/settings/namespaces">"Namespaces"</A>
                 <A href="/settings/api-keys">"API keys"</A>
+                <A href="/settings/team">"Team"</A>
                 <A href="/settings/sandboxes">"Sandboxes"</A>
                 <A href="/settings/system">"System"</A>
                 <A href="/api-docs">"API"</A>
@@ -58,7 +59,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                                     </select>
                                     <button type="submit" class="secondary">"Switch"</button>
                                 </ActionForm>
-                                <span class="user">{w.email}</span>
+                                <a class="user" href="/account" title="Your account">
+                                    {w.email}" · "<span data-testid="role">{w.role.as_str()}</span>
+                                </a>
                             }
                         })
                     })}

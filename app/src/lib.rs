@@ -14,6 +14,7 @@ mod pages;
 mod report;
 #[cfg(feature = "ssr")]
 pub mod session;
+pub mod team;
 mod upload;
 
 use leptos::prelude::*;
@@ -73,6 +74,9 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/login") view=pages::LoginPage/>
+                <Route path=path!("/welcome") view=pages::WelcomePage/>
+                <Route path=path!("/account") view=pages::AccountPage/>
+                <Route path=path!("/settings/team") view=pages::TeamPage/>
                 <Route path=path!("/") view=pages::HomePage/>
                 <Route path=path!("/campaigns") view=pages::CampaignsPage/>
                 <Route path=path!("/campaigns/new") view=pages::NewCampaignPage/>

@@ -1,9 +1,9 @@
 //! The signed-in user, kept in a server-side session (tower-sessions, stored in SQLite).
 
 use backend::Herald;
+use backend::accounts::Caller;
 use domain::ids::UserId;
-use domain::tenancy::DEFAULT_SANDBOX_ID;
-use domain::views::SandboxView;
+use domain::tenancy::Permission;
 use leptos::prelude::*;
 use tower_sessions::Session;
 
@@ -54,26 +54,48 @@ pub fn answer_text(e: &backend::Error) -> String {
     e.message.clone()
 }
 
-/// For server functions: like [`require_user`], plus the sandbox the user works in (the
-/// install's first sandbox until they switch).
-pub async fn require_user_in_sandbox() -> Result<(Herald, UserId, SandboxView), ServerFnError> {
-    let (herald, user) = require_user().await?;
+/// For server functions: the application handle and the signed-in person's caller in the
+/// sandbox they work in (the one they chose, else the first they may enter), once their role
+/// there allows `permission`. Refused as 401 without a session or for a disabled account, as
+/// 403 when the role does not allow it.
+pub async fn require(permission: Permission) -> Result<(Herald, Caller), ServerFnError> {
+    let (herald, _) = require_user().await?;
     let session: Session = leptos_axum::extract().await?;
-    let sandbox = sandbox_of(&herald, &session)
+    let caller = session_caller(&herald, &session, permission)
         .await
-        .map_err(to_server_error)?;
-    Ok((herald, user, sandbox))
+        .map_err(refusal)?;
+    Ok((herald, caller))
 }
 
-/// The sandbox a session works in: the one it chose, else (or if that one is gone) the
-/// install's first.
-pub async fn sandbox_of(herald: &Herald, session: &Session) -> Result<SandboxView, backend::Error> {
+/// The session's caller, checked as [`require`] does (for handlers outside server functions).
+pub async fn session_caller(
+    herald: &Herald,
+    session: &Session,
+    permission: Permission,
+) -> Result<Caller, backend::Error> {
+    let user = user_of(session).await.ok_or_else(|| {
+        backend::Error::new(
+            backend::ErrorKind::Unauthorized,
+            "signed_out",
+            "Your session has ended. Sign in again.",
+        )
+    })?;
     let chosen = session.get::<String>(SANDBOX_KEY).await.ok().flatten();
-    match herald
-        .sandbox(chosen.as_deref().unwrap_or(DEFAULT_SANDBOX_ID))
-        .await
+    let caller = herald.member_caller(user, chosen.as_deref()).await?;
+    caller.require(permission)?;
+    Ok(caller)
+}
+
+/// A refusal as the browser sees it: its message, with the HTTP status of its kind (401, 403).
+fn refusal(e: backend::Error) -> ServerFnError {
+    let status = match e.kind {
+        backend::ErrorKind::Unauthorized => Some(http::StatusCode::UNAUTHORIZED),
+        backend::ErrorKind::Forbidden => Some(http::StatusCode::FORBIDDEN),
+        _ => None,
+    };
+    if let (Some(status), Some(response)) = (status, use_context::<leptos_axum::ResponseOptions>())
     {
-        Ok(s) => Ok(s),
-        Err(_) => herald.sandbox(DEFAULT_SANDBOX_ID).await,
+        response.set_status(status);
     }
+    to_server_error(e)
 }

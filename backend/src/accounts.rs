@@ -12,7 +12,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, SaltString};
 use domain::ids::{ApiKeyId, CampaignId, UserId};
 use domain::recipient::EmailAddress;
-use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
+use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID, Permission, Role};
 use domain::views::ApiKeyView;
 use domain::views::SandboxView;
 use rand::Rng;
@@ -84,26 +84,79 @@ pub struct ApiKeySpec {
     pub campaigns: Option<Vec<CampaignId>>,
 }
 
-/// An authenticated API caller: its key, the key's sandbox and what the key may do.
-#[derive(Debug, Clone)]
-pub struct ApiCaller {
-    pub api_key_id: ApiKeyId,
-    pub sandbox: SandboxView,
-    pub scope: ApiScope,
-    /// `Some`: the only campaigns this key may trigger.
-    pub campaigns: Option<Arc<HashSet<CampaignId>>>,
-    /// A person signed in to the browser, acting through the sandbox's console key
-    /// ([`Herald::console_caller`]); `None`: the key's holder.
-    pub acting_user: Option<UserId>,
+/// What a caller's permissions come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// An API key of this scope.
+    Key(ApiScope),
+    /// A person signed in to the browser, with their role in the sandbox.
+    Member(Role),
 }
 
-impl ApiCaller {
+impl Access {
+    pub fn allows(self, permission: Permission) -> bool {
+        match self {
+            Access::Key(scope) => scope.allows(permission),
+            Access::Member(role) => role.allows(permission),
+        }
+    }
+}
+
+/// An authenticated caller, through either door: an API key, or a person signed in to the
+/// browser. It acts in exactly one sandbox, and [`require`](Self::require) is the one check of
+/// what it may do there.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The key the caller's executions are recorded under: the presented key, or for a person
+    /// the sandbox's console key.
+    pub api_key_id: ApiKeyId,
+    pub sandbox: SandboxView,
+    pub access: Access,
+    /// `Some`: the only campaigns this key may trigger.
+    pub campaigns: Option<Arc<HashSet<CampaignId>>>,
+    /// The person signed in to the browser; `None`: the key's holder.
+    pub user: Option<UserId>,
+}
+
+impl Caller {
     /// Who acts, as the audit log names them: the signed-in person, else the key.
     pub fn actor(&self) -> Actor {
-        match self.acting_user {
+        match self.user {
             Some(user) => Actor::User(user),
             None => Actor::ApiKey(self.api_key_id),
         }
+    }
+
+    /// The sandbox the caller acts in.
+    pub fn sandbox_id(&self) -> &str {
+        &self.sandbox.id
+    }
+
+    /// Refuses what the caller's role or key scope does not allow.
+    pub fn require(&self, permission: Permission) -> Result<()> {
+        if self.access.allows(permission) {
+            return Ok(());
+        }
+        Err(match self.access {
+            Access::Key(_) if permission == Permission::Trigger => Error::new(
+                ErrorKind::Forbidden,
+                "trigger_not_allowed",
+                "This API key may not trigger campaigns.",
+            ),
+            Access::Key(_) => Error::new(
+                ErrorKind::Forbidden,
+                "admin_scope_required",
+                "This API key may only trigger campaigns; the management API needs a key with the admin scope.",
+            ),
+            Access::Member(role) => Error::new(
+                ErrorKind::Forbidden,
+                "role_forbidden",
+                format!(
+                    "Your role in this sandbox ({role}) does not allow you to {}. Ask one of its owners.",
+                    permission.describe()
+                ),
+            ),
+        })
     }
 
     /// Checks the optional `x-gw-ims-org-id` and `x-sandbox-name` headers against the key: a key
@@ -137,18 +190,6 @@ impl ApiCaller {
                 "This API key may not trigger this campaign. Allow it on the API keys page or use another key.",
             )),
             _ => Ok(()),
-        }
-    }
-
-    /// Refuses keys without the admin scope (the management API).
-    pub fn require_admin(&self) -> Result<()> {
-        match self.scope {
-            ApiScope::Admin => Ok(()),
-            ApiScope::Trigger => Err(Error::new(
-                ErrorKind::Forbidden,
-                "admin_scope_required",
-                "This API key may only trigger campaigns; the management API needs a key with the admin scope.",
-            )),
         }
     }
 }
@@ -294,11 +335,14 @@ impl Herald {
         Ok(NewApiKey { id, key })
     }
 
-    /// Revokes by id or name. Returns how many keys were revoked.
+    /// Revokes by id or name, in one sandbox (`None`: in any, for the command line). Returns
+    /// how many keys were revoked.
     #[tracing::instrument(skip_all)]
-    pub async fn revoke_api_key(&self, id_or_name: &str) -> Result<u64> {
+    pub async fn revoke_api_key(&self, sandbox_id: Option<&str>, id_or_name: &str) -> Result<u64> {
         let mut tx = self.store().begin().await?;
-        let revoked = store::accounts::revoke_api_key(&mut tx, id_or_name.trim(), now_ms()).await?;
+        let revoked =
+            store::accounts::revoke_api_key(&mut tx, sandbox_id, id_or_name.trim(), now_ms())
+                .await?;
         store::changes::announce(&mut tx, store::changes::Change::ApiKeys).await?;
         tx.commit().await?;
         // Only hashes are cached, so forget them all: revocation takes effect at once here
@@ -309,7 +353,7 @@ impl Herald {
 
     /// Resolves a presented key to its caller; revoked and unknown keys are refused alike.
     /// A key revoked on another node is refused within 5 s.
-    pub async fn authenticate_api_key(&self, presented: &str) -> Result<ApiCaller> {
+    pub async fn authenticate_api_key(&self, presented: &str) -> Result<Caller> {
         let unauthorized = || {
             Error::new(
                 ErrorKind::Unauthorized,
@@ -335,8 +379,8 @@ impl Herald {
         } else {
             None
         };
-        let caller = ApiCaller {
-            scope: row.scope,
+        let caller = Caller {
+            access: Access::Key(row.scope),
             sandbox: SandboxView {
                 id: row.sandbox_id,
                 org_id: row.org_id,
@@ -344,7 +388,7 @@ impl Herald {
             },
             api_key_id: row.id,
             campaigns,
-            acting_user: None,
+            user: None,
         };
         self.inner.api_keys.insert(hash, caller.clone(), read_at);
         // Record the use off the request path; at most once a minute is stored.
@@ -359,24 +403,61 @@ impl Herald {
         Ok(caller)
     }
 
-    /// A signed-in person's caller in a sandbox: what they start in the browser is recorded
-    /// under the sandbox's console key (executions name a key) and under their name.
-    pub async fn console_caller(&self, user: UserId, sandbox: SandboxView) -> Result<ApiCaller> {
-        let mut conn = self.store().acquire().await?;
-        let key = store::accounts::console_key(&mut conn, &sandbox.id, now_ms()).await?;
-        Ok(ApiCaller {
-            api_key_id: key,
+    /// A signed-in person's caller: in the `preferred` sandbox if they may enter it, else in
+    /// the first one they may. What they start in the browser is recorded under their name and
+    /// under the sandbox's console key (executions name a key). A disabled account, or one
+    /// without any role left, is refused as signed out.
+    pub async fn member_caller(&self, user: UserId, preferred: Option<&str>) -> Result<Caller> {
+        let mut sandboxes = store::team::sandboxes_of(self.store().reader(), user).await?;
+        let chosen = sandboxes
+            .iter()
+            .position(|(s, _)| Some(s.id.as_str()) == preferred)
+            .unwrap_or(0);
+        if sandboxes.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Unauthorized,
+                "no_sandbox",
+                "Your account is disabled or has no role in any sandbox. Ask an owner of your team.",
+            ));
+        }
+        let (sandbox, role) = sandboxes.swap_remove(chosen);
+        Ok(Caller {
+            api_key_id: self.console_key(&sandbox.id).await?,
             sandbox,
-            scope: ApiScope::Admin,
+            access: Access::Member(role),
             campaigns: None,
-            acting_user: Some(user),
+            user: Some(user),
         })
     }
 
-    /// Every API key, newest first, without secrets.
-    pub async fn list_api_keys(&self) -> Result<Vec<ApiKeyView>> {
+    /// The sandboxes the person may enter, with their role in each.
+    pub async fn sandboxes_of(&self, user: UserId) -> Result<Vec<(SandboxView, Role)>> {
+        Ok(store::team::sandboxes_of(self.store().reader(), user).await?)
+    }
+
+    /// The sandbox's console key, made on first use.
+    async fn console_key(&self, sandbox_id: &str) -> Result<ApiKeyId> {
+        let known = self
+            .inner
+            .console_keys
+            .lock()
+            .ok()
+            .and_then(|k| k.get(sandbox_id).copied());
+        if let Some(key) = known {
+            return Ok(key);
+        }
+        let mut conn = self.store().acquire().await?;
+        let key = store::accounts::console_key(&mut conn, sandbox_id, now_ms()).await?;
+        if let Ok(mut keys) = self.inner.console_keys.lock() {
+            keys.insert(sandbox_id.to_owned(), key);
+        }
+        Ok(key)
+    }
+
+    /// Every API key of a sandbox, newest first, without secrets.
+    pub async fn list_api_keys(&self, sandbox_id: &str) -> Result<Vec<ApiKeyView>> {
         let pool = self.store().reader();
-        let mut keys = store::accounts::list_api_keys(pool).await?;
+        let mut keys = store::accounts::list_api_keys(pool, sandbox_id).await?;
         let mut titles: HashMap<String, Vec<String>> = HashMap::new();
         for (key, title) in store::accounts::restricted_key_titles(pool).await? {
             titles.entry(key).or_default().push(title);
@@ -399,11 +480,12 @@ impl Herald {
             .take(20)
             .map(char::from)
             .collect();
-        match self.create_user(&email, &password).await {
+        let admin = match self.create_user(&email, &password).await {
             // Another node starting at the same moment bootstrapped the install: it prints.
             Err(e) if e.kind == ErrorKind::Conflict => return Ok(None),
             other => other?,
         };
+        self.grant(admin, DEFAULT_SANDBOX_ID, Role::Owner).await?;
         let api_key = self
             .create_api_key(ApiKeySpec {
                 name: "default".into(),
@@ -421,11 +503,11 @@ impl Herald {
     }
 }
 
-fn key_hash(key: &str) -> String {
+pub(crate) fn key_hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
-async fn hash_password(password: String) -> Result<String> {
+pub(crate) async fn hash_password(password: String) -> Result<String> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
             .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -1,7 +1,12 @@
 //! Campaign use cases: create, read, list, edit a draft, and the lifecycle (activate, stop,
 //! archive, duplicate, delete a draft). The rules of the lifecycle are in
 //! [`domain::campaign::CampaignStatus`]; here they are applied with compare-and-set writes.
+//!
+//! Every change takes the [`Caller`]: its role must allow the change (editing needs
+//! [`Permission::Edit`], the lifecycle [`Permission::Launch`]), and a campaign of another
+//! sandbox is not found.
 
+use crate::accounts::Caller;
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
@@ -13,6 +18,7 @@ use domain::listing::CampaignQuery;
 use domain::report::DAY_MS;
 use domain::review::Finding;
 use domain::template::Need;
+use domain::tenancy::Permission;
 use domain::views::{CampaignPage, CampaignSummary, CampaignView, VariableView};
 use std::collections::HashMap;
 
@@ -69,10 +75,11 @@ impl Herald {
     #[tracing::instrument(skip_all)]
     pub async fn create_campaign(
         &self,
-        actor: &Actor,
-        sandbox_id: &str,
+        caller: &Caller,
         campaign: NewCampaign,
     ) -> Result<CampaignId> {
+        caller.require(Permission::Edit)?;
+        let (sandbox_id, actor) = (caller.sandbox_id(), &caller.actor());
         self.check_campaign_surface(sandbox_id, &campaign).await?;
         self.check_campaign_audience(sandbox_id, &campaign).await?;
         self.check_namespace(sandbox_id, campaign.namespace.as_str(), "namespace")
@@ -235,6 +242,21 @@ impl Herald {
     }
 
     /// A campaign of this sandbox; other sandboxes' campaigns are `campaign_not_found` too.
+    /// The caller's row of the campaign: `campaign_not_found` in another sandbox, refused if
+    /// the caller's role does not allow `permission`.
+    async fn own_row(
+        &self,
+        caller: &Caller,
+        permission: Permission,
+        id: CampaignId,
+    ) -> Result<store::campaigns::CampaignRow> {
+        caller.require(permission)?;
+        store::campaigns::campaign(self.store().reader(), id)
+            .await?
+            .filter(|row| row.sandbox_id == caller.sandbox_id())
+            .ok_or_else(campaign_not_found)
+    }
+
     pub async fn sandbox_campaign(&self, sandbox_id: &str, id: CampaignId) -> Result<CampaignView> {
         let campaign = self.campaign(id).await?;
         if campaign.sandbox_id == sandbox_id {
@@ -251,13 +273,12 @@ impl Herald {
     #[tracing::instrument(skip_all)]
     pub async fn edit_campaign(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         id: CampaignId,
         campaign: NewCampaign,
     ) -> Result<()> {
-        let row = store::campaigns::campaign(self.store().reader(), id)
-            .await?
-            .ok_or_else(campaign_not_found)?;
+        let row = self.own_row(caller, Permission::Edit, id).await?;
+        let actor = &caller.actor();
         self.check_campaign_surface(&row.sandbox_id, &campaign)
             .await?;
         self.check_campaign_audience(&row.sandbox_id, &campaign)
@@ -319,10 +340,9 @@ impl Herald {
     /// with a newer draft version, activates that version instead (calls accepted before keep
     /// the version they were pinned to).
     #[tracing::instrument(skip_all)]
-    pub async fn activate_campaign(&self, actor: &Actor, id: CampaignId) -> Result<()> {
-        let row = store::campaigns::campaign(self.store().reader(), id)
-            .await?
-            .ok_or_else(campaign_not_found)?;
+    pub async fn activate_campaign(&self, caller: &Caller, id: CampaignId) -> Result<()> {
+        let row = self.own_row(caller, Permission::Launch, id).await?;
+        let actor = &caller.actor();
         let findings = review_of(&row, &self.newest_version(id).await?.1);
         if domain::review::blocks(&findings) {
             let errors = findings
@@ -352,7 +372,7 @@ impl Herald {
             }
         }
         self.transition(
-            actor,
+            caller,
             id,
             CampaignStatus::activate,
             store::campaigns::mark_live,
@@ -364,9 +384,9 @@ impl Herald {
 
     /// Live → Stopped, for good: later trigger calls are refused; accepted messages still go out.
     #[tracing::instrument(skip_all)]
-    pub async fn stop_campaign(&self, actor: &Actor, id: CampaignId) -> Result<()> {
+    pub async fn stop_campaign(&self, caller: &Caller, id: CampaignId) -> Result<()> {
         self.transition(
-            actor,
+            caller,
             id,
             CampaignStatus::stop,
             store::campaigns::mark_stopped,
@@ -378,9 +398,9 @@ impl Herald {
 
     /// Stopped or completed → Archived: kept with its history, out of the way.
     #[tracing::instrument(skip_all)]
-    pub async fn archive_campaign(&self, actor: &Actor, id: CampaignId) -> Result<()> {
+    pub async fn archive_campaign(&self, caller: &Caller, id: CampaignId) -> Result<()> {
         self.transition(
-            actor,
+            caller,
             id,
             CampaignStatus::archive,
             store::campaigns::mark_archived,
@@ -393,7 +413,8 @@ impl Herald {
     /// A new draft with the campaign's newest content, titled "Copy of …". Works for any status:
     /// duplicating is how a stopped campaign sends again.
     #[tracing::instrument(skip_all)]
-    pub async fn duplicate_campaign(&self, actor: &Actor, id: CampaignId) -> Result<CampaignId> {
+    pub async fn duplicate_campaign(&self, caller: &Caller, id: CampaignId) -> Result<CampaignId> {
+        self.own_row(caller, Permission::Edit, id).await?;
         let original = self.campaign(id).await?;
         let mut input = original.to_input();
         input.title = format!("Copy of {}", original.title)
@@ -403,16 +424,14 @@ impl Herald {
         let copy = NewCampaign::parse(&input).map_err(|e| {
             Error::internal(anyhow::anyhow!("stored content of {id} is invalid: {e}"))
         })?;
-        let new_id = self
-            .create_campaign(actor, &original.sandbox_id, copy)
-            .await?;
+        let new_id = self.create_campaign(caller, copy).await?;
         let mut conn = self.store().acquire().await?;
         let detail = format!("from \"{}\" ({id})", original.title);
         audit(
             &mut conn,
             &original.sandbox_id,
             new_id,
-            actor,
+            &caller.actor(),
             "duplicated",
             &detail,
         )
@@ -423,11 +442,11 @@ impl Herald {
 
     /// Deletes a draft. Live, stopped and other campaigns are kept for their history.
     #[tracing::instrument(skip_all)]
-    pub async fn delete_draft(&self, actor: &Actor, id: CampaignId) -> Result<()> {
-        let sandbox_id = self.campaign(id).await?.sandbox_id;
+    pub async fn delete_draft(&self, caller: &Caller, id: CampaignId) -> Result<()> {
+        let sandbox_id = self.own_row(caller, Permission::Edit, id).await?.sandbox_id;
         let mut tx = self.store().begin().await?;
         if store::campaigns::delete_draft(&mut tx, id).await? {
-            audit(&mut tx, &sandbox_id, id, actor, "deleted", "").await?;
+            audit(&mut tx, &sandbox_id, id, &caller.actor(), "deleted", "").await?;
             tx.commit().await?;
             self.inner.campaigns.remove(&id);
             tracing::info!(campaign_id = %id, "draft deleted");
@@ -458,7 +477,7 @@ impl Herald {
     /// meanwhile; the campaign cache forgets the campaign at once.
     async fn transition<W>(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         id: CampaignId,
         rule: fn(CampaignStatus) -> std::result::Result<CampaignStatus, &'static str>,
         write: W,
@@ -466,9 +485,7 @@ impl Herald {
     where
         W: for<'c> AsyncFn(&'c mut store::Conn, CampaignId, i64) -> sqlx::Result<bool>,
     {
-        let row = store::campaigns::campaign(self.store().reader(), id)
-            .await?
-            .ok_or_else(campaign_not_found)?;
+        let row = self.own_row(caller, Permission::Launch, id).await?;
         let to = rule(row.status_at(now_ms()))
             .map_err(|reason| Error::new(ErrorKind::Conflict, "invalid_transition", reason))?;
         let mut tx = self.store().begin().await?;
@@ -481,7 +498,7 @@ impl Herald {
             CampaignStatus::Archived => "archived",
             other => other.as_str(),
         };
-        audit(&mut tx, &row.sandbox_id, id, actor, action, "").await?;
+        audit(&mut tx, &row.sandbox_id, id, &caller.actor(), action, "").await?;
         tx.commit().await?;
         self.inner.campaigns.remove(&id);
         Ok(())

@@ -21,7 +21,7 @@
 //!   While it is remembered, the same key with the same body gets the original answer back (a
 //!   replay: nothing is sent again); with a different body it is refused.
 
-use crate::accounts::ApiCaller;
+use crate::accounts::Caller;
 use crate::clock::{Millis, now_ms};
 use crate::error::{Error, ErrorKind, Result};
 use crate::group_commit::Job;
@@ -126,7 +126,7 @@ impl Herald {
     #[tracing::instrument(skip_all)]
     pub async fn trigger_unitary(
         &self,
-        caller: &ApiCaller,
+        caller: &Caller,
         trigger: UnitaryTrigger,
         request_hash: &str,
         idempotency_key: Option<String>,
@@ -173,7 +173,7 @@ impl Herald {
     #[tracing::instrument(skip_all)]
     pub async fn dry_run_unitary(
         &self,
-        caller: &ApiCaller,
+        caller: &Caller,
         trigger: UnitaryTrigger,
     ) -> Result<DryRun> {
         let prepared = self.prepare(caller, &Arc::new(trigger), true).await?;
@@ -207,7 +207,7 @@ impl Herald {
     #[tracing::instrument(skip_all)]
     pub async fn execution_status(
         &self,
-        caller: &ApiCaller,
+        caller: &Caller,
         execution_id: &str,
     ) -> Result<ExecutionStatus> {
         let not_found = || Error::not_found("execution_not_found", "No execution has this id.");
@@ -242,10 +242,11 @@ impl Herald {
     /// opted-out addresses now (the dry run); an accepted call has them excluded in its commit.
     async fn prepare(
         &self,
-        caller: &ApiCaller,
+        caller: &Caller,
         trigger: &Arc<UnitaryTrigger>,
         read_lists: bool,
     ) -> Result<Prepared> {
+        caller.require(domain::tenancy::Permission::Trigger)?;
         if trigger.context_bytes() > MAX_CONTEXT_BYTES {
             return Err(Error::new(
                 ErrorKind::TooLarge,

@@ -42,6 +42,7 @@ pub mod storage_alarm;
 pub mod store;
 pub mod suppressions;
 pub mod surfaces;
+pub mod team;
 pub mod telemetry;
 pub mod tracking;
 pub mod webhooks;
@@ -82,7 +83,9 @@ struct Inner {
     /// Where messages are rendered: off the async runtime, a bounded number at a time.
     render_pool: render_pool::RenderPool,
     /// API key hash → the caller it authenticates, for 5 s (see [`cache`], [`coherence`]).
-    api_keys: cache::TtlCache<String, accounts::ApiCaller>,
+    api_keys: cache::TtlCache<String, accounts::Caller>,
+    /// Sandbox id → its console key, once made (console keys are never revoked).
+    console_keys: std::sync::Mutex<std::collections::HashMap<String, domain::ids::ApiKeyId>>,
     /// Campaign → its row, for 1 s (see [`cache`]).
     campaigns: cache::TtlCache<domain::ids::CampaignId, store::campaigns::CampaignRow>,
 }
@@ -129,6 +132,7 @@ impl Herald {
                 loops: Default::default(),
                 passwords: Default::default(),
                 api_keys,
+                console_keys: Default::default(),
                 campaigns,
             }),
         })

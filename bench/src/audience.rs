@@ -10,7 +10,6 @@
 use crate::database::{Databases, Engine};
 use crate::reports::{Server, fresh_install, herald_in};
 use backend::accounts::ApiKeySpec;
-use backend::campaigns::Actor;
 use domain::campaign::{CampaignInput, NewCampaign};
 use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
 use serde_json::{Value, json};
@@ -98,6 +97,10 @@ async fn seed(env: &[(&str, String)]) -> anyhow::Result<(String, String)> {
     let user = herald
         .create_user("audience-bench@example.com", "audience bench password")
         .await?;
+    herald
+        .grant(user, DEFAULT_SANDBOX_ID, domain::tenancy::Role::Owner)
+        .await?;
+    let caller = herald.member_caller(user, Some(DEFAULT_SANDBOX_ID)).await?;
     let key = herald
         .create_api_key(ApiKeySpec {
             name: "audience bench".into(),
@@ -113,12 +116,8 @@ async fn seed(env: &[(&str, String)]) -> anyhow::Result<(String, String)> {
         text_body: "Hello {{profile.name}}, here is issue {{context.issue}}.".into(),
         ..CampaignInput::default()
     })?;
-    let campaign = herald
-        .create_campaign(&Actor::User(user), DEFAULT_SANDBOX_ID, campaign)
-        .await?;
-    herald
-        .activate_campaign(&Actor::User(user), campaign)
-        .await?;
+    let campaign = herald.create_campaign(&caller, campaign).await?;
+    herald.activate_campaign(&caller, campaign).await?;
     Ok((key.key, campaign.to_string()))
 }
 

@@ -10,7 +10,6 @@
 use crate::database::{Databases, Engine};
 use crate::herald_process::{free_port, wait_healthy};
 use backend::accounts::ApiKeySpec;
-use backend::campaigns::Actor;
 use backend::store::Conn;
 use backend::store::executions::{NewCall, NewExecution, NewMessage, insert_calls};
 use backend::{Herald, Settings};
@@ -259,6 +258,10 @@ pub(crate) async fn seed(
 ) -> anyhow::Result<(String, CampaignId)> {
     let herald = herald_in(env).await?;
     let user = herald.create_user(EMAIL, PASSWORD).await?;
+    herald
+        .grant(user, DEFAULT_SANDBOX_ID, domain::tenancy::Role::Owner)
+        .await?;
+    let caller = herald.member_caller(user, Some(DEFAULT_SANDBOX_ID)).await?;
     let key = herald
         .create_api_key(ApiKeySpec {
             name: "reports bench".into(),
@@ -276,10 +279,8 @@ pub(crate) async fn seed(
             html_body: "<p>Hello {{context.n}}</p>".into(),
             ..CampaignInput::default()
         })?;
-        let id = herald
-            .create_campaign(&Actor::User(user), DEFAULT_SANDBOX_ID, campaign)
-            .await?;
-        herald.activate_campaign(&Actor::User(user), id).await?;
+        let id = herald.create_campaign(&caller, campaign).await?;
+        herald.activate_campaign(&caller, id).await?;
         campaigns.push(id);
     }
     let calls = messages.div_ceil(RECIPIENTS_PER_CALL as u64);

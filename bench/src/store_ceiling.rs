@@ -4,7 +4,6 @@
 //! many calls per transaction.
 
 use backend::accounts::ApiKeySpec;
-use backend::campaigns::Actor;
 use backend::store::executions::{NewCall, NewExecution, NewMessage, insert_calls};
 use backend::{Herald, Settings};
 use domain::campaign::{CampaignInput, Channel, NewCampaign};
@@ -36,6 +35,10 @@ pub async fn measure(
     let user = herald
         .create_user("ceiling@example.com", "ceiling password")
         .await?;
+    herald
+        .grant(user, DEFAULT_SANDBOX_ID, domain::tenancy::Role::Owner)
+        .await?;
+    let caller = herald.member_caller(user, Some(DEFAULT_SANDBOX_ID)).await?;
     let key = herald
         .create_api_key(ApiKeySpec {
             name: "ceiling".into(),
@@ -54,12 +57,8 @@ pub async fn measure(
         text_body: String::new(),
         ..CampaignInput::default()
     })?;
-    let campaign = herald
-        .create_campaign(&Actor::User(user), DEFAULT_SANDBOX_ID, campaign)
-        .await?;
-    herald
-        .activate_campaign(&Actor::User(user), campaign)
-        .await?;
+    let campaign = herald.create_campaign(&caller, campaign).await?;
+    herald.activate_campaign(&caller, campaign).await?;
     let mut n = 0u64;
     let one_call = |n: u64| {
         let execution = NewExecution {

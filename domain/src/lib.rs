@@ -22,6 +22,7 @@ pub mod report;
 pub mod retention;
 pub mod review;
 pub mod surface;
+pub mod team;
 pub mod template;
 pub mod tenancy;
 pub mod tracking;

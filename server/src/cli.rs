@@ -16,7 +16,24 @@ pub enum UserCommand {
         /// HERALD_USER_PASSWORD.
         #[arg(long, env = "HERALD_USER_PASSWORD", hide_env_values = true)]
         password: String,
+        /// The sandbox the person works in.
+        #[arg(long, default_value = domain::tenancy::DEFAULT_SANDBOX_NAME)]
+        sandbox: String,
+        /// The sandbox's organisation, needed only when several have a sandbox of that name.
+        #[arg(long)]
+        org: Option<String>,
+        /// owner, admin, editor, approver or viewer.
+        #[arg(long, default_value = "owner")]
+        role: String,
     },
+    /// List every account as `email  enabled|disabled  org/sandbox:role, …`.
+    List,
+    /// Disable an account: it cannot sign in, and its sessions stop at their next request.
+    Disable { email: String },
+    /// Enable a disabled account again, with the roles it had.
+    Enable { email: String },
+    /// Print a one-time link (valid 7 days) where the person chooses a new password.
+    ResetPassword { email: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -173,12 +190,60 @@ pub async fn run(command: crate::Command) -> anyhow::Result<()> {
     let herald = Herald::start(Settings::from_env()?).await?;
     match command {
         crate::Command::Serve | crate::Command::Db(_) => unreachable!("handled by main"),
-        crate::Command::User(UserCommand::Create { email, password }) => {
+        crate::Command::User(UserCommand::Create {
+            email,
+            password,
+            sandbox,
+            org,
+            role,
+        }) => {
+            let role = domain::tenancy::Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!("--role must be owner, admin, editor, approver or viewer")
+            })?;
+            let sandbox = herald
+                .sandbox_by_name(org.as_deref(), &sandbox)
+                .await
+                .map_err(user_error)?;
             let id = herald
                 .create_user(&email, &password)
                 .await
                 .map_err(user_error)?;
-            println!("created user {id}");
+            herald
+                .grant(id, &sandbox.id, role)
+                .await
+                .map_err(user_error)?;
+            println!(
+                "created user {id}, {role} of {}/{}",
+                sandbox.org_id, sandbox.name
+            );
+        }
+        crate::Command::User(UserCommand::List) => {
+            for u in herald.list_users().await.map_err(user_error)? {
+                let state = if u.disabled { "disabled" } else { "enabled" };
+                let roles = u.roles.unwrap_or_else(|| "no role".into());
+                println!("{}  {state}  {roles}", u.email);
+            }
+        }
+        crate::Command::User(UserCommand::Disable { email }) => {
+            herald
+                .operator_set_disabled(&email, true)
+                .await
+                .map_err(user_error)?;
+            println!("disabled {email}");
+        }
+        crate::Command::User(UserCommand::Enable { email }) => {
+            herald
+                .operator_set_disabled(&email, false)
+                .await
+                .map_err(user_error)?;
+            println!("enabled {email}");
+        }
+        crate::Command::User(UserCommand::ResetPassword { email }) => {
+            let link = herald
+                .operator_reset_link(&email)
+                .await
+                .map_err(user_error)?;
+            println!("{}", link.url);
         }
         crate::Command::Sandbox(SandboxCommand::Create { org, name }) => {
             let s = herald
@@ -253,7 +318,7 @@ pub async fn run(command: crate::Command) -> anyhow::Result<()> {
         }
         crate::Command::ApiKey(ApiKeyCommand::Revoke { id_or_name }) => {
             match herald
-                .revoke_api_key(&id_or_name)
+                .revoke_api_key(None, &id_or_name)
                 .await
                 .map_err(user_error)?
             {

@@ -6,6 +6,7 @@ use crate::components::{Confirm, CopyButton, ErrorBox, Layout, StatusBadge, erro
 use crate::local_time::LocalTime;
 use crate::pages::campaign_sends::AudienceSends;
 use domain::campaign::CampaignStatus;
+use domain::tenancy::Permission;
 use domain::views::CampaignView;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -20,6 +21,7 @@ pub fn CampaignPage() -> impl IntoView {
     let duplicate = ServerAction::<DuplicateCampaign>::new();
     let delete = ServerAction::<DeleteDraft>::new();
     let archive = ServerAction::<ArchiveCampaign>::new();
+    let me = Resource::new(|| (), |_| crate::api::workspace());
     let campaign = Resource::new(
         move || {
             let versions = (
@@ -69,9 +71,15 @@ pub fn CampaignPage() -> impl IntoView {
             {move || done.get().map(|what| view! { <p class="banner success" role="status">{what}</p> })}
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
+                    // Buttons the person's role would be refused are not shown (the server decides).
+                    let role = me.await.ok().map(|w| w.role);
+                    let may = Rights {
+                        edit: role.is_some_and(|r| r.allows(Permission::Edit)),
+                        launch: role.is_some_and(|r| r.allows(Permission::Launch)),
+                    };
                     match campaign.await {
                         Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
-                        Ok(c) => view! { <CampaignDetails campaign=c activate stop duplicate delete archive/> }.into_any(),
+                        Ok(c) => view! { <CampaignDetails campaign=c may activate stop duplicate delete archive/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -80,9 +88,17 @@ pub fn CampaignPage() -> impl IntoView {
     }
 }
 
+/// What the signed-in person's role lets them do to a campaign.
+#[derive(Clone, Copy)]
+struct Rights {
+    edit: bool,
+    launch: bool,
+}
+
 #[component]
 fn CampaignDetails(
     campaign: CampaignView,
+    may: Rights,
     activate: ServerAction<ActivateCampaign>,
     stop: ServerAction<StopCampaign>,
     duplicate: ServerAction<DuplicateCampaign>,
@@ -174,8 +190,15 @@ fn CampaignDetails(
         {(!c.description.is_empty()).then(|| view! { <p class="description">{c.description.clone()}</p> })}
         {(is_draft || is_live).then(|| view! {
             <div class="actions">
-                <a class="button secondary" href=format!("/campaigns/{edit_id}/edit")>"Edit"</a>
-                {(is_draft || pending_version).then(|| view! {
+                {may.edit.then(|| view! {
+                    <a class="button secondary" href=format!("/campaigns/{edit_id}/edit")>"Edit"</a>
+                })}
+                {((is_draft || pending_version) && !may.launch).then(|| view! {
+                    <p class="hint" data-testid="needs-approver">
+                        "Your role cannot activate campaigns: an approver, admin or owner of this sandbox activates it."
+                    </p>
+                })}
+                {((is_draft || pending_version) && may.launch).then(|| view! {
                     <ActionForm action=activate>
                         <input type="hidden" name="id" value=campaign_id.clone()/>
                         <button type="submit" disabled=move || blocked || activate.pending().get()>
@@ -199,7 +222,7 @@ fn CampaignDetails(
         {(!is_draft).then(|| view! {
             <AudienceSends campaign_id=c.id.clone() audience=c.audience_name.clone() live=c.status == CampaignStatus::Live variables=c.variables.clone()/>
         })}
-        {is_live.then(|| view! {
+        {(is_live && may.launch).then(|| view! {
             <section class="card">
                 <h2>"Stop"</h2>
                 <p class="hint">
@@ -276,11 +299,13 @@ fn CampaignDetails(
             </ul>
         </section>
         <section class="card actions">
-            <ActionForm action=duplicate>
-                <input type="hidden" name="id" value=duplicate_id/>
-                <button type="submit" class="secondary">"Duplicate"</button>
-            </ActionForm>
-            {is_over.then(|| view! {
+            {may.edit.then(|| view! {
+                <ActionForm action=duplicate>
+                    <input type="hidden" name="id" value=duplicate_id/>
+                    <button type="submit" class="secondary">"Duplicate"</button>
+                </ActionForm>
+            })}
+            {(is_over && may.launch).then(|| view! {
                 <Confirm ask="Archive…".into()
                     question="An archived campaign is set aside for good; its messages and reports stay.".into()>
                     <ActionForm action=archive>
@@ -289,7 +314,7 @@ fn CampaignDetails(
                     </ActionForm>
                 </Confirm>
             })}
-            {is_draft.then(|| view! {
+            {(is_draft && may.edit).then(|| view! {
                 <Confirm ask="Delete draft…".into() question="The draft and its content are deleted for good.".into()>
                     <ActionForm action=delete>
                         <input type="hidden" name="id" value=this.get_value()/>

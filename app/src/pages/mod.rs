@@ -1,5 +1,6 @@
 //! One module per page.
 
+mod account;
 mod api_docs;
 mod api_keys;
 mod audiences;
@@ -20,8 +21,11 @@ mod sandboxes;
 mod suppressions;
 mod surfaces;
 mod system;
+mod team;
 mod webhooks;
+mod welcome;
 
+pub use account::AccountPage;
 pub use api_docs::ApiDocsPage;
 pub use api_keys::ApiKeysPage;
 pub use audiences::AudiencesPage;
@@ -41,7 +45,9 @@ pub use sandboxes::SandboxesPage;
 pub use suppressions::SuppressionsPage;
 pub use surfaces::SurfacesPage;
 pub use system::SystemPage;
+pub use team::TeamPage;
 pub use webhooks::WebhooksPage;
+pub use welcome::WelcomePage;
 
 use leptos::prelude::*;
 

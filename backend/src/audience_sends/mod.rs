@@ -24,7 +24,7 @@
 //! - A campaign stopped (or past its end) while its send runs ends the send `failed`: no more
 //!   members are queued; what was queued is delivered, as accepted messages always are.
 
-use crate::accounts::ApiCaller;
+use crate::accounts::Caller;
 use crate::audiences::Members;
 use crate::clock::{Millis, now_ms};
 use crate::error::{Error, ErrorKind, Result};
@@ -39,10 +39,10 @@ use domain::FieldError;
 use domain::audience::{
     AudienceSendSummary, BrowserSend, CampaignSends, ScheduleStatus, ScheduleSummary,
 };
-use domain::ids::{CampaignId, ExecutionId, ScheduleId, UserId};
+use domain::ids::{CampaignId, ExecutionId, ScheduleId};
 use domain::report::{Exclusion, Happening, Segment, Tally};
+use domain::tenancy::Permission;
 use domain::trigger::{AudienceRef, AudienceRequest, AudienceTrigger, ScheduleDto};
-use domain::views::SandboxView;
 use serde_json::{Map, Value};
 
 /// A call whose `executeAt` is at most this far ahead starts now.
@@ -77,7 +77,7 @@ struct SendStart<'a> {
 fn scheduled_again(
     stored: ScheduleRow,
     request_hash: &str,
-    caller: &ApiCaller,
+    caller: &Caller,
 ) -> Result<AudienceAnswer> {
     let (hash, key) = (stored.request_hash.clone(), stored.api_key_id);
     crate::group_commit::repeat_of(&hash, key, request_hash, caller.api_key_id, || {
@@ -103,7 +103,7 @@ impl Herald {
     #[tracing::instrument(skip_all)]
     pub async fn start_audience_send(
         &self,
-        caller: &ApiCaller,
+        caller: &Caller,
         trigger: AudienceTrigger,
         request_hash: &str,
     ) -> Result<AudienceAnswer> {
@@ -246,10 +246,11 @@ impl Herald {
     /// (live, the caller's), its live version, the audience, the context its content requires.
     async fn check_audience_call(
         &self,
-        caller: &ApiCaller,
+        caller: &Caller,
         trigger: &AudienceTrigger,
         now: Millis,
     ) -> Result<(CampaignRow, i64, AudienceRow)> {
+        caller.require(Permission::Trigger)?;
         let campaign = self.campaign_row(trigger.campaign_id).await?;
         if campaign.sandbox_id != caller.sandbox.id {
             return Err(campaign_not_found());
@@ -348,11 +349,8 @@ impl Herald {
     /// members are queued, and its messages still waiting are excluded (`cancelled`); those
     /// already handed to a provider go on. Otherwise `send_not_running`.
     #[tracing::instrument(skip_all)]
-    pub async fn cancel_audience_send(
-        &self,
-        caller: &ApiCaller,
-        execution_id: &str,
-    ) -> Result<u64> {
+    pub async fn cancel_audience_send(&self, caller: &Caller, execution_id: &str) -> Result<u64> {
+        caller.require(Permission::Trigger)?;
         let not_found = || Error::not_found("execution_not_found", "No audience send has this id.");
         let id: ExecutionId = execution_id.parse().map_err(|_| not_found())?;
         let sandbox_id = &caller.sandbox.id;
@@ -463,8 +461,7 @@ impl Herald {
     /// key and recorded under the person's name.
     pub async fn send_from_browser(
         &self,
-        user: UserId,
-        sandbox: SandboxView,
+        caller: &Caller,
         send: BrowserSend,
     ) -> Result<AudienceAnswer> {
         let context = match send.context.trim() {
@@ -493,15 +490,14 @@ impl Herald {
         };
         let hash = request_hash(&request);
         let trigger = AudienceTrigger::parse(request)?;
-        let caller = self.console_caller(user, sandbox).await?;
-        self.start_audience_send(&caller, trigger, &hash).await
+        self.start_audience_send(caller, trigger, &hash).await
     }
 
     /// An audience send of the caller's sandbox and its messages' progress. Unknown ids, unitary
     /// executions and other sandboxes' sends are all `execution_not_found`.
     pub async fn audience_send(
         &self,
-        caller: &ApiCaller,
+        caller: &Caller,
         execution_id: &str,
     ) -> Result<AudienceSendView> {
         let not_found = || Error::not_found("execution_not_found", "No audience send has this id.");

@@ -2,7 +2,7 @@
 //! missed when found past the grace period).
 
 use super::{AudienceSendView, SendStart};
-use crate::accounts::ApiCaller;
+use crate::accounts::Caller;
 use crate::campaigns::Actor;
 use crate::clock::{Millis, now_ms};
 use crate::error::{Error, ErrorKind, Result};
@@ -18,7 +18,7 @@ impl Herald {
     /// A schedule of the caller's sandbox, with its send once it has fired.
     pub async fn audience_schedule(
         &self,
-        caller: &ApiCaller,
+        caller: &Caller,
         schedule_id: &str,
     ) -> Result<(ScheduleRow, Option<AudienceSendView>)> {
         let schedule = self.caller_schedule(caller, schedule_id).await?;
@@ -30,11 +30,8 @@ impl Herald {
     }
 
     /// Deletes a schedule before it fires; once it has, `schedule_already_triggered`.
-    pub async fn delete_audience_schedule(
-        &self,
-        caller: &ApiCaller,
-        schedule_id: &str,
-    ) -> Result<()> {
+    pub async fn delete_audience_schedule(&self, caller: &Caller, schedule_id: &str) -> Result<()> {
+        caller.require(domain::tenancy::Permission::Trigger)?;
         let schedule = self.caller_schedule(caller, schedule_id).await?;
         let mut tx = self.store().begin().await?;
         if store::audience_schedules::delete_unfired(&mut tx, schedule.id).await? {
@@ -62,7 +59,7 @@ impl Herald {
         ))
     }
 
-    async fn caller_schedule(&self, caller: &ApiCaller, schedule_id: &str) -> Result<ScheduleRow> {
+    async fn caller_schedule(&self, caller: &Caller, schedule_id: &str) -> Result<ScheduleRow> {
         let not_found = || Error::not_found("schedule_not_found", "No schedule has this id.");
         let id: ScheduleId = schedule_id.parse().map_err(|_| not_found())?;
         let schedule = store::audience_schedules::by_id(self.store().reader(), id)

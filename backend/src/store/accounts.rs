@@ -33,14 +33,23 @@ pub async fn insert_user(
 }
 
 pub async fn user_by_email(pool: Reader<'_>, email: &str) -> sqlx::Result<Option<UserRow>> {
-    // Emails match whatever their case (one account per address).
+    // Emails match whatever their case (one account per address). Disabled accounts cannot
+    // sign in.
     let row: Option<(UserId, String)> = on!(pool, c => sqlx::query_as(
-        "SELECT id, password_hash FROM users WHERE lower(email) = lower($1)"
+        "SELECT id, password_hash FROM users WHERE lower(email) = lower($1) AND disabled_at IS NULL"
     )
     .bind(email)
     .fetch_optional(c)
     .await)?;
     Ok(row.map(|(id, password_hash)| UserRow { id, password_hash }))
+}
+
+/// The account of this email, enabled or not.
+pub async fn any_user_by_email(pool: Reader<'_>, email: &str) -> sqlx::Result<Option<UserId>> {
+    on!(pool, c => sqlx::query_scalar("SELECT id FROM users WHERE lower(email) = lower($1)")
+        .bind(email)
+        .fetch_optional(c)
+        .await)
 }
 
 pub async fn user_email(pool: Reader<'_>, id: UserId) -> sqlx::Result<Option<String>> {
@@ -167,14 +176,22 @@ pub async fn key_campaigns(pool: Reader<'_>, key_id: ApiKeyId) -> sqlx::Result<V
     .await)
 }
 
-/// Revokes keys by id or by name; returns how many were revoked.
-pub async fn revoke_api_key(conn: &mut Conn, id_or_name: &str, now: Millis) -> sqlx::Result<u64> {
+/// Revokes keys by id or by name (of one sandbox, or `None`: of any); returns how many were
+/// revoked.
+pub async fn revoke_api_key(
+    conn: &mut Conn,
+    sandbox_id: Option<&str>,
+    id_or_name: &str,
+    now: Millis,
+) -> sqlx::Result<u64> {
     on!(conn, c => sqlx::query(
         "UPDATE api_keys SET revoked_at = $1
-          WHERE (id = $2 OR name = $2) AND revoked_at IS NULL AND kind = 'client'",
+          WHERE (id = $2 OR name = $2) AND revoked_at IS NULL AND kind = 'client'
+            AND ($3 IS NULL OR sandbox_id = $3)",
     )
     .bind(now)
     .bind(id_or_name)
+    .bind(sandbox_id)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))
@@ -202,15 +219,16 @@ pub async fn console_key(conn: &mut Conn, sandbox_id: &str, now: Millis) -> sqlx
         .await)
 }
 
-/// Every key that callers hold, newest first (active and revoked).
-pub async fn list_api_keys(pool: Reader<'_>) -> sqlx::Result<Vec<ApiKeyView>> {
+/// Every key that callers hold in a sandbox, newest first (active and revoked).
+pub async fn list_api_keys(pool: Reader<'_>, sandbox_id: &str) -> sqlx::Result<Vec<ApiKeyView>> {
     on!(pool, c => sqlx::query_as(
         "SELECT k.id, k.name, k.prefix, k.scope, k.restricted, s.org_id, s.name AS sandbox_name,
                 k.created_at, k.last_used_at, k.revoked_at
            FROM api_keys k JOIN sandboxes s ON s.id = k.sandbox_id
-          WHERE k.kind = 'client'
+          WHERE k.kind = 'client' AND k.sandbox_id = $1
           ORDER BY k.created_at DESC, k.id DESC",
     )
+    .bind(sandbox_id)
     .fetch_all(c)
     .await)
 }

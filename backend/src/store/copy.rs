@@ -23,6 +23,8 @@ use std::str::FromStr;
 pub const TABLES: &[&str] = &[
     "users",
     "sandboxes",
+    "memberships",
+    "account_links",
     "api_keys",
     "surfaces",
     "audiences",

@@ -49,6 +49,31 @@ pub struct ClaimedMessage {
 }
 
 impl ClaimedMessage {
+    /// A plain-text email of Herald's own (an invitation, a password reset), outside any
+    /// campaign: nothing is stored or counted for it.
+    pub fn notice(to: &str, subject: &str, text: String) -> Self {
+        Self {
+            id: domain::ids::MessageId::new(),
+            // No campaign: an id no campaign has.
+            campaign_id: CampaignId::new(),
+            channel: Channel::Email,
+            address: to.to_owned(),
+            subject: subject.to_owned(),
+            html_body: String::new(),
+            text_body: text,
+            payload: None,
+            attempts: 1,
+            surface_id: None,
+            created_at: crate::clock::now_ms(),
+            campaign_version: 0,
+            locale: String::new(),
+            platform: String::new(),
+            send_by: None,
+            unsubscribe_url: None,
+            status_callback_url: None,
+        }
+    }
+
     /// What its report counters are kept for.
     pub fn segment(&self) -> Segment {
         Segment {

@@ -42,6 +42,7 @@ pub mod sandboxes;
 pub mod suppressions;
 pub mod surfaces;
 pub mod system;
+pub mod team;
 pub mod webhooks;
 
 /// The statuses a message no longer leaves for delivery, as SQL: only these age out or are

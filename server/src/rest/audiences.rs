@@ -1,13 +1,13 @@
 //! `/api/v1/audiences`: the key's sandbox's audiences and their members, for admin keys.
 
 use super::RestState;
+use super::auth::AdminCaller;
 use super::dto::{AudienceList, ErrorBody};
 use super::error::ApiError;
 use super::json::JsonBody;
-use super::manage::admin;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::audience::{AudienceCount, AudienceInput, AudienceView, MembersChange, MembersInput};
 use serde::Deserialize;
@@ -22,9 +22,8 @@ use utoipa::ToSchema;
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn list_audiences(
     State(state): State<RestState>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<AudienceList>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let items = state.herald.list_audiences(&caller.sandbox.id).await?;
     Ok(Json(AudienceList { items }))
 }
@@ -40,10 +39,9 @@ pub async fn list_audiences(
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn create_audience(
     State(state): State<RestState>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<AudienceInput>,
 ) -> Result<Response, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let audience = state
         .herald
         .save_audience(&caller.sandbox.id, None, &input)
@@ -67,9 +65,8 @@ pub async fn create_audience(
 pub async fn get_audience(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<AudienceView>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     Ok(Json(state.herald.audience(&caller.sandbox.id, &id).await?))
 }
 
@@ -85,10 +82,9 @@ pub async fn get_audience(
 pub async fn update_audience(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<AudienceInput>,
 ) -> Result<Json<AudienceView>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let audience = state
         .herald
         .save_audience(&caller.sandbox.id, Some(&id), &input)
@@ -107,9 +103,8 @@ pub async fn update_audience(
 pub async fn delete_audience(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<StatusCode, ApiError> {
-    let caller = admin(&state, &headers).await?;
     state
         .herald
         .delete_audience(&caller.sandbox.id, &id)
@@ -131,10 +126,9 @@ pub async fn delete_audience(
 pub async fn add_members(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<MembersInput>,
 ) -> Result<Json<MembersChange>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let change = state
         .herald
         .change_members(&caller.sandbox.id, &id, &input, true)
@@ -155,10 +149,9 @@ pub async fn add_members(
 pub async fn remove_members(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<MembersInput>,
 ) -> Result<Json<MembersChange>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let change = state
         .herald
         .change_members(&caller.sandbox.id, &id, &input, false)
@@ -177,9 +170,8 @@ pub async fn remove_members(
 pub async fn count_audience(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<AudienceCount>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     Ok(Json(
         state.herald.count_audience(&caller.sandbox.id, &id).await?,
     ))
@@ -203,10 +195,9 @@ pub struct RuleBody {
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn count_rule(
     State(state): State<RestState>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
     JsonBody(body): JsonBody<RuleBody>,
 ) -> Result<Json<AudienceCount>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     Ok(Json(
         state
             .herald
@@ -236,9 +227,8 @@ pub struct CancelledBody {
 pub async fn cancel_send(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<CancelledBody>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let excluded = state.herald.cancel_audience_send(&caller, &id).await?;
     Ok(Json(CancelledBody { excluded }))
 }

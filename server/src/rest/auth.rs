@@ -1,12 +1,52 @@
-//! API-key authentication: `Authorization: Bearer <key>` or `x-api-key: <key>`, and the tenant
-//! headers `x-gw-ims-org-id` / `x-sandbox-name`, which must name the key's own sandbox if sent.
+//! API-key authentication, as axum extractors: `Authorization: Bearer <key>` or
+//! `x-api-key: <key>`, and the tenant headers `x-gw-ims-org-id` / `x-sandbox-name`, which must
+//! name the key's own sandbox if sent.
+//!
+//! A handler names the door it is behind by the extractor it takes: [`KeyCaller`] (any valid
+//! key: the execution API, whose use cases check [`Permission::Trigger`] themselves) or
+//! [`AdminCaller`] (the management API: a key whose scope allows more than triggering). What
+//! each caller may then do is decided by [`backend::accounts::Caller::require`], the same check
+//! the browser's server functions go through.
 
+use super::RestState;
 use super::error::ApiError;
+use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
-use backend::accounts::ApiCaller;
+use axum::http::request::Parts;
+use backend::accounts::Caller;
 use backend::{Error, ErrorKind, Herald};
+use domain::tenancy::Permission;
 
-pub async fn authenticate(herald: &Herald, headers: &HeaderMap) -> Result<ApiCaller, ApiError> {
+/// The caller of a valid API key of any scope.
+pub struct KeyCaller(pub Caller);
+
+/// The caller of a valid API key whose scope opens the management API.
+pub struct AdminCaller(pub Caller);
+
+impl FromRequestParts<RestState> for KeyCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &RestState) -> Result<Self, ApiError> {
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(Self(caller.clone()));
+        }
+        let caller = authenticate(&state.herald, &parts.headers).await?;
+        parts.extensions.insert(caller.clone());
+        Ok(Self(caller))
+    }
+}
+
+impl FromRequestParts<RestState> for AdminCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &RestState) -> Result<Self, ApiError> {
+        let KeyCaller(caller) = KeyCaller::from_request_parts(parts, state).await?;
+        caller.require(Permission::Read)?;
+        Ok(Self(caller))
+    }
+}
+
+pub(super) async fn authenticate(herald: &Herald, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let bearer = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -2,7 +2,7 @@
 //! `GET …/unitary/{id}`, `GET /ajo/im/health`.
 
 use super::RestState;
-use super::auth::authenticate;
+use super::auth::{KeyCaller, authenticate};
 use super::dto::{
     AcceptedBody, AudienceCallBody, AudienceExecutionBody, DryRunBody, ErrorBody,
     ExecutionStatusBody, HealthBody, ScheduledExecutionBody,
@@ -123,6 +123,7 @@ async fn trigger(
     request: Request,
 ) -> Result<Response, ApiError> {
     let herald = &state.herald;
+    // Authenticated here, not by an extractor, so that refused calls are counted too.
     let caller = authenticate(herald, &headers).await?;
     state
         .limiter
@@ -230,11 +231,10 @@ fn dry_run_flag(query: Option<&str>) -> Result<bool, ApiError> {
 )]
 pub async fn trigger_audience(
     State(state): State<RestState>,
-    headers: HeaderMap,
+    KeyCaller(caller): KeyCaller,
     request: Request,
 ) -> Result<Response, ApiError> {
     let herald = &state.herald;
-    let caller = authenticate(herald, &headers).await?;
     state
         .limiter
         .check(caller.api_key_id)
@@ -300,9 +300,8 @@ pub async fn trigger_audience(
 pub async fn audience_status(
     State(state): State<RestState>,
     Path(execution_id): Path<String>,
-    headers: HeaderMap,
+    KeyCaller(caller): KeyCaller,
 ) -> Result<Json<AudienceExecutionBody>, ApiError> {
-    let caller = authenticate(&state.herald, &headers).await?;
     let send = state.herald.audience_send(&caller, &execution_id).await?;
     Ok(Json(send.into()))
 }
@@ -324,9 +323,8 @@ pub async fn audience_status(
 pub async fn get_schedule(
     State(state): State<RestState>,
     Path(schedule_id): Path<String>,
-    headers: HeaderMap,
+    KeyCaller(caller): KeyCaller,
 ) -> Result<Json<ScheduledExecutionBody>, ApiError> {
-    let caller = authenticate(&state.herald, &headers).await?;
     let (schedule, send) = state
         .herald
         .audience_schedule(&caller, &schedule_id)
@@ -353,9 +351,8 @@ pub async fn get_schedule(
 pub async fn delete_schedule(
     State(state): State<RestState>,
     Path(schedule_id): Path<String>,
-    headers: HeaderMap,
+    KeyCaller(caller): KeyCaller,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let caller = authenticate(&state.herald, &headers).await?;
     state
         .herald
         .delete_audience_schedule(&caller, &schedule_id)
@@ -388,9 +385,8 @@ fn rate_limited(retry_after_secs: u64) -> Error {
 pub async fn execution_status(
     State(state): State<RestState>,
     Path(execution_id): Path<String>,
-    headers: HeaderMap,
+    KeyCaller(caller): KeyCaller,
 ) -> Result<Json<ExecutionStatusBody>, ApiError> {
-    let caller = authenticate(&state.herald, &headers).await?;
     let status = state
         .herald
         .execution_status(&caller, &execution_id)

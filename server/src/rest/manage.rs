@@ -3,44 +3,24 @@
 //! to the key's sandbox (another sandbox's campaign is simply not found).
 
 use super::RestState;
-use super::auth::authenticate;
+use super::auth::AdminCaller;
 use super::dto::{AttemptBody, ErrorBody, MessageBody};
 use super::error::ApiError;
 use super::json::JsonBody;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use backend::accounts::ApiCaller;
-use backend::campaigns::Actor;
-use backend::{Error, Herald};
+use backend::Error;
 use domain::campaign::{CampaignInput, NewCampaign};
 use domain::ids::CampaignId;
 use domain::listing::{CampaignQuery, CampaignQueryInput};
 use domain::views::{CampaignPage, CampaignView};
 
-/// An authenticated caller whose key has the admin scope.
-pub(super) async fn admin(state: &RestState, headers: &HeaderMap) -> Result<ApiCaller, ApiError> {
-    let caller = authenticate(&state.herald, headers).await?;
-    caller.require_admin()?;
-    Ok(caller)
-}
-
-/// The id of a campaign in the caller's sandbox.
-async fn own_campaign(
-    herald: &Herald,
-    caller: &ApiCaller,
-    raw: &str,
-) -> Result<CampaignId, ApiError> {
-    let not_found = || Error::not_found("campaign_not_found", "No campaign has this id.");
-    let id: CampaignId = raw.parse().map_err(|_| not_found())?;
-    herald.sandbox_campaign(&caller.sandbox.id, id).await?;
-    Ok(id)
-}
-
-/// Changes made through the management API are recorded as made by the key.
-pub(super) fn actor(caller: &ApiCaller) -> Actor {
-    Actor::ApiKey(caller.api_key_id)
+/// A campaign id from a path; anything else is an unknown campaign.
+fn campaign_id(raw: &str) -> Result<CampaignId, ApiError> {
+    raw.parse()
+        .map_err(|_| Error::not_found("campaign_not_found", "No campaign has this id.").into())
 }
 
 /// A query string as its typed input; an unreadable one is `invalid_query`.
@@ -83,9 +63,8 @@ fn created(campaign: CampaignView) -> Response {
 pub async fn list_campaigns(
     State(state): State<RestState>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<CampaignPage>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let input: CampaignQueryInput = parse_query(raw.as_deref())?;
     let query = CampaignQuery::parse(&input).map_err(Error::from)?;
     let page = state
@@ -105,15 +84,12 @@ pub async fn list_campaigns(
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn create_campaign(
     State(state): State<RestState>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<CampaignInput>,
 ) -> Result<Response, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let campaign = parse_campaign(&input)?;
     let herald = &state.herald;
-    let id = herald
-        .create_campaign(&actor(&caller), &caller.sandbox.id, campaign)
-        .await?;
+    let id = herald.create_campaign(&caller, campaign).await?;
     Ok(created(herald.campaign(id).await?))
 }
 
@@ -128,11 +104,15 @@ pub async fn create_campaign(
 pub async fn get_campaign(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<CampaignView>, ApiError> {
-    let caller = admin(&state, &headers).await?;
-    let id = own_campaign(&state.herald, &caller, &id).await?;
-    Ok(Json(state.herald.campaign(id).await?))
+    let id = campaign_id(&id)?;
+    Ok(Json(
+        state
+            .herald
+            .sandbox_campaign(caller.sandbox_id(), id)
+            .await?,
+    ))
 }
 
 /// Edits a campaign: a draft in place; a live one gets a new draft version of its content (used
@@ -148,16 +128,12 @@ pub async fn get_campaign(
 pub async fn update_campaign(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<CampaignInput>,
 ) -> Result<Json<CampaignView>, ApiError> {
-    let caller = admin(&state, &headers).await?;
-    let id = own_campaign(&state.herald, &caller, &id).await?;
+    let id = campaign_id(&id)?;
     let campaign = parse_campaign(&input)?;
-    state
-        .herald
-        .edit_campaign(&actor(&caller), id, campaign)
-        .await?;
+    state.herald.edit_campaign(&caller, id, campaign).await?;
     Ok(Json(state.herald.campaign(id).await?))
 }
 
@@ -173,11 +149,12 @@ pub async fn update_campaign(
 pub async fn delete_campaign(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<StatusCode, ApiError> {
-    let caller = admin(&state, &headers).await?;
-    let id = own_campaign(&state.herald, &caller, &id).await?;
-    state.herald.delete_draft(&actor(&caller), id).await?;
+    state
+        .herald
+        .delete_draft(&caller, campaign_id(&id)?)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -196,11 +173,10 @@ macro_rules! lifecycle_action {
         pub async fn $name(
             State(state): State<RestState>,
             Path(id): Path<String>,
-            headers: HeaderMap,
+            AdminCaller(caller): AdminCaller,
         ) -> Result<Json<CampaignView>, ApiError> {
-            let caller = admin(&state, &headers).await?;
-            let id = own_campaign(&state.herald, &caller, &id).await?;
-            state.herald.$use_case(&actor(&caller), id).await?;
+            let id = campaign_id(&id)?;
+            state.herald.$use_case(&caller, id).await?;
             Ok(Json(state.herald.campaign(id).await?))
         }
     };
@@ -230,11 +206,12 @@ lifecycle_action!(
 pub async fn duplicate_campaign(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Response, ApiError> {
-    let caller = admin(&state, &headers).await?;
-    let id = own_campaign(&state.herald, &caller, &id).await?;
-    let copy = state.herald.duplicate_campaign(&actor(&caller), id).await?;
+    let copy = state
+        .herald
+        .duplicate_campaign(&caller, campaign_id(&id)?)
+        .await?;
     Ok(created(state.herald.campaign(copy).await?))
 }
 
@@ -250,9 +227,8 @@ pub async fn duplicate_campaign(
 pub async fn find_messages(
     State(state): State<RestState>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<domain::views::MessagePage>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let input: domain::message_query::MessageQueryInput = parse_query(raw.as_deref())?;
     let query = domain::message_query::MessageQuery::parse(&input).map_err(Error::from)?;
     Ok(Json(
@@ -274,9 +250,8 @@ pub async fn find_messages(
 pub async fn get_message(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<MessageBody>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let (message, attempts) = state.herald.message(&caller.sandbox.id, &id).await?;
     let attempts = attempts.iter().map(AttemptBody::from).collect();
     Ok(Json(MessageBody { message, attempts }))

@@ -229,13 +229,18 @@ async fn admins_first(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    use axum::extract::FromRequestParts;
     use axum::response::IntoResponse;
-    if request.uri().path().starts_with("/api/v1/")
-        && let Err(e) = manage::admin(&state, request.headers()).await
-    {
+    if !request.uri().path().starts_with("/api/v1/") {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    // The caller is kept in the request's extensions: the handler's extractor reuses it.
+    if let Err(e) = auth::AdminCaller::from_request_parts(&mut parts, &state).await {
         return e.into_response();
     }
-    next.run(request).await
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
 }
 
 async fn openapi_json() -> impl axum::response::IntoResponse {

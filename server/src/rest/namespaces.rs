@@ -2,13 +2,13 @@
 //! for admin keys.
 
 use super::RestState;
+use super::auth::AdminCaller;
 use super::dto::{ErrorBody, NamespaceList};
 use super::error::ApiError;
 use super::json::JsonBody;
-use super::manage::admin;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::profile::NamespaceInput;
 use domain::views::NamespaceView;
@@ -23,9 +23,8 @@ use domain::views::NamespaceView;
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn list_namespaces(
     State(state): State<RestState>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<NamespaceList>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let items = state.herald.list_namespaces(&caller.sandbox.id).await?;
     Ok(Json(NamespaceList { items }))
 }
@@ -41,10 +40,9 @@ pub async fn list_namespaces(
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn create_namespace(
     State(state): State<RestState>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<NamespaceInput>,
 ) -> Result<Response, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let added = state
         .herald
         .add_namespace(&caller.sandbox.id, &input)
@@ -70,9 +68,8 @@ pub async fn create_namespace(
 pub async fn delete_namespace(
     State(state): State<RestState>,
     Path(name): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<StatusCode, ApiError> {
-    let caller = admin(&state, &headers).await?;
     state
         .herald
         .delete_namespace(&caller.sandbox.id, &name)

@@ -2,10 +2,11 @@
 //! (streamed CSV or NDJSON, resumable) and exports of the sandbox or an audience.
 
 use super::RestState;
+use super::auth::AdminCaller;
 use super::dto::{ErrorBody, ImportList, ProfileInput};
 use super::error::ApiError;
 use super::json::JsonBody;
-use super::manage::{actor, admin, parse_query};
+use super::manage::parse_query;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, Request, State};
@@ -30,9 +31,8 @@ use utoipa::IntoParams;
 pub async fn get_profile(
     State(state): State<RestState>,
     Path((namespace, identity)): Path<(String, String)>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<ProfileView>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let profile = state
         .herald
         .profile(&caller.sandbox.id, &namespace, &identity)
@@ -53,10 +53,9 @@ pub async fn get_profile(
 pub async fn put_profile(
     State(state): State<RestState>,
     Path((namespace, identity)): Path<(String, String)>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<ProfileInput>,
 ) -> Result<Response, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let (profile, created) = state
         .herald
         .upsert_profile(
@@ -86,12 +85,11 @@ pub async fn put_profile(
 pub async fn delete_profile(
     State(state): State<RestState>,
     Path((namespace, identity)): Path<(String, String)>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<StatusCode, ApiError> {
-    let caller = admin(&state, &headers).await?;
     state
         .herald
-        .delete_profile(&caller.sandbox.id, &namespace, &identity, &actor(&caller))
+        .delete_profile(&caller.sandbox.id, &namespace, &identity, &caller.actor())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -171,9 +169,9 @@ fn format_of(raw: Option<&str>, headers: &HeaderMap) -> Result<FileFormat, ApiEr
 pub async fn import_profiles(
     State(state): State<RestState>,
     RawQuery(raw): RawQuery,
+    AdminCaller(caller): AdminCaller,
     request: Request,
 ) -> Result<Json<ImportView>, ApiError> {
-    let caller = admin(&state, request.headers()).await?;
     let params: ImportParams = parse_query(raw.as_deref())?;
     let format = format_of(params.format.as_deref(), request.headers())?;
     let import_id = match params.import_id.as_deref() {
@@ -215,9 +213,8 @@ pub async fn import_profiles(
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn list_imports(
     State(state): State<RestState>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<ImportList>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let items = state.herald.profile_imports(&caller.sandbox.id).await?;
     Ok(Json(ImportList { items }))
 }
@@ -233,9 +230,8 @@ pub async fn list_imports(
 pub async fn get_import(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<ImportView>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     Ok(Json(
         state.herald.profile_import(&caller.sandbox.id, &id).await?,
     ))
@@ -252,9 +248,8 @@ pub async fn get_import(
 pub async fn import_errors(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Response, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let report = state
         .herald
         .profile_import_errors_csv(&caller.sandbox.id, &id)
@@ -281,9 +276,9 @@ pub async fn import_errors(
 pub async fn export_profiles(
     State(state): State<RestState>,
     RawQuery(raw): RawQuery,
+    AdminCaller(caller): AdminCaller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let params: ExportParams = parse_query(raw.as_deref())?;
     let format = format_of(Some(params.format.as_deref().unwrap_or("csv")), &headers)?;
     let stream = state

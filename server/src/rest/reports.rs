@@ -1,9 +1,10 @@
 //! Campaign and sandbox reports: JSON, or CSV with `Accept: text/csv`.
 
 use super::RestState;
+use super::auth::AdminCaller;
 use super::dto::ErrorBody;
 use super::error::ApiError;
-use super::manage::{admin, parse_query};
+use super::manage::parse_query;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
@@ -49,9 +50,9 @@ pub async fn campaign_report(
     State(state): State<RestState>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
+    AdminCaller(caller): AdminCaller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let id: CampaignId = id
         .parse()
         .map_err(|_| Error::not_found("campaign_not_found", "No campaign has this id."))?;
@@ -78,9 +79,9 @@ pub async fn campaign_report(
 pub async fn sandbox_report(
     State(state): State<RestState>,
     RawQuery(raw): RawQuery,
+    AdminCaller(caller): AdminCaller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let input: ReportQueryInput = parse_query(raw.as_deref())?;
     let report = state
         .herald

@@ -2,13 +2,13 @@
 //! webhook deliveries (see `domain::retention`), for admin keys.
 
 use super::RestState;
+use super::auth::AdminCaller;
 use super::dto::ErrorBody;
 use super::error::ApiError;
 use super::json::JsonBody;
-use super::manage::admin;
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
+
 use domain::retention::{RetentionOverrides, RetentionView};
 
 /// The sandbox's own ages, the server's defaults and the ages in force.
@@ -20,9 +20,8 @@ use domain::retention::{RetentionOverrides, RetentionView};
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn get_retention(
     State(state): State<RestState>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<RetentionView>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     Ok(Json(state.herald.retention(&caller.sandbox.id).await?))
 }
 
@@ -39,10 +38,9 @@ pub async fn get_retention(
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn put_retention(
     State(state): State<RestState>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<RetentionOverrides>,
 ) -> Result<Json<RetentionView>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     Ok(Json(
         state
             .herald

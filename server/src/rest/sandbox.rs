@@ -2,13 +2,13 @@
 //! admin keys.
 
 use super::RestState;
+use super::auth::AdminCaller;
 use super::dto::ErrorBody;
 use super::error::ApiError;
 use super::json::JsonBody;
-use super::manage::admin;
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
+
 use domain::views::{SandboxSettingsInput, SandboxSettingsView};
 
 /// The sandbox, its own settings and the server's defaults.
@@ -20,9 +20,8 @@ use domain::views::{SandboxSettingsInput, SandboxSettingsView};
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn get_sandbox(
     State(state): State<RestState>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<SandboxSettingsView>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     Ok(Json(
         state.herald.sandbox_settings(&caller.sandbox.id).await?,
     ))
@@ -40,10 +39,9 @@ pub async fn get_sandbox(
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn put_sandbox(
     State(state): State<RestState>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<SandboxSettingsInput>,
 ) -> Result<Json<SandboxSettingsView>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let view = state
         .herald
         .set_sandbox_settings(&caller.sandbox.id, &input)

@@ -1,12 +1,12 @@
 //! Who Herald will not send to: suppressed addresses and marketing opt-outs; lifting one.
 
 use super::RestState;
+use super::auth::AdminCaller;
 use super::dto::{ErrorBody, OptOutList, SuppressionList};
 use super::error::ApiError;
-use super::manage::{actor, admin};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 
 /// The sandbox's suppressed addresses (hard bounces): messages to them are excluded.
 #[utoipa::path(get, path = "/api/v1/suppressions", tag = "management",
@@ -17,9 +17,8 @@ use axum::http::{HeaderMap, StatusCode};
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn list_suppressions(
     State(state): State<RestState>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<SuppressionList>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let items = state.herald.suppressions(&caller.sandbox.id).await?;
     Ok(Json(SuppressionList { items }))
 }
@@ -35,12 +34,11 @@ pub async fn list_suppressions(
 pub async fn lift_suppression(
     State(state): State<RestState>,
     Path((channel, address)): Path<(String, String)>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<StatusCode, ApiError> {
-    let caller = admin(&state, &headers).await?;
     state
         .herald
-        .lift_suppression(&caller.sandbox.id, &channel, &address, &actor(&caller))
+        .lift_suppression(&caller.sandbox.id, &channel, &address, &caller.actor())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -54,9 +52,8 @@ pub async fn lift_suppression(
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn list_opt_outs(
     State(state): State<RestState>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<OptOutList>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let items = state.herald.opt_outs(&caller.sandbox.id).await?;
     Ok(Json(OptOutList { items }))
 }
@@ -72,12 +69,11 @@ pub async fn list_opt_outs(
 pub async fn lift_opt_out(
     State(state): State<RestState>,
     Path((channel, address)): Path<(String, String)>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<StatusCode, ApiError> {
-    let caller = admin(&state, &headers).await?;
     state
         .herald
-        .lift_opt_out(&caller.sandbox.id, &channel, &address, &actor(&caller))
+        .lift_opt_out(&caller.sandbox.id, &channel, &address, &caller.actor())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,13 +2,13 @@
 //! `secrets` and never come back out: answers list only which are set (`secretsSet`).
 
 use super::RestState;
+use super::auth::AdminCaller;
 use super::dto::{ErrorBody, SurfaceList};
 use super::error::ApiError;
 use super::json::JsonBody;
-use super::manage::admin;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::surface::SurfaceInput;
 use domain::views::SurfaceView;
@@ -22,9 +22,8 @@ use domain::views::SurfaceView;
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn list_surfaces(
     State(state): State<RestState>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<SurfaceList>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let items = state.herald.list_surfaces(&caller.sandbox.id).await?;
     Ok(Json(SurfaceList { items }))
 }
@@ -39,10 +38,9 @@ pub async fn list_surfaces(
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn create_surface(
     State(state): State<RestState>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<SurfaceInput>,
 ) -> Result<Response, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let surface = state
         .herald
         .save_surface(&caller.sandbox.id, None, &input)
@@ -67,9 +65,8 @@ pub async fn create_surface(
 pub async fn get_surface(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<SurfaceView>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     Ok(Json(state.herald.surface(&caller.sandbox.id, &id).await?))
 }
 
@@ -86,10 +83,9 @@ pub async fn get_surface(
 pub async fn update_surface(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<SurfaceInput>,
 ) -> Result<Json<SurfaceView>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let surface = state
         .herald
         .save_surface(&caller.sandbox.id, Some(&id), &input)
@@ -109,9 +105,8 @@ pub async fn update_surface(
 pub async fn delete_surface(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<StatusCode, ApiError> {
-    let caller = admin(&state, &headers).await?;
     state.herald.delete_surface(&caller.sandbox.id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

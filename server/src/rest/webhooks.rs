@@ -2,13 +2,13 @@
 //! signing secret is in the creation answer only.
 
 use super::RestState;
+use super::auth::AdminCaller;
 use super::dto::{ErrorBody, WebhookCreated, WebhookDeliveryList, WebhookList, WebhookSecret};
 use super::error::ApiError;
 use super::json::JsonBody;
-use super::manage::{actor, admin};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::webhook::WebhookInput;
 
@@ -21,9 +21,8 @@ use domain::webhook::WebhookInput;
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn list_webhooks(
     State(state): State<RestState>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<WebhookList>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let items = state.herald.list_webhooks(&caller.sandbox.id).await?;
     Ok(Json(WebhookList { items }))
 }
@@ -40,10 +39,9 @@ pub async fn list_webhooks(
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn create_webhook(
     State(state): State<RestState>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<WebhookInput>,
 ) -> Result<Response, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let registered = state
         .herald
         .register_webhook(&caller.sandbox.id, &input)
@@ -72,9 +70,8 @@ pub async fn create_webhook(
 pub async fn delete_webhook(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<StatusCode, ApiError> {
-    let caller = admin(&state, &headers).await?;
     state.herald.delete_webhook(&caller.sandbox.id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -90,9 +87,8 @@ pub async fn delete_webhook(
 pub async fn webhook_deliveries(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<WebhookDeliveryList>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let items = state
         .herald
         .webhook_deliveries(&caller.sandbox.id, &id)
@@ -111,12 +107,11 @@ pub async fn webhook_deliveries(
 pub async fn rotate_webhook_secret(
     State(state): State<RestState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    AdminCaller(caller): AdminCaller,
 ) -> Result<Json<WebhookSecret>, ApiError> {
-    let caller = admin(&state, &headers).await?;
     let secret = state
         .herald
-        .rotate_webhook_secret(&caller.sandbox.id, &id, &actor(&caller))
+        .rotate_webhook_secret(&caller.sandbox.id, &id, &caller.actor())
         .await?;
     Ok(Json(WebhookSecret { secret }))
 }

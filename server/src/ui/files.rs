@@ -5,7 +5,7 @@
 
 use crate::rest::error::ApiError;
 use crate::rest::profiles::attachment;
-use app::session::{sandbox_of, user_of};
+use app::session::session_caller;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use backend::profile_files::ImportRequest;
 use backend::{Error, ErrorKind, Herald};
 use domain::profile_import::FileFormat;
+use domain::tenancy::Permission;
 use domain::views::SandboxView;
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -34,11 +35,12 @@ struct FileQuery {
     audience_id: Option<String>,
 }
 
-async fn signed_in(herald: &Herald, session: &Session) -> Result<SandboxView, ApiError> {
-    if user_of(session).await.is_none() {
-        return Err(Error::new(ErrorKind::Unauthorized, "signed_out", "Sign in again.").into());
-    }
-    Ok(sandbox_of(herald, session).await?)
+async fn signed_in(
+    herald: &Herald,
+    session: &Session,
+    permission: Permission,
+) -> Result<SandboxView, ApiError> {
+    Ok(session_caller(herald, session, permission).await?.sandbox)
 }
 
 fn format(raw: Option<&str>) -> Result<FileFormat, ApiError> {
@@ -53,7 +55,7 @@ async fn import(
     Query(query): Query<FileQuery>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let sandbox = signed_in(&herald, &session).await?;
+    let sandbox = signed_in(&herald, &session, Permission::Edit).await?;
     let wanted = ImportRequest {
         import_id: None,
         format: format(query.format.as_deref())?,
@@ -74,7 +76,7 @@ async fn export(
     session: Session,
     Query(query): Query<FileQuery>,
 ) -> Result<Response, ApiError> {
-    let sandbox = signed_in(&herald, &session).await?;
+    let sandbox = signed_in(&herald, &session, Permission::Read).await?;
     let format = format(query.format.as_deref())?;
     let audience = query.audience_id.filter(|a| !a.is_empty());
     let stream = herald
@@ -89,7 +91,7 @@ async fn errors(
     session: Session,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let sandbox = signed_in(&herald, &session).await?;
+    let sandbox = signed_in(&herald, &session, Permission::Read).await?;
     let report = herald.profile_import_errors_csv(&sandbox.id, &id).await?;
     Ok(attachment(
         FileFormat::Csv,

@@ -7,9 +7,13 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
-/// Paths anyone may fetch: the sign-in page, the browser bundle, static files.
-fn is_public(path: &str) -> bool {
-    path == "/login" || path == "/favicon.ico" || path.starts_with("/pkg/")
+/// Paths anyone may fetch: the sign-in page, the page of one-time links and its two server
+/// functions (the link's secret is their credential), the browser bundle, static files.
+pub fn is_public(path: &str) -> bool {
+    matches!(
+        path,
+        "/login" | "/welcome" | "/favicon.ico" | "/api/link_info" | "/api/use_account_link"
+    ) || path.starts_with("/pkg/")
 }
 
 /// Sends a visitor without a session to the sign-in page (pages), or answers 401 (anything

@@ -731,7 +731,7 @@ async fn a_person_sends_and_schedules_from_the_browser() {
     }
     let gold = created(&app, json!({"name": "Gold", "rule": "tier = gold"})).await;
     let campaign = newsletter(&app).await;
-    let sandbox = app.herald.sandbox(DEFAULT_SANDBOX_ID).await.unwrap();
+    let caller = app.caller().await;
     let send = BrowserSend {
         campaign_id: campaign.to_string(),
         audience_id: gold.clone(),
@@ -740,10 +740,7 @@ async fn a_person_sends_and_schedules_from_the_browser() {
         local_time: None,
         request_id: "review-1".into(),
     };
-    let send_now = |send: BrowserSend| {
-        app.herald
-            .send_from_browser(app.user, sandbox.clone(), send)
-    };
+    let send_now = |send: BrowserSend| app.herald.send_from_browser(&caller, send);
     let first = send_now(send.clone()).await.unwrap();
     // Confirming twice (the same review) sends once.
     let again = send_now(send.clone()).await.unwrap();
@@ -795,11 +792,6 @@ async fn a_person_sends_and_schedules_from_the_browser() {
     assert_eq!(schedules.len(), 1);
     assert_eq!(schedules[0].status, ScheduleStatus::Scheduled);
     assert_eq!(schedules[0].started_by, "marketer@example.com");
-    let caller = app
-        .herald
-        .console_caller(app.user, sandbox.clone())
-        .await
-        .unwrap();
     app.herald
         .delete_audience_schedule(&caller, &schedule.id.to_string())
         .await
@@ -830,11 +822,11 @@ async fn a_person_sends_and_schedules_from_the_browser() {
     );
 
     // The console key is in no list and cannot be revoked by its name.
-    let keys = app.herald.list_api_keys().await.unwrap();
+    let keys = app.herald.list_api_keys(DEFAULT_SANDBOX_ID).await.unwrap();
     assert!(keys.iter().all(|k| k.name != "Herald console"), "{keys:?}");
     assert_eq!(
         app.herald
-            .revoke_api_key("Herald console")
+            .revoke_api_key(None, "Herald console")
             .await
             .unwrap_or(0),
         0

@@ -2,20 +2,19 @@
 
 use crate::support::TestApp;
 use backend::ErrorKind;
-use backend::campaigns::Actor;
 
 #[tokio::test]
 async fn a_stopped_campaign_is_duplicated_into_a_draft_that_can_go_live() {
     let app = TestApp::start(None).await;
     let original = app.reset_campaign().await;
     app.herald
-        .stop_campaign(&Actor::User(app.user), original)
+        .stop_campaign(&app.caller().await, original)
         .await
         .unwrap();
 
     let copy = app
         .herald
-        .duplicate_campaign(&Actor::User(app.user), original)
+        .duplicate_campaign(&app.caller().await, original)
         .await
         .unwrap();
     assert_ne!(copy, original);
@@ -50,7 +49,7 @@ async fn a_stopped_campaign_is_duplicated_into_a_draft_that_can_go_live() {
     );
     assert!(b.history[0].detail.contains("Password reset"));
     app.herald
-        .activate_campaign(&Actor::User(app.user), copy)
+        .activate_campaign(&app.caller().await, copy)
         .await
         .unwrap();
 }
@@ -62,7 +61,7 @@ async fn only_drafts_can_be_deleted() {
     let live = app.reset_campaign().await;
 
     app.herald
-        .delete_draft(&Actor::User(app.user), draft)
+        .delete_draft(&app.caller().await, draft)
         .await
         .unwrap();
     let gone = app.herald.campaign(draft).await.unwrap_err();
@@ -75,7 +74,7 @@ async fn only_drafts_can_be_deleted() {
 
     let refused = app
         .herald
-        .delete_draft(&Actor::User(app.user), live)
+        .delete_draft(&app.caller().await, live)
         .await
         .unwrap_err();
     assert_eq!(
@@ -84,7 +83,7 @@ async fn only_drafts_can_be_deleted() {
     );
     let unknown = app
         .herald
-        .delete_draft(&Actor::User(app.user), domain::ids::CampaignId::new())
+        .delete_draft(&app.caller().await, domain::ids::CampaignId::new())
         .await
         .unwrap_err();
     assert_eq!(unknown.code, "campaign_not_found");

@@ -1,6 +1,7 @@
 //! Integration tests: the real app on port 0, a temporary SQLite file, a real SMTP server.
 
 mod audiences;
+mod authorization;
 mod backup;
 mod campaigns;
 mod consent;

@@ -5,12 +5,11 @@
 //! `HERALD_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`), created
 //! and dropped with `psql`. `scripts/test` runs the suite once per engine.
 
-use backend::accounts::ApiKeySpec;
-use backend::campaigns::Actor;
+use backend::accounts::{ApiKeySpec, Caller};
 use backend::{Herald, Settings};
 use domain::campaign::{CampaignInput, NewCampaign};
 use domain::ids::{CampaignId, UserId};
-use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
+use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID, Role};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -253,6 +252,10 @@ impl TestApp {
             .create_user("marketer@example.com", PASSWORD)
             .await
             .unwrap();
+        herald
+            .grant(user, DEFAULT_SANDBOX_ID, Role::Owner)
+            .await
+            .unwrap();
         let api_key = herald
             .create_api_key(ApiKeySpec {
                 name: "tests".into(),
@@ -307,18 +310,33 @@ impl TestApp {
         live: bool,
     ) -> CampaignId {
         let campaign = NewCampaign::parse(&input).unwrap();
+        let caller = self.caller_in(sandbox_id).await;
         let id = self
             .herald
-            .create_campaign(&Actor::User(self.user), sandbox_id, campaign)
+            .create_campaign(&caller, campaign)
             .await
             .unwrap();
         if live {
-            self.herald
-                .activate_campaign(&Actor::User(self.user), id)
-                .await
-                .unwrap();
+            self.herald.activate_campaign(&caller, id).await.unwrap();
         }
         id
+    }
+
+    /// The marketer as the browser's caller in the default sandbox (they own it).
+    pub async fn caller(&self) -> Caller {
+        self.caller_in(DEFAULT_SANDBOX_ID).await
+    }
+
+    /// The marketer as the browser's caller in a sandbox, made its owner first.
+    pub async fn caller_in(&self, sandbox_id: &str) -> Caller {
+        self.herald
+            .grant(self.user, sandbox_id, Role::Owner)
+            .await
+            .unwrap();
+        self.herald
+            .member_caller(self.user, Some(sandbox_id))
+            .await
+            .unwrap()
     }
 
     /// A new API key (the secret).

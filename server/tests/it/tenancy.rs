@@ -150,7 +150,7 @@ async fn a_restricted_key_triggers_only_its_campaigns() {
     );
     assert_eq!(app.count("executions").await, 1);
 
-    let keys = app.herald.list_api_keys().await.unwrap();
+    let keys = app.herald.list_api_keys(DEFAULT_SANDBOX_ID).await.unwrap();
     let restricted = keys.iter().find(|k| k.restricted).unwrap();
     assert_eq!(restricted.campaigns, ["Password reset"]);
     assert_eq!(restricted.sandbox_name, "prod");

@@ -2,7 +2,6 @@
 
 use crate::support::{SmtpSink, TestApp};
 use backend::accounts::ApiKeySpec;
-use backend::campaigns::Actor;
 use domain::delivery::ReportedStatus;
 use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
 use reqwest::Method;
@@ -343,7 +342,13 @@ async fn calls_without_a_valid_api_key_are_refused() {
         .unwrap();
     let (status, _, _) = app.post_raw(body.clone(), Some(&key.key)).await;
     assert_eq!(status, 202);
-    assert_eq!(app.herald.revoke_api_key("short-lived").await.unwrap(), 1);
+    assert_eq!(
+        app.herald
+            .revoke_api_key(None, "short-lived")
+            .await
+            .unwrap(),
+        1
+    );
     let (status, _, _) = app
         .post_raw(
             call(campaign, "req-2", vec![ada()]).to_string(),
@@ -824,7 +829,7 @@ async fn a_stopped_campaign_refuses_calls_but_delivers_what_it_accepted() {
     let (status, _, _) = app.trigger(&call(c, "before", vec![ada()])).await;
     assert_eq!(status, 202);
     app.herald
-        .stop_campaign(&Actor::User(app.user), c)
+        .stop_campaign(&app.caller().await, c)
         .await
         .unwrap();
 
@@ -836,14 +841,14 @@ async fn a_stopped_campaign_refuses_calls_but_delivers_what_it_accepted() {
     assert!(err["title"].as_str().unwrap().contains("stopped"), "{err}");
     assert!(
         app.herald
-            .activate_campaign(&Actor::User(app.user), c)
+            .activate_campaign(&app.caller().await, c)
             .await
             .is_err(),
         "no way back to live"
     );
     assert!(
         app.herald
-            .stop_campaign(&Actor::User(app.user), c)
+            .stop_campaign(&app.caller().await, c)
             .await
             .is_err(),
         "already stopped"
