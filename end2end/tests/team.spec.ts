@@ -19,7 +19,7 @@ test('an invited editor joins, cannot activate, and can once made approver', asy
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Team' }).click();
   await hydrated(page);
   await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Role', { exact: true }).selectOption('editor');
+  await page.getByTestId('invite-role').selectOption('editor');
   await page.getByRole('button', { name: 'Invite' }).click();
   const invited = page.getByTestId('invited');
   await expect(invited).toContainText('No email sender is configured');
@@ -33,7 +33,7 @@ test('an invited editor joins, cannot activate, and can once made approver', asy
   await editor.goto(link);
   await expect(editor.getByText(`as editor. Choose a password for ${email}`)).toBeVisible();
   await hydrated(editor);
-  await editor.getByLabel(/^Password/).fill('password');
+  await editor.getByLabel(/^Password/).fill('password123');
   await editor.getByRole('button', { name: 'Save and sign in' }).click();
   await expect(editor.getByRole('alert')).toContainText('too easily guessed');
   await editor.getByLabel(/^Password/).fill('tangerine orbit canoe');
@@ -47,7 +47,7 @@ test('an invited editor joins, cannot activate, and can once made approver', asy
   await editor.goto(campaignUrl);
   await expect(editor.getByTestId('needs-approver')).toBeVisible();
   await expect(editor.getByRole('button', { name: 'Activate' })).toHaveCount(0);
-  await expect(editor.getByRole('link', { name: 'Edit' })).toBeVisible();
+  await expect(editor.getByRole('link', { name: 'Edit', exact: true })).toBeVisible();
 
   // The owner makes them approver; now they can activate (and no longer edit).
   await page.reload();
@@ -61,7 +61,7 @@ test('an invited editor joins, cannot activate, and can once made approver', asy
   await hydrated(editor);
   await editor.getByRole('button', { name: 'Activate' }).click();
   await expect(editor.locator('.badge')).toHaveText('Live');
-  await expect(editor.getByRole('link', { name: 'Edit' })).toHaveCount(0);
+  await expect(editor.getByRole('link', { name: 'Edit', exact: true })).toHaveCount(0);
   await expect(editor.getByTestId('history')).toContainText(`activated`);
 
   expect(problems).toEqual([]);

@@ -87,7 +87,7 @@ pub fn TeamPage() -> impl IntoView {
                                 <h2>"Invite someone"</h2>
                                 <ActionForm action=invite attr:class="inline-form">
                                     <label>"Email" <input type="email" name="email" required maxlength="254"/></label>
-                                    <label>"Role" <select name="role">{role_options(Role::Editor)}</select></label>
+                                    <label>"Role" <select name="role" data-testid="invite-role">{role_options(Role::Editor)}</select></label>
                                     <button type="submit" disabled=move || invite.pending().get()>"Invite"</button>
                                 </ActionForm>
                             })}
