@@ -414,7 +414,10 @@ pub async fn create_api_key(
         scope,
         campaigns,
     };
-    let key = herald.create_api_key(spec).await.map_err(to_server_error)?;
+    let key = herald
+        .create_api_key_as(spec, &caller.actor().to_string())
+        .await
+        .map_err(to_server_error)?;
     tracing::info!(api_key_id = %key.id, actor = %caller.actor(), "API key created");
     Ok(key.key)
 }
@@ -426,7 +429,11 @@ pub async fn revoke_api_key(id: String) -> Result<(), ServerFnError> {
         .parse()
         .map_err(|_| ServerFnError::new("No API key has this id."))?;
     match herald
-        .revoke_api_key(Some(caller.sandbox_id()), &id.to_string())
+        .revoke_api_key(
+            Some(caller.sandbox_id()),
+            &id.to_string(),
+            &caller.actor().to_string(),
+        )
         .await
         .map_err(to_server_error)?
     {

@@ -36,6 +36,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <A href="/settings/namespaces">"Namespaces"</A>
                 <A href="/settings/api-keys">"API keys"</A>
                 <A href="/settings/team">"Team"</A>
+                <A href="/settings/audit">"Audit log"</A>
                 <A href="/settings/sandboxes">"Sandboxes"</A>
                 <A href="/settings/system">"System"</A>
                 <A href="/api-docs">"API"</A>

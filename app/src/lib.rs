@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/welcome") view=pages::WelcomePage/>
                 <Route path=path!("/account") view=pages::AccountPage/>
                 <Route path=path!("/settings/team") view=pages::TeamPage/>
+                <Route path=path!("/settings/audit") view=pages::AuditPage/>
                 <Route path=path!("/") view=pages::HomePage/>
                 <Route path=path!("/campaigns") view=pages::CampaignsPage/>
                 <Route path=path!("/campaigns/new") view=pages::NewCampaignPage/>

@@ -162,3 +162,15 @@ pub async fn use_account_link(
     leptos_axum::redirect("/");
     Ok(Ok(()))
 }
+
+/// The current sandbox's audit log, newest first, matching `search` if given.
+#[server(endpoint = "audit_log")]
+pub async fn audit_log(
+    search: String,
+) -> Result<Vec<domain::views::AuditEventView>, ServerFnError> {
+    let (herald, caller) = require(Permission::Read).await?;
+    herald
+        .audit_log(&caller, &search)
+        .await
+        .map_err(to_server_error)
+}

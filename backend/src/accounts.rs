@@ -21,6 +21,9 @@ use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+/// The actor audited for what the command line does.
+pub const OPERATOR: &str = "operator";
+
 /// What device tokens are signed for.
 const DEVICE: &str = "device";
 
@@ -278,8 +281,14 @@ impl Herald {
         Ok(store::accounts::user_email(self.store().reader(), *id).await?)
     }
 
-    #[tracing::instrument(skip_all)]
+    /// Creates a key on the command line (or at first start): audited as made by the operator.
     pub async fn create_api_key(&self, spec: ApiKeySpec) -> Result<NewApiKey> {
+        self.create_api_key_as(spec, OPERATOR).await
+    }
+
+    /// Creates a key, audited as made by `actor`.
+    #[tracing::instrument(skip_all)]
+    pub async fn create_api_key_as(&self, spec: ApiKeySpec, actor: &str) -> Result<NewApiKey> {
         let name = spec.name.trim();
         if name.is_empty() || name.len() > 100 || name.contains(['\r', '\n']) {
             return Err(Error::new(
@@ -331,6 +340,17 @@ impl Herald {
             },
         )
         .await?;
+        let detail = format!("\"{name}\", scope {}", spec.scope.as_str());
+        store::audit::record_event(
+            &mut tx,
+            &sandbox.id,
+            actor,
+            "API key created",
+            &id.to_string(),
+            &detail,
+            now_ms(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(NewApiKey { id, key })
     }
@@ -338,11 +358,29 @@ impl Herald {
     /// Revokes by id or name, in one sandbox (`None`: in any, for the command line). Returns
     /// how many keys were revoked.
     #[tracing::instrument(skip_all)]
-    pub async fn revoke_api_key(&self, sandbox_id: Option<&str>, id_or_name: &str) -> Result<u64> {
+    pub async fn revoke_api_key(
+        &self,
+        sandbox_id: Option<&str>,
+        id_or_name: &str,
+        actor: &str,
+    ) -> Result<u64> {
         let mut tx = self.store().begin().await?;
         let revoked =
             store::accounts::revoke_api_key(&mut tx, sandbox_id, id_or_name.trim(), now_ms())
                 .await?;
+        for (key, sandbox) in &revoked {
+            store::audit::record_event(
+                &mut tx,
+                sandbox,
+                actor,
+                "API key revoked",
+                &key.to_string(),
+                "",
+                now_ms(),
+            )
+            .await?;
+        }
+        let revoked = revoked.len() as u64;
         store::changes::announce(&mut tx, store::changes::Change::ApiKeys).await?;
         tx.commit().await?;
         // Only hashes are cached, so forget them all: revocation takes effect at once here

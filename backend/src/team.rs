@@ -21,6 +21,7 @@ use domain::ids::UserId;
 use domain::recipient::EmailAddress;
 use domain::team::{LinkView, OneTimeLink, TeamView};
 use domain::tenancy::{Permission, Role};
+use domain::views::AuditEventView;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
@@ -67,6 +68,14 @@ impl Herald {
         })
     }
 
+    /// The caller's sandbox's audit log: the newest 500 changes matching `search`.
+    pub async fn audit_log(&self, caller: &Caller, search: &str) -> Result<Vec<AuditEventView>> {
+        caller.require(Permission::Read)?;
+        let search: String = search.trim().chars().take(200).collect();
+        let pool = self.store().reader();
+        Ok(store::audit::sandbox_events(pool, caller.sandbox_id(), &search, 500).await?)
+    }
+
     /// Gives a person a role in a sandbox, outside any caller (the command line, first start).
     pub async fn grant(&self, user: UserId, sandbox_id: &str, role: Role) -> Result<()> {
         let mut conn = self.store().acquire().await?;
@@ -96,8 +105,13 @@ impl Herald {
                     role,
                 };
                 Some(
-                    self.new_link(&mut tx, caller, email.as_str(), &purpose)
-                        .await?,
+                    self.new_link(
+                        &mut tx,
+                        &caller.actor().to_string(),
+                        email.as_str(),
+                        &purpose,
+                    )
+                    .await?,
                 )
             }
         };
@@ -193,7 +207,12 @@ impl Herald {
         let email = self.email_of(user).await?;
         let mut tx = self.store().begin().await?;
         let (url, expires_at) = self
-            .new_link(&mut tx, caller, &email, &LinkPurpose::Reset { user })
+            .new_link(
+                &mut tx,
+                &caller.actor().to_string(),
+                &email,
+                &LinkPurpose::Reset { user },
+            )
             .await?;
         self.audit_team(&mut tx, caller, "password reset link made", &email)
             .await?;
@@ -217,23 +236,13 @@ impl Herald {
         let user = store::accounts::user_by_email(self.store().reader(), email.trim())
             .await?
             .ok_or_else(|| Error::not_found("user_not_found", "No account has this email."))?;
-        let token = new_token();
-        let expires_at = now_ms() + LINK_LIFETIME_MS;
         let mut conn = self.store().acquire().await?;
-        store::team::insert_link(
-            &mut conn,
-            store::team::NewLink {
-                token_hash: &key_hash(&token),
-                email: email.trim(),
-                purpose: &LinkPurpose::Reset { user: user.id },
-                created_by: "operator",
-                now: now_ms(),
-                expires_at,
-            },
-        )
-        .await?;
+        let purpose = LinkPurpose::Reset { user: user.id };
+        let (url, expires_at) = self
+            .new_link(&mut conn, crate::accounts::OPERATOR, email.trim(), &purpose)
+            .await?;
         Ok(OneTimeLink {
-            url: self.link_url(&token),
+            url,
             emailed: false,
             expires_at,
         })
@@ -394,7 +403,7 @@ impl Herald {
     async fn new_link(
         &self,
         conn: &mut store::Conn,
-        caller: &Caller,
+        created_by: &str,
         email: &str,
         purpose: &LinkPurpose,
     ) -> Result<(String, i64)> {
@@ -406,7 +415,7 @@ impl Herald {
                 token_hash: &key_hash(&token),
                 email,
                 purpose,
-                created_by: &caller.actor().to_string(),
+                created_by,
                 now: now_ms(),
                 expires_at,
             },

@@ -109,6 +109,22 @@ pub struct AuditEntryView {
     pub detail: String,
 }
 
+/// A change in a sandbox, as its audit log shows it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEventView {
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    /// The person's email, `API key <name>`, or the recorded actor.
+    pub actor: String,
+    pub action: String,
+    /// What changed: `campaign <title>`, a webhook's id, `user`, …
+    pub subject: String,
+    pub detail: String,
+}
+
 /// A variable of a campaign's content and whether trigger calls must send it.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -318,7 +318,7 @@ pub async fn run(command: crate::Command) -> anyhow::Result<()> {
         }
         crate::Command::ApiKey(ApiKeyCommand::Revoke { id_or_name }) => {
             match herald
-                .revoke_api_key(None, &id_or_name)
+                .revoke_api_key(None, &id_or_name, backend::accounts::OPERATOR)
                 .await
                 .map_err(user_error)?
             {

@@ -176,25 +176,25 @@ pub async fn key_campaigns(pool: Reader<'_>, key_id: ApiKeyId) -> sqlx::Result<V
     .await)
 }
 
-/// Revokes keys by id or by name (of one sandbox, or `None`: of any); returns how many were
-/// revoked.
+/// Revokes keys by id or by name (of one sandbox, or `None`: of any); returns the keys revoked
+/// with their sandboxes.
 pub async fn revoke_api_key(
     conn: &mut Conn,
     sandbox_id: Option<&str>,
     id_or_name: &str,
     now: Millis,
-) -> sqlx::Result<u64> {
-    on!(conn, c => sqlx::query(
+) -> sqlx::Result<Vec<(ApiKeyId, String)>> {
+    on!(conn, c => sqlx::query_as(
         "UPDATE api_keys SET revoked_at = $1
           WHERE (id = $2 OR name = $2) AND revoked_at IS NULL AND kind = 'client'
-            AND ($3 IS NULL OR sandbox_id = $3)",
+            AND ($3 IS NULL OR sandbox_id = $3)
+          RETURNING id, sandbox_id",
     )
     .bind(now)
     .bind(id_or_name)
     .bind(sandbox_id)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))
+    .fetch_all(c)
+    .await)
 }
 
 /// The sandbox's console key (what sends started in the browser are recorded under), made on

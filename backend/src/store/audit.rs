@@ -4,7 +4,7 @@ use super::engine::on;
 use super::{Conn, Reader};
 use crate::clock::Millis;
 use domain::ids::CampaignId;
-use domain::views::AuditEntryView;
+use domain::views::{AuditEntryView, AuditEventView};
 
 /// Records one change; call inside the transaction that makes it.
 pub async fn record(
@@ -50,8 +50,45 @@ pub async fn for_campaign(
     .fetch_all(c).await)
 }
 
+/// A sandbox's changes (campaigns' and others'), newest first, at most `limit`, those whose
+/// actor, action, subject or detail contain `search` (any case; empty: all).
+pub async fn sandbox_events(
+    pool: Reader<'_>,
+    sandbox_id: &str,
+    search: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<AuditEventView>> {
+    on!(pool, c => sqlx::query_as(
+        "SELECT at, actor, action, subject, detail FROM (
+            SELECT e.at, COALESCE(u.email, 'API key ' || k.name, e.actor) AS actor,
+                   e.action, e.subject, e.detail
+              FROM audit_events e
+              LEFT JOIN users u ON e.actor = 'user:' || u.id
+              LEFT JOIN api_keys k ON e.actor = 'key:' || k.id
+             WHERE e.sandbox_id = $1
+            UNION ALL
+            SELECT a.at, COALESCE(u.email, 'API key ' || k.name, a.actor) AS actor,
+                   a.action, 'campaign ' || COALESCE(c.title, a.campaign_id) AS subject, a.detail
+              FROM audit_log a
+              LEFT JOIN campaigns c ON c.id = a.campaign_id
+              LEFT JOIN users u ON a.actor = 'user:' || u.id
+              LEFT JOIN api_keys k ON a.actor = 'key:' || k.id
+             WHERE a.sandbox_id = $1
+         ) x
+         WHERE lower(x.actor || ' ' || x.action || ' ' || x.subject || ' ' || x.detail)
+               LIKE '%' || lower($2) || '%'
+         ORDER BY x.at DESC
+         LIMIT $3",
+    )
+    .bind(sandbox_id)
+    .bind(search)
+    .bind(limit)
+    .fetch_all(c).await)
+}
+
 /// Records a change that is not a campaign's (e.g. a profile erased); call inside the
-/// transaction that makes it. Never put personal data in `subject` or `detail`.
+/// transaction that makes it. Never put a profile's personal data in `subject` or `detail`
+/// (a team member's email is fine: the audit names who was invited or disabled).
 pub async fn record_event(
     conn: &mut Conn,
     sandbox_id: &str,

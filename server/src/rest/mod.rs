@@ -169,6 +169,7 @@ pub fn router(herald: Herald) -> Router {
             "/api/v1/audiences/{audience_id}/count",
             get(audiences::count_audience),
         )
+        .route("/api/v1/audit", get(sandbox::get_audit))
         .route(
             "/api/v1/sandbox",
             get(sandbox::get_sandbox).put(sandbox::put_sandbox),

@@ -68,6 +68,7 @@ use utoipa::{Modify, OpenApi};
         audiences::count_audience,
         audiences::count_rule,
         audiences::cancel_send,
+        sandbox::get_audit,
         sandbox::get_sandbox,
         sandbox::put_sandbox,
         retention::get_retention,

@@ -1,5 +1,5 @@
-//! `/api/v1/sandbox`: the key's sandbox and its own settings (the default phone region), for
-//! admin keys.
+//! `/api/v1/sandbox`: the key's sandbox and its own settings (the default phone region), and
+//! `/api/v1/audit`, its audit log, for admin keys.
 
 use super::RestState;
 use super::auth::AdminCaller;
@@ -7,9 +7,34 @@ use super::dto::ErrorBody;
 use super::error::ApiError;
 use super::json::JsonBody;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
 
-use domain::views::{SandboxSettingsInput, SandboxSettingsView};
+use domain::views::{AuditEventView, SandboxSettingsInput, SandboxSettingsView};
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Only changes whose actor, action, subject or detail contain this text (any case).
+    q: Option<String>,
+}
+
+/// The sandbox's audit log: the newest 500 changes (campaigns, people, keys, webhooks,
+/// suppressions, profiles …), newest first, with who made them.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "management",
+    params(AuditQuery),
+    responses(
+        (status = 200, body = Vec<AuditEventView>),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn get_audit(
+    State(state): State<RestState>,
+    AdminCaller(caller): AdminCaller,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<Vec<AuditEventView>>, ApiError> {
+    let search = query.q.unwrap_or_default();
+    Ok(Json(state.herald.audit_log(&caller, &search).await?))
+}
 
 /// The sandbox, its own settings and the server's defaults.
 #[utoipa::path(get, path = "/api/v1/sandbox", tag = "management",

@@ -826,7 +826,7 @@ async fn a_person_sends_and_schedules_from_the_browser() {
     assert!(keys.iter().all(|k| k.name != "Herald console"), "{keys:?}");
     assert_eq!(
         app.herald
-            .revoke_api_key(None, "Herald console")
+            .revoke_api_key(None, "Herald console", "operator")
             .await
             .unwrap_or(0),
         0

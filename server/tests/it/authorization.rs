@@ -289,6 +289,7 @@ fn server_functions(campaign: &str, user: &str) -> Vec<Door> {
             },
             Some(Read),
         ),
+        door(AuditLog { search: s() }, Some(Read)),
         door(LinkInfo { token: "x".into() }, None),
         door(
             UseAccountLink {

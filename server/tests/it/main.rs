@@ -27,6 +27,7 @@ mod samples;
 mod sign_in;
 mod support;
 mod surfaces;
+mod team;
 mod tenancy;
 mod tracking;
 mod trigger;

@@ -1,0 +1,141 @@
+//! People of a sandbox: invitations by one-time link, roles, disabled accounts, the last
+//! owner, and the audit log that records it all.
+
+use crate::support::{PASSWORD, TestApp};
+use backend::team::Invited;
+use domain::tenancy::{DEFAULT_SANDBOX_ID, Role};
+use reqwest::Method;
+use serde_json::Value;
+
+fn token_of(url: &str) -> &str {
+    url.split("token=").nth(1).unwrap()
+}
+
+#[tokio::test]
+async fn an_invitation_works_once_and_a_disabled_account_is_signed_out() {
+    let app = TestApp::start(None).await;
+    let owner = app.caller().await;
+    let Invited::Link(link) = app
+        .herald
+        .invite(&owner, "ed@example.org", Role::Editor)
+        .await
+        .unwrap()
+    else {
+        panic!("a new person gets a link");
+    };
+    assert!(
+        !link.emailed,
+        "no sender is configured: the link is shown instead"
+    );
+    let token = token_of(&link.url);
+    let weak = app.herald.use_link(token, "password123").await.unwrap_err();
+    assert_eq!(weak.code, "weak_password");
+    let ed = app.herald.use_link(token, PASSWORD).await.unwrap();
+    let again = app.herald.use_link(token, PASSWORD).await.unwrap_err();
+    assert_eq!(again.code, "link_not_valid");
+    let caller = app.herald.member_caller(ed, None).await.unwrap();
+    assert_eq!(caller.sandbox.id, DEFAULT_SANDBOX_ID);
+    assert_eq!(
+        caller.access,
+        backend::accounts::Access::Member(Role::Editor)
+    );
+
+    // Signed in, then disabled: the next server function call is refused as signed out.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let signed_in = browser
+        .post(format!("{}/login", app.base))
+        .form(&[("email", "ed@example.org"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.headers()["location"], "/");
+    let call = || {
+        browser
+            .post(format!("{}/api/list_campaigns", app.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send()
+    };
+    assert_eq!(call().await.unwrap().status(), 200);
+    app.herald
+        .set_member_disabled(&owner, ed, true)
+        .await
+        .unwrap();
+    assert_eq!(call().await.unwrap().status(), 401);
+    assert!(
+        app.herald
+            .account("ed@example.org")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // The last owner cannot demote, remove or disable themselves.
+    let me = app.user;
+    for refused in [
+        app.herald.set_member_role(&owner, me, Role::Admin).await,
+        app.herald.remove_member(&owner, me).await,
+    ] {
+        assert_eq!(refused.unwrap_err().code, "last_owner");
+    }
+    let disable_self = app.herald.set_member_disabled(&owner, me, true).await;
+    assert_eq!(disable_self.unwrap_err().code, "cannot_disable_self");
+
+    // A reset link sets a new password, once.
+    app.herald
+        .set_member_disabled(&owner, ed, false)
+        .await
+        .unwrap();
+    let reset = app.herald.password_reset_link(&owner, ed).await.unwrap();
+    app.herald
+        .use_link(token_of(&reset.url), "another strong passphrase")
+        .await
+        .unwrap();
+    let account = app.herald.account("ed@example.org").await.unwrap();
+    let checked = app
+        .herald
+        .verify_login(account.as_ref(), "another strong passphrase")
+        .await
+        .unwrap();
+    assert_eq!(checked, Some(ed));
+
+    // Everything above is in the audit log, with who did it.
+    let response = app.api(Method::GET, "/api/v1/audit").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let events: Vec<Value> = response.json().await.unwrap();
+    let seen: Vec<(String, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().to_owned(),
+                e["action"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for (actor, action) in [
+        ("marketer@example.com", "invited"),
+        ("ed@example.org", "joined"),
+        ("marketer@example.com", "disabled"),
+        ("marketer@example.com", "enabled"),
+        ("marketer@example.com", "password reset link made"),
+        ("ed@example.org", "password reset"),
+        ("operator", "API key created"),
+    ] {
+        assert!(
+            seen.contains(&(actor.to_owned(), action.to_owned())),
+            "{actor} {action} in {seen:?}"
+        );
+    }
+    let filtered: Vec<Value> = app
+        .api(Method::GET, "/api/v1/audit?q=JOINED")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(filtered.len(), 1, "{filtered:?}");
+}
