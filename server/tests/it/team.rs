@@ -139,3 +139,47 @@ async fn an_invitation_works_once_and_a_disabled_account_is_signed_out() {
         .unwrap();
     assert_eq!(filtered.len(), 1, "{filtered:?}");
 }
+
+#[tokio::test]
+async fn an_invitation_is_emailed_when_a_sender_is_configured() {
+    let sink = crate::support::SmtpSink::start();
+    let app = TestApp::start(Some(sink.url())).await;
+    let owner = app.caller().await;
+    let Invited::Link(link) = app
+        .herald
+        .invite(&owner, "vi@example.org", Role::Viewer)
+        .await
+        .unwrap()
+    else {
+        panic!("a new person gets a link");
+    };
+    assert!(link.emailed);
+    let mail = sink
+        .messages()
+        .into_iter()
+        .find(|m| m.contains("To: vi@example.org"))
+        .expect("the invitation was emailed");
+    assert!(
+        mail.contains("Subject: Your invitation to Herald"),
+        "{mail}"
+    );
+    // The body as a person reads it (quoted-printable undone).
+    let body = mail
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    let token: String = body
+        .split("/welcome?token=")
+        .nth(1)
+        .expect("the link is in the email")
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    assert_eq!(token, token_of(&link.url));
+    let vi = app.herald.use_link(&token, PASSWORD).await.unwrap();
+    let caller = app.herald.member_caller(vi, None).await.unwrap();
+    assert_eq!(
+        caller.access,
+        backend::accounts::Access::Member(Role::Viewer)
+    );
+}
