@@ -296,6 +296,35 @@ pub async fn activate_campaign(id: String) -> Result<(), ServerFnError> {
         .map_err(to_server_error)
 }
 
+/// Asks an approver to approve the campaign's newest version (where the sandbox requires it).
+#[server(endpoint = "request_approval")]
+pub async fn request_approval(id: String, note: String) -> Result<(), ServerFnError> {
+    let (herald, caller) = require(Permission::Edit).await?;
+    let id = campaign_id(&id)?;
+    herald
+        .request_approval(&caller, id, &note)
+        .await
+        .map(drop)
+        .map_err(to_server_error)
+}
+
+/// An approver's decision on the request for `version`: approve (it goes live) or reject
+/// with a comment.
+#[server(endpoint = "decide_approval")]
+pub async fn decide_approval(
+    id: String,
+    version: i64,
+    approve: bool,
+    comment: String,
+) -> Result<(), ServerFnError> {
+    let (herald, caller) = require(Permission::Launch).await?;
+    let id = campaign_id(&id)?;
+    herald
+        .decide_approval(&caller, id, version, approve, &comment)
+        .await
+        .map_err(to_server_error)
+}
+
 #[server(endpoint = "stop_campaign")]
 pub async fn stop_campaign(id: String) -> Result<(), ServerFnError> {
     let (herald, caller) = require(Permission::Launch).await?;

@@ -45,6 +45,17 @@ pub async fn team() -> Result<TeamView, ServerFnError> {
     herald.team(&caller).await.map_err(to_server_error)
 }
 
+/// Turns on or off, in the current sandbox, the need for an approver's decision before a
+/// marketing campaign goes live.
+#[server(endpoint = "set_approval_required")]
+pub async fn set_approval_required(required: bool) -> Result<(), ServerFnError> {
+    let (herald, caller) = require(Permission::Own).await?;
+    herald
+        .set_approval_required(&caller, required)
+        .await
+        .map_err(to_server_error)
+}
+
 /// Invites a person to the current sandbox; answers what happened (with the link when no
 /// email could carry it), or why it was refused.
 #[server(endpoint = "invite")]

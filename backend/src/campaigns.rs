@@ -27,7 +27,7 @@ fn campaign_not_found() -> Error {
 }
 
 /// Records a change in the audit log, in the caller's transaction.
-async fn audit(
+pub(crate) async fn audit(
     conn: &mut store::Conn,
     sandbox_id: &str,
     id: CampaignId,
@@ -43,8 +43,26 @@ async fn audit(
 }
 
 /// The review of a campaign's newest content, as of now.
-fn review_of(row: &store::campaigns::CampaignRow, content: &Content) -> Vec<Finding> {
+pub(crate) fn review_of(row: &store::campaigns::CampaignRow, content: &Content) -> Vec<Finding> {
     domain::review::review(row.category, content, row.window(), now_ms())
+}
+
+/// Refuses activation while the review finds errors (warnings do not block).
+pub(crate) fn check_review(findings: &[Finding]) -> Result<()> {
+    if !domain::review::blocks(findings) {
+        return Ok(());
+    }
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == domain::review::Severity::Error)
+        .map(|f| domain::FieldError::new("review", f.message.clone()))
+        .collect();
+    Err(Error::new(
+        ErrorKind::Unprocessable,
+        "review_failed",
+        "The campaign's review found errors; fix them before activating.",
+    )
+    .with_errors(errors))
 }
 
 fn changed_meanwhile() -> Error {
@@ -135,6 +153,11 @@ impl Herald {
         };
         let history = store::audit::for_campaign(pool, row.id).await?;
         let review = review_of(&row, &content);
+        let approval_required = self.needs_approval(&row).await?;
+        let approval = store::approvals::for_version(pool, id, version.version).await?;
+        let last_editor = store::approvals::editor(pool, id, version.version)
+            .await?
+            .map(|(_, label)| label);
         let surface_name = match &row.surface_id {
             Some(id) => store::surfaces::by_id(pool, *id).await?.map(|s| s.name),
             None => None,
@@ -151,6 +174,9 @@ impl Herald {
             tracking: row.tracking,
             history,
             review,
+            approval_required,
+            approval,
+            last_editor,
             status,
             tags: row.tags(),
             category: row.category,
@@ -244,7 +270,7 @@ impl Herald {
     /// A campaign of this sandbox; other sandboxes' campaigns are `campaign_not_found` too.
     /// The caller's row of the campaign: `campaign_not_found` in another sandbox, refused if
     /// the caller's role does not allow `permission`.
-    async fn own_row(
+    pub(crate) async fn own_row(
         &self,
         caller: &Caller,
         permission: Permission,
@@ -324,10 +350,13 @@ impl Herald {
         };
         let mut tx = self.store().begin().await?;
         let Some(version) =
-            store::campaigns::edit(&mut tx, id, stored, &campaign, now_ms()).await?
+            store::campaigns::edit(&mut tx, id, stored, &campaign, &actor.to_string(), now_ms())
+                .await?
         else {
             return Err(changed_meanwhile());
         };
+        // What an approver would approve is no longer what was asked about.
+        store::approvals::withdraw_pending(&mut tx, id, now_ms()).await?;
         let detail = format!("version {version}");
         audit(&mut tx, &row.sandbox_id, id, actor, "edited", &detail).await?;
         tx.commit().await?;
@@ -338,47 +367,74 @@ impl Herald {
 
     /// Draft → Live: the newest version becomes the one trigger calls use. On a live campaign
     /// with a newer draft version, activates that version instead (calls accepted before keep
-    /// the version they were pinned to).
+    /// the version they were pinned to). Where the sandbox requires approval of marketing
+    /// campaigns, this is refused: an approver approves a request instead.
     #[tracing::instrument(skip_all)]
     pub async fn activate_campaign(&self, caller: &Caller, id: CampaignId) -> Result<()> {
         let row = self.own_row(caller, Permission::Launch, id).await?;
-        let actor = &caller.actor();
-        let findings = review_of(&row, &self.newest_version(id).await?.1);
-        if domain::review::blocks(&findings) {
-            let errors = findings
-                .into_iter()
-                .filter(|f| f.severity == domain::review::Severity::Error)
-                .map(|f| domain::FieldError::new("review", f.message))
-                .collect();
+        if self.needs_approval(&row).await? {
             return Err(Error::new(
-                ErrorKind::Unprocessable,
-                "review_failed",
-                "The campaign's review found errors; fix them before activating.",
-            )
-            .with_errors(errors));
+                ErrorKind::Conflict,
+                "approval_required",
+                "This sandbox requires approval of marketing campaigns: request approval, then an approver other than the last editor approves it.",
+            ));
         }
-        if matches!(
-            row.status_at(now_ms()),
-            CampaignStatus::Live | CampaignStatus::Scheduled
-        ) {
-            let mut tx = self.store().begin().await?;
-            if let Some(version) = store::campaigns::publish_newest(&mut tx, id, now_ms()).await? {
-                let detail = format!("version {version}");
-                audit(&mut tx, &row.sandbox_id, id, actor, "activated", &detail).await?;
-                tx.commit().await?;
-                self.inner.campaigns.remove(&id);
-                tracing::info!(campaign_id = %id, version, "campaign version activated");
-                return Ok(());
+        self.go_live(caller, &row, None).await
+    }
+
+    /// Makes the newest version live, if its review allows: a draft goes live, a live
+    /// campaign's newer version replaces the live one. With `approval` (the version and the
+    /// approver's comment), the pending request for that version is approved in the same
+    /// transaction, or nothing happens.
+    pub(crate) async fn go_live(
+        &self,
+        caller: &Caller,
+        row: &store::campaigns::CampaignRow,
+        approval: Option<(i64, &str)>,
+    ) -> Result<()> {
+        let id = row.id;
+        let (newest, content) = self.newest_version(id).await?;
+        check_review(&review_of(row, &content))?;
+        let (actor, now) = (&caller.actor(), now_ms());
+        let status = row.status_at(now);
+        let mut tx = self.store().begin().await?;
+        // The campaign row is written before the request, in the order an edit writes them.
+        let published = if matches!(status, CampaignStatus::Live | CampaignStatus::Scheduled) {
+            store::campaigns::publish_newest(&mut tx, id, now).await?
+        } else {
+            None
+        };
+        let version = match published {
+            Some(version) => version,
+            None => {
+                CampaignStatus::activate(status).map_err(|reason| {
+                    Error::new(ErrorKind::Conflict, "invalid_transition", reason)
+                })?;
+                if !store::campaigns::mark_live(&mut tx, id, now).await? {
+                    return Err(changed_meanwhile());
+                }
+                newest.version
             }
+        };
+        if let Some((approved, comment)) = approval {
+            let decision = domain::approval::Decision::Approved;
+            let approver = actor.to_string();
+            if approved != version
+                || !store::approvals::decide(
+                    &mut tx, id, version, decision, &approver, comment, now,
+                )
+                .await?
+            {
+                return Err(crate::approvals::no_pending_request());
+            }
+            let detail = crate::approvals::detail(version, comment);
+            audit(&mut tx, &row.sandbox_id, id, actor, "approved", &detail).await?;
         }
-        self.transition(
-            caller,
-            id,
-            CampaignStatus::activate,
-            store::campaigns::mark_live,
-        )
-        .await?;
-        tracing::info!(campaign_id = %id, "campaign activated");
+        let detail = format!("version {version}");
+        audit(&mut tx, &row.sandbox_id, id, actor, "activated", &detail).await?;
+        tx.commit().await?;
+        self.inner.campaigns.remove(&id);
+        tracing::info!(campaign_id = %id, version, "campaign activated");
         Ok(())
     }
 
@@ -493,7 +549,6 @@ impl Herald {
             return Err(changed_meanwhile());
         }
         let action = match to {
-            CampaignStatus::Live => "activated",
             CampaignStatus::Stopped => "stopped",
             CampaignStatus::Archived => "archived",
             other => other.as_str(),

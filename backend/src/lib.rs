@@ -7,6 +7,7 @@
 //! [`delivery`] worker.
 
 pub mod accounts;
+pub mod approvals;
 pub mod audience_sends;
 pub mod audiences;
 pub mod background;

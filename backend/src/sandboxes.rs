@@ -91,6 +91,11 @@ impl Herald {
                 .as_ref()
                 .map(|r| r.to_string()),
             time_zone,
+            approval_required: store::sandboxes::approval_required(
+                self.store().reader(),
+                sandbox_id,
+            )
+            .await?,
         })
     }
 

@@ -65,6 +65,8 @@ impl Herald {
             members: store::team::members(pool, caller.sandbox_id()).await?,
             invitations: store::team::pending_invitations(pool, caller.sandbox_id(), now_ms())
                 .await?,
+            approval_required: store::sandboxes::approval_required(pool, caller.sandbox_id())
+                .await?,
         })
     }
 

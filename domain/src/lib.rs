@@ -4,6 +4,7 @@
 //! edge into types whose existence proves their validity (`EmailAddress`, `CampaignTitle`,
 //! `Content`, `UnitaryTrigger`), so code further in never re-checks them.
 
+pub mod approval;
 pub mod audience;
 pub mod campaign;
 pub mod content;

@@ -31,6 +31,8 @@ pub struct InvitationView {
 pub struct TeamView {
     pub members: Vec<MemberView>,
     pub invitations: Vec<InvitationView>,
+    /// Marketing campaigns go live only once an approver approved them.
+    pub approval_required: bool,
 }
 
 /// A one-time link just made (an invitation or a password reset): shown once to whoever

@@ -59,6 +59,13 @@ pub struct CampaignView {
     pub history: Vec<AuditEntryView>,
     /// The review of the newest version: errors block activation, warnings do not.
     pub review: Vec<crate::review::Finding>,
+    /// Its sandbox requires approval before a version of this (marketing) campaign goes live.
+    pub approval_required: bool,
+    /// The newest version's request for approval, if one was made.
+    pub approval: Option<crate::approval::ApprovalView>,
+    /// Who last wrote the newest version's content (an email, or "API key …"); `None` for
+    /// versions written before Herald recorded it.
+    pub last_editor: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -247,6 +254,8 @@ pub struct SandboxSettingsView {
     /// The time zone (IANA name) of local-time sends' recipients whose profile names none
     /// (attribute `timeZone`); `UTC` unless set.
     pub time_zone: String,
+    /// Marketing campaigns go live only once an approver approved them (set by an owner).
+    pub approval_required: bool,
 }
 
 /// What an admin may set on a sandbox.

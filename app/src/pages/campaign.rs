@@ -1,9 +1,10 @@
 use crate::api::{
-    ActivateCampaign, ArchiveCampaign, DeleteDraft, DuplicateCampaign, SendTest, StopCampaign,
-    get_campaign,
+    ActivateCampaign, ArchiveCampaign, DecideApproval, DeleteDraft, DuplicateCampaign,
+    RequestApproval, SendTest, StopCampaign, get_campaign,
 };
 use crate::components::{Confirm, CopyButton, ErrorBox, Layout, StatusBadge, error_text};
 use crate::local_time::LocalTime;
+use crate::pages::campaign_approval::{ApprovalCard, Viewer};
 use crate::pages::campaign_sends::AudienceSends;
 use domain::campaign::CampaignStatus;
 use domain::tenancy::Permission;
@@ -21,6 +22,8 @@ pub fn CampaignPage() -> impl IntoView {
     let duplicate = ServerAction::<DuplicateCampaign>::new();
     let delete = ServerAction::<DeleteDraft>::new();
     let archive = ServerAction::<ArchiveCampaign>::new();
+    let request = ServerAction::<RequestApproval>::new();
+    let decide = ServerAction::<DecideApproval>::new();
     let me = Resource::new(|| (), |_| crate::api::workspace());
     let campaign = Resource::new(
         move || {
@@ -28,6 +31,8 @@ pub fn CampaignPage() -> impl IntoView {
                 activate.version().get(),
                 stop.version().get(),
                 archive.version().get(),
+                request.version().get(),
+                decide.version().get(),
             );
             (id(), versions)
         },
@@ -66,20 +71,34 @@ pub fn CampaignPage() -> impl IntoView {
         )
     });
     Effect::new(move || say(matches!(archive.value().get(), Some(Ok(_))), "Archived."));
+    Effect::new(move || {
+        say(
+            matches!(request.value().get(), Some(Ok(_))),
+            "Approval requested: approvers see the request on this page.",
+        )
+    });
+    Effect::new(move || {
+        say(
+            matches!(decide.value().get(), Some(Ok(_))),
+            "Decision recorded: see the history below.",
+        )
+    });
     view! {
         <Layout>
             {move || done.get().map(|what| view! { <p class="banner success" role="status">{what}</p> })}
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     // Buttons the person's role would be refused are not shown (the server decides).
-                    let role = me.await.ok().map(|w| w.role);
-                    let may = Rights {
-                        edit: role.is_some_and(|r| r.allows(Permission::Edit)),
-                        launch: role.is_some_and(|r| r.allows(Permission::Launch)),
+                    let me = me.await.ok();
+                    let may = Viewer {
+                        edit: me.as_ref().is_some_and(|w| w.may(Permission::Edit)),
+                        launch: me.as_ref().is_some_and(|w| w.may(Permission::Launch)),
+                        email: me.map(|w| w.email).unwrap_or_default(),
                     };
+                    let actions = Actions { activate, stop, duplicate, delete, archive, request, decide };
                     match campaign.await {
                         Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
-                        Ok(c) => view! { <CampaignDetails campaign=c may activate stop duplicate delete archive/> }.into_any(),
+                        Ok(c) => view! { <CampaignDetails campaign=c may actions/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -88,23 +107,29 @@ pub fn CampaignPage() -> impl IntoView {
     }
 }
 
-/// What the signed-in person's role lets them do to a campaign.
+/// The changes the campaign page can make.
 #[derive(Clone, Copy)]
-struct Rights {
-    edit: bool,
-    launch: bool,
-}
-
-#[component]
-fn CampaignDetails(
-    campaign: CampaignView,
-    may: Rights,
+struct Actions {
     activate: ServerAction<ActivateCampaign>,
     stop: ServerAction<StopCampaign>,
     duplicate: ServerAction<DuplicateCampaign>,
     delete: ServerAction<DeleteDraft>,
     archive: ServerAction<ArchiveCampaign>,
-) -> impl IntoView {
+    request: ServerAction<RequestApproval>,
+    decide: ServerAction<DecideApproval>,
+}
+
+#[component]
+fn CampaignDetails(campaign: CampaignView, may: Viewer, actions: Actions) -> impl IntoView {
+    let Actions {
+        activate,
+        stop,
+        duplicate,
+        delete,
+        archive,
+        request,
+        decide,
+    } = actions;
     let c = campaign;
     let is_draft = c.status == CampaignStatus::Draft;
     let is_live = matches!(c.status, CampaignStatus::Live | CampaignStatus::Scheduled);
@@ -116,6 +141,13 @@ fn CampaignDetails(
     let this = StoredValue::new(c.id.clone());
     let edit_id = c.id.clone();
     let pending_version = c.has_pending_version();
+    let activatable = is_draft || pending_version;
+    // Where approval is required, the approval card takes the place of "Activate".
+    let approval = (activatable && c.approval_required).then(|| {
+        view! { <ApprovalCard campaign=c.clone() viewer=may.clone() request decide/> }
+    });
+    let (may_edit, may_launch) = (may.edit, may.launch);
+    let direct = activatable && !c.approval_required;
     let blocked = domain::review::blocks(&c.review);
     let review = (is_draft || pending_version).then(|| {
         let findings = c.review.clone();
@@ -190,15 +222,15 @@ fn CampaignDetails(
         {(!c.description.is_empty()).then(|| view! { <p class="description">{c.description.clone()}</p> })}
         {(is_draft || is_live).then(|| view! {
             <div class="actions">
-                {may.edit.then(|| view! {
+                {may_edit.then(|| view! {
                     <a class="button secondary" href=format!("/campaigns/{edit_id}/edit")>"Edit"</a>
                 })}
-                {((is_draft || pending_version) && !may.launch).then(|| view! {
+                {(direct && !may_launch).then(|| view! {
                     <p class="hint" data-testid="needs-approver">
                         "Your role cannot activate campaigns: an approver, admin or owner of this sandbox activates it."
                     </p>
                 })}
-                {((is_draft || pending_version) && may.launch).then(|| view! {
+                {(direct && may_launch).then(|| view! {
                     <ActionForm action=activate>
                         <input type="hidden" name="id" value=campaign_id.clone()/>
                         <button type="submit" disabled=move || blocked || activate.pending().get()>
@@ -209,6 +241,7 @@ fn CampaignDetails(
             </div>
         })}
         {review}
+        {approval}
         {pending_version.then(|| view! {
             <p class="hint" data-testid="pending-version">
                 {format!(
@@ -222,7 +255,7 @@ fn CampaignDetails(
         {(!is_draft).then(|| view! {
             <AudienceSends campaign_id=c.id.clone() audience=c.audience_name.clone() live=c.status == CampaignStatus::Live variables=c.variables.clone()/>
         })}
-        {(is_live && may.launch).then(|| view! {
+        {(is_live && may_launch).then(|| view! {
             <section class="card">
                 <h2>"Stop"</h2>
                 <p class="hint">
@@ -299,13 +332,13 @@ fn CampaignDetails(
             </ul>
         </section>
         <section class="card actions">
-            {may.edit.then(|| view! {
+            {may_edit.then(|| view! {
                 <ActionForm action=duplicate>
                     <input type="hidden" name="id" value=duplicate_id/>
                     <button type="submit" class="secondary">"Duplicate"</button>
                 </ActionForm>
             })}
-            {(is_over && may.launch).then(|| view! {
+            {(is_over && may_launch).then(|| view! {
                 <Confirm ask="Archive…".into()
                     question="An archived campaign is set aside for good; its messages and reports stay.".into()>
                     <ActionForm action=archive>
@@ -314,7 +347,7 @@ fn CampaignDetails(
                     </ActionForm>
                 </Confirm>
             })}
-            {(is_draft && may.edit).then(|| view! {
+            {(is_draft && may_edit).then(|| view! {
                 <Confirm ask="Delete draft…".into() question="The draft and its content are deleted for good.".into()>
                     <ActionForm action=delete>
                         <input type="hidden" name="id" value=this.get_value()/>

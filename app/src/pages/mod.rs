@@ -6,6 +6,7 @@ mod api_keys;
 mod audiences;
 mod audit;
 mod campaign;
+mod campaign_approval;
 mod campaign_report;
 mod campaign_sends;
 mod campaigns;

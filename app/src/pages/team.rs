@@ -4,7 +4,8 @@
 use crate::api::workspace;
 use crate::components::{Confirm, ErrorBox, Layout, error_text};
 use crate::team::{
-    Invite, RemoveMember, ResetMemberPassword, SetMemberDisabled, SetMemberRole, team,
+    Invite, RemoveMember, ResetMemberPassword, SetApprovalRequired, SetMemberDisabled,
+    SetMemberRole, team,
 };
 use domain::tenancy::{Permission, Role};
 use leptos::prelude::*;
@@ -34,6 +35,7 @@ pub fn TeamPage() -> impl IntoView {
     let remove = ServerAction::<RemoveMember>::new();
     let disable = ServerAction::<SetMemberDisabled>::new();
     let reset = ServerAction::<ResetMemberPassword>::new();
+    let approvals = ServerAction::<SetApprovalRequired>::new();
     let me = Resource::new(|| (), |_| workspace());
     let people = Resource::new(
         move || {
@@ -42,6 +44,7 @@ pub fn TeamPage() -> impl IntoView {
                 set_role.version().get(),
                 remove.version().get(),
                 disable.version().get(),
+                approvals.version().get(),
             )
         },
         |_| team(),
@@ -55,6 +58,7 @@ pub fn TeamPage() -> impl IntoView {
             .or_else(|| disable.value().get().and_then(|r| r.err()))
             .or_else(|| reset.value().get().and_then(|r| r.err()))
             .or_else(|| invite.value().get().and_then(|r| r.err()))
+            .or_else(|| approvals.value().get().and_then(|r| r.err()))
             .map(|e| error_text(&e))
     };
     let invited = move || invite.value().get().and_then(|r| r.ok());
@@ -137,6 +141,7 @@ pub fn TeamPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
+                            <ApprovalPolicy required=t.approval_required owner approvals/>
                             {(!t.invitations.is_empty()).then(|| view! {
                                 <h2>"Invitations not yet accepted"</h2>
                                 <table class="list">
@@ -157,5 +162,30 @@ pub fn TeamPage() -> impl IntoView {
                 })}
             </Suspense>
         </Layout>
+    }
+}
+
+/// Whether marketing campaigns need an approver's decision to go live here; owners change it.
+#[component]
+fn ApprovalPolicy(
+    required: bool,
+    owner: bool,
+    approvals: ServerAction<SetApprovalRequired>,
+) -> impl IntoView {
+    view! {
+        <h2>"Approvals"</h2>
+        <p data-testid="approval-policy">{if required {
+            "Marketing campaigns go live only once an approver other than their last editor approves them."
+        } else {
+            "Campaigns go live when someone who may activate them does: no approval is needed."
+        }}</p>
+        {owner.then(|| view! {
+            <ActionForm action=approvals>
+                <input type="hidden" name="required" value=(!required).to_string()/>
+                <button type="submit" class="secondary" disabled=move || approvals.pending().get()>
+                    {if required { "Stop requiring approval" } else { "Require approval of marketing campaigns" }}
+                </button>
+            </ActionForm>
+        })}
     }
 }

@@ -150,7 +150,7 @@ pub async fn insert_campaign(
     .execute(c)
     .await
         .map(|r| r.rows_affected()))?;
-    write_version(conn, id, 1, &campaign.content, now).await
+    write_version(conn, id, 1, &campaign.content, created_by, now).await
 }
 
 /// Binds a campaign's properties, in the order both the insert and the edit list them:
@@ -186,20 +186,23 @@ where
         .bind(campaign.audience_id.map(|a| a.to_string()))
 }
 
-/// Writes the content of one version: a new version, or the pending one replaced.
+/// Writes the content of one version: a new version, or the pending one replaced; `editor`
+/// (`user:<id>`, `key:<id>`) is who wrote it.
 async fn write_version(
     conn: &mut Conn,
     id: CampaignId,
     version: i64,
     content: &Content,
+    editor: &str,
     now: Millis,
 ) -> sqlx::Result<()> {
     on!(conn, c => sqlx::query(
         "INSERT INTO campaign_versions (campaign_id, version, subject, html_body, text_body,
-             push_options, created_at, preheader, localization)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             push_options, created_at, preheader, localization, edited_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (campaign_id, version) DO UPDATE SET subject = $3, html_body = $4,
-             text_body = $5, push_options = $6, preheader = $8, localization = $9",
+             text_body = $5, push_options = $6, preheader = $8, localization = $9,
+             edited_by = $10",
     )
     .bind(id)
     .bind(version)
@@ -210,6 +213,7 @@ async fn write_version(
     .bind(now)
     .bind(&content.parts().preheader)
     .bind(localization_json(content))
+    .bind(editor)
     .execute(c).await
         .map(drop))
 }
@@ -354,6 +358,7 @@ pub async fn edit(
     id: CampaignId,
     status: CampaignStatus,
     campaign: &NewCampaign,
+    editor: &str,
     now: Millis,
 ) -> sqlx::Result<Option<i64>> {
     let updated = on!(&mut *conn, c => bind_properties(sqlx::query(
@@ -381,7 +386,7 @@ pub async fn edit(
     } else {
         newest
     };
-    write_version(conn, id, version, &campaign.content, now).await?;
+    write_version(conn, id, version, &campaign.content, editor, now).await?;
     Ok(Some(version))
 }
 

@@ -30,6 +30,7 @@ pub const TABLES: &[&str] = &[
     "audiences",
     "campaigns",
     "campaign_versions",
+    "approval_requests",
     "api_key_campaigns",
     "executions",
     "idempotency_keys",

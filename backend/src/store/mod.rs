@@ -16,6 +16,7 @@
 //!   transaction; reads take a [`Reader`].
 
 pub mod accounts;
+pub mod approvals;
 pub mod audience_schedules;
 pub mod audience_sends;
 pub mod audiences;

@@ -89,3 +89,25 @@ pub async fn set_settings(
         .execute(c).await
         .map(drop))
 }
+
+/// Whether the sandbox's marketing campaigns need an approver's decision to go live.
+pub async fn approval_required(pool: Reader<'_>, sandbox_id: &str) -> sqlx::Result<bool> {
+    let row: Option<(bool,)> = on!(pool, c => sqlx::query_as(
+        "SELECT approval_required FROM sandboxes WHERE id = $1",
+    )
+    .bind(sandbox_id)
+    .fetch_optional(c).await)?;
+    Ok(row.is_some_and(|r| r.0))
+}
+
+pub async fn set_approval_required(
+    conn: &mut Conn,
+    sandbox_id: &str,
+    required: bool,
+) -> sqlx::Result<()> {
+    on!(conn, c => sqlx::query("UPDATE sandboxes SET approval_required = $2 WHERE id = $1")
+        .bind(sandbox_id)
+        .bind(required)
+        .execute(c).await
+        .map(drop))
+}

@@ -112,6 +112,22 @@ fn server_functions(campaign: &str, user: &str) -> Vec<Door> {
             Some(Edit),
         ),
         door(ActivateCampaign { id: id() }, Some(Launch)),
+        door(
+            RequestApproval {
+                id: id(),
+                note: s(),
+            },
+            Some(Edit),
+        ),
+        door(
+            DecideApproval {
+                id: id(),
+                version: 1,
+                approve: true,
+                comment: s(),
+            },
+            Some(Launch),
+        ),
         door(StopCampaign { id: id() }, Some(Launch)),
         door(ArchiveCampaign { id: id() }, Some(Launch)),
         door(DuplicateCampaign { id: id() }, Some(Edit)),
@@ -259,6 +275,7 @@ fn server_functions(campaign: &str, user: &str) -> Vec<Door> {
         door(RotateWebhookSecret { id: id() }, Some(Configure)),
         door(DeleteWebhook { id: id() }, Some(Configure)),
         door(Team {}, Some(Read)),
+        door(SetApprovalRequired { required: false }, Some(Own)),
         door(
             Invite {
                 email: "new@example.org".into(),
@@ -405,6 +422,8 @@ async fn another_sandboxs_person_finds_nothing_of_this_one() {
         GetCampaign::PATH,
         UpdateCampaign::PATH,
         ActivateCampaign::PATH,
+        RequestApproval::PATH,
+        DecideApproval::PATH,
         StopCampaign::PATH,
         DuplicateCampaign::PATH,
         DeleteDraft::PATH,

@@ -1,5 +1,6 @@
 //! Integration tests: the real app on port 0, a temporary SQLite file, a real SMTP server.
 
+mod approvals;
 mod audiences;
 mod authorization;
 mod backup;
