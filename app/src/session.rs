@@ -5,12 +5,57 @@ use backend::accounts::Caller;
 use domain::ids::UserId;
 use domain::tenancy::Permission;
 use leptos::prelude::*;
+use sha2::{Digest, Sha256};
 use tower_sessions::Session;
+use tower_sessions::session::Id;
 
 /// The session key under which the signed-in user's id is stored.
-pub const USER_KEY: &str = "user_id";
+const USER_KEY: &str = "user_id";
 /// The session key of the sandbox the user works in (campaign list, new campaigns, API keys).
 pub const SANDBOX_KEY: &str = "sandbox_id";
+/// The session key of the session's own row key, which marks it in the person's session list.
+const ROW_KEY: &str = "row_key";
+
+/// The key a session is stored under: the first 128 bits of the SHA-256 of the cookie's id, so
+/// the session table (or a copy of it) holds no value a browser could present as a cookie.
+pub fn stored_id(id: &Id) -> Id {
+    let digest = Sha256::digest(id.0.to_le_bytes());
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    Id(i128::from_le_bytes(first))
+}
+
+/// Signs `user` in on this session: a new id (which defeats session fixation), the user, and
+/// an entry in the person's list of sessions with the browser and address it came from.
+pub async fn begin(
+    herald: &Herald,
+    session: &Session,
+    user: UserId,
+    browser: &str,
+    address: &str,
+) -> anyhow::Result<()> {
+    session.cycle_id().await?;
+    session.insert(USER_KEY, user).await?;
+    // Saved now, so the session has the id its row is listed under.
+    session.save().await?;
+    let id = session
+        .id()
+        .ok_or_else(|| anyhow::anyhow!("a saved session has an id"))?;
+    let key = stored_id(&id).to_string();
+    session.insert(ROW_KEY, &key).await?;
+    herald.record_session(user, &key, browser, address).await?;
+    Ok(())
+}
+
+/// This session's key in the person's list of sessions (empty for sessions older than it).
+pub async fn row_key(session: &Session) -> String {
+    session
+        .get::<String>(ROW_KEY)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
 
 /// The user of this session, if signed in.
 pub async fn user_of(session: &Session) -> Option<UserId> {

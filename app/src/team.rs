@@ -4,11 +4,11 @@
 //! session may call (the guard lets them through): both do nothing without a live link's
 //! secret, and the password is hashed only once the link is found.
 
-use domain::team::{LinkView, TeamView};
+use domain::team::{LinkView, SessionView, TeamView};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::session::{USER_KEY, answer_text, require, to_server_error};
+use crate::session::{answer_text, require, require_user, row_key, to_server_error};
 #[cfg(feature = "ssr")]
 use domain::tenancy::{Permission, Role};
 
@@ -127,11 +127,44 @@ pub async fn change_password(
     let user = caller
         .user
         .ok_or_else(|| ServerFnError::new("Sign in again."))?;
-    match herald.change_own_password(user, &current, &new).await {
-        Ok(()) => Ok(Ok("Your password is changed.".into())),
+    let session: tower_sessions::Session = leptos_axum::extract().await?;
+    let this = row_key(&session).await;
+    match herald
+        .change_own_password(user, &current, &new, &this)
+        .await
+    {
+        Ok(()) => Ok(Ok(
+            "Your password is changed, and your other sessions are ended.".into(),
+        )),
         Err(e) if e.kind == backend::ErrorKind::Internal => Err(to_server_error(e)),
         Err(e) => Ok(Err(answer_text(&e))),
     }
+}
+
+/// The signed-in person's open browser sessions, this one marked.
+#[server(endpoint = "my_sessions")]
+pub async fn my_sessions() -> Result<Vec<SessionView>, ServerFnError> {
+    let (herald, user) = require_user().await?;
+    let session: tower_sessions::Session = leptos_axum::extract().await?;
+    herald
+        .sessions_of(user, &row_key(&session).await)
+        .await
+        .map_err(to_server_error)
+}
+
+/// Ends one of the signed-in person's sessions (`key` from [`my_sessions`]), or with `key`
+/// empty, all but this one.
+#[server(endpoint = "end_sessions")]
+pub async fn end_sessions(key: String) -> Result<(), ServerFnError> {
+    let (herald, user) = require_user().await?;
+    let ended = if key.is_empty() {
+        let session: tower_sessions::Session = leptos_axum::extract().await?;
+        let this = row_key(&session).await;
+        herald.end_other_sessions(user, Some(&this)).await.map(drop)
+    } else {
+        herald.end_session(user, &key).await.map(drop)
+    };
+    ended.map_err(to_server_error)
 }
 
 /// What a one-time link is for (public: the link's secret is the credential).
@@ -160,13 +193,14 @@ pub async fn use_account_link(
         Err(e) => return Ok(Err(answer_text(&e))),
     };
     let session: tower_sessions::Session = leptos_axum::extract().await?;
-    // A new session id at sign-in defeats session fixation.
-    session
-        .cycle_id()
-        .await
-        .map_err(|e| ServerFnError::new(format!("cannot sign in: {e}")))?;
-    session
-        .insert(USER_KEY, user)
+    let headers: http::HeaderMap = leptos_axum::extract().await?;
+    let browser = headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr> =
+        leptos_axum::extract().await?;
+    crate::session::begin(&herald, &session, user, browser, &peer.ip().to_string())
         .await
         .map_err(|e| ServerFnError::new(format!("cannot sign in: {e}")))?;
     tracing::info!(user_id = %user, "signed in with a one-time link");

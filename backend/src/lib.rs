@@ -12,6 +12,7 @@ pub mod audience_sends;
 pub mod audiences;
 pub mod background;
 pub mod backup;
+pub mod browser_sessions;
 mod cache;
 pub mod campaigns;
 pub mod clock;

@@ -315,16 +315,28 @@ impl Herald {
             }
         };
         let actor = crate::campaigns::Actor::User(user).to_string();
+        let reset = sandbox_id.is_none();
         for sandbox in self.audit_sandboxes(user, sandbox_id).await? {
             store::audit::record_event(&mut tx, &sandbox, &actor, action, "user", &email, now_ms())
                 .await?;
         }
         tx.commit().await?;
+        if reset {
+            // Whoever knew the old password is signed out everywhere.
+            self.end_other_sessions(user, None).await?;
+        }
         Ok(user)
     }
 
-    /// Changes the signed-in person's own password, given their current one.
-    pub async fn change_own_password(&self, user: UserId, current: &str, new: &str) -> Result<()> {
+    /// Changes the signed-in person's own password, given their current one, and ends their
+    /// other sessions (all but `session`, the one asking).
+    pub async fn change_own_password(
+        &self,
+        user: UserId,
+        current: &str,
+        new: &str,
+        session: &str,
+    ) -> Result<()> {
         let email = self.email_of(user).await?;
         let account = self.account(&email).await?;
         if self.verify_login(account.as_ref(), current).await? != Some(user) {
@@ -352,6 +364,7 @@ impl Herald {
             .await?;
         }
         tx.commit().await?;
+        self.end_other_sessions(user, Some(session)).await?;
         Ok(())
     }
 

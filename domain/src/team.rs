@@ -53,3 +53,18 @@ pub struct LinkView {
     /// An invitation: the sandbox (`org/name`) and the role; a password reset: `None`.
     pub invitation: Option<(String, Role)>,
 }
+
+/// One of a person's open browser sessions, as their Account page lists it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SessionView {
+    /// Names the session to end it (not a credential: a hash of the cookie's id).
+    pub key: String,
+    /// Milliseconds since the Unix epoch.
+    pub signed_in_at: i64,
+    /// The browser's `User-Agent`, shortened.
+    pub browser: String,
+    /// The address it signed in from.
+    pub address: String,
+    /// The session this list is shown in.
+    pub current: bool,
+}

@@ -63,23 +63,112 @@ pub async fn user_email(pool: Reader<'_>, id: UserId) -> sqlx::Result<Option<Str
 /// `tower_sessions.session`, made by the UI's session layer; absent before the UI first starts,
 /// which counts as nothing to purge).
 pub async fn purge_expired_sessions(conn: &mut Conn) -> sqlx::Result<u64> {
-    let sql = match conn.dialect() {
-        Dialect::Sqlite => {
-            "DELETE FROM tower_sessions WHERE datetime(expiry_date) < datetime('now')"
-        }
-        Dialect::Postgres => "DELETE FROM tower_sessions.session WHERE expiry_date < now()",
+    let table = session_table(conn.dialect());
+    let expired = match conn.dialect() {
+        Dialect::Sqlite => "datetime(expiry_date) < datetime('now')",
+        Dialect::Postgres => "expiry_date < now()",
     };
-    let purged = on!(conn, c => sqlx::query(sql).execute(c).await
+    let sql = format!("DELETE FROM {table} WHERE {expired}");
+    let purged = on!(&mut *conn, c => sqlx::query(&sql).execute(c).await
         .map(|r| r.rows_affected()));
-    match purged {
-        Ok(n) => Ok(n),
-        Err(sqlx::Error::Database(e))
-            if e.message().contains("no such table") || e.code().as_deref() == Some("42P01") =>
-        {
-            Ok(0)
-        }
-        Err(e) => Err(e),
+    let purged = match purged {
+        Err(e) if no_session_table(&e) => return Ok(0),
+        other => other?,
+    };
+    // The list of a person's sessions forgets those that ended.
+    let orphans =
+        format!("DELETE FROM user_sessions WHERE session_key NOT IN (SELECT id FROM {table})");
+    on!(conn, c => sqlx::query(&orphans).execute(c).await.map(drop))?;
+    Ok(purged)
+}
+
+/// The browser session table (tower-sessions'), created when the web server first starts.
+fn session_table(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => "tower_sessions",
+        Dialect::Postgres => "tower_sessions.session",
     }
+}
+
+fn no_session_table(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(e)
+        if e.message().contains("no such table") || e.code().as_deref() == Some("42P01"))
+}
+
+/// Lists a new browser session of `user` (`key`: its row's key in the session table).
+pub async fn record_session(
+    conn: &mut Conn,
+    key: &str,
+    user: UserId,
+    browser: &str,
+    address: &str,
+    now: Millis,
+) -> sqlx::Result<()> {
+    on!(conn, c => sqlx::query(
+        "INSERT INTO user_sessions (session_key, user_id, created_at, browser, address)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (session_key) DO UPDATE SET user_id = $2, created_at = $3, browser = $4,
+             address = $5",
+    )
+    .bind(key)
+    .bind(user)
+    .bind(now)
+    .bind(browser)
+    .bind(address)
+    .execute(c).await
+        .map(drop))
+}
+
+/// The user's browser sessions that have not expired, newest first.
+pub async fn sessions_of(pool: Reader<'_>, user: UserId) -> sqlx::Result<Vec<SessionRow>> {
+    let table = session_table(pool.dialect());
+    let alive = match pool.dialect() {
+        Dialect::Sqlite => "datetime(t.expiry_date) > datetime('now')",
+        Dialect::Postgres => "t.expiry_date > now()",
+    };
+    let sql = format!(
+        "SELECT s.session_key, s.created_at, s.browser, s.address
+           FROM user_sessions s JOIN {table} t ON t.id = s.session_key
+          WHERE s.user_id = $1 AND {alive}
+          ORDER BY s.created_at DESC
+          LIMIT 100"
+    );
+    let rows = on!(pool, c => sqlx::query_as(&sql).bind(user).fetch_all(c).await);
+    match rows {
+        Err(e) if no_session_table(&e) => Ok(Vec::new()),
+        other => other,
+    }
+}
+
+/// Ends the user's sessions whose keys are `keys` (others' keys are left alone). Returns how
+/// many ended.
+pub async fn end_sessions(conn: &mut Conn, user: UserId, keys: &[String]) -> sqlx::Result<u64> {
+    let table = session_table(conn.dialect());
+    let mut ended = 0;
+    for key in keys {
+        let mine = on!(&mut *conn, c => sqlx::query(
+            "DELETE FROM user_sessions WHERE session_key = $1 AND user_id = $2",
+        )
+        .bind(key)
+        .bind(user)
+        .execute(c).await
+            .map(|r| r.rows_affected()))?;
+        if mine == 1 {
+            let sql = format!("DELETE FROM {table} WHERE id = $1");
+            on!(&mut *conn, c => sqlx::query(&sql).bind(key).execute(c).await.map(drop))?;
+            ended += 1;
+        }
+    }
+    Ok(ended)
+}
+
+/// One of a person's browser sessions.
+#[derive(Debug, sqlx::FromRow)]
+pub struct SessionRow {
+    pub session_key: String,
+    pub created_at: Millis,
+    pub browser: String,
+    pub address: String,
 }
 
 pub async fn count_users(pool: Reader<'_>) -> sqlx::Result<i64> {

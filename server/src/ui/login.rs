@@ -3,7 +3,6 @@
 //! back-off per client, owner-proof account guard).
 
 use super::sign_in_guard::{Refusal, SignInGuard};
-use app::session::USER_KEY;
 use axum::Form;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -90,12 +89,13 @@ pub async fn sign_in(
     match herald.verify_login(account.as_ref(), &c.password).await {
         Ok(Some(user)) => {
             guard.succeeded(ip);
-            // A new session id at sign-in defeats session fixation.
-            let stored = async {
-                session.cycle_id().await?;
-                session.insert(USER_KEY, user).await
-            };
-            if let Err(e) = stored.await {
+            let browser = headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let address = ip.to_string();
+            let began = app::session::begin(herald, &session, user, browser, &address);
+            if let Err(e) = began.await {
                 tracing::error!(error = ?e, "cannot store the session");
                 return Redirect::to("/login?error=session").into_response();
             }

@@ -3,8 +3,8 @@
 //! bits of its SHA-256, so a lookup still costs one indexed read. Sessions live in Herald's own
 //! database, whichever engine it is ([`OnEngine`]), so every node sees every session.
 
+use app::session::stored_id;
 use async_trait::async_trait;
-use sha2::{Digest, Sha256};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Result, SessionStore};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
@@ -70,16 +70,9 @@ impl SessionStore for OnEngine {
 #[derive(Debug, Clone)]
 pub struct HashedIds<S>(pub S);
 
-fn hashed(id: &Id) -> Id {
-    let digest = Sha256::digest(id.0.to_le_bytes());
-    let mut first = [0u8; 16];
-    first.copy_from_slice(&digest[..16]);
-    Id(i128::from_le_bytes(first))
-}
-
 fn stored(record: &Record) -> Record {
     Record {
-        id: hashed(&record.id),
+        id: stored_id(&record.id),
         ..record.clone()
     }
 }
@@ -88,7 +81,7 @@ fn stored(record: &Record) -> Record {
 impl<S: SessionStore + Clone> SessionStore for HashedIds<S> {
     async fn create(&self, record: &mut Record) -> Result<()> {
         // A new id whose hash is taken (vanishingly unlikely) is drawn again.
-        while self.0.load(&hashed(&record.id)).await?.is_some() {
+        while self.0.load(&stored_id(&record.id)).await?.is_some() {
             record.id = Id::default();
         }
         self.0.save(&stored(record)).await
@@ -99,11 +92,11 @@ impl<S: SessionStore + Clone> SessionStore for HashedIds<S> {
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
-        let record = self.0.load(&hashed(id)).await?;
+        let record = self.0.load(&stored_id(id)).await?;
         Ok(record.map(|r| Record { id: *id, ..r }))
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
-        self.0.delete(&hashed(id)).await
+        self.0.delete(&stored_id(id)).await
     }
 }

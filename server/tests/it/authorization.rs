@@ -307,6 +307,8 @@ fn server_functions(campaign: &str, user: &str) -> Vec<Door> {
             Some(Read),
         ),
         door(AuditLog { search: s() }, Some(Read)),
+        door(MySessions {}, Some(Read)),
+        door(EndSessions { key: s() }, Some(Read)),
         door(LinkInfo { token: "x".into() }, None),
         door(
             UseAccountLink {

@@ -183,3 +183,128 @@ async fn an_invitation_is_emailed_when_a_sender_is_configured() {
         backend::accounts::Access::Member(Role::Viewer)
     );
 }
+
+/// A browser signed in as `email`, with the cookie jar of its own.
+async fn browser(app: &TestApp, email: &str, password: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .user_agent(format!("test browser of {email}"))
+        .build()
+        .unwrap();
+    let response = client
+        .post(format!("{}/login", app.base))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["location"], "/", "{email} signs in");
+    client
+}
+
+async fn server_fn(
+    app: &TestApp,
+    client: &reqwest::Client,
+    name: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(format!("{}/api/{name}", app.base))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn sessions(app: &TestApp, client: &reqwest::Client) -> Vec<domain::team::SessionView> {
+    let response = server_fn(app, client, "my_sessions", &[]).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn people_see_their_sessions_and_end_the_others() {
+    let app = TestApp::start(None).await;
+    let email = "marketer@example.com";
+    let laptop = browser(&app, email, PASSWORD).await;
+    let phone = browser(&app, email, PASSWORD).await;
+    let listed = sessions(&app, &laptop).await;
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(listed.iter().filter(|s| s.current).count(), 1);
+    assert!(
+        listed
+            .iter()
+            .all(|s| s.browser == format!("test browser of {email}"))
+    );
+    assert!(listed.iter().all(|s| s.address == "127.0.0.1"));
+    let phones = listed.iter().find(|s| !s.current).unwrap().key.clone();
+
+    // Someone else cannot end them, even knowing a key.
+    let other = app
+        .herald
+        .create_user("eve@example.org", PASSWORD)
+        .await
+        .unwrap();
+    app.herald
+        .grant(other, DEFAULT_SANDBOX_ID, Role::Viewer)
+        .await
+        .unwrap();
+    let eve = browser(&app, "eve@example.org", PASSWORD).await;
+    assert_eq!(
+        server_fn(&app, &eve, "end_sessions", &[("key", &phones)])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        sessions(&app, &phone).await.len(),
+        2,
+        "the phone is still signed in"
+    );
+
+    // The laptop ends the phone's session: its next request is signed out.
+    assert_eq!(
+        server_fn(&app, &laptop, "end_sessions", &[("key", &phones)])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        server_fn(&app, &phone, "my_sessions", &[]).await.status(),
+        401
+    );
+    assert_eq!(sessions(&app, &laptop).await.len(), 1);
+
+    // A password change ends every other session, and keeps this one.
+    let tablet = browser(&app, email, PASSWORD).await;
+    let new = "a much better passphrase";
+    let changed = server_fn(
+        &app,
+        &laptop,
+        "change_password",
+        &[("current", PASSWORD), ("new", new)],
+    )
+    .await;
+    assert_eq!(changed.status(), 200);
+    assert_eq!(
+        server_fn(&app, &tablet, "my_sessions", &[]).await.status(),
+        401
+    );
+    let left = sessions(&app, &laptop).await;
+    assert_eq!(left.len(), 1);
+    assert!(left[0].current);
+
+    // "End all other sessions" (an empty key).
+    let desktop = browser(&app, email, new).await;
+    assert_eq!(
+        server_fn(&app, &laptop, "end_sessions", &[("key", "")])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        server_fn(&app, &desktop, "my_sessions", &[]).await.status(),
+        401
+    );
+    assert_eq!(sessions(&app, &laptop).await.len(), 1);
+}

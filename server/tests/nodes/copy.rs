@@ -70,10 +70,10 @@ async fn a_sqlite_install_copied_to_postgres_serves_the_same_data() {
     assert_eq!(scheduled.status(), 202);
 
     let sqlite = crate::support::connect(sqlite_dir.path()).await;
-    // Every table of the schema is copied (but the sessions of the browser and the migrations).
+    // Every table of the schema is copied (but the browser sessions and the migrations).
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-            AND name NOT IN ('_sqlx_migrations', 'tower_sessions') ORDER BY name",
+            AND name NOT IN ('_sqlx_migrations', 'tower_sessions', 'user_sessions') ORDER BY name",
     )
     .fetch_all(&sqlite)
     .await
