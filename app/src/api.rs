@@ -85,7 +85,7 @@ pub async fn create_sandbox(org_id: String, name: String) -> Result<(), ServerFn
         .user
         .ok_or_else(|| ServerFnError::new("Sign in again."))?;
     let sandbox = herald
-        .create_sandbox(&org_id, &name)
+        .create_sandbox(&org_id, &name, &caller.who())
         .await
         .map_err(to_server_error)?;
     herald
@@ -143,7 +143,7 @@ pub async fn set_retention(
         }
         (Err(why), ..) | (_, Err(why), _) | (.., Err(why)) => return Ok(Err(why)),
     };
-    match herald.set_retention(caller.sandbox_id(), overrides).await {
+    match herald.set_retention(&caller, overrides).await {
         Ok(view) => {
             tracing::info!(sandbox_id = %caller.sandbox.id, actor = %caller.actor(), "retention changed in the browser");
             Ok(Ok(view))
@@ -187,10 +187,7 @@ pub async fn set_sandbox_settings(
         phone_region: Some(phone_region),
         time_zone: Some(time_zone),
     };
-    match herald
-        .set_sandbox_settings(caller.sandbox_id(), &input)
-        .await
-    {
+    match herald.set_sandbox_settings(&caller, &input).await {
         Ok(view) => {
             tracing::info!(sandbox_id = %caller.sandbox.id, actor = %caller.actor(), "sandbox settings changed in the browser");
             Ok(Ok(view))
@@ -444,7 +441,7 @@ pub async fn create_api_key(
         campaigns,
     };
     let key = herald
-        .create_api_key_as(spec, &caller.actor().to_string())
+        .create_api_key_as(spec, &caller.who())
         .await
         .map_err(to_server_error)?;
     tracing::info!(api_key_id = %key.id, actor = %caller.actor(), "API key created");
@@ -458,11 +455,7 @@ pub async fn revoke_api_key(id: String) -> Result<(), ServerFnError> {
         .parse()
         .map_err(|_| ServerFnError::new("No API key has this id."))?;
     match herald
-        .revoke_api_key(
-            Some(caller.sandbox_id()),
-            &id.to_string(),
-            &caller.actor().to_string(),
-        )
+        .revoke_api_key(Some(caller.sandbox_id()), &id.to_string(), &caller.who())
         .await
         .map_err(to_server_error)?
     {
@@ -497,7 +490,7 @@ pub async fn add_namespace(name: String, description: String) -> Result<(), Serv
     let (herald, caller) = require(Permission::Configure).await?;
     let input = domain::profile::NamespaceInput { name, description };
     herald
-        .add_namespace(caller.sandbox_id(), &input)
+        .add_namespace(&caller, &input)
         .await
         .map_err(to_server_error)?;
     tracing::info!(namespace = %input.name, actor = %caller.actor(), "namespace added");
@@ -508,7 +501,7 @@ pub async fn add_namespace(name: String, description: String) -> Result<(), Serv
 pub async fn delete_namespace(name: String) -> Result<(), ServerFnError> {
     let (herald, caller) = require(Permission::Configure).await?;
     herald
-        .delete_namespace(caller.sandbox_id(), &name)
+        .delete_namespace(&caller, &name)
         .await
         .map_err(to_server_error)?;
     tracing::info!(namespace = %name, actor = %caller.actor(), "namespace deleted");
@@ -533,7 +526,7 @@ pub async fn save_surface(
 ) -> Result<(), ServerFnError> {
     let (herald, caller) = require(Permission::Configure).await?;
     let surface = herald
-        .save_surface(caller.sandbox_id(), id.as_deref(), &input)
+        .save_surface(&caller, id.as_deref(), &input)
         .await
         .map_err(to_server_error)?;
     tracing::info!(surface_id = %surface.id, actor = %caller.actor(), "surface saved");
@@ -544,7 +537,7 @@ pub async fn save_surface(
 pub async fn delete_surface(id: String) -> Result<(), ServerFnError> {
     let (herald, caller) = require(Permission::Configure).await?;
     herald
-        .delete_surface(caller.sandbox_id(), &id)
+        .delete_surface(&caller, &id)
         .await
         .map_err(to_server_error)?;
     tracing::info!(surface_id = %id, actor = %caller.actor(), "surface deleted");
@@ -870,7 +863,7 @@ pub async fn save_profile_attributes(
 pub async fn erase_profile(id: String) -> Result<domain::views::Erasure, ServerFnError> {
     let (herald, caller) = require(Permission::Edit).await?;
     herald
-        .erase_profile(caller.sandbox_id(), &id, &caller.actor())
+        .erase_profile(&caller, &id)
         .await
         .map_err(to_server_error)
 }
@@ -915,18 +908,9 @@ pub async fn lift_do_not_send(
     address: String,
 ) -> Result<(), ServerFnError> {
     let (herald, caller) = require(Permission::Configure).await?;
-    let actor = caller.actor();
     let lifted = match kind.as_str() {
-        "suppression" => {
-            herald
-                .lift_suppression(caller.sandbox_id(), &channel, &address, &actor)
-                .await
-        }
-        _ => {
-            herald
-                .lift_opt_out(caller.sandbox_id(), &channel, &address, &actor)
-                .await
-        }
+        "suppression" => herald.lift_suppression(&caller, &channel, &address).await,
+        _ => herald.lift_opt_out(&caller, &channel, &address).await,
     };
     lifted.map_err(to_server_error)
 }
@@ -950,7 +934,7 @@ pub async fn add_webhook(
 ) -> Result<Result<String, String>, ServerFnError> {
     let (herald, caller) = require(Permission::Configure).await?;
     let input = domain::webhook::WebhookInput { url, events };
-    match herald.register_webhook(caller.sandbox_id(), &input).await {
+    match herald.register_webhook(&caller, &input).await {
         Ok(registered) => {
             tracing::info!(webhook_id = %registered.webhook.id, actor = %caller.actor(), "webhook added in the browser");
             Ok(Ok(registered.secret))
@@ -977,7 +961,7 @@ pub async fn webhook_deliveries(
 pub async fn rotate_webhook_secret(id: String) -> Result<String, ServerFnError> {
     let (herald, caller) = require(Permission::Configure).await?;
     herald
-        .rotate_webhook_secret(caller.sandbox_id(), &id, &caller.actor())
+        .rotate_webhook_secret(&caller, &id)
         .await
         .map_err(to_server_error)
 }
@@ -987,7 +971,7 @@ pub async fn rotate_webhook_secret(id: String) -> Result<String, ServerFnError> 
 pub async fn delete_webhook(id: String) -> Result<(), ServerFnError> {
     let (herald, caller) = require(Permission::Configure).await?;
     herald
-        .delete_webhook(caller.sandbox_id(), &id)
+        .delete_webhook(&caller, &id)
         .await
         .map_err(to_server_error)
 }

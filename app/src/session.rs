@@ -1,11 +1,13 @@
 //! The signed-in user, kept in a server-side session (tower-sessions, stored in SQLite).
 
+use axum::extract::ConnectInfo;
 use backend::Herald;
 use backend::accounts::Caller;
 use domain::ids::UserId;
 use domain::tenancy::Permission;
 use leptos::prelude::*;
 use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
 use tower_sessions::Session;
 use tower_sessions::session::Id;
 
@@ -106,9 +108,14 @@ pub fn answer_text(e: &backend::Error) -> String {
 pub async fn require(permission: Permission) -> Result<(Herald, Caller), ServerFnError> {
     let (herald, _) = require_user().await?;
     let session: Session = leptos_axum::extract().await?;
-    let caller = session_caller(&herald, &session, permission)
+    let mut caller = session_caller(&herald, &session, permission)
         .await
         .map_err(refusal)?;
+    // Where the request came from, for the audit log.
+    caller.address = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|c| c.0.ip());
     Ok((herald, caller))
 }
 

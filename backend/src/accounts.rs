@@ -119,6 +119,8 @@ pub struct Caller {
     pub campaigns: Option<Arc<HashSet<CampaignId>>>,
     /// The person signed in to the browser; `None`: the key's holder.
     pub user: Option<UserId>,
+    /// Where the request came from, set by the door (the audit log records it).
+    pub address: Option<std::net::IpAddr>,
 }
 
 impl Caller {
@@ -128,6 +130,36 @@ impl Caller {
             Some(user) => Actor::User(user),
             None => Actor::ApiKey(self.api_key_id),
         }
+    }
+
+    /// Who acts and from where, as the audit log records it.
+    pub fn who(&self) -> store::audit::Who {
+        store::audit::Who {
+            actor: self.actor().to_string(),
+            address: self.address.map(|a| a.to_string()).unwrap_or_default(),
+        }
+    }
+
+    /// Records a change the caller made in their sandbox (not a campaign's) in the audit
+    /// log; call inside the transaction that makes it.
+    pub(crate) async fn audit(
+        &self,
+        conn: &mut store::Conn,
+        action: &str,
+        subject: &str,
+        detail: &str,
+    ) -> sqlx::Result<()> {
+        let who = self.who();
+        store::audit::record_event(
+            conn,
+            self.sandbox_id(),
+            &who,
+            action,
+            subject,
+            detail,
+            now_ms(),
+        )
+        .await
     }
 
     /// The sandbox the caller acts in.
@@ -283,12 +315,17 @@ impl Herald {
 
     /// Creates a key on the command line (or at first start): audited as made by the operator.
     pub async fn create_api_key(&self, spec: ApiKeySpec) -> Result<NewApiKey> {
-        self.create_api_key_as(spec, OPERATOR).await
+        self.create_api_key_as(spec, &store::audit::Who::without_address(OPERATOR))
+            .await
     }
 
     /// Creates a key, audited as made by `actor`.
     #[tracing::instrument(skip_all)]
-    pub async fn create_api_key_as(&self, spec: ApiKeySpec, actor: &str) -> Result<NewApiKey> {
+    pub async fn create_api_key_as(
+        &self,
+        spec: ApiKeySpec,
+        who: &store::audit::Who,
+    ) -> Result<NewApiKey> {
         let name = spec.name.trim();
         if name.is_empty() || name.len() > 100 || name.contains(['\r', '\n']) {
             return Err(Error::new(
@@ -344,7 +381,7 @@ impl Herald {
         store::audit::record_event(
             &mut tx,
             &sandbox.id,
-            actor,
+            who,
             "API key created",
             &id.to_string(),
             &detail,
@@ -362,7 +399,7 @@ impl Herald {
         &self,
         sandbox_id: Option<&str>,
         id_or_name: &str,
-        actor: &str,
+        who: &store::audit::Who,
     ) -> Result<u64> {
         let mut tx = self.store().begin().await?;
         let revoked =
@@ -372,7 +409,7 @@ impl Herald {
             store::audit::record_event(
                 &mut tx,
                 sandbox,
-                actor,
+                who,
                 "API key revoked",
                 &key.to_string(),
                 "",
@@ -427,6 +464,7 @@ impl Herald {
             api_key_id: row.id,
             campaigns,
             user: None,
+            address: None,
         };
         self.inner.api_keys.insert(hash, caller.clone(), read_at);
         // Record the use off the request path; at most once a minute is stored.
@@ -465,6 +503,7 @@ impl Herald {
             access: Access::Member(role),
             campaigns: None,
             user: Some(user),
+            address: None,
         })
     }
 

@@ -54,11 +54,10 @@ impl Herald {
         let mut tx = self.store().begin().await?;
         store::sandboxes::set_approval_required(&mut tx, caller.sandbox_id(), required).await?;
         let subject = format!("sandbox {}", caller.sandbox.name);
-        let actor = caller.actor().to_string();
         store::audit::record_event(
             &mut tx,
             caller.sandbox_id(),
-            &actor,
+            &caller.who(),
             action,
             &subject,
             "marketing campaigns",
@@ -107,13 +106,13 @@ impl Herald {
         check_review(&review_of(&row, &content))?;
         let version = newest.version;
         let mut tx = self.store().begin().await?;
-        let actor = caller.actor();
+        let who = caller.who();
         store::approvals::request(
             &mut tx,
             id,
             version,
             &row.sandbox_id,
-            &actor.to_string(),
+            &who.actor,
             &note,
             now_ms(),
         )
@@ -123,7 +122,7 @@ impl Herald {
             &mut tx,
             &row.sandbox_id,
             id,
-            &actor,
+            &who,
             "approval requested",
             &detail,
         )
@@ -178,14 +177,14 @@ impl Herald {
             )
             .into());
         }
-        let actor = caller.actor();
+        let who = caller.who();
         let mut tx = self.store().begin().await?;
         let decided = store::approvals::decide(
             &mut tx,
             id,
             version,
             Decision::Rejected,
-            &actor.to_string(),
+            &who.actor,
             &comment,
             now_ms(),
         )
@@ -194,7 +193,7 @@ impl Herald {
             return Err(no_pending_request());
         }
         let detail = detail(version, &comment);
-        audit(&mut tx, &row.sandbox_id, id, &actor, "rejected", &detail).await?;
+        audit(&mut tx, &row.sandbox_id, id, &who, "rejected", &detail).await?;
         tx.commit().await?;
         tracing::info!(campaign_id = %id, version, "approval rejected");
         Ok(())

@@ -31,12 +31,11 @@ pub(crate) async fn audit(
     conn: &mut store::Conn,
     sandbox_id: &str,
     id: CampaignId,
-    actor: &Actor,
+    who: &store::audit::Who,
     action: &str,
     detail: &str,
 ) -> Result<()> {
-    let actor = actor.to_string();
-    store::audit::record(conn, sandbox_id, id, &actor, action, detail, now_ms()).await?;
+    store::audit::record(conn, sandbox_id, id, who, action, detail, now_ms()).await?;
     // Every change of a campaign is audited, and announced to the nodes that cache it.
     store::changes::announce(conn, store::changes::Change::Campaign(id)).await?;
     Ok(())
@@ -97,24 +96,17 @@ impl Herald {
         campaign: NewCampaign,
     ) -> Result<CampaignId> {
         caller.require(Permission::Edit)?;
-        let (sandbox_id, actor) = (caller.sandbox_id(), &caller.actor());
+        let (sandbox_id, who) = (caller.sandbox_id(), &caller.who());
         self.check_campaign_surface(sandbox_id, &campaign).await?;
         self.check_campaign_audience(sandbox_id, &campaign).await?;
         self.check_namespace(sandbox_id, campaign.namespace.as_str(), "namespace")
             .await?;
         let id = CampaignId::new();
         let mut tx = self.store().begin().await?;
-        store::campaigns::insert_campaign(
-            &mut tx,
-            id,
-            sandbox_id,
-            &campaign,
-            &actor.to_string(),
-            now_ms(),
-        )
-        .await?;
+        store::campaigns::insert_campaign(&mut tx, id, sandbox_id, &campaign, &who.actor, now_ms())
+            .await?;
         let detail = campaign.content.channel().as_str();
-        audit(&mut tx, sandbox_id, id, actor, "created", detail).await?;
+        audit(&mut tx, sandbox_id, id, who, "created", detail).await?;
         tx.commit().await?;
         tracing::info!(campaign_id = %id, "campaign created");
         Ok(id)
@@ -304,7 +296,7 @@ impl Herald {
         campaign: NewCampaign,
     ) -> Result<()> {
         let row = self.own_row(caller, Permission::Edit, id).await?;
-        let actor = &caller.actor();
+        let who = &caller.who();
         self.check_campaign_surface(&row.sandbox_id, &campaign)
             .await?;
         self.check_campaign_audience(&row.sandbox_id, &campaign)
@@ -350,15 +342,14 @@ impl Herald {
         };
         let mut tx = self.store().begin().await?;
         let Some(version) =
-            store::campaigns::edit(&mut tx, id, stored, &campaign, &actor.to_string(), now_ms())
-                .await?
+            store::campaigns::edit(&mut tx, id, stored, &campaign, &who.actor, now_ms()).await?
         else {
             return Err(changed_meanwhile());
         };
         // What an approver would approve is no longer what was asked about.
         store::approvals::withdraw_pending(&mut tx, id, now_ms()).await?;
         let detail = format!("version {version}");
-        audit(&mut tx, &row.sandbox_id, id, actor, "edited", &detail).await?;
+        audit(&mut tx, &row.sandbox_id, id, who, "edited", &detail).await?;
         tx.commit().await?;
         self.inner.campaigns.remove(&id);
         tracing::info!(campaign_id = %id, version, "campaign edited");
@@ -395,7 +386,7 @@ impl Herald {
         let id = row.id;
         let (newest, content) = self.newest_version(id).await?;
         check_review(&review_of(row, &content))?;
-        let (actor, now) = (&caller.actor(), now_ms());
+        let (who, now) = (&caller.who(), now_ms());
         let status = row.status_at(now);
         let mut tx = self.store().begin().await?;
         // The campaign row is written before the request, in the order an edit writes them.
@@ -418,20 +409,18 @@ impl Herald {
         };
         if let Some((approved, comment)) = approval {
             let decision = domain::approval::Decision::Approved;
-            let approver = actor.to_string();
+            let approver = &who.actor;
             if approved != version
-                || !store::approvals::decide(
-                    &mut tx, id, version, decision, &approver, comment, now,
-                )
-                .await?
+                || !store::approvals::decide(&mut tx, id, version, decision, approver, comment, now)
+                    .await?
             {
                 return Err(crate::approvals::no_pending_request());
             }
             let detail = crate::approvals::detail(version, comment);
-            audit(&mut tx, &row.sandbox_id, id, actor, "approved", &detail).await?;
+            audit(&mut tx, &row.sandbox_id, id, who, "approved", &detail).await?;
         }
         let detail = format!("version {version}");
-        audit(&mut tx, &row.sandbox_id, id, actor, "activated", &detail).await?;
+        audit(&mut tx, &row.sandbox_id, id, who, "activated", &detail).await?;
         tx.commit().await?;
         self.inner.campaigns.remove(&id);
         tracing::info!(campaign_id = %id, version, "campaign activated");
@@ -487,7 +476,7 @@ impl Herald {
             &mut conn,
             &original.sandbox_id,
             new_id,
-            &caller.actor(),
+            &caller.who(),
             "duplicated",
             &detail,
         )
@@ -502,7 +491,7 @@ impl Herald {
         let sandbox_id = self.own_row(caller, Permission::Edit, id).await?.sandbox_id;
         let mut tx = self.store().begin().await?;
         if store::campaigns::delete_draft(&mut tx, id).await? {
-            audit(&mut tx, &sandbox_id, id, &caller.actor(), "deleted", "").await?;
+            audit(&mut tx, &sandbox_id, id, &caller.who(), "deleted", "").await?;
             tx.commit().await?;
             self.inner.campaigns.remove(&id);
             tracing::info!(campaign_id = %id, "draft deleted");
@@ -553,7 +542,7 @@ impl Herald {
             CampaignStatus::Archived => "archived",
             other => other.as_str(),
         };
-        audit(&mut tx, &row.sandbox_id, id, &caller.actor(), action, "").await?;
+        audit(&mut tx, &row.sandbox_id, id, &caller.who(), action, "").await?;
         tx.commit().await?;
         self.inner.campaigns.remove(&id);
         Ok(())

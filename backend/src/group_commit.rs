@@ -110,7 +110,20 @@ async fn run(
     let mut group = Vec::with_capacity(MAX_GROUP);
     while jobs.lock().await.recv_many(&mut group, MAX_GROUP).await > 0 {
         match commit_group(&store, &group).await {
-            Ok(results) => {
+            Ok(None) => {
+                // Kept for delivery: calls accepted now would take the space their messages,
+                // and those accepted before, need to be sent and recorded.
+                storage.full();
+                tracing::warn!(
+                    calls = group.len(),
+                    "the database's last pages are kept for delivery"
+                );
+                for (_, reply) in group.drain(..) {
+                    let cause = anyhow::anyhow!("the size cap's last pages are kept for delivery");
+                    let _ = reply.send(Err(Error::storage_full(cause)));
+                }
+            }
+            Ok(Some(results)) => {
                 storage.wrote();
                 for ((_, reply), result) in group.drain(..).zip(results) {
                     let _ = reply.send(result);
@@ -139,9 +152,12 @@ async fn run(
 async fn commit_group(
     store: &Store,
     group: &[(Job, Reply)],
-) -> sqlx::Result<Vec<Result<Accepted>>> {
+) -> sqlx::Result<Option<Vec<Result<Accepted>>>> {
     let mut tx = store.begin().await?;
     let conn: &mut Conn = &mut tx;
+    if !headroom(conn).await? {
+        return Ok(None);
+    }
     let keys: Vec<(CampaignId, &str)> = group
         .iter()
         .map(|(j, _)| (j.execution.campaign_id, j.idempotency_key.as_str()))
@@ -233,7 +249,27 @@ async fn commit_group(
     }
     reports::add(conn, &tally).await?;
     tx.commit().await?;
-    Ok(results)
+    Ok(Some(results))
+}
+
+/// Pages of a capped SQLite database (`HERALD_SQLITE_MAX_SIZE_MB`) that new calls may not
+/// take: delivery needs them to record what it sends (256 KiB).
+const DELIVERY_RESERVE_PAGES: i64 = 64;
+
+/// Whether new calls may still take space: always on PostgreSQL and on an uncapped SQLite
+/// database (whose cap is SQLite's maximum), else while more than the delivery reserve is free.
+async fn headroom(conn: &mut Conn) -> sqlx::Result<bool> {
+    let Conn::Sqlite(c) = conn else {
+        return Ok(true);
+    };
+    let free: i64 = sqlx::query_scalar(
+        "SELECT (SELECT max_page_count FROM pragma_max_page_count())
+              - (SELECT page_count FROM pragma_page_count())
+              + (SELECT freelist_count FROM pragma_freelist_count())",
+    )
+    .fetch_one(&mut **c)
+    .await?;
+    Ok(free > DELIVERY_RESERVE_PAGES)
 }
 
 /// A call whose key is already taken: a replay if the same API key sent the same body, else

@@ -2,10 +2,12 @@
 //! Campaigns and profile identities may use only the namespaces their sandbox knows; a custom
 //! namespace in use cannot be deleted.
 
+use crate::accounts::Caller;
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
 use domain::profile::{NamespaceInput, NewNamespace, STANDARD_NAMESPACES, is_standard};
+use domain::tenancy::Permission;
 use domain::views::NamespaceView;
 use std::collections::{HashMap, HashSet};
 
@@ -60,14 +62,15 @@ impl Herald {
     /// Adds a custom namespace to the sandbox.
     pub async fn add_namespace(
         &self,
-        sandbox_id: &str,
+        caller: &Caller,
         input: &NamespaceInput,
     ) -> Result<NamespaceView> {
+        caller.require(Permission::Configure)?;
+        let sandbox_id = caller.sandbox_id();
         let new = NewNamespace::parse(input)?;
-        let mut conn = self.store().acquire().await?;
+        let mut tx = self.store().begin().await?;
         let name = new.name.as_str();
-        if !store::namespaces::insert(&mut conn, sandbox_id, name, &new.description, now_ms())
-            .await?
+        if !store::namespaces::insert(&mut tx, sandbox_id, name, &new.description, now_ms()).await?
         {
             return Err(Error::new(
                 ErrorKind::Conflict,
@@ -75,6 +78,11 @@ impl Herald {
                 "the sandbox already has a namespace of this name",
             ));
         }
+        let subject = format!("namespace {name}");
+        caller
+            .audit(&mut tx, "namespace added", &subject, "")
+            .await?;
+        tx.commit().await?;
         tracing::info!(sandbox_id, namespace = name, "namespace added");
         Ok(NamespaceView {
             name: name.to_owned(),
@@ -86,7 +94,9 @@ impl Herald {
     }
 
     /// Deletes a custom namespace that no campaign or profile identity uses.
-    pub async fn delete_namespace(&self, sandbox_id: &str, name: &str) -> Result<()> {
+    pub async fn delete_namespace(&self, caller: &Caller, name: &str) -> Result<()> {
+        caller.require(Permission::Configure)?;
+        let sandbox_id = caller.sandbox_id();
         if is_standard(name) {
             return Err(Error::new(
                 ErrorKind::Conflict,
@@ -101,14 +111,19 @@ impl Herald {
                 "The sandbox has no namespace of this name.",
             ));
         }
-        let mut conn = self.store().acquire().await?;
-        if !store::namespaces::delete_unused(&mut conn, sandbox_id, name).await? {
+        let mut tx = self.store().begin().await?;
+        if !store::namespaces::delete_unused(&mut tx, sandbox_id, name).await? {
             return Err(Error::new(
                 ErrorKind::Conflict,
                 "namespace_in_use",
                 "campaigns or profiles use this namespace; it can be deleted once none does",
             ));
         }
+        let subject = format!("namespace {name}");
+        caller
+            .audit(&mut tx, "namespace deleted", &subject, "")
+            .await?;
+        tx.commit().await?;
         tracing::info!(sandbox_id, namespace = name, "namespace deleted");
         Ok(())
     }

@@ -9,7 +9,7 @@
 //!   for that message only, and their `context` is never stored on a profile. A campaign that
 //!   creates profiles creates them with the identity alone.
 
-use crate::campaigns::Actor;
+use crate::accounts::Caller;
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::store::profiles::{Identity, ProfileRow};
@@ -19,6 +19,7 @@ use domain::ids::ProfileId;
 use domain::profile::{
     EMAIL_ATTRIBUTE, Namespace, PHONE_ATTRIBUTE, check_attributes, identity_value, text_at,
 };
+use domain::tenancy::Permission;
 use domain::views::{
     AddressState, Erasure, IdentityView, ProfileDetail, ProfilePage, ProfileSummary, ProfileView,
 };
@@ -147,13 +148,13 @@ impl Herald {
     #[tracing::instrument(skip_all)]
     pub async fn delete_profile(
         &self,
-        sandbox_id: &str,
+        caller: &Caller,
         namespace: &str,
         value: &str,
-        actor: &Actor,
     ) -> Result<Erasure> {
-        let profile = self.profile(sandbox_id, namespace, value).await?;
-        self.erase_profile(sandbox_id, &profile.id, actor).await
+        caller.require(Permission::Edit)?;
+        let profile = self.profile(caller.sandbox_id(), namespace, value).await?;
+        self.erase_profile(caller, &profile.id).await
     }
 }
 
@@ -266,12 +267,9 @@ impl Herald {
     /// Erases a profile: deletes it and redacts its finished messages, and records who did it
     /// (not what was erased).
     #[tracing::instrument(skip_all)]
-    pub async fn erase_profile(
-        &self,
-        sandbox_id: &str,
-        id: &str,
-        actor: &Actor,
-    ) -> Result<Erasure> {
+    pub async fn erase_profile(&self, caller: &Caller, id: &str) -> Result<Erasure> {
+        caller.require(Permission::Edit)?;
+        let sandbox_id = caller.sandbox_id();
         let row = self.profile_row(sandbox_id, id).await?;
         let addresses: Vec<String> = addresses_of(&row).into_iter().map(|(_, a)| a).collect();
         let now = now_ms();
@@ -282,7 +280,7 @@ impl Herald {
         store::audit::record_event(
             &mut tx,
             sandbox_id,
-            &actor.to_string(),
+            &caller.who(),
             "profile_erased",
             &row.id.to_string(),
             &format!("{redacted} messages redacted, {unfinished} unfinished"),

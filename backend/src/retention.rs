@@ -7,11 +7,13 @@
 //! writer's time, however much is due (`bench retention` measures what that leaves to trigger
 //! calls). Report counters are not touched.
 
+use crate::accounts::Caller;
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::{Herald, store};
 use domain::report::DAY_MS;
 use domain::retention::{Retention, RetentionOverrides, RetentionSweep, RetentionView};
+use domain::tenancy::Permission;
 use std::time::Instant;
 
 /// Messages per batch: a batch rewrites or deletes this many rows and their children.
@@ -59,13 +61,20 @@ impl Herald {
     #[tracing::instrument(skip_all)]
     pub async fn set_retention(
         &self,
-        sandbox_id: &str,
+        caller: &Caller,
         overrides: RetentionOverrides,
     ) -> Result<RetentionView> {
+        caller.require(Permission::Configure)?;
+        let sandbox_id = caller.sandbox_id();
         let overrides = overrides.check(self.settings().retention)?;
         self.retention(sandbox_id).await?;
-        let mut conn = self.store().acquire().await?;
-        store::retention::set_overrides(&mut conn, sandbox_id, overrides).await?;
+        let mut tx = self.store().begin().await?;
+        store::retention::set_overrides(&mut tx, sandbox_id, overrides).await?;
+        let detail = format!("{overrides:?}");
+        caller
+            .audit(&mut tx, "retention changed", "sandbox", &detail)
+            .await?;
+        tx.commit().await?;
         tracing::info!(sandbox_id, ?overrides, "retention changed");
         self.retention(sandbox_id).await
     }

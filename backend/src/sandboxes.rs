@@ -1,14 +1,16 @@
 //! Sandboxes: the isolated spaces of an organisation. See [`domain::tenancy`].
 
+use crate::accounts::Caller;
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
+use crate::store::audit::Who;
 use crate::{Herald, store};
 use domain::ValidationError;
 use domain::ids::{SandboxId, SurfaceId};
 use domain::local_time::TimeZoneName;
 use domain::recipient::PhoneRegion;
 use domain::surface::SurfaceSettings;
-use domain::tenancy::{OrgId, SandboxName};
+use domain::tenancy::{OrgId, Permission, SandboxName};
 use domain::views::{SandboxSettingsInput, SandboxSettingsView, SandboxView};
 
 fn sandbox_not_found() -> Error {
@@ -21,7 +23,8 @@ impl Herald {
         Ok(store::sandboxes::list(self.store().reader()).await?)
     }
 
-    pub async fn create_sandbox(&self, org: &str, name: &str) -> Result<SandboxView> {
+    /// Creates a sandbox; `who` made it (recorded in the new sandbox's audit log).
+    pub async fn create_sandbox(&self, org: &str, name: &str, who: &Who) -> Result<SandboxView> {
         let org = OrgId::parse(org);
         let name = SandboxName::parse(name);
         let (org, name) = match (org, name) {
@@ -32,8 +35,8 @@ impl Herald {
             }
         };
         let id = SandboxId::new();
-        let mut conn = self.store().acquire().await?;
-        match store::sandboxes::insert(&mut conn, id, org.as_str(), name.as_str(), now_ms()).await {
+        let mut tx = self.store().begin().await?;
+        match store::sandboxes::insert(&mut tx, id, org.as_str(), name.as_str(), now_ms()).await {
             Ok(()) => {}
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                 return Err(Error::new(
@@ -44,6 +47,19 @@ impl Herald {
             }
             Err(e) => return Err(e.into()),
         }
+        let subject = format!("sandbox {}/{}", org.as_str(), name.as_str());
+        let id_text = id.to_string();
+        store::audit::record_event(
+            &mut tx,
+            &id_text,
+            who,
+            "sandbox created",
+            &subject,
+            "",
+            now_ms(),
+        )
+        .await?;
+        tx.commit().await?;
         tracing::info!(sandbox_id = %id, org = org.as_str(), name = name.as_str(), "sandbox created");
         Ok(SandboxView {
             id: id.to_string(),
@@ -103,9 +119,11 @@ impl Herald {
     /// empty time zone: UTC).
     pub async fn set_sandbox_settings(
         &self,
-        sandbox_id: &str,
+        caller: &Caller,
         input: &SandboxSettingsInput,
     ) -> Result<SandboxSettingsView> {
+        caller.require(Permission::Configure)?;
+        let sandbox_id = caller.sandbox_id();
         let raw = input.phone_region.as_deref().map(str::trim);
         let region = match raw.filter(|r| !r.is_empty()) {
             None => None,
@@ -134,9 +152,17 @@ impl Herald {
             region.as_ref().map(PhoneRegion::as_str),
             time_zone.as_ref().map(TimeZoneName::as_str),
         );
-        let mut conn = self.store().acquire().await?;
-        store::sandboxes::set_settings(&mut conn, sandbox_id, region, zone).await?;
-        drop(conn);
+        let mut tx = self.store().begin().await?;
+        store::sandboxes::set_settings(&mut tx, sandbox_id, region, zone).await?;
+        let detail = format!(
+            "phone region {}, time zone {}",
+            region.unwrap_or("(server's)"),
+            zone.unwrap_or("UTC")
+        );
+        caller
+            .audit(&mut tx, "settings changed", "sandbox", &detail)
+            .await?;
+        tx.commit().await?;
         tracing::info!(sandbox_id, phone_region = ?region, time_zone = ?zone, "sandbox settings changed");
         self.sandbox_settings(sandbox_id).await
     }

@@ -5,10 +5,11 @@
 //! Invariant: lifting either is recorded in the audit with who and when; the address itself is
 //! recorded only as a digest, since the audit outlives erasures.
 
-use crate::campaigns::Actor;
+use crate::accounts::Caller;
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::{Herald, store};
+use domain::tenancy::Permission;
 use domain::views::{OptOutView, SuppressionView};
 use sha2::{Digest, Sha256};
 
@@ -26,37 +27,24 @@ impl Herald {
     /// Lets Herald send to an address again (e.g. once the mailbox exists).
     pub async fn lift_suppression(
         &self,
-        sandbox_id: &str,
+        caller: &Caller,
         channel: &str,
         address: &str,
-        actor: &Actor,
     ) -> Result<()> {
-        self.lift(List::Suppressions, sandbox_id, channel, address, actor)
+        self.lift(List::Suppressions, caller, channel, address)
             .await
     }
 
     /// Lets marketing campaigns reach an address that opted out again (e.g. the person asked
     /// to be subscribed again).
-    pub async fn lift_opt_out(
-        &self,
-        sandbox_id: &str,
-        channel: &str,
-        address: &str,
-        actor: &Actor,
-    ) -> Result<()> {
-        self.lift(List::OptOuts, sandbox_id, channel, address, actor)
-            .await
+    pub async fn lift_opt_out(&self, caller: &Caller, channel: &str, address: &str) -> Result<()> {
+        self.lift(List::OptOuts, caller, channel, address).await
     }
 
     #[tracing::instrument(skip_all, fields(list = list.action()))]
-    async fn lift(
-        &self,
-        list: List,
-        sandbox_id: &str,
-        channel: &str,
-        address: &str,
-        actor: &Actor,
-    ) -> Result<()> {
+    async fn lift(&self, list: List, caller: &Caller, channel: &str, address: &str) -> Result<()> {
+        caller.require(Permission::Configure)?;
+        let sandbox_id = caller.sandbox_id();
         let mut tx = self.store().begin().await?;
         let removed = match list {
             List::Suppressions => {
@@ -71,7 +59,7 @@ impl Herald {
         store::audit::record_event(
             &mut tx,
             sandbox_id,
-            &actor.to_string(),
+            &caller.who(),
             list.action(),
             channel,
             &format!("address sha256:{digest}…"),

@@ -7,6 +7,7 @@
 //! (`host:port`) it was entered for: an edit that changes either without sending the secret
 //! again is refused (`secret_required`), so a token never follows a changed URL.
 
+use crate::accounts::Caller;
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::store::surfaces::{SurfaceRecord, SurfaceRow};
@@ -16,6 +17,7 @@ use domain::campaign::{Channel, NewCampaign};
 use domain::ids::SurfaceId;
 use domain::recipient::PhoneRegion;
 use domain::surface::{NewSurface, ProviderKind, SurfaceInput, SurfaceSecrets, SurfaceSettings};
+use domain::tenancy::Permission;
 use domain::views::SurfaceView;
 
 /// Why a well-formed region is refused.
@@ -60,10 +62,12 @@ impl Herald {
     #[tracing::instrument(skip_all)]
     pub async fn save_surface(
         &self,
-        sandbox_id: &str,
+        caller: &Caller,
         id: Option<&str>,
         input: &SurfaceInput,
     ) -> Result<SurfaceView> {
+        caller.require(Permission::Configure)?;
+        let sandbox_id = caller.sandbox_id();
         let resent = input.secrets.names();
         let mut input = input.clone();
         let mut stored_settings = None;
@@ -114,30 +118,41 @@ impl Herald {
             secrets: sealed.as_deref(),
             now: now_ms(),
         };
-        let mut conn = self.store().acquire().await?;
-        if !store::surfaces::save(&mut conn, &record).await? {
+        let verb = if created_at.is_some() {
+            "edited"
+        } else {
+            "created"
+        };
+        let mut tx = self.store().begin().await?;
+        if !store::surfaces::save(&mut tx, &record).await? {
             return Err(Error::new(
                 ErrorKind::Conflict,
                 "surface_exists",
                 "Another surface of this sandbox has this name.",
             ));
         }
-        drop(conn);
-        let verb = if created_at.is_some() {
-            "edited"
-        } else {
-            "created"
-        };
+        let subject = format!("surface {}", surface.name);
+        let provider = surface.settings.provider.as_str();
+        caller
+            .audit(&mut tx, &format!("surface {verb}"), &subject, provider)
+            .await?;
+        tx.commit().await?;
         tracing::info!(surface_id = %id, provider = surface.settings.provider.as_str(), "surface {verb}");
         self.surface(sandbox_id, &id.to_string()).await
     }
 
     /// Deletes a surface that no campaign and no message refers to.
     #[tracing::instrument(skip_all)]
-    pub async fn delete_surface(&self, sandbox_id: &str, id: &str) -> Result<()> {
-        let row = self.sandbox_surface(sandbox_id, id).await?;
-        let mut conn = self.store().acquire().await?;
-        if store::surfaces::delete_unused(&mut conn, row.id).await? {
+    pub async fn delete_surface(&self, caller: &Caller, id: &str) -> Result<()> {
+        caller.require(Permission::Configure)?;
+        let row = self.sandbox_surface(caller.sandbox_id(), id).await?;
+        let mut tx = self.store().begin().await?;
+        if store::surfaces::delete_unused(&mut tx, row.id).await? {
+            let subject = format!("surface {}", row.name);
+            caller
+                .audit(&mut tx, "surface deleted", &subject, "")
+                .await?;
+            tx.commit().await?;
             tracing::info!(surface_id = %row.id, "surface deleted");
             return Ok(());
         }

@@ -14,6 +14,7 @@
 use crate::accounts::{Caller, check_password, hash_password, key_hash};
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
+use crate::store::audit::Who;
 use crate::store::team::LinkPurpose;
 use crate::{Herald, store};
 use domain::campaign::Channel;
@@ -314,10 +315,10 @@ impl Herald {
                 (user, None, "password reset")
             }
         };
-        let actor = crate::campaigns::Actor::User(user).to_string();
+        let who = Who::without_address(crate::campaigns::Actor::User(user).to_string());
         let reset = sandbox_id.is_none();
         for sandbox in self.audit_sandboxes(user, sandbox_id).await? {
-            store::audit::record_event(&mut tx, &sandbox, &actor, action, "user", &email, now_ms())
+            store::audit::record_event(&mut tx, &sandbox, &who, action, "user", &email, now_ms())
                 .await?;
         }
         tx.commit().await?;
@@ -350,12 +351,12 @@ impl Herald {
         let hash = hash_password(new.to_owned()).await?;
         let mut tx = self.store().begin().await?;
         store::team::set_password(&mut tx, user, &hash).await?;
-        let actor = crate::campaigns::Actor::User(user).to_string();
+        let who = Who::without_address(crate::campaigns::Actor::User(user).to_string());
         for sandbox in self.audit_sandboxes(user, None).await? {
             store::audit::record_event(
                 &mut tx,
                 &sandbox,
-                &actor,
+                &who,
                 "password changed",
                 "user",
                 &email,
@@ -401,11 +402,10 @@ impl Herald {
         action: &str,
         detail: &str,
     ) -> Result<()> {
-        let actor = caller.actor().to_string();
         store::audit::record_event(
             conn,
             caller.sandbox_id(),
-            &actor,
+            &caller.who(),
             action,
             "user",
             detail,

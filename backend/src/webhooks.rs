@@ -12,11 +12,12 @@
 //!   checked at registration and again when each request connects (so DNS cannot be turned
 //!   against the network Herald runs in), no redirects.
 
-use crate::campaigns::Actor;
+use crate::accounts::Caller;
 use crate::clock::{Millis, now_ms};
 use crate::error::{Error, Result};
 use crate::{Herald, store};
 use domain::ValidationError;
+use domain::tenancy::Permission;
 use domain::views::{WebhookDeliveryView, WebhookView};
 use domain::webhook::{NewWebhook, WebhookInput};
 use futures::StreamExt;
@@ -44,9 +45,11 @@ impl Herald {
     #[tracing::instrument(skip_all)]
     pub async fn register_webhook(
         &self,
-        sandbox_id: &str,
+        caller: &Caller,
         input: &WebhookInput,
     ) -> Result<RegisteredWebhook> {
+        caller.require(Permission::Configure)?;
+        let sandbox_id = caller.sandbox_id();
         let allow_private = self.settings().allow_private_targets;
         let webhook = NewWebhook::parse(input, allow_private).map_err(Error::from)?;
         self.egress()
@@ -57,9 +60,9 @@ impl Herald {
         let (secret, sealed) = self.new_webhook_secret(&id);
         let events = serde_json::to_string(&webhook.events).map_err(Error::internal)?;
         let now = now_ms();
-        let mut conn = self.store().acquire().await?;
+        let mut tx = self.store().begin().await?;
         store::webhooks::insert(
-            &mut conn,
+            &mut tx,
             &id,
             sandbox_id,
             &webhook.url,
@@ -68,6 +71,9 @@ impl Herald {
             now,
         )
         .await?;
+        let detail = format!("{} ({})", webhook.url, webhook.events.join(", "));
+        caller.audit(&mut tx, "webhook added", &id, &detail).await?;
+        tx.commit().await?;
         tracing::info!(webhook_id = %id, "webhook registered");
         Ok(RegisteredWebhook {
             webhook: WebhookView {
@@ -87,9 +93,12 @@ impl Herald {
     }
 
     #[tracing::instrument(skip_all)]
-    pub async fn delete_webhook(&self, sandbox_id: &str, id: &str) -> Result<()> {
-        let mut conn = self.store().acquire().await?;
-        if store::webhooks::delete(&mut conn, sandbox_id, id).await? {
+    pub async fn delete_webhook(&self, caller: &Caller, id: &str) -> Result<()> {
+        caller.require(Permission::Configure)?;
+        let mut tx = self.store().begin().await?;
+        if store::webhooks::delete(&mut tx, caller.sandbox_id(), id).await? {
+            caller.audit(&mut tx, "webhook deleted", id, "").await?;
+            tx.commit().await?;
             tracing::info!(webhook_id = %id, "webhook deleted");
             Ok(())
         } else {
@@ -117,12 +126,9 @@ impl Herald {
     /// Gives a webhook a new signing secret (shown this once); deliveries from now on are signed
     /// with it, and the old one stops working at once. Audited.
     #[tracing::instrument(skip_all)]
-    pub async fn rotate_webhook_secret(
-        &self,
-        sandbox_id: &str,
-        id: &str,
-        actor: &Actor,
-    ) -> Result<String> {
+    pub async fn rotate_webhook_secret(&self, caller: &Caller, id: &str) -> Result<String> {
+        caller.require(Permission::Configure)?;
+        let sandbox_id = caller.sandbox_id();
         let (secret, sealed) = self.new_webhook_secret(id);
         let mut tx = self.store().begin().await?;
         if !store::webhooks::set_secret(&mut tx, sandbox_id, id, &sealed).await? {
@@ -131,7 +137,7 @@ impl Herald {
         store::audit::record_event(
             &mut tx,
             sandbox_id,
-            &actor.to_string(),
+            &caller.who(),
             "webhook_secret_rotated",
             id,
             "",

@@ -130,6 +130,8 @@ pub struct AuditEventView {
     /// What changed: `campaign <title>`, a webhook's id, `user`, …
     pub subject: String,
     pub detail: String,
+    /// The network address the change came from; empty for the command line and Herald itself.
+    pub address: String,
 }
 
 /// A variable of a campaign's content and whether trigger calls must send it.

@@ -247,7 +247,11 @@ pub async fn run(command: crate::Command) -> anyhow::Result<()> {
         }
         crate::Command::Sandbox(SandboxCommand::Create { org, name }) => {
             let s = herald
-                .create_sandbox(&org, &name)
+                .create_sandbox(
+                    &org,
+                    &name,
+                    &backend::store::audit::Who::without_address(backend::accounts::OPERATOR),
+                )
                 .await
                 .map_err(user_error)?;
             println!("created sandbox {}/{} {}", s.org_id, s.name, s.id);
@@ -318,7 +322,11 @@ pub async fn run(command: crate::Command) -> anyhow::Result<()> {
         }
         crate::Command::ApiKey(ApiKeyCommand::Revoke { id_or_name }) => {
             match herald
-                .revoke_api_key(None, &id_or_name, backend::accounts::OPERATOR)
+                .revoke_api_key(
+                    None,
+                    &id_or_name,
+                    &backend::store::audit::Who::without_address(backend::accounts::OPERATOR),
+                )
                 .await
                 .map_err(user_error)?
             {

@@ -25,7 +25,7 @@ pub fn AuditPage() -> impl IntoView {
                         Ok(list) if list.is_empty() => view! { <p>"Nothing matches."</p> }.into_any(),
                         Ok(list) => view! {
                             <table class="list">
-                                <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"On"</th><th>"Detail"</th></tr></thead>
+                                <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"On"</th><th>"Detail"</th><th>"From"</th></tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|e| view! {
                                         <tr data-testid="audit-event">
@@ -34,6 +34,7 @@ pub fn AuditPage() -> impl IntoView {
                                             <td>{e.action}</td>
                                             <td>{e.subject}</td>
                                             <td>{e.detail}</td>
+                                            <td>{e.address}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>

@@ -169,7 +169,7 @@ impl Herald {
                 &mut tx,
                 &caller.sandbox.id,
                 campaign.id,
-                &actor,
+                &caller.who(),
                 "scheduled a send",
                 &detail,
                 now,
@@ -336,7 +336,7 @@ impl Herald {
             tx,
             s.sandbox_id,
             s.execution.campaign_id,
-            s.started_by,
+            &store::audit::Who::without_address(s.started_by),
             "sent to an audience",
             &format!("“{}”, execution {}", s.audience.name, s.execution.id),
             s.execution.now,
@@ -385,12 +385,11 @@ impl Herald {
         store::webhooks::enqueue(&mut tx, "excluded", &ids, &at, now).await?;
         store::reports::add(&mut tx, &tally).await?;
         let detail = format!("execution {id}: {} waiting messages not sent", ids.len());
-        let actor = caller.actor().to_string();
         store::audit::record(
             &mut tx,
             sandbox_id,
             execution.campaign_id,
-            &actor,
+            &caller.who(),
             "cancelled a send",
             &detail,
             now,

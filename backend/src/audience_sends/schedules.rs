@@ -36,12 +36,11 @@ impl Herald {
         let mut tx = self.store().begin().await?;
         if store::audience_schedules::delete_unfired(&mut tx, schedule.id).await? {
             let detail = format!("for {}", domain::views::format_utc(schedule.execute_at));
-            let actor = caller.actor().to_string();
             store::audit::record(
                 &mut tx,
                 &schedule.sandbox_id,
                 schedule.campaign_id,
-                &actor,
+                &caller.who(),
                 "deleted a schedule",
                 &detail,
                 now_ms(),

@@ -1,4 +1,5 @@
-//! The audit log of campaign changes.
+//! The audit log: campaign changes (`audit_log`) and the others (`audit_events`), each with who
+//! made it, when, and from which address.
 
 use super::engine::on;
 use super::{Conn, Reader};
@@ -6,26 +7,46 @@ use crate::clock::Millis;
 use domain::ids::CampaignId;
 use domain::views::{AuditEntryView, AuditEventView};
 
+/// Who made a change, as the audit log records it: the actor (`user:<id>`, `key:<id>`,
+/// `operator`, …) and the network address the request came from (empty: none, e.g. the
+/// command line or Herald itself).
+#[derive(Debug, Clone)]
+pub struct Who {
+    pub actor: String,
+    pub address: String,
+}
+
+impl Who {
+    /// An actor that made no request: the command line, Herald's own schedules.
+    pub fn without_address(actor: impl Into<String>) -> Self {
+        Self {
+            actor: actor.into(),
+            address: String::new(),
+        }
+    }
+}
+
 /// Records one change; call inside the transaction that makes it.
 pub async fn record(
     conn: &mut Conn,
     sandbox_id: &str,
     campaign_id: CampaignId,
-    actor: &str,
+    who: &Who,
     action: &str,
     detail: &str,
     at: Millis,
 ) -> sqlx::Result<()> {
     on!(conn, c => sqlx::query(
-        "INSERT INTO audit_log (sandbox_id, campaign_id, actor, action, detail, at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO audit_log (sandbox_id, campaign_id, actor, action, detail, at, address)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(sandbox_id)
     .bind(campaign_id)
-    .bind(actor)
+    .bind(&who.actor)
     .bind(action)
     .bind(detail)
     .bind(at)
+    .bind(&who.address)
     .execute(c).await
         .map(drop))
 }
@@ -59,23 +80,25 @@ pub async fn sandbox_events(
     limit: i64,
 ) -> sqlx::Result<Vec<AuditEventView>> {
     on!(pool, c => sqlx::query_as(
-        "SELECT at, actor, action, subject, detail FROM (
+        "SELECT at, actor, action, subject, detail, address FROM (
             SELECT e.at, COALESCE(u.email, 'API key ' || k.name, e.actor) AS actor,
-                   e.action, e.subject, e.detail
+                   e.action, e.subject, e.detail, e.address
               FROM audit_events e
               LEFT JOIN users u ON e.actor = 'user:' || u.id
               LEFT JOIN api_keys k ON e.actor = 'key:' || k.id
              WHERE e.sandbox_id = $1
             UNION ALL
             SELECT a.at, COALESCE(u.email, 'API key ' || k.name, a.actor) AS actor,
-                   a.action, 'campaign ' || COALESCE(c.title, a.campaign_id) AS subject, a.detail
+                   a.action, 'campaign ' || COALESCE(c.title, a.campaign_id) AS subject, a.detail,
+                   a.address
               FROM audit_log a
               LEFT JOIN campaigns c ON c.id = a.campaign_id
               LEFT JOIN users u ON a.actor = 'user:' || u.id
               LEFT JOIN api_keys k ON a.actor = 'key:' || k.id
              WHERE a.sandbox_id = $1
          ) x
-         WHERE lower(x.actor || ' ' || x.action || ' ' || x.subject || ' ' || x.detail)
+         WHERE lower(x.actor || ' ' || x.action || ' ' || x.subject || ' ' || x.detail || ' '
+                     || x.address)
                LIKE '%' || lower($2) || '%'
          ORDER BY x.at DESC
          LIMIT $3",
@@ -92,22 +115,23 @@ pub async fn sandbox_events(
 pub async fn record_event(
     conn: &mut Conn,
     sandbox_id: &str,
-    actor: &str,
+    who: &Who,
     action: &str,
     subject: &str,
     detail: &str,
     at: Millis,
 ) -> sqlx::Result<()> {
     on!(conn, c => sqlx::query(
-        "INSERT INTO audit_events (sandbox_id, actor, action, subject, detail, at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO audit_events (sandbox_id, actor, action, subject, detail, at, address)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(sandbox_id)
-    .bind(actor)
+    .bind(&who.actor)
     .bind(action)
     .bind(subject)
     .bind(detail)
     .bind(at)
+    .bind(&who.address)
     .execute(c).await
         .map(drop))
 }

@@ -10,12 +10,13 @@
 
 use super::RestState;
 use super::error::ApiError;
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use backend::accounts::Caller;
 use backend::{Error, ErrorKind, Herald};
 use domain::tenancy::Permission;
+use std::net::SocketAddr;
 
 /// The caller of a valid API key of any scope.
 pub struct KeyCaller(pub Caller);
@@ -30,7 +31,11 @@ impl FromRequestParts<RestState> for KeyCaller {
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(Self(caller.clone()));
         }
-        let caller = authenticate(&state.herald, &parts.headers).await?;
+        let mut caller = authenticate(&state.herald, &parts.headers).await?;
+        caller.address = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
         parts.extensions.insert(caller.clone());
         Ok(Self(caller))
     }

@@ -43,10 +43,7 @@ pub async fn create_namespace(
     AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<NamespaceInput>,
 ) -> Result<Response, ApiError> {
-    let added = state
-        .herald
-        .add_namespace(&caller.sandbox.id, &input)
-        .await?;
+    let added = state.herald.add_namespace(&caller, &input).await?;
     let location = format!("/api/v1/namespaces/{}", added.name);
     Ok((
         StatusCode::CREATED,
@@ -70,9 +67,6 @@ pub async fn delete_namespace(
     Path(name): Path<String>,
     AdminCaller(caller): AdminCaller,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .herald
-        .delete_namespace(&caller.sandbox.id, &name)
-        .await?;
+    state.herald.delete_namespace(&caller, &name).await?;
     Ok(StatusCode::NO_CONTENT)
 }

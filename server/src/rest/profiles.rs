@@ -89,7 +89,7 @@ pub async fn delete_profile(
 ) -> Result<StatusCode, ApiError> {
     state
         .herald
-        .delete_profile(&caller.sandbox.id, &namespace, &identity, &caller.actor())
+        .delete_profile(&caller, &namespace, &identity)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

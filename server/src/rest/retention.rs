@@ -41,10 +41,5 @@ pub async fn put_retention(
     AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<RetentionOverrides>,
 ) -> Result<Json<RetentionView>, ApiError> {
-    Ok(Json(
-        state
-            .herald
-            .set_retention(&caller.sandbox.id, input)
-            .await?,
-    ))
+    Ok(Json(state.herald.set_retention(&caller, input).await?))
 }

@@ -67,9 +67,6 @@ pub async fn put_sandbox(
     AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<SandboxSettingsInput>,
 ) -> Result<Json<SandboxSettingsView>, ApiError> {
-    let view = state
-        .herald
-        .set_sandbox_settings(&caller.sandbox.id, &input)
-        .await?;
+    let view = state.herald.set_sandbox_settings(&caller, &input).await?;
     Ok(Json(view))
 }

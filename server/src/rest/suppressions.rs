@@ -38,7 +38,7 @@ pub async fn lift_suppression(
 ) -> Result<StatusCode, ApiError> {
     state
         .herald
-        .lift_suppression(&caller.sandbox.id, &channel, &address, &caller.actor())
+        .lift_suppression(&caller, &channel, &address)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -73,7 +73,7 @@ pub async fn lift_opt_out(
 ) -> Result<StatusCode, ApiError> {
     state
         .herald
-        .lift_opt_out(&caller.sandbox.id, &channel, &address, &caller.actor())
+        .lift_opt_out(&caller, &channel, &address)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

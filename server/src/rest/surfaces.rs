@@ -41,10 +41,7 @@ pub async fn create_surface(
     AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<SurfaceInput>,
 ) -> Result<Response, ApiError> {
-    let surface = state
-        .herald
-        .save_surface(&caller.sandbox.id, None, &input)
-        .await?;
+    let surface = state.herald.save_surface(&caller, None, &input).await?;
     let location = format!("/api/v1/surfaces/{}", surface.id);
     Ok((
         StatusCode::CREATED,
@@ -88,7 +85,7 @@ pub async fn update_surface(
 ) -> Result<Json<SurfaceView>, ApiError> {
     let surface = state
         .herald
-        .save_surface(&caller.sandbox.id, Some(&id), &input)
+        .save_surface(&caller, Some(&id), &input)
         .await?;
     Ok(Json(surface))
 }
@@ -107,6 +104,6 @@ pub async fn delete_surface(
     Path(id): Path<String>,
     AdminCaller(caller): AdminCaller,
 ) -> Result<StatusCode, ApiError> {
-    state.herald.delete_surface(&caller.sandbox.id, &id).await?;
+    state.herald.delete_surface(&caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

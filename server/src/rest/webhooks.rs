@@ -42,10 +42,7 @@ pub async fn create_webhook(
     AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<WebhookInput>,
 ) -> Result<Response, ApiError> {
-    let registered = state
-        .herald
-        .register_webhook(&caller.sandbox.id, &input)
-        .await?;
+    let registered = state.herald.register_webhook(&caller, &input).await?;
     let location = format!("/api/v1/webhooks/{}", registered.webhook.id);
     let body = WebhookCreated {
         webhook: registered.webhook,
@@ -72,7 +69,7 @@ pub async fn delete_webhook(
     Path(id): Path<String>,
     AdminCaller(caller): AdminCaller,
 ) -> Result<StatusCode, ApiError> {
-    state.herald.delete_webhook(&caller.sandbox.id, &id).await?;
+    state.herald.delete_webhook(&caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -109,9 +106,6 @@ pub async fn rotate_webhook_secret(
     Path(id): Path<String>,
     AdminCaller(caller): AdminCaller,
 ) -> Result<Json<WebhookSecret>, ApiError> {
-    let secret = state
-        .herald
-        .rotate_webhook_secret(&caller.sandbox.id, &id, &caller.actor())
-        .await?;
+    let secret = state.herald.rotate_webhook_secret(&caller, &id).await?;
     Ok(Json(WebhookSecret { secret }))
 }

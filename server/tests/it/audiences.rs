@@ -167,7 +167,15 @@ async fn audiences_are_static_or_rule_based_and_counted() {
     assert_eq!(names, ["French, consenting", "VIP"]);
 
     // Another sandbox sees none of them.
-    let other = app.herald.create_sandbox("herald", "dev").await.unwrap();
+    let other = app
+        .herald
+        .create_sandbox(
+            "herald",
+            "dev",
+            &backend::store::audit::Who::without_address("operator"),
+        )
+        .await
+        .unwrap();
     let key = app.key(&other.id, ApiScope::Admin, None).await;
     let status = app
         .http
@@ -826,7 +834,11 @@ async fn a_person_sends_and_schedules_from_the_browser() {
     assert!(keys.iter().all(|k| k.name != "Herald console"), "{keys:?}");
     assert_eq!(
         app.herald
-            .revoke_api_key(None, "Herald console", "operator")
+            .revoke_api_key(
+                None,
+                "Herald console",
+                &backend::store::audit::Who::without_address("operator")
+            )
             .await
             .unwrap_or(0),
         0

@@ -64,6 +64,7 @@ async fn a_full_database_refuses_calls_keeps_delivering_and_recovers() {
         break (status, answer, headers);
     };
     let (status, answer, headers) = refused;
+    assert!(accepted > 0, "calls fit before the cap's delivery reserve");
     assert_eq!(
         (status, answer["code"].as_str()),
         (503, Some("storage_full")),

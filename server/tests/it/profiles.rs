@@ -221,12 +221,7 @@ async fn profiles_are_upserted_by_identity_and_deleted() {
     assert_eq!(err.code, "identity_conflict");
 
     app.herald
-        .delete_profile(
-            DEFAULT_SANDBOX_ID,
-            "crmId",
-            "c-1",
-            &backend::campaigns::Actor::User(app.user),
-        )
+        .delete_profile(&app.caller().await, "crmId", "c-1")
         .await
         .unwrap();
     let gone = app

@@ -233,7 +233,15 @@ async fn a_sandbox_sets_its_own_ages_within_limits() {
         json!({"contentDays": 3, "messageDays": 20, "webhookDays": 7})
     );
     // Another sandbox keeps the defaults.
-    let other = app.herald.create_sandbox("herald", "dev").await.unwrap();
+    let other = app
+        .herald
+        .create_sandbox(
+            "herald",
+            "dev",
+            &backend::store::audit::Who::without_address("operator"),
+        )
+        .await
+        .unwrap();
     let theirs = app.herald.retention(&other.id).await.unwrap();
     assert_eq!(theirs.effective.content_days, 30);
 }

@@ -116,7 +116,15 @@ async fn surfaces_are_validated_and_kept_in_their_sandbox() {
         .unwrap()
         .status();
     assert_eq!(status, 403);
-    let dev = app.herald.create_sandbox("herald", "dev").await.unwrap();
+    let dev = app
+        .herald
+        .create_sandbox(
+            "herald",
+            "dev",
+            &backend::store::audit::Who::without_address("operator"),
+        )
+        .await
+        .unwrap();
     let dev_key = app.key(&dev.id, ApiScope::Admin, None).await;
     let status = app
         .http

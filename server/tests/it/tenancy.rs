@@ -44,7 +44,15 @@ async fn post(app: &TestApp, key: &str, headers: &[(&str, &str)], body: &Value) 
 #[tokio::test]
 async fn a_key_sees_only_its_own_sandbox() {
     let app = TestApp::start(None).await;
-    let dev = app.herald.create_sandbox("herald", "dev").await.unwrap();
+    let dev = app
+        .herald
+        .create_sandbox(
+            "herald",
+            "dev",
+            &backend::store::audit::Who::without_address("operator"),
+        )
+        .await
+        .unwrap();
     let prod_campaign = app.reset_campaign().await;
     let dev_campaign = app.campaign_in(&dev.id, reset_input(), true).await;
     let dev_key = app.key(&dev.id, ApiScope::Trigger, None).await;
@@ -156,7 +164,15 @@ async fn a_restricted_key_triggers_only_its_campaigns() {
     assert_eq!(restricted.sandbox_name, "prod");
 
     // A key cannot be restricted to another sandbox's campaign.
-    let dev = app.herald.create_sandbox("herald", "dev").await.unwrap();
+    let dev = app
+        .herald
+        .create_sandbox(
+            "herald",
+            "dev",
+            &backend::store::audit::Who::without_address("operator"),
+        )
+        .await
+        .unwrap();
     let refused = app
         .herald
         .create_api_key(backend::accounts::ApiKeySpec {
@@ -176,17 +192,33 @@ async fn sandbox_names_are_unique_per_organisation_and_validated() {
     let app = TestApp::start(None).await;
     let err = app
         .herald
-        .create_sandbox("herald", "prod")
+        .create_sandbox(
+            "herald",
+            "prod",
+            &backend::store::audit::Who::without_address("operator"),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code, "sandbox_exists");
     let err = app
         .herald
-        .create_sandbox("herald", "Not Valid")
+        .create_sandbox(
+            "herald",
+            "Not Valid",
+            &backend::store::audit::Who::without_address("operator"),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code, "invalid_sandbox");
-    let other_org = app.herald.create_sandbox("acme", "prod").await.unwrap();
+    let other_org = app
+        .herald
+        .create_sandbox(
+            "acme",
+            "prod",
+            &backend::store::audit::Who::without_address("operator"),
+        )
+        .await
+        .unwrap();
     assert_eq!(other_org.org_id, "acme");
     let err = app.herald.sandbox_by_name(None, "prod").await.unwrap_err();
     assert_eq!(err.code, "ambiguous_sandbox");

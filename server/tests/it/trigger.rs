@@ -344,7 +344,11 @@ async fn calls_without_a_valid_api_key_are_refused() {
     assert_eq!(status, 202);
     assert_eq!(
         app.herald
-            .revoke_api_key(None, "short-lived", "operator")
+            .revoke_api_key(
+                None,
+                "short-lived",
+                &backend::store::audit::Who::without_address("operator")
+            )
             .await
             .unwrap(),
         1

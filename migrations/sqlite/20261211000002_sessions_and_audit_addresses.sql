@@ -9,3 +9,8 @@ CREATE TABLE user_sessions (
     address     TEXT NOT NULL DEFAULT ''
 ) STRICT;
 CREATE INDEX user_sessions_by_user ON user_sessions (user_id);
+
+-- The audit log records the network address each change came from (empty: none, e.g. the
+-- command line or Herald itself).
+ALTER TABLE audit_log ADD COLUMN address TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_events ADD COLUMN address TEXT NOT NULL DEFAULT '';
