@@ -249,6 +249,8 @@ async fn commit_group(
     }
     reports::add(conn, &tally).await?;
     tx.commit().await?;
+    store.grew("executions", calls.len());
+    store.grew("messages", calls.iter().map(|c| c.messages.len()).sum());
     Ok(Some(results))
 }
 

@@ -90,6 +90,8 @@ struct Inner {
     console_keys: std::sync::Mutex<std::collections::HashMap<String, domain::ids::ApiKeyId>>,
     /// Campaign → its row, for 1 s (see [`cache`]).
     campaigns: cache::TtlCache<domain::ids::CampaignId, store::campaigns::CampaignRow>,
+    /// Rows per table for `/metrics`, counted in the background (see [`telemetry`]).
+    table_rows: telemetry::TableRows,
 }
 
 impl Herald {
@@ -136,6 +138,7 @@ impl Herald {
                 api_keys,
                 console_keys: Default::default(),
                 campaigns,
+                table_rows: Default::default(),
             }),
         })
     }

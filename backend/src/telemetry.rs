@@ -9,6 +9,9 @@
 //! - Counters move after the transaction they describe commits.
 //! - Counters and histograms belong to the node that did the work; the backlog gauges are read
 //!   from the shared database, so every node of a cluster reports the same backlog.
+//! - A scrape never counts a table: rows per table are counted in the background at most once
+//!   per [`TABLE_ROWS_EVERY`] (a second or so per 10 million rows) and published as last
+//!   counted; the System page's fresh count refreshes them too.
 
 use crate::Herald;
 use crate::clock::{Millis, now_ms};
@@ -18,7 +21,9 @@ use crate::store::outbox::{self, Backlog};
 use crate::store::system;
 use domain::campaign::Channel;
 use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, histogram};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 const TRIGGER_CALLS: &str = "herald_trigger_calls_total";
 const RECIPIENTS_ACCEPTED: &str = "herald_recipients_accepted_total";
@@ -34,6 +39,10 @@ const DB_CONNECTIONS: &str = "herald_db_connections";
 const DB_CONNECTIONS_MAX: &str = "herald_db_connections_max";
 const DATABASE_SIZE: &str = "herald_database_size_bytes";
 const OLDEST_MESSAGE_AGE: &str = "herald_oldest_message_age_seconds";
+const TABLE_ROWS: &str = "herald_table_rows";
+
+/// How old the published row counts may grow before a scrape has them counted again.
+pub const TABLE_ROWS_EVERY: Duration = Duration::from_secs(600);
 
 /// The upper bounds (seconds) of the latency histograms: 1 ms to 30 s.
 pub const LATENCY_BUCKETS: &[f64] = &[
@@ -100,6 +109,10 @@ pub fn describe() {
         Unit::Seconds,
         "Age of the oldest message kept: retention keeps it below the message age"
     );
+    describe_gauge!(
+        TABLE_ROWS,
+        "Rows of each table that grows with use, as last counted (at most 10 minutes ago)"
+    );
 }
 
 /// A trigger call answered: `outcome` is `accepted`, `replayed`, `dry_run` or an error code.
@@ -149,6 +162,8 @@ pub struct Gauges {
     pub pools: Vec<PoolUsage>,
     pub database_bytes: i64,
     pub oldest_message_at: Option<Millis>,
+    /// As last counted; empty until the first count ends.
+    pub table_rows: Vec<(&'static str, i64)>,
 }
 
 impl Gauges {
@@ -180,6 +195,22 @@ impl Gauges {
         if let Some(at) = self.oldest_message_at {
             metrics::gauge!(OLDEST_MESSAGE_AGE).set((self.at - at).max(0) as f64 / 1_000.0);
         }
+        for (table, rows) in &self.table_rows {
+            metrics::gauge!(TABLE_ROWS, "table" => *table).set(*rows as f64);
+        }
+    }
+}
+
+/// The last row counts of [`system::GROWING_TABLES`], and whether a count is under way.
+#[derive(Default)]
+pub(crate) struct TableRows {
+    last: Mutex<Option<(Instant, Vec<(&'static str, i64)>)>>,
+    counting: AtomicBool,
+}
+
+impl TableRows {
+    fn keep(&self, rows: Vec<(&'static str, i64)>) {
+        *self.last.lock().expect("table rows lock") = Some((Instant::now(), rows));
     }
 }
 
@@ -195,13 +226,37 @@ impl Herald {
             pools: self.store().pool_usage(),
             database_bytes: system::size_bytes(reader).await?,
             oldest_message_at: system::oldest_message_at(reader).await?,
+            table_rows: self.last_table_rows(),
         })
+    }
+
+    /// The row counts as last counted; starts a count in the background when they are
+    /// missing or older than [`TABLE_ROWS_EVERY`] and none is under way.
+    fn last_table_rows(&self) -> Vec<(&'static str, i64)> {
+        let counts = &self.inner.table_rows;
+        let last = counts.last.lock().expect("table rows lock").clone();
+        let stale = last
+            .as_ref()
+            .is_none_or(|(at, _)| at.elapsed() >= TABLE_ROWS_EVERY);
+        if stale && !counts.counting.swap(true, Ordering::AcqRel) {
+            let herald = self.clone();
+            tokio::spawn(async move {
+                let counts = &herald.inner.table_rows;
+                match system::row_counts(herald.store().reader()).await {
+                    Ok(rows) => counts.keep(rows),
+                    Err(e) => tracing::warn!(error = %e, "could not count the rows of the tables"),
+                }
+                counts.counting.store(false, Ordering::Release);
+            });
+        }
+        last.map(|(_, rows)| rows).unwrap_or_default()
     }
 
     /// What the database holds, for the System page (counts rows: not for every scrape).
     pub async fn system(&self) -> Result<domain::views::SystemView> {
         let reader = self.store().reader();
         let tables = system::row_counts(reader).await?;
+        self.inner.table_rows.keep(tables.clone());
         Ok(domain::views::SystemView {
             engine: match reader.dialect() {
                 crate::store::engine::Dialect::Sqlite => "SQLite",

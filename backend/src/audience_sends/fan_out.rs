@@ -333,6 +333,7 @@ impl Herald {
             return Ok(None); // dropped: rolls back
         }
         tx.commit().await?;
+        self.store().grew("messages", messages.len());
         Ok(Some((queued, excluded)))
     }
 

@@ -351,12 +351,15 @@ impl Herald {
             list.push((id, Value::Object(p.attributes).to_string()));
         }
         store::profiles::insert_many(&mut tx, &import.sandbox_id, &new, now).await?;
+        let new_profiles = new.len();
         store::profiles::set_attributes(&mut tx, &changed, now).await?;
         store::profiles::link_many(&mut tx, &import.sandbox_id, &links).await?;
+        let mut new_members = 0;
         if let Some(audience) = import.audience_id {
             members.sort_unstable();
             members.dedup();
-            store::audiences::add_members(&mut tx, audience, &members).await?;
+            new_members =
+                store::audiences::add_members(&mut tx, audience, &members).await? as usize;
         }
         let room = (MAX_STORED_ERRORS - failed_so_far).max(0) as usize;
         store::profile_imports::add_errors(&mut tx, import.id, &errors[..errors.len().min(room)])
@@ -379,6 +382,10 @@ impl Herald {
             ));
         }
         tx.commit().await?;
+        let store = self.store();
+        store.grew("profiles", new_profiles);
+        store.grew("profile_identities", links.len());
+        store.grew("audience_members", new_members);
         Ok(counts)
     }
 }

@@ -40,6 +40,7 @@ pub mod profiles;
 pub mod reports;
 pub mod retention;
 pub mod sandboxes;
+pub mod statistics;
 pub mod suppressions;
 pub mod surfaces;
 pub mod system;
@@ -64,6 +65,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, QueryBuilder, SqlitePool};
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// One connection pool's use at an instant.
@@ -80,6 +82,8 @@ pub struct PoolUsage {
 #[derive(Clone, Debug)]
 pub struct Store {
     pools: Pools,
+    /// Bulk growth of tables, for PostgreSQL's planner (see [`statistics`]).
+    statistics: Arc<statistics::Statistics>,
 }
 
 #[derive(Clone, Debug)]
@@ -318,6 +322,7 @@ impl Store {
             .context("cannot open the database for reading")?;
         Ok(Self {
             pools: Pools::Sqlite { reader, writer },
+            statistics: Default::default(),
         })
     }
 
@@ -360,6 +365,7 @@ impl Store {
             .context("cannot migrate the database")?;
         Ok(Self {
             pools: Pools::Postgres(pool),
+            statistics: Default::default(),
         })
     }
 
@@ -427,6 +433,14 @@ impl Store {
     }
 
     /// The PostgreSQL pool, for the UI's session store and notifications; `None` on SQLite.
+    /// Notes `rows` committed into `table` by a bulk insert; on PostgreSQL the table is
+    /// analysed when it has grown enough (see [`statistics`]).
+    pub fn grew(&self, table: &'static str, rows: usize) {
+        if let Pools::Postgres(pool) = &self.pools {
+            self.statistics.note(pool, table, rows as u64);
+        }
+    }
+
     pub fn postgres(&self) -> Option<&PgPool> {
         match &self.pools {
             Pools::Sqlite { .. } => None,

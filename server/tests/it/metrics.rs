@@ -78,7 +78,28 @@ async fn metrics_count_a_call_and_its_delivery_and_name_no_person() {
         json!({"title": "Metrics", "subject": "Hi {{context.n}}", "textBody": "Hello"}),
     )
     .await;
-    let before = scrape(base).await;
+    // Rows per table: counted in the background, published once counted.
+    let mut before = scrape(base).await;
+    for _ in 0..100 {
+        if before
+            .samples
+            .iter()
+            .any(|s| s.metric == "herald_table_rows")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        before = scrape(base).await;
+    }
+    let tables: Vec<_> = before
+        .samples
+        .iter()
+        .filter(|s| s.metric == "herald_table_rows")
+        .filter_map(|s| s.labels.get("table"))
+        .collect();
+    assert!(tables.contains(&"messages"), "{tables:?}");
+    let messages = [("table", "messages")];
+    assert_eq!(value(&before, "herald_table_rows", &messages), 0.0);
     let addresses = ["ada.metrics@example.com", "grace.metrics@example.com"];
     let recipients: Vec<_> = addresses
         .iter()
@@ -170,6 +191,8 @@ async fn metrics_count_a_call_and_its_delivery_and_name_no_person() {
     assert_eq!(value(&after, "herald_webhook_backlog_deliveries", &[]), 0.0);
     assert!(value(&after, "herald_db_connections_max", &[]) >= 1.0);
     assert!(value(&after, "herald_database_size_bytes", &[]) > 0.0);
+    // A scrape does not count again: the counts are at most 10 minutes old.
+    assert_eq!(value(&after, "herald_table_rows", &messages), 0.0);
     assert!(value(&after, "herald_oldest_message_age_seconds", &[]) < 600.0);
     assert!(
         after
