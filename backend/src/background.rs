@@ -61,7 +61,9 @@ impl Loops {
     fn register(&self, name: String, stale_after: Option<Duration>) -> Arc<LoopState> {
         let state = Arc::new(LoopState {
             name,
-            running: AtomicBool::new(false),
+            // Its task is spawned right after: a health check in between must not report a
+            // loop that is only starting as down.
+            running: AtomicBool::new(true),
             restarts: AtomicU32::new(0),
             last_beat: AtomicI64::new(now_ms()),
             stale_after,
@@ -188,8 +190,8 @@ async fn supervise(
         if *stopping.borrow() {
             break;
         }
-        state.running.store(false, Ordering::Relaxed);
         let restarts = state.restarts.fetch_add(1, Ordering::Relaxed) + 1;
+        state.running.store(false, Ordering::Relaxed);
         match outcome {
             Err(e) if e.is_panic() => {
                 tracing::error!(task = %state.name, restarts, "background loop panicked; restarting it")

@@ -163,7 +163,7 @@ pub struct Gauges {
     pub database_bytes: i64,
     pub oldest_message_at: Option<Millis>,
     /// As last counted; empty until the first count ends.
-    pub table_rows: Vec<(&'static str, i64)>,
+    pub table_rows: RowCounts,
 }
 
 impl Gauges {
@@ -201,15 +201,18 @@ impl Gauges {
     }
 }
 
+/// Rows of each table: (table, rows).
+type RowCounts = Vec<(&'static str, i64)>;
+
 /// The last row counts of [`system::GROWING_TABLES`], and whether a count is under way.
 #[derive(Default)]
 pub(crate) struct TableRows {
-    last: Mutex<Option<(Instant, Vec<(&'static str, i64)>)>>,
+    last: Mutex<Option<(Instant, RowCounts)>>,
     counting: AtomicBool,
 }
 
 impl TableRows {
-    fn keep(&self, rows: Vec<(&'static str, i64)>) {
+    fn keep(&self, rows: RowCounts) {
         *self.last.lock().expect("table rows lock") = Some((Instant::now(), rows));
     }
 }
@@ -232,7 +235,7 @@ impl Herald {
 
     /// The row counts as last counted; starts a count in the background when they are
     /// missing or older than [`TABLE_ROWS_EVERY`] and none is under way.
-    fn last_table_rows(&self) -> Vec<(&'static str, i64)> {
+    fn last_table_rows(&self) -> RowCounts {
         let counts = &self.inner.table_rows;
         let last = counts.last.lock().expect("table rows lock").clone();
         let stale = last
