@@ -223,6 +223,20 @@ async fn an_upgrade_keeps_a_copy_of_the_database_before_migrating_it() {
     .unwrap();
     assert_eq!((users, migrated), (1, migrations as i64));
 
+    // The upgraded database kept the old data.
+    let mut upgraded = sqlx::SqliteConnection::connect_with(
+        &sqlx::sqlite::SqliteConnectOptions::new().filename(&database),
+    )
+    .await
+    .unwrap();
+    let old_user: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = 'old@example.com'")
+            .fetch_one(&mut upgraded)
+            .await
+            .unwrap();
+    assert_eq!(old_user, 1);
+    upgraded.close().await.unwrap();
+
     // A second start has nothing to migrate and keeps no second copy.
     process::create_key(data.path(), port, QUIET, "trigger");
     assert_eq!(
