@@ -485,3 +485,64 @@ async fn profiles_are_found_edited_and_erased_with_their_messages() {
     let gone = app.herald.profile_detail(DEFAULT_SANDBOX_ID, &ana).await;
     assert_eq!(gone.unwrap_err().code, "profile_not_found");
 }
+
+/// An identity another writer linked between a batch's lookup and its insert stays with that
+/// profile, and the batch's other identities are still linked (on PostgreSQL the plain insert
+/// meets the taken identity and the tolerant one runs instead).
+#[tokio::test]
+async fn an_identity_linked_meanwhile_stays_with_its_profile() {
+    use backend::store::profiles;
+    use domain::ids::ProfileId;
+    let app = TestApp::start(None).await;
+    let (first, _) = app
+        .herald
+        .upsert_profile(
+            DEFAULT_SANDBOX_ID,
+            ("email", "taken@example.org"),
+            &[],
+            &serde_json::Map::new(),
+        )
+        .await
+        .unwrap();
+    let store = app.herald.store();
+    let newcomer = ProfileId::new();
+    let email = |value: &str| ("email".to_owned(), value.to_owned());
+    let mut tx = store.begin().await.unwrap();
+    profiles::insert_many(&mut tx, DEFAULT_SANDBOX_ID, &[(newcomer, "{}".into())], 1)
+        .await
+        .unwrap();
+    let links = [
+        (email("taken@example.org"), newcomer),
+        (email("new@example.org"), newcomer),
+    ]
+    .map(|((namespace, value), profile)| (namespace, value, profile));
+    profiles::link_many(&mut tx, DEFAULT_SANDBOX_ID, &links)
+        .await
+        .unwrap();
+    // The transaction goes on after the taken identity.
+    profiles::set_attributes(&mut tx, &[(newcomer, r#"{"n":1}"#.into())], 2)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut conn = store.acquire().await.unwrap();
+    let mut owners = profiles::by_identities(
+        &mut conn,
+        DEFAULT_SANDBOX_ID,
+        &[email("taken@example.org"), email("new@example.org")],
+    )
+    .await
+    .unwrap();
+    owners.sort();
+    assert_eq!(
+        owners,
+        vec![
+            ("email".into(), "new@example.org".into(), newcomer),
+            (
+                "email".into(),
+                "taken@example.org".into(),
+                first.id.parse().unwrap()
+            ),
+        ]
+    );
+}
