@@ -1,6 +1,6 @@
 //! Audiences, their static members, and the profiles an audience send walks.
 
-use super::engine::{Engine, Sides, on};
+use super::engine::on;
 use super::{Conn, MAX_VARIABLES, Reader};
 use crate::clock::Millis;
 use domain::ids::{AudienceId, ProfileId};
@@ -84,17 +84,6 @@ pub async fn add_members(
     audience: AudienceId,
     profiles: &[ProfileId],
 ) -> sqlx::Result<u64> {
-    if let Sides::Postgres(c) = conn.sides() {
-        return sqlx::query(
-            "INSERT INTO audience_members (audience_id, profile_id)
-             SELECT $1, p FROM UNNEST($2::text[]) AS p ON CONFLICT DO NOTHING",
-        )
-        .bind(audience)
-        .bind(profiles.iter().map(ToString::to_string).collect::<Vec<_>>())
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected());
-    }
     let mut added = 0;
     for chunk in profiles.chunks(MAX_VARIABLES / 2) {
         added += on!(&mut *conn, c, Db => {

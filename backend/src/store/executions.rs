@@ -425,182 +425,71 @@ async fn insert_executions_sqlite(
     Ok(())
 }
 
-/// Queues messages (and their tracked links) of executions already stored; a message whose id
-/// is taken is left as it is (ids derived from their recipient make a replayed batch a no-op).
-/// SQLite's accepting path and audience batches on both engines use it: multi-row statements on
-/// SQLite, one `UNNEST` statement of fixed text on PostgreSQL (as [`insert_calls`]).
+/// Queues messages (and their tracked links) of executions already stored, with multi-row
+/// statements; a message whose id is taken is left as it is (ids derived from their recipient
+/// make a replayed batch a no-op). SQLite's accepting path and audience batches on both
+/// engines use it.
 pub async fn insert_messages(
     conn: &mut Conn,
     messages: &[(&NewExecution, &NewMessage)],
 ) -> sqlx::Result<()> {
-    match conn.sides() {
-        Sides::Sqlite(c) => insert_messages_sqlite(c, messages).await,
-        Sides::Postgres(c) => insert_messages_postgres(c, messages).await,
-    }
-}
-
-async fn insert_messages_sqlite(
-    c: &mut SqliteConnection,
-    messages: &[(&NewExecution, &NewMessage)],
-) -> sqlx::Result<()> {
-    type Db = sqlx::Sqlite;
-    // Statements of many shapes are not worth keeping prepared.
+    let dialect = conn.dialect();
     for chunk in messages.chunks(MAX_VARIABLES / 22) {
-        let mut q = QueryBuilder::<Db>::new(
-            "INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel, address,
-                 subject, html_body, text_body, payload, status, status_reason, next_attempt_at, created_at, updated_at,
-                 surface_id, campaign_version, locale, platform, reason_code, send_by) ",
-        );
-        q.push_values(chunk, |mut row, (e, m)| {
-            row.push_bind(m.id)
-                .push_bind(e.id)
-                .push_bind(e.campaign_id)
-                .push_bind(m.recipient_index)
-                .push_bind(&m.user_id)
-                .push_bind(m.channel.as_str())
-                .push_bind(&m.address)
-                .push_bind(&m.subject)
-                .push_bind(&m.html_body)
-                .push_bind(&m.text_body)
-                .push_bind(&m.payload)
-                .push_bind(initial_status(m))
-                .push_bind(m.excluded.as_ref().map(|e| e.reason.as_str()))
-                .push_bind(m.not_before.unwrap_or(e.now))
-                .push_bind(e.now)
-                .push_bind(e.now)
-                .push_bind(e.surface_id)
-                .push_bind(e.campaign_version)
-                .push_bind(&m.locale)
-                .push_bind(&m.platform)
-                .push_bind(m.excluded.as_ref().map(|e| e.class))
-                .push_bind(m.send_by);
+        on!(&mut *conn, c, Db => {
+            let mut q = QueryBuilder::<Db>::new(
+                "INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel, address,
+                     subject, html_body, text_body, payload, status, status_reason, next_attempt_at, created_at, updated_at,
+                     surface_id, campaign_version, locale, platform, reason_code, send_by) ",
+            );
+            q.push_values(chunk, |mut row, (e, m)| {
+                row.push_bind(m.id)
+                    .push_bind(e.id)
+                    .push_bind(e.campaign_id)
+                    .push_bind(m.recipient_index)
+                    .push_bind(&m.user_id)
+                    .push_bind(m.channel.as_str())
+                    .push_bind(&m.address)
+                    .push_bind(&m.subject)
+                    .push_bind(&m.html_body)
+                    .push_bind(&m.text_body)
+                    .push_bind(&m.payload)
+                    .push_bind(initial_status(m))
+                    .push_bind(m.excluded.as_ref().map(|e| e.reason.as_str()))
+                    .push_bind(m.not_before.unwrap_or(e.now))
+                    .push_bind(e.now)
+                    .push_bind(e.now)
+                    .push_bind(e.surface_id)
+                    .push_bind(e.campaign_version)
+                    .push_bind(&m.locale)
+                    .push_bind(&m.platform)
+                    .push_bind(m.excluded.as_ref().map(|e| e.class))
+                    .push_bind(m.send_by);
+            });
+            q.push(" ON CONFLICT (id) DO NOTHING");
+            let q = q.build();
+            // SQLite: statements of many shapes are not worth keeping prepared.
+            let q = if dialect == super::Dialect::Sqlite { q.persistent(false) } else { q };
+            q.execute(&mut *c).await?;
         });
-        q.push(" ON CONFLICT (id) DO NOTHING");
-        q.build().persistent(false).execute(&mut *c).await?;
     }
     let links: Vec<(&NewMessage, &(String, String))> = messages
         .iter()
         .flat_map(|(_, m)| m.tracked_links.iter().map(move |l| (*m, l)))
         .collect();
     for chunk in links.chunks(MAX_VARIABLES / 3) {
-        let mut q = QueryBuilder::<Db>::new("INSERT INTO tracked_links (id, message_id, url) ");
-        q.push_values(chunk, |mut row, (m, (id, url))| {
-            row.push_bind(id.as_str())
-                .push_bind(m.id)
-                .push_bind(url.as_str());
+        on!(&mut *conn, c, Db => {
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO tracked_links (id, message_id, url) ");
+            q.push_values(chunk, |mut row, (m, (id, url))| {
+                row.push_bind(id.as_str())
+                    .push_bind(m.id)
+                    .push_bind(url.as_str());
+            });
+            let q = q.build();
+            let q = if dialect == super::Dialect::Sqlite { q.persistent(false) } else { q };
+            q.execute(&mut *c).await?;
         });
-        q.build().persistent(false).execute(&mut *c).await?;
     }
     Ok(())
-}
-
-/// PostgreSQL: every column as one array, whatever the number of messages (a batch of 5,000
-/// took 264 ms as multi-row `VALUES` of 32,000 parameters, parsed and planned per statement).
-async fn insert_messages_postgres(
-    c: &mut PgConnection,
-    messages: &[(&NewExecution, &NewMessage)],
-) -> sqlx::Result<()> {
-    let ids: Vec<String> = messages.iter().map(|(_, m)| m.id.to_string()).collect();
-    let links: Vec<(&str, &(String, String))> = messages
-        .iter()
-        .zip(&ids)
-        .flat_map(|((_, m), id)| m.tracked_links.iter().map(move |l| (id.as_str(), l)))
-        .collect();
-    let text = |f: for<'m> fn(&'m (&'m NewExecution, &'m NewMessage)) -> &'m str| -> Vec<&str> {
-        messages.iter().map(f).collect()
-    };
-    let maybe =
-        |f: for<'m> fn(&'m (&'m NewExecution, &'m NewMessage)) -> Option<&'m str>| -> Vec<Option<&str>> {
-            messages.iter().map(f).collect()
-        };
-    let number = |f: fn(&(&NewExecution, &NewMessage)) -> Option<i64>| -> Vec<Option<i64>> {
-        messages.iter().map(f).collect()
-    };
-    sqlx::query(
-        "WITH m AS (
-             INSERT INTO messages (id, execution_id, campaign_id, recipient_index, user_id, channel,
-                 address, subject, html_body, text_body, payload, status, status_reason,
-                 next_attempt_at, created_at, updated_at, surface_id, campaign_version, locale,
-                 platform, reason_code, send_by)
-             SELECT id, execution_id, campaign_id, recipient_index, user_id, channel, address,
-                    subject, html_body, text_body, payload, status, status_reason, next_attempt_at,
-                    created_at, created_at, surface_id, campaign_version, locale, platform,
-                    reason_code, send_by
-               FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[],
-                           $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                           $11::text[], $12::text[], $13::text[], $14::bigint[], $15::bigint[],
-                           $16::text[], $17::bigint[], $18::text[], $19::text[], $20::text[],
-                           $21::bigint[])
-                 AS m(id, execution_id, campaign_id, recipient_index, user_id, channel, address,
-                      subject, html_body, text_body, payload, status, status_reason,
-                      next_attempt_at, created_at, surface_id, campaign_version, locale,
-                      platform, reason_code, send_by)
-             ON CONFLICT (id) DO NOTHING
-         )
-         INSERT INTO tracked_links (id, message_id, url)
-         SELECT * FROM UNNEST($22::text[], $23::text[], $24::text[])",
-    )
-    .bind(&ids)
-    .bind(
-        messages
-            .iter()
-            .map(|(e, _)| e.id.to_string())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        messages
-            .iter()
-            .map(|(e, _)| e.campaign_id.to_string())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        messages
-            .iter()
-            .map(|(_, m)| m.recipient_index)
-            .collect::<Vec<_>>(),
-    )
-    .bind(text(|(_, m)| &m.user_id))
-    .bind(text(|(_, m)| m.channel.as_str()))
-    .bind(text(|(_, m)| &m.address))
-    .bind(text(|(_, m)| &m.subject))
-    .bind(text(|(_, m)| &m.html_body))
-    .bind(text(|(_, m)| &m.text_body))
-    .bind(maybe(|(_, m)| m.payload.as_deref()))
-    .bind(text(|(_, m)| initial_status(m).as_str()))
-    .bind(maybe(|(_, m)| {
-        m.excluded.as_ref().map(|x| x.reason.as_str())
-    }))
-    .bind(number(|(e, m)| Some(m.not_before.unwrap_or(e.now))))
-    .bind(number(|(e, _)| Some(e.now)))
-    .bind(
-        messages
-            .iter()
-            .map(|(e, _)| e.surface_id.map(|s| s.to_string()))
-            .collect::<Vec<_>>(),
-    )
-    .bind(number(|(e, _)| Some(e.campaign_version)))
-    .bind(maybe(|(_, m)| m.locale.as_deref()))
-    .bind(maybe(|(_, m)| m.platform.as_deref()))
-    .bind(maybe(|(_, m)| {
-        m.excluded.as_ref().map(|x| x.class.as_str())
-    }))
-    .bind(number(|(_, m)| m.send_by))
-    .bind(
-        links
-            .iter()
-            .map(|(_, (id, _))| id.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(links.iter().map(|(m, _)| *m).collect::<Vec<_>>())
-    .bind(
-        links
-            .iter()
-            .map(|(_, (_, url))| url.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .execute(c)
-    .await
-    .map(drop)
 }
 
 /// Deletes up to `limit` idempotency keys that expired before `now`; returns how many.

@@ -1,6 +1,6 @@
 //! Profiles and the identities they are known by.
 
-use super::engine::{Engine, Sides, on};
+use super::engine::on;
 use super::{Conn, Dialect, FINISHED, MAX_VARIABLES, Reader};
 use crate::clock::Millis;
 use domain::ids::ProfileId;
@@ -146,20 +146,6 @@ pub async fn by_identities(
     }
     let mut found = Vec::with_capacity(identities.len());
     for (namespace, values) in by_namespace {
-        if let Sides::Postgres(c) = conn.sides() {
-            // The values as one array: one statement text, prepared once.
-            let rows: Vec<(String, String, ProfileId)> = sqlx::query_as(
-                "SELECT namespace, value, profile_id FROM profile_identities
-                  WHERE sandbox_id = $1 AND namespace = $2 AND value = ANY($3)",
-            )
-            .bind(sandbox_id)
-            .bind(namespace)
-            .bind(&values)
-            .fetch_all(c)
-            .await?;
-            found.extend(rows);
-            continue;
-        }
         for chunk in values.chunks(MAX_VARIABLES - 2) {
             let rows: Vec<(String, String, ProfileId)> = on!(&mut *conn, c, Db => {
                 let mut q = QueryBuilder::<Db>::new(
@@ -301,14 +287,6 @@ pub async fn attributes_of(
     conn: &mut Conn,
     ids: &[ProfileId],
 ) -> sqlx::Result<HashMap<ProfileId, String>> {
-    if let Sides::Postgres(c) = conn.sides() {
-        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-        return sqlx::query_as("SELECT id, attributes FROM profiles WHERE id = ANY($1)")
-            .bind(ids)
-            .fetch_all(c)
-            .await
-            .map(|rows: Vec<(ProfileId, String)>| rows.into_iter().collect());
-    }
     let mut found = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(MAX_VARIABLES) {
         let rows: Vec<(ProfileId, String)> = on!(&mut *conn, c, Db => {
@@ -332,20 +310,6 @@ pub async fn insert_many(
     profiles: &[(ProfileId, String)],
     now: Millis,
 ) -> sqlx::Result<()> {
-    if let Sides::Postgres(c) = conn.sides() {
-        let (ids, attributes) = columns(profiles);
-        return sqlx::query(
-            "INSERT INTO profiles (id, sandbox_id, attributes, created_at, updated_at)
-             SELECT id, $3, attributes, $4, $4 FROM UNNEST($1::text[], $2::text[]) AS p(id, attributes)",
-        )
-        .bind(ids)
-        .bind(attributes)
-        .bind(sandbox_id)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(drop);
-    }
     for chunk in profiles.chunks(MAX_VARIABLES / 5) {
         on!(&mut *conn, c, Db => {
             let mut q = QueryBuilder::<Db>::new(
@@ -370,19 +334,6 @@ pub async fn set_attributes(
     profiles: &[(ProfileId, String)],
     now: Millis,
 ) -> sqlx::Result<()> {
-    if let Sides::Postgres(c) = conn.sides() {
-        let (ids, attributes) = columns(profiles);
-        return sqlx::query(
-            "UPDATE profiles SET attributes = p.attributes, updated_at = $3
-               FROM UNNEST($1::text[], $2::text[]) AS p(id, attributes) WHERE profiles.id = p.id",
-        )
-        .bind(ids)
-        .bind(attributes)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(drop);
-    }
     for (id, attributes) in profiles {
         on!(&mut *conn, c => sqlx::query(
             "UPDATE profiles SET attributes = $1, updated_at = $2 WHERE id = $3",
@@ -402,21 +353,6 @@ pub async fn link_many(
     sandbox_id: &str,
     links: &[(String, String, ProfileId)],
 ) -> sqlx::Result<()> {
-    if let Sides::Postgres(c) = conn.sides() {
-        return sqlx::query(
-            "INSERT INTO profile_identities (sandbox_id, namespace, value, profile_id)
-             SELECT $4, namespace, value, profile_id
-               FROM UNNEST($1::text[], $2::text[], $3::text[]) AS i(namespace, value, profile_id)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(links.iter().map(|l| l.0.as_str()).collect::<Vec<_>>())
-        .bind(links.iter().map(|l| l.1.as_str()).collect::<Vec<_>>())
-        .bind(links.iter().map(|l| l.2.to_string()).collect::<Vec<_>>())
-        .bind(sandbox_id)
-        .execute(c)
-        .await
-        .map(drop);
-    }
     for chunk in links.chunks(MAX_VARIABLES / 4) {
         on!(&mut *conn, c, Db => {
             let mut q = QueryBuilder::<Db>::new(
@@ -433,14 +369,6 @@ pub async fn link_many(
         });
     }
     Ok(())
-}
-
-/// PostgreSQL: (id, attributes) pairs as two arrays.
-fn columns(profiles: &[(ProfileId, String)]) -> (Vec<String>, Vec<&str>) {
-    profiles
-        .iter()
-        .map(|(id, attributes)| (id.to_string(), attributes.as_str()))
-        .unzip()
 }
 
 /// The identities of these profiles: (profile, namespace, value), in namespace and value order.
