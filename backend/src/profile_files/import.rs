@@ -351,7 +351,6 @@ impl Herald {
             list.push((id, Value::Object(p.attributes).to_string()));
         }
         store::profiles::insert_many(&mut tx, &import.sandbox_id, &new, now).await?;
-        let new_profiles = new.len();
         store::profiles::set_attributes(&mut tx, &changed, now).await?;
         store::profiles::link_many(&mut tx, &import.sandbox_id, &links).await?;
         let mut new_members = 0;
@@ -383,7 +382,7 @@ impl Herald {
         }
         tx.commit().await?;
         let store = self.store();
-        store.grew("profiles", new_profiles);
+        store.grew("profiles", new.len());
         store.grew("profile_identities", links.len());
         store.grew("audience_members", new_members);
         Ok(counts)

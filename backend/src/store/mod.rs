@@ -432,7 +432,6 @@ impl Store {
         }
     }
 
-    /// The PostgreSQL pool, for the UI's session store and notifications; `None` on SQLite.
     /// Notes `rows` committed into `table` by a bulk insert; on PostgreSQL the table is
     /// analysed when it has grown enough (see [`statistics`]).
     pub fn grew(&self, table: &'static str, rows: usize) {
@@ -441,6 +440,7 @@ impl Store {
         }
     }
 
+    /// The PostgreSQL pool, for the UI's session store and notifications; `None` on SQLite.
     pub fn postgres(&self) -> Option<&PgPool> {
         match &self.pools {
             Pools::Sqlite { .. } => None,
