@@ -8,6 +8,7 @@
 
 mod audience;
 mod database;
+mod delivery;
 mod herald_process;
 mod load;
 mod noop_server;
@@ -107,6 +108,18 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// The SMTP sink's ceiling and end-to-end delivery only: calls of 20 recipients sent as fast
+    /// as they are accepted, timed until the sink has every email.
+    Delivery {
+        /// The herald binary to measure (a release build).
+        #[arg(long)]
+        herald: PathBuf,
+        /// Calls of 20 recipients.
+        #[arg(long, default_value_t = 5_000)]
+        calls: usize,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Internal: the no-op ceiling server (prints its port).
     NoopServer,
 }
@@ -144,6 +157,14 @@ fn main() -> anyhow::Result<()> {
         } => {
             let engine = database.engine()?;
             runtime.block_on(audience::run(&herald, profiles, engine))
+        }
+        Command::Delivery {
+            herald,
+            calls,
+            database,
+        } => {
+            let engine = database.engine()?;
+            runtime.block_on(delivery::run(herald, calls, engine))
         }
         Command::Retention {
             herald,

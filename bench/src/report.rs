@@ -1,6 +1,7 @@
 //! The benchmark's plan, its phases in order, and the printed table.
 
 use crate::database::{Databases, Engine};
+use crate::delivery;
 use crate::herald_process::HeraldProcess;
 use crate::load::{self, BodyFn, LoadResult, Target};
 use crate::smtp_sink::{self, Sink};
@@ -142,7 +143,7 @@ pub async fn run(herald_bin: PathBuf, plan: Plan, engine: Engine) -> anyhow::Res
 }
 
 /// Herald's settings for a process on a fresh database of the run's engine.
-async fn on_fresh_database(
+pub(crate) async fn on_fresh_database(
     databases: &mut Databases,
     extra: &[(&'static str, &'static str)],
 ) -> anyhow::Result<Vec<(&'static str, String)>> {
@@ -156,7 +157,7 @@ async fn on_fresh_database(
     Ok(env)
 }
 
-fn refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+pub(crate) fn refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     env.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
@@ -254,22 +255,8 @@ async fn measure(
     };
 
     eprintln!("bench: Herald on {db}, end-to-end delivery");
-    let env = on_fresh_database(databases, &[]).await?;
-    let herald = HeraldProcess::start(&herald_bin, sink.port, &refs(&env)).await?;
-    let before = sink.received();
-    sink.latency.lock().unwrap().reset();
-    let expected = (plan.burst_calls * 20) as u64;
-    let started = Instant::now();
-    let sent = send_exactly(&herald, plan.burst_calls, epoch).await?;
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while sink.received() - before < expected && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let delivered = sink.received() - before;
-    let delivery_secs = started.elapsed().as_secs_f64();
-    let delivery_rss = herald.peak_rss_mib();
-    let latency = sink.latency.lock().unwrap().clone();
-    drop(herald);
+    let delivered =
+        delivery::end_to_end(&herald_bin, &sink, databases, plan.burst_calls, epoch).await?;
 
     let mut out = String::new();
     if let Ok(counters) = std::env::var("HERALD_REPORT_COUNTERS") {
@@ -326,25 +313,7 @@ async fn measure(
             &[],
         );
     }
-    let _ = writeln!(
-        out,
-        "\n### End-to-end delivery on {db} to the SMTP sink ({expected} emails: {} calls × 20 recipients)\n",
-        plan.burst_calls
-    );
-    let _ = writeln!(
-        out,
-        "| delivered | emails/s | trigger→delivery p50 ms | p99 ms | p99.9 ms | ratio to ceiling |"
-    );
-    let _ = writeln!(out, "|---|---|---|---|---|---|");
-    let rate = delivered as f64 / delivery_secs;
-    let _ = writeln!(
-        out,
-        "| {delivered} of {expected} ({sent} calls accepted) | {rate:.0} | {:.1} | {:.1} | {:.1} | {:.0} % of SMTP sink {smtp_ceiling:.0}/s |",
-        latency.value_at_quantile(0.5) as f64 / 1000.0,
-        latency.value_at_quantile(0.99) as f64 / 1000.0,
-        latency.value_at_quantile(0.999) as f64 / 1000.0,
-        100.0 * rate / smtp_ceiling,
-    );
+    out.push_str(&delivered.table(db, smtp_ceiling));
     let _ = writeln!(out, "\n### Memory and ceilings\n");
     let _ = writeln!(out, "| measure | value |\n|---|---|");
     let _ = writeln!(
@@ -353,7 +322,8 @@ async fn measure(
     );
     let _ = writeln!(
         out,
-        "| Herald peak RSS, delivery run | {delivery_rss:.1} MiB |"
+        "| Herald peak RSS, delivery run | {:.1} MiB |",
+        delivered.peak_rss_mib
     );
     let _ = writeln!(
         out,
@@ -383,56 +353,12 @@ async fn measure(
     if plan.smoke {
         eprintln!("bench: smoke run finished (figures are not meaningful)");
     }
-    if delivered < expected {
-        bail!("only {delivered} of {expected} emails arrived");
+    if delivered.delivered < delivered.expected {
+        bail!(
+            "only {} of {} emails arrived",
+            delivered.delivered,
+            delivered.expected
+        );
     }
     Ok(())
-}
-
-/// Sends exactly `calls` calls of 20 recipients with 8 connections; returns how many got 202.
-async fn send_exactly(
-    herald: &HeraldProcess,
-    calls: usize,
-    epoch: Instant,
-) -> anyhow::Result<usize> {
-    let make = body(&herald.campaign_id, 20, epoch);
-    let http = reqwest::Client::new();
-    let url = format!("http://{}/ajo/im/executions/unitary", herald.addr);
-    let next = Arc::new(std::sync::atomic::AtomicU64::new(1_000_000_000));
-    let mut tasks = Vec::new();
-    for _ in 0..8 {
-        let (http, url, make, next, key) = (
-            http.clone(),
-            url.clone(),
-            make.clone(),
-            next.clone(),
-            herald.api_key.clone(),
-        );
-        let share = calls / 8 + 1;
-        tasks.push(tokio::spawn(async move {
-            let mut ok = 0;
-            for _ in 0..share {
-                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if n >= 1_000_000_000 + calls as u64 {
-                    break;
-                }
-                let r = http
-                    .post(&url)
-                    .bearer_auth(&key)
-                    .header("content-type", "application/json")
-                    .body(make(n))
-                    .send()
-                    .await?;
-                if r.status().as_u16() == 202 {
-                    ok += 1;
-                }
-            }
-            anyhow::Ok(ok)
-        }));
-    }
-    let mut ok = 0;
-    for t in tasks {
-        ok += t.await??;
-    }
-    Ok(ok)
 }

@@ -2,8 +2,8 @@
 //! store. The server's settings give the default one; a surface may give its own.
 
 use super::SendError;
+use super::lease::step_timeout;
 use super::smtp_pool::SmtpPool;
-use super::worker::CLAIM_WAVES;
 use crate::egress::Egress;
 use crate::settings::Settings;
 use crate::store::messages::ClaimedMessage;
@@ -13,7 +13,6 @@ use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Where emails go.
 #[derive(Clone)]
@@ -28,12 +27,6 @@ pub enum Mailer {
     Capture,
 }
 
-/// One SMTP step may take this long: every wave of a claimed round must end within the
-/// delivery lease, or another worker could retry a message whose attempt is still under way.
-pub(crate) fn send_timeout(settings: &Settings) -> Duration {
-    (settings.delivery_lease / (CLAIM_WAVES as u32 + 1)).min(Duration::from_secs(30))
-}
-
 /// `egress`: the outbound policy a surface's relay is under (`None`: the operator's own relay).
 fn smtp(
     settings: &Settings,
@@ -43,7 +36,7 @@ fn smtp(
     egress: Option<Egress>,
 ) -> anyhow::Result<Mailer> {
     let connections = settings.delivery_workers.max(1) * settings.delivery_concurrency;
-    let pool = SmtpPool::from_url(url, send_timeout(settings), connections)?.under(egress);
+    let pool = SmtpPool::from_url(url, step_timeout(settings), connections)?.under(egress);
     Ok(Mailer::Smtp {
         pool: Arc::new(pool),
         from,

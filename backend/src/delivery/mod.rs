@@ -1,6 +1,11 @@
 //! Delivery: the outbox worker and the transports of each channel (SMTP, SMS gateways, push
 //! services, or the local capture), chosen per message by its surface.
 //!
+//! Where things are: `worker` runs the pipeline (claim a batch ahead, keep every send slot
+//! busy, record outcomes in groups); `lease` holds the timing that keeps a send inside its
+//! lease; `route` chooses each message's transport and paced slot; `turn` carries out one
+//! message (pacing wait, send, failover, retry policy); `record` writes a group's outcomes.
+//!
 //! Invariants:
 //! - Work comes only from the `messages` table (the outbox); nothing is held only in memory, so
 //!   a crash loses nothing: an expired lease makes a claimed message due again.
@@ -14,18 +19,23 @@
 
 mod email;
 mod http;
+mod lease;
 mod pacing;
 mod push;
+mod record;
+mod route;
 mod sms;
 mod smtp_pool;
 mod transport;
+mod turn;
 mod worker;
 
 pub use email::Mailer;
 pub use pacing::Pacer;
 pub use smtp_pool::SmtpPool;
 pub(crate) use transport::Transports;
-pub use worker::{backoff_ms, run_worker};
+pub use turn::backoff_ms;
+pub use worker::run_worker;
 
 use domain::report::Bounce;
 

@@ -5,7 +5,8 @@
 //! (a newer `updated_at`) is rebuilt on the next round, so new credentials apply within one round.
 
 use super::SendError;
-use super::email::{Mailer, send_timeout};
+use super::email::Mailer;
+use super::lease::step_timeout;
 use super::push::{Apns, Fcm};
 use super::sms::{Twilio, Webhook};
 use crate::settings::Settings;
@@ -69,7 +70,7 @@ pub(crate) struct Transports {
 
 impl Transports {
     pub fn new(settings: &Settings) -> anyhow::Result<Self> {
-        let timeout = send_timeout(settings);
+        let timeout = step_timeout(settings);
         let egress = crate::egress_of(settings);
         let http = egress.http_client(timeout, false)?;
         let http2 = egress.http_client(timeout, true)?;

@@ -6,8 +6,8 @@
 //! - A worker may only finish a row while it still holds that row's lease token, so a late
 //!   result from a worker whose lease expired never overwrites a newer attempt's outcome.
 
-use super::engine::on;
-use super::{Conn, Reader};
+use super::engine::{Engine, Sides, on};
+use super::{Conn, MAX_VARIABLES, Reader};
 use crate::clock::Millis;
 use domain::campaign::Channel;
 use domain::delivery::{AttemptOutcome, MessageStatus};
@@ -16,6 +16,7 @@ use domain::message_query::Engagement;
 use domain::report::{Exclusion, Failure, Segment};
 use domain::views::MessageView;
 use sqlx::{Database, Encode, FromRow, QueryBuilder, Type};
+use std::collections::HashSet;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ClaimedMessage {
@@ -108,6 +109,7 @@ pub async fn claim_due(
 }
 
 /// What became of one attempt.
+#[derive(Debug, Clone, Copy)]
 pub enum Outcome {
     Sent,
     /// Try again at the given time.
@@ -140,53 +142,150 @@ pub struct Attempt<'a> {
     pub detail: Option<&'a str>,
 }
 
-/// Records an attempt and moves the message on, if the lease is still ours. Returns whether it was.
-pub async fn finish_attempt(conn: &mut Conn, a: &Attempt<'_>) -> sqlx::Result<bool> {
-    let (status, next_attempt_at, outcome) = match a.outcome {
-        Outcome::Sent => (MessageStatus::Sent, a.finished_at, AttemptOutcome::Sent),
-        Outcome::Retry { at } => (MessageStatus::Queued, at, AttemptOutcome::TransientFailure),
-        Outcome::Failed(_) => (
-            MessageStatus::Failed,
-            a.finished_at,
-            AttemptOutcome::PermanentFailure,
-        ),
-    };
-    let updated = on!(&mut *conn, c => sqlx::query(
-        "UPDATE messages
-            SET status = $1, status_reason = $2, next_attempt_at = $3, provider = $4,
-                locked_until = NULL, lease_token = NULL, updated_at = $5, reason_code = $8
-          WHERE id = $6 AND lease_token = $7 AND status = 'sending'",
-    )
-    .bind(status)
-    .bind(a.detail)
-    .bind(next_attempt_at)
-    .bind(a.provider)
-    .bind(a.finished_at)
-    .bind(a.message_id)
-    .bind(a.lease_token)
-    .bind(match a.outcome {
-        Outcome::Failed(reason) => Some(reason),
-        _ => None,
-    })
-    .execute(c).await
-        .map(|r| r.rows_affected()))?
-        == 1;
-    if updated {
-        on!(&mut *conn, c => sqlx::query(
-            "INSERT INTO message_attempts (message_id, attempt, started_at, finished_at, provider, outcome, detail)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(a.message_id)
-        .bind(a.attempt)
-        .bind(a.started_at)
-        .bind(a.finished_at)
-        .bind(a.provider)
-        .bind(outcome)
-        .bind(a.detail)
-        .execute(c).await
-        .map(|r| r.rows_affected()))?;
+impl Attempt<'_> {
+    /// The message's status after this attempt, when it is next due, and the attempt's outcome.
+    fn effect(&self) -> (MessageStatus, Millis, AttemptOutcome) {
+        match self.outcome {
+            Outcome::Sent => (MessageStatus::Sent, self.finished_at, AttemptOutcome::Sent),
+            Outcome::Retry { at } => (MessageStatus::Queued, at, AttemptOutcome::TransientFailure),
+            Outcome::Failed(_) => (
+                MessageStatus::Failed,
+                self.finished_at,
+                AttemptOutcome::PermanentFailure,
+            ),
+        }
     }
-    Ok(updated)
+
+    fn reason_code(&self) -> Option<&'static str> {
+        match self.outcome {
+            Outcome::Failed(reason) => Some(reason.as_str()),
+            _ => None,
+        }
+    }
+}
+
+/// Records a group's attempts and moves each message on, for those whose lease is still the
+/// attempt's (the others' outcomes are dropped: see the module's invariants). Returns the
+/// (message, attempt number) of each attempt it recorded. Two statements for the whole group
+/// on either engine.
+pub async fn finish_attempts(
+    conn: &mut Conn,
+    attempts: &[Attempt<'_>],
+) -> sqlx::Result<HashSet<(MessageId, i64)>> {
+    let mut recorded = HashSet::with_capacity(attempts.len());
+    match conn.sides() {
+        Sides::Postgres(c) => {
+            let column = |f: &dyn Fn(&Attempt) -> Option<String>| -> Vec<Option<String>> {
+                attempts.iter().map(f).collect()
+            };
+            let ids: Vec<(MessageId, i64)> = sqlx::query_as(
+                "UPDATE messages m
+                    SET status = v.status, status_reason = v.detail, next_attempt_at = v.next_at,
+                        provider = v.provider, locked_until = NULL, lease_token = NULL,
+                        updated_at = v.finished_at, reason_code = v.reason_code
+                   FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[],
+                               $6::bigint[], $7::text[], $8::text[])
+                        AS v(id, lease_token, status, next_at, provider, finished_at, detail, reason_code)
+                  WHERE m.id = v.id AND m.lease_token = v.lease_token AND m.status = 'sending'
+              RETURNING m.id, m.attempts",
+            )
+            .bind(column(&|a| Some(a.message_id.to_string())))
+            .bind(column(&|a| Some(a.lease_token.to_owned())))
+            .bind(column(&|a| Some(a.effect().0.as_str().to_owned())))
+            .bind(attempts.iter().map(|a| a.effect().1).collect::<Vec<_>>())
+            .bind(column(&|a| Some(a.provider.to_owned())))
+            .bind(attempts.iter().map(|a| a.finished_at).collect::<Vec<_>>())
+            .bind(column(&|a| a.detail.map(str::to_owned)))
+            .bind(column(&|a| a.reason_code().map(str::to_owned)))
+            .fetch_all(&mut *c)
+            .await?;
+            recorded.extend(ids);
+            let done: Vec<&Attempt> = attempts
+                .iter()
+                .filter(|a| recorded.contains(&(a.message_id, a.attempt)))
+                .collect();
+            sqlx::query(
+                "INSERT INTO message_attempts
+                        (message_id, attempt, started_at, finished_at, provider, outcome, detail)
+                 SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::bigint[],
+                                      $5::text[], $6::text[], $7::text[])",
+            )
+            .bind(
+                done.iter()
+                    .map(|a| a.message_id.to_string())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(done.iter().map(|a| a.attempt).collect::<Vec<_>>())
+            .bind(done.iter().map(|a| a.started_at).collect::<Vec<_>>())
+            .bind(done.iter().map(|a| a.finished_at).collect::<Vec<_>>())
+            .bind(done.iter().map(|a| a.provider).collect::<Vec<_>>())
+            .bind(
+                done.iter()
+                    .map(|a| a.effect().2.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(done.iter().map(|a| a.detail).collect::<Vec<_>>())
+            .execute(&mut *c)
+            .await?;
+        }
+        Sides::Sqlite(c) => {
+            for chunk in attempts.chunks(MAX_VARIABLES / 8) {
+                let mut q = QueryBuilder::<sqlx::Sqlite>::new(
+                    "WITH v(id, lease_token, status, next_at, provider, finished_at, detail, reason_code) AS (",
+                );
+                q.push_values(chunk, |mut row, a| {
+                    let (status, next_at, _) = a.effect();
+                    row.push_bind(a.message_id)
+                        .push_bind(a.lease_token)
+                        .push_bind(status)
+                        .push_bind(next_at)
+                        .push_bind(a.provider)
+                        .push_bind(a.finished_at)
+                        .push_bind(a.detail)
+                        .push_bind(a.reason_code());
+                });
+                q.push(
+                    ")
+                     UPDATE messages
+                        SET status = v.status, status_reason = v.detail, next_attempt_at = v.next_at,
+                            provider = v.provider, locked_until = NULL, lease_token = NULL,
+                            updated_at = v.finished_at, reason_code = v.reason_code
+                       FROM v
+                      WHERE messages.id = v.id AND messages.lease_token = v.lease_token
+                        AND messages.status = 'sending'
+                  RETURNING messages.id, messages.attempts",
+                );
+                let ids: Vec<(MessageId, i64)> = q
+                    .build_query_as()
+                    .persistent(false)
+                    .fetch_all(&mut *c)
+                    .await?;
+                recorded.extend(ids);
+                let done: Vec<&Attempt> = chunk
+                    .iter()
+                    .filter(|a| recorded.contains(&(a.message_id, a.attempt)))
+                    .collect();
+                if done.is_empty() {
+                    continue;
+                }
+                let mut q = QueryBuilder::<sqlx::Sqlite>::new(
+                    "INSERT INTO message_attempts
+                            (message_id, attempt, started_at, finished_at, provider, outcome, detail) ",
+                );
+                q.push_values(done, |mut row, a| {
+                    row.push_bind(a.message_id)
+                        .push_bind(a.attempt)
+                        .push_bind(a.started_at)
+                        .push_bind(a.finished_at)
+                        .push_bind(a.provider)
+                        .push_bind(a.effect().2)
+                        .push_bind(a.detail);
+                });
+                q.build().persistent(false).execute(&mut *c).await?;
+            }
+        }
+    }
+    Ok(recorded)
 }
 
 /// Puts a claimed message back in the outbox until `at` without counting an attempt (pacing),

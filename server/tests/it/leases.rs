@@ -42,7 +42,12 @@ async fn a_stalled_workers_late_result_does_not_overwrite_the_newer_attempt() {
         outcome: Outcome::Failed(domain::report::Failure::Rejected),
         detail: Some("SMTP timeout"),
     };
-    assert!(!messages::finish_attempt(&mut conn, &late).await.unwrap());
+    assert!(
+        messages::finish_attempts(&mut conn, &[late])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     drop(conn);
     let (message, attempts) = app
         .herald

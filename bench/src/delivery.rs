@@ -1,0 +1,153 @@
+//! End-to-end delivery: trigger calls of 20 recipients sent as fast as Herald accepts them, with
+//! delivery on, timed until the SMTP sink has every email. A phase of `run`, and on its own the
+//! `delivery` subcommand (the sink's ceiling and this phase only, for A/B runs of delivery).
+
+use crate::database::{Databases, Engine};
+use crate::herald_process::HeraldProcess;
+use crate::report::{body, on_fresh_database, refs};
+use crate::smtp_sink::{self, Sink};
+use hdrhistogram::Histogram;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// What one end-to-end phase measured.
+pub struct Delivered {
+    pub calls: usize,
+    pub accepted: usize,
+    pub expected: u64,
+    pub delivered: u64,
+    pub seconds: f64,
+    /// Trigger call's send time to the sink's acceptance, in microseconds.
+    pub latency: Histogram<u64>,
+    pub peak_rss_mib: f64,
+}
+
+impl Delivered {
+    pub fn per_second(&self) -> f64 {
+        self.delivered as f64 / self.seconds
+    }
+
+    /// The table's heading and its one row.
+    pub fn table(&self, db: &str, sink_ceiling: f64) -> String {
+        let ms = |q: f64| self.latency.value_at_quantile(q) as f64 / 1000.0;
+        format!(
+            "\n### End-to-end delivery on {db} to the SMTP sink ({} emails: {} calls × 20 recipients)\n\n\
+             | delivered | emails/s | trigger→delivery p50 ms | p99 ms | p99.9 ms | ratio to ceiling |\n\
+             |---|---|---|---|---|---|\n\
+             | {} of {} ({} calls accepted) | {:.0} | {:.1} | {:.1} | {:.1} | {:.0} % of SMTP sink {sink_ceiling:.0}/s |\n",
+            self.expected,
+            self.calls,
+            self.delivered,
+            self.expected,
+            self.accepted,
+            self.per_second(),
+            ms(0.5),
+            ms(0.99),
+            ms(0.999),
+            100.0 * self.per_second() / sink_ceiling,
+        )
+    }
+}
+
+/// Starts Herald (delivery on) on a fresh database, sends `calls` calls of 20 recipients and
+/// waits (at most five minutes) until the sink has them all.
+pub async fn end_to_end(
+    herald_bin: &Path,
+    sink: &Sink,
+    databases: &mut Databases,
+    calls: usize,
+    epoch: Instant,
+) -> anyhow::Result<Delivered> {
+    let env = on_fresh_database(databases, &[]).await?;
+    let herald = HeraldProcess::start(herald_bin, sink.port, &refs(&env)).await?;
+    let before = sink.received();
+    sink.latency.lock().unwrap().reset();
+    let expected = (calls * 20) as u64;
+    let started = Instant::now();
+    let accepted = send_exactly(&herald, calls, epoch).await?;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while sink.received() - before < expected && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(Delivered {
+        calls,
+        accepted,
+        expected,
+        delivered: sink.received() - before,
+        seconds: started.elapsed().as_secs_f64(),
+        latency: sink.latency.lock().unwrap().clone(),
+        peak_rss_mib: herald.peak_rss_mib(),
+    })
+}
+
+/// The `delivery` subcommand: the sink's ceiling, then one end-to-end phase.
+pub async fn run(herald_bin: PathBuf, calls: usize, engine: Engine) -> anyhow::Result<()> {
+    let mut databases = Databases::new(engine.clone());
+    let epoch = Instant::now();
+    let sink = Sink::start(epoch).await?;
+    let ceiling = smtp_sink::ceiling(sink.port, 20_000, 16).await?;
+    eprintln!("bench: Herald on {}, end-to-end delivery", engine.name());
+    let result = end_to_end(&herald_bin, &sink, &mut databases, calls, epoch).await;
+    databases.drop_all().await?;
+    let result = result?;
+    println!("{}", result.table(engine.name(), ceiling));
+    println!(
+        "Herald peak RSS {:.1} MiB; SMTP sink alone (Herald's SMTP client, 16 connections) {ceiling:.0} emails/s",
+        result.peak_rss_mib
+    );
+    anyhow::ensure!(
+        result.delivered == result.expected,
+        "only {} of {} emails arrived",
+        result.delivered,
+        result.expected
+    );
+    Ok(())
+}
+
+/// Sends exactly `calls` calls of 20 recipients with 8 connections; returns how many got 202.
+async fn send_exactly(
+    herald: &HeraldProcess,
+    calls: usize,
+    epoch: Instant,
+) -> anyhow::Result<usize> {
+    let make = body(&herald.campaign_id, 20, epoch);
+    let http = reqwest::Client::new();
+    let url = format!("http://{}/ajo/im/executions/unitary", herald.addr);
+    let next = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (http, url, make, next, key) = (
+            http.clone(),
+            url.clone(),
+            make.clone(),
+            next.clone(),
+            herald.api_key.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut ok = 0;
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= calls as u64 {
+                    return anyhow::Ok(ok);
+                }
+                let r = http
+                    .post(&url)
+                    .bearer_auth(&key)
+                    .header("content-type", "application/json")
+                    .body(make(1_000_000_000 + n))
+                    .send()
+                    .await?;
+                if r.status().as_u16() == 202 {
+                    ok += 1;
+                }
+            }
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        ok += t.await??;
+    }
+    Ok(ok)
+}
