@@ -10,6 +10,8 @@ use tempfile::TempDir;
 
 pub struct HeraldProcess {
     child: Child,
+    binary: PathBuf,
+    vars: Vec<(String, String)>,
     pub addr: SocketAddr,
     pub api_key: String,
     pub campaign_id: String,
@@ -55,16 +57,11 @@ impl HeraldProcess {
             .last()
             .context("no API key printed")?
             .to_owned();
-        let log = std::fs::File::create(dir.path().join("herald.log"))?;
-        let child = Command::new(binary)
-            .arg("serve")
-            .envs(vars)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .context("cannot start herald")?;
+        let child = serve(binary, &vars, dir.path())?;
         let mut herald = Self {
             child,
+            binary: binary.to_owned(),
+            vars,
             addr,
             api_key,
             campaign_id: String::new(),
@@ -73,6 +70,16 @@ impl HeraldProcess {
         wait_healthy(herald.addr).await?;
         herald.campaign_id = herald.create_campaign().await?;
         Ok(herald)
+    }
+
+    /// Stops the server and starts it again on the same database without the settings `unset`
+    /// (the benchmark's own environment or Herald's defaults apply to them again).
+    pub async fn restart_without(&mut self, unset: &[&str]) -> anyhow::Result<()> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.vars.retain(|(k, _)| !unset.contains(&k.as_str()));
+        self.child = serve(&self.binary, &self.vars, self._dir.path())?;
+        wait_healthy(self.addr).await
     }
 
     /// Creates and activates the benchmark campaign through the management API.
@@ -126,6 +133,21 @@ impl Drop for HeraldProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Starts `herald serve`, its log in `dir` (appended to across restarts).
+fn serve(binary: &Path, vars: &[(String, String)], dir: &Path) -> anyhow::Result<Child> {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("herald.log"))?;
+    Command::new(binary)
+        .arg("serve")
+        .envs(vars.iter().cloned())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .context("cannot start herald")
 }
 
 /// Waits until a Herald at `addr` answers its health check (at most 30 s).

@@ -2,7 +2,7 @@
 //!
 //! Invariants: a claim is one statement that sets `status = 'sending'`, a fresh `lease_token`
 //! and `locked_until`, and counts the attempt; a row whose lease expired (its worker died) is
-//! due again. Finishing a row is the owner's job, and only while it holds the lease: the lease
+//! put back as queued, due again at once. Finishing a row is the owner's job, and only while it holds the lease: the lease
 //! token is the fencing token, so the late result of a lease that expired and was claimed again
 //! (by this node or another) changes nothing.
 //! - On PostgreSQL, claimers on several nodes skip the rows another transaction is claiming
@@ -16,7 +16,13 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 
 /// Claims up to `limit` rows of `table` due at `now` for `lease_token` until `locked_until`,
-/// returning the `returning` columns of each.
+/// returning the `returning` columns of each. Rows whose lease expired are first put back as
+/// queued (their attempt still counts), so the claim itself reads only queued rows, in order,
+/// from the outbox's partial index.
+///
+/// Both statements repeat the index's condition (`status IN ('queued', 'sending')`): SQLite
+/// uses a partial index only when the query's `WHERE` contains its condition as written, and
+/// without it a claim scanned the whole table, every message ever sent, and sorted the due ones.
 pub async fn claim_due<T>(
     conn: &mut Conn,
     table: &'static str,
@@ -29,20 +35,25 @@ pub async fn claim_due<T>(
 where
     T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
 {
+    let expired = format!(
+        "UPDATE {table} SET status = 'queued', lease_token = NULL, locked_until = NULL
+          WHERE status IN ('queued', 'sending') AND status = 'sending' AND locked_until < $1"
+    );
+    on!(&mut *conn, c => sqlx::query(&expired).bind(now).execute(c).await.map(drop))?;
     let skip_locked = conn.dialect().skip_locked();
-    let sql = format!(
+    let claim = format!(
         "UPDATE {table}
             SET status = 'sending', lease_token = $1, locked_until = $2,
                 attempts = attempts + 1, updated_at = $3
           WHERE id IN (
                 SELECT id FROM {table}
-                 WHERE (status = 'queued' AND next_attempt_at <= $3)
-                    OR (status = 'sending' AND locked_until < $3)
+                 WHERE status IN ('queued', 'sending') AND status = 'queued'
+                   AND next_attempt_at <= $3
                  ORDER BY next_attempt_at
                  LIMIT $4{skip_locked})
         RETURNING {returning}"
     );
-    on!(conn, c => sqlx::query_as(&sql)
+    on!(conn, c => sqlx::query_as(&claim)
         .bind(lease_token)
         .bind(locked_until)
         .bind(now)
