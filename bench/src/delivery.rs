@@ -4,7 +4,8 @@
 
 use crate::database::{Databases, Engine};
 use crate::herald_process::HeraldProcess;
-use crate::report::{body, on_fresh_database, refs};
+use crate::load;
+use crate::report::{body, on_fresh_database, refs, target};
 use crate::smtp_sink::{self, Sink};
 use hdrhistogram::Histogram;
 use std::path::{Path, PathBuf};
@@ -130,9 +131,55 @@ pub async fn drain(
     })
 }
 
-/// The `delivery` subcommand: the sink's ceiling, one end-to-end phase, and a full outbox
-/// drained.
-pub async fn run(herald_bin: PathBuf, calls: usize, engine: Engine) -> anyhow::Result<()> {
+/// What a fixed offered rate measured: trigger→delivery latency when the outbox is not deep.
+pub struct AtRate {
+    pub rate: f64,
+    pub accepted: u64,
+    pub delivered: u64,
+    /// Trigger call's send time to the sink's acceptance, in microseconds.
+    pub latency: Histogram<u64>,
+}
+
+/// One-recipient calls at `rate` a second for `duration` (open loop) with delivery on, then
+/// waits (at most a minute) until the sink has every accepted one.
+pub async fn at_rate(
+    herald_bin: &Path,
+    sink: &Sink,
+    databases: &mut Databases,
+    rate: f64,
+    duration: Duration,
+    epoch: Instant,
+) -> anyhow::Result<AtRate> {
+    let env = on_fresh_database(databases, &[]).await?;
+    let herald = HeraldProcess::start(herald_bin, sink.port, &refs(&env)).await?;
+    let before = sink.received();
+    sink.latency.lock().unwrap().reset();
+    let calls = target(
+        herald.addr,
+        &herald.api_key,
+        body(&herald.campaign_id, 1, epoch),
+    );
+    let load = load::run(calls, 32, duration, Some(rate)).await?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sink.received() - before < load.ok && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(AtRate {
+        rate,
+        accepted: load.ok,
+        delivered: sink.received() - before,
+        latency: sink.latency.lock().unwrap().clone(),
+    })
+}
+
+/// The `delivery` subcommand: the sink's ceiling, one end-to-end phase, a full outbox drained,
+/// and trigger→delivery latency at an offered 1,000 emails/s.
+pub async fn run(
+    herald_bin: PathBuf,
+    calls: usize,
+    seconds: u64,
+    engine: Engine,
+) -> anyhow::Result<()> {
     let mut databases = Databases::new(engine.clone());
     let db = engine.name();
     let epoch = Instant::now();
@@ -145,8 +192,14 @@ pub async fn run(herald_bin: PathBuf, calls: usize, engine: Engine) -> anyhow::R
         Ok(_) => drain(&herald_bin, &sink, &mut databases, calls, epoch).await,
         Err(_) => Err(anyhow::anyhow!("not drained: the end-to-end phase failed")),
     };
+    eprintln!("bench: Herald on {db}, open loop at 1000 emails/s");
+    let phase = Duration::from_secs(seconds);
+    let paced = match &drained {
+        Ok(_) => at_rate(&herald_bin, &sink, &mut databases, 1_000.0, phase, epoch).await,
+        Err(_) => Err(anyhow::anyhow!("not run: an earlier phase failed")),
+    };
     databases.drop_all().await?;
-    let (result, drained) = (result?, drained?);
+    let (result, drained, paced) = (result?, drained?, paced?);
     println!("{}", result.table(db, ceiling));
     println!(
         "| from a full outbox ({} emails queued with delivery off, then a restart) | {} of {} | {:.0} emails/s | {:.0} % of SMTP sink |",
@@ -156,12 +209,26 @@ pub async fn run(herald_bin: PathBuf, calls: usize, engine: Engine) -> anyhow::R
         drained.per_second(),
         100.0 * drained.per_second() / ceiling
     );
+    let ms = |q: f64| paced.latency.value_at_quantile(q) as f64 / 1000.0;
+    println!(
+        "\n| offered, 1 recipient per call, open loop {seconds} s | accepted | delivered | trigger→delivery p50 ms | p99 ms | p99.9 ms |\n\
+         |---|---|---|---|---|---|\n\
+         | {:.0} emails/s | {} | {} | {:.1} | {:.1} | {:.1} |",
+        paced.rate,
+        paced.accepted,
+        paced.delivered,
+        ms(0.5),
+        ms(0.99),
+        ms(0.999)
+    );
     println!(
         "\nHerald peak RSS {:.1} MiB end to end, {:.1} MiB draining; SMTP sink alone (Herald's SMTP client, 16 connections) {ceiling:.0} emails/s",
         result.peak_rss_mib, drained.peak_rss_mib
     );
     anyhow::ensure!(
-        result.delivered == result.expected && drained.delivered == drained.emails,
+        result.delivered == result.expected
+            && drained.delivered == drained.emails
+            && paced.delivered == paced.accepted,
         "not every email arrived"
     );
     Ok(())

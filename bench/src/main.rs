@@ -117,6 +117,9 @@ enum Command {
         /// Calls of 20 recipients.
         #[arg(long, default_value_t = 5_000)]
         calls: usize,
+        /// Seconds of the open-loop phase.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -161,10 +164,11 @@ fn main() -> anyhow::Result<()> {
         Command::Delivery {
             herald,
             calls,
+            seconds,
             database,
         } => {
             let engine = database.engine()?;
-            runtime.block_on(delivery::run(herald, calls, engine))
+            runtime.block_on(delivery::run(herald, calls, seconds, engine))
         }
         Command::Retention {
             herald,
