@@ -68,10 +68,8 @@ pub async fn end_to_end(
     let expected = (calls * 20) as u64;
     let started = Instant::now();
     let accepted = send_exactly(&herald, calls, epoch).await?;
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while sink.received() - before < expected && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    sink.wait_for(before + expected, Duration::from_secs(300))
+        .await;
     Ok(Delivered {
         calls,
         accepted,
@@ -119,10 +117,8 @@ pub async fn drain(
     let before = sink.received();
     let started = Instant::now();
     herald.restart_without(&[WORKERS]).await?;
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while sink.received() - before < emails && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    sink.wait_for(before + emails, Duration::from_secs(300))
+        .await;
     Ok(Drained {
         emails,
         delivered: sink.received() - before,
@@ -160,10 +156,8 @@ pub async fn at_rate(
         body(&herald.campaign_id, 1, epoch),
     );
     let load = load::run(calls, 32, duration, Some(rate)).await?;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while sink.received() - before < load.ok && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    sink.wait_for(before + load.ok, Duration::from_secs(60))
+        .await;
     Ok(AtRate {
         rate,
         accepted: load.ok,

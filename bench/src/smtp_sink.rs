@@ -43,6 +43,14 @@ impl Sink {
         self.received.load(Ordering::Relaxed)
     }
 
+    /// Waits until the sink has received `count` messages in all, or `timeout` has passed.
+    pub async fn wait_for(&self, count: u64, timeout: std::time::Duration) {
+        let deadline = Instant::now() + timeout;
+        while self.received() < count && Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
     async fn session(&self, stream: tokio::net::TcpStream) -> std::io::Result<()> {
         let _ = stream.set_nodelay(true);
         let (read, mut write) = stream.into_split();
