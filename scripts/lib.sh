@@ -138,25 +138,41 @@ ensure_schemathesis() {
 }
 
 # build_site PROFILE: the browser bundle into $CARGO_TARGET_DIR/site/PROFILE (prints the path).
+# Its files get one content-hashed name, written to site/bundle-name, and a brotli and a gzip
+# copy each; the server serves those as they are (server/src/ui/bundle.rs).
 build_site() {
-  local profile=$1 cargo_profile wasm_dir site
-  if [ "$profile" = release ]; then cargo_profile=wasm-release; wasm_dir=wasm-release
+  local profile=$1 cargo_profile wasm_dir site pkg hash quality=5
+  if [ "$profile" = release ]; then cargo_profile=wasm-release; wasm_dir=wasm-release; quality=11
   else cargo_profile=dev; wasm_dir=debug; fi
   site="$CARGO_TARGET_DIR/site/$profile"
+  pkg="$site/pkg"
   say "building the browser bundle ($profile)"
   (cd "$ROOT" && cargo build -p frontend --lib --target wasm32-unknown-unknown --features hydrate --profile "$cargo_profile") || return 1
-  mkdir -p "$site/pkg"
-  wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name herald \
+  rm -rf "$pkg" && mkdir -p "$pkg"
+  wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name herald \
     "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$wasm_dir/frontend.wasm"
-  # Leptos (built with LEPTOS_OUTPUT_NAME) loads pkg/herald.wasm.
-  mv "$site/pkg/herald_bg.wasm" "$site/pkg/herald.wasm"
+  # Leptos (built with LEPTOS_OUTPUT_NAME) loads pkg/<name>.wasm.
+  mv "$pkg/herald_bg.wasm" "$pkg/herald.wasm"
   if [ "$profile" = release ]; then
     wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue \
-      -o "$site/pkg/herald.wasm" "$site/pkg/herald.wasm"
+      -o "$pkg/herald.wasm" "$pkg/herald.wasm"
   fi
-  cp "$ROOT/style/main.css" "$site/pkg/herald.css"
+  cp "$ROOT/style/main.css" "$pkg/herald.css"
+  hash=$(cat "$pkg/herald.js" "$pkg/herald.wasm" "$pkg/herald.css" | sha256sum | cut -c1-16)
+  for ext in js wasm css; do mv "$pkg/herald.$ext" "$pkg/herald.$hash.$ext"; done
+  node -e '
+    const zlib = require("zlib"), fs = require("fs");
+    const quality = Number(process.argv[1]);
+    for (const file of process.argv.slice(2)) {
+      const raw = fs.readFileSync(file);
+      fs.writeFileSync(file + ".br", zlib.brotliCompressSync(raw, { params: {
+        [zlib.constants.BROTLI_PARAM_QUALITY]: quality,
+        [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }));
+      fs.writeFileSync(file + ".gz", zlib.gzipSync(raw, { level: 9 }));
+    }' "$quality" "$pkg/herald.$hash".* || return 1
   cp -r "$ROOT/public/." "$site/"
+  echo "herald.$hash" > "$site/bundle-name"
   echo "$site"
 }
 

@@ -16,14 +16,15 @@ fn campaign_id(raw: &str) -> Result<domain::ids::CampaignId, ServerFnError> {
         .map_err(|_| ServerFnError::new("No campaign has this id."))
 }
 
-/// Who is signed in, the sandbox they work in with their role there, and every sandbox they
-/// may switch to.
+/// Who is signed in, the sandbox they work in with their role there, every sandbox they may
+/// switch to, and whether this sandbox's messages are only captured (no sender configured).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct WorkspaceView {
     pub email: String,
     pub sandbox: SandboxView,
     pub role: domain::tenancy::Role,
     pub sandboxes: Vec<SandboxView>,
+    pub captures_only: bool,
 }
 
 impl WorkspaceView {
@@ -49,11 +50,16 @@ pub async fn workspace() -> Result<WorkspaceView, ServerFnError> {
     let backend::accounts::Access::Member(role) = caller.access else {
         return Err(ServerFnError::new("Sign in again."));
     };
+    let captures_only = herald
+        .captures_only(caller.sandbox_id())
+        .await
+        .map_err(to_server_error)?;
     Ok(WorkspaceView {
         email,
         sandbox: caller.sandbox,
         role,
         sandboxes: sandboxes.into_iter().map(|(s, _)| s).collect(),
+        captures_only,
     })
 }
 
@@ -471,8 +477,7 @@ pub async fn revoke_api_key(id: String) -> Result<(), ServerFnError> {
 #[server(endpoint = "text_from_html")]
 pub async fn text_from_html(html: String) -> Result<String, ServerFnError> {
     require(Permission::Edit).await?;
-    backend::plain_text::from_html(&html)
-        .ok_or_else(|| ServerFnError::new("The HTML is larger than 256 KB."))
+    backend::plain_text::from_html(&html).map_err(ServerFnError::new)
 }
 
 /// The current sandbox's identity namespaces, standard ones first.
@@ -590,28 +595,16 @@ pub async fn campaign_report(
         .map_err(to_server_error)
 }
 
-/// The home page: what the sandbox did today, and whether it only captures messages.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
-pub struct HomeView {
-    pub report: domain::report::SandboxReport,
-    pub captures_only: bool,
-}
-
+/// The home page: what the sandbox did today.
 #[server(endpoint = "home")]
-pub async fn home(query: domain::report::ReportQueryInput) -> Result<HomeView, ServerFnError> {
+pub async fn home(
+    query: domain::report::ReportQueryInput,
+) -> Result<domain::report::SandboxReport, ServerFnError> {
     let (herald, caller) = require(Permission::Read).await?;
-    let report = herald
+    herald
         .sandbox_report(caller.sandbox_id(), &query)
         .await
-        .map_err(to_server_error)?;
-    let captures_only = herald
-        .captures_only(caller.sandbox_id())
-        .await
-        .map_err(to_server_error)?;
-    Ok(HomeView {
-        report,
-        captures_only,
-    })
+        .map_err(to_server_error)
 }
 
 /// The current sandbox's audiences.

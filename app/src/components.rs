@@ -2,12 +2,31 @@
 
 use crate::api::{SwitchSandbox, workspace};
 use domain::campaign::CampaignStatus;
+use domain::delivery::ReportedStatus;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// Bumped when the list of sandboxes changes, so the switcher reloads it.
 #[derive(Clone, Copy)]
 pub struct SandboxesChanged(pub RwSignal<u32>);
+
+/// A textarea's server-rendered text, as escaped inner HTML: the page shows the real content
+/// before the bundle has loaded (`prop:value` keeps the field current afterwards, and is not
+/// rendered on the server). It starts with the newline that the HTML parser drops after
+/// `<textarea>`, so a newline the text starts with survives.
+pub fn textarea_text(text: &str) -> String {
+    let mut html = String::with_capacity(text.len() + 16);
+    html.push('\n');
+    for c in text.chars() {
+        match c {
+            '&' => html.push_str("&amp;"),
+            '<' => html.push_str("&lt;"),
+            '>' => html.push_str("&gt;"),
+            c => html.push(c),
+        }
+    }
+    html
+}
 
 /// The frame of every signed-in page: navigation, the sandbox switcher, the user, sign-out.
 #[component]
@@ -21,10 +40,17 @@ pub fn Layout(children: Children) -> impl IntoView {
             let _ = window().location().set_href("/");
         }
     });
+    // At phone width the navigation and account fold behind a "Menu" button (style/main.css).
+    let menu_open = RwSignal::new(false);
     view! {
-        <header class="topbar">
+        <header class="topbar" class:open=move || menu_open.get()>
             <a class="brand" href="/">"Herald"</a>
-            <nav aria-label="Main">
+            <button type="button" class="menu-toggle" aria-controls="main-menu"
+                aria-expanded=move || menu_open.get().to_string()
+                on:click=move |_| menu_open.update(|open| *open = !*open)>
+                "Menu"
+            </button>
+            <nav aria-label="Main" id="main-menu">
                 <A href="/" exact=true>"Home"</A>
                 <A href="/campaigns">"Campaigns"</A>
                 <A href="/profiles">"Profiles"</A>
@@ -72,6 +98,17 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </form>
             </div>
         </header>
+        <Suspense>
+            {move || Suspend::new(async move {
+                workspace.await.ok().filter(|w| w.captures_only).map(|_| view! {
+                    <p class="banner warning site-notice" data-testid="capture-banner">
+                        "Messages are captured, not delivered: no sender is configured. "
+                        <A href="/settings/surfaces">"Add a surface"</A>
+                        " (or start Herald with HERALD_SMTP_URL) to deliver them."
+                    </p>
+                })
+            })}
+        </Suspense>
         <main class="page">{children()}</main>
     }
 }
@@ -100,6 +137,22 @@ pub fn StatusBadge(status: CampaignStatus) -> impl IntoView {
         CampaignStatus::Archived => "Archived",
     };
     view! { <span class=format!("badge badge-{}", status.as_str())>{label}</span> }
+}
+
+/// A message's status. One "sent" through the local capture (no sender configured) reached
+/// nobody: it says so, in grey.
+#[component]
+pub fn MessageStatusBadge(status: ReportedStatus, provider: Option<String>) -> impl IntoView {
+    let captured = status == ReportedStatus::Sent && provider.as_deref() == Some("capture");
+    let (class, label) = if captured {
+        (
+            "badge badge-captured".to_owned(),
+            "captured (not delivered)",
+        )
+    } else {
+        (format!("badge badge-{}", status.as_str()), status.as_str())
+    };
+    view! { <span class=class>{label}</span> }
 }
 
 /// A button that copies `text` to the clipboard and says so.

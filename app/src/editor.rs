@@ -2,9 +2,10 @@
 //! server uses: template problems with their positions, the variables (the trigger contract),
 //! and a preview rendered with sample data the marketer edits.
 
+use crate::components::textarea_text;
 use domain::FieldError;
 use domain::campaign::Channel;
-use domain::content::Content;
+use domain::content::{Content, SmsLength, sms_length, ucs2_characters};
 use domain::locale::Locale;
 use domain::template::{Need, Pick, Renderer};
 use leptos::prelude::*;
@@ -13,16 +14,71 @@ use serde_json::{Map, Value};
 /// The content as typed: valid, or every problem with its field.
 pub type Checked = Result<Content, Vec<FieldError>>;
 
-/// Template problems under the form, as they are typed (field, line and column).
+/// An SMS's length as a person reads it: "161 characters · GSM-7 · 2 segments".
+pub fn sms_summary(n: SmsLength) -> String {
+    format!(
+        "{} characters · {} · {} segment{}",
+        n.units,
+        if n.gsm7 { "GSM-7" } else { "UCS-2 (Unicode)" },
+        n.segments,
+        if n.segments == 1 { "" } else { "s" }
+    )
+}
+
+/// The content's problems as a list under the form, each with its field's label (the field
+/// itself shows its own, see [`field_problem`]).
 #[component]
-pub fn ContentProblems(check: Memo<Checked>) -> impl IntoView {
+pub fn ContentProblems(check: Memo<Checked>, channel: Signal<Channel>) -> impl IntoView {
     move || match check.get() {
         Ok(_) => None,
         Err(errors) => Some(view! {
             <ul class="problems" role="alert" data-testid="content-problems">
-                {errors.into_iter().map(|e| view! { <li><code>{e.field}</code>" " {e.message}</li> }).collect_view()}
+                {errors.into_iter().map(|e| view! {
+                    <li><strong>{field_label(&e.field, channel.get())}</strong>": " {e.message}</li>
+                }).collect_view()}
             </ul>
         }),
+    }
+}
+
+/// The problem of one field (`name` as the checks give it, e.g. `variants[0].htmlBody`).
+pub fn field_problem(check: Memo<Checked>, name: &str) -> Option<String> {
+    check.with(|c| {
+        c.as_ref()
+            .err()?
+            .iter()
+            .find(|e| e.field == name)
+            .map(|e| e.message.clone())
+    })
+}
+
+/// A content field's name as the form labels it: `htmlBody` is "HTML body", and a language
+/// variant's field says which variant.
+pub fn field_label(field: &str, channel: Channel) -> String {
+    let (variant, part) = match field
+        .strip_prefix("variants[")
+        .and_then(|rest| rest.split_once("]."))
+    {
+        Some((i, part)) => (i.parse::<usize>().ok(), part),
+        None => (None, field),
+    };
+    let label = match (part, channel) {
+        ("subject" | "title", Channel::Push) => "Title",
+        ("subject", _) => "Subject",
+        ("preheader", _) => "Preheader",
+        ("htmlBody", _) => "HTML body",
+        ("textBody", Channel::Email) => "Text body",
+        ("textBody", Channel::Sms) => "SMS text",
+        ("textBody", Channel::Push) => "Body",
+        ("push.imageUrl", _) => "Image URL",
+        ("push.link", _) => "On tap",
+        ("push.data", _) => "Custom data",
+        (other, _) => other,
+    };
+    match variant {
+        Some(i) if part == "locale" => format!("Language variant {}", i + 1),
+        Some(i) => format!("{label} (language variant {})", i + 1),
+        None => label.to_owned(),
     }
 }
 
@@ -65,11 +121,22 @@ pub fn LivePreview(check: Memo<Checked>, locale: Signal<Option<Locale>>) -> impl
     let (profile0, context0) = sample();
     let profile_json = RwSignal::new(profile0);
     let context_json = RwSignal::new(context0);
-    let refill = move |_| {
+    let refill = move || {
         let (p, c) = sample();
         profile_json.set(p);
         context_json.set(c);
     };
+    // Switching channel brings that channel's example content; its sample data follows.
+    let channel = Memo::new(move |_| check.with(|c| c.as_ref().ok().map(Content::channel)));
+    Effect::new(move |previous: Option<Option<Channel>>| {
+        let now = channel.get();
+        if let (Some(Some(before)), Some(after)) = (previous, now)
+            && before != after
+        {
+            refill();
+        }
+        now
+    });
     // Rendered in the browser only: the server never renders a marketer's draft while it builds
     // the page (that work belongs to the render pool, with the trigger's limits).
     let (hydrated, set_hydrated) = signal(false);
@@ -80,7 +147,7 @@ pub fn LivePreview(check: Memo<Checked>, locale: Signal<Option<Locale>>) -> impl
         }
         let content = check
             .get()
-            .map_err(|_| "Fix the problems above to see the preview.".to_owned())?;
+            .map_err(|_| "The content has a problem (shown under its field).".to_owned())?;
         let object = |label: &str, raw: String| match serde_json::from_str::<Value>(&raw) {
             Ok(Value::Object(m)) => Ok(Value::Object(m)),
             Ok(_) => Err(format!("{label} data must be a JSON object.")),
@@ -98,6 +165,14 @@ pub fn LivePreview(check: Memo<Checked>, locale: Signal<Option<Locale>>) -> impl
             .map_err(|e| format!("Cannot render: {e}"))?;
         Ok::<_, String>((content.channel(), out.subject, out.html_body, out.text_body))
     });
+    // While the content or the sample data has a problem, the last render that worked stays,
+    // under the problem.
+    let shown = Memo::new(
+        move |previous: Option<&(Option<String>, Option<Rendered>)>| match rendered.get() {
+            Ok(latest) => (None, Some(latest)),
+            Err(problem) => (Some(problem), previous.and_then(|(_, last)| last.clone())),
+        },
+    );
     view! {
         <section class="card preview-card">
             <h2>{move || match locale.get() {
@@ -108,34 +183,25 @@ pub fn LivePreview(check: Memo<Checked>, locale: Signal<Option<Locale>>) -> impl
                 <div class="stack">
                     <label>"Sample profile (JSON)"
                         <textarea rows="5" data-testid="sample-profile" prop:value=profile_json
+                            inner_html=textarea_text(&profile_json.get_untracked())
                             on:input=move |ev| profile_json.set(event_target_value(&ev))></textarea>
                     </label>
                     <label>"Sample context (JSON)"
                         <textarea rows="5" data-testid="sample-context" prop:value=context_json
+                            inner_html=textarea_text(&context_json.get_untracked())
                             on:input=move |ev| context_json.set(event_target_value(&ev))></textarea>
                     </label>
-                    <button type="button" class="secondary" on:click=refill>"Sample data from the content"</button>
+                    <button type="button" class="secondary" on:click=move |_| refill()>"Sample data from the content"</button>
                 </div>
                 <div data-testid="preview">
-                    {move || match rendered.get() {
-                        Err(message) => view! { <p class="hint">{message}</p> }.into_any(),
-                        Ok((Channel::Email, subject, html, text)) => view! {
-                            <p class="label">"Subject"</p>
-                            <p data-testid="preview-subject"><strong>{subject}</strong></p>
-                            <iframe class="preview" title="Email preview" sandbox="" srcdoc=html></iframe>
-                            <pre class="code">{text}</pre>
-                        }.into_any(),
-                        Ok((Channel::Sms, _, _, text)) => view! {
-                            <div class="phone"><p class="sms-bubble" data-testid="preview-text">{text}</p></div>
-                        }.into_any(),
-                        Ok((Channel::Push, title, _, body)) => view! {
-                            <div class="phone">
-                                <div class="push-card">
-                                    <strong data-testid="preview-subject">{title}</strong>
-                                    <p data-testid="preview-text">{body}</p>
-                                </div>
-                            </div>
-                        }.into_any(),
+                    {move || {
+                        let (problem, last) = shown.get();
+                        let kept = problem.is_some() && last.is_some();
+                        view! {
+                            {problem.map(|message| view! { <p class="hint" data-testid="preview-problem">{message}</p> })}
+                            {kept.then(|| view! { <p class="hint">"Until it is fixed, this is the last preview that worked:"</p> })}
+                            {last.map(preview_of)}
+                        }
                     }}
                 </div>
             </div>
@@ -143,11 +209,57 @@ pub fn LivePreview(check: Memo<Checked>, locale: Signal<Option<Locale>>) -> impl
     }
 }
 
+/// A render as the channel shows it: (channel, subject or title, HTML body, text body).
+type Rendered = (Channel, String, String, String);
+
+fn preview_of((channel, subject, html, text): Rendered) -> AnyView {
+    match channel {
+        Channel::Email => view! {
+            <p class="label">"Subject"</p>
+            <p data-testid="preview-subject"><strong>{subject}</strong></p>
+            <iframe class="preview" title="Email preview" sandbox="" srcdoc=html></iframe>
+            <pre class="code">{text}</pre>
+        }
+        .into_any(),
+        Channel::Sms => {
+            let length = sms_summary(sms_length(&text));
+            let ucs2 = ucs2_characters(&text);
+            view! {
+                <div class="phone"><p class="sms-bubble" data-testid="preview-text">{text}</p></div>
+                <p class="hint" data-testid="sms-preview-counter">{format!("As sent with this sample: {length}")}</p>
+                {(!ucs2.is_empty()).then(|| view! {
+                    <p class="hint" data-testid="ucs2-characters">
+                        "Unicode because of "
+                        {ucs2.into_iter().map(|c| view! {
+                            <mark title=format!("U+{:04X}", c as u32)>{c.to_string()}</mark>" "
+                        }).collect_view()}
+                        "— without them a segment holds 160 characters instead of 70."
+                    </p>
+                })}
+            }.into_any()
+        }
+        Channel::Push => view! {
+            <div class="phone">
+                <div class="push-card">
+                    <strong data-testid="preview-subject">{subject}</strong>
+                    <p data-testid="preview-text">{text}</p>
+                </div>
+            </div>
+        }
+        .into_any(),
+    }
+}
+
 /// The variables a marketer can insert at the cursor: the sandbox's known profile attributes
 /// and the context attributes the content already uses, optionally with a fallback for empty
 /// values.
 #[component]
-pub fn AttributePicker(check: Memo<Checked>, insert: Callback<String>) -> impl IntoView {
+pub fn AttributePicker(
+    check: Memo<Checked>,
+    insert: Callback<String>,
+    /// Marketing email: its one-click unsubscribe link is offered too.
+    marketing_email: Signal<bool>,
+) -> impl IntoView {
     let known = Resource::new(|| (), |_| crate::api::known_attributes());
     let fallback = RwSignal::new(String::new());
     let button = move |path: String| {
@@ -186,6 +298,15 @@ pub fn AttributePicker(check: Memo<Checked>, insert: Callback<String>) -> impl I
                     })}
                 </Suspense>
             </div>
+            <Show when=move || marketing_email.get()>
+                <p class="label">"Message"</p>
+                <div class="chips">
+                    <button type="button" class="chip" title="The recipient's one-click unsubscribe link"
+                        on:click=move |_| insert.run("{{unsubscribeUrl}}".to_owned())>
+                        "unsubscribeUrl"
+                    </button>
+                </div>
+            </Show>
             <p class="label">"Context (sent with each call)"</p>
             <div class="chips">
                 {move || context().into_iter().map(button).collect_view()}

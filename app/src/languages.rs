@@ -122,6 +122,15 @@ impl Languages {
         self.list.with(|l| l.len() > 1)
     }
 
+    /// The name the content's checks give `part` (`htmlBody`, …) of the language being edited:
+    /// the default content's own, or `variants[i].htmlBody` (tracked).
+    pub fn field_name(&self, part: &str) -> String {
+        match self.active.get() {
+            0 => part.to_owned(),
+            i => format!("variants[{}].{part}", i - 1),
+        }
+    }
+
     /// The locale being edited; `None`: the default content (tracked).
     pub fn active_locale(&self) -> Option<Locale> {
         let active = self.active.get();

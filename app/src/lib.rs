@@ -18,7 +18,7 @@ pub mod team;
 mod upload;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
@@ -26,6 +26,9 @@ use leptos_router::path;
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_content_security_policy();
+    // The bundle's files share one (content-hashed) name, see `scripts/lib.sh`'s `build_site`.
+    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
+    let nonce = leptos::nonce::use_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -33,6 +36,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.ico"/>
+                <link rel="stylesheet" href=stylesheet/>
+                <script nonce=nonce inner_html=KEEP_EARLY_INPUT></script>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -42,6 +47,33 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         </html>
     }
 }
+
+/// Keeps what a person types before the bundle has taken over the page. Hydration sets every
+/// field to the value the page was rendered with, so this records the fields edited until then
+/// and `__heraldReplayInput()` (called by the bundle once hydrated) puts their values back and
+/// replays the events, which the app's handlers then see as typing.
+const KEEP_EARLY_INPUT: &str = r#"(function () {
+  var typed = new Map();
+  function record(e) {
+    var el = e.target;
+    if (window.__heraldHydrated || !el || !("value" in el)) return;
+    var toggle = el.type === "checkbox" || el.type === "radio";
+    typed.set(el, toggle ? { checked: el.checked } : { value: el.value });
+  }
+  addEventListener("input", record, true);
+  addEventListener("change", record, true);
+  window.__heraldReplayInput = function () {
+    removeEventListener("input", record, true);
+    removeEventListener("change", record, true);
+    typed.forEach(function (v, el) {
+      if (!el.isConnected) return;
+      if ("checked" in v) el.checked = v.checked; else el.value = v.value;
+      var kind = "checked" in v || el.tagName === "SELECT" ? "change" : "input";
+      el.dispatchEvent(new Event(kind, { bubbles: true }));
+    });
+    typed.clear();
+  };
+})();"#;
 
 /// A page's Content Security Policy: scripts only from Herald itself or carrying this response's
 /// nonce (Leptos puts it on its hydration scripts), WebAssembly allowed, images from https (email
@@ -69,7 +101,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(components::SandboxesChanged(RwSignal::new(0)));
     view! {
-        <Stylesheet id="herald" href="/pkg/herald.css"/>
         <Title text="Herald"/>
         <Router>
             <Routes fallback=pages::NotFound>

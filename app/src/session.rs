@@ -81,9 +81,17 @@ pub async fn require_user() -> Result<(Herald, UserId), ServerFnError> {
 }
 
 /// A backend error as the browser may see it: the message, never an internal cause.
+/// A backend error as the browser sees it: its message, with its kind's HTTP status (a refused
+/// input is a 400, not a 500).
 pub fn to_server_error(e: backend::Error) -> ServerFnError {
     if e.kind == backend::ErrorKind::Internal {
         tracing::error!(error = ?e, "server function failed");
+    }
+    if let (Ok(status), Some(response)) = (
+        http::StatusCode::from_u16(e.kind.status_code()),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        response.set_status(status);
     }
     ServerFnError::new(answer_text(&e))
 }
@@ -110,7 +118,7 @@ pub async fn require(permission: Permission) -> Result<(Herald, Caller), ServerF
     let session: Session = leptos_axum::extract().await?;
     let mut caller = session_caller(&herald, &session, permission)
         .await
-        .map_err(refusal)?;
+        .map_err(to_server_error)?;
     // Where the request came from, for the audit log.
     caller.address = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
         .await
@@ -136,18 +144,4 @@ pub async fn session_caller(
     let caller = herald.member_caller(user, chosen.as_deref()).await?;
     caller.require(permission)?;
     Ok(caller)
-}
-
-/// A refusal as the browser sees it: its message, with the HTTP status of its kind (401, 403).
-fn refusal(e: backend::Error) -> ServerFnError {
-    let status = match e.kind {
-        backend::ErrorKind::Unauthorized => Some(http::StatusCode::UNAUTHORIZED),
-        backend::ErrorKind::Forbidden => Some(http::StatusCode::FORBIDDEN),
-        _ => None,
-    };
-    if let (Some(status), Some(response)) = (status, use_context::<leptos_axum::ResponseOptions>())
-    {
-        response.set_status(status);
-    }
-    to_server_error(e)
 }

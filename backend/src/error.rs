@@ -1,5 +1,6 @@
-//! The backend's one error type. It knows nothing of HTTP: the server maps [`ErrorKind`] to a
-//! status code in exactly one place. Internal causes are kept for the log and never shown.
+//! The backend's one error type. Each [`ErrorKind`] has its HTTP status code here
+//! ([`ErrorKind::status_code`]), the one mapping both doors (REST and the browser's server
+//! functions) answer with. Internal causes are kept for the log and never shown.
 
 use domain::{FieldError, ValidationError};
 
@@ -28,6 +29,25 @@ pub enum ErrorKind {
     /// A service Herald needs (its database) cannot be reached now; nothing was done: retry
     /// after the given seconds (503).
     Unavailable { retry_after_secs: u64 },
+}
+
+impl ErrorKind {
+    /// The HTTP status a refusal of this kind answers with.
+    pub fn status_code(self) -> u16 {
+        match self {
+            ErrorKind::Invalid => 400,
+            ErrorKind::Unauthorized => 401,
+            ErrorKind::Forbidden => 403,
+            ErrorKind::NotFound => 404,
+            ErrorKind::MethodNotAllowed => 405,
+            ErrorKind::Conflict => 409,
+            ErrorKind::TooLarge => 413,
+            ErrorKind::Unprocessable => 422,
+            ErrorKind::RateLimited { .. } => 429,
+            ErrorKind::Internal => 500,
+            ErrorKind::Unavailable { .. } => 503,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

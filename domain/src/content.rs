@@ -499,9 +499,26 @@ pub fn sms_length(text: &str) -> SmsLength {
     }
 }
 
+/// The characters of `text` outside GSM-7 (each once, in order): those that make it UCS-2.
+pub fn ucs2_characters(text: &str) -> Vec<char> {
+    let mut found = Vec::new();
+    for c in text.chars() {
+        if !GSM7_BASIC.contains(c) && !GSM7_EXTENSION.contains(c) && !found.contains(&c) {
+            found.push(c);
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_characters_that_force_ucs2_are_named_once_each() {
+        assert_eq!(ucs2_characters("Code: 1234 [ok] €"), Vec::<char>::new());
+        assert_eq!(ucs2_characters("Dein Code 👋 – 👋 ç"), vec!['👋', '–', 'ç']);
+    }
 
     fn parse(
         channel: Channel,
@@ -621,7 +638,7 @@ mod tests {
         assert_eq!(
             starts,
             [
-                "variants[1].htmlBody: line 1, co",
+                "variants[1].htmlBody: `{{#if}}` ",
                 "variants[2].locale: fr-CA has tw",
                 "variants[3].locale: must be a la",
                 "variants[4].locale: the variant ",

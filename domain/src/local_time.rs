@@ -42,8 +42,13 @@ impl LocalTime {
         if !shaped {
             return Err(WHAT);
         }
-        raw.parse::<DateTime>()
-            .map(|dt| Self(dt.with().subsec_nanosecond(0).build().unwrap_or(dt)))
+        // Built from its numbers rather than with jiff's parser of every ISO 8601 and RFC 9557
+        // form: the browser's bundle uses this too, and that parser weighs ~100 KB there.
+        let field = |from: usize| -> i8 { raw[from..from + 2].parse().unwrap_or(-1) };
+        let year: i16 = raw[..4].parse().unwrap_or(-1);
+        let second = if raw.len() == 19 { field(17) } else { 0 };
+        DateTime::new(year, field(5), field(8), field(11), field(14), second, 0)
+            .map(Self)
             .map_err(|_| "is not a real date and time (check the day and the hour)")
     }
 
@@ -93,7 +98,17 @@ impl LocalTime {
 /// `2026-12-24T09:00:00`, as the API answers it.
 impl fmt::Display for LocalTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:.0}", self.0)
+        let t = self.0;
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
     }
 }
 

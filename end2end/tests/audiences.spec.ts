@@ -98,6 +98,7 @@ test('a rule-based audience is counted while typed, and its send shows its progr
   }
 
   await page.setViewportSize({ width: 390, height: 800 });
+  await page.getByRole('button', { name: 'Menu' }).click();
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audiences' }).click();
   await hydrated(page);
   await expect(french).toBeVisible();

@@ -25,7 +25,7 @@ test('language variants are edited in tabs, previewed, reviewed and sent by prof
   const subject = page.getByLabel('Subject', { exact: true });
   await expect(subject).toHaveValue('');
   await expect(subject).toHaveAttribute('placeholder', /^Reset your password/);
-  await expect(page.getByTestId('content-problems')).toContainText('variants[0].locale');
+  await expect(page.getByTestId('content-problems')).toContainText('Language variant 1: the variant has no content');
   await subject.fill('Réinitialisez votre mot de passe, {{profile.person.name.firstName}}');
   await expect(page.getByTestId('content-problems')).toHaveCount(0);
   await expect(page.getByRole('heading', { name: 'Preview (fr-CA)' })).toBeVisible();
@@ -121,6 +121,7 @@ test('dates are typed and shown in the marketer\'s time zone; a future start mak
   await expect(page.getByTestId('time-zone')).toContainText('America/Toronto');
   const title = `Launch ${Date.now()}`;
   await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByText('Schedule, rate limit, description and tags').click();
   await page.getByLabel('Tags (comma-separated)').fill('launch, vip');
   await page.getByLabel('Accept calls from').fill('2999-01-01T08:00');
   await page.getByLabel('Rate limit (messages/s, 1–2000)').fill('50');

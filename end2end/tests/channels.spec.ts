@@ -29,9 +29,13 @@ test('a marketer creates, activates and triggers an SMS and a push campaign', as
   const sms = page.getByLabel('SMS text');
   await expect(sms).toHaveValue(/context\.otp/);
   await sms.fill('a'.repeat(161));
-  await expect(page.getByTestId('sms-counter')).toHaveText('161 characters · GSM-7 · 2 segments');
+  await expect(page.getByTestId('sms-counter')).toHaveText('Template: 161 characters · GSM-7 · 2 segments');
+  await expect(page.getByTestId('sms-preview-counter')).toHaveText('As sent with this sample: 161 characters · GSM-7 · 2 segments');
   await sms.fill('Dein Code: {{context.otp}} 👋');
   await expect(page.getByTestId('sms-counter')).toContainText('UCS-2');
+  // Measured on the message as rendered, naming what makes it Unicode.
+  await expect(page.getByTestId('sms-preview-counter')).toContainText('UCS-2 (Unicode) · 1 segment');
+  await expect(page.getByTestId('ucs2-characters').locator('mark')).toHaveText(['👋']);
   const smsTitle = `OTP ${Date.now()}`;
   await page.getByLabel('Title').fill(smsTitle);
   const curl = await createAndTrigger(page, smsTitle);
@@ -51,7 +55,7 @@ test('a marketer creates, activates and triggers an SMS and a push campaign', as
   await expect(smsMessage.locator('.channel')).toHaveText('sms');
   await expect(async () => {
     await page.reload();
-    await expect(page.getByTestId('message').filter({ hasText: 'DEVICE_TOKEN' }).first().locator('.badge')).toHaveText('sent', { timeout: 1_000 });
+    await expect(page.getByTestId('message').filter({ hasText: 'DEVICE_TOKEN' }).first().locator('.badge')).toHaveText('captured (not delivered)', { timeout: 1_000 });
   }).toPass({ timeout: 15_000 });
   await smsMessage.getByRole('link').click();
   await expect(page.locator('pre')).toContainText('Dein Code: 123456 👋');

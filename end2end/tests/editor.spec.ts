@@ -12,9 +12,16 @@ test('template errors appear while typing and the preview follows the sample dat
   const html = page.getByLabel('HTML body');
   await html.fill('<p>{{#if context.vip}}VIP</p>');
   const errors = page.getByTestId('content-problems');
-  await expect(errors).toContainText('htmlBody');
+  await expect(errors).toContainText('HTML body');
   await expect(errors).toContainText('line 1');
-  await expect(page.getByRole('button', { name: 'Create campaign' })).toBeEnabled();
+  // In plain words, under the field, pointing at the cause; nothing is saved meanwhile.
+  await expect(html).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('#htmlBody-problem')).toHaveText(
+    '`{{#if}}` opened on line 1, column 4 is never closed — add `{{/if}}`');
+  await expect(page.getByRole('button', { name: 'Create campaign' })).toBeDisabled();
+  // The last preview that worked stays, under the problem.
+  await expect(page.getByTestId('preview-problem')).toContainText('The content has a problem');
+  await expect(page.getByTestId('preview-subject')).toHaveText(/^Reset your password, /);
 
   await html.fill('<p>{{#if context.vip}}VIP {{/if}}<a href="{{context.resetUrl}}">Reset</a></p>');
   await expect(errors).toHaveCount(0);
@@ -41,6 +48,9 @@ test('template errors appear while typing and the preview follows the sample dat
 
   // SMS previews as a phone shows it.
   await page.getByLabel('SMS', { exact: true }).check();
+  // The sample data follows the channel's example content.
+  await expect(page.getByTestId('sample-context')).toHaveValue(/"otp"/);
+  await expect(page.getByTestId('sample-context')).not.toHaveValue(/resetUrl/);
   await page.getByTestId('sample-context').fill('{"otp": "987654"}');
   await expect(page.getByTestId('preview-text')).toHaveText('Your code is 987654. It expires in 10 minutes.');
   expect(problems).toEqual([]);
@@ -127,5 +137,41 @@ test('variables are inserted at the cursor, from known profile attributes, with 
   await attributes.getByRole('button', { name: 'profile.person.name.firstName' }).click();
   await expect(subject).toHaveValue('Hi {{#if profile.person.name.firstName}}{{profile.person.name.firstName}}{{else}}friend{{/if}}');
   await expect(page.getByTestId('content-problems')).toHaveCount(0);
+  expect(problems).toEqual([]);
+});
+
+test('text generated from HTML keeps every expression whole', async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page);
+  await page.goto('/campaigns/new');
+  await hydrated(page);
+  const fallback = '{{#if profile.person.name.firstName}}{{profile.person.name.firstName}}{{else}}there{{/if}}';
+  await page.getByLabel('HTML body').fill(
+    `<p>Hello ${fallback}, here is a long paragraph about your order that wraps onto the next line ` +
+      `and ends with ${fallback} again.</p><p><a href="{{context.resetUrl}}">Reset</a></p>`,
+  );
+  await page.getByRole('button', { name: 'Generate the text body from the HTML' }).click();
+  const text = page.getByLabel('Text body');
+  await expect(text).toHaveValue(/\[1\]: \{\{context\.resetUrl\}\}$/);
+  expect((await text.inputValue()).split(fallback).length - 1).toBe(2);
+  await expect(page.getByTestId('content-problems')).toHaveCount(0);
+  expect(problems).toEqual([]);
+});
+
+test('a marketing email is offered its unsubscribe link', async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page);
+  await page.goto('/campaigns/new');
+  await hydrated(page);
+  const attributes = page.getByTestId('attributes');
+  await expect(attributes.getByRole('button', { name: 'unsubscribeUrl' })).toHaveCount(0);
+  await page.getByLabel('Category').selectOption('marketing');
+  const html = page.getByLabel('HTML body');
+  await html.fill('<p>Spring sale. <a href="">Unsubscribe</a></p>');
+  await html.evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(25, 25));
+  await attributes.getByRole('button', { name: 'unsubscribeUrl' }).click();
+  await expect(html).toHaveValue('<p>Spring sale. <a href="{{unsubscribeUrl}}">Unsubscribe</a></p>');
+  const frame = page.frameLocator('iframe[title="Email preview"]');
+  await expect(frame.getByRole('link', { name: 'Unsubscribe' })).toHaveAttribute('href', 'https://herald.example/u/preview');
   expect(problems).toEqual([]);
 });

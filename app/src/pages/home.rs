@@ -47,27 +47,20 @@ pub fn HomePage() -> impl IntoView {
                     match data.await {
                         Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
                         Ok(home) => {
-                            let report = home.report.report;
+                            let report = home.report;
                             view! {
-                                {home.captures_only.then(|| view! {
-                                    <p class="banner warning" role="status" data-testid="capture-banner">
-                                        "Messages are captured, not delivered: no sender is configured. "
-                                        <A href="/settings/surfaces">"Add a surface"</A>
-                                        " (or start Herald with HERALD_SMTP_URL) to deliver them."
-                                    </p>
-                                })}
                                 <KpiTiles report=report.clone()/>
                                 <SeriesChart report=report/>
                                 <section class="breakdown">
                                     <h2>"Most failures"</h2>
-                                    {if home.report.most_failed.is_empty() {
+                                    {if home.most_failed.is_empty() {
                                         view! { <p class="empty">"No campaign failed in the last 24 hours."</p> }.into_any()
                                     } else {
                                         view! {
                                             <table class="list" data-testid="most-failed">
                                                 <thead><tr><th>"Campaign"</th><th>"Failed"</th><th>"Failure rate"</th></tr></thead>
                                                 <tbody>
-                                                    {home.report.most_failed.into_iter().map(|c| {
+                                                    {home.most_failed.into_iter().map(|c| {
                                                         let rate = (c.finished > 0).then(|| c.failed as f64 / c.finished as f64);
                                                         view! {
                                                             <tr>

@@ -1,7 +1,7 @@
 //! One message: its recipient, rendered content, status timeline and every delivery attempt.
 
 use crate::api::get_message;
-use crate::components::{ErrorBox, Layout, error_text};
+use crate::components::{ErrorBox, Layout, MessageStatusBadge, error_text};
 use crate::local_time::LocalTime;
 use domain::delivery::{AttemptOutcome, ReportedStatus};
 use domain::views::{AttemptView, MessageView};
@@ -36,7 +36,7 @@ fn MessageDetail(m: MessageView, attempts: Vec<AttemptView>) -> impl IntoView {
     view! {
         <div class="title-row">
             <h1>{m.recipient.clone()}</h1>
-            <span class=format!("badge badge-{}", m.status) data-testid="message-status">{m.status.to_string()}</span>
+            <MessageStatusBadge status=m.status provider=m.provider.clone() attr:data-testid="message-status"/>
         </div>
         <p class="meta">
             {m.channel.clone()} " · campaign " <a href=format!("/campaigns/{}", m.campaign_id)>{m.campaign_title.clone()}</a>

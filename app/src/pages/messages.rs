@@ -4,7 +4,7 @@
 //! link, platform): they are named above the results and kept when the form is sent.
 
 use crate::api::{find_messages, list_campaigns};
-use crate::components::{ErrorBox, Layout, error_text};
+use crate::components::{ErrorBox, Layout, MessageStatusBadge, error_text};
 use crate::local_time::{LocalTime, utc_offset_signal};
 use domain::delivery::MessageStatus;
 use domain::message_query::{Engagement, MessageQueryInput, Reason};
@@ -181,7 +181,7 @@ fn MessageTable(page: MessagePage, input: MessageQueryInput) -> impl IntoView {
                             <td><A href=format!("/messages/{}", m.id)>{m.recipient.clone()}</A></td>
                             <td>{m.campaign_title.clone()}</td>
                             <td class="subject">{summary}</td>
-                            <td><span class=format!("badge badge-{}", m.status)>{m.status.to_string()}</span></td>
+                            <td><MessageStatusBadge status=m.status provider=m.provider.clone()/></td>
                         </tr>
                     }
                 }).collect_view()}

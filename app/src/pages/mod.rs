@@ -56,10 +56,14 @@ use leptos::prelude::*;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
     view! {
-        <main class="page narrow">
+        <crate::components::Layout>
             <h1>"Page not found"</h1>
-            <p><a href="/campaigns">"Go to the campaigns"</a></p>
-        </main>
+            <p>"There is no page at this address. "<a href="/campaigns">"Go to the campaigns"</a>"."</p>
+        </crate::components::Layout>
     }
 }

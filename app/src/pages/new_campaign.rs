@@ -1,7 +1,8 @@
 use crate::api::{CreateCampaign, TextFromHtml, list_audiences, list_namespaces, list_surfaces};
-use crate::components::{ErrorBox, Layout, error_text};
+use crate::components::{ErrorBox, Layout, error_text, textarea_text};
 use crate::editor::{
-    AttributePicker, ContentProblems, ContentVariables, LivePreview, utf16_to_byte,
+    AttributePicker, ContentProblems, ContentVariables, LivePreview, field_problem, sms_summary,
+    utf16_to_byte,
 };
 use crate::languages::{LanguageTabs, Languages};
 use crate::local_time::{from_local_input, to_local_input, zone_signal};
@@ -147,6 +148,16 @@ pub fn CampaignForm(
     // server's own rules.
     let content_input = move || languages.content(channel.get(), push(), locale_attribute.get());
     let check = Memo::new(move |_| Content::parse(&content_input()));
+    // A content field's problem, shown under it (tracked); the field is marked invalid.
+    let problem = move |part: &'static str| field_problem(check, &languages.field_name(part));
+    let invalid = move |part: &'static str| move || problem(part).is_some().to_string();
+    let problem_text = move |part: &'static str| {
+        move || {
+            problem(part).map(|message| {
+                view! { <span class="field-problem" id=format!("{part}-problem")>{message}</span> }
+            })
+        }
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         // An unreadable rate limit is sent as 0, which the server refuses by name.
@@ -201,16 +212,7 @@ pub fn CampaignForm(
             value.insert_str(at, &snippet);
         });
     });
-    let sms_counter = move || {
-        let n = sms_length(&text_body.get());
-        format!(
-            "{} characters · {} · {} segment{}",
-            n.units,
-            if n.gsm7 { "GSM-7" } else { "UCS-2 (Unicode)" },
-            n.segments,
-            if n.segments == 1 { "" } else { "s" }
-        )
-    };
+    let sms_counter = move || format!("Template: {}", sms_summary(sms_length(&text_body.get())));
     let is = move |c: Channel| move || channel.get() == c;
     // "Generate from HTML" replaces the text body with the server's conversion of the HTML.
     let generate = ServerAction::<TextFromHtml>::new();
@@ -226,22 +228,30 @@ pub fn CampaignForm(
             <label>{move || if channel.get() == Channel::Push { "Title" } else { "Subject" }}
                 <input name="subject" required=move || languages.active_locale().is_none()
                     placeholder=move || languages.fallback().subject node_ref=subject_ref on:focus=move |_| focused.set("subject")
-                    prop:value=subject on:input=move |ev| subject.set(event_target_value(&ev))/>
+                    value=subject.get_untracked() prop:value=subject on:input=move |ev| subject.set(event_target_value(&ev))
+                    aria-invalid=invalid("subject") aria-describedby="subject-problem"/>
+                {problem_text("subject")}
             </label>
         </Show>
         <Show when=is(Channel::Email)>
             <label>"Preheader (optional: the inbox preview line)"
                 <input name="preheader" maxlength="250" placeholder=move || languages.fallback().preheader node_ref=preheader_ref on:focus=move |_| focused.set("preheader")
-                    prop:value=preheader on:input=move |ev| preheader.set(event_target_value(&ev))/>
+                    value=preheader.get_untracked() prop:value=preheader on:input=move |ev| preheader.set(event_target_value(&ev))
+                    aria-invalid=invalid("preheader") aria-describedby="preheader-problem"/>
+                {problem_text("preheader")}
             </label>
             <label>"HTML body"
                 <textarea name="html_body" rows="8" placeholder=move || languages.fallback().html_body node_ref=html_ref on:focus=move |_| focused.set("html")
-                    prop:value=html_body on:input=move |ev| html_body.set(event_target_value(&ev))></textarea>
+                    inner_html=textarea_text(&html_body.get_untracked()) prop:value=html_body on:input=move |ev| html_body.set(event_target_value(&ev))
+                    aria-invalid=invalid("htmlBody") aria-describedby="htmlBody-problem"></textarea>
+                {problem_text("htmlBody")}
             </label>
         </Show>
         <label>{move || match channel.get() { Channel::Email => "Text body", Channel::Sms => "SMS text", Channel::Push => "Body" }}
             <textarea name="text_body" rows="5" placeholder=move || languages.fallback().text_body node_ref=text_ref on:focus=move |_| focused.set("text")
-                prop:value=text_body on:input=move |ev| text_body.set(event_target_value(&ev))></textarea>
+                inner_html=textarea_text(&text_body.get_untracked()) prop:value=text_body on:input=move |ev| text_body.set(event_target_value(&ev))
+                aria-invalid=invalid("textBody") aria-describedby="textBody-problem"></textarea>
+            {problem_text("textBody")}
         </label>
         <Show when=is(Channel::Email)>
             <div class="actions">
@@ -269,22 +279,74 @@ pub fn CampaignForm(
         </p>
     }
     .into_any();
+    // Optional settings are folded away unless one is set.
+    let has_settings = !(initial.description.is_empty()
+        && initial.tags.iter().all(|t| t.trim().is_empty())
+        && initial.starts_at.is_none()
+        && initial.ends_at.is_none()
+        && initial.rate_limit.is_none());
+    // Erased to one type, as the content fields are, to keep the form's view type shallow.
+    let settings = view! {
+                <details class="settings" open=has_settings>
+                <summary>"Schedule, rate limit, description and tags"</summary>
+                <div class="stack">
+                <label>"Description"
+                    <textarea name="description" rows="2" maxlength="2000"
+                        inner_html=textarea_text(&description.get_untracked()) prop:value=description
+                        on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                </label>
+                <label>"Tags (comma-separated)"
+                    <input name="tags" value=tags.get_untracked() prop:value=tags on:input=move |ev| tags.set(event_target_value(&ev))/>
+                </label>
+                <div class="inline-form">
+                    <label>"Accept calls from"
+                        <input type="datetime-local" name="starts_at" prop:value=starts_at
+                            on:input=move |ev| starts_at.set(event_target_value(&ev))/>
+                    </label>
+                    <label>"Until"
+                        <input type="datetime-local" name="ends_at" prop:value=ends_at
+                            on:input=move |ev| ends_at.set(event_target_value(&ev))/>
+                    </label>
+                    <label>"Rate limit (messages/s, 1–2000)"
+                        <input type="number" name="rate_limit" min="1" max="2000"
+                            value=rate_limit.get_untracked() prop:value=rate_limit
+                            on:input=move |ev| rate_limit.set(event_target_value(&ev))/>
+                    </label>
+                </div>
+                <p class="hint" data-testid="time-zone">
+                    {move || format!("Dates are in your time zone ({}). ", zone.get())}
+                    "Leave them empty to accept calls as soon as the campaign is live, and for as long."
+                </p>
+                </div>
+                </details>
+    }
+    .into_any();
+    let side = view! {
+        <AttributePicker check insert marketing_email=Signal::derive(move || {
+            channel.get() == Channel::Email && category.get() == Category::Marketing
+        })/>
+        <LivePreview check locale=Signal::derive(move || languages.active_locale())/>
+    }
+    .into_any();
     view! {
+        <div class="editor-layout">
+        <div class="editor-main">
             {move || error.get().map(|message| view! { <ErrorBox message/> })}
-            <form class="stack wide" on:submit=submit>
+            <form class="stack" on:submit=submit>
                 <fieldset class="choices" aria-label="Channel" disabled=locked>
                     <legend>"Channel"</legend>
                     {[(Channel::Email, "Email"), (Channel::Sms, "SMS"), (Channel::Push, "Push")].map(|(c, label)| view! {
                         <label class="checkbox">
                             <input type="radio" name="channel" value=c.as_str()
-                                prop:checked=move || channel.get() == c
+                                checked=channel.get_untracked() == c prop:checked=move || channel.get() == c
                                 on:change=move |_| switch_channel(c)/>
                             {label}
                         </label>
                     }).collect_view()}
                 </fieldset>
                 <label>"Title"
-                    <input name="title" required maxlength="200" on:input=move |ev| title.set(event_target_value(&ev)) prop:value=title/>
+                    <input name="title" required maxlength="200" on:input=move |ev| title.set(event_target_value(&ev))
+                        value=title.get_untracked() prop:value=title/>
                 </label>
                 <label>"Category"
                     <select name="category" on:change=move |ev| {
@@ -353,49 +415,27 @@ pub fn CampaignForm(
                 </label>
                 <p class="hint">"How the API call's userId identifies a person. Admins add custom namespaces under "<a href="/settings/namespaces">"Namespaces"</a>"."</p>
                 <label class="checkbox">
-                    <input type="checkbox" name="create_profiles"
+                    <input type="checkbox" name="create_profiles" checked=create_profiles.get_untracked()
                         prop:checked=create_profiles on:change=move |ev| create_profiles.set(event_target_checked(&ev))/>
                     "Create new profiles: a recipient of type \"aep\" without a profile gets one instead of failing the call"
                 </label>
                 <label class="checkbox">
-                    <input type="checkbox" name="tracking"
+                    <input type="checkbox" name="tracking" checked=tracking.get_untracked()
                         prop:checked=tracking on:change=move |ev| tracking.set(event_target_checked(&ev))/>
                     "Track engagement: opens of emails and clicks on links (links then go through Herald)"
                 </label>
-                <label>"Description"
-                    <textarea name="description" rows="2" maxlength="2000" prop:value=description
-                        on:input=move |ev| description.set(event_target_value(&ev))></textarea>
-                </label>
-                <label>"Tags (comma-separated)"
-                    <input name="tags" prop:value=tags on:input=move |ev| tags.set(event_target_value(&ev))/>
-                </label>
-                <div class="inline-form">
-                    <label>"Accept calls from"
-                        <input type="datetime-local" name="starts_at" prop:value=starts_at
-                            on:input=move |ev| starts_at.set(event_target_value(&ev))/>
-                    </label>
-                    <label>"Until"
-                        <input type="datetime-local" name="ends_at" prop:value=ends_at
-                            on:input=move |ev| ends_at.set(event_target_value(&ev))/>
-                    </label>
-                    <label>"Rate limit (messages/s, 1–2000)"
-                        <input type="number" name="rate_limit" min="1" max="2000" prop:value=rate_limit
-                            on:input=move |ev| rate_limit.set(event_target_value(&ev))/>
-                    </label>
-                </div>
-                <p class="hint" data-testid="time-zone">
-                    {move || format!("Dates are in your time zone ({}). ", zone.get())}
-                    "Leave them empty to accept calls as soon as the campaign is live, and for as long."
-                </p>
+                {settings}
                 {content_fields}
-                <ContentProblems check/>
+                <ContentProblems check channel=channel.into()/>
                 <ContentVariables check/>
                 <div class="actions">
-                    <button type="submit" disabled=move || pending.get()>{submit_label}</button>
+                    // Not while the content has a problem: it would only be refused.
+                    <button type="submit" disabled=move || pending.get() || check.with(Result::is_err)>{submit_label}</button>
                 </div>
             </form>
-            <AttributePicker check insert/>
-            <LivePreview check locale=Signal::derive(move || languages.active_locale())/>
+        </div>
+        <div class="editor-side">{side}</div>
+        </div>
     }
 }
 

@@ -12,6 +12,7 @@
 
 mod budget;
 mod guard;
+mod syntax;
 
 pub use budget::{Limit, MAX_ITERATIONS, MAX_RENDERED_BYTES, RENDER_TIME_BUDGET};
 pub use guard::{HELPERS, MAX_NESTING, MAX_SUBEXPRESSION_DEPTH};
@@ -61,10 +62,18 @@ fn record(out: &mut BTreeMap<String, Need>, path: String, need: Need) {
 /// Why a template was refused, with a 1-based position where the parser gives one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TemplateProblem {
+    /// What the parser could not read, where it stopped.
     Syntax {
         line: Option<usize>,
         column: Option<usize>,
         reason: String,
+    },
+    /// A mustache or block never closed, or closed wrongly: `message` names it, its position
+    /// (`line`, `column`: where the cause is) and the fix.
+    Unbalanced {
+        line: usize,
+        column: usize,
+        message: String,
     },
     ReservedVariable(String),
     /// `{{> name}}`: parts cannot include other parts or templates.
@@ -89,6 +98,7 @@ impl fmt::Display for TemplateProblem {
                 reason,
             } => write!(f, "line {line}, column {column}: {reason}"),
             TemplateProblem::Syntax { reason, .. } => f.write_str(reason),
+            TemplateProblem::Unbalanced { message, .. } => f.write_str(message),
             TemplateProblem::ReservedVariable(name) => {
                 write!(
                     f,
@@ -134,11 +144,25 @@ pub fn analyse(source: &str) -> Result<TemplateInfo, TemplateProblem> {
 fn compile(source: &str) -> Result<Template, TemplateProblem> {
     guard::check_source(source)?;
     let template = Template::compile(source).map_err(|e| {
+        if let Some((line, column, message)) = syntax::explain(source) {
+            return TemplateProblem::Unbalanced {
+                line,
+                column,
+                message,
+            };
+        }
         let (line, column) = e.pos().unzip();
+        let reason = match e.reason() {
+            // The grammar rules it expected: jargon to a marketer.
+            handlebars::TemplateErrorReason::InvalidSyntax(_) => {
+                "this expression cannot be read: check its braces, quotes and spaces".to_owned()
+            }
+            other => other.to_string(),
+        };
         TemplateProblem::Syntax {
             line,
             column,
-            reason: e.reason().to_string(),
+            reason,
         }
     })?;
     guard::check_compiled(&template)?;
@@ -598,10 +622,18 @@ mod tests {
     #[test]
     fn syntax_errors_carry_line_and_column() {
         let err = analyse("Hello\n{{#if context.a}}\nno end").unwrap_err();
-        match err {
-            TemplateProblem::Syntax { line, .. } => assert!(line.is_some()),
+        assert_eq!(
+            err.to_string(),
+            "`{{#if}}` opened on line 2, column 1 is never closed — add `{{/if}}`"
+        );
+        let err = analyse("Hello\n{{#if context.a \"x}}y{{/if}}").unwrap_err();
+        match &err {
+            TemplateProblem::Syntax { line, column, .. } => {
+                assert_eq!((*line, column.is_some()), (Some(2), true))
+            }
             other => panic!("unexpected {other:?}"),
         }
+        assert!(err.to_string().contains("cannot be read"), "{err}");
     }
 
     #[test]

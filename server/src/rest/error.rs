@@ -25,19 +25,8 @@ impl ApiError {
     }
 
     pub fn status(&self) -> StatusCode {
-        match self.error.kind {
-            ErrorKind::Invalid => StatusCode::BAD_REQUEST,
-            ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
-            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
-            ErrorKind::NotFound => StatusCode::NOT_FOUND,
-            ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ErrorKind::Conflict => StatusCode::CONFLICT,
-            ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorKind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorKind::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-        }
+        StatusCode::from_u16(self.error.kind.status_code())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 

@@ -8,6 +8,7 @@
 //!   server functions check the session themselves as well.
 //! - State-changing requests from another origin are refused ([`guard::same_origin`]).
 
+mod bundle;
 mod files;
 mod guard;
 mod login;
@@ -25,8 +26,10 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 pub async fn router(herald: Herald) -> anyhow::Result<Router> {
     let settings = herald.settings();
+    let bundle = bundle::Bundle::find(&settings.site_root);
+    let bundle_files = bundle.router(&settings.site_root);
     let options = LeptosOptions::builder()
-        .output_name("herald")
+        .output_name(bundle.name.clone())
         .site_root(settings.site_root.to_string_lossy().to_string())
         .site_pkg_dir("pkg")
         .site_addr(settings.listen)
@@ -69,6 +72,7 @@ pub async fn router(herald: Herald) -> anyhow::Result<Router> {
             std::time::Duration::from_secs(30),
         ))
         .merge(files)
+        .merge(bundle_files)
         .layer(axum::middleware::from_fn(guard::same_origin))
         .layer(sessions);
     Ok(router)

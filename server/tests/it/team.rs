@@ -308,3 +308,21 @@ async fn people_see_their_sessions_and_end_the_others() {
     );
     assert_eq!(sessions(&app, &laptop).await.len(), 1);
 }
+
+/// A server function answers a refused input with the refusal's status (400, 404), as the REST
+/// door does, not with a 500.
+#[tokio::test]
+async fn server_functions_answer_refusals_with_their_status() {
+    let app = TestApp::start(None).await;
+    let admin = browser(&app, "marketer@example.com", PASSWORD).await;
+    let bad_name = server_fn(
+        &app,
+        &admin,
+        "add_namespace",
+        &[("name", "no spaces allowed"), ("description", "")],
+    )
+    .await;
+    assert_eq!(bad_name.status(), 400);
+    let unknown = server_fn(&app, &admin, "delete_namespace", &[("name", "neverAdded")]).await;
+    assert_eq!(unknown.status(), 404);
+}
