@@ -43,7 +43,8 @@ test('a sandbox keeps data for the days it sets', async ({ page }) => {
   await expect(retention.getByLabel('Webhook deliveries (days)')).toHaveValue('');
   expect(await page.evaluate(() => document.documentElement.scrollWidth), 'nothing wider than the screen').toBeLessThanOrEqual(390);
 
-  // The System page says what the database holds.
+  // The System page says what the database holds (at phone width, behind the menu).
+  await page.getByRole('button', { name: 'Menu' }).click();
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'System' }).click();
   await expect(page.getByTestId('database-size')).toContainText(/SQLite|PostgreSQL/);
   await expect(page.getByTestId('database-size')).toContainText('MiB on disk');
