@@ -315,14 +315,16 @@ pub fn AttributePicker(
     }
 }
 
-/// `{{path}}`, or with a fallback `{{#if path}}{{path}}{{else}}fallback{{/if}}` (which also
-/// makes a context attribute optional in the trigger contract).
+/// `{{path}}`, or with a fallback `{{default path "fallback"}}` (which also makes a context
+/// attribute optional in the trigger contract, and is as long as what is sent is short).
 pub fn snippet(path: &str, fallback: &str) -> String {
     let fallback = fallback.trim();
     if fallback.is_empty() {
         format!("{{{{{path}}}}}")
     } else {
-        format!("{{{{#if {path}}}}}{{{{{path}}}}}{{{{else}}}}{fallback}{{{{/if}}}}")
+        // A Handlebars string literal: its quotes and backslashes escaped.
+        let literal = fallback.replace('\\', "\\\\").replace('"', "\\\"");
+        format!("{{{{default {path} \"{literal}\"}}}}")
     }
 }
 

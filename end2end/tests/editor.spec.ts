@@ -135,7 +135,7 @@ test('variables are inserted at the cursor, from known profile attributes, with 
   await subject.press('End');
   await attributes.getByLabel('Fallback when empty (optional)').fill('friend');
   await attributes.getByRole('button', { name: 'profile.person.name.firstName' }).click();
-  await expect(subject).toHaveValue('Hi {{#if profile.person.name.firstName}}{{profile.person.name.firstName}}{{else}}friend{{/if}}');
+  await expect(subject).toHaveValue('Hi {{default profile.person.name.firstName "friend"}}');
   await expect(page.getByTestId('content-problems')).toHaveCount(0);
   expect(problems).toEqual([]);
 });

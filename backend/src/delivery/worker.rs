@@ -112,6 +112,11 @@ impl Herald {
             let Ok(held) = room.acquire_many(size as u32).await else {
                 return;
             };
+            // The wait may have outlasted the worker: a batch claimed now would only sit leased
+            // until its lease ran out.
+            if *shutdown.borrow() {
+                return;
+            }
             held.forget();
             let claimed = match self.claim_batch(size).await {
                 Ok(batch) => batch,

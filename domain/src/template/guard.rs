@@ -17,9 +17,9 @@ use handlebars::template::{HelperTemplate, Parameter, TemplateElement};
 use handlebars::{Path, Template};
 
 /// The helpers a template may call, as the README documents them.
-pub const HELPERS: [&str; 15] = [
+pub const HELPERS: [&str; 16] = [
     "if", "unless", "each", "with", "lookup", "eq", "ne", "gt", "gte", "lt", "lte", "and", "or",
-    "not", "len",
+    "not", "len", "default",
 ];
 
 /// Deepest nesting of blocks (`{{#if}}` inside `{{#each}}` inside …; else-if branches count).

@@ -199,6 +199,17 @@ fn instrumented(mut template: Template) -> Template {
     template
 }
 
+// `{{default value "fallback"}}`: the value, or the fallback where it is missing, null or an
+// empty (or blank) text. Its output is escaped like any `{{…}}`.
+handlebars::handlebars_helper!(DefaultHelper: |value: Json, fallback: Json| {
+    let empty = match value {
+        Value::Null => true,
+        Value::String(text) => text.trim().is_empty(),
+        _ => false,
+    };
+    if empty { fallback.clone() } else { value.clone() }
+});
+
 /// A registry with only the documented helpers, plus the loop-turn counter.
 fn registry(escape: bool) -> Handlebars<'static> {
     let mut hb = Handlebars::new();
@@ -208,6 +219,7 @@ fn registry(escape: bool) -> Handlebars<'static> {
     for builtin in ["log", "raw"] {
         hb.unregister_helper(builtin);
     }
+    hb.register_helper("default", Box::new(DefaultHelper));
     hb.register_helper(
         TICK_HELPER,
         Box::new(
@@ -694,6 +706,27 @@ mod hostile {
 
     fn render(html: &str, data: Value) -> Result<Rendered, RenderProblem> {
         Renderer::new(&content("Hi", html, "").unwrap())?.render(data, Pick::FromProfile)
+    }
+
+    #[test]
+    fn default_gives_the_fallback_for_missing_and_empty_values_only() {
+        let html = "<p>{{default profile.name \"there\"}}|{{default context.n \"none\"}}</p>";
+        let shown = |data: Value| render(html, data).unwrap().html_body;
+        assert_eq!(shown(json!({})), "<p>there|none</p>");
+        assert_eq!(
+            shown(json!({"profile": {"name": " "}, "context": {"n": 0}})),
+            "<p>there|0</p>"
+        );
+        assert_eq!(
+            shown(json!({"profile": {"name": "<Ada>"}})),
+            "<p>&lt;Ada&gt;|none</p>",
+            "escaped like any value"
+        );
+        let quoted = render("{{default context.q \"say \\\"hi\\\"\"}}", json!({})).unwrap();
+        assert_eq!(quoted.html_body, "say &quot;hi&quot;");
+        // A variable used only with a fallback is optional in the trigger contract.
+        let info = analyse(html).unwrap();
+        assert_eq!(info.variables["context.n"], Need::Optional);
     }
 
     #[test]
