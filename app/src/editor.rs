@@ -349,8 +349,11 @@ mod tests {
         assert_eq!(snippet("profile.a", ""), "{{profile.a}}");
         assert_eq!(
             snippet("profile.a", " there "),
-            "{{#if profile.a}}{{profile.a}}{{else}}there{{/if}}"
+            "{{default profile.a \"there\"}}"
         );
+        let quoted = snippet("context.b", r#"say "hi" \o/"#);
+        assert_eq!(quoted, r#"{{default context.b "say \"hi\" \\o/"}}"#);
+        domain::template::analyse(&quoted).expect("a valid template");
     }
 
     #[test]
