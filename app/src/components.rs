@@ -78,7 +78,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                         {w.sandboxes.into_iter().map(|s| {
                                             let selected = s.id == current;
                                             view! {
-                                                <option value=s.id.clone() selected=selected>
+                                                <option value=s.id selected=selected>
                                                     {format!("{} / {}", s.org_id, s.name)}
                                                 </option>
                                             }

@@ -18,14 +18,11 @@ pub fn send_file(
 ) {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
-    let xhr = match web_sys::XmlHttpRequest::new() {
-        Ok(x) => x,
-        Err(_) => {
-            return on_done(Answer {
-                status: 0,
-                text: "This browser cannot upload files.".into(),
-            });
-        }
+    let Ok(xhr) = web_sys::XmlHttpRequest::new() else {
+        return on_done(Answer {
+            status: 0,
+            text: "This browser cannot upload files.".into(),
+        });
     };
     let progress =
         Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {

@@ -759,9 +759,8 @@ pub(crate) fn is_present(context: &Map<String, Value>, path: &[String]) -> bool 
     let Some((first, rest)) = path.split_first() else {
         return false;
     };
-    let mut node = match context.get(first) {
-        Some(v) => v,
-        None => return false,
+    let Some(mut node) = context.get(first) else {
+        return false;
     };
     for segment in rest {
         node = match node.get(segment) {

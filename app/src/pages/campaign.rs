@@ -234,7 +234,7 @@ fn CampaignDetails(campaign: CampaignView, may: Viewer, actions: Actions) -> imp
                     <ActionForm action=activate>
                         <input type="hidden" name="id" value=campaign_id.clone()/>
                         <button type="submit" disabled=move || blocked || activate.pending().get()>
-                            {if is_draft { "Activate".to_owned() } else { format!("Activate version {}", latest_version) }}
+                            {if is_draft { "Activate".to_owned() } else { format!("Activate version {latest_version}") }}
                         </button>
                     </ActionForm>
                 })}

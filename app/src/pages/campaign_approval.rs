@@ -108,7 +108,7 @@ pub fn ApprovalCard(
             <h2>"Approval"</h2>
             <p class="hint">
                 "This sandbox requires approval: an approver other than the last editor"
-                {c.last_editor.clone().map(|e| format!(" ({e})"))}
+                {c.last_editor.map(|e| format!(" ({e})"))}
                 " approves version " {version} " before it goes live."
             </p>
             {status}

@@ -181,7 +181,7 @@ fn MessageTable(page: MessagePage, input: MessageQueryInput) -> impl IntoView {
                             <td><A href=format!("/messages/{}", m.id)>{m.recipient.clone()}</A></td>
                             <td>{m.campaign_title.clone()}</td>
                             <td class="subject">{summary}</td>
-                            <td><MessageStatusBadge status=m.status provider=m.provider.clone()/></td>
+                            <td><MessageStatusBadge status=m.status provider=m.provider/></td>
                         </tr>
                     }
                 }).collect_view()}

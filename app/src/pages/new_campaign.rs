@@ -401,7 +401,7 @@ pub fn CampaignForm(
                     <select name="namespace" disabled=locked on:change=move |ev| namespace.set(event_target_value(&ev))>
                         <Suspense fallback=move || {
                             let current = namespace.get_untracked();
-                            view! { <option value=current.clone() selected>{current.clone()}</option> }
+                            view! { <option value=current selected>{current.clone()}</option> }
                         }>
                             {move || Suspend::new(async move {
                                 namespaces.await.unwrap_or_default().into_iter().map(|n| {

@@ -82,9 +82,8 @@ pub async fn sign_in(
         tracing::warn!(wait_secs, "sign-in throttled");
         return Redirect::to(&format!("/login?error=throttled&wait={wait_secs}")).into_response();
     }
-    let _slot = match guard.check_slot().await {
-        Ok(slot) => slot,
-        Err(_) => return busy(),
+    let Ok(_slot) = guard.check_slot().await else {
+        return busy();
     };
     match herald.verify_login(account.as_ref(), &c.password).await {
         Ok(Some(user)) => {
