@@ -87,7 +87,12 @@ pub fn to_server_error(e: backend::Error) -> ServerFnError {
     if e.kind == backend::ErrorKind::Internal {
         tracing::error!(error = ?e, "server function failed");
     }
-    if let (Ok(status), Some(response)) = (
+    // Only a server function's own request: one called while a page renders must not turn
+    // the page into an error page.
+    let called_by_browser = use_context::<http::request::Parts>()
+        .is_some_and(|request| request.uri.path().starts_with("/api/"));
+    if let (true, Ok(status), Some(response)) = (
+        called_by_browser,
         http::StatusCode::from_u16(e.kind.status_code()),
         use_context::<leptos_axum::ResponseOptions>(),
     ) {
