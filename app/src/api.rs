@@ -375,6 +375,65 @@ pub async fn delete_draft(id: String) -> Result<(), ServerFnError> {
     Ok(())
 }
 
+/// A campaign's versions, newest first.
+#[server(endpoint = "campaign_versions")]
+pub async fn campaign_versions(id: String) -> Result<domain::version::VersionsView, ServerFnError> {
+    let (herald, caller) = require(Permission::Read).await?;
+    let id = campaign_id(&id)?;
+    herald.versions(&caller, id).await.map_err(to_server_error)
+}
+
+/// One version's content.
+#[server(endpoint = "campaign_version")]
+pub async fn campaign_version(
+    id: String,
+    version: i64,
+) -> Result<domain::version::VersionView, ServerFnError> {
+    let (herald, caller) = require(Permission::Read).await?;
+    let id = campaign_id(&id)?;
+    herald
+        .version(&caller, id, version)
+        .await
+        .map_err(to_server_error)
+}
+
+/// What changed from one version to another.
+#[server(endpoint = "compare_versions")]
+pub async fn compare_versions(
+    id: String,
+    from: i64,
+    to: i64,
+) -> Result<domain::version::VersionComparison, ServerFnError> {
+    let (herald, caller) = require(Permission::Read).await?;
+    let id = campaign_id(&id)?;
+    herald
+        .compare_versions(&caller, id, from, to)
+        .await
+        .map_err(to_server_error)
+}
+
+/// Makes an earlier version's content the draft version, and opens the versions.
+#[server(endpoint = "roll_back_campaign")]
+pub async fn roll_back_campaign(id: String, version: i64) -> Result<i64, ServerFnError> {
+    let (herald, caller) = require(Permission::Edit).await?;
+    let campaign = campaign_id(&id)?;
+    herald
+        .roll_back(&caller, campaign, version)
+        .await
+        .map_err(to_server_error)
+}
+
+/// Deletes the draft version of a campaign that has been live.
+#[server(endpoint = "discard_draft_version")]
+pub async fn discard_draft_version(id: String) -> Result<i64, ServerFnError> {
+    let (herald, caller) = require(Permission::Edit).await?;
+    let id = campaign_id(&id)?;
+    herald
+        .discard_draft_version(&caller, id)
+        .await
+        .map_err(to_server_error)
+}
+
 /// One page of the current sandbox's messages matching the explorer's search.
 #[server(endpoint = "find_messages")]
 pub async fn find_messages(

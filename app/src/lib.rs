@@ -114,6 +114,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/campaigns/new") view=pages::NewCampaignPage/>
                 <Route path=path!("/campaigns/:id") view=pages::CampaignPage/>
                 <Route path=path!("/campaigns/:id/report") view=pages::CampaignReportPage/>
+                <Route path=path!("/campaigns/:id/versions") view=pages::CampaignVersionsPage/>
+                <Route path=path!("/campaigns/:id/versions/:version") view=pages::CampaignVersionPage/>
                 <Route path=path!("/campaigns/:id/edit") view=pages::EditCampaignPage/>
                 <Route path=path!("/audiences") view=pages::AudiencesPage/>
                 <Route path=path!("/profiles") view=pages::ProfilesPage/>

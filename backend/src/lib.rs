@@ -47,6 +47,7 @@ pub mod surfaces;
 pub mod team;
 pub mod telemetry;
 pub mod tracking;
+pub mod versions;
 pub mod webhooks;
 
 pub use error::{Error, ErrorKind};

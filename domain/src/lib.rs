@@ -10,6 +10,7 @@ pub mod campaign;
 pub mod content;
 pub mod curl;
 pub mod delivery;
+pub mod diff;
 pub mod error;
 pub mod ids;
 pub mod listing;
@@ -28,6 +29,7 @@ pub mod template;
 pub mod tenancy;
 pub mod tracking;
 pub mod trigger;
+pub mod version;
 pub mod views;
 pub mod webhook;
 

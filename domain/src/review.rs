@@ -93,7 +93,7 @@ fn or_default(part: &str, default: &str) -> String {
 }
 
 /// What the form calls a part on a channel.
-fn part_label(channel: Channel, name: &str) -> &'static str {
+pub(crate) fn part_label(channel: Channel, name: &str) -> &'static str {
     match (channel, name) {
         (Channel::Push, "subject") => "title",
         (_, "subject") => "subject",

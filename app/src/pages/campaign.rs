@@ -5,8 +5,10 @@ use crate::api::{
 use crate::components::{Confirm, CopyButton, ErrorBox, Layout, StatusBadge, error_text};
 use crate::local_time::LocalTime;
 use crate::pages::campaign_approval::{ApprovalCard, Viewer};
+use crate::pages::campaign_report::{CampaignTab, CampaignTabs};
 use crate::pages::campaign_sends::AudienceSends;
 use domain::campaign::CampaignStatus;
+use domain::content::{Parts, PushOptions, VariantInput};
 use domain::tenancy::Permission;
 use domain::views::CampaignView;
 use leptos::prelude::*;
@@ -207,7 +209,7 @@ fn CampaignDetails(campaign: CampaignView, may: Viewer, actions: Actions) -> imp
             <h1>{c.title.clone()}</h1>
             <StatusBadge status=c.status/>
         </div>
-        <crate::pages::CampaignTabs id=c.id.clone() report=false/>
+        <CampaignTabs id=c.id.clone() current=CampaignTab::Overview/>
         <p class="meta">
             "API-triggered · " {c.category.as_str()} " · " {c.channel.clone()} " · namespace " <code>{c.namespace.clone()}</code>
             " · from " {match c.surface_name.clone() {
@@ -273,32 +275,17 @@ fn CampaignDetails(campaign: CampaignView, may: Viewer, actions: Actions) -> imp
         })}
         <section class="card">
             <h2>"Content"</h2>
-            {parts_view(&c.channel, &c.subject, &c.preheader, &c.html_body, &c.text_body)}
-            {(c.channel == "push").then(|| {
-                let push = c.push.clone().unwrap_or_default();
-                view! {
-                    <p class="label">"On tap"</p>
-                    <p>{push.link.unwrap_or_else(|| "opens the app".into())}</p>
-                    {push.image_url.map(|url| view! { <p class="label">"Image"</p><p><code>{url}</code></p> })}
-                    {(!push.data.is_empty()).then(|| view! {
-                        <p class="label">"Custom data"</p>
-                        <ul class="vars" data-testid="push-data">
-                            {push.data.into_iter().map(|(k, v)| view! { <li><code>{k}</code>" = "<code>{v}</code></li> }).collect_view()}
-                        </ul>
-                    })}
-                }
-            })}
-            {(!c.variants.is_empty()).then(|| view! {
-                <h3>"Languages"</h3>
-                <p class="hint">
-                    {format!("Chosen by the profile attribute {}: the recipient's language (fr-CA, else fr), else the content above. Empty parts use the content above.", c.locale_attribute)}
-                </p>
-                {c.variants.iter().map(|v| view! {
-                    <section class="variant" data-testid="variant">
-                        <h4>{v.locale.clone()}</h4>
-                        {parts_view(&c.channel, &v.subject, &v.preheader, &v.html_body, &v.text_body)}
-                    </section>
-                }).collect_view()}
+            {content_view(ContentShown {
+                channel: &c.channel,
+                parts: Parts {
+                    subject: c.subject.clone(),
+                    preheader: c.preheader.clone(),
+                    html_body: c.html_body.clone(),
+                    text_body: c.text_body.clone(),
+                },
+                push: c.push.clone(),
+                locale_attribute: &c.locale_attribute,
+                variants: &c.variants,
             })}
             <p class="label">"Variables"</p>
             <p class="hint">
@@ -395,14 +382,66 @@ fn SendTestCard(campaign_id: String, channel: String, variables: Vec<String>) ->
     }
 }
 
+/// A version's content as the campaign and version pages show it.
+pub(crate) struct ContentShown<'a> {
+    pub channel: &'a str,
+    pub parts: Parts,
+    pub push: Option<PushOptions>,
+    pub locale_attribute: &'a str,
+    pub variants: &'a [VariantInput],
+}
+
+/// The default parts, the push options and each language variant of a version.
+pub(crate) fn content_view(content: ContentShown<'_>) -> impl IntoView + use<> {
+    let ContentShown {
+        channel,
+        parts,
+        push,
+        locale_attribute,
+        variants,
+    } = content;
+    let channel = channel.to_owned();
+    let push = (channel == "push").then(|| {
+        let push = push.unwrap_or_default();
+        view! {
+            <p class="label">"On tap"</p>
+            <p>{push.link.unwrap_or_else(|| "opens the app".into())}</p>
+            {push.image_url.map(|url| view! { <p class="label">"Image"</p><p><code>{url}</code></p> })}
+            {(!push.data.is_empty()).then(|| view! {
+                <p class="label">"Custom data"</p>
+                <ul class="vars" data-testid="push-data">
+                    {push.data.into_iter().map(|(k, v)| view! { <li><code>{k}</code>" = "<code>{v}</code></li> }).collect_view()}
+                </ul>
+            })}
+        }
+    });
+    let languages = (!variants.is_empty()).then(|| view! {
+        <h3>"Languages"</h3>
+        <p class="hint">
+            {format!("Chosen by the profile attribute {locale_attribute}: the recipient's language (fr-CA, else fr), else the content above. Empty parts use the content above.")}
+        </p>
+        {variants.iter().map(|v| view! {
+            <section class="variant" data-testid="variant">
+                <h4>{v.locale.clone()}</h4>
+                {parts_view(&channel, &v.parts())}
+            </section>
+        }).collect_view()}
+    });
+    view! {
+        {parts_view(&channel, &parts)}
+        {push}
+        {languages}
+    }
+}
+
 /// A language's text parts as its channel has them; empty parts are left out.
-fn parts_view(
-    channel: &str,
-    subject: &str,
-    preheader: &str,
-    html: &str,
-    text: &str,
-) -> impl IntoView + use<> {
+fn parts_view(channel: &str, parts: &Parts) -> impl IntoView + use<> {
+    let Parts {
+        subject,
+        preheader,
+        html_body: html,
+        text_body: text,
+    } = parts;
     let (subject_label, text_label) = match channel {
         "sms" => ("", "SMS text"),
         "push" => ("Title", "Body"),

@@ -7,13 +7,25 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-/// The campaign's overview and report tabs.
+/// The tabs of a campaign's pages.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum CampaignTab {
+    Overview,
+    Versions,
+    Report,
+}
+
+/// The campaign's overview, versions and report tabs.
 #[component]
-pub fn CampaignTabs(id: String, report: bool) -> impl IntoView {
+pub fn CampaignTabs(id: String, current: CampaignTab) -> impl IntoView {
+    let tab = |href: String, tab: CampaignTab, label: &'static str| {
+        view! { <A href=href attr:aria-current=(current == tab).then_some("page")>{label}</A> }
+    };
     view! {
         <nav class="tabs" aria-label="Campaign">
-            <A href=format!("/campaigns/{id}") attr:aria-current=(!report).then_some("page")>"Overview"</A>
-            <A href=format!("/campaigns/{id}/report") attr:aria-current=report.then_some("page")>"Report"</A>
+            {tab(format!("/campaigns/{id}"), CampaignTab::Overview, "Overview")}
+            {tab(format!("/campaigns/{id}/versions"), CampaignTab::Versions, "Versions")}
+            {tab(format!("/campaigns/{id}/report"), CampaignTab::Report, "Report")}
         </nav>
     }
 }
@@ -53,7 +65,7 @@ pub fn CampaignReportPage() -> impl IntoView {
                     campaign.await.ok().map(|c| view! { <h1>{c.title}</h1> })
                 })}
             </Suspense>
-            <CampaignTabs id=id() report=true/>
+            <CampaignTabs id=id() current=CampaignTab::Report/>
             <form method="get" class="filters" role="search">
                 <label>"From" <input type="date" name="from" value=move || value("from")/></label>
                 <label>"To" <input type="date" name="to" value=move || value("to")/></label>

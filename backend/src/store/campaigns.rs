@@ -375,6 +375,20 @@ pub async fn edit(
     if updated == 0 {
         return Ok(None);
     }
+    write_draft(conn, id, &campaign.content, editor, now)
+        .await
+        .map(Some)
+}
+
+/// Writes `content` as the campaign's draft version: the pending one replaced, or, when the
+/// newest version is live, the next one. Returns the version written.
+async fn write_draft(
+    conn: &mut Conn,
+    id: CampaignId,
+    content: &Content,
+    editor: &str,
+    now: Millis,
+) -> sqlx::Result<i64> {
     let (live, newest): (Option<i64>, i64) = on!(&mut *conn, c => sqlx::query_as(
         "SELECT live_version, (SELECT MAX(version) FROM campaign_versions WHERE campaign_id = $1)
            FROM campaigns WHERE id = $1",
@@ -386,8 +400,90 @@ pub async fn edit(
     } else {
         newest
     };
-    write_version(conn, id, version, &campaign.content, editor, now).await?;
+    write_version(conn, id, version, content, editor, now).await?;
+    Ok(version)
+}
+
+/// Writes `content` (an earlier version's) as a live campaign's draft version, only while it
+/// is still live (compare-and-set). Returns the version written.
+pub async fn roll_back(
+    conn: &mut Conn,
+    id: CampaignId,
+    content: &Content,
+    editor: &str,
+    now: Millis,
+) -> sqlx::Result<Option<i64>> {
+    let updated = on!(&mut *conn, c => sqlx::query(
+        "UPDATE campaigns SET updated_at = $1 WHERE id = $2 AND status = 'live'",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(c).await
+        .map(|r| r.rows_affected()))?;
+    if updated == 0 {
+        return Ok(None);
+    }
+    write_draft(conn, id, content, editor, now).await.map(Some)
+}
+
+/// Deletes the draft version of a campaign that has been live, with its approval request:
+/// only a version newer than the live one, which no trigger call can have used. Returns the
+/// version deleted.
+pub async fn discard_draft(
+    conn: &mut Conn,
+    id: CampaignId,
+    now: Millis,
+) -> sqlx::Result<Option<i64>> {
+    let pending: Option<i64> = on!(&mut *conn, c => sqlx::query_scalar(
+        "SELECT MAX(v.version) FROM campaign_versions v JOIN campaigns c ON c.id = v.campaign_id
+          WHERE v.campaign_id = $1 AND v.version > c.live_version",
+    )
+    .bind(id)
+    .fetch_one(c).await)?;
+    let Some(version) = pending else {
+        return Ok(None);
+    };
+    on!(&mut *conn, c => sqlx::query(
+        "DELETE FROM approval_requests WHERE campaign_id = $1 AND version = $2",
+    )
+    .bind(id)
+    .bind(version)
+    .execute(c).await.map(drop))?;
+    on!(&mut *conn, c => sqlx::query(
+        "DELETE FROM campaign_versions WHERE campaign_id = $1 AND version = $2",
+    )
+    .bind(id)
+    .bind(version)
+    .execute(c).await.map(drop))?;
+    on!(&mut *conn, c => sqlx::query("UPDATE campaigns SET updated_at = $1 WHERE id = $2")
+    .bind(now)
+    .bind(id)
+    .execute(c).await.map(drop))?;
     Ok(Some(version))
+}
+
+/// One version in a campaign's list: number, when first written, who last wrote it.
+#[derive(Debug, Clone, FromRow)]
+pub struct VersionListRow {
+    pub version: i64,
+    pub created_at: i64,
+    pub edited_by: Option<String>,
+}
+
+/// A campaign's versions, newest first, with how people read their editors.
+pub async fn versions(pool: Reader<'_>, id: CampaignId) -> sqlx::Result<Vec<VersionListRow>> {
+    on!(pool, c => sqlx::query_as(
+        "SELECT v.version, v.created_at,
+                CASE WHEN v.edited_by IS NULL THEN NULL
+                     ELSE COALESCE(u.email, 'API key ' || k.name, v.edited_by) END AS edited_by
+           FROM campaign_versions v
+           LEFT JOIN users u ON v.edited_by = 'user:' || u.id
+           LEFT JOIN api_keys k ON v.edited_by = 'key:' || k.id
+          WHERE v.campaign_id = $1
+          ORDER BY v.version DESC",
+    )
+    .bind(id)
+    .fetch_all(c).await)
 }
 
 /// Makes the newest version the live one, if the campaign is live and that version is newer

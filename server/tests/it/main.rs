@@ -32,5 +32,6 @@ mod team;
 mod tenancy;
 mod tracking;
 mod trigger;
+mod versions;
 mod webhooks;
 mod worker_panics;
