@@ -19,7 +19,8 @@ pub enum CampaignTab {
 #[component]
 pub fn CampaignTabs(id: String, current: CampaignTab) -> impl IntoView {
     let tab = |href: String, tab: CampaignTab, label: &'static str| {
-        view! { <A href=href attr:aria-current=(current == tab).then_some("page")>{label}</A> }
+        // A plain link: the router's `A` would mark the overview current on every sub-page.
+        view! { <a href=href aria-current=(current == tab).then_some("page")>{label}</a> }
     };
     view! {
         <nav class="tabs" aria-label="Campaign">

@@ -68,9 +68,10 @@ pub fn CampaignVersionsPage() -> impl IntoView {
                     let may_edit = may_edit.await;
                     match versions.await {
                         Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
-                        Ok(v) => view! {
-                            <VersionList versions=v may_edit roll_back discard/>
-                        }.into_any(),
+                        Ok(v) => {
+                            let shown = pair(&v.versions, asked("from"), asked("to"));
+                            view! { <VersionList versions=v shown may_edit roll_back discard/> }.into_any()
+                        }
                     }
                 })}
             </Suspense>
@@ -100,6 +101,8 @@ fn pair(versions: &[VersionSummary], from: Option<i64>, to: Option<i64>) -> Opti
 #[component]
 fn VersionList(
     versions: VersionsView,
+    /// The versions compared below.
+    shown: Option<(i64, i64)>,
     may_edit: bool,
     roll_back: ServerAction<RollBackCampaign>,
     discard: ServerAction<DiscardDraftVersion>,
@@ -113,7 +116,7 @@ fn VersionList(
         .iter()
         .map(|v| v.version)
         .collect::<Vec<_>>();
-    let (from, to) = pair(&versions.versions, None, None).unzip();
+    let (from, to) = shown.unzip();
     let rows = versions
         .versions
         .iter()
@@ -151,11 +154,11 @@ fn VersionList(
     let compare = (choices.len() > 1).then(|| {
         view! {
             <form method="get" class="filters" aria-label="Compare versions">
-                <label>"Compare"
-                    <select name="from">{choices.iter().map(|v| option(*v, from)).collect_view()}</select>
+                <label>"From"
+                    <select name="from" aria-label="From version">{choices.iter().map(|v| option(*v, from)).collect_view()}</select>
                 </label>
-                <label>"with"
-                    <select name="to">{choices.iter().map(|v| option(*v, to)).collect_view()}</select>
+                <label>"to"
+                    <select name="to" aria-label="To version">{choices.iter().map(|v| option(*v, to)).collect_view()}</select>
                 </label>
                 <button type="submit" class="secondary">"Compare"</button>
             </form>
@@ -197,7 +200,7 @@ fn RollBack(id: String, version: i64, action: ServerAction<RollBackCampaign>) ->
 
 #[component]
 fn VersionBadge(state: VersionState) -> impl IntoView {
-    view! { <span class=format!("badge version-{}", state.label())>{state.label()}</span> }
+    view! { <span class=format!("badge badge-{}", state.label())>{state.label()}</span> }
 }
 
 /// Two versions side by side, changed parts only.
