@@ -375,6 +375,36 @@ pub async fn delete_draft(id: String) -> Result<(), ServerFnError> {
     Ok(())
 }
 
+/// A campaign's test sends, newest first.
+#[server(endpoint = "campaign_test_sends")]
+pub async fn campaign_test_sends(
+    id: String,
+) -> Result<Vec<domain::views::TestSendSummary>, ServerFnError> {
+    let (herald, caller) = require(Permission::Read).await?;
+    let id = campaign_id(&id)?;
+    herald
+        .test_sends(&caller, id)
+        .await
+        .map_err(to_server_error)
+}
+
+/// One test send, with what was sent.
+#[server(endpoint = "campaign_test_send")]
+pub async fn campaign_test_send(
+    id: String,
+    test_id: String,
+) -> Result<domain::views::TestSendView, ServerFnError> {
+    let (herald, caller) = require(Permission::Read).await?;
+    let id = campaign_id(&id)?;
+    let test_id = test_id
+        .parse()
+        .map_err(|_| ServerFnError::new("No test send has this id."))?;
+    herald
+        .test_send(&caller, id, test_id)
+        .await
+        .map_err(to_server_error)
+}
+
 /// A campaign's versions, newest first.
 #[server(endpoint = "campaign_versions")]
 pub async fn campaign_versions(id: String) -> Result<domain::version::VersionsView, ServerFnError> {
@@ -627,7 +657,7 @@ pub async fn send_test(
     };
     let sent = herald
         .send_test(
-            caller.sandbox_id(),
+            &caller,
             id,
             &address,
             object("profile", &profile)?,
@@ -635,9 +665,14 @@ pub async fn send_test(
         )
         .await
         .map_err(to_server_error)?;
-    Ok(match sent.provider_id {
-        Some(provider_id) => format!("Sent through {} (its id: {provider_id}).", sent.provider),
-        None => format!("Sent through {}.", sent.provider),
+    Ok(match (sent.provider.as_str(), sent.provider_id) {
+        ("capture", _) => {
+            "Captured, not delivered: no sender is configured. It is listed below.".to_owned()
+        }
+        (provider, Some(provider_id)) => {
+            format!("Sent through {provider} (its id: {provider_id}).")
+        }
+        (provider, None) => format!("Sent through {provider}."),
     })
 }
 

@@ -116,6 +116,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/campaigns/:id/report") view=pages::CampaignReportPage/>
                 <Route path=path!("/campaigns/:id/versions") view=pages::CampaignVersionsPage/>
                 <Route path=path!("/campaigns/:id/versions/:version") view=pages::CampaignVersionPage/>
+                <Route path=path!("/campaigns/:id/tests/:test") view=pages::TestSendPage/>
                 <Route path=path!("/campaigns/:id/edit") view=pages::EditCampaignPage/>
                 <Route path=path!("/audiences") view=pages::AudiencesPage/>
                 <Route path=path!("/profiles") view=pages::ProfilesPage/>

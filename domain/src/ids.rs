@@ -82,6 +82,8 @@ typed_id!(
     ScheduleId,
     /// One profile file being imported (resumable by this id).
     ImportId,
+    /// One "Send a test" of a campaign.
+    TestSendId,
 );
 
 impl MessageId {

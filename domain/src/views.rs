@@ -548,3 +548,35 @@ pub struct Erasure {
     /// redacted (erase again afterwards).
     pub messages_unfinished: u64,
 }
+
+/// One "Send a test", as the campaign page lists it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct TestSendSummary {
+    pub id: String,
+    /// The campaign version rendered.
+    pub version: i64,
+    pub address: String,
+    pub subject: String,
+    /// The provider that carried it (`capture`: kept locally, not delivered).
+    pub provider: String,
+    pub provider_id: Option<String>,
+    /// What the provider answered when it refused; none: it took the message.
+    pub error: Option<String>,
+    /// The person (or API key) who sent it.
+    pub sent_by: String,
+    pub sent_at: i64,
+}
+
+/// One "Send a test" with what was sent.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TestSendView {
+    pub summary: TestSendSummary,
+    pub campaign_id: String,
+    pub campaign_title: String,
+    pub channel: crate::campaign::Channel,
+    pub html_body: String,
+    pub text_body: String,
+    /// Push options as sent (JSON); none for email and SMS.
+    pub payload: Option<String>,
+}

@@ -76,7 +76,7 @@ test('an editor requests approval and an approver approves', async ({ browser })
   await expect(card.getByTestId('preview-subject')).toHaveText('Spring sale, Jane');
   await card.getByTestId('approval-comment').fill('Looks right');
   await card.getByRole('button', { name: 'Approve and activate' }).click();
-  await expect(ann.page.locator('.badge')).toHaveText('Live');
+  await expect(ann.page.locator('.title-row .badge')).toHaveText('Live');
   const history = ann.page.getByTestId('history');
   await expect(history).toContainText('approved (version 1: Looks right) by ann@example.org');
   await expect(history).toContainText('activated (version 1) by ann@example.org');
@@ -88,7 +88,7 @@ test('an editor requests approval and an approver approves', async ({ browser })
   await expect(stop).toBeDisabled();
   await ann.page.getByLabel(`Type ${title} to confirm`).fill(title);
   await stop.click();
-  await expect(ann.page.locator('.badge')).toHaveText('Stopped');
+  await expect(ann.page.locator('.title-row .badge')).toHaveText('Stopped');
 
   expect(problems).toEqual([]);
   expect(ed.problems).toEqual([]);

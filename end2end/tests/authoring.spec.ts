@@ -46,7 +46,7 @@ test('language variants are edited in tabs, previewed, reviewed and sent by prof
     'The fr-CA variant has no preheader, HTML body, text body: its recipients get the default content\'s.');
   await expect(page.getByTestId('variant')).toContainText('Réinitialisez votre mot de passe');
   await page.getByRole('button', { name: 'Activate' }).click();
-  await expect(page.locator('.badge')).toHaveText('Live');
+  await expect(page.locator('.title-row .badge')).toHaveText('Live');
   const campaignId = (await page.getByTestId('campaign-id').textContent())!.trim();
 
   // Two recipients, one in Québec French (by their profile), one without a language.
@@ -129,7 +129,7 @@ test('dates are typed and shown in the marketer\'s time zone; a future start mak
   await expect(page.getByRole('heading', { name: title })).toBeVisible();
   await expect(page.locator('.meta')).toContainText('accepts calls from 2999-01-01 08:00 EST');
   await page.getByRole('button', { name: 'Activate' }).click();
-  await expect(page.locator('.badge')).toHaveText('Scheduled');
+  await expect(page.locator('.title-row .badge')).toHaveText('Scheduled');
 
   // Stored as the UTC instant: 08:00 in Toronto in winter is 13:00 UTC.
   const campaignId = new URL(page.url()).pathname.split('/')[2];

@@ -8,7 +8,7 @@ async function createAndTrigger(page: Page, title: string): Promise<string> {
   await page.getByRole('button', { name: 'Create campaign' }).click();
   await expect(page.getByRole('heading', { name: title })).toBeVisible();
   await page.getByRole('button', { name: 'Activate' }).click();
-  await expect(page.locator('.badge')).toHaveText('Live');
+  await expect(page.locator('.title-row .badge')).toHaveText('Live');
   const curl = (await page.getByTestId('curl').textContent())!;
   const answer = JSON.parse(execFileSync('bash', ['-c', curl], {
     env: { ...process.env, HERALD_API_KEY: createApiKey('channels') }, encoding: 'utf8',

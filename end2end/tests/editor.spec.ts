@@ -67,7 +67,7 @@ test('a live campaign is modified into version 2, activated, and calls use it', 
   await expect(page.getByRole('heading', { name: title })).toBeVisible();
   await expect(page.getByTestId('review')).toContainText('No problems found');
   await page.getByRole('button', { name: 'Activate' }).click();
-  await expect(page.locator('.badge')).toHaveText('Live');
+  await expect(page.locator('.title-row .badge')).toHaveText('Live');
   const campaignId = (await page.getByTestId('campaign-id').textContent())!.trim();
 
   await page.getByRole('link', { name: 'Edit' }).click();

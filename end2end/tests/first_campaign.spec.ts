@@ -18,7 +18,7 @@ test('a marketer creates, activates and triggers a campaign, and sees the email'
 
   await expect(page).toHaveURL(/\/campaigns\/[0-9a-f-]{36}$/);
   await expect(page.getByRole('heading', { name: title })).toBeVisible();
-  await expect(page.locator('.badge')).toHaveText('Draft');
+  await expect(page.locator('.title-row .badge')).toHaveText('Draft');
   await expect(page.locator('ul.vars')).toContainText('context.resetUrl');
 
   // A test send with the sample data, before going live (no relay here: the capture takes it).
@@ -26,10 +26,22 @@ test('a marketer creates, activates and triggers a campaign, and sees the email'
   await expect(sendTest.getByLabel('Sample context (JSON)')).toHaveValue(/resetUrl/);
   await sendTest.getByLabel('Email address').fill('me@example.com');
   await sendTest.getByRole('button', { name: 'Send test' }).click();
-  await expect(sendTest.getByTestId('test-result')).toHaveText('Sent through capture.');
+  await expect(sendTest.getByTestId('test-result')).toHaveText(
+    'Captured, not delivered: no sender is configured. It is listed below.');
+  // Listed on the campaign page, and opened: what was sent, rendered with the sample data.
+  const tests = sendTest.getByTestId('test-sends');
+  await expect(tests.locator('tbody tr')).toHaveCount(1);
+  await expect(tests).toContainText('me@example.com');
+  await expect(tests).toContainText('captured (not delivered)');
+  await tests.getByRole('link').click();
+  await expect(page.getByRole('heading', { name: 'Test send to me@example.com' })).toBeVisible();
+  await expect(page.getByTestId('test-send-subject')).toHaveText('[Test] Reset your password, Jane');
+  await expect(page.frameLocator('iframe[title="Rendered HTML"]').getByRole('link', { name: 'Reset your password' }))
+    .toBeVisible();
+  await page.getByRole('link', { name: title }).click();
 
   await page.getByRole('button', { name: 'Activate' }).click();
-  await expect(page.locator('.badge')).toHaveText('Live');
+  await expect(page.locator('.title-row .badge')).toHaveText('Live');
   const campaignId = (await page.getByTestId('campaign-id').textContent())!.trim();
   expect(page.url()).toContain(campaignId);
   const curl = (await page.getByTestId('curl').textContent())!;
@@ -93,12 +105,12 @@ test('a marketer creates, activates and triggers a campaign, and sees the email'
   await expect(stopButton).toBeDisabled();
   await stopping.getByRole('button', { name: 'Keep it' }).click();
   await expect(stopping).toHaveCount(0);
-  await expect(page.locator('.badge')).toHaveText('Live');
+  await expect(page.locator('.title-row .badge')).toHaveText('Live');
   await page.getByRole('button', { name: 'Stop campaign…' }).click();
   await stopping.getByLabel(`Type ${title} to confirm`).fill(title);
   await stopButton.click();
   await expect(page.getByText('Stopped: the campaign refuses new trigger calls.')).toBeVisible();
-  await expect(page.locator('.badge')).toHaveText('Stopped');
+  await expect(page.locator('.title-row .badge')).toHaveText('Stopped');
   await expect(page.getByTestId('curl')).toHaveCount(0);
   const refused = await request.post('/ajo/im/executions/unitary', {
     headers: { Authorization: `Bearer ${apiKey}` },
@@ -113,7 +125,7 @@ test('a marketer creates, activates and triggers a campaign, and sees the email'
   // Duplicating is how a stopped campaign sends again; a draft can be deleted.
   await page.getByRole('button', { name: 'Duplicate' }).click();
   await expect(page.getByRole('heading', { name: `Copy of ${title}` })).toBeVisible();
-  await expect(page.locator('.badge')).toHaveText('Draft');
+  await expect(page.locator('.title-row .badge')).toHaveText('Draft');
   expect(page.url()).not.toContain(campaignId);
   await page.getByRole('button', { name: 'Delete draft…' }).click();
   await page.getByRole('button', { name: 'Delete draft', exact: true }).click();

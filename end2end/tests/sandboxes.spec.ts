@@ -46,7 +46,7 @@ test('campaigns and keys live in one sandbox', async ({ page, request }) => {
   await page.getByRole('button', { name: 'Create campaign' }).click();
   await expect(page.getByText('creates new profiles')).toBeVisible();
   await page.getByRole('button', { name: 'Activate' }).click();
-  await expect(page.locator('.badge')).toHaveText('Live');
+  await expect(page.locator('.title-row .badge')).toHaveText('Live');
   const campaignId = (await page.getByTestId('campaign-id').textContent())!.trim();
   const curl = (await page.getByTestId('curl').textContent())!;
   expect(curl).toContain(`x-sandbox-name: ${name}`);

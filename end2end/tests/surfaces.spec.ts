@@ -55,7 +55,7 @@ test('an SMS surface on a webhook gateway carries its campaign\'s messages', asy
   await expect(page.getByRole('heading', { name: title })).toBeVisible();
   await expect(page.getByTestId('surface-name')).toHaveText(surfaceName);
   await page.getByRole('button', { name: 'Activate' }).click();
-  await expect(page.locator('.badge')).toHaveText('Live');
+  await expect(page.locator('.title-row .badge')).toHaveText('Live');
   const curl = (await page.getByTestId('curl').textContent())!;
   execFileSync('bash', ['-c', curl], {
     env: { ...process.env, HERALD_API_KEY: createApiKey('surfaces') }, encoding: 'utf8',

@@ -1,6 +1,6 @@
 use crate::api::{
     ActivateCampaign, ArchiveCampaign, DecideApproval, DeleteDraft, DuplicateCampaign,
-    RequestApproval, SendTest, StopCampaign, get_campaign,
+    RequestApproval, SendTest, StopCampaign, campaign_test_sends, get_campaign,
 };
 use crate::components::{Confirm, CopyButton, ErrorBox, Layout, StatusBadge, error_text};
 use crate::local_time::LocalTime;
@@ -10,7 +10,7 @@ use crate::pages::campaign_sends::AudienceSends;
 use domain::campaign::CampaignStatus;
 use domain::content::{Parts, PushOptions, VariantInput};
 use domain::tenancy::Permission;
-use domain::views::CampaignView;
+use domain::views::{CampaignView, TestSendSummary};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -346,10 +346,16 @@ fn CampaignDetails(campaign: CampaignView, may: Viewer, actions: Actions) -> imp
     }
 }
 
-/// "Send a test": the newest content, rendered with sample data, to one address, now.
+/// "Send a test": the newest content, rendered with sample data, to one address, now; and the
+/// test sends so far, each openable.
 #[component]
 fn SendTestCard(campaign_id: String, channel: String, variables: Vec<String>) -> impl IntoView {
     let send = ServerAction::<SendTest>::new();
+    let listed = campaign_id.clone();
+    let sent = Resource::new(
+        move || (listed.clone(), send.version().get()),
+        |(id, _)| campaign_test_sends(id),
+    );
     let (profile, context) = domain::curl::sample_data(&variables);
     let pretty =
         |map| serde_json::to_string_pretty(&serde_json::Value::Object(map)).unwrap_or_default();
@@ -358,12 +364,13 @@ fn SendTestCard(campaign_id: String, channel: String, variables: Vec<String>) ->
         "push" => "Device push token",
         _ => "Email address",
     };
+    let link = StoredValue::new(campaign_id.clone());
     view! {
         <section class="card" data-testid="send-test">
             <h2>"Send a test"</h2>
             <p class="hint">
                 "Sends the newest content, rendered with this sample data, through the campaign's surface, now. "
-                "It is not a message of the campaign: nothing is recorded or counted."
+                "It is not a message of the campaign: it is not counted or reported, only listed below."
             </p>
             <ActionForm action=send attr:class="stack">
                 <input type="hidden" name="id" value=campaign_id/>
@@ -378,7 +385,49 @@ fn SendTestCard(campaign_id: String, channel: String, variables: Vec<String>) ->
                 Ok(text) => view! { <p class="hint" data-testid="test-result">{text}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
             })}
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let sent = sent.await.unwrap_or_default();
+                    (!sent.is_empty()).then(|| view! {
+                        <h3>"Test sends"</h3>
+                        <table class="list" data-testid="test-sends">
+                            <thead><tr><th>"Sent"</th><th>"To"</th><th>"Version"</th><th>"Result"</th></tr></thead>
+                            <tbody>
+                                {sent.into_iter().map(|t| view! {
+                                    <tr>
+                                        <td><a href=format!("/campaigns/{}/tests/{}", link.get_value(), t.id)><LocalTime ms=t.sent_at/></a></td>
+                                        <td>{t.address.clone()}</td>
+                                        <td>{t.version}</td>
+                                        <td><TestSendResult test=t/></td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    })
+                })}
+            </Suspense>
         </section>
+    }
+}
+
+/// What became of a test send: refused (with the provider's answer), captured, or sent.
+#[component]
+pub(crate) fn TestSendResult(test: TestSendSummary) -> impl IntoView {
+    match (test.error, test.provider.as_str()) {
+        (Some(error), provider) => view! {
+            <span class="badge badge-failed">"refused"</span>
+            <span class="hint">{format!(" {provider}: {error}")}</span>
+        }
+        .into_any(),
+        (None, "capture") => {
+            view! { <span class="badge badge-captured">"captured (not delivered)"</span> }
+                .into_any()
+        }
+        (None, provider) => view! {
+            <span class="badge badge-sent">"sent"</span>
+            <span class="hint">{format!(" through {provider}")}</span>
+        }
+        .into_any(),
     }
 }
 

@@ -25,6 +25,7 @@ mod suppressions;
 mod surfaces;
 mod system;
 mod team;
+mod test_send;
 mod webhooks;
 mod welcome;
 
@@ -51,6 +52,7 @@ pub use suppressions::SuppressionsPage;
 pub use surfaces::SurfacesPage;
 pub use system::SystemPage;
 pub use team::TeamPage;
+pub use test_send::TestSendPage;
 pub use webhooks::WebhooksPage;
 pub use welcome::WelcomePage;
 

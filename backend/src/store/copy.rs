@@ -31,6 +31,7 @@ pub const TABLES: &[&str] = &[
     "campaigns",
     "campaign_versions",
     "approval_requests",
+    "test_sends",
     "api_key_campaigns",
     "executions",
     "idempotency_keys",

@@ -45,6 +45,7 @@ pub mod suppressions;
 pub mod surfaces;
 pub mod system;
 pub mod team;
+pub mod test_sends;
 pub mod webhooks;
 
 /// The statuses a message no longer leaves for delivery, as SQL: only these age out or are

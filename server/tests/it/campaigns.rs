@@ -90,7 +90,7 @@ async fn only_drafts_can_be_deleted() {
 }
 
 #[tokio::test]
-async fn a_test_send_goes_through_the_campaigns_relay_and_is_not_recorded() {
+async fn a_test_send_goes_through_the_campaigns_relay_and_is_listed_not_counted() {
     let sink = crate::support::SmtpSink::start();
     let app = crate::support::TestApp::start(Some(sink.url())).await;
     let campaign = app.reset_campaign().await;
@@ -99,7 +99,7 @@ async fn a_test_send_goes_through_the_campaigns_relay_and_is_not_recorded() {
     let sent = app
         .herald
         .send_test(
-            domain::tenancy::DEFAULT_SANDBOX_ID,
+            &app.caller().await,
             campaign,
             "tess@example.com",
             profile.as_object().unwrap().clone(),
@@ -116,10 +116,31 @@ async fn a_test_send_goes_through_the_campaigns_relay_and_is_not_recorded() {
         received[0]
     );
     assert_eq!(app.count("messages").await, 0);
+    let me = app.caller().await;
+    let listed = app.herald.test_sends(&me, campaign).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, sent.id.to_string());
+    assert_eq!(
+        (
+            listed[0].address.as_str(),
+            listed[0].provider.as_str(),
+            listed[0].version
+        ),
+        ("tess@example.com", "smtp", 1)
+    );
+    assert_eq!(listed[0].error, None);
+    assert_eq!(listed[0].sent_by, "marketer@example.com");
+    let opened = app.herald.test_send(&me, campaign, sent.id).await.unwrap();
+    assert_eq!(opened.summary.subject, "[Test] Reset your password, Tess");
+    assert!(
+        opened.html_body.contains("https://shop.test/r/1"),
+        "{}",
+        opened.html_body
+    );
     let bad = app
         .herald
         .send_test(
-            domain::tenancy::DEFAULT_SANDBOX_ID,
+            &app.caller().await,
             campaign,
             "not an address",
             Default::default(),
@@ -128,4 +149,87 @@ async fn a_test_send_goes_through_the_campaigns_relay_and_is_not_recorded() {
         .await
         .unwrap_err();
     assert_eq!(bad.code, "invalid_address");
+    assert_eq!(
+        app.herald.test_sends(&me, campaign).await.unwrap().len(),
+        1,
+        "a send refused before any provider is not listed"
+    );
+}
+
+#[tokio::test]
+async fn test_sends_keep_the_newest_fifty_and_record_refusals() {
+    let app = crate::support::TestApp::start(None).await;
+    let me = app.caller().await;
+    let campaign = app.reset_campaign().await;
+    let other = app.reset_campaign().await;
+    let mut last = None;
+    for i in 0..52 {
+        let sent = app
+            .herald
+            .send_test(
+                &me,
+                campaign,
+                &format!("t{i}@example.com"),
+                Default::default(),
+                Default::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(sent.provider, "capture");
+        last = Some(sent.id);
+    }
+    let listed = app.herald.test_sends(&me, campaign).await.unwrap();
+    assert_eq!(listed.len(), 50);
+    assert_eq!(listed[0].address, "t51@example.com", "newest first");
+    assert_eq!(
+        listed[49].address, "t2@example.com",
+        "the oldest two are gone"
+    );
+    let elsewhere = app
+        .herald
+        .test_send(&me, other, last.unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(elsewhere.code, "test_send_not_found");
+
+    // A provider's refusal is recorded with its answer.
+    let surface = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/surfaces",
+            Some(serde_json::json!({
+                "name": "Dead relay", "channel": "email", "category": "transactional",
+                "settings": {"provider": "smtp", "fromName": "Shop", "fromAddress": "shop@example.org"},
+                "secrets": {"smtpUrl": "smtp://127.0.0.1:1"}
+            })),
+        )
+        .await;
+    assert_eq!(surface.0, 201, "{}", surface.1);
+    let mut input = domain::campaign::CampaignInput {
+        title: "Through a dead relay".into(),
+        namespace: "email".into(),
+        subject: "Hi".into(),
+        html_body: "<p>Hi</p>".into(),
+        text_body: "Hi".into(),
+        ..Default::default()
+    };
+    input.surface_id = Some(surface.1["id"].as_str().unwrap().to_owned());
+    let dead = app
+        .campaign_in(domain::tenancy::DEFAULT_SANDBOX_ID, input, false)
+        .await;
+    let refused = app
+        .herald
+        .send_test(
+            &me,
+            dead,
+            "x@example.com",
+            Default::default(),
+            Default::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "test_send_failed");
+    let listed = app.herald.test_sends(&me, dead).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].error.is_some(), "{listed:?}");
 }

@@ -339,7 +339,7 @@ async fn national_numbers_are_read_in_the_sandbox_or_surface_region() {
     let test = app
         .herald
         .send_test(
-            DEFAULT_SANDBOX_ID,
+            &app.caller().await,
             sms,
             "1234567890",
             Map::new(),
@@ -442,7 +442,7 @@ async fn the_server_default_region_applies_last() {
     let test = app
         .herald
         .send_test(
-            DEFAULT_SANDBOX_ID,
+            &app.caller().await,
             sms,
             "0151 1234 5678",
             Map::new(),
