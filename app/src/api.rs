@@ -375,6 +375,17 @@ pub async fn delete_draft(id: String) -> Result<(), ServerFnError> {
     Ok(())
 }
 
+/// Makes a change the review offers (an edit).
+#[server(endpoint = "apply_review_fix")]
+pub async fn apply_review_fix(id: String, fix: domain::review::Fix) -> Result<(), ServerFnError> {
+    let (herald, caller) = require(Permission::Edit).await?;
+    let id = campaign_id(&id)?;
+    herald
+        .apply_review_fix(&caller, id, fix)
+        .await
+        .map_err(to_server_error)
+}
+
 /// A campaign's test sends, newest first.
 #[server(endpoint = "campaign_test_sends")]
 pub async fn campaign_test_sends(

@@ -356,6 +356,22 @@ impl Herald {
         Ok(())
     }
 
+    /// Makes a change the review offers, as an edit of the newest content (a live campaign
+    /// gets it in its draft version).
+    #[tracing::instrument(skip_all)]
+    pub async fn apply_review_fix(
+        &self,
+        caller: &Caller,
+        id: CampaignId,
+        fix: domain::review::Fix,
+    ) -> Result<()> {
+        self.own_row(caller, Permission::Edit, id).await?;
+        let mut input = self.campaign(id).await?.to_input();
+        fix.apply(&mut input);
+        let campaign = NewCampaign::parse(&input)?;
+        self.edit_campaign(caller, id, campaign).await
+    }
+
     /// Draft → Live: the newest version becomes the one trigger calls use. On a live campaign
     /// with a newer draft version, activates that version instead (calls accepted before keep
     /// the version they were pinned to). Where the sandbox requires approval of marketing

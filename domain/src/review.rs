@@ -1,7 +1,7 @@
 //! The review before activation: what would make a campaign fail (errors, which block
 //! activation) or fall short (warnings, which do not).
 
-use crate::campaign::{Category, Channel, Window};
+use crate::campaign::{CampaignInput, Category, Channel, Window};
 use crate::content::{Content, Parts, sms_length};
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +19,9 @@ pub enum Severity {
 pub struct Finding {
     pub severity: Severity,
     pub message: String,
+    /// A change that resolves the finding, which Herald can make itself (as an edit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
 }
 
 impl Finding {
@@ -26,6 +29,7 @@ impl Finding {
         Self {
             severity: Severity::Error,
             message: message.into(),
+            fix: None,
         }
     }
 
@@ -33,7 +37,66 @@ impl Finding {
         Self {
             severity: Severity::Warning,
             message: message.into(),
+            fix: None,
         }
+    }
+}
+
+/// A change the review offers to make.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fix {
+    /// An unsubscribe link (`{{unsubscribeUrl}}`) at the end of each HTML and text body that
+    /// mentions none: the default content's and each language variant's own.
+    AddUnsubscribeLink,
+}
+
+/// The HTML footer [`Fix::AddUnsubscribeLink`] adds.
+pub const UNSUBSCRIBE_HTML: &str =
+    "<p style=\"font-size:12px;color:#666\"><a href=\"{{unsubscribeUrl}}\">Unsubscribe</a></p>";
+/// The text footer [`Fix::AddUnsubscribeLink`] adds.
+pub const UNSUBSCRIBE_TEXT: &str = "Unsubscribe: {{unsubscribeUrl}}";
+
+impl Fix {
+    /// What the button that applies it says.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::AddUnsubscribeLink => "Add an unsubscribe link",
+        }
+    }
+
+    /// The content with the fix made.
+    pub fn apply(self, input: &mut CampaignInput) {
+        match self {
+            Self::AddUnsubscribeLink => {
+                add_unsubscribe(&mut input.html_body, &mut input.text_body);
+                for variant in &mut input.variants {
+                    add_unsubscribe(&mut variant.html_body, &mut variant.text_body);
+                }
+            }
+        }
+    }
+}
+
+/// Adds the footers to the bodies that are there and do not mention unsubscribing; the HTML
+/// one goes before `</body>` when the document has one.
+fn add_unsubscribe(html: &mut String, text: &mut String) {
+    let mentions = |part: &str| part.to_lowercase().contains("unsubscribe");
+    if !html.trim().is_empty() && !mentions(html) {
+        match html.to_ascii_lowercase().rfind("</body>") {
+            Some(at) => html.insert_str(at, &format!("{UNSUBSCRIBE_HTML}\n")),
+            None => {
+                html.truncate(html.trim_end().len());
+                html.push('\n');
+                html.push_str(UNSUBSCRIBE_HTML);
+            }
+        }
+    }
+    if !text.trim().is_empty() && !mentions(text) {
+        text.truncate(text.trim_end().len());
+        text.push_str("\n\n");
+        text.push_str(UNSUBSCRIBE_TEXT);
     }
 }
 
@@ -109,34 +172,49 @@ pub(crate) fn part_label(channel: Channel, name: &str) -> &'static str {
 /// each message starting with `prefix`.
 fn review_parts(category: Category, channel: Channel, parts: &Parts, prefix: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let mut warn = |message: String| findings.push(Finding::warning(format!("{prefix}{message}")));
+    let mut warn = |message: String, fix: Option<Fix>| {
+        findings.push(Finding {
+            fix,
+            ..Finding::warning(format!("{prefix}{message}"))
+        });
+    };
     match channel {
         Channel::Email => {
             let mentions_unsubscribe = [&parts.html_body, &parts.text_body]
                 .iter()
                 .any(|part| part.to_lowercase().contains("unsubscribe"));
             if category == Category::Marketing && !mentions_unsubscribe {
-                warn("A marketing email should offer a way to unsubscribe; none of its parts mentions one.".into());
+                warn(
+                    "A marketing email should offer a way to unsubscribe; none of its parts mentions one.".into(),
+                    Some(Fix::AddUnsubscribeLink),
+                );
             }
             if parts.text_body.trim().is_empty() {
                 warn(
                     "The email has no text part; some mail clients and spam filters expect one."
                         .into(),
+                    None,
                 );
             }
         }
         Channel::Sms => {
             let length = sms_length(&parts.text_body);
             if length.segments > 3 {
-                warn(format!(
-                    "The SMS takes {} segments before personalisation; each segment is billed.",
-                    length.segments
-                ));
+                warn(
+                    format!(
+                        "The SMS takes {} segments before personalisation; each segment is billed.",
+                        length.segments
+                    ),
+                    None,
+                );
             }
         }
         Channel::Push => {
             if parts.subject.chars().count() > PUSH_TITLE_CHARS {
-                warn("The push title is longer than 50 characters; many devices cut it.".into());
+                warn(
+                    "The push title is longer than 50 characters; many devices cut it.".into(),
+                    None,
+                );
             }
         }
     }
@@ -152,6 +230,45 @@ pub fn blocks(findings: &[Finding]) -> bool {
 mod tests {
     use super::*;
     use crate::content::{ContentInput, VariantInput};
+    #[test]
+    fn the_unsubscribe_fix_adds_a_link_where_none_is_and_silences_the_warning() {
+        let mut input = CampaignInput {
+            title: "Sale".into(),
+            category: Category::Marketing,
+            subject: "Sale".into(),
+            html_body: "<html><body><p>Sale</p></BODY></html>".into(),
+            text_body: "Sale\n".into(),
+            variants: vec![VariantInput {
+                locale: "fr".into(),
+                html_body: "<p>Soldes</p> <a href=\"{{unsubscribeUrl}}\">unsubscribe</a>".into(),
+                text_body: "Soldes".into(),
+                ..VariantInput::default()
+            }],
+            ..CampaignInput::default()
+        };
+        let before = crate::campaign::NewCampaign::parse(&input).unwrap();
+        let findings = review(Category::Marketing, &before.content, Window::default(), 0);
+        assert_eq!(
+            findings[0].fix,
+            Some(Fix::AddUnsubscribeLink),
+            "{findings:?}"
+        );
+        Fix::AddUnsubscribeLink.apply(&mut input);
+        assert_eq!(
+            input.html_body,
+            format!("<html><body><p>Sale</p>{UNSUBSCRIBE_HTML}\n</BODY></html>")
+        );
+        assert_eq!(input.text_body, format!("Sale\n\n{UNSUBSCRIBE_TEXT}"));
+        let fr = &input.variants[0];
+        assert!(
+            !fr.html_body.contains(UNSUBSCRIBE_HTML),
+            "it had one already"
+        );
+        assert_eq!(fr.text_body, format!("Soldes\n\n{UNSUBSCRIBE_TEXT}"));
+        let after = crate::campaign::NewCampaign::parse(&input).unwrap();
+        let findings = review(Category::Marketing, &after.content, Window::default(), 0);
+        assert!(findings.iter().all(|f| f.fix.is_none()), "{findings:?}");
+    }
 
     fn content(channel: Channel, subject: &str, html: &str, text: &str) -> Content {
         Content::parse(&ContentInput {

@@ -175,3 +175,21 @@ test('a marketing email is offered its unsubscribe link', async ({ page }) => {
   await expect(frame.getByRole('link', { name: 'Unsubscribe' })).toHaveAttribute('href', 'https://herald.example/u/preview');
   expect(problems).toEqual([]);
 });
+
+test('the review adds a missing unsubscribe link in one click', async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page);
+  await page.goto('/campaigns/new');
+  await hydrated(page);
+  const title = `No way out ${Date.now()}`;
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByLabel('Category').selectOption('marketing');
+  await page.getByRole('button', { name: 'Create campaign' }).click();
+  await expect(page.getByRole('heading', { name: title })).toBeVisible();
+  const review = page.getByTestId('review');
+  await expect(review).toContainText('A marketing email should offer a way to unsubscribe');
+  await review.getByRole('button', { name: 'Add an unsubscribe link' }).click();
+  await expect(review).not.toContainText('offer a way to unsubscribe');
+  await expect(page.locator('pre.code').first()).toContainText('{{unsubscribeUrl}}');
+  expect(problems).toEqual([]);
+});

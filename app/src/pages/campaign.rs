@@ -1,6 +1,6 @@
 use crate::api::{
-    ActivateCampaign, ArchiveCampaign, DecideApproval, DeleteDraft, DuplicateCampaign,
-    RequestApproval, SendTest, StopCampaign, campaign_test_sends, get_campaign,
+    ActivateCampaign, ApplyReviewFix, ArchiveCampaign, DecideApproval, DeleteDraft,
+    DuplicateCampaign, RequestApproval, SendTest, StopCampaign, campaign_test_sends, get_campaign,
 };
 use crate::components::{Confirm, CopyButton, ErrorBox, Layout, StatusBadge, error_text};
 use crate::local_time::LocalTime;
@@ -26,6 +26,7 @@ pub fn CampaignPage() -> impl IntoView {
     let archive = ServerAction::<ArchiveCampaign>::new();
     let request = ServerAction::<RequestApproval>::new();
     let decide = ServerAction::<DecideApproval>::new();
+    let fix = ServerAction::<ApplyReviewFix>::new();
     let me = Resource::new(|| (), |_| crate::api::workspace());
     let campaign = Resource::new(
         move || {
@@ -35,6 +36,7 @@ pub fn CampaignPage() -> impl IntoView {
                 archive.version().get(),
                 request.version().get(),
                 decide.version().get(),
+                fix.version().get(),
             );
             (id(), versions)
         },
@@ -46,11 +48,13 @@ pub fn CampaignPage() -> impl IntoView {
         let duplicated = duplicate.value().get().and_then(|r| r.err());
         let deleted = delete.value().get().and_then(|r| r.err());
         let archived = archive.value().get().and_then(|r| r.err());
+        let fixed = fix.value().get().and_then(|r| r.err());
         activated
             .or(stopped)
             .or(duplicated)
             .or(deleted)
             .or(archived)
+            .or(fixed)
             .map(|e| error_text(&e))
     };
     // What the last change did, said once it is done.
@@ -97,7 +101,7 @@ pub fn CampaignPage() -> impl IntoView {
                         launch: me.as_ref().is_some_and(|w| w.may(Permission::Launch)),
                         email: me.map(|w| w.email).unwrap_or_default(),
                     };
-                    let actions = Actions { activate, stop, duplicate, delete, archive, request, decide };
+                    let actions = Actions { activate, stop, duplicate, delete, archive, request, decide, fix };
                     match campaign.await {
                         Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
                         Ok(c) => view! { <CampaignDetails campaign=c may actions/> }.into_any(),
@@ -107,6 +111,14 @@ pub fn CampaignPage() -> impl IntoView {
             {move || action_error().map(|message| view! { <ErrorBox message/> })}
         </Layout>
     }
+}
+
+/// How a review fix is written in a form (as the server function reads it).
+fn remedy_value(fix: domain::review::Fix) -> String {
+    serde_json::to_value(fix)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// The changes the campaign page can make.
@@ -119,6 +131,7 @@ struct Actions {
     archive: ServerAction<ArchiveCampaign>,
     request: ServerAction<RequestApproval>,
     decide: ServerAction<DecideApproval>,
+    fix: ServerAction<ApplyReviewFix>,
 }
 
 #[component]
@@ -131,6 +144,7 @@ fn CampaignDetails(campaign: CampaignView, may: Viewer, actions: Actions) -> imp
         archive,
         request,
         decide,
+        fix,
     } = actions;
     let c = campaign;
     let is_draft = c.status == CampaignStatus::Draft;
@@ -166,7 +180,19 @@ fn CampaignDetails(campaign: CampaignView, may: Viewer, actions: Actions) -> imp
                                     domain::review::Severity::Error => ("finding-error", "Error"),
                                     domain::review::Severity::Warning => ("finding-warning", "Warning"),
                                 };
-                                view! { <li class=class><strong>{label}": "</strong>{f.message}</li> }
+                                let button = f.fix.filter(|_| may_edit).map(|remedy| {
+                                    let id = this.get_value();
+                                    view! {
+                                        <ActionForm action=fix attr:class="fix">
+                                            <input type="hidden" name="id" value=id/>
+                                            <input type="hidden" name="fix" value=remedy_value(remedy)/>
+                                            <button type="submit" class="secondary" disabled=move || fix.pending().get()>
+                                                {remedy.label()}
+                                            </button>
+                                        </ActionForm>
+                                    }
+                                });
+                                view! { <li class=class><strong>{label}": "</strong>{f.message}" "{button}</li> }
                             }).collect_view()}
                         </ul>
                     }.into_any()

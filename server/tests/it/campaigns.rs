@@ -233,3 +233,52 @@ async fn test_sends_keep_the_newest_fifty_and_record_refusals() {
     assert_eq!(listed.len(), 1);
     assert!(listed[0].error.is_some(), "{listed:?}");
 }
+
+#[tokio::test]
+async fn the_review_adds_a_missing_unsubscribe_link_as_an_edit() {
+    let app = crate::support::TestApp::start(None).await;
+    let me = app.caller().await;
+    let input = domain::campaign::CampaignInput {
+        title: "Spring sale".into(),
+        namespace: "email".into(),
+        category: domain::campaign::Category::Marketing,
+        subject: "Sale".into(),
+        html_body: "<p>Sale</p>".into(),
+        text_body: "Sale".into(),
+        ..Default::default()
+    };
+    let id = app
+        .campaign_in(domain::tenancy::DEFAULT_SANDBOX_ID, input, true)
+        .await;
+    let fix = domain::review::Fix::AddUnsubscribeLink;
+    let before = app.herald.campaign(id).await.unwrap();
+    assert!(
+        before.review.iter().any(|f| f.fix == Some(fix)),
+        "{:?}",
+        before.review
+    );
+    app.herald.apply_review_fix(&me, id, fix).await.unwrap();
+    let after = app.herald.campaign(id).await.unwrap();
+    assert_eq!(
+        (after.version, after.live_version),
+        (2, Some(1)),
+        "a draft version"
+    );
+    assert!(
+        after.html_body.contains("{{unsubscribeUrl}}"),
+        "{}",
+        after.html_body
+    );
+    assert!(after.text_body.ends_with("Unsubscribe: {{unsubscribeUrl}}"));
+    assert!(
+        after.review.iter().all(|f| f.fix.is_none()),
+        "{:?}",
+        after.review
+    );
+    // Applied again, it changes nothing: every body mentions unsubscribing now.
+    app.herald.apply_review_fix(&me, id, fix).await.unwrap();
+    assert_eq!(
+        app.herald.campaign(id).await.unwrap().html_body,
+        after.html_body
+    );
+}
