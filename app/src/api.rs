@@ -638,6 +638,16 @@ pub async fn save_surface(
     Ok(())
 }
 
+/// Connects to a surface's provider, sending nothing, and says what it answered.
+#[server(endpoint = "verify_surface")]
+pub async fn verify_surface(id: String) -> Result<domain::views::SurfaceCheck, ServerFnError> {
+    let (herald, caller) = require(Permission::Configure).await?;
+    herald
+        .verify_surface(&caller, &id)
+        .await
+        .map_err(to_server_error)
+}
+
 #[server(endpoint = "delete_surface")]
 pub async fn delete_surface(id: String) -> Result<(), ServerFnError> {
     let (herald, caller) = require(Permission::Configure).await?;

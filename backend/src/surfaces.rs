@@ -18,7 +18,7 @@ use domain::ids::SurfaceId;
 use domain::recipient::PhoneRegion;
 use domain::surface::{NewSurface, ProviderKind, SurfaceInput, SurfaceSecrets, SurfaceSettings};
 use domain::tenancy::Permission;
-use domain::views::SurfaceView;
+use domain::views::{SurfaceCheck, SurfaceView};
 
 /// Why a well-formed region is refused.
 pub(crate) const UNKNOWN_REGION: &str = "is not a country whose phone numbers Herald knows";
@@ -139,6 +139,38 @@ impl Herald {
         tx.commit().await?;
         tracing::info!(surface_id = %id, provider = surface.settings.provider.as_str(), "surface {verb}");
         self.surface(sandbox_id, &id.to_string()).await
+    }
+
+    /// Connects to a surface's provider as a send would (connection, TLS, credentials),
+    /// sending no message, and reports what it answered. A fresh transport is used, so the
+    /// answer is today's, not a pooled connection's.
+    #[tracing::instrument(skip_all)]
+    pub async fn verify_surface(&self, caller: &Caller, id: &str) -> Result<SurfaceCheck> {
+        caller.require(Permission::Configure)?;
+        let row = self.sandbox_surface(caller.sandbox_id(), id).await?;
+        let open = self.open(&row);
+        let provider = open.settings.provider.as_str().to_owned();
+        let started = std::time::Instant::now();
+        let answer = match self.inner.transports.unshared(&open) {
+            Err(why) => Err(format!("The surface {why}")),
+            Ok(transport) => transport.verify().await.map_err(|e| e.detail),
+        };
+        let took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        tracing::info!(surface_id = %row.id, provider, ok = answer.is_ok(), "surface verified");
+        Ok(match answer {
+            Ok(answer) => SurfaceCheck {
+                provider,
+                ok: true,
+                answer,
+                took_ms,
+            },
+            Err(answer) => SurfaceCheck {
+                provider,
+                ok: false,
+                answer,
+                took_ms,
+            },
+        })
     }
 
     /// Deletes a surface that no campaign and no message refers to.

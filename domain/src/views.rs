@@ -580,3 +580,18 @@ pub struct TestSendView {
     /// Push options as sent (JSON); none for email and SMS.
     pub payload: Option<String>,
 }
+
+/// What a surface's provider answered when Herald connected to it as a send would (sending no
+/// message).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SurfaceCheck {
+    pub provider: String,
+    /// Whether the provider accepted the connection and credentials.
+    pub ok: bool,
+    /// What it answered, in a sentence.
+    pub answer: String,
+    /// How long the check took, in milliseconds.
+    pub took_ms: u64,
+}

@@ -9,6 +9,10 @@ import { createApiKey, hydrated, signIn, watchConsole } from './herald';
 test('an SMS surface on a webhook gateway carries its campaign\'s messages', async ({ page }) => {
   const received: { auth: string | undefined; body: any }[] = [];
   const gateway = http.createServer((req, res) => {
+    if (req.method !== 'POST') {
+      res.writeHead(405).end();
+      return;
+    }
     let data = '';
     req.on('data', (chunk) => (data += chunk));
     req.on('end', () => {
@@ -37,6 +41,12 @@ test('an SMS surface on a webhook gateway carries its campaign\'s messages', asy
   const row = page.getByTestId('surface').filter({ hasText: surfaceName });
   await expect(row).toContainText('JSON webhook');
   await expect(page.getByText('gateway-secret-token')).toHaveCount(0);
+
+  // "Verify" connects to the gateway and says what it answered; nothing is sent.
+  await row.getByRole('button', { name: 'Verify' }).click();
+  await expect(page.getByTestId('surface-check')).toContainText(
+    `${surfaceName} (webhook) answered: The gateway answered HTTP 405 to a HEAD request`);
+  expect(received).toHaveLength(0);
 
   // Editing shows the saved token as kept, never its value.
   await row.getByRole('button', { name: 'Edit' }).click();

@@ -1,6 +1,6 @@
 //! Channel surfaces: the senders and providers campaigns send through, per sandbox.
 
-use crate::api::{DeleteSurface, SaveSurface, list_surfaces};
+use crate::api::{DeleteSurface, SaveSurface, VerifySurface, list_surfaces};
 use crate::components::{ErrorBox, Layout, error_text};
 use domain::campaign::{Category, Channel};
 use domain::surface::{ProviderKind, SurfaceInput};
@@ -14,6 +14,9 @@ type SetField = fn(&mut SurfaceInput, String);
 pub fn SurfacesPage() -> impl IntoView {
     let save = ServerAction::<SaveSurface>::new();
     let delete = ServerAction::<DeleteSurface>::new();
+    let verify = ServerAction::<VerifySurface>::new();
+    // The name of the surface last verified, for the answer's sentence.
+    let verified = RwSignal::new(String::new());
     let list = Resource::new(
         move || (save.version().get(), delete.version().get()),
         |_| list_surfaces(),
@@ -97,6 +100,19 @@ pub fn SurfacesPage() -> impl IntoView {
                 "Credentials are encrypted at rest and never shown again once saved."
             </p>
             {move || failure().map(|message| view! { <ErrorBox message/> })}
+            {move || verify.value().get().map(|result| match result {
+                Ok(check) => {
+                    let (class, outcome) = if check.ok { ("banner success", "answered") } else { ("banner warning", "refused") };
+                    view! {
+                        <p class=class role="status" data-testid="surface-check">
+                            <strong>{format!("{} ({}) {outcome}: ", verified.get(), check.provider)}</strong>
+                            {check.answer}
+                            {format!(" ({} ms)", check.took_ms)}
+                        </p>
+                    }.into_any()
+                }
+                Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
+            })}
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
@@ -114,6 +130,7 @@ pub fn SurfacesPage() -> impl IntoView {
                                     {items.into_iter().map(|s| {
                                         let edit = s.clone();
                                         let id = s.id.clone();
+                                        let check = (s.id.clone(), s.name.clone());
                                         view! {
                                             <tr data-testid="surface">
                                                 <td>{s.name.clone()}</td>
@@ -130,6 +147,13 @@ pub fn SurfacesPage() -> impl IntoView {
                                                         form.set(edit.to_input());
                                                         editing.set(Some(edit.clone()));
                                                     }>"Edit"</button>
+                                                    <button type="button" class="secondary" disabled=move || verify.pending().get()
+                                                        on:click=move |_| {
+                                                            verified.set(check.1.clone());
+                                                            verify.dispatch(VerifySurface { id: check.0.clone() });
+                                                        }>
+                                                        "Verify"
+                                                    </button>
                                                     <button type="button" class="secondary" disabled={s.campaigns > 0}
                                                         on:click=move |_| { delete.dispatch(DeleteSurface { id: id.clone() }); }>
                                                         "Delete"

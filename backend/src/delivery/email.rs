@@ -90,6 +90,14 @@ impl Mailer {
         }
     }
 
+    /// Connects to the relay as a send would, sending no message.
+    pub async fn verify(&self) -> Result<String, SendError> {
+        match self {
+            Mailer::Smtp { pool, .. } => pool.verify().await,
+            Mailer::Capture => Ok(super::transport::CAPTURE_VERIFIED.to_owned()),
+        }
+    }
+
     pub async fn send(&self, m: &ClaimedMessage) -> Result<(), SendError> {
         let Mailer::Smtp {
             pool,

@@ -86,6 +86,17 @@ impl Fcm {
         })
     }
 
+    /// Asks Google for an access token with the service account's key: what a send needs,
+    /// sending nothing.
+    pub async fn verify(&self) -> Result<String, SendError> {
+        *self.token.lock().await = None;
+        self.access_token().await?;
+        Ok(format!(
+            "Google issued an access token to {} for project {}.",
+            self.account.client_email, self.account.project_id
+        ))
+    }
+
     /// An OAuth2 access token: the cached one, or a new one for a freshly signed JWT.
     async fn access_token(&self) -> Result<String, SendError> {
         let mut cached = self.token.lock().await;
@@ -231,6 +242,28 @@ impl Apns {
             .map_err(|_| SendError::permanent("APNs: the signing key cannot sign"))?;
         *cached = Some((token.clone(), Instant::now() + APNS_TOKEN_LIFETIME));
         Ok(token)
+    }
+
+    /// Sends a notification to a device token that cannot exist: APNs checks the key and
+    /// topic first, so `BadDeviceToken` means they are good, and nothing reaches a device.
+    pub async fn verify(&self) -> Result<String, SendError> {
+        let token = self.provider_token().await?;
+        let request = self
+            .client
+            .post(format!("{}/3/device/{}", self.base_url, "0".repeat(64)))
+            .bearer_auth(token)
+            .header("apns-topic", &self.topic)
+            .header("apns-push-type", "alert")
+            .json(&json!({ "aps": { "alert": { "title": "Herald check" } } }));
+        let reply = call("APNs", request).await?;
+        let reason = reply.json()["reason"].as_str().map(str::to_owned);
+        match (reply.status, reason.as_deref()) {
+            (400, Some("BadDeviceToken")) => Ok(format!(
+                "APNs accepted the key for topic {} (it refused a made-up device token, as it should).",
+                self.topic
+            )),
+            _ => Err(reply.error("APNs", reason.as_deref())),
+        }
     }
 
     /// The `apns-id` is the message id, the same on every retry. Returns APNs' `apns-id`.

@@ -9,7 +9,9 @@ use serde_json::json;
 
 pub(crate) struct Twilio {
     client: reqwest::Client,
-    /// `{base}/2010-04-01/Accounts/{sid}/Messages.json`
+    /// `{base}/2010-04-01/Accounts/{sid}`
+    account_url: String,
+    /// `{account_url}/Messages.json`
     url: String,
     account_sid: String,
     auth_token: String,
@@ -27,12 +29,11 @@ impl Twilio {
             .auth_token
             .clone()
             .ok_or_else(|| anyhow::anyhow!("no auth token is set"))?;
+        let account_url = format!("{}/2010-04-01/Accounts/{}", s.base_url, s.account_sid);
         Ok(Self {
             client,
-            url: format!(
-                "{}/2010-04-01/Accounts/{}/Messages.json",
-                s.base_url, s.account_sid
-            ),
+            url: format!("{account_url}/Messages.json"),
+            account_url,
             account_sid: s.account_sid.clone(),
             auth_token,
             sender: s.sender.clone(),
@@ -70,6 +71,29 @@ impl Twilio {
     }
 }
 
+impl Twilio {
+    /// Reads the account with the surface's credentials: what a send needs, sending nothing.
+    pub async fn verify(&self) -> Result<String, SendError> {
+        let request = self
+            .client
+            .get(format!("{}.json", self.account_url))
+            .basic_auth(&self.account_sid, Some(&self.auth_token));
+        let reply = call("Twilio", request).await?;
+        let body = reply.json();
+        if !reply.ok() {
+            let code = body["code"].as_i64().map(|c| c.to_string());
+            return Err(reply.error("Twilio", code.as_deref()));
+        }
+        let text = |key: &str| body[key].as_str().unwrap_or("unknown").to_owned();
+        Ok(format!(
+            "Twilio accepted the credentials of account {} (\"{}\", {}).",
+            self.account_sid,
+            text("friendly_name"),
+            text("status")
+        ))
+    }
+}
+
 pub(crate) struct Webhook {
     client: reqwest::Client,
     url: String,
@@ -104,5 +128,19 @@ impl Webhook {
             return Ok(reply.json()["id"].as_str().map(str::to_owned));
         }
         Err(reply.error("SMS webhook", None))
+    }
+
+    /// Connects to the gateway with an empty-bodied HEAD request: any HTTP answer shows it is
+    /// reachable (its own protocol has no check to call).
+    pub async fn verify(&self) -> Result<String, SendError> {
+        let mut request = self.client.head(&self.url);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let reply = call("SMS webhook", request).await?;
+        Ok(format!(
+            "The gateway answered HTTP {} to a HEAD request: it is reachable (sending was not tried).",
+            reply.status
+        ))
     }
 }

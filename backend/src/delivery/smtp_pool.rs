@@ -136,6 +136,33 @@ impl SmtpPool {
         }
     }
 
+    /// Connects as a send would (TLS and sign-in as the URL says) and says goodbye; returns
+    /// what the relay showed of itself.
+    pub async fn verify(&self) -> Result<String, SendError> {
+        let at = |mut e: SendError| {
+            e.detail = format!("{}:{}: {}", self.host, self.port, e.detail);
+            e
+        };
+        let mut conn = tokio::time::timeout(self.timeout, self.connect())
+            .await
+            .map_err(|_| at(SendError::down("SMTP timeout")))?
+            .map_err(at)?;
+        let name = conn.server_info().name().to_owned();
+        let encrypted = conn.is_encrypted();
+        let _ = conn.quit().await;
+        Ok(format!(
+            "{name} ({}:{}) accepted the connection{}{}.",
+            self.host,
+            self.port,
+            if encrypted { " over TLS" } else { " in clear" },
+            if self.credentials.is_some() {
+                " and the credentials"
+            } else {
+                ""
+            },
+        ))
+    }
+
     async fn checkout(&self) -> Result<AsyncSmtpConnection, SendError> {
         loop {
             let next = self.idle.lock().expect("pool lock").pop();

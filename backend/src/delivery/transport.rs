@@ -21,6 +21,10 @@ use std::sync::{Arc, Mutex};
 /// A surface's transport, or why it cannot be built (the message waits for a fix).
 pub(crate) type Built = Result<Arc<Transport>, String>;
 
+/// What verifying the local capture says.
+pub(super) const CAPTURE_VERIFIED: &str =
+    "Nothing to connect to: the capture keeps messages in Herald and delivers none.";
+
 pub(crate) enum Transport {
     Email(Mailer),
     Twilio(Twilio),
@@ -40,6 +44,18 @@ impl Transport {
             Transport::Fcm(_) => "fcm",
             Transport::Apns(_) => "apns",
             Transport::Capture => "capture",
+        }
+    }
+
+    /// Connects to the provider as a send would, sending no message, and says what it answered.
+    pub async fn verify(&self) -> Result<String, SendError> {
+        match self {
+            Transport::Email(mailer) => mailer.verify().await,
+            Transport::Twilio(t) => t.verify().await,
+            Transport::Webhook(w) => w.verify().await,
+            Transport::Fcm(f) => f.verify().await,
+            Transport::Apns(a) => a.verify().await,
+            Transport::Capture => Ok(CAPTURE_VERIFIED.to_owned()),
         }
     }
 
@@ -110,6 +126,11 @@ impl Transports {
     /// Whether a surface's transport can be built (its keys load, its URL parses).
     pub fn check(&self, surface: &OpenSurface) -> Result<(), String> {
         self.make(surface).map(drop)
+    }
+
+    /// A new transport of an opened surface, not cached nor shared (for a check).
+    pub fn unshared(&self, surface: &OpenSurface) -> Result<Transport, String> {
+        self.make(surface)
     }
 
     /// Builds (and caches) the transport of an opened surface.

@@ -135,6 +135,10 @@ pub fn router(herald: Herald) -> Router {
                 .delete(surfaces::delete_surface),
         )
         .route(
+            "/api/v1/surfaces/{surface_id}/verify",
+            post(surfaces::verify_surface),
+        )
+        .route(
             "/api/v1/namespaces",
             get(namespaces::list_namespaces).post(namespaces::create_namespace),
         )

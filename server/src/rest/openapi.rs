@@ -52,6 +52,7 @@ use utoipa::{Modify, OpenApi};
         suppressions::lift_opt_out,
         surfaces::list_surfaces,
         surfaces::create_surface,
+        surfaces::verify_surface,
         surfaces::get_surface,
         surfaces::update_surface,
         surfaces::delete_surface,

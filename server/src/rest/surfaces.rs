@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::surface::SurfaceInput;
-use domain::views::SurfaceView;
+use domain::views::{SurfaceCheck, SurfaceView};
 
 /// The key's sandbox's surfaces, by channel and name.
 #[utoipa::path(get, path = "/api/v1/surfaces", tag = "management",
@@ -106,4 +106,22 @@ pub async fn delete_surface(
 ) -> Result<StatusCode, ApiError> {
     state.herald.delete_surface(&caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Connects to the surface's provider as a send would (connection, TLS, credentials), sending
+/// no message, and reports what it answered (`ok` false: it refused or could not be reached).
+#[utoipa::path(post, path = "/api/v1/surfaces/{surfaceId}/verify", tag = "management",
+    params(("surfaceId" = String, Path)),
+    responses(
+        (status = 200, body = SurfaceCheck, description = "What the provider answered"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn verify_surface(
+    State(state): State<RestState>,
+    Path(id): Path<String>,
+    AdminCaller(caller): AdminCaller,
+) -> Result<Json<SurfaceCheck>, ApiError> {
+    Ok(Json(state.herald.verify_surface(&caller, &id).await?))
 }

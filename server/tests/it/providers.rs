@@ -565,3 +565,146 @@ async fn provider_redirects_are_not_followed() {
         "nothing went to the redirect's target"
     );
 }
+
+/// "Verify" connects to each provider as a send would and reports its answer; nothing is sent.
+#[tokio::test]
+async fn verify_reports_what_each_provider_answered() {
+    let sink = crate::support::SmtpSink::start();
+    let app = TestApp::start(None).await;
+    let me = app.caller().await;
+    let check = |id: String| {
+        let app = &app;
+        let me = me.clone();
+        async move { app.herald.verify_surface(&me, &id).await.unwrap() }
+    };
+    let smtp = |name: &str, url: &str| {
+        json!({"name": name, "channel": "email", "category": "transactional",
+               "settings": {"provider": "smtp", "fromName": "Shop", "fromAddress": "shop@example.org"},
+               "secrets": {"smtpUrl": url}})
+    };
+
+    let relay = surface(&app, smtp("Relay", &sink.url())).await;
+    let ok = check(relay).await;
+    assert!(ok.ok, "{ok:?}");
+    assert!(
+        ok.answer.contains("accepted the connection in clear"),
+        "{}",
+        ok.answer
+    );
+    assert!(sink.messages().is_empty(), "nothing is sent");
+    let dead = surface(&app, smtp("Dead relay", "smtp://127.0.0.1:1")).await;
+    let refused = check(dead).await;
+    assert!(!refused.ok);
+    assert!(
+        refused.answer.starts_with("127.0.0.1:1: "),
+        "{}",
+        refused.answer
+    );
+
+    let twilio = FakeProvider::start().await;
+    twilio.script(
+        "/Accounts/AC42.json",
+        vec![
+            Reply::json(200, json!({"friendly_name": "Acme", "status": "active"})),
+            Reply::json(401, json!({"code": 20003, "message": "Authenticate"})),
+        ],
+    );
+    let sms = surface(
+        &app,
+        json!({"name": "Alerts", "channel": "sms", "category": "transactional",
+               "settings": {"provider": "twilio", "sender": "ACME", "accountSid": "AC42", "baseUrl": twilio.base},
+               "secrets": {"authToken": "tw-secret"}}),
+    )
+    .await;
+    let ok = check(sms.clone()).await;
+    assert_eq!(
+        ok.answer,
+        "Twilio accepted the credentials of account AC42 (\"Acme\", active)."
+    );
+    let refused = check(sms).await;
+    assert_eq!(
+        (refused.ok, refused.answer.as_str()),
+        (false, "Twilio HTTP 401 (20003)")
+    );
+    assert!(twilio.requests_to("Messages").is_empty(), "nothing is sent");
+
+    let fcm = FakeProvider::start().await;
+    fcm.script(
+        "/token",
+        vec![Reply::json(
+            200,
+            json!({"access_token": "ya29.test", "expires_in": 3600}),
+        )],
+    );
+    let account = json!({"type": "service_account", "project_id": "shop", "client_email": "herald@shop.iam.example",
+                         "private_key": FCM_KEY, "token_uri": format!("{}/token", fcm.base)});
+    let android = surface(
+        &app,
+        json!({"name": "Shop app", "channel": "push", "category": "transactional",
+               "settings": {"provider": "fcm", "appId": "com.acme.shop", "platform": "android", "apiBase": fcm.base},
+               "secrets": {"serviceAccount": account.to_string()}}),
+    )
+    .await;
+    let ok = check(android).await;
+    assert_eq!(
+        ok.answer,
+        "Google issued an access token to herald@shop.iam.example for project shop."
+    );
+    assert!(
+        fcm.requests_to("messages:send").is_empty(),
+        "nothing is sent"
+    );
+
+    let apns = FakeProvider::start().await;
+    apns.script(
+        "/3/device/",
+        vec![
+            Reply::json(400, json!({"reason": "BadDeviceToken"})),
+            Reply::json(403, json!({"reason": "InvalidProviderToken"})),
+        ],
+    );
+    let ios = surface(
+        &app,
+        json!({"name": "iOS app", "channel": "push", "category": "transactional",
+               "settings": {"provider": "apns", "appId": "com.acme.shop", "platform": "ios",
+                            "teamId": "TEAM123456", "keyId": "KEY1234567", "baseUrl": apns.base},
+               "secrets": {"privateKey": APNS_KEY}}),
+    )
+    .await;
+    let ok = check(ios.clone()).await;
+    assert!(
+        ok.ok
+            && ok
+                .answer
+                .starts_with("APNs accepted the key for topic com.acme.shop"),
+        "{ok:?}"
+    );
+    let refused = check(ios).await;
+    assert_eq!(refused.answer, "APNs HTTP 403 (InvalidProviderToken)");
+
+    let capture = surface(
+        &app,
+        json!({"name": "Kept", "channel": "sms", "category": "transactional",
+               "settings": {"provider": "capture", "sender": "ACME"}}),
+    )
+    .await;
+    assert!(
+        check(capture.clone())
+            .await
+            .answer
+            .starts_with("Nothing to connect to")
+    );
+    // The same check over the management API.
+    let (status, answer) = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/surfaces/{capture}/verify"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        (answer["ok"].clone(), answer["provider"].clone()),
+        (json!(true), json!("capture"))
+    );
+}
