@@ -133,6 +133,45 @@ fn server_functions(campaign: &str, user: &str) -> Vec<Door> {
         door(DuplicateCampaign { id: id() }, Some(Edit)),
         door(DeleteDraft { id: id() }, Some(Edit)),
         door(
+            ApplyReviewFix {
+                id: id(),
+                fix: domain::review::Fix::AddUnsubscribeLink,
+            },
+            Some(Edit),
+        ),
+        door(CampaignVersions { id: id() }, Some(Read)),
+        door(
+            CampaignVersion {
+                id: id(),
+                version: 1,
+            },
+            Some(Read),
+        ),
+        door(
+            CompareVersions {
+                id: id(),
+                from: 1,
+                to: 1,
+            },
+            Some(Read),
+        ),
+        door(
+            RollBackCampaign {
+                id: id(),
+                version: 1,
+            },
+            Some(Edit),
+        ),
+        door(DiscardDraftVersion { id: id() }, Some(Edit)),
+        door(CampaignTestSends { id: id() }, Some(Read)),
+        door(
+            CampaignTestSend {
+                id: id(),
+                test_id: id(),
+            },
+            Some(Read),
+        ),
+        door(
             FindMessages {
                 query: Default::default(),
             },
@@ -177,6 +216,7 @@ fn server_functions(campaign: &str, user: &str) -> Vec<Door> {
             },
             Some(Configure),
         ),
+        door(VerifySurface { id: id() }, Some(Configure)),
         door(DeleteSurface { id: id() }, Some(Configure)),
         door(
             SendTest {
