@@ -1,6 +1,7 @@
 //! Server functions: the browser's door into the backend. Each one checks the session first.
 //! Endpoints are fixed (`/api/<name>`) so scripts and the benchmark can call them too.
 
+use crate::error::AppError;
 use domain::views::{ApiKeyView, CampaignSummary, CampaignView, MessageView, SandboxView};
 use leptos::prelude::*;
 
@@ -11,9 +12,9 @@ use domain::tenancy::Permission;
 
 /// A campaign id from the browser; anything else is an unknown campaign.
 #[cfg(feature = "ssr")]
-fn campaign_id(raw: &str) -> Result<domain::ids::CampaignId, ServerFnError> {
+fn campaign_id(raw: &str) -> Result<domain::ids::CampaignId, AppError> {
     raw.parse()
-        .map_err(|_| ServerFnError::new("No campaign has this id."))
+        .map_err(|_| AppError::new("No campaign has this id."))
 }
 
 /// Who is signed in, the sandbox they work in with their role there, every sandbox they may
@@ -36,19 +37,17 @@ impl WorkspaceView {
 }
 
 #[server(endpoint = "workspace")]
-pub async fn workspace() -> Result<WorkspaceView, ServerFnError> {
+pub async fn workspace() -> Result<WorkspaceView, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
-    let user = caller
-        .user
-        .ok_or_else(|| ServerFnError::new("Sign in again."))?;
+    let user = caller.user.ok_or_else(|| AppError::new("Sign in again."))?;
     let email = herald
         .user_email(&user)
         .await
         .map_err(to_server_error)?
-        .ok_or_else(|| ServerFnError::new("Your account no longer exists."))?;
+        .ok_or_else(|| AppError::new("Your account no longer exists."))?;
     let sandboxes = herald.sandboxes_of(user).await.map_err(to_server_error)?;
     let backend::accounts::Access::Member(role) = caller.access else {
-        return Err(ServerFnError::new("Sign in again."));
+        return Err(AppError::new("Sign in again."));
     };
     let captures_only = herald
         .captures_only(caller.sandbox_id())
@@ -65,31 +64,27 @@ pub async fn workspace() -> Result<WorkspaceView, ServerFnError> {
 
 /// Makes `id` the sandbox this session works in, and opens its campaigns.
 #[server(endpoint = "switch_sandbox")]
-pub async fn switch_sandbox(id: String) -> Result<(), ServerFnError> {
+pub async fn switch_sandbox(id: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Read).await?;
-    let user = caller
-        .user
-        .ok_or_else(|| ServerFnError::new("Sign in again."))?;
+    let user = caller.user.ok_or_else(|| AppError::new("Sign in again."))?;
     let allowed = herald.sandboxes_of(user).await.map_err(to_server_error)?;
     if !allowed.iter().any(|(s, _)| s.id == id) {
-        return Err(ServerFnError::new("You have no role in this sandbox."));
+        return Err(AppError::new("You have no role in this sandbox."));
     }
     let session: tower_sessions::Session = leptos_axum::extract().await?;
     session
         .insert(SANDBOX_KEY, &id)
         .await
-        .map_err(|e| ServerFnError::new(format!("cannot switch sandbox: {e}")))?;
+        .map_err(|e| AppError::new(format!("cannot switch sandbox: {e}")))?;
     leptos_axum::redirect("/");
     Ok(())
 }
 
 /// Creates a sandbox; whoever creates it is its first owner.
 #[server(endpoint = "create_sandbox")]
-pub async fn create_sandbox(org_id: String, name: String) -> Result<(), ServerFnError> {
+pub async fn create_sandbox(org_id: String, name: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Own).await?;
-    let user = caller
-        .user
-        .ok_or_else(|| ServerFnError::new("Sign in again."))?;
+    let user = caller.user.ok_or_else(|| AppError::new("Sign in again."))?;
     let sandbox = herald
         .create_sandbox(&org_id, &name, &caller.who())
         .await
@@ -104,14 +99,14 @@ pub async fn create_sandbox(org_id: String, name: String) -> Result<(), ServerFn
 
 /// What the database holds (the System page).
 #[server(endpoint = "system")]
-pub async fn system() -> Result<domain::views::SystemView, ServerFnError> {
+pub async fn system() -> Result<domain::views::SystemView, AppError> {
     let (herald, _) = require(Permission::Own).await?;
     herald.system().await.map_err(to_server_error)
 }
 
 /// The current sandbox's data retention.
 #[server(endpoint = "retention")]
-pub async fn retention() -> Result<domain::retention::RetentionView, ServerFnError> {
+pub async fn retention() -> Result<domain::retention::RetentionView, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     herald
         .retention(caller.sandbox_id())
@@ -126,7 +121,7 @@ pub async fn set_retention(
     content_days: String,
     message_days: String,
     webhook_days: String,
-) -> Result<Result<domain::retention::RetentionView, String>, ServerFnError> {
+) -> Result<Result<domain::retention::RetentionView, String>, AppError> {
     let (herald, caller) = require(Permission::Configure).await?;
     let days = |field: &str, raw: &str| match raw.trim() {
         "" => Ok(None),
@@ -173,7 +168,7 @@ pub async fn set_retention(
 
 /// The current sandbox's own settings (its default phone region).
 #[server(endpoint = "sandbox_settings")]
-pub async fn sandbox_settings() -> Result<domain::views::SandboxSettingsView, ServerFnError> {
+pub async fn sandbox_settings() -> Result<domain::views::SandboxSettingsView, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     herald
         .sandbox_settings(caller.sandbox_id())
@@ -187,7 +182,7 @@ pub async fn sandbox_settings() -> Result<domain::views::SandboxSettingsView, Se
 pub async fn set_sandbox_settings(
     phone_region: String,
     time_zone: String,
-) -> Result<Result<domain::views::SandboxSettingsView, String>, ServerFnError> {
+) -> Result<Result<domain::views::SandboxSettingsView, String>, AppError> {
     let (herald, caller) = require(Permission::Configure).await?;
     let input = domain::views::SandboxSettingsInput {
         phone_region: Some(phone_region),
@@ -218,7 +213,7 @@ pub async fn set_sandbox_settings(
 #[server(endpoint = "find_campaigns")]
 pub async fn find_campaigns(
     #[server(default)] query: domain::listing::CampaignQueryInput,
-) -> Result<domain::views::CampaignPage, ServerFnError> {
+) -> Result<domain::views::CampaignPage, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     let query =
         domain::listing::CampaignQuery::parse(&query).map_err(|e| to_server_error(e.into()))?;
@@ -230,7 +225,7 @@ pub async fn find_campaigns(
 
 /// Profile attributes known in the current sandbox, for the editor's attribute list.
 #[server(endpoint = "known_attributes")]
-pub async fn known_attributes() -> Result<Vec<String>, ServerFnError> {
+pub async fn known_attributes() -> Result<Vec<String>, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     herald
         .known_profile_attributes(caller.sandbox_id())
@@ -239,7 +234,7 @@ pub async fn known_attributes() -> Result<Vec<String>, ServerFnError> {
 }
 
 #[server(endpoint = "list_campaigns")]
-pub async fn list_campaigns() -> Result<Vec<CampaignSummary>, ServerFnError> {
+pub async fn list_campaigns() -> Result<Vec<CampaignSummary>, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     herald
         .list_campaigns(caller.sandbox_id())
@@ -248,7 +243,7 @@ pub async fn list_campaigns() -> Result<Vec<CampaignSummary>, ServerFnError> {
 }
 
 #[server(endpoint = "get_campaign")]
-pub async fn get_campaign(id: String) -> Result<CampaignView, ServerFnError> {
+pub async fn get_campaign(id: String) -> Result<CampaignView, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     let id = campaign_id(&id)?;
     herald
@@ -259,7 +254,7 @@ pub async fn get_campaign(id: String) -> Result<CampaignView, ServerFnError> {
 
 /// Creates a draft in the current sandbox and opens it.
 #[server(endpoint = "create_campaign")]
-pub async fn create_campaign(input: domain::campaign::CampaignInput) -> Result<(), ServerFnError> {
+pub async fn create_campaign(input: domain::campaign::CampaignInput) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Edit).await?;
     let campaign =
         domain::campaign::NewCampaign::parse(&input).map_err(|e| to_server_error(e.into()))?;
@@ -276,7 +271,7 @@ pub async fn create_campaign(input: domain::campaign::CampaignInput) -> Result<(
 pub async fn update_campaign(
     id: String,
     input: domain::campaign::CampaignInput,
-) -> Result<(), ServerFnError> {
+) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Edit).await?;
     let id = campaign_id(&id)?;
     let campaign =
@@ -290,7 +285,7 @@ pub async fn update_campaign(
 }
 
 #[server(endpoint = "activate_campaign")]
-pub async fn activate_campaign(id: String) -> Result<(), ServerFnError> {
+pub async fn activate_campaign(id: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Launch).await?;
     let id = campaign_id(&id)?;
     herald
@@ -301,7 +296,7 @@ pub async fn activate_campaign(id: String) -> Result<(), ServerFnError> {
 
 /// Asks an approver to approve the campaign's newest version (where the sandbox requires it).
 #[server(endpoint = "request_approval")]
-pub async fn request_approval(id: String, note: String) -> Result<(), ServerFnError> {
+pub async fn request_approval(id: String, note: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Edit).await?;
     let id = campaign_id(&id)?;
     herald
@@ -319,7 +314,7 @@ pub async fn decide_approval(
     version: i64,
     approve: bool,
     comment: String,
-) -> Result<(), ServerFnError> {
+) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Launch).await?;
     let id = campaign_id(&id)?;
     herald
@@ -329,7 +324,7 @@ pub async fn decide_approval(
 }
 
 #[server(endpoint = "stop_campaign")]
-pub async fn stop_campaign(id: String) -> Result<(), ServerFnError> {
+pub async fn stop_campaign(id: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Launch).await?;
     let id = campaign_id(&id)?;
     herald
@@ -340,7 +335,7 @@ pub async fn stop_campaign(id: String) -> Result<(), ServerFnError> {
 
 /// Archives a stopped or completed campaign.
 #[server(endpoint = "archive_campaign")]
-pub async fn archive_campaign(id: String) -> Result<(), ServerFnError> {
+pub async fn archive_campaign(id: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Launch).await?;
     let id = campaign_id(&id)?;
     herald
@@ -351,7 +346,7 @@ pub async fn archive_campaign(id: String) -> Result<(), ServerFnError> {
 
 /// Duplicates a campaign into a new draft and opens it.
 #[server(endpoint = "duplicate_campaign")]
-pub async fn duplicate_campaign(id: String) -> Result<(), ServerFnError> {
+pub async fn duplicate_campaign(id: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Edit).await?;
     let id = campaign_id(&id)?;
     let copy = herald
@@ -364,7 +359,7 @@ pub async fn duplicate_campaign(id: String) -> Result<(), ServerFnError> {
 
 /// Deletes a draft and goes back to the list.
 #[server(endpoint = "delete_draft")]
-pub async fn delete_draft(id: String) -> Result<(), ServerFnError> {
+pub async fn delete_draft(id: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Edit).await?;
     let id = campaign_id(&id)?;
     herald
@@ -377,7 +372,7 @@ pub async fn delete_draft(id: String) -> Result<(), ServerFnError> {
 
 /// Makes a change the review offers (an edit).
 #[server(endpoint = "apply_review_fix")]
-pub async fn apply_review_fix(id: String, fix: domain::review::Fix) -> Result<(), ServerFnError> {
+pub async fn apply_review_fix(id: String, fix: domain::review::Fix) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Edit).await?;
     let id = campaign_id(&id)?;
     herald
@@ -390,7 +385,7 @@ pub async fn apply_review_fix(id: String, fix: domain::review::Fix) -> Result<()
 #[server(endpoint = "campaign_test_sends")]
 pub async fn campaign_test_sends(
     id: String,
-) -> Result<Vec<domain::views::TestSendSummary>, ServerFnError> {
+) -> Result<Vec<domain::views::TestSendSummary>, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     let id = campaign_id(&id)?;
     herald
@@ -404,12 +399,12 @@ pub async fn campaign_test_sends(
 pub async fn campaign_test_send(
     id: String,
     test_id: String,
-) -> Result<domain::views::TestSendView, ServerFnError> {
+) -> Result<domain::views::TestSendView, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     let id = campaign_id(&id)?;
     let test_id = test_id
         .parse()
-        .map_err(|_| ServerFnError::new("No test send has this id."))?;
+        .map_err(|_| AppError::new("No test send has this id."))?;
     herald
         .test_send(&caller, id, test_id)
         .await
@@ -418,7 +413,7 @@ pub async fn campaign_test_send(
 
 /// A campaign's versions, newest first.
 #[server(endpoint = "campaign_versions")]
-pub async fn campaign_versions(id: String) -> Result<domain::version::VersionsView, ServerFnError> {
+pub async fn campaign_versions(id: String) -> Result<domain::version::VersionsView, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     let id = campaign_id(&id)?;
     herald.versions(&caller, id).await.map_err(to_server_error)
@@ -429,7 +424,7 @@ pub async fn campaign_versions(id: String) -> Result<domain::version::VersionsVi
 pub async fn campaign_version(
     id: String,
     version: i64,
-) -> Result<domain::version::VersionView, ServerFnError> {
+) -> Result<domain::version::VersionView, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     let id = campaign_id(&id)?;
     herald
@@ -444,7 +439,7 @@ pub async fn compare_versions(
     id: String,
     from: i64,
     to: i64,
-) -> Result<domain::version::VersionComparison, ServerFnError> {
+) -> Result<domain::version::VersionComparison, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     let id = campaign_id(&id)?;
     herald
@@ -455,7 +450,7 @@ pub async fn compare_versions(
 
 /// Makes an earlier version's content the draft version, and opens the versions.
 #[server(endpoint = "roll_back_campaign")]
-pub async fn roll_back_campaign(id: String, version: i64) -> Result<i64, ServerFnError> {
+pub async fn roll_back_campaign(id: String, version: i64) -> Result<i64, AppError> {
     let (herald, caller) = require(Permission::Edit).await?;
     let campaign = campaign_id(&id)?;
     herald
@@ -466,7 +461,7 @@ pub async fn roll_back_campaign(id: String, version: i64) -> Result<i64, ServerF
 
 /// Deletes the draft version of a campaign that has been live.
 #[server(endpoint = "discard_draft_version")]
-pub async fn discard_draft_version(id: String) -> Result<i64, ServerFnError> {
+pub async fn discard_draft_version(id: String) -> Result<i64, AppError> {
     let (herald, caller) = require(Permission::Edit).await?;
     let id = campaign_id(&id)?;
     herald
@@ -479,7 +474,7 @@ pub async fn discard_draft_version(id: String) -> Result<i64, ServerFnError> {
 #[server(endpoint = "find_messages")]
 pub async fn find_messages(
     #[server(default)] query: domain::message_query::MessageQueryInput,
-) -> Result<domain::views::MessagePage, ServerFnError> {
+) -> Result<domain::views::MessagePage, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     let query = domain::message_query::MessageQuery::parse(&query)
         .map_err(|e| to_server_error(e.into()))?;
@@ -493,7 +488,7 @@ pub async fn find_messages(
 #[server(endpoint = "get_message")]
 pub async fn get_message(
     id: String,
-) -> Result<(MessageView, Vec<domain::views::AttemptView>), ServerFnError> {
+) -> Result<(MessageView, Vec<domain::views::AttemptView>), AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     let (message, attempts) = herald
         .message(caller.sandbox_id(), &id)
@@ -514,7 +509,7 @@ pub async fn get_message(
 }
 
 #[server(endpoint = "list_api_keys")]
-pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, ServerFnError> {
+pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     herald
         .list_api_keys(caller.sandbox_id())
@@ -529,10 +524,10 @@ pub async fn create_api_key(
     name: String,
     scope: String,
     campaigns: Option<Vec<String>>,
-) -> Result<String, ServerFnError> {
+) -> Result<String, AppError> {
     let (herald, caller) = require(Permission::Configure).await?;
     let scope = domain::tenancy::ApiScope::parse(&scope)
-        .ok_or_else(|| ServerFnError::new("Choose the key's scope: trigger or admin."))?;
+        .ok_or_else(|| AppError::new("Choose the key's scope: trigger or admin."))?;
     let campaigns = campaigns
         .map(|ids| {
             ids.iter()
@@ -555,17 +550,17 @@ pub async fn create_api_key(
 }
 
 #[server(endpoint = "revoke_api_key")]
-pub async fn revoke_api_key(id: String) -> Result<(), ServerFnError> {
+pub async fn revoke_api_key(id: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Configure).await?;
     let id: domain::ids::ApiKeyId = id
         .parse()
-        .map_err(|_| ServerFnError::new("No API key has this id."))?;
+        .map_err(|_| AppError::new("No API key has this id."))?;
     match herald
         .revoke_api_key(Some(caller.sandbox_id()), &id.to_string(), &caller.who())
         .await
         .map_err(to_server_error)?
     {
-        0 => Err(ServerFnError::new("This key is already revoked.")),
+        0 => Err(AppError::new("This key is already revoked.")),
         _ => {
             tracing::info!(api_key_id = %id, actor = %caller.actor(), "API key revoked");
             Ok(())
@@ -575,14 +570,14 @@ pub async fn revoke_api_key(id: String) -> Result<(), ServerFnError> {
 
 /// An email's text part generated from its HTML (template expressions kept as written).
 #[server(endpoint = "text_from_html")]
-pub async fn text_from_html(html: String) -> Result<String, ServerFnError> {
+pub async fn text_from_html(html: String) -> Result<String, AppError> {
     require(Permission::Edit).await?;
-    backend::plain_text::from_html(&html).map_err(ServerFnError::new)
+    backend::plain_text::from_html(&html).map_err(AppError::new)
 }
 
 /// The current sandbox's identity namespaces, standard ones first.
 #[server(endpoint = "list_namespaces")]
-pub async fn list_namespaces() -> Result<Vec<domain::views::NamespaceView>, ServerFnError> {
+pub async fn list_namespaces() -> Result<Vec<domain::views::NamespaceView>, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     herald
         .list_namespaces(caller.sandbox_id())
@@ -591,7 +586,7 @@ pub async fn list_namespaces() -> Result<Vec<domain::views::NamespaceView>, Serv
 }
 
 #[server(endpoint = "add_namespace")]
-pub async fn add_namespace(name: String, description: String) -> Result<(), ServerFnError> {
+pub async fn add_namespace(name: String, description: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Configure).await?;
     let input = domain::profile::NamespaceInput { name, description };
     herald
@@ -603,7 +598,7 @@ pub async fn add_namespace(name: String, description: String) -> Result<(), Serv
 }
 
 #[server(endpoint = "delete_namespace")]
-pub async fn delete_namespace(name: String) -> Result<(), ServerFnError> {
+pub async fn delete_namespace(name: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Configure).await?;
     herald
         .delete_namespace(&caller, &name)
@@ -615,7 +610,7 @@ pub async fn delete_namespace(name: String) -> Result<(), ServerFnError> {
 
 /// The current sandbox's channel surfaces (never their secrets).
 #[server(endpoint = "list_surfaces")]
-pub async fn list_surfaces() -> Result<Vec<domain::views::SurfaceView>, ServerFnError> {
+pub async fn list_surfaces() -> Result<Vec<domain::views::SurfaceView>, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     herald
         .list_surfaces(caller.sandbox_id())
@@ -628,7 +623,7 @@ pub async fn list_surfaces() -> Result<Vec<domain::views::SurfaceView>, ServerFn
 pub async fn save_surface(
     id: Option<String>,
     input: domain::surface::SurfaceInput,
-) -> Result<(), ServerFnError> {
+) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Configure).await?;
     let surface = herald
         .save_surface(&caller, id.as_deref(), &input)
@@ -640,7 +635,7 @@ pub async fn save_surface(
 
 /// Connects to a surface's provider, sending nothing, and says what it answered.
 #[server(endpoint = "verify_surface")]
-pub async fn verify_surface(id: String) -> Result<domain::views::SurfaceCheck, ServerFnError> {
+pub async fn verify_surface(id: String) -> Result<domain::views::SurfaceCheck, AppError> {
     let (herald, caller) = require(Permission::Configure).await?;
     herald
         .verify_surface(&caller, &id)
@@ -649,7 +644,7 @@ pub async fn verify_surface(id: String) -> Result<domain::views::SurfaceCheck, S
 }
 
 #[server(endpoint = "delete_surface")]
-pub async fn delete_surface(id: String) -> Result<(), ServerFnError> {
+pub async fn delete_surface(id: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Configure).await?;
     herald
         .delete_surface(&caller, &id)
@@ -667,12 +662,12 @@ pub async fn send_test(
     address: String,
     profile: String,
     context: String,
-) -> Result<String, ServerFnError> {
+) -> Result<String, AppError> {
     let (herald, caller) = require(Permission::Edit).await?;
     let id = campaign_id(&id)?;
     let object = |label: &str, raw: &str| match serde_json::from_str(raw) {
         Ok(serde_json::Value::Object(map)) => Ok(map),
-        _ => Err(ServerFnError::new(format!(
+        _ => Err(AppError::new(format!(
             "The sample {label} must be a JSON object."
         ))),
     };
@@ -702,7 +697,7 @@ pub async fn send_test(
 pub async fn campaign_report(
     id: String,
     query: domain::report::ReportQueryInput,
-) -> Result<domain::report::Report, ServerFnError> {
+) -> Result<domain::report::Report, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     herald
         .campaign_report(caller.sandbox_id(), campaign_id(&id)?, &query)
@@ -714,7 +709,7 @@ pub async fn campaign_report(
 #[server(endpoint = "home")]
 pub async fn home(
     query: domain::report::ReportQueryInput,
-) -> Result<domain::report::SandboxReport, ServerFnError> {
+) -> Result<domain::report::SandboxReport, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     herald
         .sandbox_report(caller.sandbox_id(), &query)
@@ -724,7 +719,7 @@ pub async fn home(
 
 /// The current sandbox's audiences.
 #[server(endpoint = "list_audiences")]
-pub async fn list_audiences() -> Result<Vec<domain::audience::AudienceView>, ServerFnError> {
+pub async fn list_audiences() -> Result<Vec<domain::audience::AudienceView>, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     herald
         .list_audiences(caller.sandbox_id())
@@ -739,7 +734,7 @@ pub async fn create_audience(
     name: String,
     description: String,
     rule: String,
-) -> Result<Result<domain::audience::AudienceView, String>, ServerFnError> {
+) -> Result<Result<domain::audience::AudienceView, String>, AppError> {
     let (herald, caller) = require(Permission::Edit).await?;
     let input = domain::audience::AudienceInput {
         name,
@@ -767,7 +762,7 @@ pub async fn create_audience(
 }
 
 #[server(endpoint = "delete_audience")]
-pub async fn delete_audience(id: String) -> Result<(), ServerFnError> {
+pub async fn delete_audience(id: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Edit).await?;
     herald
         .delete_audience(caller.sandbox_id(), &id)
@@ -779,7 +774,7 @@ pub async fn delete_audience(id: String) -> Result<(), ServerFnError> {
 
 /// How many profiles pass a rule now; a rule that does not read is `Ok(Err(why))`.
 #[server(endpoint = "count_rule")]
-pub async fn count_rule(rule: String) -> Result<Result<i64, String>, ServerFnError> {
+pub async fn count_rule(rule: String) -> Result<Result<i64, String>, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     match herald.count_rule(caller.sandbox_id(), &rule).await {
         Ok(count) => Ok(Ok(count.count)),
@@ -794,7 +789,7 @@ pub async fn count_rule(rule: String) -> Result<Result<i64, String>, ServerFnErr
 pub async fn add_audience_members(
     id: String,
     identities: String,
-) -> Result<Result<domain::audience::MembersChange, String>, ServerFnError> {
+) -> Result<Result<domain::audience::MembersChange, String>, AppError> {
     let (herald, caller) = require(Permission::Edit).await?;
     let identities = identities
         .lines()
@@ -838,11 +833,11 @@ pub async fn add_audience_members(
 #[server(endpoint = "campaign_audience_sends")]
 pub async fn campaign_audience_sends(
     campaign_id: String,
-) -> Result<domain::audience::CampaignSends, ServerFnError> {
+) -> Result<domain::audience::CampaignSends, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     let id = campaign_id
         .parse()
-        .map_err(|_| ServerFnError::new("No campaign has this id."))?;
+        .map_err(|_| AppError::new("No campaign has this id."))?;
     herald
         .campaign_sends(caller.sandbox_id(), id)
         .await
@@ -861,7 +856,7 @@ pub async fn send_to_audience(
     execute_at: Option<String>,
     local_time: Option<String>,
     request_id: String,
-) -> Result<Result<String, String>, ServerFnError> {
+) -> Result<Result<String, String>, AppError> {
     let (herald, caller) = require(Permission::Trigger).await?;
     let send = domain::audience::BrowserSend {
         campaign_id,
@@ -889,7 +884,7 @@ pub async fn send_to_audience(
 
 /// Deletes a schedule of the current sandbox before it fires.
 #[server(endpoint = "delete_audience_schedule")]
-pub async fn delete_audience_schedule(schedule_id: String) -> Result<(), ServerFnError> {
+pub async fn delete_audience_schedule(schedule_id: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Trigger).await?;
     herald
         .delete_audience_schedule(&caller, &schedule_id)
@@ -901,7 +896,7 @@ pub async fn delete_audience_schedule(schedule_id: String) -> Result<(), ServerF
 
 /// Cancels a running audience send of the current sandbox.
 #[server(endpoint = "cancel_audience_send")]
-pub async fn cancel_audience_send(execution_id: String) -> Result<u64, ServerFnError> {
+pub async fn cancel_audience_send(execution_id: String) -> Result<u64, AppError> {
     let (herald, caller) = require(Permission::Trigger).await?;
     let excluded = herald
         .cancel_audience_send(&caller, &execution_id)
@@ -916,7 +911,7 @@ pub async fn cancel_audience_send(execution_id: String) -> Result<u64, ServerFnE
 pub async fn profile_page(
     query: String,
     before: Option<String>,
-) -> Result<domain::views::ProfilePage, ServerFnError> {
+) -> Result<domain::views::ProfilePage, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     herald
         .profile_page(caller.sandbox_id(), &query, before.as_deref())
@@ -926,7 +921,7 @@ pub async fn profile_page(
 
 /// One profile of the current sandbox, with its addresses' states and consents.
 #[server(endpoint = "profile_detail")]
-pub async fn profile_detail(id: String) -> Result<domain::views::ProfileDetail, ServerFnError> {
+pub async fn profile_detail(id: String) -> Result<domain::views::ProfileDetail, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     herald
         .profile_detail(caller.sandbox_id(), &id)
@@ -940,7 +935,7 @@ pub async fn profile_detail(id: String) -> Result<domain::views::ProfileDetail, 
 pub async fn save_profile_attributes(
     id: String,
     attributes: String,
-) -> Result<Result<domain::views::ProfileView, String>, ServerFnError> {
+) -> Result<Result<domain::views::ProfileView, String>, AppError> {
     let (herald, caller) = require(Permission::Edit).await?;
     let parsed: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(&attributes)
     {
@@ -968,7 +963,7 @@ pub async fn save_profile_attributes(
 
 /// Erases a profile of the current sandbox (see `Herald::erase_profile`).
 #[server(endpoint = "erase_profile")]
-pub async fn erase_profile(id: String) -> Result<domain::views::Erasure, ServerFnError> {
+pub async fn erase_profile(id: String) -> Result<domain::views::Erasure, AppError> {
     let (herald, caller) = require(Permission::Edit).await?;
     herald
         .erase_profile(&caller, &id)
@@ -978,7 +973,7 @@ pub async fn erase_profile(id: String) -> Result<domain::views::Erasure, ServerF
 
 /// The current sandbox's newest profile imports.
 #[server(endpoint = "profile_imports")]
-pub async fn profile_imports() -> Result<Vec<domain::profile_import::ImportView>, ServerFnError> {
+pub async fn profile_imports() -> Result<Vec<domain::profile_import::ImportView>, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     herald
         .profile_imports(caller.sandbox_id())
@@ -993,7 +988,7 @@ pub async fn do_not_send() -> Result<
         Vec<domain::views::SuppressionView>,
         Vec<domain::views::OptOutView>,
     ),
-    ServerFnError,
+    AppError,
 > {
     let (herald, caller) = require(Permission::Read).await?;
     let suppressions = herald
@@ -1014,7 +1009,7 @@ pub async fn lift_do_not_send(
     kind: String,
     channel: String,
     address: String,
-) -> Result<(), ServerFnError> {
+) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Configure).await?;
     let lifted = match kind.as_str() {
         "suppression" => herald.lift_suppression(&caller, &channel, &address).await,
@@ -1025,7 +1020,7 @@ pub async fn lift_do_not_send(
 
 /// The current sandbox's webhooks.
 #[server(endpoint = "list_webhooks")]
-pub async fn list_webhooks() -> Result<Vec<domain::views::WebhookView>, ServerFnError> {
+pub async fn list_webhooks() -> Result<Vec<domain::views::WebhookView>, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     herald
         .list_webhooks(caller.sandbox_id())
@@ -1039,7 +1034,7 @@ pub async fn list_webhooks() -> Result<Vec<domain::views::WebhookView>, ServerFn
 pub async fn add_webhook(
     url: String,
     events: Vec<String>,
-) -> Result<Result<String, String>, ServerFnError> {
+) -> Result<Result<String, String>, AppError> {
     let (herald, caller) = require(Permission::Configure).await?;
     let input = domain::webhook::WebhookInput { url, events };
     match herald.register_webhook(&caller, &input).await {
@@ -1056,7 +1051,7 @@ pub async fn add_webhook(
 #[server(endpoint = "webhook_deliveries")]
 pub async fn webhook_deliveries(
     id: String,
-) -> Result<Vec<domain::views::WebhookDeliveryView>, ServerFnError> {
+) -> Result<Vec<domain::views::WebhookDeliveryView>, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     herald
         .webhook_deliveries(caller.sandbox_id(), &id)
@@ -1066,7 +1061,7 @@ pub async fn webhook_deliveries(
 
 /// Gives a webhook a new signing secret; answers it (shown once).
 #[server(endpoint = "rotate_webhook_secret")]
-pub async fn rotate_webhook_secret(id: String) -> Result<String, ServerFnError> {
+pub async fn rotate_webhook_secret(id: String) -> Result<String, AppError> {
     let (herald, caller) = require(Permission::Configure).await?;
     herald
         .rotate_webhook_secret(&caller, &id)
@@ -1076,7 +1071,7 @@ pub async fn rotate_webhook_secret(id: String) -> Result<String, ServerFnError> 
 
 /// Deletes a webhook of the current sandbox (its pending events are dropped).
 #[server(endpoint = "delete_webhook")]
-pub async fn delete_webhook(id: String) -> Result<(), ServerFnError> {
+pub async fn delete_webhook(id: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Configure).await?;
     herald
         .delete_webhook(&caller, &id)

@@ -1,6 +1,7 @@
 //! Small building blocks shared by the pages.
 
 use crate::api::{SwitchSandbox, workspace};
+use crate::error::AppError;
 use domain::campaign::CampaignStatus;
 use domain::delivery::ReportedStatus;
 use leptos::prelude::*;
@@ -114,11 +115,8 @@ pub fn Layout(children: Children) -> impl IntoView {
 }
 
 /// A server function's error as a sentence for a person.
-pub fn error_text(e: &ServerFnError) -> String {
-    match e {
-        ServerFnError::ServerError(message) => message.clone(),
-        other => other.to_string(),
-    }
+pub fn error_text(e: &AppError) -> String {
+    e.message.clone()
 }
 
 #[component]

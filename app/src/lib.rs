@@ -8,6 +8,7 @@
 pub mod api;
 mod components;
 mod editor;
+pub mod error;
 mod languages;
 mod local_time;
 mod pages;

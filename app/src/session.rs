@@ -1,5 +1,6 @@
 //! The signed-in user, kept in a server-side session (tower-sessions, stored in SQLite).
 
+use crate::error::AppError;
 use axum::extract::ConnectInfo;
 use backend::Herald;
 use backend::accounts::Caller;
@@ -65,9 +66,9 @@ pub async fn user_of(session: &Session) -> Option<UserId> {
 }
 
 /// For server functions: the application handle and the signed-in user, or a 401 error.
-pub async fn require_user() -> Result<(Herald, UserId), ServerFnError> {
+pub async fn require_user() -> Result<(Herald, UserId), AppError> {
     let herald = use_context::<Herald>()
-        .ok_or_else(|| ServerFnError::new("the server is not set up correctly"))?;
+        .ok_or_else(|| AppError::new("the server is not set up correctly"))?;
     let session: Session = leptos_axum::extract().await?;
     match user_of(&session).await {
         Some(user) => Ok((herald, user)),
@@ -75,15 +76,14 @@ pub async fn require_user() -> Result<(Herald, UserId), ServerFnError> {
             if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
                 response.set_status(http::StatusCode::UNAUTHORIZED);
             }
-            Err(ServerFnError::new("Your session has ended. Sign in again."))
+            Err(AppError::new("Your session has ended. Sign in again."))
         }
     }
 }
 
-/// A backend error as the browser may see it: the message, never an internal cause.
-/// A backend error as the browser sees it: its message, with its kind's HTTP status (a refused
-/// input is a 400, not a 500).
-pub fn to_server_error(e: backend::Error) -> ServerFnError {
+/// A backend error as the browser sees it: its code, message and fields (never an internal
+/// cause), with its kind's HTTP status (a refused input is a 400, not a 500).
+pub fn to_server_error(e: backend::Error) -> AppError {
     if e.kind == backend::ErrorKind::Internal {
         tracing::error!(error = ?e, "server function failed");
     }
@@ -98,7 +98,11 @@ pub fn to_server_error(e: backend::Error) -> ServerFnError {
     ) {
         response.set_status(status);
     }
-    ServerFnError::new(answer_text(&e))
+    AppError {
+        code: e.code.to_owned(),
+        message: answer_text(&e),
+        fields: e.errors,
+    }
 }
 
 /// What a refusal says to a person: its message, or with several fields, each field's.
@@ -118,7 +122,7 @@ pub fn answer_text(e: &backend::Error) -> String {
 /// sandbox they work in (the one they chose, else the first they may enter), once their role
 /// there allows `permission`. Refused as 401 without a session or for a disabled account, as
 /// 403 when the role does not allow it.
-pub async fn require(permission: Permission) -> Result<(Herald, Caller), ServerFnError> {
+pub async fn require(permission: Permission) -> Result<(Herald, Caller), AppError> {
     let (herald, _) = require_user().await?;
     let session: Session = leptos_axum::extract().await?;
     let mut caller = session_caller(&herald, &session, permission)

@@ -4,6 +4,7 @@
 //! session may call (the guard lets them through): both do nothing without a live link's
 //! secret, and the password is hashed only once the link is found.
 
+use crate::error::AppError;
 use domain::team::{LinkView, SessionView, TeamView};
 use leptos::prelude::*;
 
@@ -13,16 +14,15 @@ use crate::session::{answer_text, require, require_user, row_key, to_server_erro
 use domain::tenancy::{Permission, Role};
 
 #[cfg(feature = "ssr")]
-fn user_id(raw: &str) -> Result<domain::ids::UserId, ServerFnError> {
+fn user_id(raw: &str) -> Result<domain::ids::UserId, AppError> {
     raw.parse()
-        .map_err(|_| ServerFnError::new("No one in this sandbox has this id."))
+        .map_err(|_| AppError::new("No one in this sandbox has this id."))
 }
 
 #[cfg(feature = "ssr")]
-fn role(raw: &str) -> Result<Role, ServerFnError> {
-    Role::parse(raw).ok_or_else(|| {
-        ServerFnError::new("Choose a role: owner, admin, editor, approver or viewer.")
-    })
+fn role(raw: &str) -> Result<Role, AppError> {
+    Role::parse(raw)
+        .ok_or_else(|| AppError::new("Choose a role: owner, admin, editor, approver or viewer."))
 }
 
 /// How a one-time link reached its person, as the owner reads it.
@@ -40,7 +40,7 @@ fn link_message(link: &domain::team::OneTimeLink, who: &str) -> String {
 
 /// The current sandbox's people and pending invitations.
 #[server(endpoint = "team")]
-pub async fn team() -> Result<TeamView, ServerFnError> {
+pub async fn team() -> Result<TeamView, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     herald.team(&caller).await.map_err(to_server_error)
 }
@@ -48,7 +48,7 @@ pub async fn team() -> Result<TeamView, ServerFnError> {
 /// Turns on or off, in the current sandbox, the need for an approver's decision before a
 /// marketing campaign goes live.
 #[server(endpoint = "set_approval_required")]
-pub async fn set_approval_required(required: bool) -> Result<(), ServerFnError> {
+pub async fn set_approval_required(required: bool) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Own).await?;
     herald
         .set_approval_required(&caller, required)
@@ -59,7 +59,7 @@ pub async fn set_approval_required(required: bool) -> Result<(), ServerFnError> 
 /// Invites a person to the current sandbox; answers what happened (with the link when no
 /// email could carry it), or why it was refused.
 #[server(endpoint = "invite")]
-pub async fn invite(email: String, role: String) -> Result<Result<String, String>, ServerFnError> {
+pub async fn invite(email: String, role: String) -> Result<Result<String, String>, AppError> {
     let (herald, caller) = require(Permission::Own).await?;
     let role = self::role(&role)?;
     match herald.invite(&caller, &email, role).await {
@@ -74,7 +74,7 @@ pub async fn invite(email: String, role: String) -> Result<Result<String, String
 }
 
 #[server(endpoint = "set_member_role")]
-pub async fn set_member_role(user_id: String, role: String) -> Result<(), ServerFnError> {
+pub async fn set_member_role(user_id: String, role: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Own).await?;
     herald
         .set_member_role(&caller, self::user_id(&user_id)?, self::role(&role)?)
@@ -83,7 +83,7 @@ pub async fn set_member_role(user_id: String, role: String) -> Result<(), Server
 }
 
 #[server(endpoint = "remove_member")]
-pub async fn remove_member(user_id: String) -> Result<(), ServerFnError> {
+pub async fn remove_member(user_id: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Own).await?;
     herald
         .remove_member(&caller, self::user_id(&user_id)?)
@@ -92,7 +92,7 @@ pub async fn remove_member(user_id: String) -> Result<(), ServerFnError> {
 }
 
 #[server(endpoint = "set_member_disabled")]
-pub async fn set_member_disabled(user_id: String, disabled: bool) -> Result<(), ServerFnError> {
+pub async fn set_member_disabled(user_id: String, disabled: bool) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Own).await?;
     herald
         .set_member_disabled(&caller, self::user_id(&user_id)?, disabled)
@@ -102,7 +102,7 @@ pub async fn set_member_disabled(user_id: String, disabled: bool) -> Result<(), 
 
 /// Makes a password reset link for a member; answers how it reaches them.
 #[server(endpoint = "reset_member_password")]
-pub async fn reset_member_password(user_id: String) -> Result<String, ServerFnError> {
+pub async fn reset_member_password(user_id: String) -> Result<String, AppError> {
     let (herald, caller) = require(Permission::Own).await?;
     let user = self::user_id(&user_id)?;
     let email = herald
@@ -122,11 +122,9 @@ pub async fn reset_member_password(user_id: String) -> Result<String, ServerFnEr
 pub async fn change_password(
     current: String,
     new: String,
-) -> Result<Result<String, String>, ServerFnError> {
+) -> Result<Result<String, String>, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
-    let user = caller
-        .user
-        .ok_or_else(|| ServerFnError::new("Sign in again."))?;
+    let user = caller.user.ok_or_else(|| AppError::new("Sign in again."))?;
     let session: tower_sessions::Session = leptos_axum::extract().await?;
     let this = row_key(&session).await;
     match herald
@@ -143,7 +141,7 @@ pub async fn change_password(
 
 /// The signed-in person's open browser sessions, this one marked.
 #[server(endpoint = "my_sessions")]
-pub async fn my_sessions() -> Result<Vec<SessionView>, ServerFnError> {
+pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
     let (herald, user) = require_user().await?;
     let session: tower_sessions::Session = leptos_axum::extract().await?;
     herald
@@ -155,7 +153,7 @@ pub async fn my_sessions() -> Result<Vec<SessionView>, ServerFnError> {
 /// Ends one of the signed-in person's sessions (`key` from [`my_sessions`]), or with `key`
 /// empty, all but this one.
 #[server(endpoint = "end_sessions")]
-pub async fn end_sessions(key: String) -> Result<(), ServerFnError> {
+pub async fn end_sessions(key: String) -> Result<(), AppError> {
     let (herald, user) = require_user().await?;
     let ended = if key.is_empty() {
         let session: tower_sessions::Session = leptos_axum::extract().await?;
@@ -169,9 +167,9 @@ pub async fn end_sessions(key: String) -> Result<(), ServerFnError> {
 
 /// What a one-time link is for (public: the link's secret is the credential).
 #[server(endpoint = "link_info")]
-pub async fn link_info(token: String) -> Result<LinkView, ServerFnError> {
+pub async fn link_info(token: String) -> Result<LinkView, AppError> {
     let herald = use_context::<backend::Herald>()
-        .ok_or_else(|| ServerFnError::new("the server is not set up correctly"))?;
+        .ok_or_else(|| AppError::new("the server is not set up correctly"))?;
     herald.link(&token).await.map_err(to_server_error)
 }
 
@@ -181,9 +179,9 @@ pub async fn link_info(token: String) -> Result<LinkView, ServerFnError> {
 pub async fn use_account_link(
     token: String,
     password: String,
-) -> Result<Result<(), String>, ServerFnError> {
+) -> Result<Result<(), String>, AppError> {
     let herald = use_context::<backend::Herald>()
-        .ok_or_else(|| ServerFnError::new("the server is not set up correctly"))?;
+        .ok_or_else(|| AppError::new("the server is not set up correctly"))?;
     if password.len() > 1024 {
         return Ok(Err("The password is too long.".into()));
     }
@@ -202,7 +200,7 @@ pub async fn use_account_link(
         leptos_axum::extract().await?;
     crate::session::begin(&herald, &session, user, browser, &peer.ip().to_string())
         .await
-        .map_err(|e| ServerFnError::new(format!("cannot sign in: {e}")))?;
+        .map_err(|e| AppError::new(format!("cannot sign in: {e}")))?;
     tracing::info!(user_id = %user, "signed in with a one-time link");
     leptos_axum::redirect("/");
     Ok(Ok(()))
@@ -210,9 +208,7 @@ pub async fn use_account_link(
 
 /// The current sandbox's audit log, newest first, matching `search` if given.
 #[server(endpoint = "audit_log")]
-pub async fn audit_log(
-    search: String,
-) -> Result<Vec<domain::views::AuditEventView>, ServerFnError> {
+pub async fn audit_log(search: String) -> Result<Vec<domain::views::AuditEventView>, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     herald
         .audit_log(&caller, &search)

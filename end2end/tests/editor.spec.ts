@@ -193,3 +193,26 @@ test('the review adds a missing unsubscribe link in one click', async ({ page })
   await expect(page.locator('pre.code').first()).toContainText('{{unsubscribeUrl}}');
   expect(problems).toEqual([]);
 });
+
+test('a refusal only the server finds is shown under its field, answered as a 400', async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page);
+  await page.goto('/campaigns/new');
+  await hydrated(page);
+  await page.getByLabel('Title', { exact: true }).fill(`Backwards ${Date.now()}`);
+  await page.getByText('Schedule, rate limit, description and tags').click();
+  await page.getByLabel('Accept calls from').fill('2999-01-02T10:00');
+  await page.getByLabel('Until').fill('2999-01-01T10:00');
+  const answer = page.waitForResponse((r) => r.url().includes('/api/create_campaign'));
+  await page.getByRole('button', { name: 'Create campaign' }).click();
+  const response = await answer;
+  expect(response.status()).toBe(400);
+  const body = await response.json();
+  expect(body.code).toBe('invalid_campaign');
+  expect(body.fields).toEqual([{ field: 'endsAt', message: 'must be after startsAt' }]);
+  await expect(page.getByLabel('Until')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('#endsAt-problem')).toHaveText('must be after startsAt');
+  await expect(page.getByLabel('Accept calls from')).toHaveAttribute('aria-invalid', 'false');
+  // The server refused the request: the console's one error is that 400, nothing else.
+  expect(problems.filter((p) => !p.includes('400'))).toEqual([]);
+});

@@ -3,6 +3,7 @@
 
 use crate::api::{AddAudienceMembers, CreateAudience, DeleteAudience, count_rule, list_audiences};
 use crate::components::{ErrorBox, Layout, error_text};
+use crate::error::AppError;
 use leptos::prelude::*;
 
 #[component]
@@ -21,7 +22,7 @@ pub fn AudiencesPage() -> impl IntoView {
         |_| list_audiences(),
     );
     let failure = move || {
-        let answer = |r: Option<Result<Result<_, String>, ServerFnError>>| match r? {
+        let answer = |r: Option<Result<Result<_, String>, AppError>>| match r? {
             Ok(Ok(_)) => None,
             Ok(Err(why)) => Some(why),
             Err(e) => Some(error_text(&e)),

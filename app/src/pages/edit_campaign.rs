@@ -13,13 +13,7 @@ pub fn EditCampaignPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let update = ServerAction::<UpdateCampaign>::new();
     let campaign = Resource::new(id, get_campaign);
-    let error = Signal::derive(move || {
-        update
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| error_text(&e))
-    });
+    let error = Signal::derive(move || update.value().get().and_then(|r| r.err()));
     view! {
         <Layout>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>

@@ -4,6 +4,7 @@ use crate::editor::{
     AttributePicker, ContentProblems, ContentVariables, LivePreview, field_problem, sms_summary,
     utf16_to_byte,
 };
+use crate::error::AppError;
 use crate::languages::{LanguageTabs, Languages};
 use crate::local_time::{from_local_input, to_local_input, zone_signal};
 use domain::campaign::{CampaignInput, Category, Channel};
@@ -28,13 +29,7 @@ pub fn NewCampaignPage() -> impl IntoView {
         text_body: SAMPLE_TEXT.into(),
         ..CampaignInput::default()
     };
-    let error = Signal::derive(move || {
-        create
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| error_text(&e))
-    });
+    let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
     view! {
         <Layout>
             <h1>"New API-triggered campaign"</h1>
@@ -58,7 +53,8 @@ pub fn CampaignForm(
     locked: bool,
     submit_label: &'static str,
     pending: Signal<bool>,
-    error: Signal<Option<String>>,
+    /// The server's refusal of the last submission, with the fields it is about.
+    error: Signal<Option<AppError>>,
     on_submit: Callback<CampaignInput>,
 ) -> impl IntoView {
     let channel = RwSignal::new(initial.channel);
@@ -155,6 +151,19 @@ pub fn CampaignForm(
         move || {
             problem(part).map(|message| {
                 view! { <span class="field-problem" id=format!("{part}-problem")>{message}</span> }
+            })
+        }
+    };
+    // A property's problem as the server found it (the content's are checked above, as typed),
+    // shown under the field until the next submission answers.
+    let refused = move |field: &'static str| {
+        error.with(|e| e.as_ref().and_then(|e| e.about(field)).map(str::to_owned))
+    };
+    let refused_invalid = move |field: &'static str| move || refused(field).is_some().to_string();
+    let refused_text = move |field: &'static str| {
+        move || {
+            refused(field).map(|message| {
+                view! { <span class="field-problem" id=format!("{field}-problem")>{message}</span> }
             })
         }
     };
@@ -296,21 +305,29 @@ pub fn CampaignForm(
                         on:input=move |ev| description.set(event_target_value(&ev))></textarea>
                 </label>
                 <label>"Tags (comma-separated)"
-                    <input name="tags" value=tags.get_untracked() prop:value=tags on:input=move |ev| tags.set(event_target_value(&ev))/>
+                    <input name="tags" value=tags.get_untracked() prop:value=tags on:input=move |ev| tags.set(event_target_value(&ev))
+                        aria-invalid=refused_invalid("tags") aria-describedby="tags-problem"/>
+                    {refused_text("tags")}
                 </label>
                 <div class="inline-form">
                     <label>"Accept calls from"
                         <input type="datetime-local" name="starts_at" prop:value=starts_at
+                            aria-invalid=refused_invalid("startsAt") aria-describedby="startsAt-problem"
                             on:input=move |ev| starts_at.set(event_target_value(&ev))/>
+                        {refused_text("startsAt")}
                     </label>
                     <label>"Until"
                         <input type="datetime-local" name="ends_at" prop:value=ends_at
+                            aria-invalid=refused_invalid("endsAt") aria-describedby="endsAt-problem"
                             on:input=move |ev| ends_at.set(event_target_value(&ev))/>
+                        {refused_text("endsAt")}
                     </label>
                     <label>"Rate limit (messages/s, 1–2000)"
                         <input type="number" name="rate_limit" min="1" max="2000"
+                            aria-invalid=refused_invalid("rateLimit") aria-describedby="rateLimit-problem"
                             value=rate_limit.get_untracked() prop:value=rate_limit
                             on:input=move |ev| rate_limit.set(event_target_value(&ev))/>
+                        {refused_text("rateLimit")}
                     </label>
                 </div>
                 <p class="hint" data-testid="time-zone">
@@ -328,11 +345,8 @@ pub fn CampaignForm(
         <LivePreview check locale=Signal::derive(move || languages.active_locale())/>
     }
     .into_any();
-    view! {
-        <div class="editor-layout">
-        <div class="editor-main">
-            {move || error.get().map(|message| view! { <ErrorBox message/> })}
-            <form class="stack" on:submit=submit>
+    // Erased to keep the form's view type within the compiler's recursion limit.
+    let properties = view! {
                 <fieldset class="choices" aria-label="Channel" disabled=locked>
                     <legend>"Channel"</legend>
                     {[(Channel::Email, "Email"), (Channel::Sms, "SMS"), (Channel::Push, "Push")].map(|(c, label)| view! {
@@ -346,7 +360,9 @@ pub fn CampaignForm(
                 </fieldset>
                 <label>"Title"
                     <input name="title" required maxlength="200" on:input=move |ev| title.set(event_target_value(&ev))
+                        aria-invalid=refused_invalid("title") aria-describedby="title-problem"
                         value=title.get_untracked() prop:value=title/>
+                    {refused_text("title")}
                 </label>
                 <label>"Category"
                     <select name="category" on:change=move |ev| {
@@ -362,7 +378,8 @@ pub fn CampaignForm(
                     </select>
                 </label>
                 <label>"Surface (sender and provider)"
-                    <select name="surface" on:change=move |ev| surface_id.set(event_target_value(&ev))>
+                    <select name="surface" on:change=move |ev| surface_id.set(event_target_value(&ev))
+                        aria-invalid=refused_invalid("surfaceId") aria-describedby="surfaceId-problem">
                         <option value="" selected=move || surface_id.with(String::is_empty)>"Server default sender"</option>
                         <Suspense>
                             {move || Suspend::new(async move {
@@ -379,6 +396,7 @@ pub fn CampaignForm(
                         </Suspense>
                     </select>
                 </label>
+                {refused_text("surfaceId")}
                 <p class="hint">"Only surfaces of the campaign's channel and category are offered; add them under "<a href="/settings/surfaces">"Surfaces"</a>"."</p>
                 <label>"Audience (for audience sends that name none)"
                     <select name="audience" on:change=move |ev| audience_id.set(event_target_value(&ev))>
@@ -398,7 +416,8 @@ pub fn CampaignForm(
                     </select>
                 </label>
                 <label>"Identity namespace"
-                    <select name="namespace" disabled=locked on:change=move |ev| namespace.set(event_target_value(&ev))>
+                    <select name="namespace" disabled=locked on:change=move |ev| namespace.set(event_target_value(&ev))
+                        aria-invalid=refused_invalid("namespace") aria-describedby="namespace-problem">
                         <Suspense fallback=move || {
                             let current = namespace.get_untracked();
                             view! { <option value=current selected>{current.clone()}</option> }
@@ -413,6 +432,7 @@ pub fn CampaignForm(
                         </Suspense>
                     </select>
                 </label>
+                {refused_text("namespace")}
                 <p class="hint">"How the API call's userId identifies a person. Admins add custom namespaces under "<a href="/settings/namespaces">"Namespaces"</a>"."</p>
                 <label class="checkbox">
                     <input type="checkbox" name="create_profiles" checked=create_profiles.get_untracked()
@@ -424,6 +444,14 @@ pub fn CampaignForm(
                         prop:checked=tracking on:change=move |ev| tracking.set(event_target_checked(&ev))/>
                     "Track engagement: opens of emails and clicks on links (links then go through Herald)"
                 </label>
+    }
+    .into_any();
+    view! {
+        <div class="editor-layout">
+        <div class="editor-main">
+            {move || error.get().map(|e| view! { <ErrorBox message=error_text(&e)/> })}
+            <form class="stack" on:submit=submit>
+                {properties}
                 {settings}
                 {content_fields}
                 <ContentProblems check channel=channel.into()/>

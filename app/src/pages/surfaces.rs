@@ -2,6 +2,7 @@
 
 use crate::api::{DeleteSurface, SaveSurface, VerifySurface, list_surfaces};
 use crate::components::{ErrorBox, Layout, error_text};
+use crate::error::AppError;
 use domain::campaign::{Category, Channel};
 use domain::surface::{ProviderKind, SurfaceInput};
 use domain::views::SurfaceView;
@@ -31,7 +32,7 @@ pub fn SurfacesPage() -> impl IntoView {
         }
     });
     let failure = move || {
-        let failed = |v: Option<Result<(), ServerFnError>>| v.and_then(|r| r.err());
+        let failed = |v: Option<Result<(), AppError>>| v.and_then(|r| r.err());
         failed(save.value().get())
             .or_else(|| failed(delete.value().get()))
             .map(|e| error_text(&e))
