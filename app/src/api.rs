@@ -17,6 +17,13 @@ fn campaign_id(raw: &str) -> Result<domain::ids::CampaignId, AppError> {
         .map_err(|_| AppError::new("No campaign has this id."))
 }
 
+/// A saved content id from the browser; anything else is unknown saved content.
+#[cfg(feature = "ssr")]
+fn saved_content_id(raw: &str) -> Result<domain::ids::SavedContentId, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::new("The sandbox has no saved content of this id."))
+}
+
 /// Who is signed in, the sandbox they work in with their role there, every sandbox they may
 /// switch to, and whether this sandbox's messages are only captured (no sender configured).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
@@ -407,6 +414,56 @@ pub async fn campaign_test_send(
         .map_err(|_| AppError::new("No test send has this id."))?;
     herald
         .test_send(&caller, id, test_id)
+        .await
+        .map_err(to_server_error)
+}
+
+/// Saves the campaign's newest content under a name, to start new campaigns from.
+#[server(endpoint = "save_content")]
+pub async fn save_content(
+    campaign_id: String,
+    name: String,
+    description: String,
+) -> Result<domain::saved_content::SavedContentSummary, AppError> {
+    let (herald, caller) = require(Permission::Edit).await?;
+    let id = self::campaign_id(&campaign_id)?;
+    let input = domain::saved_content::SaveContentInput { name, description };
+    herald
+        .save_content(&caller, id, &input)
+        .await
+        .map_err(to_server_error)
+}
+
+/// The sandbox's saved content, by name.
+#[server(endpoint = "list_saved_content")]
+pub async fn list_saved_content()
+-> Result<Vec<domain::saved_content::SavedContentSummary>, AppError> {
+    let (herald, caller) = require(Permission::Read).await?;
+    herald
+        .saved_contents(&caller)
+        .await
+        .map_err(to_server_error)
+}
+
+/// One saved content with the content itself.
+#[server(endpoint = "saved_content")]
+pub async fn saved_content(
+    id: String,
+) -> Result<domain::saved_content::SavedContentView, AppError> {
+    let (herald, caller) = require(Permission::Read).await?;
+    let id = saved_content_id(&id)?;
+    herald
+        .saved_content(&caller, id)
+        .await
+        .map_err(to_server_error)
+}
+
+#[server(endpoint = "delete_saved_content")]
+pub async fn delete_saved_content(id: String) -> Result<(), AppError> {
+    let (herald, caller) = require(Permission::Edit).await?;
+    let id = saved_content_id(&id)?;
+    herald
+        .delete_saved_content(&caller, id)
         .await
         .map_err(to_server_error)
 }

@@ -54,6 +54,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             <nav aria-label="Main" id="main-menu">
                 <A href="/" exact=true>"Home"</A>
                 <A href="/campaigns">"Campaigns"</A>
+                <A href="/content">"Saved content"</A>
                 <A href="/profiles">"Profiles"</A>
                 <A href="/audiences">"Audiences"</A>
                 <A href="/suppressions">"Suppressions"</A>

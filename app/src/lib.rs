@@ -119,6 +119,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/campaigns/:id/versions/:version") view=pages::CampaignVersionPage/>
                 <Route path=path!("/campaigns/:id/tests/:test") view=pages::TestSendPage/>
                 <Route path=path!("/campaigns/:id/edit") view=pages::EditCampaignPage/>
+                <Route path=path!("/content") view=pages::SavedContentPage/>
                 <Route path=path!("/audiences") view=pages::AudiencesPage/>
                 <Route path=path!("/profiles") view=pages::ProfilesPage/>
                 <Route path=path!("/profiles/:id") view=pages::ProfilePage/>

@@ -37,6 +37,7 @@ mod render_pool;
 pub mod reports;
 pub mod retention;
 pub mod sandboxes;
+pub mod saved_content;
 mod secret_box;
 pub mod send_test;
 pub mod settings;

@@ -35,6 +35,16 @@ impl Channel {
             _ => None,
         }
     }
+
+    /// The identity namespace a new campaign on this channel starts with: what its recipients
+    /// are usually known by.
+    pub fn usual_namespace(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "phone",
+            Channel::Push => "ecid",
+        }
+    }
 }
 
 /// Where a campaign is in its life. `Scheduled` and `Completed` are `Live` campaigns before

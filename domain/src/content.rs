@@ -78,7 +78,8 @@ impl VariantInput {
 }
 
 /// Content as typed, before validation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ContentInput {
     pub channel: Channel,
     pub subject: String,

@@ -84,6 +84,8 @@ typed_id!(
     ImportId,
     /// One "Send a test" of a campaign.
     TestSendId,
+    /// A campaign's content saved under a name, to start new campaigns from.
+    SavedContentId,
 );
 
 impl MessageId {

@@ -23,6 +23,7 @@ pub mod recipient;
 pub mod report;
 pub mod retention;
 pub mod review;
+pub mod saved_content;
 pub mod surface;
 pub mod team;
 pub mod template;

@@ -7,6 +7,7 @@ use crate::local_time::LocalTime;
 use crate::pages::campaign_approval::{ApprovalCard, Viewer};
 use crate::pages::campaign_report::{CampaignTab, CampaignTabs};
 use crate::pages::campaign_sends::AudienceSends;
+use crate::pages::saved_content::SaveContentCard;
 use domain::campaign::CampaignStatus;
 use domain::content::{Parts, PushOptions, VariantInput};
 use domain::tenancy::Permission;
@@ -331,6 +332,7 @@ fn CampaignDetails(campaign: CampaignView, may: Viewer, actions: Actions) -> imp
         </section>
         <SendTestCard campaign_id=c.id.clone() channel=c.channel.clone()
             variables=c.variables.iter().map(|v| v.path.clone()).collect()/>
+        {may_edit.then(|| view! { <SaveContentCard campaign_id=c.id.clone()/> })}
         <section class="card">
             <h2>"History"</h2>
             <ul class="history" data-testid="history">

@@ -1,4 +1,7 @@
-use crate::api::{CreateCampaign, TextFromHtml, list_audiences, list_namespaces, list_surfaces};
+use crate::api::{
+    CreateCampaign, TextFromHtml, list_audiences, list_namespaces, list_saved_content,
+    list_surfaces, saved_content,
+};
 use crate::components::{ErrorBox, Layout, error_text, textarea_text};
 use crate::editor::{
     AttributePicker, ContentProblems, ContentVariables, LivePreview, field_problem, sms_summary,
@@ -10,6 +13,7 @@ use crate::local_time::{from_local_input, to_local_input, zone_signal};
 use domain::campaign::{CampaignInput, Category, Channel};
 use domain::content::{Content, Parts, PushOptions, sms_length};
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 const SAMPLE_SUBJECT: &str = "Reset your password, {{profile.person.name.firstName}}";
 const SAMPLE_HTML: &str = "<p>Hi {{profile.person.name.firstName}},</p>\n<p><a href=\"{{context.resetUrl}}\">Reset your password</a></p>";
@@ -19,20 +23,25 @@ const SAMPLE_SMS: &str = "Your code is {{context.otp}}. It expires in 10 minutes
 const SAMPLE_PUSH_TITLE: &str = "Your order is on its way";
 const SAMPLE_PUSH_BODY: &str = "Order {{context.orderId}} ships today.";
 
-/// Creates an API-triggered campaign (a draft) on email, SMS or push.
+/// Creates an API-triggered campaign (a draft) on email, SMS or push: with example content,
+/// or with saved content (`?from=<saved content id>`).
 #[component]
 pub fn NewCampaignPage() -> impl IntoView {
     let create = ServerAction::<CreateCampaign>::new();
-    let initial = CampaignInput {
-        subject: SAMPLE_SUBJECT.into(),
-        html_body: SAMPLE_HTML.into(),
-        text_body: SAMPLE_TEXT.into(),
-        ..CampaignInput::default()
-    };
+    let query = use_query_map();
+    let from = move || query.with(|q| q.get("from")).filter(|id| !id.is_empty());
+    // Rendered on the server with the saved content already in place, so nothing changes at
+    // hydration.
+    let starting = Resource::new(from, |from| async move {
+        match from {
+            Some(id) => saved_content(id).await.map(Some),
+            None => Ok(None),
+        }
+    });
+    let saved = Resource::new(|| (), |_| list_saved_content());
     let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
-    view! {
-        <Layout>
-            <h1>"New API-triggered campaign"</h1>
+    let form = move |initial: CampaignInput| {
+        view! {
             <CampaignForm
                 initial
                 locked=false
@@ -41,6 +50,60 @@ pub fn NewCampaignPage() -> impl IntoView {
                 error
                 on_submit=Callback::new(move |input| { create.dispatch(CreateCampaign { input }); })
             />
+        }
+    };
+    view! {
+        <Layout>
+            <h1>"New API-triggered campaign"</h1>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let saved = saved.await.unwrap_or_default();
+                    (!saved.is_empty()).then(|| view! {
+                        <form method="get" action="/campaigns/new" class="inline-form" data-testid="start-from">
+                            <label>"Start from"
+                                <select name="from">
+                                    <option value="">"Example content"</option>
+                                    {saved.into_iter().map(|s| {
+                                        let chosen = from().as_deref() == Some(s.id.as_str());
+                                        view! {
+                                            <option value=s.id selected=chosen>
+                                                {format!("{} ({})", s.name, s.channel.as_str())}
+                                            </option>
+                                        }
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                            <button type="submit" class="secondary">"Use"</button>
+                        </form>
+                    })
+                })}
+            </Suspense>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match starting.await {
+                        Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
+                        Ok(Some(saved)) => {
+                            let mut initial = CampaignInput {
+                                namespace: saved.content.channel.usual_namespace().into(),
+                                ..CampaignInput::default()
+                            };
+                            initial.set_content(saved.content);
+                            view! {
+                                <p class="hint" data-testid="started-from">
+                                    {format!("Content from \u{201c}{}\u{201d}: a copy; the saved content stays as it is.", saved.summary.name)}
+                                </p>
+                                {form(initial)}
+                            }.into_any()
+                        }
+                        Ok(None) => form(CampaignInput {
+                            subject: SAMPLE_SUBJECT.into(),
+                            html_body: SAMPLE_HTML.into(),
+                            text_body: SAMPLE_TEXT.into(),
+                            ..CampaignInput::default()
+                        }).into_any(),
+                    }
+                })}
+            </Suspense>
         </Layout>
     }
 }
@@ -110,12 +173,12 @@ pub fn CampaignForm(
     let switch_channel = move |to: Channel| {
         channel.set(to);
         surface_id.set(String::new());
-        let (ns, s, h, t) = match to {
-            Channel::Email => ("email", SAMPLE_SUBJECT, SAMPLE_HTML, SAMPLE_TEXT),
-            Channel::Sms => ("phone", "", "", SAMPLE_SMS),
-            Channel::Push => ("ecid", SAMPLE_PUSH_TITLE, "", SAMPLE_PUSH_BODY),
+        let (s, h, t) = match to {
+            Channel::Email => (SAMPLE_SUBJECT, SAMPLE_HTML, SAMPLE_TEXT),
+            Channel::Sms => ("", "", SAMPLE_SMS),
+            Channel::Push => (SAMPLE_PUSH_TITLE, "", SAMPLE_PUSH_BODY),
         };
-        namespace.set(ns.into());
+        namespace.set(to.usual_namespace().into());
         languages.reset(Parts {
             subject: s.into(),
             html_body: h.into(),

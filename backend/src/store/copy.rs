@@ -32,6 +32,7 @@ pub const TABLES: &[&str] = &[
     "campaign_versions",
     "approval_requests",
     "test_sends",
+    "saved_content",
     "api_key_campaigns",
     "executions",
     "idempotency_keys",

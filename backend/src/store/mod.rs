@@ -40,6 +40,7 @@ pub mod profiles;
 pub mod reports;
 pub mod retention;
 pub mod sandboxes;
+pub mod saved_content;
 pub mod statistics;
 pub mod suppressions;
 pub mod surfaces;

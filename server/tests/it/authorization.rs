@@ -165,6 +165,17 @@ fn server_functions(campaign: &str, user: &str) -> Vec<Door> {
         door(DiscardDraftVersion { id: id() }, Some(Edit)),
         door(CampaignTestSends { id: id() }, Some(Read)),
         door(
+            SaveContent {
+                campaign_id: id(),
+                name: "matrix".into(),
+                description: s(),
+            },
+            Some(Edit),
+        ),
+        door(ListSavedContent {}, Some(Read)),
+        door(SavedContent { id: id() }, Some(Read)),
+        door(DeleteSavedContent { id: id() }, Some(Edit)),
+        door(
             CampaignTestSend {
                 id: id(),
                 test_id: id(),

@@ -25,6 +25,7 @@ mod providers;
 mod reports;
 mod retention;
 mod samples;
+mod saved_content;
 mod sign_in;
 mod support;
 mod surfaces;
