@@ -6,22 +6,40 @@ use domain::views::{ApiKeyView, CampaignSummary, CampaignView, MessageView, Sand
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::session::{SANDBOX_KEY, answer_text, require, to_server_error};
+use crate::session::{SANDBOX_KEY, answer_text, refuse, require, to_server_error};
+#[cfg(feature = "ssr")]
+use backend::ErrorKind;
 #[cfg(feature = "ssr")]
 use domain::tenancy::Permission;
 
 /// A campaign id from the browser; anything else is an unknown campaign.
 #[cfg(feature = "ssr")]
 fn campaign_id(raw: &str) -> Result<domain::ids::CampaignId, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::new("No campaign has this id."))
+    raw.parse().map_err(|_| {
+        refuse(
+            ErrorKind::NotFound,
+            "campaign_not_found",
+            "No campaign has this id.",
+        )
+    })
+}
+
+/// A session without a person (or whose person is gone): sign in again.
+#[cfg(feature = "ssr")]
+fn sign_in_again() -> AppError {
+    refuse(ErrorKind::Unauthorized, "session_ended", "Sign in again.")
 }
 
 /// A saved content id from the browser; anything else is unknown saved content.
 #[cfg(feature = "ssr")]
 fn saved_content_id(raw: &str) -> Result<domain::ids::SavedContentId, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::new("The sandbox has no saved content of this id."))
+    raw.parse().map_err(|_| {
+        refuse(
+            ErrorKind::NotFound,
+            "saved_content_not_found",
+            "The sandbox has no saved content of this id.",
+        )
+    })
 }
 
 /// Who is signed in, the sandbox they work in with their role there, every sandbox they may
@@ -46,15 +64,15 @@ impl WorkspaceView {
 #[server(endpoint = "workspace")]
 pub async fn workspace() -> Result<WorkspaceView, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
-    let user = caller.user.ok_or_else(|| AppError::new("Sign in again."))?;
+    let user = caller.user.ok_or_else(sign_in_again)?;
     let email = herald
         .user_email(&user)
         .await
         .map_err(to_server_error)?
-        .ok_or_else(|| AppError::new("Your account no longer exists."))?;
+        .ok_or_else(sign_in_again)?;
     let sandboxes = herald.sandboxes_of(user).await.map_err(to_server_error)?;
     let backend::accounts::Access::Member(role) = caller.access else {
-        return Err(AppError::new("Sign in again."));
+        return Err(sign_in_again());
     };
     let captures_only = herald
         .captures_only(caller.sandbox_id())
@@ -73,16 +91,20 @@ pub async fn workspace() -> Result<WorkspaceView, AppError> {
 #[server(endpoint = "switch_sandbox")]
 pub async fn switch_sandbox(id: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Read).await?;
-    let user = caller.user.ok_or_else(|| AppError::new("Sign in again."))?;
+    let user = caller.user.ok_or_else(sign_in_again)?;
     let allowed = herald.sandboxes_of(user).await.map_err(to_server_error)?;
     if !allowed.iter().any(|(s, _)| s.id == id) {
-        return Err(AppError::new("You have no role in this sandbox."));
+        return Err(refuse(
+            ErrorKind::Forbidden,
+            "no_role",
+            "You have no role in this sandbox.",
+        ));
     }
     let session: tower_sessions::Session = leptos_axum::extract().await?;
     session
         .insert(SANDBOX_KEY, &id)
         .await
-        .map_err(|e| AppError::new(format!("cannot switch sandbox: {e}")))?;
+        .map_err(|e| to_server_error(backend::Error::internal(e)))?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -91,7 +113,7 @@ pub async fn switch_sandbox(id: String) -> Result<(), AppError> {
 #[server(endpoint = "create_sandbox")]
 pub async fn create_sandbox(org_id: String, name: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Own).await?;
-    let user = caller.user.ok_or_else(|| AppError::new("Sign in again."))?;
+    let user = caller.user.ok_or_else(sign_in_again)?;
     let sandbox = herald
         .create_sandbox(&org_id, &name, &caller.who())
         .await
@@ -409,9 +431,13 @@ pub async fn campaign_test_send(
 ) -> Result<domain::views::TestSendView, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     let id = campaign_id(&id)?;
-    let test_id = test_id
-        .parse()
-        .map_err(|_| AppError::new("No test send has this id."))?;
+    let test_id = test_id.parse().map_err(|_| {
+        refuse(
+            ErrorKind::NotFound,
+            "test_send_not_found",
+            "No test send has this id.",
+        )
+    })?;
     herald
         .test_send(&caller, id, test_id)
         .await
@@ -583,8 +609,13 @@ pub async fn create_api_key(
     campaigns: Option<Vec<String>>,
 ) -> Result<String, AppError> {
     let (herald, caller) = require(Permission::Configure).await?;
-    let scope = domain::tenancy::ApiScope::parse(&scope)
-        .ok_or_else(|| AppError::new("Choose the key's scope: trigger or admin."))?;
+    let scope = domain::tenancy::ApiScope::parse(&scope).ok_or_else(|| {
+        refuse(
+            ErrorKind::Invalid,
+            "invalid_scope",
+            "Choose the key's scope: trigger or admin.",
+        )
+    })?;
     let campaigns = campaigns
         .map(|ids| {
             ids.iter()
@@ -609,15 +640,23 @@ pub async fn create_api_key(
 #[server(endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(id: String) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Configure).await?;
-    let id: domain::ids::ApiKeyId = id
-        .parse()
-        .map_err(|_| AppError::new("No API key has this id."))?;
+    let id: domain::ids::ApiKeyId = id.parse().map_err(|_| {
+        refuse(
+            ErrorKind::NotFound,
+            "api_key_not_found",
+            "No API key has this id.",
+        )
+    })?;
     match herald
         .revoke_api_key(Some(caller.sandbox_id()), &id.to_string(), &caller.who())
         .await
         .map_err(to_server_error)?
     {
-        0 => Err(AppError::new("This key is already revoked.")),
+        0 => Err(refuse(
+            ErrorKind::Conflict,
+            "already_revoked",
+            "This key is already revoked.",
+        )),
         _ => {
             tracing::info!(api_key_id = %id, actor = %caller.actor(), "API key revoked");
             Ok(())
@@ -629,7 +668,8 @@ pub async fn revoke_api_key(id: String) -> Result<(), AppError> {
 #[server(endpoint = "text_from_html")]
 pub async fn text_from_html(html: String) -> Result<String, AppError> {
     require(Permission::Edit).await?;
-    backend::plain_text::from_html(&html).map_err(AppError::new)
+    backend::plain_text::from_html(&html)
+        .map_err(|why| refuse(ErrorKind::Invalid, "text_not_generated", why))
 }
 
 /// The current sandbox's identity namespaces, standard ones first.
@@ -724,9 +764,11 @@ pub async fn send_test(
     let id = campaign_id(&id)?;
     let object = |label: &str, raw: &str| match serde_json::from_str(raw) {
         Ok(serde_json::Value::Object(map)) => Ok(map),
-        _ => Err(AppError::new(format!(
-            "The sample {label} must be a JSON object."
-        ))),
+        _ => Err(refuse(
+            ErrorKind::Invalid,
+            "invalid_sample",
+            format!("The sample {label} must be a JSON object."),
+        )),
     };
     let sent = herald
         .send_test(
@@ -892,9 +934,7 @@ pub async fn campaign_audience_sends(
     campaign_id: String,
 ) -> Result<domain::audience::CampaignSends, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
-    let id = campaign_id
-        .parse()
-        .map_err(|_| AppError::new("No campaign has this id."))?;
+    let id = self::campaign_id(&campaign_id)?;
     herald
         .campaign_sends(caller.sandbox_id(), id)
         .await

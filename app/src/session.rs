@@ -105,6 +105,16 @@ pub fn to_server_error(e: backend::Error) -> AppError {
     }
 }
 
+/// A server function's own refusal (a malformed id, an unknown choice), answered like a backend
+/// refusal of that kind: its HTTP status, a stable code and the sentence.
+pub fn refuse(
+    kind: backend::ErrorKind,
+    code: &'static str,
+    message: impl Into<String>,
+) -> AppError {
+    to_server_error(backend::Error::new(kind, code, message))
+}
+
 /// What a refusal says to a person: its message, or with several fields, each field's.
 pub fn answer_text(e: &backend::Error) -> String {
     if e.errors.len() > 1 {

@@ -9,20 +9,32 @@ use domain::team::{LinkView, SessionView, TeamView};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::session::{answer_text, require, require_user, row_key, to_server_error};
+use crate::session::{answer_text, refuse, require, require_user, row_key, to_server_error};
+#[cfg(feature = "ssr")]
+use backend::ErrorKind;
 #[cfg(feature = "ssr")]
 use domain::tenancy::{Permission, Role};
 
 #[cfg(feature = "ssr")]
 fn user_id(raw: &str) -> Result<domain::ids::UserId, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::new("No one in this sandbox has this id."))
+    raw.parse().map_err(|_| {
+        refuse(
+            ErrorKind::NotFound,
+            "member_not_found",
+            "No one in this sandbox has this id.",
+        )
+    })
 }
 
 #[cfg(feature = "ssr")]
 fn role(raw: &str) -> Result<Role, AppError> {
-    Role::parse(raw)
-        .ok_or_else(|| AppError::new("Choose a role: owner, admin, editor, approver or viewer."))
+    Role::parse(raw).ok_or_else(|| {
+        refuse(
+            ErrorKind::Invalid,
+            "invalid_role",
+            "Choose a role: owner, admin, editor, approver or viewer.",
+        )
+    })
 }
 
 /// How a one-time link reached its person, as the owner reads it.
@@ -124,7 +136,9 @@ pub async fn change_password(
     new: String,
 ) -> Result<Result<String, String>, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
-    let user = caller.user.ok_or_else(|| AppError::new("Sign in again."))?;
+    let user = caller
+        .user
+        .ok_or_else(|| refuse(ErrorKind::Unauthorized, "session_ended", "Sign in again."))?;
     let session: tower_sessions::Session = leptos_axum::extract().await?;
     let this = row_key(&session).await;
     match herald
@@ -200,7 +214,7 @@ pub async fn use_account_link(
         leptos_axum::extract().await?;
     crate::session::begin(&herald, &session, user, browser, &peer.ip().to_string())
         .await
-        .map_err(|e| AppError::new(format!("cannot sign in: {e}")))?;
+        .map_err(|e| to_server_error(backend::Error::internal(e)))?;
     tracing::info!(user_id = %user, "signed in with a one-time link");
     leptos_axum::redirect("/");
     Ok(Ok(()))

@@ -398,7 +398,7 @@ async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
     client
 }
 
-async fn call(app: &TestApp, client: &reqwest::Client, door: &Door) -> u16 {
+async fn knock(app: &TestApp, client: &reqwest::Client, door: &Door) -> reqwest::Response {
     client
         .post(format!("{}{}", app.base, door.path))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -406,8 +406,10 @@ async fn call(app: &TestApp, client: &reqwest::Client, door: &Door) -> u16 {
         .send()
         .await
         .unwrap()
-        .status()
-        .as_u16()
+}
+
+async fn call(app: &TestApp, client: &reqwest::Client, door: &Door) -> u16 {
+    knock(app, client, door).await.status().as_u16()
 }
 
 #[tokio::test]
@@ -645,4 +647,68 @@ async fn another_sandboxs_key_finds_nothing_of_this_one() {
     }
     let view = app.herald.campaign(campaign).await.unwrap();
     assert_eq!(view.status.as_str(), "live");
+}
+
+#[tokio::test]
+async fn a_server_functions_own_refusals_carry_their_status_and_code() {
+    let app = TestApp::start(None).await;
+    let owner = browser_of(&app, Role::Owner).await;
+    let refusals = [
+        (
+            door(GetCampaign { id: "nope".into() }, None),
+            404,
+            "campaign_not_found",
+        ),
+        (
+            door(
+                CampaignTestSend {
+                    id: app.reset_campaign().await.to_string(),
+                    test_id: "nope".into(),
+                },
+                None,
+            ),
+            404,
+            "test_send_not_found",
+        ),
+        (
+            door(
+                CreateApiKey {
+                    name: "k".into(),
+                    scope: "root".into(),
+                    campaigns: None,
+                },
+                None,
+            ),
+            400,
+            "invalid_scope",
+        ),
+        (
+            door(
+                SwitchSandbox {
+                    id: "nowhere".into(),
+                },
+                None,
+            ),
+            403,
+            "no_role",
+        ),
+        (
+            door(
+                SetMemberRole {
+                    user_id: "nope".into(),
+                    role: "owner".into(),
+                },
+                None,
+            ),
+            404,
+            "member_not_found",
+        ),
+    ];
+    for (door, status, code) in refusals {
+        let response = knock(&app, &owner, &door).await;
+        assert_eq!(response.status().as_u16(), status, "{}", door.path);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["code"], code, "{}: {body}", door.path);
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
 }
