@@ -64,7 +64,7 @@ pub async fn end_to_end(
     let env = on_fresh_database(databases, &[]).await?;
     let herald = HeraldProcess::start(herald_bin, sink.port, &refs(&env)).await?;
     let before = sink.received();
-    sink.latency.lock().unwrap().reset();
+    sink.latency.lock().expect("latency histogram lock").reset();
     let expected = (calls * 20) as u64;
     let started = Instant::now();
     let accepted = send_exactly(&herald, calls, epoch).await?;
@@ -76,7 +76,7 @@ pub async fn end_to_end(
         expected,
         delivered: sink.received() - before,
         seconds: started.elapsed().as_secs_f64(),
-        latency: sink.latency.lock().unwrap().clone(),
+        latency: sink.latency.lock().expect("latency histogram lock").clone(),
         peak_rss_mib: herald.peak_rss_mib(),
     })
 }
@@ -149,7 +149,7 @@ pub async fn at_rate(
     let env = on_fresh_database(databases, &[]).await?;
     let herald = HeraldProcess::start(herald_bin, sink.port, &refs(&env)).await?;
     let before = sink.received();
-    sink.latency.lock().unwrap().reset();
+    sink.latency.lock().expect("latency histogram lock").reset();
     let calls = target(
         herald.addr,
         &herald.api_key,
@@ -162,7 +162,7 @@ pub async fn at_rate(
         rate,
         accepted: load.ok,
         delivered: sink.received() - before,
-        latency: sink.latency.lock().unwrap().clone(),
+        latency: sink.latency.lock().expect("latency histogram lock").clone(),
     })
 }
 

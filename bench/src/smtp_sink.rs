@@ -86,7 +86,7 @@ impl Sink {
                         let _ = self
                             .latency
                             .lock()
-                            .unwrap()
+                            .expect("latency histogram lock")
                             .record(now.saturating_sub(t).max(1));
                     }
                     write.write_all(b"250 ok\r\n").await?;

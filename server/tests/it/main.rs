@@ -1,5 +1,8 @@
 //! Integration tests: the real app on port 0, a temporary SQLite file, a real SMTP server.
 
+// Helpers outside `#[test]` functions unwrap too: a failure there is a failed test.
+#![allow(clippy::unwrap_used)]
+
 mod approvals;
 mod audiences;
 mod authorization;

@@ -3,6 +3,9 @@
 //! `HERALD_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`; the
 //! README's test command starts one when none answers).
 
+// Helpers outside `#[test]` functions unwrap too: a failure there is a failed test.
+#![allow(clippy::unwrap_used)]
+
 #[allow(dead_code)]
 #[path = "../it/process.rs"]
 mod process;
