@@ -573,22 +573,10 @@ pub async fn get_message(
     id: String,
 ) -> Result<(MessageView, Vec<domain::views::AttemptView>), AppError> {
     let (herald, caller) = require(Permission::Read).await?;
-    let (message, attempts) = herald
+    herald
         .message(caller.sandbox_id(), &id)
         .await
-        .map_err(to_server_error)?;
-    let attempts = attempts
-        .into_iter()
-        .map(|a| domain::views::AttemptView {
-            attempt: a.attempt,
-            started_at: a.started_at,
-            finished_at: a.finished_at,
-            provider: a.provider,
-            outcome: a.outcome,
-            detail: a.detail,
-        })
-        .collect();
-    Ok((message, attempts))
+        .map_err(to_server_error)
 }
 
 #[server(endpoint = "list_api_keys")]

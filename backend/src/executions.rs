@@ -39,6 +39,7 @@ use domain::recipient::{EmailAddress, PhoneRegion, PushToken};
 use domain::report::Exclusion;
 use domain::template::{Pick, Renderer};
 use domain::trigger::{MAX_CONTEXT_BYTES, RecipientKind, TriggerRecipient, UnitaryTrigger};
+use domain::views::{AttemptView, ExecutionStatusView, RecipientStatus};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -91,14 +92,6 @@ pub struct DryRunRecipient {
     pub text_body: String,
     /// The language variant rendered; `None`: the default content.
     pub locale: Option<String>,
-}
-
-/// An execution and where each of its messages stands.
-#[derive(Debug, Clone)]
-pub struct ExecutionStatus {
-    pub execution: store::executions::ExecutionRow,
-    pub messages: Vec<store::executions::MessageStatusRow>,
-    pub attempts: Vec<store::executions::AttemptRow>,
 }
 
 /// A call that passed every check, rendered and ready to store.
@@ -209,7 +202,7 @@ impl Herald {
         &self,
         caller: &Caller,
         execution_id: &str,
-    ) -> Result<ExecutionStatus> {
+    ) -> Result<ExecutionStatusView> {
         let not_found = || Error::not_found("execution_not_found", "No execution has this id.");
         let id: ExecutionId = execution_id.parse().map_err(|_| not_found())?;
         let pool = self.store().reader();
@@ -220,10 +213,33 @@ impl Herald {
         caller.check_campaign(execution.campaign_id)?;
         let (messages, attempts) =
             store::executions::execution_messages(pool, execution.id).await?;
-        Ok(ExecutionStatus {
-            execution,
-            messages,
-            attempts,
+        let mut attempts_of: HashMap<MessageId, Vec<AttemptView>> = HashMap::new();
+        for a in attempts {
+            attempts_of.entry(a.message_id).or_default().push(a.attempt);
+        }
+        let recipients = messages
+            .into_iter()
+            .map(|m| RecipientStatus {
+                attempts: attempts_of.remove(&m.id).unwrap_or_default(),
+                index: m.recipient_index,
+                user_id: m.user_id,
+                message_id: m.id,
+                channel: m.channel,
+                status: m.status,
+                status_reason: m.status_reason,
+                attempt_count: m.attempts,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+            })
+            .collect();
+        Ok(ExecutionStatusView {
+            execution_id: execution.id,
+            request_id: execution.request_id,
+            campaign_id: execution.campaign_id,
+            campaign_version: execution.campaign_version,
+            created_at: execution.created_at,
+            created_by: execution.api_key_id,
+            recipients,
         })
     }
 

@@ -1,10 +1,9 @@
 //! Reading messages for the ledger pages.
 
 use crate::error::{Error, Result};
-use crate::store::executions::AttemptRow;
 use crate::{Herald, store};
 use domain::ids::MessageId;
-use domain::views::MessageView;
+use domain::views::{AttemptView, MessageView};
 
 impl Herald {
     /// The newest messages of a sandbox, newest first.
@@ -36,7 +35,7 @@ impl Herald {
         &self,
         sandbox_id: &str,
         id: &str,
-    ) -> Result<(MessageView, Vec<AttemptRow>)> {
+    ) -> Result<(MessageView, Vec<AttemptView>)> {
         let not_found = || Error::not_found("message_not_found", "No message has this id.");
         let id: MessageId = id.parse().map_err(|_| not_found())?;
         let pool = self.store().reader();

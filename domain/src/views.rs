@@ -443,6 +443,34 @@ pub struct AttemptView {
     pub detail: Option<String>,
 }
 
+/// An accepted call and where each of its messages stands, in recipient order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionStatusView {
+    pub execution_id: crate::ids::ExecutionId,
+    pub request_id: String,
+    pub campaign_id: crate::ids::CampaignId,
+    pub campaign_version: i64,
+    pub created_at: i64,
+    /// The API key that made the call.
+    pub created_by: crate::ids::ApiKeyId,
+    pub recipients: Vec<RecipientStatus>,
+}
+
+/// One recipient of an accepted call: its message's status, with every delivery attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecipientStatus {
+    pub index: i64,
+    pub user_id: String,
+    pub message_id: crate::ids::MessageId,
+    pub channel: crate::campaign::Channel,
+    pub status: ReportedStatus,
+    pub status_reason: Option<String>,
+    pub attempt_count: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub attempts: Vec<AttemptView>,
+}
+
 /// A registered webhook (its signing secret is shown once, at creation).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -4,9 +4,10 @@ use super::engine::{Engine, Sides, on};
 use super::{Conn, MAX_VARIABLES, Reader};
 use crate::clock::Millis;
 use domain::campaign::Channel;
-use domain::delivery::{AttemptOutcome, MessageStatus, ReportedStatus};
+use domain::delivery::{MessageStatus, ReportedStatus};
 use domain::ids::{ApiKeyId, CampaignId, ExecutionId, MessageId, SurfaceId};
 use domain::report::Exclusion;
+use domain::views::AttemptView;
 use sha2::{Digest, Sha256};
 use sqlx::{FromRow, PgConnection, QueryBuilder, SqliteConnection};
 use std::collections::HashMap;
@@ -532,15 +533,12 @@ pub struct MessageStatusRow {
     pub updated_at: i64,
 }
 
+/// One attempt of one of an execution's messages.
 #[derive(Debug, Clone, FromRow)]
 pub struct AttemptRow {
     pub message_id: MessageId,
-    pub attempt: i64,
-    pub started_at: i64,
-    pub finished_at: i64,
-    pub provider: String,
-    pub outcome: AttemptOutcome,
-    pub detail: Option<String>,
+    #[sqlx(flatten)]
+    pub attempt: AttemptView,
 }
 
 /// The messages of an execution in recipient order, and all their attempts (two queries).
@@ -571,9 +569,9 @@ pub async fn execution_messages(
 pub async fn message_attempts(
     pool: Reader<'_>,
     message_id: MessageId,
-) -> sqlx::Result<Vec<AttemptRow>> {
+) -> sqlx::Result<Vec<AttemptView>> {
     on!(pool, c => sqlx::query_as(
-        "SELECT message_id, attempt, started_at, finished_at, provider, outcome, detail
+        "SELECT attempt, started_at, finished_at, provider, outcome, detail
            FROM message_attempts WHERE message_id = $1 ORDER BY attempt",
     )
     .bind(message_id)

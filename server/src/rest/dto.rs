@@ -2,11 +2,10 @@
 //! structs that are serialised.
 
 use backend::clock::rfc3339;
-use backend::executions::{Accepted, DryRun, ExecutionStatus};
-use backend::store::executions::AttemptRow;
+use backend::executions::{Accepted, DryRun};
 use domain::FieldError;
 use domain::delivery::{AttemptOutcome, ReportedStatus};
-use domain::views::{IdentityView, MessageView, SuppressionView};
+use domain::views::{AttemptView, ExecutionStatusView, IdentityView, MessageView, SuppressionView};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -107,8 +106,8 @@ pub struct AttemptBody {
     pub detail: Option<String>,
 }
 
-impl From<&AttemptRow> for AttemptBody {
-    fn from(a: &AttemptRow) -> Self {
+impl From<&AttemptView> for AttemptBody {
+    fn from(a: &AttemptView) -> Self {
         Self {
             attempt: a.attempt,
             started_at: rfc3339(a.started_at),
@@ -120,37 +119,31 @@ impl From<&AttemptRow> for AttemptBody {
     }
 }
 
-impl From<ExecutionStatus> for ExecutionStatusBody {
-    fn from(s: ExecutionStatus) -> Self {
-        let e = s.execution;
-        let recipients = s
-            .messages
+impl From<ExecutionStatusView> for ExecutionStatusBody {
+    fn from(e: ExecutionStatusView) -> Self {
+        let recipients = e
+            .recipients
             .into_iter()
-            .map(|m| RecipientStatusBody {
-                attempts: s
-                    .attempts
-                    .iter()
-                    .filter(|a| a.message_id == m.id)
-                    .map(AttemptBody::from)
-                    .collect(),
-                index: m.recipient_index,
-                user_id: m.user_id,
-                message_id: m.id.to_string(),
-                channel: m.channel.to_string(),
-                status: m.status,
-                status_reason: m.status_reason,
-                attempt_count: m.attempts,
-                created_at: rfc3339(m.created_at),
-                updated_at: rfc3339(m.updated_at),
+            .map(|r| RecipientStatusBody {
+                attempts: r.attempts.iter().map(AttemptBody::from).collect(),
+                index: r.index,
+                user_id: r.user_id,
+                message_id: r.message_id.to_string(),
+                channel: r.channel.to_string(),
+                status: r.status,
+                status_reason: r.status_reason,
+                attempt_count: r.attempt_count,
+                created_at: rfc3339(r.created_at),
+                updated_at: rfc3339(r.updated_at),
             })
             .collect();
         Self {
-            execution_id: e.id.to_string(),
+            execution_id: e.execution_id.to_string(),
             request_id: e.request_id,
             campaign_id: e.campaign_id.to_string(),
             campaign_version: e.campaign_version,
             created_at: rfc3339(e.created_at),
-            created_by: e.api_key_id.to_string(),
+            created_by: e.created_by.to_string(),
             recipients,
         }
     }
