@@ -569,3 +569,47 @@ mod tests {
         );
     }
 }
+
+/// An audience send and where it stands (the reference API's audience execution status).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudienceSendStatus {
+    pub execution_id: crate::ids::ExecutionId,
+    pub request_id: String,
+    pub campaign_id: crate::ids::CampaignId,
+    /// `None` once the audience was deleted.
+    pub audience_id: Option<crate::ids::AudienceId>,
+    /// The audience's name when the send started.
+    pub audience_name: String,
+    pub status: SendStatus,
+    /// Members when the send started; `None` while they are being counted.
+    pub targeted: Option<i64>,
+    pub created_at: i64,
+    /// Messages queued so far (excluded ones not counted).
+    pub queued: i64,
+    /// Of all the send's messages: how many were sent, failed or were excluded.
+    pub sent: i64,
+    pub failed: i64,
+    pub excluded: i64,
+    /// Why the send failed.
+    pub failure: Option<String>,
+    /// When every member was queued (or the send failed).
+    pub finished_at: Option<i64>,
+    /// A local-time send's date and time without an offset.
+    pub local_time: Option<String>,
+}
+
+/// An audience send to start later.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudienceSchedule {
+    pub id: crate::ids::ScheduleId,
+    pub campaign_id: crate::ids::CampaignId,
+    /// `None`: the audience was deleted (the schedule then fails at its time).
+    pub audience_id: Option<crate::ids::AudienceId>,
+    pub execute_at: i64,
+    /// A local-time send's wall-clock time; `execute_at` is then when the first zone reaches it.
+    pub local_time: Option<String>,
+    pub status: ScheduleStatus,
+    pub request_id: String,
+    pub created_at: i64,
+    pub failure: Option<String>,
+}

@@ -30,14 +30,15 @@ use crate::clock::{Millis, now_ms};
 use crate::error::{Error, ErrorKind, Result};
 use crate::executions::{Accepted, campaign_not_found, is_present, live_version, request_hash};
 use crate::store::audience_schedules::ScheduleRow;
-use crate::store::audience_sends::{NewSend, SendRow};
+use crate::store::audience_sends::NewSend;
 use crate::store::audiences::AudienceRow;
 use crate::store::campaigns::CampaignRow;
 use crate::store::executions::{NewCall, NewExecution};
 use crate::{Herald, store};
 use domain::FieldError;
 use domain::audience::{
-    AudienceSendSummary, BrowserSend, CampaignSends, ScheduleStatus, ScheduleSummary,
+    AudienceSchedule, AudienceSendStatus, AudienceSendSummary, BrowserSend, CampaignSends,
+    ScheduleStatus, ScheduleSummary,
 };
 use domain::ids::{CampaignId, ExecutionId, ScheduleId};
 use domain::report::{Exclusion, Happening, Segment, Tally};
@@ -53,7 +54,7 @@ const SCHEDULE_MARGIN_MS: Millis = 1000;
 pub enum AudienceAnswer {
     Started(Accepted),
     Scheduled {
-        schedule: Box<ScheduleRow>,
+        schedule: Box<AudienceSchedule>,
         replay: bool,
     },
 }
@@ -82,19 +83,10 @@ fn scheduled_again(
     let (hash, key) = (stored.request_hash.clone(), stored.api_key_id);
     crate::group_commit::repeat_of(&hash, key, request_hash, caller.api_key_id, || {
         AudienceAnswer::Scheduled {
-            schedule: Box::new(stored),
+            schedule: Box::new(stored.view()),
             replay: true,
         }
     })
-}
-
-/// An audience send and where it stands.
-#[derive(Debug, Clone)]
-pub struct AudienceSendView {
-    pub execution: store::executions::ExecutionRow,
-    pub send: SendRow,
-    /// Messages by status (queued, sending, sent, failed, excluded).
-    pub messages: Vec<(String, i64)>,
 }
 
 impl Herald {
@@ -178,7 +170,7 @@ impl Herald {
             tx.commit().await?;
             tracing::info!(schedule_id = %row.id, campaign_id = %campaign.id, execute_at, "audience send scheduled");
             return Ok(AudienceAnswer::Scheduled {
-                schedule: Box::new(row),
+                schedule: Box::new(row.view()),
                 replay: false,
             });
         }
@@ -498,7 +490,7 @@ impl Herald {
         &self,
         caller: &Caller,
         execution_id: &str,
-    ) -> Result<AudienceSendView> {
+    ) -> Result<AudienceSendStatus> {
         let not_found = || Error::not_found("execution_not_found", "No audience send has this id.");
         let id: ExecutionId = execution_id.parse().map_err(|_| not_found())?;
         let pool = self.store().reader();
@@ -510,10 +502,28 @@ impl Herald {
             .await?
             .ok_or_else(not_found)?;
         let messages = store::audience_sends::message_counts(pool, id).await?;
-        Ok(AudienceSendView {
-            execution,
-            send,
-            messages,
+        let count = |status: &str| {
+            messages
+                .iter()
+                .find(|(s, _)| s == status)
+                .map_or(0, |(_, n)| *n)
+        };
+        Ok(AudienceSendStatus {
+            execution_id: execution.id,
+            request_id: execution.request_id,
+            campaign_id: execution.campaign_id,
+            audience_id: send.audience_id,
+            audience_name: send.audience_name,
+            status: send.status,
+            targeted: send.targeted,
+            created_at: execution.created_at,
+            queued: send.queued,
+            sent: count("sent"),
+            failed: count("failed"),
+            excluded: count("excluded"),
+            failure: send.failure,
+            finished_at: send.finished_at,
+            local_time: send.local_time,
         })
     }
 }

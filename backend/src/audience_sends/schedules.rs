@@ -1,7 +1,7 @@
 //! Scheduled audience sends: shown, deleted before their time, fired once at it (or marked
 //! missed when found past the grace period).
 
-use super::{AudienceSendView, SendStart};
+use super::SendStart;
 use crate::accounts::Caller;
 use crate::campaigns::Actor;
 use crate::clock::{Millis, now_ms};
@@ -10,7 +10,7 @@ use crate::executions::live_version;
 use crate::store::audience_schedules::ScheduleRow;
 use crate::store::executions::NewExecution;
 use crate::{Herald, store};
-use domain::audience::ScheduleStatus;
+use domain::audience::{AudienceSchedule, AudienceSendStatus, ScheduleStatus};
 use domain::ids::{ExecutionId, ScheduleId};
 use domain::local_time::LocalTime;
 
@@ -20,13 +20,13 @@ impl Herald {
         &self,
         caller: &Caller,
         schedule_id: &str,
-    ) -> Result<(ScheduleRow, Option<AudienceSendView>)> {
+    ) -> Result<(AudienceSchedule, Option<AudienceSendStatus>)> {
         let schedule = self.caller_schedule(caller, schedule_id).await?;
         let send = match schedule.execution_id {
             Some(id) => Some(self.audience_send(caller, &id.to_string()).await?),
             None => None,
         };
-        Ok((schedule, send))
+        Ok((schedule.view(), send))
     }
 
     /// Deletes a schedule before it fires; once it has, `schedule_already_triggered`.

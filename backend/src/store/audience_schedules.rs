@@ -35,6 +35,23 @@ pub struct ScheduleRow {
     pub local_time: Option<String>,
 }
 
+impl ScheduleRow {
+    /// The schedule as callers see it.
+    pub fn view(&self) -> domain::audience::AudienceSchedule {
+        domain::audience::AudienceSchedule {
+            id: self.id,
+            campaign_id: self.campaign_id,
+            audience_id: self.audience_id,
+            execute_at: self.execute_at,
+            local_time: self.local_time.clone(),
+            status: self.status,
+            request_id: self.request_id.clone(),
+            created_at: self.created_at,
+            failure: self.failure.clone(),
+        }
+    }
+}
+
 const COLUMNS: &str = "id, sandbox_id, campaign_id, audience_id, context, request_id, request_hash,
     api_key_id, execute_at, status, execution_id, failure, created_at, fired_at, started_by,
     local_time";

@@ -329,8 +329,8 @@ pub struct AudienceRefBody {
 
 impl ScheduledExecutionBody {
     pub fn new(
-        s: backend::store::audience_schedules::ScheduleRow,
-        send: Option<backend::audience_sends::AudienceSendView>,
+        s: domain::audience::AudienceSchedule,
+        send: Option<domain::audience::AudienceSendStatus>,
     ) -> Self {
         Self {
             schedule_id: s.id.to_string(),
@@ -385,30 +385,24 @@ pub struct AudienceExecutionBody {
     pub local_time: Option<String>,
 }
 
-impl From<backend::audience_sends::AudienceSendView> for AudienceExecutionBody {
-    fn from(v: backend::audience_sends::AudienceSendView) -> Self {
-        let count = |status: &str| {
-            v.messages
-                .iter()
-                .find(|(s, _)| s == status)
-                .map_or(0, |(_, n)| *n)
-        };
+impl From<domain::audience::AudienceSendStatus> for AudienceExecutionBody {
+    fn from(v: domain::audience::AudienceSendStatus) -> Self {
         Self {
-            execution_id: v.execution.id.to_string(),
-            request_id: v.execution.request_id.clone(),
-            campaign_id: v.execution.campaign_id.to_string(),
-            audience_id: v.send.audience_id.map(|a| a.to_string()),
-            status: v.send.status.reference().into(),
-            targeted_profile_count: v.send.targeted,
-            created_at: rfc3339(v.execution.created_at),
-            audience_name: v.send.audience_name.clone(),
-            queued: v.send.queued,
-            sent: count("sent"),
-            failed: count("failed"),
-            excluded: count("excluded"),
-            failure: v.send.failure.clone(),
-            finished_at: v.send.finished_at.map(rfc3339),
-            local_time: v.send.local_time.clone(),
+            execution_id: v.execution_id.to_string(),
+            request_id: v.request_id,
+            campaign_id: v.campaign_id.to_string(),
+            audience_id: v.audience_id.map(|a| a.to_string()),
+            status: v.status.reference().into(),
+            targeted_profile_count: v.targeted,
+            created_at: rfc3339(v.created_at),
+            audience_name: v.audience_name,
+            queued: v.queued,
+            sent: v.sent,
+            failed: v.failed,
+            excluded: v.excluded,
+            failure: v.failure,
+            finished_at: v.finished_at.map(rfc3339),
+            local_time: v.local_time,
         }
     }
 }
