@@ -34,10 +34,16 @@ pub fn CampaignVersionsPage() -> impl IntoView {
         move || (id(), roll_back.version().get(), discard.version().get()),
         |(id, ..)| campaign_versions(id),
     );
+    // Reads the versions itself rather than through `versions`: a page rendered on the server
+    // could otherwise resolve the comparison before the versions arrived (as nothing to show)
+    // and hydrate with no comparison.
     let comparison = Resource::new(
-        move || (id(), asked("from"), asked("to"), versions.get()),
-        |(id, from, to, versions)| async move {
-            let versions = versions.and_then(Result::ok)?;
+        move || {
+            let changed = (roll_back.version().get(), discard.version().get());
+            (id(), asked("from"), asked("to"), changed)
+        },
+        |(id, from, to, _)| async move {
+            let versions = campaign_versions(id.clone()).await.ok()?;
             let (from, to) = pair(&versions.versions, from, to)?;
             Some(compare_versions(id, from, to).await)
         },
