@@ -42,6 +42,18 @@ fn saved_content_id(raw: &str) -> Result<domain::ids::SavedContentId, AppError> 
     })
 }
 
+/// A fragment id from the browser; anything else is an unknown fragment.
+#[cfg(feature = "ssr")]
+fn fragment_id(raw: &str) -> Result<domain::ids::FragmentId, AppError> {
+    raw.parse().map_err(|_| {
+        refuse(
+            ErrorKind::NotFound,
+            "fragment_not_found",
+            "The sandbox has no fragment of this id.",
+        )
+    })
+}
+
 /// Who is signed in, the sandbox they work in with their role there, every sandbox they may
 /// switch to, and whether this sandbox's messages are only captured (no sender configured).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
@@ -285,8 +297,10 @@ pub async fn get_campaign(id: String) -> Result<CampaignView, AppError> {
 #[server(endpoint = "create_campaign")]
 pub async fn create_campaign(input: domain::campaign::CampaignInput) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Edit).await?;
-    let campaign =
-        domain::campaign::NewCampaign::parse(&input).map_err(|e| to_server_error(e.into()))?;
+    let campaign = herald
+        .parse_campaign(&caller, &input)
+        .await
+        .map_err(to_server_error)?;
     let id = herald
         .create_campaign(&caller, campaign)
         .await
@@ -303,8 +317,10 @@ pub async fn update_campaign(
 ) -> Result<(), AppError> {
     let (herald, caller) = require(Permission::Edit).await?;
     let id = campaign_id(&id)?;
-    let campaign =
-        domain::campaign::NewCampaign::parse(&input).map_err(|e| to_server_error(e.into()))?;
+    let campaign = herald
+        .parse_campaign(&caller, &input)
+        .await
+        .map_err(to_server_error)?;
     herald
         .edit_campaign(&caller, id, campaign)
         .await
@@ -492,6 +508,59 @@ pub async fn delete_saved_content(id: String) -> Result<(), AppError> {
         .delete_saved_content(&caller, id)
         .await
         .map_err(to_server_error)
+}
+
+/// The sandbox's fragments by name, each with the campaigns that include it.
+#[server(endpoint = "list_fragments")]
+pub async fn list_fragments() -> Result<Vec<domain::fragment::FragmentView>, AppError> {
+    let (herald, caller) = require(Permission::Read).await?;
+    herald.fragments(&caller).await.map_err(to_server_error)
+}
+
+/// One fragment with the campaigns that include it.
+#[server(endpoint = "fragment")]
+pub async fn fragment(id: String) -> Result<domain::fragment::FragmentView, AppError> {
+    let (herald, caller) = require(Permission::Read).await?;
+    let id = fragment_id(&id)?;
+    herald.fragment(&caller, id).await.map_err(to_server_error)
+}
+
+/// Creates a fragment (no `id`) or changes one's description and body.
+#[server(endpoint = "save_fragment")]
+pub async fn save_fragment(
+    id: Option<String>,
+    name: String,
+    description: String,
+    body: String,
+) -> Result<domain::fragment::FragmentView, AppError> {
+    let (herald, caller) = require(Permission::Edit).await?;
+    let input = domain::fragment::FragmentInput {
+        name,
+        description,
+        body,
+    };
+    match id.filter(|id| !id.is_empty()) {
+        None => herald.create_fragment(&caller, &input).await,
+        Some(id) => {
+            herald
+                .edit_fragment(&caller, fragment_id(&id)?, &input)
+                .await
+        }
+    }
+    .map_err(to_server_error)
+}
+
+/// Deletes a fragment no campaign includes.
+#[server(endpoint = "delete_fragment")]
+pub async fn delete_fragment(id: String) -> Result<(), AppError> {
+    let (herald, caller) = require(Permission::Edit).await?;
+    let id = fragment_id(&id)?;
+    herald
+        .delete_fragment(&caller, id)
+        .await
+        .map_err(to_server_error)?;
+    leptos_axum::redirect("/fragments");
+    Ok(())
 }
 
 /// A campaign's versions, newest first.

@@ -55,6 +55,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <A href="/" exact=true>"Home"</A>
                 <A href="/campaigns">"Campaigns"</A>
                 <A href="/content">"Saved content"</A>
+                <A href="/fragments">"Fragments"</A>
                 <A href="/profiles">"Profiles"</A>
                 <A href="/audiences">"Audiences"</A>
                 <A href="/suppressions">"Suppressions"</A>

@@ -257,6 +257,8 @@ fn preview_of((channel, subject, html, text): Rendered) -> AnyView {
 pub fn AttributePicker(
     check: Memo<Checked>,
     insert: Callback<String>,
+    /// The names of the sandbox's fragments, offered as `{{> name}}`.
+    fragments: Vec<String>,
     /// Marketing email: its one-click unsubscribe link is offered too.
     marketing_email: Signal<bool>,
 ) -> impl IntoView {
@@ -311,6 +313,22 @@ pub fn AttributePicker(
             <div class="chips">
                 {move || context().into_iter().map(button).collect_view()}
             </div>
+            <p class="label">"Fragments"</p>
+            {if fragments.is_empty() {
+                view! { <p class="hint">"A header or footer many campaigns share: create one under "<a href="/fragments">"Fragments"</a>"."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="chips" data-testid="fragment-chips">
+                        {fragments.into_iter().map(|name| {
+                            let tag = format!("{{{{> {name}}}}}");
+                            view! {
+                                <button type="button" class="chip" title="Include this fragment"
+                                    on:click=move |_| insert.run(tag.clone())>{name}</button>
+                            }
+                        }).collect_view()}
+                    </div>
+                }.into_any()
+            }}
         </aside>
     }
 }

@@ -120,6 +120,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/campaigns/:id/tests/:test") view=pages::TestSendPage/>
                 <Route path=path!("/campaigns/:id/edit") view=pages::EditCampaignPage/>
                 <Route path=path!("/content") view=pages::SavedContentPage/>
+                <Route path=path!("/fragments") view=pages::FragmentsPage/>
+                <Route path=path!("/fragments/:id") view=pages::FragmentPage/>
                 <Route path=path!("/audiences") view=pages::AudiencesPage/>
                 <Route path=path!("/profiles") view=pages::ProfilesPage/>
                 <Route path=path!("/profiles/:id") view=pages::ProfilePage/>

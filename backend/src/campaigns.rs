@@ -89,6 +89,17 @@ impl std::fmt::Display for Actor {
 }
 
 impl Herald {
+    /// Checks a campaign as typed; its content may include the fragments of the caller's
+    /// sandbox as they are now.
+    pub async fn parse_campaign(
+        &self,
+        caller: &Caller,
+        input: &domain::campaign::CampaignInput,
+    ) -> Result<NewCampaign> {
+        let fragments = self.current_fragments(caller.sandbox_id()).await?;
+        Ok(NewCampaign::parse_with(input, &fragments)?)
+    }
+
     #[tracing::instrument(skip_all)]
     pub async fn create_campaign(
         &self,
@@ -192,6 +203,7 @@ impl Herald {
             push: (content.channel() == Channel::Push).then(|| content.push().clone()),
             locale_attribute: content.locale_attribute().to_owned(),
             variants: content.to_input().variants,
+            fragments: content.fragments().clone(),
             variables,
             curl,
             created_at: row.created_at,
@@ -368,7 +380,7 @@ impl Herald {
         self.own_row(caller, Permission::Edit, id).await?;
         let mut input = self.campaign(id).await?.to_input();
         fix.apply(&mut input);
-        let campaign = NewCampaign::parse(&input)?;
+        let campaign = self.parse_campaign(caller, &input).await?;
         self.edit_campaign(caller, id, campaign).await
     }
 
@@ -482,9 +494,8 @@ impl Herald {
             .chars()
             .take(200)
             .collect();
-        let copy = NewCampaign::parse(&input).map_err(|e| {
-            Error::internal(anyhow::anyhow!("stored content of {id} is invalid: {e}"))
-        })?;
+        // With the fragments as they are now (a deleted one is refused by field).
+        let copy = self.parse_campaign(caller, &input).await?;
         let new_id = self.create_campaign(caller, copy).await?;
         let mut conn = self.store().acquire().await?;
         let detail = format!("from \"{}\" ({id})", original.title);

@@ -22,6 +22,7 @@ pub mod delivery;
 pub mod egress;
 pub mod error;
 pub mod executions;
+pub mod fragments;
 mod group_commit;
 mod leases;
 pub mod maintenance;

@@ -9,7 +9,7 @@ use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
 use domain::campaign::{CampaignStatus, Channel};
-use domain::content::{Content, ContentInput};
+use domain::content::Content;
 use domain::ids::CampaignId;
 use domain::tenancy::Permission;
 use domain::version::{
@@ -86,12 +86,12 @@ impl Herald {
         to: i64,
     ) -> Result<VersionComparison> {
         self.own_row(caller, Permission::Read, id).await?;
-        let old: ContentInput = self.version_content(id, from).await?.to_input();
-        let new: ContentInput = self.version_content(id, to).await?.to_input();
+        let old = self.version_content(id, from).await?;
+        let new = self.version_content(id, to).await?;
         let parts = self
             .inner
             .render_pool
-            .run(move || domain::diff::compare(&old, &new))
+            .run(move || domain::diff::compare_content(&old, &new))
             .await?;
         Ok(VersionComparison { from, to, parts })
     }

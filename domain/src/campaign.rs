@@ -2,6 +2,7 @@
 
 use crate::content::{Content, ContentInput, PushOptions, VariantInput};
 use crate::error::{FieldError, ValidationError};
+use crate::fragment::Fragments;
 use crate::ids::{AudienceId, SurfaceId};
 use crate::locale::DEFAULT_LOCALE_ATTRIBUTE;
 use crate::profile::Namespace;
@@ -358,7 +359,16 @@ pub struct NewCampaign {
 }
 
 impl NewCampaign {
+    /// Parses a campaign whose content includes no fragment.
     pub fn parse(input: &CampaignInput) -> Result<Self, ValidationError> {
+        Self::parse_with(input, &Fragments::default())
+    }
+
+    /// Parses a campaign whose content may include the fragments in `fragments`.
+    pub fn parse_with(
+        input: &CampaignInput,
+        fragments: &Fragments,
+    ) -> Result<Self, ValidationError> {
         let mut errors = Vec::new();
         let title = CampaignTitle::parse(&input.title)
             .map_err(|e| errors.push(e))
@@ -404,7 +414,7 @@ impl NewCampaign {
                 .map_err(|_| errors.push(FieldError::new("audienceId", "is not an audience id")))
                 .ok(),
         };
-        let content = Content::parse(&input.content())
+        let content = Content::parse_with(&input.content(), fragments)
             .map_err(|e| errors.extend(e))
             .ok();
         match (title, namespace, tags, content) {

@@ -11,6 +11,7 @@
 
 use crate::campaign::Channel;
 use crate::error::FieldError;
+use crate::fragment::{self, Fragments};
 use crate::locale::{self, DEFAULT_LOCALE_ATTRIBUTE, Locale, MAX_VARIANTS};
 use crate::template::{self, Need, TemplateInfo};
 use serde::{Deserialize, Serialize};
@@ -174,7 +175,9 @@ pub struct Variant {
     pub parts: Parts,
 }
 
-/// Valid content for one channel.
+/// Valid content for one channel. Its parts and variants are what is sent: the fragments they
+/// include (`{{> name}}`, see [`crate::fragment`]) are expanded, and every check applies to the
+/// expanded text; [`Content::to_input`] gives them back as written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Content {
     channel: Channel,
@@ -182,18 +185,69 @@ pub struct Content {
     push: PushOptions,
     locale_attribute: String,
     variants: Vec<Variant>,
+    written: Written,
+    fragments: Fragments,
+}
+
+/// The default parts and each variant's parts as written, inclusions unexpanded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Written {
+    parts: Parts,
+    variants: Vec<Parts>,
+}
+
+/// Expands the fragments `parts` include; an inclusion of a fragment `available` lacks is an
+/// error on its field (and expands to nothing, so that field has no second error).
+fn expand_parts(
+    parts: &Parts,
+    prefix: &str,
+    available: &Fragments,
+    used: &mut Fragments,
+    errors: &mut Vec<FieldError>,
+) -> Parts {
+    let mut one = |name: &str, source: &str| {
+        let mut unknown = Vec::new();
+        let out = fragment::expand(source, available, used, &mut unknown);
+        if let Some(missing) = unknown.first() {
+            let message = fragment::unknown_message(missing, available);
+            errors.push(FieldError::new(format!("{prefix}{name}"), message));
+        }
+        out
+    };
+    Parts {
+        subject: one("subject", &parts.subject),
+        preheader: one("preheader", &parts.preheader),
+        html_body: one("htmlBody", &parts.html_body),
+        text_body: one("textBody", &parts.text_body),
+    }
 }
 
 impl Content {
+    /// Parses content that includes no fragment (an inclusion is an error).
     pub fn parse(input: &ContentInput) -> Result<Self, Vec<FieldError>> {
+        Self::parse_with(input, &Fragments::default())
+    }
+
+    /// Parses content that may include the fragments in `available`; the content keeps the
+    /// bodies of those it includes.
+    pub fn parse_with(
+        input: &ContentInput,
+        available: &Fragments,
+    ) -> Result<Self, Vec<FieldError>> {
         let channel = input.channel;
-        let parts = input.parts().trimmed();
+        let written = Written {
+            parts: input.parts().trimmed(),
+            variants: input.variants.iter().map(|v| v.parts().trimmed()).collect(),
+        };
+        let mut used = Fragments::default();
+        let mut errors = Vec::new();
+        let parts = expand_parts(&written.parts, "", available, &mut used, &mut errors);
         let subject_name = if channel == Channel::Push {
             "title"
         } else {
             "subject"
         };
-        let mut errors = check_parts(channel, &parts, "");
+        errors.extend(check_parts(channel, &parts, ""));
         if channel != Channel::Sms && parts.subject.is_empty() {
             errors.push(FieldError::new(
                 "subject",
@@ -221,7 +275,10 @@ impl Content {
         let locale_attribute = locale::parse_attribute(&input.locale_attribute)
             .map_err(|e| errors.push(e))
             .unwrap_or_default();
-        let variants = parse_variants(channel, &input.variants, &mut errors);
+        let variants = parse_variants(channel, &input.variants, &mut errors, |i, parts, errors| {
+            let prefix = format!("variants[{i}].");
+            expand_parts(parts, &prefix, available, &mut used, errors)
+        });
         if errors.is_empty() {
             Ok(Self {
                 channel,
@@ -229,31 +286,40 @@ impl Content {
                 push: input.push.clone(),
                 locale_attribute,
                 variants,
+                written,
+                fragments: used,
             })
         } else {
             Err(errors)
         }
     }
 
-    /// The input this content was parsed from (in its normalised spelling).
+    /// The input this content was parsed from (in its normalised spelling, fragments included
+    /// by name).
     pub fn to_input(&self) -> ContentInput {
         ContentInput::new(
             self.channel,
-            self.parts.clone(),
+            self.written.parts.clone(),
             self.push.clone(),
             self.locale_attribute.clone(),
             self.variants
                 .iter()
-                .map(|v| VariantInput::new(v.locale.to_string(), v.parts.clone()))
+                .zip(&self.written.variants)
+                .map(|(v, parts)| VariantInput::new(v.locale.to_string(), parts.clone()))
                 .collect(),
         )
+    }
+
+    /// The bodies of the fragments the content includes, as they were when it was parsed.
+    pub fn fragments(&self) -> &Fragments {
+        &self.fragments
     }
 
     pub fn channel(&self) -> Channel {
         self.channel
     }
 
-    /// The default content's parts (for recipients no variant serves).
+    /// The default content's parts as sent (for recipients no variant serves).
     pub fn parts(&self) -> &Parts {
         &self.parts
     }
@@ -388,6 +454,7 @@ fn parse_variants(
     channel: Channel,
     inputs: &[VariantInput],
     errors: &mut Vec<FieldError>,
+    mut expand: impl FnMut(usize, &Parts, &mut Vec<FieldError>) -> Parts,
 ) -> Vec<Variant> {
     if inputs.len() > MAX_VARIANTS {
         errors.push(FieldError::new(
@@ -399,7 +466,7 @@ fn parse_variants(
     let mut variants: Vec<Variant> = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
         let prefix = format!("variants[{i}].");
-        let parts = input.parts().trimmed();
+        let parts = expand(i, &input.parts().trimmed(), errors);
         let problems = check_parts(channel, &parts, &prefix);
         let empty = parts.named().iter().all(|(_, text)| text.trim().is_empty());
         if empty {
@@ -720,5 +787,49 @@ mod tests {
         );
         assert_eq!(sms_length(&"ł".repeat(134)).segments, 2);
         assert_eq!(sms_length(&"ł".repeat(135)).segments, 3);
+    }
+
+    #[test]
+    fn fragments_are_sent_expanded_and_kept_by_name() {
+        let available: Fragments = [
+            (
+                "footer".to_owned(),
+                "<p>Bye {{profile.name}}</p>".to_owned(),
+            ),
+            ("unused".to_owned(), "x".to_owned()),
+        ]
+        .into_iter()
+        .collect();
+        let input = ContentInput {
+            subject: "Hi".into(),
+            html_body: "<p>Body</p>{{> footer}}".into(),
+            variants: vec![VariantInput {
+                locale: "fr".into(),
+                html_body: "<p>Corps</p>{{> footer}}".into(),
+                ..VariantInput::default()
+            }],
+            ..ContentInput::default()
+        };
+        let content = Content::parse_with(&input, &available).unwrap();
+        assert_eq!(
+            content.html_body(),
+            "<p>Body</p><p>Bye {{profile.name}}</p>"
+        );
+        assert_eq!(
+            content.variants()[0].parts.html_body,
+            "<p>Corps</p><p>Bye {{profile.name}}</p>"
+        );
+        assert_eq!(content.to_input().html_body, input.html_body);
+        assert_eq!(
+            content.to_input().variants[0].html_body,
+            input.variants[0].html_body
+        );
+        assert_eq!(content.fragments().names().collect::<Vec<_>>(), ["footer"]);
+        assert!(content.variables().contains_key("profile.name"));
+        // Without the fragment, the field that includes it says what is missing.
+        let errors = Content::parse(&input).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["htmlBody", "variants[0].htmlBody"], "{errors:?}");
+        assert!(errors[0].message.contains("“footer”"));
     }
 }

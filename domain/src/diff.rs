@@ -5,7 +5,7 @@
 //! large hostile bodies cannot hold a server thread.
 
 use crate::campaign::Channel;
-use crate::content::{ContentInput, PushOptions, VariantInput};
+use crate::content::{Content, ContentInput, PushOptions, VariantInput};
 use crate::review::part_label;
 use similar::{DiffTag, TextDiff};
 use std::time::Duration;
@@ -93,6 +93,26 @@ pub fn compare(old: &ContentInput, new: &ContentInput) -> Vec<PartDiff> {
         let (o, n) = (find(old), find(new));
         for (name, old_text, new_text) in variant_parts(channel, &o, &n) {
             part(format!("{locale} · {}", named(name)), old_text, new_text);
+        }
+    }
+    parts
+}
+
+/// The parts that differ between two versions' contents, then the fragments they include whose
+/// bodies differ ("Fragment “footer”": an edit of the fragment taken by the newer version).
+pub fn compare_content(old: &Content, new: &Content) -> Vec<PartDiff> {
+    let mut parts = compare(&old.to_input(), &new.to_input());
+    let (old, new) = (old.fragments(), new.fragments());
+    let mut names: Vec<&str> = new.names().chain(old.names()).collect();
+    names.sort_unstable();
+    names.dedup();
+    for name in names {
+        let (before, after) = (old.get(name).unwrap_or(""), new.get(name).unwrap_or(""));
+        if before != after {
+            parts.push(PartDiff {
+                part: format!("Fragment “{name}”"),
+                rows: rows(before, after),
+            });
         }
     }
     parts

@@ -86,6 +86,8 @@ typed_id!(
     TestSendId,
     /// A campaign's content saved under a name, to start new campaigns from.
     SavedContentId,
+    /// A named piece of content campaigns include (`{{> name}}`).
+    FragmentId,
 );
 
 impl MessageId {

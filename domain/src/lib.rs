@@ -12,6 +12,7 @@ pub mod curl;
 pub mod delivery;
 pub mod diff;
 pub mod error;
+pub mod fragment;
 pub mod ids;
 pub mod listing;
 pub mod local_time;

@@ -51,6 +51,11 @@ pub struct CampaignView {
     pub locale_attribute: String,
     /// The content in other languages (empty parts use the default content's).
     pub variants: Vec<crate::content::VariantInput>,
+    /// The fragments the content includes (`{{> name}}`), with the bodies the newest version
+    /// holds (as they were when it was written).
+    #[serde(default, skip_serializing_if = "crate::fragment::Fragments::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::BTreeMap<String, String>))]
+    pub fragments: crate::fragment::Fragments,
     /// Every `profile.*` / `context.*` variable the content uses.
     pub variables: Vec<VariableView>,
     /// The ready-to-run trigger request (only once the campaign is live).
@@ -95,6 +100,11 @@ impl CampaignView {
             locale_attribute: self.locale_attribute.clone(),
             variants: self.variants.clone(),
         }
+    }
+
+    /// The newest content as its version holds it, fragments included.
+    pub fn content(&self) -> Result<crate::content::Content, Vec<crate::FieldError>> {
+        crate::content::Content::parse_with(&self.to_input().content(), &self.fragments)
     }
 
     /// A newer version than the live one is waiting to be activated.

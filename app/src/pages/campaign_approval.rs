@@ -8,7 +8,6 @@ use crate::components::ErrorBox;
 use crate::editor::LivePreview;
 use crate::local_time::LocalTime;
 use domain::approval::{ApprovalView, Decision};
-use domain::content::Content;
 use domain::views::CampaignView;
 use leptos::prelude::*;
 
@@ -35,8 +34,8 @@ pub fn ApprovalCard(
     let pending = current.as_ref().is_some_and(ApprovalView::is_pending);
     let own_change = c.last_editor.as_deref() == Some(viewer.email.as_str());
     let blocked = domain::review::blocks(&c.review);
-    let input = c.to_input().content();
-    let check = Memo::new(move |_| Content::parse(&input));
+    let content = c.content();
+    let check = Memo::new(move |_| content.clone());
 
     let note = RwSignal::new(String::new());
     let ask = move |_| {

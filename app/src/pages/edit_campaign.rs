@@ -1,4 +1,4 @@
-use super::new_campaign::CampaignForm;
+use super::new_campaign::{CampaignForm, sandbox_fragments};
 use crate::api::{UpdateCampaign, get_campaign};
 use crate::components::{ErrorBox, Layout, error_text};
 use domain::campaign::CampaignStatus;
@@ -13,11 +13,13 @@ pub fn EditCampaignPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let update = ServerAction::<UpdateCampaign>::new();
     let campaign = Resource::new(id, get_campaign);
+    let fragments = Resource::new(|| (), |_| sandbox_fragments());
     let error = Signal::derive(move || update.value().get().and_then(|r| r.err()));
     view! {
         <Layout>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
+                    let fragments = fragments.await;
                     match campaign.await {
                         Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
                         Ok(c) => {
@@ -33,6 +35,7 @@ pub fn EditCampaignPage() -> impl IntoView {
                                 })}
                                 <CampaignForm
                                     initial=c.to_input()
+                                    fragments
                                     locked=live
                                     submit_label="Save"
                                     pending=update.pending().into()

@@ -1,6 +1,6 @@
 use crate::api::{
-    CreateCampaign, TextFromHtml, list_audiences, list_namespaces, list_saved_content,
-    list_surfaces, saved_content,
+    CreateCampaign, TextFromHtml, list_audiences, list_fragments, list_namespaces,
+    list_saved_content, list_surfaces, saved_content,
 };
 use crate::components::{ErrorBox, Layout, error_text, textarea_text};
 use crate::editor::{
@@ -12,6 +12,7 @@ use crate::languages::{LanguageTabs, Languages};
 use crate::local_time::{from_local_input, to_local_input, zone_signal};
 use domain::campaign::{CampaignInput, Category, Channel};
 use domain::content::{Content, Parts, PushOptions, sms_length};
+use domain::fragment::Fragments;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -39,11 +40,13 @@ pub fn NewCampaignPage() -> impl IntoView {
         }
     });
     let saved = Resource::new(|| (), |_| list_saved_content());
+    let fragments = Resource::new(|| (), |_| sandbox_fragments());
     let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
-    let form = move |initial: CampaignInput| {
+    let form = move |initial: CampaignInput, fragments: Fragments| {
         view! {
             <CampaignForm
                 initial
+                fragments
                 locked=false
                 submit_label="Create campaign"
                 pending=create.pending().into()
@@ -80,6 +83,7 @@ pub fn NewCampaignPage() -> impl IntoView {
             </Suspense>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
+                    let fragments = fragments.await;
                     match starting.await {
                         Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
                         Ok(Some(saved)) => {
@@ -92,7 +96,7 @@ pub fn NewCampaignPage() -> impl IntoView {
                                 <p class="hint" data-testid="started-from">
                                     {format!("Content from \u{201c}{}\u{201d}: a copy; the saved content stays as it is.", saved.summary.name)}
                                 </p>
-                                {form(initial)}
+                                {form(initial, fragments)}
                             }.into_any()
                         }
                         Ok(None) => form(CampaignInput {
@@ -100,7 +104,7 @@ pub fn NewCampaignPage() -> impl IntoView {
                             html_body: SAMPLE_HTML.into(),
                             text_body: SAMPLE_TEXT.into(),
                             ..CampaignInput::default()
-                        }).into_any(),
+                        }, fragments).into_any(),
                     }
                 })}
             </Suspense>
@@ -108,11 +112,24 @@ pub fn NewCampaignPage() -> impl IntoView {
     }
 }
 
+/// The bodies of the sandbox's fragments as they are now, which the form's content may include
+/// (none when they cannot be read: the server checks again on submission).
+pub(crate) async fn sandbox_fragments() -> Fragments {
+    list_fragments()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| (f.name, f.body))
+        .collect()
+}
+
 /// The campaign form with live checks and preview. `locked` keeps the channel and namespace (a
 /// live campaign's) unchangeable.
 #[component]
 pub fn CampaignForm(
     initial: CampaignInput,
+    /// The sandbox's fragments, which the content may include.
+    fragments: Fragments,
     locked: bool,
     submit_label: &'static str,
     pending: Signal<bool>,
@@ -206,7 +223,8 @@ pub fn CampaignForm(
     // The content as typed, every language included, checked on every keystroke with the
     // server's own rules.
     let content_input = move || languages.content(channel.get(), push(), locale_attribute.get());
-    let check = Memo::new(move |_| Content::parse(&content_input()));
+    let fragment_names: Vec<String> = fragments.names().map(str::to_owned).collect();
+    let check = Memo::new(move |_| Content::parse_with(&content_input(), &fragments));
     // A content field's problem, shown under it (tracked); the field is marked invalid.
     let problem = move |part: &'static str| field_problem(check, &languages.field_name(part));
     let invalid = move |part: &'static str| move || problem(part).is_some().to_string();
@@ -402,7 +420,7 @@ pub fn CampaignForm(
     }
     .into_any();
     let side = view! {
-        <AttributePicker check insert marketing_email=Signal::derive(move || {
+        <AttributePicker check insert fragments=fragment_names marketing_email=Signal::derive(move || {
             channel.get() == Channel::Email && category.get() == Category::Marketing
         })/>
         <LivePreview check locale=Signal::derive(move || languages.active_locale())/>

@@ -6,6 +6,7 @@ use super::{Conn, Reader};
 use crate::clock::Millis;
 use domain::campaign::{CampaignStatus, Category, Channel, NewCampaign, Window};
 use domain::content::{Content, ContentInput, VariantInput};
+use domain::fragment::Fragments;
 use domain::ids::{AudienceId, CampaignId, SurfaceId};
 use domain::listing::{CampaignQuery, PAGE_SIZE, Sort};
 use sqlx::query::Query;
@@ -67,6 +68,8 @@ pub struct VersionRow {
     pub text_body: String,
     pub push_options: Option<String>,
     pub localization: Option<String>,
+    /// The bodies of the fragments the version includes, as when it was written (JSON).
+    pub fragments: Option<String>,
 }
 
 /// A version's language variants, as stored.
@@ -100,7 +103,12 @@ impl VersionRow {
             input.locale_attribute = l.attribute;
             input.variants = l.variants;
         }
-        Content::parse(&input)
+        let fragments: Fragments = self
+            .fragments
+            .as_deref()
+            .and_then(|f| serde_json::from_str(f).ok())
+            .unwrap_or_default();
+        Content::parse_with(&input, &fragments)
     }
 }
 
@@ -108,6 +116,12 @@ impl VersionRow {
 fn push_options_json(content: &Content) -> Option<String> {
     (content.channel() == Channel::Push)
         .then(|| serde_json::to_string(content.push()).expect("push options serialise"))
+}
+
+/// The fragments' bodies as stored: JSON when the content includes some, NULL otherwise.
+fn fragments_json(content: &Content) -> Option<String> {
+    (!content.fragments().is_empty())
+        .then(|| serde_json::to_string(content.fragments()).expect("fragments serialise"))
 }
 
 /// Language variants as stored: JSON when there are some, NULL otherwise.
@@ -123,7 +137,7 @@ fn localization_json(content: &Content) -> Option<String> {
 }
 
 const VERSION_COLUMNS: &str = "v.version, c.channel, v.subject, v.preheader, v.html_body,
-     v.text_body, v.push_options, v.localization";
+     v.text_body, v.push_options, v.localization, v.fragments";
 
 const CAMPAIGN_COLUMNS: &str = "id, title, description, tags, category, channel, namespace,
      sandbox_id, create_profiles, starts_at, ends_at, rate_limit, surface_id, tracking, status, live_version,
@@ -196,24 +210,27 @@ async fn write_version(
     editor: &str,
     now: Millis,
 ) -> sqlx::Result<()> {
+    // The parts as written: fragments stay included by name, their bodies kept beside.
+    let written = content.to_input();
     on!(conn, c => sqlx::query(
         "INSERT INTO campaign_versions (campaign_id, version, subject, html_body, text_body,
-             push_options, created_at, preheader, localization, edited_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             push_options, created_at, preheader, localization, edited_by, fragments)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (campaign_id, version) DO UPDATE SET subject = $3, html_body = $4,
              text_body = $5, push_options = $6, preheader = $8, localization = $9,
-             edited_by = $10",
+             edited_by = $10, fragments = $11",
     )
     .bind(id)
     .bind(version)
-    .bind(content.subject())
-    .bind(content.html_body())
-    .bind(content.text_body())
+    .bind(&written.subject)
+    .bind(&written.html_body)
+    .bind(&written.text_body)
     .bind(push_options_json(content))
     .bind(now)
-    .bind(&content.parts().preheader)
+    .bind(&written.preheader)
     .bind(localization_json(content))
     .bind(editor)
+    .bind(fragments_json(content))
     .execute(c).await
         .map(drop))
 }

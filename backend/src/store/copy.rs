@@ -33,6 +33,7 @@ pub const TABLES: &[&str] = &[
     "approval_requests",
     "test_sends",
     "saved_content",
+    "fragments",
     "api_key_campaigns",
     "executions",
     "idempotency_keys",

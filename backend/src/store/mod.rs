@@ -29,6 +29,7 @@ pub mod election;
 pub mod engagements;
 pub mod engine;
 pub mod executions;
+pub mod fragments;
 pub mod installation;
 pub mod messages;
 pub mod namespaces;

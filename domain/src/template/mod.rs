@@ -76,7 +76,8 @@ pub enum TemplateProblem {
         message: String,
     },
     ReservedVariable(String),
-    /// `{{> name}}`: parts cannot include other parts or templates.
+    /// A partial left after fragments were expanded (`{{#> x}}`, `{{> x param}}`): parts
+    /// include fragments only, as `{{> name}}`.
     Partial(String),
     /// `{{#*inline}}` and other decorators.
     Decorator(String),
@@ -107,7 +108,7 @@ impl fmt::Display for TemplateProblem {
             }
             TemplateProblem::Partial(name) => write!(
                 f,
-                "includes another template ({{{{> {name}}}}}): a part cannot include other parts or templates"
+                "includes another template in a form Herald does not support ({name}): include a fragment as {{{{> name}}}}, with nothing else in the braces"
             ),
             TemplateProblem::Decorator(name) => write!(
                 f,
@@ -683,7 +684,7 @@ mod hostile {
     fn parts_that_include_each_other_are_refused_naming_the_part() {
         let err = content("{{> textBody}}", "", "{{> subject}}").unwrap_err();
         assert!(
-            err.contains("subject") && err.contains("includes another template"),
+            err.contains("subject") && err.contains("includes the fragment “textBody”"),
             "{err}"
         );
         let inline = "{{#*inline \"a\"}}{{> b}}{{> b}}{{/inline}}{{> a}}";

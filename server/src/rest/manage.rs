@@ -12,7 +12,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use backend::Error;
-use domain::campaign::{CampaignInput, NewCampaign};
+use domain::campaign::CampaignInput;
 use domain::ids::CampaignId;
 use domain::listing::{CampaignQuery, CampaignQueryInput};
 use domain::views::{CampaignPage, CampaignView};
@@ -35,10 +35,6 @@ pub(super) fn parse_query<T: serde::de::DeserializeOwned>(
         ))
         .into()
     })
-}
-
-fn parse_campaign(input: &CampaignInput) -> Result<NewCampaign, ApiError> {
-    NewCampaign::parse(input).map_err(|e| Error::from(e).into())
 }
 
 fn created(campaign: CampaignView) -> Response {
@@ -87,8 +83,8 @@ pub async fn create_campaign(
     AdminCaller(caller): AdminCaller,
     JsonBody(input): JsonBody<CampaignInput>,
 ) -> Result<Response, ApiError> {
-    let campaign = parse_campaign(&input)?;
     let herald = &state.herald;
+    let campaign = herald.parse_campaign(&caller, &input).await?;
     let id = herald.create_campaign(&caller, campaign).await?;
     Ok(created(herald.campaign(id).await?))
 }
@@ -132,7 +128,7 @@ pub async fn update_campaign(
     JsonBody(input): JsonBody<CampaignInput>,
 ) -> Result<Json<CampaignView>, ApiError> {
     let id = campaign_id(&id)?;
-    let campaign = parse_campaign(&input)?;
+    let campaign = state.herald.parse_campaign(&caller, &input).await?;
     state.herald.edit_campaign(&caller, id, campaign).await?;
     Ok(Json(state.herald.campaign(id).await?))
 }

@@ -175,6 +175,18 @@ fn server_functions(campaign: &str, user: &str) -> Vec<Door> {
         door(ListSavedContent {}, Some(Read)),
         door(SavedContent { id: id() }, Some(Read)),
         door(DeleteSavedContent { id: id() }, Some(Edit)),
+        door(ListFragments {}, Some(Read)),
+        door(Fragment { id: id() }, Some(Read)),
+        door(
+            SaveFragment {
+                id: None,
+                name: "matrix".into(),
+                description: s(),
+                body: "x".into(),
+            },
+            Some(Edit),
+        ),
+        door(DeleteFragment { id: id() }, Some(Edit)),
         door(
             CampaignTestSend {
                 id: id(),

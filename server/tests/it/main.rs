@@ -11,6 +11,7 @@ mod campaigns;
 mod consent;
 mod crash;
 mod fake_provider;
+mod fragments;
 mod full_disk;
 mod hardening;
 mod hostile_sign_in;
