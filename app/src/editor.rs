@@ -4,7 +4,7 @@
 
 use crate::components::textarea_text;
 use domain::FieldError;
-use domain::campaign::Channel;
+use domain::channel::Channel;
 use domain::content::{Content, SmsLength, sms_length, ucs2_characters};
 use domain::locale::Locale;
 use domain::template::{Need, Pick, Renderer};

@@ -1,7 +1,7 @@
 //! Language variants in the campaign form: one set of text fields edits the language chosen in
 //! the tabs; the other languages' parts wait in [`Languages`] until their tab is chosen again.
 
-use domain::campaign::Channel;
+use domain::channel::Channel;
 use domain::content::{ContentInput, Parts, PushOptions, VariantInput};
 use domain::locale::{Locale, MAX_VARIANTS};
 use leptos::prelude::*;

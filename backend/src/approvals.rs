@@ -10,7 +10,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
 use domain::ValidationError;
 use domain::approval::Decision;
-use domain::campaign::{CampaignStatus, Category};
+use domain::campaign::CampaignStatus;
+use domain::channel::Category;
 use domain::ids::CampaignId;
 use domain::tenancy::Permission;
 

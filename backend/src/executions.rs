@@ -31,7 +31,8 @@ use crate::store::executions::{
 use crate::store::profiles::Identity;
 use crate::{Herald, store};
 use domain::FieldError;
-use domain::campaign::{CampaignStatus, Category, Channel};
+use domain::campaign::CampaignStatus;
+use domain::channel::{Category, Channel};
 use domain::content::PushOptions;
 use domain::ids::{ApiKeyId, CampaignId, ExecutionId, MessageId, SurfaceId};
 use domain::profile::{EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE, text_at};

@@ -14,7 +14,7 @@ use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::store::profiles::{Identity, ProfileRow};
 use crate::{Herald, store};
-use domain::campaign::Channel;
+use domain::channel::Channel;
 use domain::ids::ProfileId;
 use domain::profile::{
     EMAIL_ATTRIBUTE, Namespace, PHONE_ATTRIBUTE, check_attributes, identity_value, text_at,

@@ -10,7 +10,7 @@ use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::store::messages::ClaimedMessage;
 use crate::{Herald, store};
-use domain::campaign::Channel;
+use domain::channel::Channel;
 use domain::ids::{CampaignId, TestSendId};
 use domain::recipient::{EmailAddress, PushToken};
 use domain::template::{Pick, Renderer};

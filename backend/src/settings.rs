@@ -2,7 +2,7 @@
 //! (`HERALD_CONFIG`), overridden by `HERALD_*` environment variables. Validated at start-up.
 
 use anyhow::{Context, bail};
-use domain::campaign::Channel;
+use domain::channel::Channel;
 use domain::recipient::PhoneRegion;
 use domain::retention::{Retention, RetentionOverrides};
 use serde::Deserialize;

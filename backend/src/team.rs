@@ -17,7 +17,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::store::audit::Who;
 use crate::store::team::LinkPurpose;
 use crate::{Herald, store};
-use domain::campaign::Channel;
+use domain::channel::Channel;
 use domain::ids::UserId;
 use domain::recipient::EmailAddress;
 use domain::team::{LinkView, OneTimeLink, TeamView};

@@ -19,7 +19,7 @@ use crate::error::Result;
 use crate::store::PoolUsage;
 use crate::store::outbox::{self, Backlog};
 use crate::store::system;
-use domain::campaign::Channel;
+use domain::channel::Channel;
 use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, histogram};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};

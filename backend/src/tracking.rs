@@ -11,7 +11,7 @@
 use crate::clock::now_ms;
 use crate::error::Result;
 use crate::{Herald, store};
-use domain::campaign::Channel;
+use domain::channel::Channel;
 use domain::ids::MessageId;
 use domain::report::Tally;
 use domain::template::Rendered;

@@ -6,7 +6,8 @@
 use backend::accounts::ApiKeySpec;
 use backend::store::executions::{NewCall, NewExecution, NewMessage, insert_calls};
 use backend::{Herald, Settings};
-use domain::campaign::{CampaignInput, Channel, NewCampaign};
+use domain::campaign::{CampaignInput, NewCampaign};
+use domain::channel::Channel;
 use domain::ids::{ExecutionId, MessageId};
 use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
 use std::time::{Duration, Instant};

@@ -8,45 +8,7 @@ use crate::locale::DEFAULT_LOCALE_ATTRIBUTE;
 use crate::profile::Namespace;
 use serde::{Deserialize, Serialize};
 
-/// The channel a campaign sends on. One channel per campaign.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    #[default]
-    Email,
-    Sms,
-    Push,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-            Channel::Push => "push",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "email" => Some(Channel::Email),
-            "sms" => Some(Channel::Sms),
-            "push" => Some(Channel::Push),
-            _ => None,
-        }
-    }
-
-    /// The identity namespace a new campaign on this channel starts with: what its recipients
-    /// are usually known by.
-    pub fn usual_namespace(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "phone",
-            Channel::Push => "ecid",
-        }
-    }
-}
+use crate::channel::{Category, Channel};
 
 /// Where a campaign is in its life. `Scheduled` and `Completed` are `Live` campaigns before
 /// their start and after their end: they are derived from the dates ([`CampaignStatus::effective`]),
@@ -150,34 +112,6 @@ impl CampaignStatus {
 pub struct Window {
     pub starts_at: Option<i64>,
     pub ends_at: Option<i64>,
-}
-
-/// Transactional (recipients come in the call; marketing opt-outs do not apply) or marketing
-/// (consent and opt-out are enforced).
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Category {
-    #[default]
-    Transactional,
-    Marketing,
-}
-
-impl Category {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Transactional => "transactional",
-            Category::Marketing => "marketing",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "transactional" => Some(Category::Transactional),
-            "marketing" => Some(Category::Marketing),
-            _ => None,
-        }
-    }
 }
 
 /// Most tags a campaign may have, and the longest tag.
@@ -483,33 +417,12 @@ fn parse_instant(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -
     }
 }
 
-impl std::fmt::Display for Channel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::fmt::Display for Category {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[cfg(feature = "sqlx")]
-crate::text_column::text_column!(Channel, |v: &Channel| v.as_str().to_owned(), Channel::parse);
 #[cfg(feature = "sqlx")]
 crate::text_column::text_column!(
     CampaignStatus,
     |v: &CampaignStatus| v.as_str().to_owned(),
     CampaignStatus::parse
 );
-#[cfg(feature = "sqlx")]
-crate::text_column::text_column!(
-    Category,
-    |v: &Category| v.as_str().to_owned(),
-    Category::parse
-);
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@
 //!
 //! Language variants ([`Variant`]) hold the same parts for other locales; see [`crate::locale`].
 
-use crate::campaign::Channel;
+use crate::channel::Channel;
 use crate::error::FieldError;
 use crate::fragment::{self, Fragments};
 use crate::locale::{self, DEFAULT_LOCALE_ATTRIBUTE, Locale, MAX_VARIANTS};

@@ -3,7 +3,7 @@
 //! Its payload contains every profile and context variable the content uses, with example
 //! values, so a developer can paste it into a shell and see a real message go out.
 
-use crate::campaign::Channel;
+use crate::channel::Channel;
 use serde_json::{Map, Value, json};
 
 /// The campaign a sample request triggers, and where it lives.

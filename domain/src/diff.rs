@@ -4,7 +4,7 @@
 //! A diff that takes longer than [`TIME_LIMIT`] is approximated (coarser, never wrong), so two
 //! large hostile bodies cannot hold a server thread.
 
-use crate::campaign::Channel;
+use crate::channel::Channel;
 use crate::content::{Content, ContentInput, PushOptions, VariantInput};
 use crate::review::part_label;
 use similar::{DiffTag, TextDiff};

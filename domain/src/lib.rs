@@ -7,6 +7,7 @@
 pub mod approval;
 pub mod audience;
 pub mod campaign;
+pub mod channel;
 pub mod content;
 pub mod curl;
 pub mod delivery;

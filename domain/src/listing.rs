@@ -1,7 +1,8 @@
 //! Finding campaigns: search, filters, sort and pages, shared by the campaign list page and
 //! `GET /api/v1/campaigns`. Parsed from query-string text at the edge.
 
-use crate::campaign::{CampaignStatus, Category, Channel};
+use crate::campaign::CampaignStatus;
+use crate::channel::{Category, Channel};
 use crate::error::{FieldError, ValidationError};
 use serde::{Deserialize, Serialize};
 

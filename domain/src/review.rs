@@ -1,7 +1,8 @@
 //! The review before activation: what would make a campaign fail (errors, which block
 //! activation) or fall short (warnings, which do not).
 
-use crate::campaign::{CampaignInput, Category, Channel, Window};
+use crate::campaign::{CampaignInput, Window};
+use crate::channel::{Category, Channel};
 use crate::content::{Content, Parts, sms_length};
 use serde::{Deserialize, Serialize};
 

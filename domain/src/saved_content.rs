@@ -2,7 +2,7 @@
 //! under a name, to start new campaigns from. A saved copy is independent of the campaign it
 //! came from: editing either changes nothing in the other. Names are unique per sandbox.
 
-use crate::campaign::Channel;
+use crate::channel::Channel;
 use crate::content::ContentInput;
 use crate::error::{FieldError, ValidationError};
 use serde::{Deserialize, Serialize};

@@ -5,7 +5,7 @@
 //! provider credentials ([`SurfaceSecrets`]) are write-only: stored encrypted, never shown again,
 //! and a view says only which of them are set. On an edit, a secret left out keeps its value.
 
-use crate::campaign::{Category, Channel};
+use crate::channel::{Category, Channel};
 use crate::error::{FieldError, ValidationError};
 use crate::recipient::{EmailAddress, PhoneNumber, PhoneRegion};
 use serde::{Deserialize, Serialize};

@@ -4,7 +4,8 @@
 //! activated, discarded, or replaced by a roll back. Versions that have been live are never
 //! changed: trigger calls accepted with one keep rendering it.
 
-use crate::campaign::{CampaignStatus, Channel};
+use crate::campaign::CampaignStatus;
+use crate::channel::Channel;
 use crate::content::{PushOptions, VariantInput};
 use crate::diff::PartDiff;
 use serde::{Deserialize, Serialize};

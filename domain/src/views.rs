@@ -1,7 +1,8 @@
 //! Read models shown by both doors (UI pages and REST answers). Plain serialisable data; with
 //! the `sqlx` feature (server side only) they load straight from query rows.
 
-use crate::campaign::{CampaignStatus, Category};
+use crate::campaign::CampaignStatus;
+use crate::channel::Category;
 use crate::delivery::{AttemptOutcome, ReportedStatus};
 use serde::{Deserialize, Serialize};
 
@@ -91,7 +92,7 @@ impl CampaignView {
             surface_id: self.surface_id.clone(),
             audience_id: self.audience_id.clone(),
             tracking: self.tracking,
-            channel: crate::campaign::Channel::parse(&self.channel).unwrap_or_default(),
+            channel: crate::channel::Channel::parse(&self.channel).unwrap_or_default(),
             subject: self.subject.clone(),
             preheader: self.preheader.clone(),
             html_body: self.html_body.clone(),
@@ -400,7 +401,7 @@ mod tests {
 pub struct SurfaceView {
     pub id: String,
     pub name: String,
-    pub channel: crate::campaign::Channel,
+    pub channel: crate::channel::Channel,
     pub category: Category,
     pub settings: crate::surface::SurfaceSettings,
     /// The names of the credentials that are set (`smtpUrl`, `authToken`, `serviceAccount`,
@@ -472,7 +473,7 @@ pub struct RecipientStatus {
     pub index: i64,
     pub user_id: String,
     pub message_id: crate::ids::MessageId,
-    pub channel: crate::campaign::Channel,
+    pub channel: crate::channel::Channel,
     pub status: ReportedStatus,
     pub status_reason: Option<String>,
     pub attempt_count: i64,
@@ -612,7 +613,7 @@ pub struct TestSendView {
     pub summary: TestSendSummary,
     pub campaign_id: String,
     pub campaign_title: String,
-    pub channel: crate::campaign::Channel,
+    pub channel: crate::channel::Channel,
     pub html_body: String,
     pub text_body: String,
     /// Push options as sent (JSON); none for email and SMS.
@@ -632,4 +633,29 @@ pub struct SurfaceCheck {
     pub answer: String,
     /// How long the check took, in milliseconds.
     pub took_ms: u64,
+}
+
+/// A campaign whose newest version includes a fragment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FragmentUse {
+    pub campaign_id: String,
+    pub title: String,
+    pub status: CampaignStatus,
+    pub version: i64,
+    /// Whether that version holds the fragment's body as it is now; if not, the campaign takes
+    /// it in its next version.
+    pub current: bool,
+}
+
+/// A fragment as people see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FragmentView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub body: String,
+    /// Who last wrote it (an email or an API key's name).
+    pub updated_by: String,
+    pub updated_at: i64,
+    pub used_by: Vec<FragmentUse>,
 }

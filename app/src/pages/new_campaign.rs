@@ -10,7 +10,8 @@ use crate::editor::{
 use crate::error::AppError;
 use crate::languages::{LanguageTabs, Languages};
 use crate::local_time::{from_local_input, to_local_input, zone_signal};
-use domain::campaign::{CampaignInput, Category, Channel};
+use domain::campaign::CampaignInput;
+use domain::channel::{Category, Channel};
 use domain::content::{Content, Parts, PushOptions, sms_length};
 use domain::fragment::Fragments;
 use leptos::prelude::*;

@@ -3,7 +3,7 @@
 use crate::api::{DeleteSurface, SaveSurface, VerifySurface, list_surfaces};
 use crate::components::{ErrorBox, Layout, error_text};
 use crate::error::AppError;
-use domain::campaign::{Category, Channel};
+use domain::channel::{Category, Channel};
 use domain::surface::{ProviderKind, SurfaceInput};
 use domain::views::SurfaceView;
 use leptos::prelude::*;

@@ -5,7 +5,7 @@ use crate::api::campaign_test_send;
 use crate::components::{ErrorBox, Layout, error_text};
 use crate::local_time::LocalTime;
 use crate::pages::campaign::TestSendResult;
-use domain::campaign::Channel;
+use domain::channel::Channel;
 use domain::views::TestSendView;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

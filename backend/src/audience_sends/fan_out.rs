@@ -12,7 +12,8 @@ use crate::store::executions::{Excluded, ExecutionRow, NewExecution, NewMessage,
 use crate::{Herald, store};
 use domain::FieldError;
 use domain::audience::SendStatus;
-use domain::campaign::{CampaignStatus, Category, Channel};
+use domain::campaign::CampaignStatus;
+use domain::channel::{Category, Channel};
 use domain::ids::{ExecutionId, MessageId, ProfileId};
 use domain::local_time::{LocalTime, TimeZoneName};
 use domain::report::{Exclusion, Happening, Segment, Tally};

@@ -78,7 +78,8 @@ impl LocalSchedule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::campaign::{Channel, parse_rfc3339_ms};
+    use domain::campaign::parse_rfc3339_ms;
+    use domain::channel::Channel;
     use domain::ids::MessageId;
     use serde_json::json;
 

@@ -6,7 +6,7 @@ use crate::clock::{Millis, now_ms};
 use crate::error::Result;
 use crate::store::messages::{Attempt, Outcome};
 use crate::{Herald, store, telemetry};
-use domain::campaign::Channel;
+use domain::channel::Channel;
 use domain::ids::MessageId;
 use domain::report::{Happening, Tally};
 use domain::views::format_rfc3339;

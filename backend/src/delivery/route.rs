@@ -8,7 +8,7 @@ use crate::clock::Millis;
 use crate::error::Result;
 use crate::store::messages::ClaimedMessage;
 use crate::{Herald, store};
-use domain::campaign::{Category, Channel};
+use domain::channel::{Category, Channel};
 use domain::ids::SurfaceId;
 use domain::report::Exclusion;
 use domain::surface::SurfaceSettings;

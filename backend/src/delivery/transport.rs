@@ -12,7 +12,7 @@ use super::sms::{Twilio, Webhook};
 use crate::settings::Settings;
 use crate::store::messages::ClaimedMessage;
 use crate::surfaces::OpenSurface;
-use domain::campaign::Channel;
+use domain::channel::Channel;
 use domain::ids::SurfaceId;
 use domain::surface::ProviderKind;
 use std::collections::HashMap;

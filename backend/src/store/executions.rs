@@ -3,7 +3,7 @@
 use super::engine::{Engine, Sides, on};
 use super::{Conn, MAX_VARIABLES, Reader};
 use crate::clock::Millis;
-use domain::campaign::Channel;
+use domain::channel::Channel;
 use domain::delivery::{MessageStatus, ReportedStatus};
 use domain::ids::{ApiKeyId, CampaignId, ExecutionId, MessageId, SurfaceId};
 use domain::report::Exclusion;

@@ -9,7 +9,7 @@
 use super::engine::{Engine, Sides, on};
 use super::{Conn, MAX_VARIABLES, Reader};
 use crate::clock::Millis;
-use domain::campaign::Channel;
+use domain::channel::Channel;
 use domain::delivery::{AttemptOutcome, MessageStatus};
 use domain::ids::{CampaignId, MessageId, SurfaceId};
 use domain::message_query::Engagement;

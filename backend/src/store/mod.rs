@@ -478,7 +478,7 @@ pub(crate) async fn listed_addresses(
     table: &'static str,
     column: &'static str,
     sandbox_id: &str,
-    channel: domain::campaign::Channel,
+    channel: domain::channel::Channel,
     addresses: &[&str],
 ) -> sqlx::Result<HashMap<String, String>> {
     if addresses.is_empty() {

@@ -3,7 +3,7 @@
 use super::engine::on;
 use super::{Conn, Reader};
 use crate::clock::Millis;
-use domain::campaign::Channel;
+use domain::channel::Channel;
 use domain::ids::MessageId;
 use domain::views::OptOutView;
 use std::collections::HashSet;

@@ -3,7 +3,7 @@
 use super::engine::on;
 use super::{Conn, Reader};
 use crate::clock::Millis;
-use domain::campaign::{Category, Channel};
+use domain::channel::{Category, Channel};
 use domain::ids::SurfaceId;
 use sqlx::FromRow;
 

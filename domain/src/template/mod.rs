@@ -455,7 +455,7 @@ fn render_part(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::campaign::Channel;
+    use crate::channel::Channel;
     use crate::content::{ContentInput, VariantInput};
     use serde_json::json;
 
@@ -663,7 +663,7 @@ mod tests {
 #[cfg(test)]
 mod hostile {
     use super::*;
-    use crate::campaign::Channel;
+    use crate::channel::Channel;
     use crate::content::ContentInput;
     use proptest::prelude::*;
     use serde_json::json;

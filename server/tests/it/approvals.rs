@@ -4,7 +4,8 @@
 
 use crate::support::{PASSWORD, TestApp};
 use backend::accounts::Caller;
-use domain::campaign::{CampaignInput, Category, NewCampaign};
+use domain::campaign::{CampaignInput, NewCampaign};
+use domain::channel::Category;
 use domain::ids::CampaignId;
 use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID, Role};
 use reqwest::Method;

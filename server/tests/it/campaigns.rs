@@ -241,7 +241,7 @@ async fn the_review_adds_a_missing_unsubscribe_link_as_an_edit() {
     let input = domain::campaign::CampaignInput {
         title: "Spring sale".into(),
         namespace: "email".into(),
-        category: domain::campaign::Category::Marketing,
+        category: domain::channel::Category::Marketing,
         subject: "Sale".into(),
         html_body: "<p>Sale</p>".into(),
         text_body: "Sale".into(),

@@ -2,7 +2,8 @@
 //! and profile consent honoured by marketing campaigns and not by transactional ones.
 
 use crate::support::{SmtpSink, TestApp, forged};
-use domain::campaign::{CampaignInput, Category};
+use domain::campaign::CampaignInput;
+use domain::channel::Category;
 use domain::ids::CampaignId;
 use domain::tenancy::DEFAULT_SANDBOX_ID;
 use reqwest::Method;

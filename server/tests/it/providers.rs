@@ -3,7 +3,8 @@
 
 use crate::fake_provider::{FakeProvider, Reply};
 use crate::support::{TestApp, forged};
-use domain::campaign::{CampaignInput, Channel};
+use domain::campaign::CampaignInput;
+use domain::channel::Channel;
 use domain::content::PushOptions;
 use domain::delivery::ReportedStatus;
 use domain::ids::CampaignId;

@@ -4,7 +4,8 @@
 //! report and the campaign list.
 
 use crate::support::{SmtpSink, TestApp};
-use domain::campaign::{CampaignInput, Category, Channel};
+use domain::campaign::CampaignInput;
+use domain::channel::{Category, Channel};
 use domain::ids::CampaignId;
 use domain::report::{Report, SandboxReport};
 use domain::tenancy::DEFAULT_SANDBOX_ID;

@@ -2,7 +2,8 @@
 //! address rules of each channel.
 
 use crate::support::TestApp;
-use domain::campaign::{CampaignInput, Channel};
+use domain::campaign::CampaignInput;
+use domain::channel::Channel;
 use domain::content::PushOptions;
 use domain::delivery::ReportedStatus;
 use domain::ids::CampaignId;

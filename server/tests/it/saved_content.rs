@@ -43,7 +43,7 @@ async fn saved_content_is_a_named_copy_that_starts_new_campaigns() {
         .await
         .unwrap();
     assert_eq!(saved.name, "Welcome email");
-    assert_eq!(saved.channel, domain::campaign::Channel::Email);
+    assert_eq!(saved.channel, domain::channel::Channel::Email);
     assert_eq!(saved.from_campaign.as_deref(), Some("Welcome"));
     assert_eq!(saved.saved_by, "marketer@example.com");
 
@@ -96,15 +96,7 @@ async fn saved_content_is_a_named_copy_that_starts_new_campaigns() {
     assert_eq!(created.variants, original.variants);
 
     // Only its sandbox sees it.
-    let dev = app
-        .herald
-        .create_sandbox(
-            "herald",
-            "dev",
-            &backend::store::audit::Who::without_address("operator"),
-        )
-        .await
-        .unwrap();
+    let dev = app.dev_sandbox().await;
     let elsewhere = app.caller_in(&dev.id).await;
     assert!(
         app.herald

@@ -322,6 +322,18 @@ impl TestApp {
         id
     }
 
+    /// A second sandbox, "dev", created by the operator (the marketer has no role there yet).
+    pub async fn dev_sandbox(&self) -> domain::views::SandboxView {
+        self.herald
+            .create_sandbox(
+                "herald",
+                "dev",
+                &backend::store::audit::Who::without_address("operator"),
+            )
+            .await
+            .unwrap()
+    }
+
     /// The marketer as the browser's caller in the default sandbox (they own it).
     pub async fn caller(&self) -> Caller {
         self.caller_in(DEFAULT_SANDBOX_ID).await

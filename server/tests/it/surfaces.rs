@@ -3,7 +3,8 @@
 //! campaign's messages leave with its surface's sender through its surface's relay.
 
 use crate::support::{SmtpSink, TestApp};
-use domain::campaign::{CampaignInput, Category};
+use domain::campaign::CampaignInput;
+use domain::channel::Category;
 use domain::delivery::ReportedStatus;
 use domain::tenancy::{ApiScope, DEFAULT_SANDBOX_ID};
 use reqwest::Method;
@@ -116,15 +117,7 @@ async fn surfaces_are_validated_and_kept_in_their_sandbox() {
         .unwrap()
         .status();
     assert_eq!(status, 403);
-    let dev = app
-        .herald
-        .create_sandbox(
-            "herald",
-            "dev",
-            &backend::store::audit::Who::without_address("operator"),
-        )
-        .await
-        .unwrap();
+    let dev = app.dev_sandbox().await;
     let dev_key = app.key(&dev.id, ApiScope::Admin, None).await;
     let status = app
         .http
@@ -298,7 +291,7 @@ async fn a_stored_secret_is_not_sent_to_a_destination_it_was_not_entered_for() {
             DEFAULT_SANDBOX_ID,
             CampaignInput {
                 title: "Code".into(),
-                channel: domain::campaign::Channel::Sms,
+                channel: domain::channel::Channel::Sms,
                 namespace: "phone".into(),
                 text_body: "Your code".into(),
                 surface_id: Some(id.clone()),

@@ -2,7 +2,8 @@
 //! open pixel, counts on the message, and the opened/clicked webhook events.
 
 use crate::support::{TestApp, forged};
-use domain::campaign::{CampaignInput, Category, Channel};
+use domain::campaign::CampaignInput;
+use domain::channel::{Category, Channel};
 use domain::tenancy::DEFAULT_SANDBOX_ID;
 use domain::views::MessageView;
 use reqwest::Method;
