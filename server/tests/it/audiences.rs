@@ -167,15 +167,7 @@ async fn audiences_are_static_or_rule_based_and_counted() {
     assert_eq!(names, ["French, consenting", "VIP"]);
 
     // Another sandbox sees none of them.
-    let other = app
-        .herald
-        .create_sandbox(
-            "herald",
-            "dev",
-            &backend::store::audit::Who::without_address("operator"),
-        )
-        .await
-        .unwrap();
+    let other = app.dev_sandbox().await;
     let key = app.key(&other.id, ApiScope::Admin, None).await;
     let status = app
         .http

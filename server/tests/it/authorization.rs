@@ -472,15 +472,7 @@ async fn every_server_function_admits_exactly_the_roles_its_permission_names() {
 async fn another_sandboxs_person_finds_nothing_of_this_one() {
     let app = TestApp::start(None).await;
     let campaign = app.reset_campaign().await.to_string();
-    let dev = app
-        .herald
-        .create_sandbox(
-            "herald",
-            "dev",
-            &backend::store::audit::Who::without_address("operator"),
-        )
-        .await
-        .unwrap();
+    let dev = app.dev_sandbox().await;
     let stranger = app
         .herald
         .create_user("stranger@example.org", PASSWORD)
@@ -624,15 +616,7 @@ async fn every_rest_route_admits_exactly_the_key_scopes_it_should() {
 async fn another_sandboxs_key_finds_nothing_of_this_one() {
     let app = TestApp::start(None).await;
     let campaign = app.reset_campaign().await;
-    let dev = app
-        .herald
-        .create_sandbox(
-            "herald",
-            "dev",
-            &backend::store::audit::Who::without_address("operator"),
-        )
-        .await
-        .unwrap();
+    let dev = app.dev_sandbox().await;
     let dev_admin = app.key(&dev.id, ApiScope::Admin, None).await;
     for (method, path) in [
         (Method::GET, format!("/api/v1/campaigns/{campaign}")),

@@ -183,15 +183,7 @@ async fn campaigns_include_fragments_and_take_an_edit_in_their_next_version() {
     assert!(in_use.message.contains("“Receipt”, “Welcome”"), "{in_use}");
 
     // Another sandbox neither sees nor includes it.
-    let dev = app
-        .herald
-        .create_sandbox(
-            "herald",
-            "dev",
-            &backend::store::audit::Who::without_address("operator"),
-        )
-        .await
-        .unwrap();
+    let dev = app.dev_sandbox().await;
     let elsewhere = app.caller_in(&dev.id).await;
     assert!(app.herald.fragments(&elsewhere).await.unwrap().is_empty());
     let hidden = app

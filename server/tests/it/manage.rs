@@ -348,15 +348,7 @@ async fn trigger_keys_and_other_sandboxes_are_kept_out() {
         .unwrap();
     assert_eq!(anonymous.status(), 401);
 
-    let dev = app
-        .herald
-        .create_sandbox(
-            "herald",
-            "dev",
-            &backend::store::audit::Who::without_address("operator"),
-        )
-        .await
-        .unwrap();
+    let dev = app.dev_sandbox().await;
     let dev_admin = app.key(&dev.id, ApiScope::Admin, None).await;
     let prod_campaign = app.reset_campaign().await;
     let response = app

@@ -233,15 +233,7 @@ async fn a_sandbox_sets_its_own_ages_within_limits() {
         json!({"contentDays": 3, "messageDays": 20, "webhookDays": 7})
     );
     // Another sandbox keeps the defaults.
-    let other = app
-        .herald
-        .create_sandbox(
-            "herald",
-            "dev",
-            &backend::store::audit::Who::without_address("operator"),
-        )
-        .await
-        .unwrap();
+    let other = app.dev_sandbox().await;
     let theirs = app.herald.retention(&other.id).await.unwrap();
     assert_eq!(theirs.effective.content_days, 30);
 }

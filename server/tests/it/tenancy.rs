@@ -44,15 +44,7 @@ async fn post(app: &TestApp, key: &str, headers: &[(&str, &str)], body: &Value) 
 #[tokio::test]
 async fn a_key_sees_only_its_own_sandbox() {
     let app = TestApp::start(None).await;
-    let dev = app
-        .herald
-        .create_sandbox(
-            "herald",
-            "dev",
-            &backend::store::audit::Who::without_address("operator"),
-        )
-        .await
-        .unwrap();
+    let dev = app.dev_sandbox().await;
     let prod_campaign = app.reset_campaign().await;
     let dev_campaign = app.campaign_in(&dev.id, reset_input(), true).await;
     let dev_key = app.key(&dev.id, ApiScope::Trigger, None).await;
@@ -164,15 +156,7 @@ async fn a_restricted_key_triggers_only_its_campaigns() {
     assert_eq!(restricted.sandbox_name, "prod");
 
     // A key cannot be restricted to another sandbox's campaign.
-    let dev = app
-        .herald
-        .create_sandbox(
-            "herald",
-            "dev",
-            &backend::store::audit::Who::without_address("operator"),
-        )
-        .await
-        .unwrap();
+    let dev = app.dev_sandbox().await;
     let refused = app
         .herald
         .create_api_key(backend::accounts::ApiKeySpec {
