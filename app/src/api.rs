@@ -512,14 +512,14 @@ pub async fn delete_saved_content(id: String) -> Result<(), AppError> {
 
 /// The sandbox's fragments by name, each with the campaigns that include it.
 #[server(endpoint = "list_fragments")]
-pub async fn list_fragments() -> Result<Vec<domain::fragment::FragmentView>, AppError> {
+pub async fn list_fragments() -> Result<Vec<domain::views::FragmentView>, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     herald.fragments(&caller).await.map_err(to_server_error)
 }
 
 /// One fragment with the campaigns that include it.
 #[server(endpoint = "fragment")]
-pub async fn fragment(id: String) -> Result<domain::fragment::FragmentView, AppError> {
+pub async fn fragment(id: String) -> Result<domain::views::FragmentView, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     let id = fragment_id(&id)?;
     herald.fragment(&caller, id).await.map_err(to_server_error)
@@ -532,7 +532,7 @@ pub async fn save_fragment(
     name: String,
     description: String,
     body: String,
-) -> Result<domain::fragment::FragmentView, AppError> {
+) -> Result<domain::views::FragmentView, AppError> {
     let (herald, caller) = require(Permission::Edit).await?;
     let input = domain::fragment::FragmentInput {
         name,

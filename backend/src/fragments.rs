@@ -11,9 +11,10 @@ use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
 use domain::campaign::Window;
-use domain::fragment::{FragmentInput, FragmentUse, FragmentView, Fragments, NewFragment};
+use domain::fragment::{FragmentInput, Fragments, NewFragment};
 use domain::ids::FragmentId;
 use domain::tenancy::Permission;
+use domain::views::{FragmentUse, FragmentView};
 
 fn fragment_not_found() -> Error {
     Error::not_found(

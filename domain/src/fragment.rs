@@ -10,7 +10,6 @@
 //!   body in its next version (its next edit), so what was approved or is live stays as it is.
 //! - Names are unique in a sandbox and never change: content refers to fragments by name.
 
-use crate::campaign::CampaignStatus;
 use crate::error::{FieldError, ValidationError};
 use crate::template;
 use serde::{Deserialize, Serialize};
@@ -195,31 +194,6 @@ impl NewFragment {
             Err(ValidationError::new("invalid_fragment", errors))
         }
     }
-}
-
-/// A campaign whose newest version includes a fragment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FragmentUse {
-    pub campaign_id: String,
-    pub title: String,
-    pub status: CampaignStatus,
-    pub version: i64,
-    /// Whether that version holds the fragment's body as it is now; if not, the campaign takes
-    /// it in its next version.
-    pub current: bool,
-}
-
-/// A fragment as people see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FragmentView {
-    pub id: String,
-    pub name: String,
-    pub description: String,
-    pub body: String,
-    /// Who last wrote it (an email or an API key's name).
-    pub updated_by: String,
-    pub updated_at: i64,
-    pub used_by: Vec<FragmentUse>,
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ test('at phone width the header folds into a menu and pages fit the screen', asy
   const problems = watchConsole(page);
   await signIn(page);
   await page.setViewportSize({ width: 390, height: 844 });
-  const pages = ['/', '/campaigns', '/campaigns/new', '/content', '/messages', '/settings/api-keys', '/settings/team'];
+  const pages = ['/', '/campaigns', '/campaigns/new', '/content', '/fragments', '/messages', '/settings/api-keys', '/settings/team'];
   for (const path of pages) {
     await page.goto(path);
     await hydrated(page);

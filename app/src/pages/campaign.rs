@@ -314,6 +314,15 @@ fn CampaignDetails(campaign: CampaignView, may: Viewer, actions: Actions) -> imp
                 locale_attribute: &c.locale_attribute,
                 variants: &c.variants,
             })}
+            {(!c.fragments.is_empty()).then(|| {
+                let names: Vec<String> = c.fragments.names().map(|n| format!("{{{{> {n}}}}}")).collect();
+                view! {
+                    <p class="hint" data-testid="included-fragments">
+                        {format!("Includes {} as it was when this version was written; an edit of a ", names.join(", "))}
+                        <a href="/fragments">"fragment"</a>" reaches this campaign in its next version."
+                    </p>
+                }
+            })}
             <p class="label">"Variables"</p>
             <p class="hint">
                 "Required context attributes must be in every trigger call; a call without one is refused with a 400 naming it."

@@ -7,7 +7,7 @@ use crate::api::{DeleteFragment, SaveFragment, fragment, list_fragments};
 use crate::components::{Confirm, ErrorBox, Layout, StatusBadge, error_text, textarea_text};
 use crate::error::AppError;
 use crate::local_time::LocalTime;
-use domain::fragment::{FragmentUse, FragmentView};
+use domain::views::{FragmentUse, FragmentView};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
