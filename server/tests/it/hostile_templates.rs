@@ -65,14 +65,14 @@ async fn templates_that_would_recurse_or_explode_are_refused_when_saved_naming_t
             "",
             "{{> subject}}",
             "subject",
-            "includes another template",
+            "includes the fragment “textBody”",
         ),
         (
             "Hi",
             "",
             "{{> subject}}",
             "textBody",
-            "includes another template",
+            "includes the fragment “subject”",
         ),
         (
             "Hi",
@@ -82,6 +82,13 @@ async fn templates_that_would_recurse_or_explode_are_refused_when_saved_naming_t
             "nests blocks more than 32 deep",
         ),
         ("Hi", inline_bomb, "x", "htmlBody", "decorator"),
+        (
+            "Hi",
+            "{{#> layout}}x{{/layout}}",
+            "x",
+            "htmlBody",
+            "includes another template in a form Herald does not support",
+        ),
         (
             "Hi",
             "x",
