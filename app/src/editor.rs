@@ -5,9 +5,10 @@
 use crate::components::textarea_text;
 use domain::FieldError;
 use domain::channel::Channel;
-use domain::content::{Content, SmsLength, sms_length, ucs2_characters};
+use domain::content::Content;
 use domain::locale::Locale;
-use domain::template::{Need, Pick, Renderer};
+use domain::sms::{SmsLength, sms_length, ucs2_characters};
+use domain::template::{Need, Pick};
 use leptos::prelude::*;
 use serde_json::{Map, Value};
 
@@ -159,7 +160,7 @@ pub fn LivePreview(check: Memo<Checked>, locale: Signal<Option<Locale>>) -> impl
             // Marketing messages get their own one-click link; the preview shows its shape.
             "unsubscribeUrl": "https://herald.example/u/preview",
         });
-        let renderer = Renderer::new(&content).map_err(|e| e.to_string())?;
+        let renderer = content.renderer().map_err(|e| e.to_string())?;
         let out = renderer
             .render(data, Pick::Locale(locale.get().as_ref()))
             .map_err(|e| format!("Cannot render: {e}"))?;

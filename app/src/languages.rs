@@ -2,8 +2,9 @@
 //! the tabs; the other languages' parts wait in [`Languages`] until their tab is chosen again.
 
 use domain::channel::Channel;
-use domain::content::{ContentInput, Parts, PushOptions, VariantInput};
+use domain::content::{ContentInput, PushOptions, VariantInput};
 use domain::locale::{Locale, MAX_VARIANTS};
+use domain::parts::Parts;
 use leptos::prelude::*;
 
 /// The form's text fields: they hold the parts of the language being edited.

@@ -23,7 +23,6 @@ pub mod egress;
 pub mod error;
 pub mod executions;
 pub mod fragments;
-mod group_commit;
 mod leases;
 pub mod maintenance;
 pub mod messages;
@@ -78,7 +77,7 @@ struct Inner {
     outbox_signal: Arc<Notify>,
     /// Notified when an audience send was accepted.
     fan_out_signal: Notify,
-    committer: group_commit::GroupCommitter,
+    committer: executions::commit::GroupCommitter,
     storage_alarm: Arc<storage_alarm::StorageAlarm>,
     compiled_versions: executions::CompiledVersions,
     /// Checks passwords with reused memory.
@@ -118,7 +117,7 @@ impl Herald {
             campaigns.serve(false);
         }
         let storage_alarm = Arc::new(storage_alarm::StorageAlarm::default());
-        let committer = group_commit::GroupCommitter::start(
+        let committer = executions::commit::GroupCommitter::start(
             store.clone(),
             outbox_signal.clone(),
             storage_alarm.clone(),

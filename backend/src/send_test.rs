@@ -13,7 +13,7 @@ use crate::{Herald, store};
 use domain::channel::Channel;
 use domain::ids::{CampaignId, TestSendId};
 use domain::recipient::{EmailAddress, PushToken};
-use domain::template::{Pick, Renderer};
+use domain::template::Pick;
 use domain::tenancy::Permission;
 use domain::views::{TestSendSummary, TestSendView};
 use serde_json::{Map, Value, json};
@@ -74,7 +74,11 @@ impl Herald {
         let rendered = self
             .inner
             .render_pool
-            .run(move || Renderer::new(&content).and_then(|r| r.render(data, Pick::FromProfile)))
+            .run(move || {
+                content
+                    .renderer()
+                    .and_then(|r| r.render(data, Pick::FromProfile))
+            })
             .await?
             .map_err(|e| {
                 Error::from(domain::ValidationError::single(

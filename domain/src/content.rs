@@ -13,7 +13,8 @@ use crate::channel::Channel;
 use crate::error::FieldError;
 use crate::fragment::{self, Fragments};
 use crate::locale::{self, DEFAULT_LOCALE_ATTRIBUTE, Locale, MAX_VARIANTS};
-use crate::template::{self, Need, TemplateInfo};
+use crate::parts::Parts;
+use crate::template::{self, Need, RenderProblem, Renderer, TemplateInfo};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -137,34 +138,6 @@ impl Default for ContentInput {
             locale_attribute: DEFAULT_LOCALE_ATTRIBUTE.to_owned(),
             variants: Vec::new(),
         }
-    }
-}
-
-/// The four text parts of a message, as templates (content, variants) or as rendered text.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Parts {
-    pub subject: String,
-    pub preheader: String,
-    pub html_body: String,
-    pub text_body: String,
-}
-
-impl Parts {
-    /// One-line parts (subject, preheader) without surrounding spaces, as they are kept.
-    fn trimmed(mut self) -> Self {
-        self.subject = self.subject.trim().to_owned();
-        self.preheader = self.preheader.trim().to_owned();
-        self
-    }
-
-    /// `(name, text)` of each part, in form order; names are the API's field names.
-    pub fn named(&self) -> [(&'static str, &str); 4] {
-        [
-            ("subject", &self.subject),
-            ("preheader", &self.preheader),
-            ("htmlBody", &self.html_body),
-            ("textBody", &self.text_body),
-        ]
     }
 }
 
@@ -307,6 +280,15 @@ impl Content {
                 .zip(&self.written.variants)
                 .map(|(v, parts)| VariantInput::new(v.locale.to_string(), parts.clone()))
                 .collect(),
+        )
+    }
+
+    /// Compiles the content for rendering.
+    pub fn renderer(&self) -> Result<Renderer, RenderProblem> {
+        Renderer::new(
+            &self.parts,
+            &self.locale_attribute,
+            self.variants.iter().map(|v| (&v.locale, &v.parts)),
         )
     }
 
@@ -525,68 +507,9 @@ fn check_push(push: &PushOptions) -> Vec<FieldError> {
     errors
 }
 
-/// How an SMS text is encoded and how many segments it takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SmsLength {
-    /// `true`: GSM-7 (160 per single message, 153 per segment); `false`: UCS-2 (70 / 67).
-    pub gsm7: bool,
-    /// Length in the encoding's units (GSM-7 extension characters count twice; UCS-2 counts
-    /// UTF-16 code units).
-    pub units: usize,
-    pub segments: usize,
-}
-
-/// The GSM 03.38 basic character set.
-const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
-/// Characters of the GSM 03.38 extension table (two units each).
-const GSM7_EXTENSION: &str = "^{}\\[~]|€\u{000C}";
-
-/// Counts the segments an SMS text takes.
-pub fn sms_length(text: &str) -> SmsLength {
-    let gsm7 = text
-        .chars()
-        .all(|c| GSM7_BASIC.contains(c) || GSM7_EXTENSION.contains(c));
-    let (units, single, multi) = if gsm7 {
-        let units = text
-            .chars()
-            .map(|c| if GSM7_EXTENSION.contains(c) { 2 } else { 1 })
-            .sum();
-        (units, 160, 153)
-    } else {
-        (text.encode_utf16().count(), 70, 67)
-    };
-    let segments = match units {
-        0 => 0,
-        n if n <= single => 1,
-        n => n.div_ceil(multi),
-    };
-    SmsLength {
-        gsm7,
-        units,
-        segments,
-    }
-}
-
-/// The characters of `text` outside GSM-7 (each once, in order): those that make it UCS-2.
-pub fn ucs2_characters(text: &str) -> Vec<char> {
-    let mut found = Vec::new();
-    for c in text.chars() {
-        if !GSM7_BASIC.contains(c) && !GSM7_EXTENSION.contains(c) && !found.contains(&c) {
-            found.push(c);
-        }
-    }
-    found
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_characters_that_force_ucs2_are_named_once_each() {
-        assert_eq!(ucs2_characters("Code: 1234 [ok] €"), Vec::<char>::new());
-        assert_eq!(ucs2_characters("Dein Code 👋 – 👋 ç"), vec!['👋', '–', 'ç']);
-    }
 
     fn parse(
         channel: Channel,
@@ -755,38 +678,6 @@ mod tests {
             parse_input(&input).unwrap_err(),
             ["preheader: only an email has a preheader"]
         );
-    }
-
-    #[test]
-    fn sms_segments_follow_gsm7_and_ucs2() {
-        assert_eq!(
-            sms_length(""),
-            SmsLength {
-                gsm7: true,
-                units: 0,
-                segments: 0
-            }
-        );
-        assert_eq!(sms_length(&"a".repeat(160)).segments, 1);
-        assert_eq!(sms_length(&"a".repeat(161)).segments, 2);
-        assert_eq!(sms_length(&"a".repeat(306)).segments, 2);
-        assert_eq!(sms_length(&"a".repeat(307)).segments, 3);
-        let euro = sms_length("€");
-        assert_eq!(
-            (euro.gsm7, euro.units),
-            (true, 2),
-            "extension characters count twice"
-        );
-        let emoji = sms_length("Hi 👋");
-        assert_eq!((emoji.gsm7, emoji.units, emoji.segments), (false, 5, 1));
-        assert_eq!(sms_length(&"é".repeat(70)).segments, 1, "é is GSM-7");
-        assert_eq!(
-            sms_length(&"ł".repeat(71)).segments,
-            2,
-            "ł is not: UCS-2, 70 per SMS"
-        );
-        assert_eq!(sms_length(&"ł".repeat(134)).segments, 2);
-        assert_eq!(sms_length(&"ł".repeat(135)).segments, 3);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use crate::campaign::{CampaignInput, Window};
 use crate::channel::{Category, Channel};
-use crate::content::{Content, Parts, sms_length};
+use crate::content::Content;
+use crate::parts::Parts;
+use crate::sms::sms_length;
 use serde::{Deserialize, Serialize};
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

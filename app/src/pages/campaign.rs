@@ -9,7 +9,8 @@ use crate::pages::campaign_report::{CampaignTab, CampaignTabs};
 use crate::pages::campaign_sends::AudienceSends;
 use crate::pages::saved_content::SaveContentCard;
 use domain::campaign::CampaignStatus;
-use domain::content::{Parts, PushOptions, VariantInput};
+use domain::content::{PushOptions, VariantInput};
+use domain::parts::Parts;
 use domain::tenancy::Permission;
 use domain::views::{CampaignView, TestSendSummary};
 use leptos::prelude::*;
@@ -543,7 +544,7 @@ fn parts_view(channel: &str, parts: &Parts) -> impl IntoView + use<> {
         )
     };
     let segments = (channel == "sms" && !text.is_empty()).then(|| {
-        let n = domain::content::sms_length(text);
+        let n = domain::sms::sms_length(text);
         view! { <p class="hint">{format!("Template: {} characters, {} segment(s) before personalisation", n.units, n.segments)}</p> }
     });
     view! {

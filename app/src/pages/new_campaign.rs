@@ -12,8 +12,10 @@ use crate::languages::{LanguageTabs, Languages};
 use crate::local_time::{from_local_input, to_local_input, zone_signal};
 use domain::campaign::CampaignInput;
 use domain::channel::{Category, Channel};
-use domain::content::{Content, Parts, PushOptions, sms_length};
+use domain::content::{Content, PushOptions};
 use domain::fragment::Fragments;
+use domain::parts::Parts;
+use domain::sms::sms_length;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 

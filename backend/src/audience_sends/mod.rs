@@ -81,7 +81,7 @@ fn scheduled_again(
     caller: &Caller,
 ) -> Result<AudienceAnswer> {
     let (hash, key) = (stored.request_hash.clone(), stored.api_key_id);
-    crate::group_commit::repeat_of(&hash, key, request_hash, caller.api_key_id, || {
+    crate::executions::commit::repeat_of(&hash, key, request_hash, caller.api_key_id, || {
         AudienceAnswer::Scheduled {
             schedule: Box::new(stored.view()),
             replay: true,
@@ -196,7 +196,7 @@ impl Herald {
         let stored = store::executions::idempotency_records(&mut tx, &key, now).await?;
         if let Some(record) = stored.get(&(campaign.id, request_id.clone())) {
             let e = &record.execution;
-            return crate::group_commit::repeat_of(
+            return crate::executions::commit::repeat_of(
                 &record.request_hash,
                 e.api_key_id,
                 request_hash,

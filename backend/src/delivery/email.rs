@@ -94,7 +94,7 @@ impl Mailer {
     pub async fn verify(&self) -> Result<String, SendError> {
         match self {
             Mailer::Smtp { pool, .. } => pool.verify().await,
-            Mailer::Capture => Ok(super::transport::CAPTURE_VERIFIED.to_owned()),
+            Mailer::Capture => Ok(super::CAPTURE_VERIFIED.to_owned()),
         }
     }
 

@@ -39,6 +39,10 @@ pub use worker::run_worker;
 
 use domain::report::Bounce;
 
+/// What verifying the local capture says.
+const CAPTURE_VERIFIED: &str =
+    "Nothing to connect to: the capture keeps messages in Herald and delivers none.";
+
 /// Why a send failed, and whether trying again may help.
 #[derive(Debug, Clone)]
 pub struct SendError {

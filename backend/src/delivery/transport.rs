@@ -21,10 +21,6 @@ use std::sync::{Arc, Mutex};
 /// A surface's transport, or why it cannot be built (the message waits for a fix).
 pub(crate) type Built = Result<Arc<Transport>, String>;
 
-/// What verifying the local capture says.
-pub(super) const CAPTURE_VERIFIED: &str =
-    "Nothing to connect to: the capture keeps messages in Herald and delivers none.";
-
 pub(crate) enum Transport {
     Email(Mailer),
     Twilio(Twilio),
@@ -55,7 +51,7 @@ impl Transport {
             Transport::Webhook(w) => w.verify().await,
             Transport::Fcm(f) => f.verify().await,
             Transport::Apns(a) => a.verify().await,
-            Transport::Capture => Ok(CAPTURE_VERIFIED.to_owned()),
+            Transport::Capture => Ok(super::CAPTURE_VERIFIED.to_owned()),
         }
     }
 

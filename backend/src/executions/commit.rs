@@ -21,9 +21,9 @@
 //! - Profiles a call creates are created in its group's transaction, only if the call is
 //!   accepted (not a replay), and only if no profile has the identity by then.
 
+use super::Accepted;
 use crate::clock::Millis;
 use crate::error::{Error, ErrorKind, Result};
-use crate::executions::Accepted;
 use crate::storage_alarm::StorageAlarm;
 use crate::store::executions::{self, NewCall, NewExecution, NewMessage};
 use crate::store::profiles::{self, Identity};

@@ -15,16 +15,19 @@
 //! - The campaign's trigger contract is enforced: a recipient without a required context
 //!   attribute is refused, naming the recipient and the attribute.
 //! - The execution, its messages and its idempotency key are committed together (see
-//!   [`crate::group_commit`]), and the answer is sent only after that commit. Of concurrent calls
+//!   [`commit`]), and the answer is sent only after that commit. Of concurrent calls
 //!   with the same key exactly one is accepted; the others see its record.
 //! - The idempotency key is the `Idempotency-Key` header, else the `requestId`, per campaign.
 //!   While it is remembered, the same key with the same body gets the original answer back (a
 //!   replay: nothing is sent again); with a different body it is refused.
 
+pub(crate) mod commit;
+
+use commit::Job;
+
 use crate::accounts::Caller;
 use crate::clock::{Millis, now_ms};
 use crate::error::{Error, ErrorKind, Result};
-use crate::group_commit::Job;
 use crate::store::executions::{
     Excluded, NewExecution, NewMessage, OPTED_OUT_REASON, SUPPRESSED_REASON,
 };
@@ -514,7 +517,7 @@ impl Herald {
         let compiled = Arc::new(CompiledVersion {
             channel: content.channel(),
             push: content.push().clone(),
-            renderer: Renderer::new(&content).map_err(Error::internal)?,
+            renderer: content.renderer().map_err(Error::internal)?,
             required_context: content
                 .required_context()
                 .iter()

@@ -17,8 +17,8 @@ mod syntax;
 pub use budget::{Limit, MAX_ITERATIONS, MAX_RENDERED_BYTES, RENDER_TIME_BUDGET};
 pub use guard::{HELPERS, MAX_NESTING, MAX_SUBEXPRESSION_DEPTH};
 
-use crate::content::{Content, Parts};
 use crate::locale::Locale;
+use crate::parts::Parts;
 use budget::{Budget, Capped};
 use handlebars::template::{HelperTemplate, Parameter, TemplateElement};
 use handlebars::{Context, Handlebars, Path, Template};
@@ -330,7 +330,12 @@ pub enum Pick<'a> {
 impl Renderer {
     /// Compiles every part, checked as [`analyse`] checks it (content stored before a check
     /// existed is refused here rather than rendered).
-    pub fn new(content: &Content) -> Result<Self, RenderProblem> {
+    /// `parts` serve recipients no variant does; `variants` are each locale's parts.
+    pub fn new<'a>(
+        parts: &Parts,
+        locale_attribute: &str,
+        variants: impl IntoIterator<Item = (&'a Locale, &'a Parts)>,
+    ) -> Result<Self, RenderProblem> {
         let mut escaped = registry(true);
         let mut verbatim = registry(false);
         // Registers one set of parts under `suffix`; returns which parts it has. A variant's
@@ -355,17 +360,16 @@ impl Renderer {
             }
             Ok(present)
         };
-        register(content.parts(), "")?;
-        let variants = content
-            .variants()
-            .iter()
+        register(parts, "")?;
+        let variants = variants
+            .into_iter()
             .enumerate()
-            .map(|(i, v)| Ok((v.locale.clone(), register(&v.parts, &format!("@{i}"))?)))
+            .map(|(i, (locale, parts))| Ok((locale.clone(), register(parts, &format!("@{i}"))?)))
             .collect::<Result<_, RenderProblem>>()?;
         Ok(Self {
             escaped,
             verbatim,
-            locale_attribute: content.locale_attribute().to_owned(),
+            locale_attribute: locale_attribute.to_owned(),
             variants,
         })
     }
@@ -456,7 +460,7 @@ fn render_part(
 mod tests {
     use super::*;
     use crate::channel::Channel;
-    use crate::content::{ContentInput, VariantInput};
+    use crate::content::{Content, ContentInput, VariantInput};
     use serde_json::json;
 
     fn renderer(subject: &str, html: &str, text: &str) -> Renderer {
@@ -468,7 +472,7 @@ mod tests {
             ..ContentInput::default()
         })
         .unwrap();
-        Renderer::new(&content).unwrap()
+        content.renderer().unwrap()
     }
 
     #[test]
@@ -496,7 +500,7 @@ mod tests {
             ..ContentInput::default()
         })
         .unwrap();
-        let r = Renderer::new(&content).unwrap();
+        let r = content.renderer().unwrap();
         let as_lang = |lang: &str| {
             let data = json!({"profile": {"name": "Jo", "person": {"lang": lang}}});
             r.render(data, Pick::FromProfile).unwrap()
@@ -664,7 +668,7 @@ mod tests {
 mod hostile {
     use super::*;
     use crate::channel::Channel;
-    use crate::content::ContentInput;
+    use crate::content::{Content, ContentInput};
     use proptest::prelude::*;
     use serde_json::json;
     use std::time::{Duration, Instant};
@@ -706,7 +710,10 @@ mod hostile {
     }
 
     fn render(html: &str, data: Value) -> Result<Rendered, RenderProblem> {
-        Renderer::new(&content("Hi", html, "").unwrap())?.render(data, Pick::FromProfile)
+        content("Hi", html, "")
+            .unwrap()
+            .renderer()?
+            .render(data, Pick::FromProfile)
     }
 
     #[test]
@@ -841,7 +848,7 @@ mod hostile {
             let source: String = pieces.iter().map(|(p, n)| p.repeat(*n)).collect();
             let started = Instant::now();
             if let Ok(content) = content(&source.replace(['\r', '\n'], ""), &source, &source)
-                && let Ok(renderer) = Renderer::new(&content)
+                && let Ok(renderer) = content.renderer()
             {
                 let _ = renderer.render(data, Pick::FromProfile);
             }
