@@ -2,7 +2,7 @@
 //! browser's zone); once the page is live in the browser, the same instants are shown, and
 //! `datetime-local` inputs read and written, in the browser's zone (through `js_sys::Date`).
 
-use domain::views::{format_rfc3339, format_utc};
+use domain::dates::{format_rfc3339, format_utc};
 use leptos::prelude::*;
 
 /// An instant, in UTC on the server and in the browser's zone after hydration.
@@ -35,7 +35,7 @@ fn once_in_browser(read: fn() -> String) -> ReadSignal<String> {
 /// Call in the browser only (an effect).
 pub fn to_local_input(rfc3339: Option<&str>) -> String {
     rfc3339
-        .and_then(domain::campaign::parse_rfc3339_ms)
+        .and_then(domain::dates::parse_rfc3339_ms)
         .map(browser::input_value)
         .unwrap_or_default()
 }
@@ -118,11 +118,11 @@ mod browser {
 #[cfg(not(target_arch = "wasm32"))]
 mod browser {
     pub fn input_value(ms: i64) -> String {
-        domain::views::format_rfc3339(ms).chars().take(16).collect()
+        domain::dates::format_rfc3339(ms).chars().take(16).collect()
     }
 
     pub fn format(ms: i64) -> String {
-        domain::views::format_utc(ms)
+        domain::dates::format_utc(ms)
     }
 
     pub fn zone() -> String {
@@ -134,6 +134,6 @@ mod browser {
     }
 
     pub fn instant_of(value: &str) -> Option<i64> {
-        domain::campaign::parse_rfc3339_ms(&format!("{}:00Z", &value.get(..16)?))
+        domain::dates::parse_rfc3339_ms(&format!("{}:00Z", &value.get(..16)?))
     }
 }

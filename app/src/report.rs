@@ -4,8 +4,8 @@
 //! explorer filtered to the messages it counts.
 
 use chrono::{DateTime, Utc};
+use domain::dates::format_rfc3339;
 use domain::report::{Bucket, PartTotals, Rates, ReasonCount, Report, SeriesPoint, Totals};
-use domain::views::format_rfc3339;
 use leptos::prelude::*;
 use leptos_chartistry::{
     AspectRatio, AxisMarker, Chart, IntoInner, Legend, Line, Series, TickLabels, Tooltip,

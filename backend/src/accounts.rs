@@ -4,7 +4,6 @@
 //! secrets shown once; only their SHA-256 is stored, which is enough for a secret of that entropy
 //! and keeps authentication of every REST call cheap.
 
-use crate::campaigns::Actor;
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
@@ -20,6 +19,22 @@ use rand::distr::Alphanumeric;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+
+/// Who made a change: a marketer in the browser or an API key (management API).
+#[derive(Debug, Clone)]
+pub enum Actor {
+    User(UserId),
+    ApiKey(ApiKeyId),
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::User(id) => write!(f, "user:{id}"),
+            Actor::ApiKey(id) => write!(f, "key:{id}"),
+        }
+    }
+}
 
 /// The actor audited for what the command line does.
 pub const OPERATOR: &str = "operator";

@@ -4,7 +4,7 @@
 //! The invariants are in [`domain::approval`]; every step is in the campaign's history.
 
 use crate::accounts::Caller;
-use crate::campaigns::{audit, check_review, review_of};
+use crate::campaigns::{audit, check_review, no_pending_request, review_of};
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Herald, store};
@@ -14,23 +14,6 @@ use domain::campaign::CampaignStatus;
 use domain::channel::Category;
 use domain::ids::CampaignId;
 use domain::tenancy::Permission;
-
-pub(crate) fn no_pending_request() -> Error {
-    Error::new(
-        ErrorKind::Conflict,
-        "no_pending_approval",
-        "No request for approval of this version is pending: it was decided, or the campaign was edited since. Reload the page.",
-    )
-}
-
-/// How a decision reads in the history: the version, and the comment if any.
-pub(crate) fn detail(version: i64, comment: &str) -> String {
-    if comment.is_empty() {
-        format!("version {version}")
-    } else {
-        format!("version {version}: {comment}")
-    }
-}
 
 fn comment_field(field: &str, raw: &str) -> Result<String> {
     domain::approval::comment(raw)
@@ -118,7 +101,7 @@ impl Herald {
             now_ms(),
         )
         .await?;
-        let detail = detail(version, &note);
+        let detail = domain::approval::decision_detail(version, &note);
         audit(
             &mut tx,
             &row.sandbox_id,
@@ -193,7 +176,7 @@ impl Herald {
         if !decided {
             return Err(no_pending_request());
         }
-        let detail = detail(version, &comment);
+        let detail = domain::approval::decision_detail(version, &comment);
         audit(&mut tx, &row.sandbox_id, id, &who, "rejected", &detail).await?;
         tx.commit().await?;
         tracing::info!(campaign_id = %id, version, "approval rejected");

@@ -5,95 +5,22 @@
 //! Invariants:
 //! - A loop that ends or panics while the node is not stopping is restarted (after a pause that
 //!   doubles up to 30 s, so a loop that fails at once does not spin). Its state is visible in
-//!   [`Loops::down`], which the health check reports: a node whose delivery is not running says
+//!   [`crate::liveness::Loops::down`], which the health check reports: a node whose delivery is not running says
 //!   `DOWN` instead of accepting messages nobody sends.
-//! - A loop beats ([`Beat::now`]) at least once per round or idle wait; a delivery loop that
+//! - A loop beats ([`crate::liveness::Beat::now`]) at least once per round or idle wait; a delivery loop that
 //!   has not beaten for longer than a round can last counts as not running.
 //! - A panic while preparing or sending one message does not reach this level: the delivery
 //!   worker turns it into that message's failed attempt (see `delivery::worker`).
 
 use crate::Herald;
-use crate::clock::{Millis, now_ms};
+use crate::clock::now_ms;
+use crate::liveness::{Beat, LoopState};
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-
-/// One supervised loop's state.
-#[derive(Debug)]
-struct LoopState {
-    name: String,
-    running: AtomicBool,
-    restarts: AtomicU32,
-    last_beat: AtomicI64,
-    /// Longest silence before the loop counts as stuck; `None`: never.
-    stale_after: Option<Duration>,
-}
-
-/// What a loop calls to say it is alive.
-#[derive(Clone, Debug)]
-pub struct Beat(Arc<LoopState>);
-
-impl Beat {
-    pub fn now(&self) {
-        self.0.last_beat.store(now_ms(), Ordering::Relaxed);
-    }
-
-    /// A beat that nobody watches (a loop run by hand, e.g. in a test).
-    pub fn detached() -> Self {
-        Beat(Arc::new(LoopState {
-            name: String::new(),
-            running: AtomicBool::new(true),
-            restarts: AtomicU32::new(0),
-            last_beat: AtomicI64::new(now_ms()),
-            stale_after: None,
-        }))
-    }
-}
-
-/// The supervised loops of this node.
-#[derive(Default)]
-pub(crate) struct Loops(Mutex<Vec<Arc<LoopState>>>);
-
-impl Loops {
-    fn register(&self, name: String, stale_after: Option<Duration>) -> Arc<LoopState> {
-        let state = Arc::new(LoopState {
-            name,
-            // Its task is spawned right after: a health check in between must not report a
-            // loop that is only starting as down.
-            running: AtomicBool::new(true),
-            restarts: AtomicU32::new(0),
-            last_beat: AtomicI64::new(now_ms()),
-            stale_after,
-        });
-        self.0.lock().expect("loops lock").push(state.clone());
-        state
-    }
-
-    /// The loops that are not running now (ended and waiting for their restart, or silent for
-    /// too long), with why.
-    pub fn down(&self, now: Millis) -> Vec<String> {
-        let loops = self.0.lock().expect("loops lock");
-        loops
-            .iter()
-            .filter_map(|l| {
-                if !l.running.load(Ordering::Relaxed) {
-                    return Some(format!(
-                        "{} is restarting (restarts: {})",
-                        l.name,
-                        l.restarts.load(Ordering::Relaxed)
-                    ));
-                }
-                let silent = now - l.last_beat.load(Ordering::Relaxed);
-                l.stale_after
-                    .filter(|limit| silent > limit.as_millis() as Millis)
-                    .map(|_| format!("{} has not made progress for {} s", l.name, silent / 1000))
-            })
-            .collect()
-    }
-}
 
 /// The running loops; [`Background::stop`] ends them gracefully.
 pub struct Background {
@@ -185,7 +112,11 @@ async fn supervise(
     loop {
         state.running.store(true, Ordering::Relaxed);
         state.last_beat.store(now_ms(), Ordering::Relaxed);
-        let run = tokio::spawn(body(herald.clone(), stopping.clone(), Beat(state.clone())));
+        let run = tokio::spawn(body(
+            herald.clone(),
+            stopping.clone(),
+            Beat::of(state.clone()),
+        ));
         let outcome = run.await;
         if *stopping.borrow() {
             break;
@@ -211,6 +142,8 @@ async fn supervise(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::liveness::Loops;
+    use std::sync::atomic::AtomicU32;
 
     #[tokio::test]
     async fn a_loop_that_panics_is_restarted_and_reported_down_meanwhile() {
@@ -247,14 +180,5 @@ mod tests {
         assert!(loops.down(now_ms()).is_empty(), "up again");
         stop.send(true).unwrap();
         supervisor.await.unwrap();
-    }
-
-    #[test]
-    fn a_silent_loop_counts_as_down() {
-        let loops = Loops::default();
-        let state = loops.register("stuck".into(), Some(Duration::from_secs(5)));
-        state.running.store(true, Ordering::Relaxed);
-        assert!(loops.down(now_ms() + 4_000).is_empty());
-        assert_eq!(loops.down(now_ms() + 6_000).len(), 1);
     }
 }

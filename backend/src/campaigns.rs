@@ -14,7 +14,7 @@ use domain::campaign::{CampaignStatus, NewCampaign};
 use domain::channel::Channel;
 use domain::content::Content;
 use domain::curl::SampleTarget;
-use domain::ids::{ApiKeyId, CampaignId, UserId};
+use domain::ids::CampaignId;
 use domain::listing::CampaignQuery;
 use domain::report::DAY_MS;
 use domain::review::Finding;
@@ -65,28 +65,21 @@ pub(crate) fn check_review(findings: &[Finding]) -> Result<()> {
     .with_errors(errors))
 }
 
+/// An approval answered for a version no request is pending for.
+pub(crate) fn no_pending_request() -> Error {
+    Error::new(
+        ErrorKind::Conflict,
+        "no_pending_approval",
+        "No request for approval of this version is pending: it was decided, or the campaign was edited since. Reload the page.",
+    )
+}
+
 fn changed_meanwhile() -> Error {
     Error::new(
         ErrorKind::Conflict,
         "invalid_transition",
         "the campaign changed meanwhile; reload it",
     )
-}
-
-/// Who made a change: a marketer in the browser or an API key (management API).
-#[derive(Debug, Clone)]
-pub enum Actor {
-    User(UserId),
-    ApiKey(ApiKeyId),
-}
-
-impl std::fmt::Display for Actor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Actor::User(id) => write!(f, "user:{id}"),
-            Actor::ApiKey(id) => write!(f, "key:{id}"),
-        }
-    }
 }
 
 impl Herald {
@@ -443,9 +436,9 @@ impl Herald {
                 || !store::approvals::decide(&mut tx, id, version, decision, approver, comment, now)
                     .await?
             {
-                return Err(crate::approvals::no_pending_request());
+                return Err(no_pending_request());
             }
-            let detail = crate::approvals::detail(version, comment);
+            let detail = domain::approval::decision_detail(version, comment);
             audit(&mut tx, &row.sandbox_id, id, who, "approved", &detail).await?;
         }
         let detail = format!("version {version}");

@@ -11,7 +11,7 @@ pub fn now_ms() -> Millis {
 
 /// RFC 3339 text for an API answer, e.g. `2026-11-28T21:58:40.123Z`.
 pub fn rfc3339(ms: Millis) -> String {
-    domain::views::format_rfc3339(ms)
+    domain::dates::format_rfc3339(ms)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 //!   on the same file (the CLI) is seen within the TTL.
 
 use crate::Herald;
-use crate::background::Beat;
+use crate::liveness::Beat;
 use crate::store::changes::{CHANNEL, Change};
 use sqlx::postgres::PgListener;
 use std::time::Duration;

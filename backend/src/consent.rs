@@ -51,7 +51,7 @@ impl Herald {
         let now = now_ms();
         let mut tx = self.store().begin().await?;
         if store::opt_outs::add_for_message(&mut tx, message_id, "unsubscribe_link", now).await? {
-            let at = domain::views::format_rfc3339(now);
+            let at = domain::dates::format_rfc3339(now);
             store::webhooks::enqueue(&mut tx, "unsubscribed", &[message_id], &at, now).await?;
             crate::reports::count(&mut tx, message_id, now, &Happening::Unsubscribed).await?;
         }

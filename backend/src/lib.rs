@@ -24,6 +24,7 @@ pub mod error;
 pub mod executions;
 pub mod fragments;
 mod leases;
+pub mod liveness;
 pub mod maintenance;
 pub mod messages;
 pub mod namespaces;
@@ -83,7 +84,7 @@ struct Inner {
     /// Checks passwords with reused memory.
     passwords: passwords::PasswordChecker,
     /// The supervised background loops, for the health check.
-    loops: background::Loops,
+    loops: liveness::Loops,
     /// Where messages are rendered: off the async runtime, a bounded number at a time.
     render_pool: render_pool::RenderPool,
     /// API key hash → the caller it authenticates, for 5 s (see [`cache`], [`coherence`]).

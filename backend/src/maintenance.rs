@@ -5,7 +5,7 @@
 //! it (see [`crate::store::election`]).
 
 use crate::Herald;
-use crate::background::Beat;
+use crate::liveness::Beat;
 use crate::store::election::{Leadership, Role};
 use tokio::sync::watch;
 

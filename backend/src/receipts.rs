@@ -57,7 +57,7 @@ impl Herald {
             _ => None,
         };
         if let Some((event, happening)) = event {
-            let at = domain::views::format_rfc3339(now);
+            let at = domain::dates::format_rfc3339(now);
             store::webhooks::enqueue(&mut tx, event, &[id], &at, now).await?;
             crate::reports::count(&mut tx, id, now, &happening).await?;
         }

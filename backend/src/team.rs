@@ -315,7 +315,7 @@ impl Herald {
                 (user, None, "password reset")
             }
         };
-        let who = Who::without_address(crate::campaigns::Actor::User(user).to_string());
+        let who = Who::without_address(crate::accounts::Actor::User(user).to_string());
         let reset = sandbox_id.is_none();
         for sandbox in self.audit_sandboxes(user, sandbox_id).await? {
             store::audit::record_event(&mut tx, &sandbox, &who, action, "user", &email, now_ms())
@@ -351,7 +351,7 @@ impl Herald {
         let hash = hash_password(new.to_owned()).await?;
         let mut tx = self.store().begin().await?;
         store::team::set_password(&mut tx, user, &hash).await?;
-        let who = Who::without_address(crate::campaigns::Actor::User(user).to_string());
+        let who = Who::without_address(crate::accounts::Actor::User(user).to_string());
         for sandbox in self.audit_sandboxes(user, None).await? {
             store::audit::record_event(
                 &mut tx,

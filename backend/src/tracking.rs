@@ -87,7 +87,7 @@ impl Herald {
         let mut tx = self.store().begin().await?;
         let mut tally = Tally::default();
         if store::engagements::record_click(&mut tx, &mut tally, message_id, id, &url, now).await? {
-            let at = domain::views::format_rfc3339(now);
+            let at = domain::dates::format_rfc3339(now);
             store::webhooks::enqueue(&mut tx, "clicked", &[message_id], &at, now).await?;
             store::reports::add(&mut tx, &tally).await?;
         }
@@ -111,7 +111,7 @@ impl Herald {
         let mut tally = Tally::default();
         let first = store::engagements::record_open(&mut tx, &mut tally, message_id, now).await?;
         if first == Some(true) {
-            let at = domain::views::format_rfc3339(now);
+            let at = domain::dates::format_rfc3339(now);
             store::webhooks::enqueue(&mut tx, "opened", &[message_id], &at, now).await?;
         }
         store::reports::add(&mut tx, &tally).await?;

@@ -281,7 +281,7 @@ type Endpoint = std::result::Result<(String, Vec<u8>), String>;
 pub async fn run_dispatcher(
     herald: Herald,
     mut shutdown: watch::Receiver<bool>,
-    beat: crate::background::Beat,
+    beat: crate::liveness::Beat,
 ) {
     while !*shutdown.borrow() {
         beat.now();

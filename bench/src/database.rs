@@ -64,3 +64,22 @@ impl Databases {
         Ok(())
     }
 }
+
+/// Herald's settings for a process on a fresh database of the run's engine.
+pub(crate) async fn on_fresh_database(
+    databases: &mut Databases,
+    extra: &[(&'static str, &'static str)],
+) -> anyhow::Result<Vec<(&'static str, String)>> {
+    let mut env: Vec<(&str, String)> = extra.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    if let Some(url) = databases.fresh().await? {
+        env.push(("HERALD_DATABASE_URL", url));
+        // Nodes of one database share its secret key (a throw-away one: the database is too).
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+        env.push(("HERALD_SECRET_KEY", format!("{:064x}", nanos.as_nanos())));
+    }
+    Ok(env)
+}
+
+pub(crate) fn refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}

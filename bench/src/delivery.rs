@@ -3,9 +3,10 @@
 //! `delivery` subcommand (the sink's ceiling and this phase only, for A/B runs of delivery).
 
 use crate::database::{Databases, Engine};
+use crate::database::{on_fresh_database, refs};
 use crate::herald_process::HeraldProcess;
 use crate::load;
-use crate::report::{body, on_fresh_database, refs, target};
+use crate::load::{body, target};
 use crate::smtp_sink::{self, Sink};
 use hdrhistogram::Histogram;
 use std::path::{Path, PathBuf};

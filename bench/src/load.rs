@@ -11,6 +11,7 @@ use hdrhistogram::Histogram;
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -145,4 +146,35 @@ async fn connection(
         }
     }
     Ok((ok, failed, hist))
+}
+
+/// The body of call `n`: `recipients` recipients, each with the send time for the sink.
+pub(crate) fn body(campaign_id: &str, recipients: usize, epoch: Instant) -> BodyFn {
+    let campaign = campaign_id.to_owned();
+    Arc::new(move |n| {
+        let t = epoch.elapsed().as_micros();
+        let mut s =
+            format!("{{\"requestId\":\"b-{n}\",\"campaignId\":\"{campaign}\",\"recipients\":[");
+        for i in 0..recipients {
+            if i > 0 {
+                s.push(',');
+            }
+            let _ = write!(
+                s,
+                "{{\"type\":\"external\",\"userId\":\"u{n}-{i}@example.com\",\"namespace\":\"email\",\
+                 \"profile\":{{\"person\":{{\"name\":{{\"firstName\":\"Ada\"}}}}}},\"context\":{{\"t\":\"{t}\"}}}}"
+            );
+        }
+        s.push_str("]}");
+        s
+    })
+}
+
+pub(crate) fn target(addr: SocketAddr, api_key: &str, body: BodyFn) -> Arc<Target> {
+    Arc::new(Target {
+        addr,
+        path: "/ajo/im/executions/unitary",
+        api_key: api_key.to_owned(),
+        body,
+    })
 }

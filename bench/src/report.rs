@@ -1,9 +1,9 @@
 //! The benchmark's plan, its phases in order, and the printed table.
 
-use crate::database::{Databases, Engine};
+use crate::database::{Databases, Engine, on_fresh_database, refs};
 use crate::delivery;
 use crate::herald_process::HeraldProcess;
-use crate::load::{self, BodyFn, LoadResult, Target};
+use crate::load::{self, LoadResult, body, target};
 use crate::smtp_sink::{self, Sink};
 use crate::store_ceiling;
 use anyhow::{Context, bail};
@@ -11,7 +11,6 @@ use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub struct Plan {
@@ -48,37 +47,6 @@ impl Plan {
             }
         }
     }
-}
-
-/// The body of call `n`: `recipients` recipients, each with the send time for the sink.
-pub(crate) fn body(campaign_id: &str, recipients: usize, epoch: Instant) -> BodyFn {
-    let campaign = campaign_id.to_owned();
-    Arc::new(move |n| {
-        let t = epoch.elapsed().as_micros();
-        let mut s =
-            format!("{{\"requestId\":\"b-{n}\",\"campaignId\":\"{campaign}\",\"recipients\":[");
-        for i in 0..recipients {
-            if i > 0 {
-                s.push(',');
-            }
-            let _ = write!(
-                s,
-                "{{\"type\":\"external\",\"userId\":\"u{n}-{i}@example.com\",\"namespace\":\"email\",\
-                 \"profile\":{{\"person\":{{\"name\":{{\"firstName\":\"Ada\"}}}}}},\"context\":{{\"t\":\"{t}\"}}}}"
-            );
-        }
-        s.push_str("]}");
-        s
-    })
-}
-
-pub(crate) fn target(addr: std::net::SocketAddr, api_key: &str, body: BodyFn) -> Arc<Target> {
-    Arc::new(Target {
-        addr,
-        path: "/ajo/im/executions/unitary",
-        api_key: api_key.to_owned(),
-        body,
-    })
 }
 
 struct NoopServer(std::process::Child, std::net::SocketAddr);
@@ -140,25 +108,6 @@ pub async fn run(herald_bin: PathBuf, plan: Plan, engine: Engine) -> anyhow::Res
     let result = measure(herald_bin, plan, &engine, &mut databases).await;
     databases.drop_all().await?;
     result
-}
-
-/// Herald's settings for a process on a fresh database of the run's engine.
-pub(crate) async fn on_fresh_database(
-    databases: &mut Databases,
-    extra: &[(&'static str, &'static str)],
-) -> anyhow::Result<Vec<(&'static str, String)>> {
-    let mut env: Vec<(&str, String)> = extra.iter().map(|(k, v)| (*k, v.to_string())).collect();
-    if let Some(url) = databases.fresh().await? {
-        env.push(("HERALD_DATABASE_URL", url));
-        // Nodes of one database share its secret key (a throw-away one: the database is too).
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
-        env.push(("HERALD_SECRET_KEY", format!("{:064x}", nanos.as_nanos())));
-    }
-    Ok(env)
-}
-
-pub(crate) fn refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
 async fn measure(

@@ -7,8 +7,8 @@
 
 use crate::database::{Databases, Engine};
 use crate::load::BodyFn;
+use crate::load::target;
 use crate::load::{self, LoadResult};
-use crate::report::target;
 use crate::reports::{Server, fresh_install, herald_in, seed};
 use domain::tenancy::DEFAULT_SANDBOX_ID;
 use std::path::Path;

@@ -47,6 +47,16 @@ crate::text_column::text_column!(
     Decision::parse
 );
 
+/// How a request or decision reads in the history: the version, and the note or comment if
+/// any.
+pub fn decision_detail(version: i64, comment: &str) -> String {
+    if comment.is_empty() {
+        format!("version {version}")
+    } else {
+        format!("version {version}: {comment}")
+    }
+}
+
 /// The longest note with a request or comment with a decision, in characters.
 pub const MAX_COMMENT_CHARS: usize = 2_000;
 

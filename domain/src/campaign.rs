@@ -1,6 +1,7 @@
 //! Campaigns: what a marketer designs and activates, and the rules of its lifecycle.
 
 use crate::content::{Content, ContentInput, PushOptions, VariantInput};
+use crate::dates::parse_rfc3339_ms;
 use crate::error::{FieldError, ValidationError};
 use crate::fragment::Fragments;
 use crate::ids::{AudienceId, SurfaceId};
@@ -394,13 +395,6 @@ fn parse_tags(raw: &[String]) -> Result<Vec<String>, FieldError> {
         ));
     }
     Ok(tags)
-}
-
-/// An RFC 3339 date-time as ms since the epoch.
-pub fn parse_rfc3339_ms(raw: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
 fn parse_instant(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<i64> {

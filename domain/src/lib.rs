@@ -10,6 +10,7 @@ pub mod campaign;
 pub mod channel;
 pub mod content;
 pub mod curl;
+pub mod dates;
 pub mod delivery;
 pub mod diff;
 pub mod error;

@@ -161,7 +161,7 @@ mod tests {
     use super::*;
 
     fn at(raw: &str) -> Millis {
-        crate::campaign::parse_rfc3339_ms(raw).unwrap()
+        crate::dates::parse_rfc3339_ms(raw).unwrap()
     }
 
     fn zone(name: &str) -> TimeZoneName {

@@ -3,6 +3,7 @@
 //! version, language variant, push platform and creation date, 50 a page, newest first. Every
 //! number of a report has a query here that lists the messages it counts.
 
+use crate::dates::{DAY_OR_INSTANT, day_or_instant, utc_offset_ms};
 use crate::delivery::MessageStatus;
 use crate::error::{FieldError, ValidationError};
 use crate::report::{Exclusion, Failure, PLATFORM_GROUPS};
@@ -241,41 +242,6 @@ impl MessageQuery {
                 ..MessageQuery::default()
             }
     }
-}
-
-/// What a date field accepts, as its error says.
-pub(crate) const DAY_OR_INSTANT: &str = "must be a date (2026-11-29) or an RFC 3339 date-time";
-
-/// A `utcOffset` field (minutes east of UTC, at most 14 hours) in ms; absent is UTC.
-pub(crate) fn utc_offset_ms(raw: Option<&str>) -> Result<i64, FieldError> {
-    match raw.map(str::parse::<i64>) {
-        None => Ok(0),
-        Some(Ok(minutes)) if (-14 * 60..=14 * 60).contains(&minutes) => Ok(minutes * 60_000),
-        Some(_) => Err(FieldError::new(
-            "utcOffset",
-            "must be minutes east of UTC, from -840 to 840",
-        )),
-    }
-}
-
-/// A day (`2026-11-29`: its midnight at `offset_ms` east of UTC, and `true`) or an RFC 3339
-/// instant (and `false`), in ms since the epoch.
-pub(crate) fn day_or_instant(raw: &str, offset_ms: i64) -> Option<(i64, bool)> {
-    day_start(raw)
-        .map(|utc_midnight| (utc_midnight - offset_ms, true))
-        .or_else(|| crate::campaign::parse_rfc3339_ms(raw).map(|at| (at, false)))
-}
-
-/// `YYYY-MM-DD` as the UTC midnight that starts it.
-fn day_start(raw: &str) -> Option<i64> {
-    let mut parts = raw.splitn(3, '-');
-    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
-        return None;
-    }
-    let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
-    let date = time::Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()?;
-    Some(date.midnight().assume_utc().unix_timestamp() * 1000)
 }
 
 #[cfg(test)]

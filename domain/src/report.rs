@@ -27,9 +27,9 @@
 //! Rates (see [`Rates`]) use the messages that reached an outcome with a provider:
 //! `reached = sent − undelivered`, `finished = sent + failed − undelivered`.
 
+use crate::dates::{DAY_OR_INSTANT, day_or_instant, utc_offset_ms};
 use crate::error::{FieldError, ValidationError};
 use crate::ids::CampaignId;
-use crate::message_query::{DAY_OR_INSTANT, day_or_instant, utc_offset_ms};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -664,7 +664,7 @@ impl Report {
             ));
         };
         for p in &self.series {
-            line(&crate::views::format_rfc3339(p.at), p);
+            line(&crate::dates::format_rfc3339(p.at), p);
         }
         let t = &self.totals;
         line(

@@ -311,7 +311,7 @@ impl AudienceTrigger {
             Some(ScheduleDto {
                 execute_at: Some(raw),
                 ..
-            }) => match crate::campaign::parse_rfc3339_ms(&raw) {
+            }) => match crate::dates::parse_rfc3339_ms(&raw) {
                 Some(at) => (Some(at), None),
                 None => {
                     errors.push(FieldError::new(

@@ -3,6 +3,7 @@
 
 use crate::campaign::CampaignStatus;
 use crate::channel::Category;
+use crate::dates::format_rfc3339;
 use crate::delivery::{AttemptOutcome, ReportedStatus};
 use serde::{Deserialize, Serialize};
 
@@ -343,55 +344,6 @@ pub struct NamespaceView {
 pub struct IdentityView {
     pub namespace: String,
     pub id: String,
-}
-
-/// RFC 3339 text for a millisecond timestamp, e.g. `2026-11-28T21:58:40.123Z`.
-pub fn format_rfc3339(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
-}
-
-/// `2026-11-28 21:58 UTC` for a millisecond timestamp. Pure, so server and browser render the
-/// same text (no hydration mismatch).
-pub fn format_utc(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60
-    )
-}
-
-/// Days since 1970-01-01 to a (year, month, day) in the proleptic Gregorian calendar.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn timestamps_format_in_utc() {
-        assert_eq!(super::format_utc(0), "1970-01-01 00:00 UTC");
-        assert_eq!(super::format_utc(1_700_000_000_123), "2023-11-14 22:13 UTC");
-        assert_eq!(super::format_utc(951_782_400_000), "2000-02-29 00:00 UTC");
-    }
 }
 
 /// A channel surface as shown to people and API clients: never its secrets, only which are set.

@@ -151,7 +151,7 @@ pub fn TeamPage() -> impl IntoView {
                                             <tr data-testid="invitation">
                                                 <td>{i.email}</td>
                                                 <td>{i.role.as_str()}</td>
-                                                <td>{domain::views::format_utc(i.expires_at)}</td>
+                                                <td>{domain::dates::format_utc(i.expires_at)}</td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>

@@ -311,7 +311,7 @@ impl Herald {
             tally.add(&segment, e.now, &Happening::Accepted { excluded: class });
         }
         if !excluded_ids.is_empty() {
-            let at = domain::views::format_rfc3339(e.now);
+            let at = domain::dates::format_rfc3339(e.now);
             store::webhooks::enqueue(&mut tx, "excluded", &excluded_ids, &at, e.now).await?;
         }
         store::reports::add(&mut tx, &tally).await?;
@@ -435,7 +435,7 @@ fn invalid(at: &Recipient<'_>, channel: Channel, errors: Vec<FieldError>) -> New
 pub(crate) async fn run_fan_out(
     herald: Herald,
     mut stopping: tokio::sync::watch::Receiver<bool>,
-    beat: crate::background::Beat,
+    beat: crate::liveness::Beat,
 ) {
     loop {
         beat.now();

@@ -78,8 +78,8 @@ impl LocalSchedule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::campaign::parse_rfc3339_ms;
     use domain::channel::Channel;
+    use domain::dates::parse_rfc3339_ms;
     use domain::ids::MessageId;
     use serde_json::json;
 

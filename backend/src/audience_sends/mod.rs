@@ -154,7 +154,7 @@ impl Herald {
             }
             let when = match trigger.local_time {
                 Some(time) => format!("{} in each member's time zone", time.describe()),
-                None => domain::views::format_utc(execute_at),
+                None => domain::dates::format_utc(execute_at),
             };
             let detail = format!("to “{}” at {when}", audience.name);
             store::audit::record(
@@ -373,7 +373,7 @@ impl Herald {
             tally.add(&segment, now, &Happening::Excluded(Exclusion::Cancelled));
         }
         let ids: Vec<_> = excluded.iter().map(|m| m.0).collect();
-        let at = domain::views::format_rfc3339(now);
+        let at = domain::dates::format_rfc3339(now);
         store::webhooks::enqueue(&mut tx, "excluded", &ids, &at, now).await?;
         store::reports::add(&mut tx, &tally).await?;
         let detail = format!("execution {id}: {} waiting messages not sent", ids.len());

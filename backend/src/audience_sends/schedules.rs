@@ -2,8 +2,8 @@
 //! missed when found past the grace period).
 
 use super::SendStart;
+use crate::accounts::Actor;
 use crate::accounts::Caller;
-use crate::campaigns::Actor;
 use crate::clock::{Millis, now_ms};
 use crate::error::{Error, ErrorKind, Result};
 use crate::executions::live_version;
@@ -35,7 +35,7 @@ impl Herald {
         let schedule = self.caller_schedule(caller, schedule_id).await?;
         let mut tx = self.store().begin().await?;
         if store::audience_schedules::delete_unfired(&mut tx, schedule.id).await? {
-            let detail = format!("for {}", domain::views::format_utc(schedule.execute_at));
+            let detail = format!("for {}", domain::dates::format_utc(schedule.execute_at));
             store::audit::record(
                 &mut tx,
                 &schedule.sandbox_id,

@@ -7,9 +7,9 @@ use crate::error::Result;
 use crate::store::messages::{Attempt, Outcome};
 use crate::{Herald, store, telemetry};
 use domain::channel::Channel;
+use domain::dates::format_rfc3339;
 use domain::ids::MessageId;
 use domain::report::{Happening, Tally};
-use domain::views::format_rfc3339;
 use std::time::Duration;
 
 impl Herald {

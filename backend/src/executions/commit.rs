@@ -244,7 +244,7 @@ async fn commit_group(
         }
     }
     if !excluded.is_empty() {
-        let occurred_at = domain::views::format_rfc3339(now);
+        let occurred_at = domain::dates::format_rfc3339(now);
         webhooks::enqueue(conn, "excluded", &excluded, &occurred_at, now).await?;
     }
     reports::add(conn, &tally).await?;

@@ -426,7 +426,7 @@ pub async fn health(State(state): State<RestState>) -> Response {
             format!(
                 "the database has had no space left since {}: trigger calls are refused (503 \
                  storage_full) until space is freed; stored messages are still delivered",
-                domain::views::format_rfc3339(at)
+                domain::dates::format_rfc3339(at)
             )
         }),
     };

@@ -372,7 +372,7 @@ async fn audience_calls_are_checked_before_anything_is_stored() {
 }
 
 fn in_ms(ms: i64) -> String {
-    domain::views::format_rfc3339(backend::clock::now_ms() + ms)
+    domain::dates::format_rfc3339(backend::clock::now_ms() + ms)
 }
 
 #[tokio::test]
@@ -944,7 +944,7 @@ async fn local_time_sends_reach_each_member_at_their_zones_time() {
     .fetch_all(db)
     .await
     .unwrap();
-    let due_at = domain::campaign::parse_rfc3339_ms(&format!("{local}:00Z")).unwrap();
+    let due_at = domain::dates::parse_rfc3339_ms(&format!("{local}:00Z")).unwrap();
     let hour = 3_600_000;
     for (address, status, next_attempt_at, reason) in rows {
         match address.as_str() {
@@ -989,9 +989,9 @@ async fn local_time_sends_reach_each_member_at_their_zones_time() {
     assert_eq!(status, 202, "{scheduled}");
     assert_eq!(scheduled["localTime"], format!("{tomorrow}:00"));
     let first_zone =
-        domain::campaign::parse_rfc3339_ms(&format!("{tomorrow}:00Z")).unwrap() - 14 * hour;
+        domain::dates::parse_rfc3339_ms(&format!("{tomorrow}:00Z")).unwrap() - 14 * hour;
     let execute_at =
-        domain::campaign::parse_rfc3339_ms(scheduled["executeAt"].as_str().unwrap()).unwrap();
+        domain::dates::parse_rfc3339_ms(scheduled["executeAt"].as_str().unwrap()).unwrap();
     assert_eq!(execute_at, first_zone, "{scheduled}");
     let schedule = scheduled["scheduleId"].as_str().unwrap();
     sqlx::query("UPDATE audience_schedules SET execute_at = $1 WHERE id = $2")

@@ -302,7 +302,7 @@ async fn dates_gate_trigger_calls_and_a_past_end_blocks_activation() {
     assert_eq!((status, err["code"].as_str()), (422, Some("review_failed")));
 
     // After its end: completed, and calls are refused.
-    let soon = domain::views::format_rfc3339(backend::clock::now_ms() + 1_500);
+    let soon = domain::dates::format_rfc3339(backend::clock::now_ms() + 1_500);
     let ending = create(dated(None, Some(soon))).await;
     let (_, live) = app
         .send(
@@ -579,7 +579,7 @@ async fn messages_are_searched_by_recipient_request_status_and_date() {
     assert_eq!(future["total"], 0);
     let today = format!(
         "to={}",
-        &domain::views::format_rfc3339(backend::clock::now_ms())[..10]
+        &domain::dates::format_rfc3339(backend::clock::now_ms())[..10]
     );
     let (_, today) = search(&app, &today).await;
     assert_eq!(today["total"], 2);

@@ -13,7 +13,7 @@ async fn paced_campaign(app: &TestApp, rate: u32, ends_at: Option<i64>) -> Campa
     let input = CampaignInput {
         title: "Paced".into(),
         rate_limit: Some(rate),
-        ends_at: ends_at.map(domain::views::format_rfc3339),
+        ends_at: ends_at.map(domain::dates::format_rfc3339),
         subject: "Hi".into(),
         text_body: "Hello".into(),
         ..CampaignInput::default()
