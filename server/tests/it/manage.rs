@@ -404,6 +404,25 @@ async fn profiles_are_upserted_read_and_deleted() {
     );
 }
 
+/// The API's description is committed (`docs/openapi.json`), so a change of the API shows in
+/// review as a change of that file; this fails when they drift apart. After a deliberate change:
+/// `HERALD_UPDATE_OPENAPI=1 cargo test -p server --test it -- openapi` rewrites the file.
+#[test]
+fn the_committed_openapi_document_is_the_one_served() {
+    let served: serde_json::Value = serde_json::from_str(server::rest::openapi::document()).unwrap();
+    let pretty = serde_json::to_string_pretty(&served).unwrap() + "\n";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json");
+    if std::env::var_os("HERALD_UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &pretty).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == pretty,
+        "docs/openapi.json differs from the API Herald serves; if the change is meant, run \
+         HERALD_UPDATE_OPENAPI=1 cargo test -p server --test it -- openapi and commit the file"
+    );
+}
+
 #[tokio::test]
 async fn the_openapi_document_describes_every_route() {
     let app = TestApp::start(None).await;
