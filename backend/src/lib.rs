@@ -37,6 +37,7 @@ pub mod receipts;
 mod render_pool;
 pub mod reports;
 pub mod retention;
+pub mod retry;
 pub mod sandboxes;
 pub mod saved_content;
 mod secret_box;

@@ -1,6 +1,7 @@
 //! Configuration: defaults that run out of the box, overridden by an optional TOML file
 //! (`HERALD_CONFIG`), overridden by `HERALD_*` environment variables. Validated at start-up.
 
+use crate::retry::RetryPolicy;
 use anyhow::{Context, bail};
 use domain::channel::Channel;
 use domain::recipient::PhoneRegion;
@@ -28,15 +29,6 @@ impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("\"[redacted]\"")
     }
-}
-
-/// How one channel's transient failures are retried: exponential backoff with jitter from
-/// `first_delay`, until `max_attempts` attempts or until the message is `give_up_after` old.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    pub max_attempts: u32,
-    pub give_up_after: Duration,
-    pub first_delay: Duration,
 }
 
 #[derive(Debug, Clone)]

@@ -15,6 +15,7 @@
 use crate::accounts::Caller;
 use crate::clock::{Millis, now_ms};
 use crate::error::{Error, Result};
+use crate::retry;
 use crate::{Herald, store};
 use domain::ValidationError;
 use domain::tenancy::Permission;
@@ -26,8 +27,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Attempts before a delivery fails for good (about 9 hours of retries).
-const MAX_ATTEMPTS: i64 = 10;
 const TIMEOUT: Duration = Duration::from_secs(10);
 const LEASE: Duration = Duration::from_secs(60);
 
@@ -203,8 +202,13 @@ impl Herald {
                 Ok(status) => (true, format!("HTTP {status}")),
                 Err(why) => (false, why),
             };
-            let retry_at = (!delivered && d.attempts < MAX_ATTEMPTS)
-                .then(|| now + crate::delivery::backoff_ms(5_000, d.attempts).min(3_600_000));
+            let retry_at = (!delivered)
+                .then(|| {
+                    retry::WEBHOOKS
+                        .next_attempt(d.attempts, d.created_at, now, 0)
+                        .ok()
+                })
+                .flatten();
             if !delivered && retry_at.is_none() {
                 tracing::warn!(delivery_id = %d.id, result = %summary, "webhook delivery failed for good");
             }

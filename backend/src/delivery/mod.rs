@@ -34,7 +34,6 @@ pub use email::Mailer;
 pub use pacing::Pacer;
 pub use smtp_pool::SmtpPool;
 pub(crate) use transport::Transports;
-pub use turn::backoff_ms;
 pub use worker::run_worker;
 
 use domain::report::Bounce;

@@ -6,12 +6,11 @@ use super::lease::Lease;
 use super::pacing::Spacing;
 use super::transport::Built;
 use crate::clock::{Millis, now_ms};
-use crate::settings::RetryPolicy;
+use crate::retry::{GaveUp, RetryPolicy};
 use crate::store::messages::ClaimedMessage;
 use crate::telemetry;
 use domain::report::{Exclusion, Failure};
 use futures::FutureExt;
-use rand::Rng;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -72,15 +71,6 @@ impl Sending {
     fn stopping(&self) -> bool {
         self.stopping.as_ref().is_some_and(|s| *s.borrow())
     }
-}
-
-/// Delay before retry number `attempt` (1-based): `first`, twice that, four times … capped at
-/// 10 minutes, with ±20 % jitter so a burst of failures does not retry in lockstep.
-pub fn backoff_ms(first: Millis, attempt: i64) -> Millis {
-    let base: Millis = first.saturating_mul(1i64 << attempt.clamp(1, 20).saturating_sub(1));
-    let base = base.min(600_000);
-    let jitter = rand::rng().random_range(-(base / 5)..=(base / 5));
-    base + jitter
 }
 
 /// The failure recorded for a message whose `step` panicked: permanent (the same message would
@@ -236,39 +226,27 @@ pub(super) fn next_step(
     if !e.transient {
         return Step::GiveUp(Failure::Rejected, e.detail.clone());
     }
-    if attempts >= i64::from(policy.max_attempts) {
-        return Step::GiveUp(
-            Failure::GaveUp,
-            format!("{} (gave up after {attempts} attempts)", e.detail),
-        );
-    }
     let asked = e.retry_after.map_or(0, |d| d.as_millis() as Millis);
-    let at = now + backoff_ms(policy.first_delay.as_millis() as Millis, attempts).max(asked);
-    let give_up_at = created_at + policy.give_up_after.as_millis() as Millis;
-    if at > give_up_at {
-        let minutes = policy.give_up_after.as_secs() / 60;
-        return Step::GiveUp(
+    match policy.next_attempt(attempts, created_at, now, asked) {
+        Ok(at) => Step::Retry(at),
+        Err(GaveUp::Attempts(n)) => Step::GiveUp(
             Failure::GaveUp,
-            format!("{} (gave up: no success within {minutes} min)", e.detail),
-        );
+            format!("{} (gave up after {n} attempts)", e.detail),
+        ),
+        Err(GaveUp::Age(age)) => Step::GiveUp(
+            Failure::GaveUp,
+            format!(
+                "{} (gave up: no success within {} min)",
+                e.detail,
+                age.as_secs() / 60
+            ),
+        ),
     }
-    Step::Retry(at)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        for _ in 0..50 {
-            let first = backoff_ms(2_000, 1);
-            assert!((1_600..=2_400).contains(&first), "{first}");
-            let third = backoff_ms(2_000, 3);
-            assert!((6_400..=9_600).contains(&third), "{third}");
-            assert!(backoff_ms(2_000, 40) <= 720_000);
-        }
-    }
 
     #[test]
     fn the_retry_policy_gives_up_by_attempts_or_by_age() {

@@ -148,6 +148,7 @@ pub struct DueDelivery {
     pub event: String,
     pub payload: String,
     pub attempts: i64,
+    pub created_at: i64,
 }
 
 /// Claims due deliveries under a lease, like the message outbox.
@@ -161,7 +162,7 @@ pub async fn claim_due(
     super::outbox::claim_due(
         conn,
         "webhook_deliveries",
-        "id, webhook_id, event, payload, attempts",
+        "id, webhook_id, event, payload, attempts, created_at",
         lease_token,
         now,
         locked_until,

@@ -409,7 +409,8 @@ async fn profiles_are_upserted_read_and_deleted() {
 /// `HERALD_UPDATE_OPENAPI=1 cargo test -p server --test it -- openapi` rewrites the file.
 #[test]
 fn the_committed_openapi_document_is_the_one_served() {
-    let served: serde_json::Value = serde_json::from_str(server::rest::openapi::document()).unwrap();
+    let served: serde_json::Value =
+        serde_json::from_str(server::rest::openapi::document()).unwrap();
     let pretty = serde_json::to_string_pretty(&served).unwrap() + "\n";
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json");
     if std::env::var_os("HERALD_UPDATE_OPENAPI").is_some() {
