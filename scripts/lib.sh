@@ -137,6 +137,14 @@ ensure_schemathesis() {
   "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
 }
 
+# cargo-machete: finds dependencies a crate declares and does not use.
+MACHETE_VERSION=0.9.2
+ensure_machete() {
+  if cargo machete --version 2>/dev/null | grep -q "$MACHETE_VERSION"; then return; fi
+  say "installing cargo-machete $MACHETE_VERSION"
+  cargo install cargo-machete --version "$MACHETE_VERSION" --locked
+}
+
 # build_site PROFILE: the browser bundle into $CARGO_TARGET_DIR/site/PROFILE (prints the path).
 # Its files get one content-hashed name, written to site/bundle-name, and a brotli and a gzip
 # copy each; the server serves those as they are (server/src/ui/bundle.rs).
