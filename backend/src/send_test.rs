@@ -8,9 +8,9 @@
 use crate::accounts::Caller;
 use crate::clock::now_ms;
 use crate::error::{Error, ErrorKind, Result};
-use crate::store::messages::ClaimedMessage;
 use crate::{Herald, store};
 use domain::channel::Channel;
+use domain::delivery::Outgoing;
 use domain::ids::{CampaignId, TestSendId};
 use domain::recipient::{EmailAddress, PushToken};
 use domain::template::Pick;
@@ -119,22 +119,13 @@ impl Herald {
             Channel::Sms => String::new(),
             _ => format!("[Test] {}", rendered.subject),
         };
-        let message = ClaimedMessage {
+        let message = Outgoing {
             id: domain::ids::MessageId::new(),
-            campaign_id: id,
-            channel,
             address,
             subject,
             html_body: rendered.html_body,
             text_body: rendered.text_body,
             payload,
-            attempts: 1,
-            surface_id,
-            created_at: now_ms(),
-            campaign_version: 0,
-            locale: String::new(),
-            platform: String::new(),
-            send_by: None,
             unsubscribe_url: None,
             status_callback_url: None,
         };

@@ -453,7 +453,7 @@ impl Herald {
         if transport.provider() == "capture" {
             return false;
         }
-        let message = store::messages::ClaimedMessage::notice(to, subject, text);
+        let message = domain::delivery::Outgoing::notice(to, subject, text);
         match transport.send(&message).await {
             Ok(_) => true,
             Err(e) => {

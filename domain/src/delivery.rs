@@ -2,7 +2,48 @@
 //! each may make. The store writes only these values (its columns are constrained to them) and
 //! reads them back typed.
 
+use crate::ids::MessageId;
 use serde::{Deserialize, Serialize};
+
+/// What a transport sends: the address and the rendered message, with what the provider needs
+/// beside it. The outbox row ([`MessageId`] and rendering included) carries one; a test send or
+/// a notice of Herald's own is one without a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct Outgoing {
+    /// The message's id: the email's `Message-ID`, the push's `apns-id`, the same on every retry.
+    pub id: MessageId,
+    /// An email address, a phone number (E.164) or a device token.
+    pub address: String,
+    /// The email's subject or the push's title; empty for an SMS.
+    pub subject: String,
+    pub html_body: String,
+    pub text_body: String,
+    /// Push: app, platform, image, link and data as JSON.
+    pub payload: Option<String>,
+    /// Marketing email: the one-click unsubscribe link for `List-Unsubscribe`.
+    #[cfg_attr(feature = "sqlx", sqlx(skip))]
+    pub unsubscribe_url: Option<String>,
+    /// SMS: where the provider reports delivery.
+    #[cfg_attr(feature = "sqlx", sqlx(skip))]
+    pub status_callback_url: Option<String>,
+}
+
+impl Outgoing {
+    /// A plain-text email of Herald's own (an invitation, a password reset).
+    pub fn notice(to: &str, subject: &str, text: String) -> Self {
+        Self {
+            id: MessageId::new(),
+            address: to.to_owned(),
+            subject: subject.to_owned(),
+            html_body: String::new(),
+            text_body: text,
+            payload: None,
+            unsubscribe_url: None,
+            status_callback_url: None,
+        }
+    }
+}
 
 macro_rules! status_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),* $(,)? }) => {

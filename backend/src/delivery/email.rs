@@ -6,8 +6,8 @@ use super::lease::step_timeout;
 use super::smtp_pool::SmtpPool;
 use crate::egress::Egress;
 use crate::settings::Settings;
-use crate::store::messages::ClaimedMessage;
 use anyhow::Context;
+use domain::delivery::Outgoing;
 use domain::surface::{ProviderKind, SurfaceSecrets, SurfaceSettings};
 use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -98,7 +98,7 @@ impl Mailer {
         }
     }
 
-    pub async fn send(&self, m: &ClaimedMessage) -> Result<(), SendError> {
+    pub async fn send(&self, m: &Outgoing) -> Result<(), SendError> {
         let Mailer::Smtp {
             pool,
             from,
@@ -115,11 +115,7 @@ impl Mailer {
 
 /// The Message-ID is the message's own id at the sender's domain, so a retry carries the same one.
 /// Marketing email carries `List-Unsubscribe` and `List-Unsubscribe-Post`.
-fn build_email(
-    m: &ClaimedMessage,
-    from: Mailbox,
-    reply_to: Option<Mailbox>,
-) -> anyhow::Result<Message> {
+fn build_email(m: &Outgoing, from: Mailbox, reply_to: Option<Mailbox>) -> anyhow::Result<Message> {
     let to: Mailbox = m.address.parse().context("invalid recipient address")?;
     let message_id = format!("<{}@{}>", m.id, from.email.domain());
     let mut builder = Message::builder()

@@ -7,8 +7,8 @@
 
 use super::SendError;
 use super::http::{Reply, call};
-use crate::store::messages::ClaimedMessage;
 use anyhow::Context;
+use domain::delivery::Outgoing;
 use domain::surface::{ServiceAccount, SurfaceSecrets, SurfaceSettings};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Map, Value, json};
@@ -33,7 +33,7 @@ struct PushPayload {
 }
 
 impl PushPayload {
-    fn of(m: &ClaimedMessage) -> Self {
+    fn of(m: &Outgoing) -> Self {
         let payload: Value = m
             .payload
             .as_deref()
@@ -138,7 +138,7 @@ impl Fcm {
     }
 
     /// Returns FCM's message name.
-    pub async fn send(&self, m: &ClaimedMessage) -> Result<Option<String>, SendError> {
+    pub async fn send(&self, m: &Outgoing) -> Result<Option<String>, SendError> {
         let token = self.access_token().await?;
         let payload = PushPayload::of(m);
         let mut data = payload.data;
@@ -267,7 +267,7 @@ impl Apns {
     }
 
     /// The `apns-id` is the message id, the same on every retry. Returns APNs' `apns-id`.
-    pub async fn send(&self, m: &ClaimedMessage) -> Result<Option<String>, SendError> {
+    pub async fn send(&self, m: &Outgoing) -> Result<Option<String>, SendError> {
         let token = self.provider_token().await?;
         let payload = PushPayload::of(m);
         let mut body = Value::Object(payload.data);

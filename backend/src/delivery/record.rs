@@ -52,12 +52,12 @@ impl Herald {
             let token = f.lease.token.as_str();
             match &f.turn {
                 Turn::Deferred(at) => {
-                    store::messages::put_back(&mut tx, m.id, token, *at).await?;
+                    store::messages::put_back(&mut tx, m.outgoing.id, token, *at).await?;
                 }
                 Turn::Excluded(class, reason) => {
                     let excluded = store::messages::exclude_claimed(
                         &mut tx,
-                        m.id,
+                        m.outgoing.id,
                         token,
                         (*class, reason),
                         f.finished_at,
@@ -65,7 +65,7 @@ impl Herald {
                     .await?;
                     if excluded {
                         recorded.push((m.channel, "none", "excluded"));
-                        events.push(("excluded", m.id));
+                        events.push(("excluded", m.outgoing.id));
                         let happening = Happening::Excluded(*class);
                         tally.add(&m.segment(), f.finished_at, &happening);
                     }
@@ -100,7 +100,7 @@ impl Herald {
         let attempts: Vec<Attempt> = attempted
             .iter()
             .map(|(f, provider, started_at, outcome, detail)| Attempt {
-                message_id: f.message.id,
+                message_id: f.message.outgoing.id,
                 lease_token: &f.lease.token,
                 attempt: f.message.attempts,
                 started_at: *started_at,
@@ -117,15 +117,15 @@ impl Herald {
                 continue;
             };
             if let Err(e) = result {
-                tracing::warn!(message_id = %m.id, attempt = m.attempts, transient = e.transient, detail = %e.detail, "delivery attempt failed");
+                tracing::warn!(message_id = %m.outgoing.id, attempt = m.attempts, transient = e.transient, detail = %e.detail, "delivery attempt failed");
             }
-            if !finished.contains(&(m.id, m.attempts)) {
-                tracing::warn!(message_id = %m.id, "lease expired before the attempt finished; outcome dropped");
+            if !finished.contains(&(m.outgoing.id, m.attempts)) {
+                tracing::warn!(message_id = %m.outgoing.id, "lease expired before the attempt finished; outcome dropped");
                 continue;
             }
             match outcome {
-                Outcome::Sent => events.push(("sent", m.id)),
-                Outcome::Failed(_) => events.push(("failed", m.id)),
+                Outcome::Sent => events.push(("sent", m.outgoing.id)),
+                Outcome::Failed(_) => events.push(("failed", m.outgoing.id)),
                 Outcome::Retry { .. } => {}
             }
             recorded.push((m.channel, provider, outcome.as_str()));
@@ -140,7 +140,13 @@ impl Herald {
                 && let Some(why) = e.suppress
             {
                 let reason = format!("{why} ({})", e.detail);
-                store::suppressions::add_for_message(&mut tx, m.id, &reason, f.finished_at).await?;
+                store::suppressions::add_for_message(
+                    &mut tx,
+                    m.outgoing.id,
+                    &reason,
+                    f.finished_at,
+                )
+                .await?;
             }
         }
         let now = now_ms();

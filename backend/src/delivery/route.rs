@@ -77,10 +77,11 @@ impl Herald {
     ) -> Result<MessageRoute> {
         let campaign = self.campaign_row(m.campaign_id).await?;
         if m.channel == Channel::Email && campaign.category == Category::Marketing {
-            m.unsubscribe_url = Some(self.unsubscribe_url(&m.id.to_string()));
+            m.outgoing.unsubscribe_url = Some(self.unsubscribe_url(&m.outgoing.id.to_string()));
         }
         if m.channel == Channel::Sms {
-            m.status_callback_url = Some(self.status_callback_url(&m.id.to_string()));
+            m.outgoing.status_callback_url =
+                Some(self.status_callback_url(&m.outgoing.id.to_string()));
         }
         let mut limits = Vec::new();
         if let Some(rate) = campaign.rate_limit {

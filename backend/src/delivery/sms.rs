@@ -3,7 +3,7 @@
 
 use super::SendError;
 use super::http::call;
-use crate::store::messages::ClaimedMessage;
+use domain::delivery::Outgoing;
 use domain::surface::{SurfaceSecrets, SurfaceSettings};
 use serde_json::json;
 
@@ -42,7 +42,7 @@ impl Twilio {
 
     /// Returns the provider's message SID. Twilio reports delivery to the message's status
     /// callback URL.
-    pub async fn send(&self, m: &ClaimedMessage) -> Result<Option<String>, SendError> {
+    pub async fn send(&self, m: &Outgoing) -> Result<Option<String>, SendError> {
         let from_field = if self.sender.starts_with("MG") {
             "MessagingServiceSid"
         } else {
@@ -113,7 +113,7 @@ impl Webhook {
 
     /// POSTs `{"messageId", "to", "from", "text"}`; a JSON reply's `id`, if any, is recorded.
     /// The message id is the same on every retry, so the gateway can drop duplicates.
-    pub async fn send(&self, m: &ClaimedMessage) -> Result<Option<String>, SendError> {
+    pub async fn send(&self, m: &Outgoing) -> Result<Option<String>, SendError> {
         let mut request = self.client.post(&self.url).json(&json!({
             "messageId": m.id,
             "to": m.address,

@@ -10,9 +10,9 @@ use super::lease::step_timeout;
 use super::push::{Apns, Fcm};
 use super::sms::{Twilio, Webhook};
 use crate::settings::Settings;
-use crate::store::messages::ClaimedMessage;
 use crate::surfaces::OpenSurface;
 use domain::channel::Channel;
+use domain::delivery::Outgoing;
 use domain::ids::SurfaceId;
 use domain::surface::ProviderKind;
 use std::collections::HashMap;
@@ -56,7 +56,7 @@ impl Transport {
     }
 
     /// Sends one message; on success, the provider's id for it if it gave one.
-    pub async fn send(&self, m: &ClaimedMessage) -> Result<Option<String>, SendError> {
+    pub async fn send(&self, m: &Outgoing) -> Result<Option<String>, SendError> {
         match self {
             Transport::Email(mailer) => mailer.send(m).await.map(|()| None),
             Transport::Twilio(t) => t.send(m).await,

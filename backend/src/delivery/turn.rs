@@ -76,7 +76,7 @@ impl Sending {
 /// The failure recorded for a message whose `step` panicked: permanent (the same message would
 /// panic again), without the panic's text (it may quote the message).
 pub(super) fn internal_failure(m: &ClaimedMessage, step: &str) -> SendError {
-    tracing::error!(message_id = %m.id, step, "a panic while delivering a message; it fails, delivery goes on");
+    tracing::error!(message_id = %m.outgoing.id, step, "a panic while delivering a message; it fails, delivery goes on");
     SendError::permanent(format!(
         "internal error while {step} the message (it was not sent); see the server log"
     ))
@@ -193,7 +193,9 @@ async fn timed_send(
     let started = Instant::now();
     let (provider, result) = match transport {
         Ok(t) => {
-            let sent = AssertUnwindSafe(t.send(message)).catch_unwind().await;
+            let sent = AssertUnwindSafe(t.send(&message.outgoing))
+                .catch_unwind()
+                .await;
             let result = sent.unwrap_or_else(|_| Err(internal_failure(message, "sending")));
             (t.provider(), result)
         }

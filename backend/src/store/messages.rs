@@ -10,7 +10,7 @@ use super::engine::{Engine, Sides, on};
 use super::{Conn, MAX_VARIABLES, Reader};
 use crate::clock::Millis;
 use domain::channel::Channel;
-use domain::delivery::{AttemptOutcome, MessageStatus};
+use domain::delivery::{AttemptOutcome, MessageStatus, Outgoing};
 use domain::ids::{CampaignId, MessageId, SurfaceId};
 use domain::message_query::Engagement;
 use domain::report::{Exclusion, Failure, Segment};
@@ -18,17 +18,13 @@ use domain::views::MessageView;
 use sqlx::{Database, Encode, FromRow, QueryBuilder, Type};
 use std::collections::HashSet;
 
+/// A message claimed from the outbox: what is sent, and what its delivery needs to know.
 #[derive(Debug, Clone, FromRow)]
 pub struct ClaimedMessage {
-    pub id: MessageId,
+    #[sqlx(flatten)]
+    pub outgoing: Outgoing,
     pub campaign_id: CampaignId,
     pub channel: Channel,
-    pub address: String,
-    pub subject: String,
-    pub html_body: String,
-    pub text_body: String,
-    /// Push: app, platform, image, link and data as JSON.
-    pub payload: Option<String>,
     pub attempts: i64,
     /// The surface it goes through; none: the server's default for its channel.
     pub surface_id: Option<SurfaceId>,
@@ -41,40 +37,9 @@ pub struct ClaimedMessage {
     /// Not sent after this instant (an audience send's window); `None`: no such limit.
     #[sqlx(default)]
     pub send_by: Option<Millis>,
-    /// Marketing email: the one-click unsubscribe link for `List-Unsubscribe` (set by the worker).
-    #[sqlx(skip)]
-    pub unsubscribe_url: Option<String>,
-    /// SMS: where the provider reports delivery (set by the worker).
-    #[sqlx(skip)]
-    pub status_callback_url: Option<String>,
 }
 
 impl ClaimedMessage {
-    /// A plain-text email of Herald's own (an invitation, a password reset), outside any
-    /// campaign: nothing is stored or counted for it.
-    pub fn notice(to: &str, subject: &str, text: String) -> Self {
-        Self {
-            id: domain::ids::MessageId::new(),
-            // No campaign: an id no campaign has.
-            campaign_id: CampaignId::new(),
-            channel: Channel::Email,
-            address: to.to_owned(),
-            subject: subject.to_owned(),
-            html_body: String::new(),
-            text_body: text,
-            payload: None,
-            attempts: 1,
-            surface_id: None,
-            created_at: crate::clock::now_ms(),
-            campaign_version: 0,
-            locale: String::new(),
-            platform: String::new(),
-            send_by: None,
-            unsubscribe_url: None,
-            status_callback_url: None,
-        }
-    }
-
     /// What its report counters are kept for.
     pub fn segment(&self) -> Segment {
         Segment {

@@ -33,7 +33,7 @@ async fn a_stalled_workers_late_result_does_not_overwrite_the_newer_attempt() {
     // The stalled worker wakes up with a failure: it is ignored.
     let mut conn = app.herald.store().acquire().await.unwrap();
     let late = Attempt {
-        message_id: stalled[0].id,
+        message_id: stalled[0].outgoing.id,
         lease_token: "stalled-worker",
         attempt: stalled[0].attempts,
         started_at: now,
@@ -53,7 +53,7 @@ async fn a_stalled_workers_late_result_does_not_overwrite_the_newer_attempt() {
         .herald
         .message(
             domain::tenancy::DEFAULT_SANDBOX_ID,
-            &stalled[0].id.to_string(),
+            &stalled[0].outgoing.id.to_string(),
         )
         .await
         .unwrap();
