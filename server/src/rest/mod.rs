@@ -2,11 +2,12 @@
 
 mod audiences;
 mod auth;
+mod campaigns;
 mod dto;
 pub mod error;
 mod executions;
 mod json;
-mod manage;
+mod messages;
 mod namespaces;
 pub mod openapi;
 pub(crate) mod profiles;
@@ -68,29 +69,29 @@ pub fn router(herald: Herald) -> Router {
         .route("/ajo/im/health", get(executions::health))
         .route(
             "/api/v1/campaigns",
-            get(manage::list_campaigns).post(manage::create_campaign),
+            get(campaigns::list_campaigns).post(campaigns::create_campaign),
         )
         .route(
             "/api/v1/campaigns/{campaign_id}",
-            get(manage::get_campaign)
-                .put(manage::update_campaign)
-                .delete(manage::delete_campaign),
+            get(campaigns::get_campaign)
+                .put(campaigns::update_campaign)
+                .delete(campaigns::delete_campaign),
         )
         .route(
             "/api/v1/campaigns/{campaign_id}/activate",
-            post(manage::activate_campaign),
+            post(campaigns::activate_campaign),
         )
         .route(
             "/api/v1/campaigns/{campaign_id}/stop",
-            post(manage::stop_campaign),
+            post(campaigns::stop_campaign),
         )
         .route(
             "/api/v1/campaigns/{campaign_id}/archive",
-            post(manage::archive_campaign),
+            post(campaigns::archive_campaign),
         )
         .route(
             "/api/v1/campaigns/{campaign_id}/duplicate",
-            post(manage::duplicate_campaign),
+            post(campaigns::duplicate_campaign),
         )
         .route(
             "/api/v1/campaigns/{campaign_id}/report",
@@ -112,8 +113,8 @@ pub fn router(herald: Herald) -> Router {
             "/api/v1/profile-imports/{import_id}/errors",
             get(profiles::import_errors),
         )
-        .route("/api/v1/messages", get(manage::find_messages))
-        .route("/api/v1/messages/{message_id}", get(manage::get_message))
+        .route("/api/v1/messages", get(messages::find_messages))
+        .route("/api/v1/messages/{message_id}", get(messages::get_message))
         .route("/api/v1/suppressions", get(suppressions::list_suppressions))
         .route(
             "/api/v1/suppressions/{channel}/{address}",
@@ -246,6 +247,20 @@ async fn admins_first(
     }
     next.run(axum::extract::Request::from_parts(parts, body))
         .await
+}
+
+/// A query string as its typed input; an unreadable one is `invalid_query`.
+pub(super) fn parse_query<T: serde::de::DeserializeOwned>(
+    raw: Option<&str>,
+) -> Result<T, error::ApiError> {
+    serde_urlencoded::from_str(raw.unwrap_or_default()).map_err(|e| {
+        backend::Error::from(domain::ValidationError::single(
+            "invalid_query",
+            "query",
+            e.to_string(),
+        ))
+        .into()
+    })
 }
 
 async fn openapi_json() -> impl axum::response::IntoResponse {

@@ -2,8 +2,8 @@
 //! serialise, served at `/openapi.json`.
 
 use super::{
-    audiences, dto, executions, manage, namespaces, profiles, reports, retention, sandbox,
-    suppressions, surfaces, webhooks,
+    audiences, campaigns, dto, executions, messages, namespaces, profiles, reports, retention,
+    sandbox, suppressions, surfaces, webhooks,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -25,15 +25,15 @@ use utoipa::{Modify, OpenApi};
         executions::delete_schedule,
         executions::execution_status,
         executions::health,
-        manage::list_campaigns,
-        manage::create_campaign,
-        manage::get_campaign,
-        manage::update_campaign,
-        manage::delete_campaign,
-        manage::activate_campaign,
-        manage::stop_campaign,
-        manage::archive_campaign,
-        manage::duplicate_campaign,
+        campaigns::list_campaigns,
+        campaigns::create_campaign,
+        campaigns::get_campaign,
+        campaigns::update_campaign,
+        campaigns::delete_campaign,
+        campaigns::activate_campaign,
+        campaigns::stop_campaign,
+        campaigns::archive_campaign,
+        campaigns::duplicate_campaign,
         reports::campaign_report,
         reports::sandbox_report,
         profiles::get_profile,
@@ -44,8 +44,8 @@ use utoipa::{Modify, OpenApi};
         profiles::get_import,
         profiles::import_errors,
         profiles::export_profiles,
-        manage::find_messages,
-        manage::get_message,
+        messages::find_messages,
+        messages::get_message,
         suppressions::list_suppressions,
         suppressions::lift_suppression,
         suppressions::list_opt_outs,

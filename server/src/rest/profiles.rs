@@ -6,7 +6,7 @@ use super::auth::AdminCaller;
 use super::dto::{ErrorBody, ImportList, ProfileInput};
 use super::error::ApiError;
 use super::json::JsonBody;
-use super::manage::parse_query;
+use super::parse_query;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, Request, State};

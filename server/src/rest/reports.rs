@@ -4,7 +4,7 @@ use super::RestState;
 use super::auth::AdminCaller;
 use super::dto::ErrorBody;
 use super::error::ApiError;
-use super::manage::parse_query;
+use super::parse_query;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};

@@ -1,12 +1,12 @@
-//! The management API (`/api/v1/*`): campaigns as code, profiles and messages, for API keys
-//! with the admin scope. Same use cases and validation as the browser UI; everything is scoped
-//! to the key's sandbox (another sandbox's campaign is simply not found).
+//! Campaigns as code (`/api/v1/campaigns`): list, create, read, edit and their lifecycle, for
+//! API keys with the admin scope. Same use cases and validation as the browser UI; everything is
+//! scoped to the key's sandbox (another sandbox's campaign is simply not found).
 
-use super::RestState;
 use super::auth::AdminCaller;
-use super::dto::{AttemptBody, ErrorBody, MessageBody};
+use super::dto::ErrorBody;
 use super::error::ApiError;
 use super::json::JsonBody;
+use super::{RestState, parse_query};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
@@ -21,20 +21,6 @@ use domain::views::{CampaignPage, CampaignView};
 fn campaign_id(raw: &str) -> Result<CampaignId, ApiError> {
     raw.parse()
         .map_err(|_| Error::not_found("campaign_not_found", "No campaign has this id.").into())
-}
-
-/// A query string as its typed input; an unreadable one is `invalid_query`.
-pub(super) fn parse_query<T: serde::de::DeserializeOwned>(
-    raw: Option<&str>,
-) -> Result<T, ApiError> {
-    serde_urlencoded::from_str(raw.unwrap_or_default()).map_err(|e| {
-        Error::from(domain::ValidationError::single(
-            "invalid_query",
-            "query",
-            e.to_string(),
-        ))
-        .into()
-    })
 }
 
 fn created(campaign: CampaignView) -> Response {
@@ -209,46 +195,4 @@ pub async fn duplicate_campaign(
         .duplicate_campaign(&caller, campaign_id(&id)?)
         .await?;
     Ok(created(state.herald.campaign(copy).await?))
-}
-
-/// The key's sandbox's messages matching a search (recipient, requestId, executionId, campaign,
-/// status, dates), newest first, 50 a page.
-#[utoipa::path(get, path = "/api/v1/messages", tag = "management",
-    params(domain::message_query::MessageQueryInput),
-    responses(
-        (status = 200, body = domain::views::MessagePage),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
-pub async fn find_messages(
-    State(state): State<RestState>,
-    RawQuery(raw): RawQuery,
-    AdminCaller(caller): AdminCaller,
-) -> Result<Json<domain::views::MessagePage>, ApiError> {
-    let input: domain::message_query::MessageQueryInput = parse_query(raw.as_deref())?;
-    let query = domain::message_query::MessageQuery::parse(&input).map_err(Error::from)?;
-    Ok(Json(
-        state
-            .herald
-            .find_messages(&caller.sandbox.id, &query)
-            .await?,
-    ))
-}
-
-/// One message: recipient, rendered content, status and every delivery attempt.
-#[utoipa::path(get, path = "/api/v1/messages/{messageId}", tag = "management",
-    params(("messageId" = String, Path)),
-    responses(
-        (status = 200, body = MessageBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
-pub async fn get_message(
-    State(state): State<RestState>,
-    Path(id): Path<String>,
-    AdminCaller(caller): AdminCaller,
-) -> Result<Json<MessageBody>, ApiError> {
-    let (message, attempts) = state.herald.message(&caller.sandbox.id, &id).await?;
-    let attempts = attempts.iter().map(AttemptBody::from).collect();
-    Ok(Json(MessageBody { message, attempts }))
 }
