@@ -585,13 +585,14 @@ pub async fn campaign_version(
         .map_err(to_server_error)
 }
 
-/// What changed from one version to another.
+/// What changed from one version to another (by default the newest against the one before;
+/// none while there is a single version).
 #[server(endpoint = "compare_versions")]
 pub async fn compare_versions(
     id: String,
-    from: i64,
-    to: i64,
-) -> Result<domain::version::VersionComparison, AppError> {
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<Option<domain::version::VersionComparison>, AppError> {
     let (herald, caller) = require(Permission::Read).await?;
     let id = campaign_id(&id)?;
     herald

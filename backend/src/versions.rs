@@ -14,7 +14,8 @@ use domain::content::Content;
 use domain::ids::CampaignId;
 use domain::tenancy::Permission;
 use domain::version::{
-    VersionComparison, VersionState, VersionSummary, VersionView, VersionsView, may_roll_back,
+    VersionComparison, VersionState, VersionSummary, VersionView, VersionsView, comparison_pair,
+    may_roll_back,
 };
 
 fn version_not_found(version: i64) -> Error {
@@ -78,15 +79,20 @@ impl Herald {
         })
     }
 
-    /// What changed from version `from` to version `to` (either may be the older).
+    /// What changed from version `from` to version `to` (either may be the older); when they
+    /// are not both given and both versions, the newest against the one before. `None` while
+    /// the campaign has a single version.
     pub async fn compare_versions(
         &self,
         caller: &Caller,
         id: CampaignId,
-        from: i64,
-        to: i64,
-    ) -> Result<VersionComparison> {
-        self.own_row(caller, Permission::Read, id).await?;
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Option<VersionComparison>> {
+        let listed = self.versions(caller, id).await?;
+        let Some((from, to)) = comparison_pair(&listed.versions, from, to) else {
+            return Ok(None);
+        };
         let old = self.version_content(id, from).await?;
         let new = self.version_content(id, to).await?;
         let parts = self
@@ -94,7 +100,7 @@ impl Herald {
             .render_pool
             .run(move || domain::diff::compare_content(&old, &new))
             .await?;
-        Ok(VersionComparison { from, to, parts })
+        Ok(Some(VersionComparison { from, to, parts }))
     }
 
     /// Makes an earlier version's content the draft version of a live or scheduled campaign

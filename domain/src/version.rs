@@ -108,6 +108,20 @@ pub struct VersionComparison {
     pub parts: Vec<PartDiff>,
 }
 
+/// The two versions to compare: those asked for if both exist, else the newest against the
+/// one before; none while there is a single version.
+pub fn comparison_pair(
+    versions: &[VersionSummary],
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Option<(i64, i64)> {
+    let exists = |v: i64| versions.iter().any(|s| s.version == v);
+    match (from, to) {
+        (Some(from), Some(to)) if exists(from) && exists(to) => Some((from, to)),
+        _ => Some((versions.get(1)?.version, versions.first()?.version)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

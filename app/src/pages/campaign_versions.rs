@@ -12,7 +12,7 @@ use crate::pages::campaign_report::{CampaignTab, CampaignTabs};
 use domain::diff::{DiffRow, Line, PartDiff};
 use domain::parts::Parts;
 use domain::tenancy::Permission;
-use domain::version::{VersionComparison, VersionState, VersionSummary, VersionsView};
+use domain::version::{VersionComparison, VersionState, VersionsView, comparison_pair};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -34,19 +34,14 @@ pub fn CampaignVersionsPage() -> impl IntoView {
         move || (id(), roll_back.version().get(), discard.version().get()),
         |(id, ..)| campaign_versions(id),
     );
-    // Reads the versions itself rather than through `versions`: a page rendered on the server
-    // could otherwise resolve the comparison before the versions arrived (as nothing to show)
-    // and hydrate with no comparison.
+    // The server picks the pair (the one asked for, else the two newest), so the comparison
+    // needs no version list of its own.
     let comparison = Resource::new(
         move || {
             let changed = (roll_back.version().get(), discard.version().get());
             (id(), asked("from"), asked("to"), changed)
         },
-        |(id, from, to, _)| async move {
-            let versions = campaign_versions(id.clone()).await.ok()?;
-            let (from, to) = pair(&versions.versions, from, to)?;
-            Some(compare_versions(id, from, to).await)
-        },
+        |(id, from, to, _)| compare_versions(id, from, to),
     );
     let done = move || {
         let rolled = roll_back.value().get().and_then(Result::ok).map(|draft| {
@@ -75,7 +70,7 @@ pub fn CampaignVersionsPage() -> impl IntoView {
                     match versions.await {
                         Err(e) => view! { <ErrorBox message=error_text(&e)/> }.into_any(),
                         Ok(v) => {
-                            let shown = pair(&v.versions, asked("from"), asked("to"));
+                            let shown = comparison_pair(&v.versions, asked("from"), asked("to"));
                             view! { <VersionList versions=v shown may_edit roll_back discard/> }.into_any()
                         }
                     }
@@ -84,23 +79,13 @@ pub fn CampaignVersionsPage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match comparison.await {
-                        None => None,
-                        Some(Err(e)) => Some(view! { <ErrorBox message=error_text(&e)/> }.into_any()),
-                        Some(Ok(c)) => Some(view! { <Comparison comparison=c/> }.into_any()),
+                        Ok(None) => None,
+                        Err(e) => Some(view! { <ErrorBox message=error_text(&e)/> }.into_any()),
+                        Ok(Some(c)) => Some(view! { <Comparison comparison=c/> }.into_any()),
                     }
                 })}
             </Suspense>
         </Layout>
-    }
-}
-
-/// The two versions to compare: those asked for if both exist, else the newest against the
-/// one before; none while there is a single version.
-fn pair(versions: &[VersionSummary], from: Option<i64>, to: Option<i64>) -> Option<(i64, i64)> {
-    let exists = |v: i64| versions.iter().any(|s| s.version == v);
-    match (from, to) {
-        (Some(from), Some(to)) if exists(from) && exists(to) => Some((from, to)),
-        _ => Some((versions.get(1)?.version, versions.first()?.version)),
     }
 }
 

@@ -150,8 +150,8 @@ fn server_functions(campaign: &str, user: &str) -> Vec<Door> {
         door(
             CompareVersions {
                 id: id(),
-                from: 1,
-                to: 1,
+                from: Some(1),
+                to: Some(1),
             },
             Some(Read),
         ),

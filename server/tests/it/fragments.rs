@@ -125,8 +125,9 @@ async fn campaigns_include_fragments_and_take_an_edit_in_their_next_version() {
     let welcome_id = welcome.parse().unwrap();
     let diff = app
         .herald
-        .compare_versions(&me, welcome_id, 1, 2)
+        .compare_versions(&me, welcome_id, Some(1), Some(2))
         .await
+        .unwrap()
         .unwrap();
     let parts: Vec<&str> = diff.parts.iter().map(|p| p.part.as_str()).collect();
     assert_eq!(parts, ["Fragment “footer”"]);

@@ -58,7 +58,12 @@ async fn a_draft_version_is_compared_rolled_back_and_discarded() {
     );
 
     // Only the subject changed.
-    let diff = app.herald.compare_versions(&me, id, 1, 2).await.unwrap();
+    let diff = app
+        .herald
+        .compare_versions(&me, id, Some(1), Some(2))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(diff.parts.len(), 1, "{diff:?}");
     assert_eq!(diff.parts[0].part, "Subject");
     assert_eq!(
@@ -76,11 +81,24 @@ async fn a_draft_version_is_compared_rolled_back_and_discarded() {
     );
     assert!(
         app.herald
-            .compare_versions(&me, id, 2, 2)
+            .compare_versions(&me, id, Some(2), Some(2))
             .await
+            .unwrap()
             .unwrap()
             .parts
             .is_empty()
+    );
+
+    let newest = app
+        .herald
+        .compare_versions(&me, id, None, Some(9))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (newest.from, newest.to),
+        (1, 2),
+        "by default the newest against the one before"
     );
 
     // Version 2 goes live; version 3 is drafted; rolling back to 1 puts 1's content in 3.
