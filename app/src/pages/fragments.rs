@@ -74,10 +74,11 @@ fn usage(used_by: &[FragmentUse]) -> String {
         1 => "1 campaign".to_owned(),
         n => format!("{n} campaigns"),
     };
-    match behind {
-        0 => count,
-        1 if used_by.len() == 1 => format!("{count} (takes this edit in its next version)"),
-        n => format!("{count} ({n} take this edit in their next version)"),
+    match (behind, used_by.len()) {
+        (0, _) => count,
+        (1, 1) => format!("{count} (takes this edit in its next version)"),
+        (1, _) => format!("{count} (1 takes this edit in its next version)"),
+        (n, _) => format!("{count} ({n} take this edit in their next version)"),
     }
 }
 
