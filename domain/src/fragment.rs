@@ -37,10 +37,6 @@ impl Fragments {
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.0.keys().map(String::as_str)
     }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, b)| (n.as_str(), b.as_str()))
-    }
 }
 
 impl FromIterator<(String, String)> for Fragments {
