@@ -248,10 +248,14 @@ impl Content {
         let locale_attribute = locale::parse_attribute(&input.locale_attribute)
             .map_err(|e| errors.push(e))
             .unwrap_or_default();
-        let variants = parse_variants(channel, &input.variants, &mut errors, |i, parts, errors| {
-            let prefix = format!("variants[{i}].");
-            expand_parts(parts, &prefix, available, &mut used, errors)
-        });
+        let variants = parse_variants(
+            channel,
+            &input.variants,
+            &mut errors,
+            |i, prefix, errors| {
+                expand_parts(&written.variants[i], prefix, available, &mut used, errors)
+            },
+        );
         if errors.is_empty() {
             Ok(Self {
                 channel,
@@ -436,7 +440,9 @@ fn parse_variants(
     channel: Channel,
     inputs: &[VariantInput],
     errors: &mut Vec<FieldError>,
-    mut expand: impl FnMut(usize, &Parts, &mut Vec<FieldError>) -> Parts,
+    // Variant `i`'s parts as written (trimmed), with its fragments expanded; `prefix` names its
+    // fields.
+    mut expand: impl FnMut(usize, &str, &mut Vec<FieldError>) -> Parts,
 ) -> Vec<Variant> {
     if inputs.len() > MAX_VARIANTS {
         errors.push(FieldError::new(
@@ -448,7 +454,7 @@ fn parse_variants(
     let mut variants: Vec<Variant> = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
         let prefix = format!("variants[{i}].");
-        let parts = expand(i, &input.parts().trimmed(), errors);
+        let parts = expand(i, &prefix, errors);
         let problems = check_parts(channel, &parts, &prefix);
         let empty = parts.named().iter().all(|(_, text)| text.trim().is_empty());
         if empty {
