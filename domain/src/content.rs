@@ -170,7 +170,8 @@ struct Written {
 }
 
 /// Expands the fragments `parts` include; an inclusion of a fragment `available` lacks is an
-/// error on its field (and expands to nothing, so that field has no second error).
+/// error on its field (and stays as literal text, so that field has no second error), and so is
+/// a part its inclusions would take past [`MAX_TEMPLATE_BYTES`] (expansion stops there).
 fn expand_parts(
     parts: &Parts,
     prefix: &str,
@@ -179,13 +180,21 @@ fn expand_parts(
     errors: &mut Vec<FieldError>,
 ) -> Parts {
     let mut one = |name: &str, source: &str| {
+        if source.len() > MAX_TEMPLATE_BYTES {
+            return source.to_owned(); // refused by size in `check_parts`
+        }
         let mut unknown = Vec::new();
-        let out = fragment::expand(source, available, used, &mut unknown);
+        let expanded = fragment::expand(source, available, used, &mut unknown, MAX_TEMPLATE_BYTES);
+        let field = || format!("{prefix}{name}");
         if let Some(missing) = unknown.first() {
             let message = fragment::unknown_message(missing, available);
-            errors.push(FieldError::new(format!("{prefix}{name}"), message));
+            errors.push(FieldError::new(field(), message));
         }
-        out
+        expanded.unwrap_or_else(|| {
+            let message = "is larger than 256 KB once its fragments are included";
+            errors.push(FieldError::new(field(), message));
+            String::new()
+        })
     };
     Parts {
         subject: one("subject", &parts.subject),
@@ -728,5 +737,20 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["htmlBody", "variants[0].htmlBody"], "{errors:?}");
         assert!(errors[0].message.contains("“footer”"));
+        // Included so often that the part would pass the size limit: refused by field.
+        let large: Fragments = [("large".to_owned(), "x".repeat(60_000))]
+            .into_iter()
+            .collect();
+        let input = ContentInput {
+            subject: "Hi".into(),
+            html_body: "{{> large}}".repeat(5),
+            ..ContentInput::default()
+        };
+        let errors = Content::parse_with(&input, &large).unwrap_err();
+        assert!(
+            errors.iter().any(|e| e.field == "htmlBody"
+                && e.message == "is larger than 256 KB once its fragments are included"),
+            "{errors:?}"
+        );
     }
 }

@@ -77,32 +77,38 @@ pub fn included(source: &str) -> Vec<&str> {
 
 /// `source` with each `{{> name}}` replaced by that fragment's body from `available`; the
 /// bodies used are added to `used`, the names `available` lacks to `unknown` (and expand to
-/// the tag as literal text, so the refusal of the content names only what is missing).
+/// the tag as literal text, so the refusal of the content names only what is missing). `None`
+/// when the result would be longer than `max_bytes`: it is never built past that, so a part
+/// that includes a large fragment thousands of times costs no more memory than the limit.
 pub fn expand(
     source: &str,
     available: &Fragments,
     used: &mut Fragments,
     unknown: &mut Vec<String>,
-) -> String {
-    let mut out = String::with_capacity(source.len());
+    max_bytes: usize,
+) -> Option<String> {
+    let mut out = String::with_capacity(source.len().min(max_bytes));
+    let push = |out: &mut String, piece: &str| {
+        (out.len() + piece.len() <= max_bytes).then(|| out.push_str(piece))
+    };
     let mut last = 0;
     for (range, name) in inclusions(source) {
-        out.push_str(&source[last..range.start]);
+        push(&mut out, &source[last..range.start])?;
         match available.get(name) {
             Some(body) => {
-                out.push_str(body);
+                push(&mut out, body)?;
                 used.0.insert(name.to_owned(), body.to_owned());
             }
             None => {
-                out.push('\\');
-                out.push_str(&source[range.clone()]);
+                push(&mut out, "\\")?;
+                push(&mut out, &source[range.clone()])?;
                 unknown.push(name.to_owned());
             }
         }
         last = range.end;
     }
-    out.push_str(&source[last..]);
-    out
+    push(&mut out, &source[last..])?;
+    Some(out)
 }
 
 /// Why `{{> name}}` cannot be included, in a marketer's words.
@@ -212,13 +218,20 @@ mod tests {
             &available,
             &mut used,
             &mut unknown,
-        );
+            1_000,
+        )
+        .unwrap();
         assert_eq!(
             out,
             "Hi<p>Bye {{profile.name}}</p> and <p>Bye {{profile.name}}</p>\\{{> header}}"
         );
         assert_eq!(used, set(&[("footer", "<p>Bye {{profile.name}}</p>")]));
         assert_eq!(unknown, ["header"]);
+        // Never built past the limit: 2,000 inclusions of a 100-byte body against 10 KB.
+        let big = set(&[("big", &"x".repeat(100))]);
+        let many = "{{> big}}".repeat(2_000);
+        let (mut used, mut unknown) = (Fragments::default(), Vec::new());
+        assert_eq!(expand(&many, &big, &mut used, &mut unknown, 10_000), None);
         // Not inclusions: other partial forms stay for the template checks to refuse.
         assert_eq!(
             included("{{#> footer}}{{/footer}} {{> footer a=1}} {{>}}"),
