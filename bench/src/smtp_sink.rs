@@ -7,7 +7,7 @@ use hdrhistogram::Histogram;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
 use tokio::net::TcpListener;
 
 pub struct Sink {
@@ -53,20 +53,31 @@ impl Sink {
 
     async fn session(&self, stream: tokio::net::TcpStream) -> std::io::Result<()> {
         let _ = stream.set_nodelay(true);
-        let (read, mut write) = stream.into_split();
+        let (read, write) = stream.into_split();
         let mut lines = BufReader::new(read);
+        // Replies are written out once no pipelined command is left to answer, as relays do.
+        let mut write = BufWriter::new(write);
         write.write_all(b"220 sink ESMTP\r\n").await?;
         let mut line = String::new();
         loop {
+            if lines.buffer().is_empty() {
+                write.flush().await?;
+            }
             line.clear();
             if lines.read_line(&mut line).await? == 0 {
                 return Ok(());
             }
             let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
             match verb.as_str() {
-                "EHLO" | "HELO" => write.write_all(b"250-sink\r\n250 8BITMIME\r\n").await?,
+                "EHLO" | "HELO" => {
+                    write
+                        .write_all(b"250-sink\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+                        .await?
+                }
                 "DATA" => {
                     write.write_all(b"354 end with .\r\n").await?;
+                    // The client waits for it before the body.
+                    write.flush().await?;
                     let mut sent_at = None;
                     loop {
                         line.clear();
@@ -93,6 +104,7 @@ impl Sink {
                 }
                 "QUIT" => {
                     write.write_all(b"221 bye\r\n").await?;
+                    write.flush().await?;
                     return Ok(());
                 }
                 _ => write.write_all(b"250 ok\r\n").await?,

@@ -3,7 +3,8 @@
 Listens on 127.0.0.1 at a free port, prints "PORT <n>" once ready, and stores every accepted
 message as <dir>/<n>.eml (written to a temporary name, then renamed, so a file that exists is
 whole). Scripted replies by recipient: an address starting with "tempfail" gets 451, one
-starting with "reject" gets 550 (5.1.1 unknown user).
+starting with "reject" gets 550 (5.1.1 unknown user). It offers PIPELINING, as real relays do,
+so Herald's pipelined transaction is the one tested (aiosmtpd answers commands in order).
 
 Usage: python3 smtp_sink.py DIR
 """
@@ -20,6 +21,10 @@ class Sink:
     def __init__(self, directory):
         self.directory = directory
         self.counter = itertools.count(1)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return responses[:-1] + ["250-PIPELINING", responses[-1]]
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0]
