@@ -6,7 +6,7 @@ use crate::database::{Databases, Engine};
 use crate::database::{on_fresh_database, refs};
 use crate::herald_process::HeraldProcess;
 use crate::load;
-use crate::load::{body, target};
+use crate::load::{BodyFn, body, target};
 use crate::smtp_sink::{self, Sink};
 use hdrhistogram::Histogram;
 use std::path::{Path, PathBuf};
@@ -68,7 +68,7 @@ pub async fn end_to_end(
     sink.latency.lock().expect("latency histogram lock").reset();
     let expected = (calls * 20) as u64;
     let started = Instant::now();
-    let accepted = send_exactly(&herald, calls, epoch).await?;
+    let accepted = send_exactly(&herald, calls, body(&herald.campaign_id, 20, epoch)).await?;
     sink.wait_for(before + expected, Duration::from_secs(300))
         .await;
     Ok(Delivered {
@@ -109,7 +109,7 @@ pub async fn drain(
     const WORKERS: &str = "HERALD_DELIVERY_WORKERS";
     let env = on_fresh_database(databases, &[(WORKERS, "0")]).await?;
     let mut herald = HeraldProcess::start(herald_bin, sink.port, &refs(&env)).await?;
-    let accepted = send_exactly(&herald, calls, epoch).await?;
+    let accepted = send_exactly(&herald, calls, body(&herald.campaign_id, 20, epoch)).await?;
     anyhow::ensure!(
         accepted == calls,
         "only {accepted} of {calls} calls were accepted"
@@ -229,13 +229,12 @@ pub async fn run(
     Ok(())
 }
 
-/// Sends exactly `calls` calls of 20 recipients with 8 connections; returns how many got 202.
-async fn send_exactly(
+/// Sends exactly `calls` calls made by `make` with 8 connections; returns how many got 202.
+pub(crate) async fn send_exactly(
     herald: &HeraldProcess,
     calls: usize,
-    epoch: Instant,
+    make: BodyFn,
 ) -> anyhow::Result<usize> {
-    let make = body(&herald.campaign_id, 20, epoch);
     let http = reqwest::Client::new();
     let url = format!("http://{}/ajo/im/executions/unitary", herald.addr);
     let next = Arc::new(AtomicU64::new(0));

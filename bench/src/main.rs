@@ -12,6 +12,7 @@ mod delivery;
 mod herald_process;
 mod load;
 mod noop_server;
+mod providers;
 mod report;
 mod reports;
 mod retention;
@@ -123,6 +124,19 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// SMS and push: messages queued with delivery off, then drained after a restart into
+    /// local stand-ins of a Twilio-compatible API (HTTP/1.1) and APNs (HTTP/2), each next to
+    /// its ceiling.
+    Providers {
+        /// The herald binary to measure (a release build).
+        #[arg(long)]
+        herald: PathBuf,
+        /// Messages per provider.
+        #[arg(long, default_value_t = 50_000)]
+        messages: u64,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Internal: the no-op ceiling server (prints its port).
     NoopServer,
 }
@@ -169,6 +183,14 @@ fn main() -> anyhow::Result<()> {
         } => {
             let engine = database.engine()?;
             runtime.block_on(delivery::run(herald, calls, seconds, engine))
+        }
+        Command::Providers {
+            herald,
+            messages,
+            database,
+        } => {
+            let engine = database.engine()?;
+            runtime.block_on(providers::run(&herald, messages, engine))
         }
         Command::Retention {
             herald,
