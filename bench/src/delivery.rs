@@ -7,6 +7,7 @@ use crate::database::{on_fresh_database, refs};
 use crate::herald_process::HeraldProcess;
 use crate::load;
 use crate::load::{BodyFn, body, target};
+use crate::record::{self, Figure};
 use crate::smtp_sink::{self, Sink};
 use hdrhistogram::Histogram;
 use std::path::{Path, PathBuf};
@@ -174,6 +175,7 @@ pub async fn run(
     calls: usize,
     seconds: u64,
     engine: Engine,
+    record: bool,
 ) -> anyhow::Result<()> {
     let mut databases = Databases::new(engine.clone());
     let db = engine.name();
@@ -226,7 +228,16 @@ pub async fn run(
             && paced.delivered == paced.accepted,
         "not every email arrived"
     );
-    Ok(())
+    let e2e_ms = |q: f64| result.latency.value_at_quantile(q) as f64 / 1000.0;
+    let figures = [
+        Figure::higher("end to end, emails/s", result.per_second()),
+        Figure::lower("end to end, trigger→delivery p99 ms", e2e_ms(0.99)),
+        Figure::higher("full outbox drained, emails/s", drained.per_second()),
+        Figure::lower("open loop 1,000/s, trigger→delivery p99 ms", ms(0.99)),
+        Figure::higher("SMTP sink ceiling, emails/s", ceiling),
+        Figure::lower("peak RSS end to end, MiB", result.peak_rss_mib),
+    ];
+    record::compare(&format!("delivery/{db}"), &figures, record)
 }
 
 /// Sends exactly `calls` calls made by `make` with 8 connections; returns how many got 202.

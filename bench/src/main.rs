@@ -13,6 +13,7 @@ mod herald_process;
 mod load;
 mod noop_server;
 mod providers;
+mod record;
 mod report;
 mod reports;
 mod retention;
@@ -27,6 +28,10 @@ use std::path::PathBuf;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Make this run's figures the recorded ones (docs/bench-record.json) that later runs of
+    /// the same subcommand and engine are compared with (`delivery` and `providers`).
+    #[arg(long, global = true)]
+    record: bool,
 }
 
 /// The engine Herald runs on, for every subcommand that starts it.
@@ -182,7 +187,7 @@ fn main() -> anyhow::Result<()> {
             database,
         } => {
             let engine = database.engine()?;
-            runtime.block_on(delivery::run(herald, calls, seconds, engine))
+            runtime.block_on(delivery::run(herald, calls, seconds, engine, cli.record))
         }
         Command::Providers {
             herald,
@@ -190,7 +195,7 @@ fn main() -> anyhow::Result<()> {
             database,
         } => {
             let engine = database.engine()?;
-            runtime.block_on(providers::run(&herald, messages, engine))
+            runtime.block_on(providers::run(&herald, messages, engine, cli.record))
         }
         Command::Retention {
             herald,

@@ -9,6 +9,7 @@ use crate::database::{Databases, Engine, on_fresh_database, refs};
 use crate::delivery::send_exactly;
 use crate::herald_process::HeraldProcess;
 use crate::load::BodyFn;
+use crate::record::{self, Figure};
 use crate::smtp_sink::Sink;
 use anyhow::Context;
 use axum::Router;
@@ -40,6 +41,13 @@ enum Provider {
 }
 
 impl Provider {
+    fn name(self) -> &'static str {
+        match self {
+            Provider::Twilio => "SMS (Twilio)",
+            Provider::Apns => "push (APNs)",
+        }
+    }
+
     fn label(self) -> &'static str {
         match self {
             Provider::Twilio => "SMS, Twilio-compatible stand-in (HTTP/1.1)",
@@ -258,7 +266,12 @@ async fn drain(
 }
 
 /// The `providers` subcommand: SMS and push, each drained from a full outbox.
-pub async fn run(herald_bin: &Path, messages: u64, engine: Engine) -> anyhow::Result<()> {
+pub async fn run(
+    herald_bin: &Path,
+    messages: u64,
+    engine: Engine,
+    record: bool,
+) -> anyhow::Result<()> {
     let mut databases = Databases::new(engine.clone());
     let sink = Sink::start(Instant::now()).await?;
     let mut rows = Vec::new();
@@ -274,10 +287,21 @@ pub async fn run(herald_bin: &Path, messages: u64, engine: Engine) -> anyhow::Re
         engine.name()
     );
     let mut all_arrived = true;
+    let mut figures = Vec::new();
     for row in rows {
         let d = row?;
         let rate = d.delivered as f64 / d.seconds;
         all_arrived &= d.delivered == d.messages;
+        let name = d.provider.name();
+        figures.push(Figure::higher(format!("{name}, messages/s"), rate));
+        figures.push(Figure::higher(
+            format!("{name}, stand-in ceiling/s"),
+            d.ceiling,
+        ));
+        figures.push(Figure::lower(
+            format!("{name}, peak RSS MiB"),
+            d.peak_rss_mib,
+        ));
         println!(
             "| {} | {} of {} | {rate:.0} | {:.0}/s | {:.0} % | {:.1} MiB |",
             d.provider.label(),
@@ -289,5 +313,5 @@ pub async fn run(herald_bin: &Path, messages: u64, engine: Engine) -> anyhow::Re
         );
     }
     anyhow::ensure!(all_arrived, "not every message arrived");
-    Ok(())
+    record::compare(&format!("providers/{}", engine.name()), &figures, record)
 }
