@@ -69,7 +69,13 @@ pub async fn end_to_end(
     sink.latency.lock().expect("latency histogram lock").reset();
     let expected = (calls * 20) as u64;
     let started = Instant::now();
-    let accepted = send_exactly(&herald, calls, body(&herald.campaign_id, 20, epoch)).await?;
+    let accepted = send_exactly(
+        herald.addr,
+        &herald.api_key,
+        calls,
+        body(&herald.campaign_id, 20, epoch),
+    )
+    .await?;
     sink.wait_for(before + expected, Duration::from_secs(300))
         .await;
     Ok(Delivered {
@@ -110,7 +116,13 @@ pub async fn drain(
     const WORKERS: &str = "HERALD_DELIVERY_WORKERS";
     let env = on_fresh_database(databases, &[(WORKERS, "0")]).await?;
     let mut herald = HeraldProcess::start(herald_bin, sink.port, &refs(&env)).await?;
-    let accepted = send_exactly(&herald, calls, body(&herald.campaign_id, 20, epoch)).await?;
+    let accepted = send_exactly(
+        herald.addr,
+        &herald.api_key,
+        calls,
+        body(&herald.campaign_id, 20, epoch),
+    )
+    .await?;
     anyhow::ensure!(
         accepted == calls,
         "only {accepted} of {calls} calls were accepted"
@@ -242,12 +254,13 @@ pub async fn run(
 
 /// Sends exactly `calls` calls made by `make` with 8 connections; returns how many got 202.
 pub(crate) async fn send_exactly(
-    herald: &HeraldProcess,
+    addr: std::net::SocketAddr,
+    api_key: &str,
     calls: usize,
     make: BodyFn,
 ) -> anyhow::Result<usize> {
     let http = reqwest::Client::new();
-    let url = format!("http://{}/ajo/im/executions/unitary", herald.addr);
+    let url = format!("http://{addr}/ajo/im/executions/unitary");
     let next = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     for _ in 0..8 {
@@ -256,7 +269,7 @@ pub(crate) async fn send_exactly(
             url.clone(),
             make.clone(),
             next.clone(),
-            herald.api_key.clone(),
+            api_key.to_owned(),
         );
         tasks.push(tokio::spawn(async move {
             let mut ok = 0;

@@ -9,6 +9,7 @@
 mod audience;
 mod database;
 mod delivery;
+mod diy;
 mod herald_process;
 mod load;
 mod noop_server;
@@ -142,6 +143,21 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Herald on PostgreSQL next to the do-it-yourself stack (Node, graphile-worker,
+    /// nodemailer; `bench/diy`) in the same run: accepted calls/s and delivered emails/s.
+    Diy {
+        /// The herald binary to measure (a release build).
+        #[arg(long)]
+        herald: PathBuf,
+        /// Seconds of each acceptance phase.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Calls of 20 recipients in each delivery phase.
+        #[arg(long, default_value_t = 2_000)]
+        calls: usize,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Internal: the no-op ceiling server (prints its port).
     NoopServer,
 }
@@ -196,6 +212,15 @@ fn main() -> anyhow::Result<()> {
         } => {
             let engine = database.engine()?;
             runtime.block_on(providers::run(&herald, messages, engine, cli.record))
+        }
+        Command::Diy {
+            herald,
+            seconds,
+            calls,
+            database,
+        } => {
+            let engine = database.engine()?;
+            runtime.block_on(diy::run(&herald, seconds, calls, engine))
         }
         Command::Retention {
             herald,

@@ -243,7 +243,13 @@ async fn drain(
     let mut herald = HeraldProcess::start(herald_bin, sink.port, &refs(&env)).await?;
     let campaign = campaign(&herald, provider, &stand_in.base).await?;
     let calls = (messages as usize).div_ceil(PER_CALL);
-    let accepted = send_exactly(&herald, calls, calls_for(campaign, provider)).await?;
+    let accepted = send_exactly(
+        herald.addr,
+        &herald.api_key,
+        calls,
+        calls_for(campaign, provider),
+    )
+    .await?;
     anyhow::ensure!(
         accepted == calls,
         "only {accepted} of {calls} calls were accepted"
