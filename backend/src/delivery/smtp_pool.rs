@@ -32,9 +32,11 @@ use async_smtp::extension::{ClientId, Extension, ServerInfo};
 use async_smtp::{EmailAddress, Envelope, SendableEmail, SmtpClient, SmtpTransport};
 use domain::report::Bounce;
 use lettre::Message;
+use std::pin::Pin;
 use std::sync::{Arc, LazyLock, Mutex};
+use std::task::{Context as TaskContext, Poll, ready};
 use std::time::{Duration, Instant};
-use tokio::io::BufStream;
+use tokio::io::{AsyncRead, AsyncWrite, BufReader, BufWriter, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
@@ -43,9 +45,59 @@ use tokio_rustls::rustls::{ClientConfig, RootCertStore, pki_types::ServerName};
 /// A socket, clear or TLS.
 type Socket = tokio_util::either::Either<TcpStream, TlsStream<TcpStream>>;
 
-/// The socket with buffers on both sides: a reply's lines are read in one go, and a message's
-/// body leaves with its closing dot.
-type Wire = BufStream<Socket>;
+/// The socket with buffers on both sides: a reply's lines are read in one go, and what is
+/// written leaves when a reply is awaited (see [`SentWhenAwaited`]).
+type Wire = BufReader<SentWhenAwaited>;
+
+/// Writes that leave the buffer when the next read begins, not at each flush: `async-smtp`
+/// flushes after every command, so without this MAIL FROM, RCPT TO and DATA would leave as
+/// three packets, and a body as two. Nothing written is ever held while a reply is awaited,
+/// so a relay without PIPELINING, which answers each command before the next, is served as
+/// before.
+struct SentWhenAwaited(BufWriter<Socket>);
+
+impl SentWhenAwaited {
+    fn new(socket: Socket) -> Self {
+        Self(BufWriter::new(socket))
+    }
+
+    fn into_socket(self) -> Socket {
+        self.0.into_inner()
+    }
+}
+
+impl AsyncRead for SentWhenAwaited {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        ready!(Pin::new(&mut self.0).poll_flush(cx))?;
+        Pin::new(self.0.get_mut()).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for SentWhenAwaited {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    /// Deferred to the next read (see the type).
+    fn poll_flush(self: Pin<&mut Self>, _: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
 
 /// Relays are trusted as browsers trust web sites: the Mozilla roots, the name checked.
 static TLS: LazyLock<TlsConnector> = LazyLock::new(|| {
@@ -86,7 +138,8 @@ impl Connection {
         } else {
             client
         };
-        let mut smtp = SmtpTransport::new(client, BufStream::new(socket)).await?;
+        let mut smtp =
+            SmtpTransport::new(client, BufReader::new(SentWhenAwaited::new(socket))).await?;
         let reply = smtp.get_mut().ehlo(hello.clone()).await?;
         let server = ServerInfo::from_response(&reply)?;
         Ok(Self {
@@ -290,7 +343,7 @@ impl SmtpPool {
         if starttls {
             let clear = conn.smtp.starttls().await.map_err(|e| classify(&e))?;
             // The clear connection's buffers go with it (see the module's invariants).
-            let Socket::Left(tcp) = clear.into_inner() else {
+            let Socket::Left(tcp) = clear.into_inner().into_socket() else {
                 unreachable!("STARTTLS is only sent in clear")
             };
             conn = Connection::open(Socket::Right(self.tls(tcp).await?), &self.hello, true)
@@ -424,10 +477,11 @@ mod pipelining {
     use super::*;
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
-    /// A relay that offers PIPELINING and answers MAIL, RCPT and DATA only once all three have
-    /// arrived: a client waiting for each reply would wait until its timeout.
-    async fn relay_that_waits_for_the_whole_transaction()
-    -> (u16, tokio::task::JoinHandle<Vec<String>>) {
+    /// A relay for two messages on one connection. With `pipelining` it offers PIPELINING and
+    /// answers MAIL, RCPT and DATA only once all three have arrived (a client waiting for each
+    /// reply would wait until its timeout); without, it answers each command at once (a client
+    /// holding a command back would wait until its timeout).
+    async fn relay(pipelining: bool) -> (u16, tokio::task::JoinHandle<Vec<String>>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let relay = tokio::spawn(async move {
@@ -444,15 +498,18 @@ mod pipelining {
                 }
                 let verb = line.split_whitespace().next().unwrap_or("").to_owned();
                 seen.push(verb.clone());
-                let reply: &[u8] = match verb.as_str() {
-                    "EHLO" => b"250-relay\r\n250 PIPELINING\r\n",
-                    "MAIL" | "RCPT" => continue,
-                    "DATA" => {
+                let reply: &[u8] = match (verb.as_str(), pipelining) {
+                    ("EHLO", true) => b"250-relay\r\n250 PIPELINING\r\n",
+                    ("EHLO", false) => b"250 relay\r\n",
+                    ("MAIL" | "RCPT", true) => continue,
+                    ("MAIL" | "RCPT", false) => b"250 ok\r\n",
+                    ("DATA", true) => {
                         assert_eq!(seen[seen.len() - 3..], ["MAIL", "RCPT", "DATA"]);
                         b"250 sender ok\r\n250 recipient ok\r\n354 go on\r\n"
                     }
-                    "." => b"250 queued\r\n",
-                    "QUIT" => b"221 bye\r\n",
+                    ("DATA", false) => b"354 go on\r\n",
+                    (".", _) => b"250 queued\r\n",
+                    ("QUIT", _) => b"221 bye\r\n",
                     _ => continue,
                 };
                 stream.write_all(reply).await.unwrap();
@@ -462,9 +519,8 @@ mod pipelining {
         (port, relay)
     }
 
-    #[tokio::test]
-    async fn sender_recipient_and_data_leave_together() {
-        let (port, relay) = relay_that_waits_for_the_whole_transaction().await;
+    async fn two_messages_through(pipelining: bool) {
+        let (port, relay) = relay(pipelining).await;
         let pool = SmtpPool::from_url(
             &format!("smtp://127.0.0.1:{port}"),
             Duration::from_secs(5),
@@ -479,10 +535,7 @@ mod pipelining {
             .unwrap();
         for _ in 0..2 {
             let sent = tokio::time::timeout(Duration::from_secs(2), pool.send(&email)).await;
-            assert!(
-                matches!(sent, Ok(Ok(()))),
-                "the relay answered only a pipelined transaction"
-            );
+            assert!(matches!(sent, Ok(Ok(()))), "sent, pipelining: {pipelining}");
         }
         drop(pool);
         let seen = relay.await.unwrap();
@@ -492,5 +545,15 @@ mod pipelining {
             "one connection, reused for the second message: {seen:?}"
         );
         assert_eq!(seen.iter().filter(|v| *v == ".").count(), 2);
+    }
+
+    #[tokio::test]
+    async fn sender_recipient_and_data_leave_together() {
+        two_messages_through(true).await;
+    }
+
+    #[tokio::test]
+    async fn without_pipelining_each_command_waits_for_its_reply() {
+        two_messages_through(false).await;
     }
 }
