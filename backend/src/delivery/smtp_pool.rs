@@ -132,7 +132,8 @@ impl Connection {
         greeted: bool,
     ) -> Result<Self, async_smtp::error::Error> {
         let encrypted = matches!(socket, Socket::Right(_));
-        let client = SmtpClient::new().hello_name(hello.clone());
+        // SMTPUTF8 where offered, for addresses beyond ASCII (as lettre asked for it).
+        let client = SmtpClient::new().hello_name(hello.clone()).smtp_utf8(true);
         let client = if greeted {
             client.without_greeting()
         } else {

@@ -3,8 +3,9 @@
 Listens on 127.0.0.1 at a free port, prints "PORT <n>" once ready, and stores every accepted
 message as <dir>/<n>.eml (written to a temporary name, then renamed, so a file that exists is
 whole). Scripted replies by recipient: an address starting with "tempfail" gets 451, one
-starting with "reject" gets 550 (5.1.1 unknown user). It offers PIPELINING, as real relays do,
-so Herald's pipelined transaction is the one tested (aiosmtpd answers commands in order).
+starting with "reject" gets 550 (5.1.1 unknown user). It offers PIPELINING and SMTPUTF8,
+as real relays do, so Herald's pipelined transaction is the one tested (aiosmtpd answers
+commands in order).
 
 Usage: python3 smtp_sink.py DIR
 """
@@ -47,7 +48,7 @@ class Sink:
 async def main(directory):
     loop = asyncio.get_running_loop()
     sink = Sink(directory)
-    server = await loop.create_server(lambda: SMTP(sink, hostname="sink.test"), "127.0.0.1", 0)
+    server = await loop.create_server(lambda: SMTP(sink, hostname="sink.test", enable_SMTPUTF8=True), "127.0.0.1", 0)
     print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
     await server.serve_forever()
 
