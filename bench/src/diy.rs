@@ -12,11 +12,10 @@
 
 use crate::database::{Databases, Engine, on_fresh_database, refs};
 use crate::delivery::{end_to_end, send_exactly};
-use crate::herald_process::HeraldProcess;
+use crate::herald_process::{HeraldProcess, announced_addr};
 use crate::load::{self, LoadResult, body, target};
 use crate::smtp_sink::Sink;
 use anyhow::Context;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -43,17 +42,8 @@ impl Diy {
             .stdout(Stdio::piped())
             .spawn()
             .context("node did not start (scripts/bench diy installs the service's packages)")?;
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().context("no stdout")?).read_line(&mut line)?;
-        let port: u16 = line
-            .trim()
-            .strip_prefix("PORT ")
-            .with_context(|| format!("the service did not start: {line:?}"))?
-            .parse()?;
-        Ok(Self {
-            child,
-            addr: format!("127.0.0.1:{port}").parse()?,
-        })
+        let addr = announced_addr(&mut child)?;
+        Ok(Self { child, addr })
     }
 }
 

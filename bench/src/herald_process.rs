@@ -2,6 +2,7 @@
 //! and the API key, the UI's server functions for the campaign.
 
 use anyhow::{Context, bail};
+use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -163,6 +164,19 @@ pub async fn wait_healthy(addr: SocketAddr) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     bail!("herald did not become healthy within 30 s")
+}
+
+/// The address a child process announced on its first line of output, `PORT <n>` (the no-op
+/// server, the do-it-yourself service).
+pub fn announced_addr(child: &mut Child) -> anyhow::Result<SocketAddr> {
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().context("no stdout")?).read_line(&mut line)?;
+    let port: u16 = line
+        .trim()
+        .strip_prefix("PORT ")
+        .with_context(|| format!("the process did not start: {line:?}"))?
+        .parse()?;
+    Ok(format!("127.0.0.1:{port}").parse()?)
 }
 
 pub fn free_port() -> anyhow::Result<u16> {

@@ -10,7 +10,7 @@ use crate::delivery::send_exactly;
 use crate::herald_process::HeraldProcess;
 use crate::load::BodyFn;
 use crate::record::{self, Figure};
-use crate::smtp_sink::Sink;
+use crate::smtp_sink::{Sink, wait_for_count};
 use anyhow::Context;
 use axum::Router;
 use axum::body::Bytes;
@@ -98,10 +98,7 @@ impl StandIn {
 
     /// Waits until the stand-in has `count` sends in all, or `timeout` has passed.
     async fn wait_for(&self, count: u64, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        while self.received() < count && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        wait_for_count(&self.received, count, timeout).await;
     }
 
     /// Sends per second the stand-in answers with nothing else going on: `sends` requests

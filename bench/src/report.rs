@@ -2,13 +2,12 @@
 
 use crate::database::{Databases, Engine, on_fresh_database, refs};
 use crate::delivery;
-use crate::herald_process::HeraldProcess;
+use crate::herald_process::{HeraldProcess, announced_addr};
 use crate::load::{self, LoadResult, body, target};
 use crate::smtp_sink::{self, Sink};
 use crate::store_ceiling;
-use anyhow::{Context, bail};
+use anyhow::bail;
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -57,14 +56,8 @@ impl NoopServer {
             .arg("noop-server")
             .stdout(Stdio::piped())
             .spawn()?;
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().context("no stdout")?).read_line(&mut line)?;
-        let port: u16 = line
-            .trim()
-            .strip_prefix("PORT ")
-            .context("no port")?
-            .parse()?;
-        Ok(Self(child, format!("127.0.0.1:{port}").parse()?))
+        let addr = announced_addr(&mut child)?;
+        Ok(Self(child, addr))
     }
 }
 

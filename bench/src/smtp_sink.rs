@@ -45,10 +45,7 @@ impl Sink {
 
     /// Waits until the sink has received `count` messages in all, or `timeout` has passed.
     pub async fn wait_for(&self, count: u64, timeout: std::time::Duration) {
-        let deadline = Instant::now() + timeout;
-        while self.received() < count && Instant::now() < deadline {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
+        wait_for_count(&self.received, count, timeout).await;
     }
 
     async fn session(&self, stream: tokio::net::TcpStream) -> std::io::Result<()> {
@@ -110,6 +107,15 @@ impl Sink {
                 _ => write.write_all(b"250 ok\r\n").await?,
             }
         }
+    }
+}
+
+/// Waits until `counter` reaches `count`, or `timeout` has passed (a stand-in's count of what
+/// it received).
+pub(crate) async fn wait_for_count(counter: &AtomicU64, count: u64, timeout: std::time::Duration) {
+    let deadline = Instant::now() + timeout;
+    while counter.load(Ordering::Relaxed) < count && Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
 }
 
