@@ -15,6 +15,8 @@
 //! - A connection idle for more than [`STALE_AFTER`] is checked with NOOP before it is reused.
 //! - Every network step is bounded by the timeout, so a silent relay cannot hold a message
 //!   past its delivery lease.
+//! - A relay's answers are read up to [`MAX_REPLY_BYTES`] between two writes (the bound of
+//!   every provider's reply, see `egress`), so an endless reply costs no more memory than that.
 //! - Credentials are never sent in clear: with a user in the URL, STARTTLS is required unless
 //!   the URL says `tls=none` (spelled out), and `tls=opportunistic` refuses to authenticate
 //!   on a relay that offers no STARTTLS.
@@ -24,7 +26,7 @@
 //!   here and only permitted addresses are connected to (TLS still checks the name).
 
 use super::SendError;
-use crate::egress::Egress;
+use crate::egress::{Egress, MAX_REPLY_BYTES};
 use anyhow::{Context, bail};
 use async_smtp::authentication::{Credentials, Mechanism};
 use async_smtp::commands::NoopCommand;
@@ -54,15 +56,25 @@ type Wire = BufReader<SentWhenAwaited>;
 /// three packets, and a body as two. Nothing written is ever held while a reply is awaited,
 /// so a relay without PIPELINING, which answers each command before the next, is served as
 /// before.
-struct SentWhenAwaited(BufWriter<Socket>);
+///
+/// It also bounds what a relay may send in answer: at most [`MAX_REPLY_BYTES`] between two
+/// writes (replies are a few lines; `async-smtp` would gather an endless one in memory until
+/// the timeout). Past that the read fails and the connection is dropped.
+struct SentWhenAwaited {
+    socket: BufWriter<Socket>,
+    read_since_write: usize,
+}
 
 impl SentWhenAwaited {
     fn new(socket: Socket) -> Self {
-        Self(BufWriter::new(socket))
+        Self {
+            socket: BufWriter::new(socket),
+            read_since_write: 0,
+        }
     }
 
     fn into_socket(self) -> Socket {
-        self.0.into_inner()
+        self.socket.into_inner()
     }
 }
 
@@ -72,8 +84,16 @@ impl AsyncRead for SentWhenAwaited {
         cx: &mut TaskContext<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
-        ready!(Pin::new(&mut self.0).poll_flush(cx))?;
-        Pin::new(self.0.get_mut()).poll_read(cx, buf)
+        ready!(Pin::new(&mut self.socket).poll_flush(cx))?;
+        let before = buf.filled().len();
+        ready!(Pin::new(self.socket.get_mut()).poll_read(cx, buf))?;
+        self.read_since_write += buf.filled().len() - before;
+        if self.read_since_write > MAX_REPLY_BYTES {
+            return Poll::Ready(Err(std::io::Error::other(
+                "the SMTP relay's reply is too long",
+            )));
+        }
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -83,7 +103,11 @@ impl AsyncWrite for SentWhenAwaited {
         cx: &mut TaskContext<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write(cx, buf)
+        let written = ready!(Pin::new(&mut self.socket).poll_write(cx, buf))?;
+        if written > 0 {
+            self.read_since_write = 0;
+        }
+        Poll::Ready(Ok(written))
     }
 
     /// Deferred to the next read (see the type).
@@ -95,7 +119,7 @@ impl AsyncWrite for SentWhenAwaited {
         mut self: Pin<&mut Self>,
         cx: &mut TaskContext<'_>,
     ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.0).poll_shutdown(cx)
+        Pin::new(&mut self.socket).poll_shutdown(cx)
     }
 }
 
@@ -551,6 +575,31 @@ mod pipelining {
     #[tokio::test]
     async fn sender_recipient_and_data_leave_together() {
         two_messages_through(true).await;
+    }
+
+    /// A relay whose greeting never ends is read up to the cap, not until the timeout.
+    #[tokio::test]
+    async fn an_endless_reply_is_refused_at_the_cap() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let line = format!("220-{}\r\n", "x".repeat(1000));
+            while socket.write_all(line.as_bytes()).await.is_ok() {}
+        });
+        let pool = SmtpPool::from_url(
+            &format!("smtp://127.0.0.1:{port}"),
+            Duration::from_secs(30),
+            1,
+        )
+        .unwrap();
+        let refused = tokio::time::timeout(Duration::from_secs(5), pool.verify())
+            .await
+            .expect("refused long before the 30 s timeout");
+        assert_eq!(
+            refused.unwrap_err().detail,
+            format!("127.0.0.1:{port}: SMTP connection failed")
+        );
     }
 
     #[tokio::test]
