@@ -7,6 +7,10 @@
 //! - Every page but `/login` redirects to `/login` without a session ([`guard::require_session`]);
 //!   server functions check the session themselves as well.
 //! - State-changing requests from another origin are refused ([`guard::same_origin`]).
+//! - The app's route list is generated once per process ([`route_list`]): generating it switches
+//!   resource loading off process-wide, and a page rendered meanwhile would never finish.
+//! - No page hangs: one that has not answered within [`PAGE_TIMEOUT`] answers `503`, and a
+//!   streamed page that sends nothing for as long is cut off.
 
 mod bundle;
 mod files;
@@ -20,9 +24,24 @@ use axum::Router;
 use axum::routing::post;
 use backend::Herald;
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use std::sync::OnceLock;
+use std::time::Duration;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// How long a page or server function may take to answer, and a streamed page may go silent.
+const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The app's routes. Leptos finds them by rendering the app once with resource loading
+/// suppressed through a process-wide flag (leptos-rs/leptos#4773): a resource first polled by
+/// any page rendered meanwhile waits forever. Generated once, before any router can serve, no
+/// page ever runs into that window, however many routers a process builds (the tests build
+/// one per test, in parallel).
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
 
 pub async fn router(herald: Herald) -> anyhow::Result<Router> {
     let settings = herald.settings();
@@ -43,7 +62,7 @@ pub async fn router(herald: Herald) -> anyhow::Result<Router> {
         .with_secure(settings.secure_cookies())
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)));
 
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context_herald = herald.clone();
     let files =
         files::router(herald.clone()).layer(axum::middleware::from_fn(guard::require_session));
@@ -66,10 +85,12 @@ pub async fn router(herald: Herald) -> anyhow::Result<Router> {
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
         .layer(axum::middleware::from_fn(guard::require_session))
-        // A page or server function that takes longer than this answers 503 (never hangs).
+        .layer(tower_http::timeout::ResponseBodyTimeoutLayer::new(
+            PAGE_TIMEOUT,
+        ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            std::time::Duration::from_secs(30),
+            PAGE_TIMEOUT,
         ))
         .merge(files)
         .merge(bundle_files)

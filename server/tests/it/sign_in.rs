@@ -1,6 +1,6 @@
 //! The browser door: sign-in, sessions, and what a visitor without a session gets.
 
-use crate::support::{PASSWORD, TestApp};
+use crate::support::{PASSWORD, REQUEST_TIMEOUT, TestApp};
 
 #[tokio::test]
 async fn pages_redirect_to_sign_in_without_a_session() {
@@ -85,6 +85,35 @@ async fn a_marketer_signs_in_sees_campaigns_and_signs_out() {
     assert_eq!(out.status(), 303);
     let after = app.http.get(format!("{}/", app.base)).send().await.unwrap();
     assert_eq!(after.status(), 303);
+}
+
+/// Building a router generates the app's route list, which switches resource loading off
+/// process-wide while it runs (leptos-rs/leptos#4773): a page rendered meanwhile never finished,
+/// and once hung a test run for an hour. Herald generates the list once per process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_finish_while_the_process_builds_more_routers() {
+    let app = TestApp::start(None).await;
+    sign_in(&app).await;
+    let herald = app.herald.clone();
+    let building = tokio::spawn(async move {
+        for _ in 0..40 {
+            drop(server::router(herald.clone()).await.unwrap());
+        }
+    });
+    let mut pages = 0;
+    while !building.is_finished() || pages < 5 {
+        let page = async {
+            let response = app.http.get(format!("{}/campaigns", app.base)).send();
+            response.await?.text().await
+        };
+        let html = tokio::time::timeout(std::time::Duration::from_secs(20), page)
+            .await
+            .expect("the page finished")
+            .unwrap();
+        assert!(html.contains("marketer@example.com"), "{html}");
+        pages += 1;
+    }
+    building.await.unwrap();
 }
 
 #[tokio::test]
@@ -187,6 +216,7 @@ fn browser(n: u8) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
+        .timeout(REQUEST_TIMEOUT)
         .local_address(std::net::IpAddr::from([127, 0, 0, n]))
         .build()
         .unwrap()

@@ -18,6 +18,8 @@ use tempfile::TempDir;
 use tokio::sync::oneshot;
 
 pub const PASSWORD: &str = "correct horse battery";
+/// Longer than any request of these tests takes on a loaded 2-core machine.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// The SMTP sink (`smtp_sink.py`, on aiosmtpd) as a child process; killed on drop.
 pub struct SmtpSink {
@@ -273,6 +275,8 @@ impl TestApp {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .cookie_store(true)
+            // A request that hangs fails its test rather than holding up the whole run.
+            .timeout(REQUEST_TIMEOUT)
             .build()
             .unwrap();
         Self {
