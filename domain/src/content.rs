@@ -80,6 +80,7 @@ impl VariantInput {
 }
 
 /// Content as typed, before validation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContentInput {

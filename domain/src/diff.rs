@@ -15,6 +15,7 @@ pub const CONTEXT: usize = 3;
 const TIME_LIMIT: Duration = Duration::from_millis(200);
 
 /// One changed part: its label and its rows.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PartDiff {
     /// "Subject", "HTML body", "fr · Text body", "Push link", …
@@ -23,7 +24,9 @@ pub struct PartDiff {
 }
 
 /// One row of the side-by-side table.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
 pub enum DiffRow {
     /// The same line on both sides.
     Same { old: Line, new: Line },
@@ -38,6 +41,7 @@ pub enum DiffRow {
 }
 
 /// A line and its number (from 1) in its part.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Line {
     pub number: usize,

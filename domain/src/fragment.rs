@@ -127,6 +127,7 @@ pub fn unknown_message(name: &str, available: &Fragments) -> String {
 }
 
 /// A fragment as typed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FragmentInput {
     pub name: String,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub const NAME_MAX: usize = 100;
 
 /// What a person gives when saving a campaign's content.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaveContentInput {
     pub name: String,
@@ -56,8 +57,10 @@ impl NewSavedContent {
 }
 
 /// Saved content as the list shows it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+#[serde(rename_all = "camelCase")]
 pub struct SavedContentSummary {
     pub id: String,
     pub name: String,
@@ -71,6 +74,7 @@ pub struct SavedContentSummary {
 }
 
 /// Saved content with the content itself, ready to fill a new campaign's form.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedContentView {
     pub summary: SavedContentSummary,

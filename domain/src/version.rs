@@ -11,6 +11,7 @@ use crate::diff::PartDiff;
 use serde::{Deserialize, Serialize};
 
 /// Where a version stands.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VersionState {
@@ -42,7 +43,9 @@ impl VersionState {
 }
 
 /// One version in the list.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VersionSummary {
     pub version: i64,
     pub state: VersionState,
@@ -53,7 +56,9 @@ pub struct VersionSummary {
 }
 
 /// A campaign's versions, newest first, and what may be done with them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VersionsView {
     pub campaign_id: String,
     pub title: String,
@@ -83,7 +88,9 @@ pub fn may_roll_back(status: CampaignStatus) -> bool {
 }
 
 /// One version's content.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VersionView {
     pub campaign_id: String,
     pub title: String,
@@ -100,6 +107,7 @@ pub struct VersionView {
 }
 
 /// What changed from one version to another.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionComparison {
     pub from: i64,

@@ -588,7 +588,9 @@ pub struct SurfaceCheck {
 }
 
 /// A campaign whose newest version includes a fragment.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FragmentUse {
     pub campaign_id: String,
     pub title: String,
@@ -600,7 +602,9 @@ pub struct FragmentUse {
 }
 
 /// A fragment as people see it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FragmentView {
     pub id: String,
     pub name: String,

@@ -4,22 +4,34 @@ use super::RestState;
 use super::auth::AdminCaller;
 use super::dto::{AudienceList, ErrorBody};
 use super::error::ApiError;
-use super::json::JsonBody;
+use super::json::{JsonBody, created};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use domain::audience::{AudienceCount, AudienceInput, AudienceView, MembersChange, MembersInput};
 use serde::Deserialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// This resource's operations, each its route and its OpenAPI operation.
+pub(super) fn routes() -> OpenApiRouter<RestState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_audiences, create_audience))
+        .routes(routes!(get_audience, update_audience, delete_audience))
+        .routes(routes!(add_members))
+        .routes(routes!(remove_members))
+        .routes(routes!(count_audience))
+        .routes(routes!(count_rule))
+        .routes(routes!(cancel_send))
+}
 
 /// The sandbox's audiences by name; static ones with their member count.
 #[utoipa::path(get, path = "/api/v1/audiences", tag = "management",
     responses(
         (status = 200, body = AudienceList),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn list_audiences(
     State(state): State<RestState>,
     AdminCaller(caller): AdminCaller,
@@ -33,10 +45,9 @@ pub async fn list_audiences(
 #[utoipa::path(post, path = "/api/v1/audiences", tag = "management", request_body = AudienceInput,
     responses(
         (status = 201, body = AudienceView),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 400, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+    ))]
 pub async fn create_audience(
     State(state): State<RestState>,
     AdminCaller(caller): AdminCaller,
@@ -47,21 +58,15 @@ pub async fn create_audience(
         .save_audience(&caller.sandbox.id, None, &input)
         .await?;
     let location = format!("/api/v1/audiences/{}", audience.id);
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(audience),
-    )
-        .into_response())
+    Ok(created(location, audience))
 }
 
 #[utoipa::path(get, path = "/api/v1/audiences/{audienceId}", tag = "management",
     params(("audienceId" = String, Path)),
     responses(
         (status = 200, body = AudienceView),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn get_audience(
     State(state): State<RestState>,
     Path(id): Path<String>,
@@ -75,10 +80,9 @@ pub async fn get_audience(
     params(("audienceId" = String, Path)), request_body = AudienceInput,
     responses(
         (status = 200, body = AudienceView),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn update_audience(
     State(state): State<RestState>,
     Path(id): Path<String>,
@@ -97,9 +101,8 @@ pub async fn update_audience(
     params(("audienceId" = String, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn delete_audience(
     State(state): State<RestState>,
     Path(id): Path<String>,
@@ -118,11 +121,10 @@ pub async fn delete_audience(
     params(("audienceId" = String, Path)), request_body = MembersInput,
     responses(
         (status = 200, body = MembersChange),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, description = "A rule-based audience", body = ErrorBody),
         (status = 413, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn add_members(
     State(state): State<RestState>,
     Path(id): Path<String>,
@@ -141,11 +143,10 @@ pub async fn add_members(
     params(("audienceId" = String, Path)), request_body = MembersInput,
     responses(
         (status = 200, body = MembersChange),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, description = "A rule-based audience", body = ErrorBody),
         (status = 413, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn remove_members(
     State(state): State<RestState>,
     Path(id): Path<String>,
@@ -164,9 +165,8 @@ pub async fn remove_members(
     params(("audienceId" = String, Path)),
     responses(
         (status = 200, body = AudienceCount),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn count_audience(
     State(state): State<RestState>,
     Path(id): Path<String>,
@@ -189,10 +189,9 @@ pub struct RuleBody {
 #[utoipa::path(post, path = "/api/v1/audiences/count", tag = "management", request_body = RuleBody,
     responses(
         (status = 200, body = AudienceCount),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 400, body = ErrorBody),
+        (status = 413, body = ErrorBody),
+    ))]
 pub async fn count_rule(
     State(state): State<RestState>,
     AdminCaller(caller): AdminCaller,
@@ -220,10 +219,8 @@ pub struct CancelledBody {
     params(("executionId" = String, Path)),
     responses(
         (status = 200, body = CancelledBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn cancel_send(
     State(state): State<RestState>,
     Path(id): Path<String>,

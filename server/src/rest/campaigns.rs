@@ -5,32 +5,39 @@
 use super::auth::AdminCaller;
 use super::dto::ErrorBody;
 use super::error::ApiError;
-use super::json::JsonBody;
+use super::json::{self, JsonBody};
 use super::{RestState, parse_query};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use backend::Error;
 use domain::campaign::CampaignInput;
 use domain::ids::CampaignId;
 use domain::listing::{CampaignQuery, CampaignQueryInput};
 use domain::views::{CampaignPage, CampaignView};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// A campaign id from a path; anything else is an unknown campaign.
-fn campaign_id(raw: &str) -> Result<CampaignId, ApiError> {
+pub(super) fn campaign_id(raw: &str) -> Result<CampaignId, ApiError> {
     raw.parse()
         .map_err(|_| Error::not_found("campaign_not_found", "No campaign has this id.").into())
 }
 
 fn created(campaign: CampaignView) -> Response {
-    let location = format!("/api/v1/campaigns/{}", campaign.id);
-    (
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(campaign),
-    )
-        .into_response()
+    json::created(format!("/api/v1/campaigns/{}", campaign.id), campaign)
+}
+
+/// This resource's operations, each its route and its OpenAPI operation.
+pub(super) fn routes() -> OpenApiRouter<RestState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_campaigns, create_campaign))
+        .routes(routes!(get_campaign, update_campaign, delete_campaign))
+        .routes(routes!(activate_campaign))
+        .routes(routes!(stop_campaign))
+        .routes(routes!(archive_campaign))
+        .routes(routes!(duplicate_campaign))
 }
 
 /// The key's sandbox's campaigns: search by title, filter by status, channel, category and
@@ -39,9 +46,8 @@ fn created(campaign: CampaignView) -> Response {
     params(CampaignQueryInput),
     responses(
         (status = 200, body = CampaignPage),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 400, body = ErrorBody),
+    ))]
 pub async fn list_campaigns(
     State(state): State<RestState>,
     RawQuery(raw): RawQuery,
@@ -60,10 +66,9 @@ pub async fn list_campaigns(
 #[utoipa::path(post, path = "/api/v1/campaigns", tag = "management", request_body = CampaignInput,
     responses(
         (status = 201, body = CampaignView),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 400, body = ErrorBody),
+        (status = 413, body = ErrorBody),
+    ))]
 pub async fn create_campaign(
     State(state): State<RestState>,
     AdminCaller(caller): AdminCaller,
@@ -80,9 +85,8 @@ pub async fn create_campaign(
     params(("campaignId" = String, Path)),
     responses(
         (status = 200, body = CampaignView),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn get_campaign(
     State(state): State<RestState>,
     Path(id): Path<String>,
@@ -103,10 +107,9 @@ pub async fn get_campaign(
     params(("campaignId" = String, Path)), request_body = CampaignInput,
     responses(
         (status = 200, body = CampaignView),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn update_campaign(
     State(state): State<RestState>,
     Path(id): Path<String>,
@@ -124,10 +127,8 @@ pub async fn update_campaign(
     params(("campaignId" = String, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn delete_campaign(
     State(state): State<RestState>,
     Path(id): Path<String>,
@@ -148,10 +149,8 @@ macro_rules! lifecycle_action {
             params(("campaignId" = String, Path)),
             responses(
                 (status = 200, body = CampaignView),
-                (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
                 (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-            ),
-            security(("bearer" = []), ("apiKey" = [])))]
+            ))]
         pub async fn $name(
             State(state): State<RestState>,
             Path(id): Path<String>,
@@ -182,9 +181,8 @@ lifecycle_action!(
     params(("campaignId" = String, Path)),
     responses(
         (status = 201, body = CampaignView),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn duplicate_campaign(
     State(state): State<RestState>,
     Path(id): Path<String>,

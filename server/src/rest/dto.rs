@@ -429,3 +429,23 @@ pub struct MessageBody {
     pub message: MessageView,
     pub attempts: Vec<AttemptBody>,
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FragmentList {
+    pub items: Vec<domain::views::FragmentView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SavedContentList {
+    pub items: Vec<domain::saved_content::SavedContentSummary>,
+}
+
+/// Which campaign's newest content to save, and under what name.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SaveContentRequest {
+    pub campaign_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}

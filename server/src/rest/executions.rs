@@ -19,6 +19,20 @@ use backend::{Error, ErrorKind};
 use domain::trigger::{
     AudienceRequest, AudienceTrigger, UnitaryRequest, UnitaryTrigger, parse_idempotency_key,
 };
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// This resource's operations, each its route and its OpenAPI operation.
+pub(super) fn routes() -> OpenApiRouter<RestState> {
+    OpenApiRouter::new()
+        .routes(routes!(trigger_unitary))
+        .routes(routes!(trigger_high_throughput))
+        .routes(routes!(trigger_audience))
+        .routes(routes!(audience_status))
+        .routes(routes!(get_schedule, delete_schedule))
+        .routes(routes!(execution_status))
+        .routes(routes!(health))
+}
 
 /// Triggers a live campaign for 1 to 20 recipients. Answers 202 once the execution and its
 /// messages are committed; with `?dryRun=true`, 200 with what would be sent, storing nothing.
@@ -38,15 +52,12 @@ use domain::trigger::{
          headers(("idempotent-replayed" = String, description = "`true` when this answers a repeat of an accepted call"))),
         (status = 200, description = "Dry run: what would be sent", body = DryRunBody),
         (status = 400, description = "Malformed or invalid request", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
-        (status = 403, description = "The key may not act here", body = ErrorBody),
         (status = 404, description = "Unknown campaign", body = ErrorBody),
         (status = 409, description = "Idempotency key reused with another body", body = ErrorBody),
         (status = 413, description = "Body or context too large", body = ErrorBody),
         (status = 422, description = "Campaign not live, or a recipient without a profile", body = ErrorBody),
         (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = []))
+    )
 )]
 pub async fn trigger_unitary(
     state: State<RestState>,
@@ -76,15 +87,12 @@ pub async fn trigger_unitary(
          headers(("idempotent-replayed" = String, description = "`true` when this answers a repeat of an accepted call"))),
         (status = 200, description = "Dry run: what would be sent", body = DryRunBody),
         (status = 400, description = "Malformed or invalid request, or an `aep` recipient", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
-        (status = 403, description = "The key may not act here", body = ErrorBody),
         (status = 404, description = "Unknown campaign", body = ErrorBody),
         (status = 409, description = "Idempotency key reused with another body", body = ErrorBody),
         (status = 413, description = "Body or context too large", body = ErrorBody),
         (status = 422, description = "Campaign not live", body = ErrorBody),
         (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = []))
+    )
 )]
 pub async fn trigger_high_throughput(
     state: State<RestState>,
@@ -219,15 +227,12 @@ fn dry_run_flag(query: Option<&str>) -> Result<bool, ApiError> {
         (status = 202, description = "Accepted: the send is stored and under way (`AcceptedBody`), or, with a future `schedule.executeAt`, scheduled (`ScheduledExecutionBody`)", body = AudienceCallBody,
          headers(("idempotent-replayed" = String, description = "`true` when this answers a repeat of an accepted call"))),
         (status = 400, description = "Malformed or invalid request", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
-        (status = 403, description = "The key may not act here", body = ErrorBody),
         (status = 404, description = "Unknown campaign or audience", body = ErrorBody),
         (status = 409, description = "requestId reused with another body", body = ErrorBody),
         (status = 413, description = "Body or context too large", body = ErrorBody),
         (status = 422, description = "Campaign not live", body = ErrorBody),
         (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = []))
+    )
 )]
 pub async fn trigger_audience(
     State(state): State<RestState>,
@@ -291,11 +296,8 @@ pub async fn trigger_audience(
     params(("executionId" = String, Path, description = "From the 202 answer of the audience call.")),
     responses(
         (status = 200, description = "The send and its progress", body = AudienceExecutionBody),
-        (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
-        (status = 403, description = "The key may not act here", body = ErrorBody),
         (status = 404, description = "No audience send with this id in the key's sandbox", body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = []))
+    )
 )]
 pub async fn audience_status(
     State(state): State<RestState>,
@@ -314,11 +316,8 @@ pub async fn audience_status(
     params(("scheduleId" = String, Path, description = "From the answer of the scheduled audience call.")),
     responses(
         (status = 200, description = "The schedule", body = ScheduledExecutionBody),
-        (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
-        (status = 403, description = "The key may not act here", body = ErrorBody),
         (status = 404, description = "No schedule with this id in the key's sandbox", body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = []))
+    )
 )]
 pub async fn get_schedule(
     State(state): State<RestState>,
@@ -341,12 +340,9 @@ pub async fn get_schedule(
     params(("scheduleId" = String, Path)),
     responses(
         (status = 200, description = "Deleted: it will not fire", body = Object),
-        (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
-        (status = 403, description = "The key may not act here", body = ErrorBody),
         (status = 404, description = "No schedule with this id in the key's sandbox", body = ErrorBody),
         (status = 409, description = "It has already fired", body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = []))
+    )
 )]
 pub async fn delete_schedule(
     State(state): State<RestState>,
@@ -376,11 +372,8 @@ fn rate_limited(retry_after_secs: u64) -> Error {
     params(("executionId" = String, Path, description = "From the 202 answer of the trigger call.")),
     responses(
         (status = 200, description = "The execution and its messages", body = ExecutionStatusBody),
-        (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
-        (status = 403, description = "The key may not act here", body = ErrorBody),
         (status = 404, description = "No execution with this id in the key's sandbox", body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = []))
+    )
 )]
 pub async fn execution_status(
     State(state): State<RestState>,

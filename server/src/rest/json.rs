@@ -59,3 +59,14 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         .into()
     })
 }
+
+/// `201 Created` with the new resource at `location` and as the body.
+pub fn created(location: String, body: impl serde::Serialize) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        StatusCode::CREATED,
+        [(axum::http::header::LOCATION, location)],
+        axum::Json(body),
+    )
+        .into_response()
+}

@@ -9,6 +9,15 @@ use super::{RestState, parse_query};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use backend::Error;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// This resource's operations, each its route and its OpenAPI operation.
+pub(super) fn routes() -> OpenApiRouter<RestState> {
+    OpenApiRouter::new()
+        .routes(routes!(find_messages))
+        .routes(routes!(get_message))
+}
 
 /// The key's sandbox's messages matching a search (recipient, requestId, executionId, campaign,
 /// status, dates), newest first, 50 a page.
@@ -16,9 +25,8 @@ use backend::Error;
     params(domain::message_query::MessageQueryInput),
     responses(
         (status = 200, body = domain::views::MessagePage),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 400, body = ErrorBody),
+    ))]
 pub async fn find_messages(
     State(state): State<RestState>,
     RawQuery(raw): RawQuery,
@@ -39,9 +47,8 @@ pub async fn find_messages(
     params(("messageId" = String, Path)),
     responses(
         (status = 200, body = MessageBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn get_message(
     State(state): State<RestState>,
     Path(id): Path<String>,

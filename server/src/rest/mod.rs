@@ -6,6 +6,7 @@ mod campaigns;
 mod dto;
 pub mod error;
 mod executions;
+mod fragments;
 mod json;
 mod messages;
 mod namespaces;
@@ -14,18 +15,21 @@ pub(crate) mod profiles;
 mod reports;
 mod retention;
 mod sandbox;
+mod saved_content;
 mod suppressions;
 mod surfaces;
+mod versions;
 mod webhooks;
 
 use crate::rate_limit::KeyedLimiter;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::{any, get, post};
+use axum::routing::{any, get};
 use backend::Herald;
 use std::time::Duration;
 use tower_http::timeout::TimeoutLayer;
+use utoipa_axum::router::OpenApiRouter;
 
 /// What the REST handlers share.
 #[derive(Clone)]
@@ -35,170 +39,44 @@ pub struct RestState {
     pub limiter: KeyedLimiter,
 }
 
+/// Every operation of the API, each declared once in its resource's module with its OpenAPI
+/// operation; [`openapi::document`] is generated from the same routers.
+pub(crate) fn operations() -> OpenApiRouter<RestState> {
+    timed().merge(profiles::transfers())
+}
+
+/// The operations under the overall timeout: all but the profile files.
+fn timed() -> OpenApiRouter<RestState> {
+    OpenApiRouter::new()
+        .merge(executions::routes())
+        .merge(campaigns::routes())
+        .merge(versions::routes())
+        .merge(fragments::routes())
+        .merge(saved_content::routes())
+        .merge(reports::routes())
+        .merge(profiles::routes())
+        .merge(messages::routes())
+        .merge(suppressions::routes())
+        .merge(surfaces::routes())
+        .merge(namespaces::routes())
+        .merge(audiences::routes())
+        .merge(sandbox::routes())
+        .merge(retention::routes())
+        .merge(webhooks::routes())
+}
+
 pub fn router(herald: Herald) -> Router {
     let max_body = herald.settings().max_body_bytes;
     let state = RestState {
         limiter: KeyedLimiter::per_second(herald.settings().api_rate_limit),
         herald,
     };
-    Router::new()
-        .route(
-            "/ajo/im/executions/unitary",
-            post(executions::trigger_unitary),
-        )
-        .route(
-            "/ajo/im/executions/audience",
-            post(executions::trigger_audience),
-        )
-        .route(
-            "/ajo/im/executions/audience/{execution_id}",
-            get(executions::audience_status),
-        )
-        .route(
-            "/ajo/im/executions/schedules/{schedule_id}",
-            get(executions::get_schedule).delete(executions::delete_schedule),
-        )
-        .route(
-            "/ajo/im/executions/highthroughput",
-            post(executions::trigger_high_throughput),
-        )
-        .route(
-            "/ajo/im/executions/unitary/{execution_id}",
-            get(executions::execution_status),
-        )
-        .route("/ajo/im/health", get(executions::health))
-        .route(
-            "/api/v1/campaigns",
-            get(campaigns::list_campaigns).post(campaigns::create_campaign),
-        )
-        .route(
-            "/api/v1/campaigns/{campaign_id}",
-            get(campaigns::get_campaign)
-                .put(campaigns::update_campaign)
-                .delete(campaigns::delete_campaign),
-        )
-        .route(
-            "/api/v1/campaigns/{campaign_id}/activate",
-            post(campaigns::activate_campaign),
-        )
-        .route(
-            "/api/v1/campaigns/{campaign_id}/stop",
-            post(campaigns::stop_campaign),
-        )
-        .route(
-            "/api/v1/campaigns/{campaign_id}/archive",
-            post(campaigns::archive_campaign),
-        )
-        .route(
-            "/api/v1/campaigns/{campaign_id}/duplicate",
-            post(campaigns::duplicate_campaign),
-        )
-        .route(
-            "/api/v1/campaigns/{campaign_id}/report",
-            get(reports::campaign_report),
-        )
-        .route("/api/v1/reports", get(reports::sandbox_report))
-        .route(
-            "/api/v1/profiles/{namespace}/{identity}",
-            get(profiles::get_profile)
-                .put(profiles::put_profile)
-                .delete(profiles::delete_profile),
-        )
-        .route("/api/v1/profile-imports", get(profiles::list_imports))
-        .route(
-            "/api/v1/profile-imports/{import_id}",
-            get(profiles::get_import),
-        )
-        .route(
-            "/api/v1/profile-imports/{import_id}/errors",
-            get(profiles::import_errors),
-        )
-        .route("/api/v1/messages", get(messages::find_messages))
-        .route("/api/v1/messages/{message_id}", get(messages::get_message))
-        .route("/api/v1/suppressions", get(suppressions::list_suppressions))
-        .route(
-            "/api/v1/suppressions/{channel}/{address}",
-            axum::routing::delete(suppressions::lift_suppression),
-        )
-        .route("/api/v1/opt-outs", get(suppressions::list_opt_outs))
-        .route(
-            "/api/v1/opt-outs/{channel}/{address}",
-            axum::routing::delete(suppressions::lift_opt_out),
-        )
-        .route(
-            "/api/v1/surfaces",
-            get(surfaces::list_surfaces).post(surfaces::create_surface),
-        )
-        .route(
-            "/api/v1/surfaces/{surface_id}",
-            get(surfaces::get_surface)
-                .put(surfaces::update_surface)
-                .delete(surfaces::delete_surface),
-        )
-        .route(
-            "/api/v1/surfaces/{surface_id}/verify",
-            post(surfaces::verify_surface),
-        )
-        .route(
-            "/api/v1/namespaces",
-            get(namespaces::list_namespaces).post(namespaces::create_namespace),
-        )
-        .route(
-            "/api/v1/namespaces/{name}",
-            axum::routing::delete(namespaces::delete_namespace),
-        )
-        .route(
-            "/api/v1/audiences",
-            get(audiences::list_audiences).post(audiences::create_audience),
-        )
-        .route("/api/v1/audiences/count", post(audiences::count_rule))
-        .route(
-            "/api/v1/audiences/{audience_id}",
-            get(audiences::get_audience)
-                .put(audiences::update_audience)
-                .delete(audiences::delete_audience),
-        )
-        .route(
-            "/api/v1/audiences/{audience_id}/members",
-            post(audiences::add_members),
-        )
-        .route(
-            "/api/v1/audiences/{audience_id}/members/remove",
-            post(audiences::remove_members),
-        )
-        .route(
-            "/api/v1/audience-sends/{execution_id}/cancel",
-            post(audiences::cancel_send),
-        )
-        .route(
-            "/api/v1/audiences/{audience_id}/count",
-            get(audiences::count_audience),
-        )
-        .route("/api/v1/audit", get(sandbox::get_audit))
-        .route(
-            "/api/v1/sandbox",
-            get(sandbox::get_sandbox).put(sandbox::put_sandbox),
-        )
-        .route(
-            "/api/v1/retention",
-            get(retention::get_retention).put(retention::put_retention),
-        )
-        .route(
-            "/api/v1/webhooks",
-            get(webhooks::list_webhooks).post(webhooks::create_webhook),
-        )
-        .route(
-            "/api/v1/webhooks/{webhook_id}",
-            axum::routing::delete(webhooks::delete_webhook),
-        )
-        .route(
-            "/api/v1/webhooks/{webhook_id}/deliveries",
-            get(webhooks::webhook_deliveries),
-        )
-        .route(
-            "/api/v1/webhooks/{webhook_id}/rotate-secret",
-            post(webhooks::rotate_webhook_secret),
-        )
+    let (timed, _) = timed().split_for_parts();
+    // Profile files take as long as they do: no overall timeout (a stalled upload is cut by the
+    // import itself; an export's CSV columns take a first pass over the profiles before its
+    // first byte), and bodies are streamed, never held whole.
+    let (transfers, _) = profiles::transfers().split_for_parts();
+    timed
         .route("/openapi.json", get(openapi_json))
         // Anything else under the API's prefixes answers in the API's error shape, never with
         // the browser UI's sign-in page.
@@ -215,18 +93,11 @@ pub fn router(herald: Herald) -> Router {
             Duration::from_secs(30),
         ))
         .with_state(state.clone())
-        .merge(transfers(state))
-}
-
-/// Profile files take as long as they do: no overall timeout (a stalled upload is cut by the
-/// import itself; an export's CSV columns take a first pass over the profiles before its first
-/// byte), and bodies are streamed, never held whole.
-fn transfers(state: RestState) -> Router {
-    Router::new()
-        .route("/api/v1/profiles/import", post(profiles::import_profiles))
-        .route("/api/v1/profiles/export", get(profiles::export_profiles))
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+        .merge(
+            transfers
+                .method_not_allowed_fallback(method_not_allowed)
+                .with_state(state),
+        )
 }
 
 /// The management API authenticates (an admin key) before anything reads the body.

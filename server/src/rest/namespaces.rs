@@ -5,22 +5,29 @@ use super::RestState;
 use super::auth::AdminCaller;
 use super::dto::{ErrorBody, NamespaceList};
 use super::error::ApiError;
-use super::json::JsonBody;
+use super::json::{JsonBody, created};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use domain::profile::NamespaceInput;
 use domain::views::NamespaceView;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// This resource's operations, each its route and its OpenAPI operation.
+pub(super) fn routes() -> OpenApiRouter<RestState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_namespaces, create_namespace))
+        .routes(routes!(delete_namespace))
+}
 
 /// The sandbox's namespaces, standard ones first, with how many campaigns and profile
 /// identities use each.
 #[utoipa::path(get, path = "/api/v1/namespaces", tag = "management",
     responses(
         (status = 200, body = NamespaceList),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn list_namespaces(
     State(state): State<RestState>,
     AdminCaller(caller): AdminCaller,
@@ -33,11 +40,10 @@ pub async fn list_namespaces(
 #[utoipa::path(post, path = "/api/v1/namespaces", tag = "management", request_body = NamespaceInput,
     responses(
         (status = 201, body = NamespaceView),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 400, body = ErrorBody),
+        (status = 409, body = ErrorBody),
         (status = 413, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn create_namespace(
     State(state): State<RestState>,
     AdminCaller(caller): AdminCaller,
@@ -45,12 +51,7 @@ pub async fn create_namespace(
 ) -> Result<Response, ApiError> {
     let added = state.herald.add_namespace(&caller, &input).await?;
     let location = format!("/api/v1/namespaces/{}", added.name);
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(added),
-    )
-        .into_response())
+    Ok(created(location, added))
 }
 
 /// Deletes a custom namespace that no campaign or profile identity uses.
@@ -58,10 +59,8 @@ pub async fn create_namespace(
     params(("name" = String, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn delete_namespace(
     State(state): State<RestState>,
     Path(name): Path<String>,

@@ -1,12 +1,15 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and the very types they
-//! serialise, served at `/openapi.json`.
+//! serialise, served at `/openapi.json`. The operations come from the routers themselves
+//! (`super::operations`), so a route and its operation are declared once, side by side; what
+//! every authenticated operation shares (the key schemes, `401` and `403`) is added here.
 
-use super::{
-    audiences, campaigns, dto, executions, messages, namespaces, profiles, reports, retention,
-    sandbox, suppressions, surfaces, webhooks,
+use super::dto;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::{RefOr, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi, ToSchema};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,70 +18,6 @@ use utoipa::{Modify, OpenApi};
         description = "Trigger API-triggered campaigns (compatible with the reference execution API) \
                        and manage campaigns and profiles as code. Authenticate with an API key as \
                        `Authorization: Bearer <key>` or `x-api-key: <key>`.",
-    ),
-    paths(
-        executions::trigger_unitary,
-        executions::trigger_high_throughput,
-        executions::trigger_audience,
-        executions::audience_status,
-        executions::get_schedule,
-        executions::delete_schedule,
-        executions::execution_status,
-        executions::health,
-        campaigns::list_campaigns,
-        campaigns::create_campaign,
-        campaigns::get_campaign,
-        campaigns::update_campaign,
-        campaigns::delete_campaign,
-        campaigns::activate_campaign,
-        campaigns::stop_campaign,
-        campaigns::archive_campaign,
-        campaigns::duplicate_campaign,
-        reports::campaign_report,
-        reports::sandbox_report,
-        profiles::get_profile,
-        profiles::put_profile,
-        profiles::delete_profile,
-        profiles::import_profiles,
-        profiles::list_imports,
-        profiles::get_import,
-        profiles::import_errors,
-        profiles::export_profiles,
-        messages::find_messages,
-        messages::get_message,
-        suppressions::list_suppressions,
-        suppressions::lift_suppression,
-        suppressions::list_opt_outs,
-        suppressions::lift_opt_out,
-        surfaces::list_surfaces,
-        surfaces::create_surface,
-        surfaces::verify_surface,
-        surfaces::get_surface,
-        surfaces::update_surface,
-        surfaces::delete_surface,
-        namespaces::list_namespaces,
-        namespaces::create_namespace,
-        namespaces::delete_namespace,
-        audiences::list_audiences,
-        audiences::create_audience,
-        audiences::get_audience,
-        audiences::update_audience,
-        audiences::delete_audience,
-        audiences::add_members,
-        audiences::remove_members,
-        audiences::count_audience,
-        audiences::count_rule,
-        audiences::cancel_send,
-        sandbox::get_audit,
-        sandbox::get_sandbox,
-        sandbox::put_sandbox,
-        retention::get_retention,
-        retention::put_retention,
-        webhooks::list_webhooks,
-        webhooks::create_webhook,
-        webhooks::delete_webhook,
-        webhooks::webhook_deliveries,
-        webhooks::rotate_webhook_secret,
     ),
     components(schemas(dto::ErrorBody)),
     modifiers(&Security),
@@ -106,12 +45,55 @@ impl Modify for Security {
     }
 }
 
+/// Operations open to anyone: no key, so no `401` or `403`.
+const ANONYMOUS: [&str; 1] = ["/ajo/im/health"];
+
+/// Every other operation takes an API key and may answer that it is missing or not enough.
+fn authenticated(operation: &mut Operation) {
+    let error = |description: &str| -> RefOr<Response> {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                        dto::ErrorBody::name(),
+                    ))))
+                    .build(),
+            )
+            .build()
+            .into()
+    };
+    let responses = &mut operation.responses.responses;
+    responses.insert("401".into(), error("Missing, invalid or revoked API key"));
+    responses.insert("403".into(), error("The key may not act here"));
+    operation.security = Some(vec![
+        SecurityRequirement::new("bearer", Vec::<String>::new()),
+        SecurityRequirement::new("apiKey", Vec::<String>::new()),
+    ]);
+}
+
 /// The document as JSON, built once.
 pub fn document() -> &'static str {
     static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DOC.get_or_init(|| {
-        ApiDoc::openapi()
-            .to_json()
-            .expect("the OpenAPI document serialises")
+        let mut doc = ApiDoc::openapi();
+        doc.merge(super::operations().into_openapi());
+        for (path, item) in doc.paths.paths.iter_mut() {
+            if ANONYMOUS.contains(&path.as_str()) {
+                continue;
+            }
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                authenticated(operation);
+            }
+        }
+        doc.to_json().expect("the OpenAPI document serialises")
     })
 }

@@ -19,15 +19,32 @@ use domain::profile_import::{FileFormat, ImportView};
 use domain::views::ProfileView;
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// This resource's operations, each its route and its OpenAPI operation.
+pub(super) fn routes() -> OpenApiRouter<RestState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_profile, put_profile, delete_profile))
+        .routes(routes!(list_imports))
+        .routes(routes!(get_import))
+        .routes(routes!(import_errors))
+}
+
+/// The profile files' operations: streamed, without the overall timeout (see `super::router`).
+pub(super) fn transfers() -> OpenApiRouter<RestState> {
+    OpenApiRouter::new()
+        .routes(routes!(import_profiles))
+        .routes(routes!(export_profiles))
+}
 
 /// The profile known by an identity, e.g. `/api/v1/profiles/email/jane@example.com`.
 #[utoipa::path(get, path = "/api/v1/profiles/{namespace}/{identity}", tag = "management",
     params(("namespace" = String, Path), ("identity" = String, Path)),
     responses(
         (status = 200, body = ProfileView),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn get_profile(
     State(state): State<RestState>,
     Path((namespace, identity)): Path<(String, String)>,
@@ -46,10 +63,9 @@ pub async fn get_profile(
     responses(
         (status = 200, description = "Updated", body = ProfileView),
         (status = 201, description = "Created", body = ProfileView),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn put_profile(
     State(state): State<RestState>,
     Path((namespace, identity)): Path<(String, String)>,
@@ -79,9 +95,8 @@ pub async fn put_profile(
     params(("namespace" = String, Path), ("identity" = String, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn delete_profile(
     State(state): State<RestState>,
     Path((namespace, identity)): Path<(String, String)>,
@@ -162,10 +177,9 @@ fn format_of(raw: Option<&str>, headers: &HeaderMap) -> Result<FileFormat, ApiEr
     request_body(content = String, content_type = "text/csv", description = "The file (CSV or NDJSON)"),
     responses(
         (status = 200, body = ImportView, description = "The import as it ended"),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn import_profiles(
     State(state): State<RestState>,
     RawQuery(raw): RawQuery,
@@ -208,9 +222,7 @@ pub async fn import_profiles(
 #[utoipa::path(get, path = "/api/v1/profile-imports", tag = "management",
     responses(
         (status = 200, body = ImportList),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn list_imports(
     State(state): State<RestState>,
     AdminCaller(caller): AdminCaller,
@@ -224,9 +236,8 @@ pub async fn list_imports(
     params(("importId" = String, Path)),
     responses(
         (status = 200, body = ImportView),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn get_import(
     State(state): State<RestState>,
     Path(id): Path<String>,
@@ -242,9 +253,8 @@ pub async fn get_import(
     params(("importId" = String, Path)),
     responses(
         (status = 200, body = String, content_type = "text/csv"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn import_errors(
     State(state): State<RestState>,
     Path(id): Path<String>,
@@ -269,10 +279,9 @@ pub async fn import_errors(
     responses(
         (status = 200, description = "CSV or NDJSON",
             content((String = "text/csv"), (String = "application/x-ndjson"))),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn export_profiles(
     State(state): State<RestState>,
     RawQuery(raw): RawQuery,

@@ -8,16 +8,21 @@ use super::error::ApiError;
 use super::json::JsonBody;
 use axum::Json;
 use axum::extract::State;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use domain::retention::{RetentionOverrides, RetentionView};
+
+/// This resource's operations, each its route and its OpenAPI operation.
+pub(super) fn routes() -> OpenApiRouter<RestState> {
+    OpenApiRouter::new().routes(routes!(get_retention, put_retention))
+}
 
 /// The sandbox's own ages, the server's defaults and the ages in force.
 #[utoipa::path(get, path = "/api/v1/retention", tag = "management",
     responses(
         (status = 200, body = RetentionView),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn get_retention(
     State(state): State<RestState>,
     AdminCaller(caller): AdminCaller,
@@ -32,10 +37,9 @@ pub async fn get_retention(
     request_body = RetentionOverrides,
     responses(
         (status = 200, body = RetentionView),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 400, body = ErrorBody),
+        (status = 413, body = ErrorBody),
+    ))]
 pub async fn put_retention(
     State(state): State<RestState>,
     AdminCaller(caller): AdminCaller,

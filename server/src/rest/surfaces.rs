@@ -5,21 +5,29 @@ use super::RestState;
 use super::auth::AdminCaller;
 use super::dto::{ErrorBody, SurfaceList};
 use super::error::ApiError;
-use super::json::JsonBody;
+use super::json::{JsonBody, created};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use domain::surface::SurfaceInput;
 use domain::views::{SurfaceCheck, SurfaceView};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// This resource's operations, each its route and its OpenAPI operation.
+pub(super) fn routes() -> OpenApiRouter<RestState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_surfaces, create_surface))
+        .routes(routes!(get_surface, update_surface, delete_surface))
+        .routes(routes!(verify_surface))
+}
 
 /// The key's sandbox's surfaces, by channel and name.
 #[utoipa::path(get, path = "/api/v1/surfaces", tag = "management",
     responses(
         (status = 200, body = SurfaceList),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn list_surfaces(
     State(state): State<RestState>,
     AdminCaller(caller): AdminCaller,
@@ -32,10 +40,9 @@ pub async fn list_surfaces(
 #[utoipa::path(post, path = "/api/v1/surfaces", tag = "management", request_body = SurfaceInput,
     responses(
         (status = 201, body = SurfaceView),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 400, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+    ))]
 pub async fn create_surface(
     State(state): State<RestState>,
     AdminCaller(caller): AdminCaller,
@@ -43,12 +50,7 @@ pub async fn create_surface(
 ) -> Result<Response, ApiError> {
     let surface = state.herald.save_surface(&caller, None, &input).await?;
     let location = format!("/api/v1/surfaces/{}", surface.id);
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(surface),
-    )
-        .into_response())
+    Ok(created(location, surface))
 }
 
 /// One surface, without its secrets.
@@ -56,9 +58,8 @@ pub async fn create_surface(
     params(("surfaceId" = String, Path)),
     responses(
         (status = 200, body = SurfaceView),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn get_surface(
     State(state): State<RestState>,
     Path(id): Path<String>,
@@ -73,10 +74,9 @@ pub async fn get_surface(
     params(("surfaceId" = String, Path)), request_body = SurfaceInput,
     responses(
         (status = 200, body = SurfaceView),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn update_surface(
     State(state): State<RestState>,
     Path(id): Path<String>,
@@ -95,10 +95,8 @@ pub async fn update_surface(
     params(("surfaceId" = String, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn delete_surface(
     State(state): State<RestState>,
     Path(id): Path<String>,
@@ -114,10 +112,8 @@ pub async fn delete_surface(
     params(("surfaceId" = String, Path)),
     responses(
         (status = 200, body = SurfaceCheck, description = "What the provider answered"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn verify_surface(
     State(state): State<RestState>,
     Path(id): Path<String>,

@@ -5,20 +5,29 @@ use super::RestState;
 use super::auth::AdminCaller;
 use super::dto::{ErrorBody, WebhookCreated, WebhookDeliveryList, WebhookList, WebhookSecret};
 use super::error::ApiError;
-use super::json::JsonBody;
+use super::json::{JsonBody, created};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use domain::webhook::WebhookInput;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// This resource's operations, each its route and its OpenAPI operation.
+pub(super) fn routes() -> OpenApiRouter<RestState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_webhooks, create_webhook))
+        .routes(routes!(delete_webhook))
+        .routes(routes!(webhook_deliveries))
+        .routes(routes!(rotate_webhook_secret))
+}
 
 /// The sandbox's webhooks, with how many events wait and how many failed for good.
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "management",
     responses(
         (status = 200, body = WebhookList),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+    ))]
 pub async fn list_webhooks(
     State(state): State<RestState>,
     AdminCaller(caller): AdminCaller,
@@ -33,10 +42,9 @@ pub async fn list_webhooks(
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "management", request_body = WebhookInput,
     responses(
         (status = 201, body = WebhookCreated),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 400, body = ErrorBody),
+        (status = 413, body = ErrorBody),
+    ))]
 pub async fn create_webhook(
     State(state): State<RestState>,
     AdminCaller(caller): AdminCaller,
@@ -48,12 +56,7 @@ pub async fn create_webhook(
         webhook: registered.webhook,
         secret: registered.secret,
     };
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(body),
-    )
-        .into_response())
+    Ok(created(location, body))
 }
 
 /// Deletes a webhook; its pending events are dropped.
@@ -61,9 +64,8 @@ pub async fn create_webhook(
     params(("webhookId" = String, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn delete_webhook(
     State(state): State<RestState>,
     Path(id): Path<String>,
@@ -78,9 +80,8 @@ pub async fn delete_webhook(
     params(("webhookId" = String, Path)),
     responses(
         (status = 200, body = WebhookDeliveryList),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn webhook_deliveries(
     State(state): State<RestState>,
     Path(id): Path<String>,
@@ -98,9 +99,8 @@ pub async fn webhook_deliveries(
     params(("webhookId" = String, Path)),
     responses(
         (status = 200, body = WebhookSecret),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ),
-    security(("bearer" = []), ("apiKey" = [])))]
+        (status = 404, body = ErrorBody),
+    ))]
 pub async fn rotate_webhook_secret(
     State(state): State<RestState>,
     Path(id): Path<String>,

@@ -214,3 +214,63 @@ async fn campaigns_include_fragments_and_take_an_edit_in_their_next_version() {
         ["fragment deleted", "fragment edited", "fragment created"]
     );
 }
+
+#[tokio::test]
+async fn fragments_are_managed_over_the_api() {
+    let app = TestApp::start(None).await;
+    let footer = json!({"name": "footer", "description": "Legal", "body": "<p>Bye</p>"});
+    let (status, created) = app
+        .send(Method::POST, "/api/v1/fragments", Some(footer.clone()))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["updatedBy"], "API key tests", "{created}");
+    let path = format!("/api/v1/fragments/{}", created["id"].as_str().unwrap());
+    let (status, taken) = app
+        .send(Method::POST, "/api/v1/fragments", Some(footer))
+        .await;
+    assert_eq!((status, &taken["code"]), (409, &json!("fragment_exists")));
+    let (status, invalid) = app
+        .send(
+            Method::POST,
+            "/api/v1/fragments",
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(status, 400, "{invalid}");
+
+    let (status, campaign) = app
+        .send(
+            Method::POST,
+            "/api/v1/campaigns",
+            Some(campaign("Welcome", "<p>Hi</p>{{> footer}}")),
+        )
+        .await;
+    assert_eq!(status, 201, "{campaign}");
+    let (status, read) = app.send(Method::GET, &path, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(read["usedBy"][0]["campaignId"], campaign["id"], "{read}");
+    let (_, listed) = app.send(Method::GET, "/api/v1/fragments", None).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+
+    let edit = json!({"name": "footer", "body": "<p>Goodbye</p>"});
+    let (status, edited) = app.send(Method::PUT, &path, Some(edit)).await;
+    assert_eq!((status, &edited["body"]), (200, &json!("<p>Goodbye</p>")));
+    let rename = json!({"name": "legal", "body": "<p>Goodbye</p>"});
+    let (status, refused) = app.send(Method::PUT, &path, Some(rename)).await;
+    assert_eq!(
+        (status, &refused["errors"][0]["field"]),
+        (400, &json!("name"))
+    );
+
+    let (status, in_use) = app.send(Method::DELETE, &path, None).await;
+    assert_eq!((status, &in_use["code"]), (409, &json!("fragment_in_use")));
+    let campaign_path = format!("/api/v1/campaigns/{}", campaign["id"].as_str().unwrap());
+    assert_eq!(app.send(Method::DELETE, &campaign_path, None).await.0, 204);
+    assert_eq!(app.send(Method::DELETE, &path, None).await.0, 204);
+    let (status, gone) = app.send(Method::GET, &path, None).await;
+    assert_eq!((status, &gone["code"]), (404, &json!("fragment_not_found")));
+    let (status, _) = app
+        .send(Method::GET, "/api/v1/fragments/not-an-id", None)
+        .await;
+    assert_eq!(status, 404);
+}

@@ -127,3 +127,53 @@ async fn saved_content_is_a_named_copy_that_starts_new_campaigns() {
         ["saved content deleted", "content saved"]
     );
 }
+
+#[tokio::test]
+async fn saved_content_is_kept_read_and_deleted_over_the_api() {
+    use reqwest::Method;
+    use serde_json::json;
+    let app = TestApp::start(None).await;
+    let campaign = app.reset_campaign().await.to_string();
+    let save = json!({"campaignId": campaign, "name": "Reset email"});
+    let (status, saved) = app
+        .send(Method::POST, "/api/v1/saved-content", Some(save.clone()))
+        .await;
+    assert_eq!(status, 201, "{saved}");
+    assert_eq!(saved["fromCampaign"], "Password reset", "{saved}");
+    let path = format!("/api/v1/saved-content/{}", saved["id"].as_str().unwrap());
+    let (status, taken) = app
+        .send(Method::POST, "/api/v1/saved-content", Some(save))
+        .await;
+    assert_eq!(
+        (status, &taken["code"]),
+        (409, &json!("saved_content_exists"))
+    );
+    let unknown = json!({"campaignId": "nope", "name": "Other"});
+    let (status, _) = app
+        .send(Method::POST, "/api/v1/saved-content", Some(unknown))
+        .await;
+    assert_eq!(status, 404);
+    let (_, listed) = app.send(Method::GET, "/api/v1/saved-content", None).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+
+    // The content starts a new campaign as it is.
+    let (status, read) = app.send(Method::GET, &path, None).await;
+    assert_eq!(status, 200, "{read}");
+    let mut input = read["content"].clone();
+    input["title"] = json!("Reset, again");
+    let (status, copy) = app
+        .send(Method::POST, "/api/v1/campaigns", Some(input))
+        .await;
+    assert_eq!(status, 201, "{copy}");
+    assert_eq!(
+        copy["subject"], "Reset your password, {{profile.person.name.firstName}}",
+        "{copy}"
+    );
+
+    assert_eq!(app.send(Method::DELETE, &path, None).await.0, 204);
+    let (status, gone) = app.send(Method::GET, &path, None).await;
+    assert_eq!(
+        (status, &gone["code"]),
+        (404, &json!("saved_content_not_found"))
+    );
+}

@@ -230,3 +230,78 @@ async fn drafts_ended_campaigns_and_other_roles_cannot_roll_back() {
     let hidden = app.herald.versions(&elsewhere, live).await.unwrap_err();
     assert_eq!(hidden.code, "campaign_not_found");
 }
+
+#[tokio::test]
+async fn versions_are_listed_compared_rolled_back_and_discarded_over_the_api() {
+    use reqwest::Method;
+    use serde_json::json;
+    let app = TestApp::start(None).await;
+    let me = app.caller().await;
+    let id = app
+        .herald
+        .create_campaign(&me, content("Reset it"))
+        .await
+        .unwrap();
+    let versions = format!("/api/v1/campaigns/{id}/versions");
+    let (status, single) = app
+        .send(Method::GET, &format!("{versions}/compare"), None)
+        .await;
+    assert_eq!((status, &single["code"]), (409, &json!("single_version")));
+    app.herald.activate_campaign(&me, id).await.unwrap();
+    app.herald
+        .edit_campaign(&me, id, content("Reset your password"))
+        .await
+        .unwrap();
+
+    let (status, listed) = app.send(Method::GET, &versions, None).await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["liveVersion"], 1);
+    assert_eq!(listed["versions"][0]["state"], "draft", "{listed}");
+    let (status, first) = app.send(Method::GET, &format!("{versions}/1"), None).await;
+    assert_eq!((status, &first["subject"]), (200, &json!("Reset it")));
+    let (status, _) = app.send(Method::GET, &format!("{versions}/7"), None).await;
+    assert_eq!(status, 404);
+
+    let (status, diff) = app
+        .send(Method::GET, &format!("{versions}/compare"), None)
+        .await;
+    assert_eq!(status, 200, "{diff}");
+    assert_eq!(
+        (diff["from"].clone(), diff["to"].clone()),
+        (json!(1), json!(2))
+    );
+    assert_eq!(diff["parts"][0]["part"], "Subject");
+    assert_eq!(diff["parts"][0]["rows"][0]["kind"], "changed", "{diff}");
+    let (status, _) = app
+        .send(
+            Method::GET,
+            &format!("{versions}/compare?from=1&to=9"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = app
+        .send(Method::GET, &format!("{versions}/compare?from=one"), None)
+        .await;
+    assert_eq!(status, 400);
+
+    let (status, live) = app
+        .send(Method::DELETE, &format!("{versions}/1"), None)
+        .await;
+    assert_eq!(
+        (status, &live["code"]),
+        (409, &json!("not_a_draft_version"))
+    );
+    let (status, draft) = app
+        .send(Method::POST, &format!("{versions}/1/rollback"), None)
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    assert_eq!(draft["subject"], "Reset it", "{draft}");
+    let number = draft["summary"]["version"].as_i64().unwrap();
+    assert_eq!(draft["summary"]["state"], "draft");
+    let (status, _) = app
+        .send(Method::DELETE, &format!("{versions}/{number}"), None)
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(states(&app, id).await, [(1, VersionState::Live)]);
+}
