@@ -5,7 +5,9 @@ use super::local_time::LocalSchedule;
 use crate::audiences::Members;
 use crate::clock::{Millis, now_ms};
 use crate::error::{Error, Result};
-use crate::executions::{CompiledVersion, Recipient, prepare_message, with_links};
+use crate::executions::{
+    CompiledVersion, Recipient, commit::settle_accepted, prepare_message, with_links,
+};
 use crate::store::audience_sends::{Advance, SendRow};
 use crate::store::audiences::Candidate;
 use crate::store::executions::{Excluded, ExecutionRow, NewExecution, NewMessage, Of};
@@ -16,7 +18,7 @@ use domain::campaign::CampaignStatus;
 use domain::channel::{Category, Channel};
 use domain::ids::{ExecutionId, MessageId, ProfileId};
 use domain::local_time::{LocalTime, TimeZoneName};
-use domain::report::{Exclusion, Happening, Segment, Tally};
+use domain::report::Exclusion;
 use domain::trigger::{RecipientKind, TriggerRecipient};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -286,36 +288,8 @@ impl Herald {
         let rows: Vec<_> = messages.iter().map(|m| (e, m)).collect();
         store::executions::insert_messages(&mut tx, &rows).await?;
         let ids: Vec<String> = messages.iter().map(|m| m.id.to_string()).collect();
-        let listed: std::collections::HashMap<MessageId, Exclusion> =
-            store::executions::exclude_listed_addresses(&mut tx, Of::Messages(&ids))
-                .await?
-                .into_iter()
-                .collect();
-        let mut tally = Tally::default();
-        let mut excluded_ids = Vec::new();
-        for m in messages {
-            let class = m
-                .excluded
-                .as_ref()
-                .map(|x| x.class)
-                .or_else(|| listed.get(&m.id).copied());
-            if class.is_some() {
-                excluded_ids.push(m.id);
-            }
-            let segment = Segment {
-                campaign_id: e.campaign_id,
-                version: e.campaign_version,
-                locale: m.locale.clone().unwrap_or_default(),
-                platform: m.platform.clone().unwrap_or_default(),
-            };
-            tally.add(&segment, e.now, &Happening::Accepted { excluded: class });
-        }
-        if !excluded_ids.is_empty() {
-            let at = domain::dates::format_rfc3339(e.now);
-            store::webhooks::enqueue(&mut tx, "excluded", &excluded_ids, &at, e.now).await?;
-        }
-        store::reports::add(&mut tx, &tally).await?;
-        let excluded = excluded_ids.len() as i64;
+        let inserted = [(e, messages.as_slice())];
+        let excluded = settle_accepted(&mut tx, Of::Messages(&ids), &inserted, e.now).await? as i64;
         let queued = messages.len() as i64 - excluded;
         let advanced = store::audience_sends::advance(
             &mut tx,

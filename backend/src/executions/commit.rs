@@ -214,40 +214,14 @@ async fn commit_group(
     }
     executions::insert_calls(conn, &calls).await?;
     let execution_ids: Vec<String> = calls.iter().map(|c| c.execution.id.to_string()).collect();
-    let listed: HashMap<MessageId, _> =
-        executions::exclude_listed_addresses(conn, executions::Of::Executions(&execution_ids))
-            .await?
-            .into_iter()
-            .collect();
-    // Messages excluded on acceptance (no consent, suppressed, opted out) are events for the
-    // webhooks.
-    let mut excluded: Vec<MessageId> = Vec::new();
-    let mut tally = Tally::default();
-    for call in &calls {
-        let e = call.execution;
-        for m in call.messages {
-            let class = m
-                .excluded
-                .as_ref()
-                .map(|x| x.class)
-                .or_else(|| listed.get(&m.id).copied());
-            if class.is_some() {
-                excluded.push(m.id);
-            }
-            let segment = Segment {
-                campaign_id: e.campaign_id,
-                version: e.campaign_version,
-                locale: m.locale.clone().unwrap_or_default(),
-                platform: m.platform.clone().unwrap_or_default(),
-            };
-            tally.add(&segment, e.now, &Happening::Accepted { excluded: class });
-        }
-    }
-    if !excluded.is_empty() {
-        let occurred_at = domain::dates::format_rfc3339(now);
-        webhooks::enqueue(conn, "excluded", &excluded, &occurred_at, now).await?;
-    }
-    reports::add(conn, &tally).await?;
+    let inserted: Vec<_> = calls.iter().map(|c| (c.execution, c.messages)).collect();
+    settle_accepted(
+        conn,
+        executions::Of::Executions(&execution_ids),
+        &inserted,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     store.grew("executions", calls.len());
     store.grew("messages", calls.iter().map(|c| c.messages.len()).sum());
@@ -327,4 +301,49 @@ fn accepted(job: &Job) -> Accepted {
         created_by: e.api_key_id,
         replay: false,
     }
+}
+
+/// In the transaction that inserted `inserted` (the messages of some executions, found again
+/// by `of`): excludes the messages whose addresses are suppressed or opted out, announces every
+/// excluded message to the webhooks and counts every message in the reports (targeted,
+/// excluded). Trigger calls and audience sends accept messages alike. Returns how many were
+/// excluded.
+pub(crate) async fn settle_accepted(
+    conn: &mut Conn,
+    of: executions::Of<'_>,
+    inserted: &[(&NewExecution, &[NewMessage])],
+    now: Millis,
+) -> sqlx::Result<usize> {
+    let listed: HashMap<MessageId, _> = executions::exclude_listed_addresses(conn, of)
+        .await?
+        .into_iter()
+        .collect();
+    let mut excluded: Vec<MessageId> = Vec::new();
+    let mut tally = Tally::default();
+    for (e, messages) in inserted {
+        for m in messages.iter() {
+            let class = m
+                .excluded
+                .as_ref()
+                .map(|x| x.class)
+                .or_else(|| listed.get(&m.id).copied());
+            if class.is_some() {
+                excluded.push(m.id);
+            }
+            let segment = Segment {
+                campaign_id: e.campaign_id,
+                version: e.campaign_version,
+                locale: m.locale.clone().unwrap_or_default(),
+                platform: m.platform.clone().unwrap_or_default(),
+            };
+            tally.add(&segment, e.now, &Happening::Accepted { excluded: class });
+        }
+    }
+    if !excluded.is_empty() {
+        let occurred_at = domain::dates::format_rfc3339(now);
+        webhooks::enqueue(conn, "excluded", &excluded, &occurred_at, now).await?;
+    }
+    // Last: the counters' rows stay locked for the shortest time.
+    reports::add(conn, &tally).await?;
+    Ok(excluded.len())
 }
