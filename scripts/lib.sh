@@ -145,6 +145,13 @@ ensure_machete() {
   cargo install cargo-machete --version "$MACHETE_VERSION" --locked
 }
 
+DENY_VERSION=0.20.2
+ensure_deny() {
+  if cargo deny --version 2>/dev/null | grep -q "$DENY_VERSION"; then return; fi
+  say "installing cargo-deny $DENY_VERSION (about 6 minutes, once)"
+  cargo install cargo-deny --version "$DENY_VERSION" --locked
+}
+
 # build_site PROFILE: the browser bundle into $CARGO_TARGET_DIR/site/PROFILE (prints the path).
 # Its files get one content-hashed name, written to site/bundle-name, and a brotli and a gzip
 # copy each; the server serves those as they are (server/src/ui/bundle.rs).
