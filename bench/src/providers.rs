@@ -1,5 +1,6 @@
 //! SMS and push delivery to local stand-ins of their providers: a Twilio-compatible API over
-//! HTTP/1.1 and APNs over HTTP/2 (cleartext, prior knowledge), each next to its own ceiling
+//! HTTP/1.1, FCM's HTTP v1 API with its OAuth2 token endpoint, and APNs over HTTP/2 (cleartext,
+//! prior knowledge), each next to its own ceiling
 //! measured in the same run (the stand-in fed by reqwest, the client Herald uses, with as many
 //! requests in flight as Herald's workers send). Herald's side is timed as `delivery` times a
 //! full outbox: messages queued with delivery off, then a restart with it on, until the
@@ -25,6 +26,8 @@ use std::time::{Duration, Instant};
 
 /// The test key of Herald's own APNs tests (an EC P-256 key that signs nothing real).
 const APNS_KEY: &str = include_str!("../../server/tests/it/keys/apns_test.p8");
+/// The service account key of Herald's own FCM tests (an RSA key that signs nothing real).
+const FCM_KEY: &str = include_str!("../../server/tests/it/keys/fcm_test.pem");
 
 /// Requests in flight when measuring a stand-in's ceiling: Herald's 2 workers × 16 sends.
 const IN_FLIGHT: usize = 32;
@@ -36,6 +39,8 @@ const PER_CALL: usize = 20;
 enum Provider {
     /// Twilio's Messages API, HTTP/1.1.
     Twilio,
+    /// FCM's HTTP v1 API, after an access token from its token endpoint.
+    Fcm,
     /// APNs, HTTP/2 only.
     Apns,
 }
@@ -44,6 +49,7 @@ impl Provider {
     fn name(self) -> &'static str {
         match self {
             Provider::Twilio => "SMS (Twilio)",
+            Provider::Fcm => "push (FCM)",
             Provider::Apns => "push (APNs)",
         }
     }
@@ -51,6 +57,7 @@ impl Provider {
     fn label(self) -> &'static str {
         match self {
             Provider::Twilio => "SMS, Twilio-compatible stand-in (HTTP/1.1)",
+            Provider::Fcm => "push, FCM stand-in (HTTP v1 API and token endpoint, HTTP/1.1)",
             Provider::Apns => "push, APNs stand-in (HTTP/2, one connection)",
         }
     }
@@ -65,7 +72,7 @@ struct StandIn {
 impl StandIn {
     async fn start() -> anyhow::Result<Self> {
         let received = Arc::new(AtomicU64::new(0));
-        let (sms, push) = (received.clone(), received.clone());
+        let (sms, fcm, apns) = (received.clone(), received.clone(), received.clone());
         let app = Router::new()
             .route(
                 "/2010-04-01/Accounts/{sid}/Messages.json",
@@ -80,9 +87,23 @@ impl StandIn {
                 }),
             )
             .route(
+                "/token",
+                post(|_: Bytes| async {
+                    axum::Json(json!({"access_token": "bench-token", "expires_in": 3600,
+                                      "token_type": "Bearer"}))
+                }),
+            )
+            .route(
+                "/v1/projects/{project}/messages:send",
+                post(move |_: Bytes| async move {
+                    let n = fcm.fetch_add(1, Ordering::Relaxed);
+                    axum::Json(json!({"name": format!("projects/bench/messages/{n}")}))
+                }),
+            )
+            .route(
                 "/3/device/{token}",
                 post(move |_: Bytes| async move {
-                    push.fetch_add(1, Ordering::Relaxed);
+                    apns.fetch_add(1, Ordering::Relaxed);
                     StatusCode::OK
                 }),
             );
@@ -105,7 +126,7 @@ impl StandIn {
     /// shaped as Herald's, `IN_FLIGHT` at a time.
     async fn ceiling(&self, provider: Provider, sends: usize) -> anyhow::Result<f64> {
         let client = match provider {
-            Provider::Twilio => reqwest::Client::new(),
+            Provider::Twilio | Provider::Fcm => reqwest::Client::new(),
             Provider::Apns => reqwest::Client::builder().http2_prior_knowledge().build()?,
         };
         let request = |n: usize| match provider {
@@ -120,6 +141,12 @@ impl StandIn {
                     ("From", "ACME".into()),
                     ("Body", "Your code is 123456.".into()),
                 ]),
+            Provider::Fcm => client
+                .post(format!("{}/v1/projects/bench/messages:send", self.base))
+                .bearer_auth("bench-token")
+                .json(&json!({"message": {"token": token(n as u64, 0),
+                    "notification": {"title": "Bench", "body": "Your code is 123456."},
+                    "data": {}}})),
             Provider::Apns => client
                 .post(format!("{}/3/device/{}", self.base, token(n as u64, 0)))
                 .bearer_auth("a-provider-token")
@@ -168,6 +195,16 @@ async fn campaign(
             json!({"title": "Bench SMS", "channel": "sms", "namespace": "phone",
                    "textBody": "Your code is {{context.t}}."}),
         ),
+        Provider::Fcm => (
+            json!({"name": "FCM stand-in", "channel": "push", "category": "transactional",
+                   "settings": {"provider": "fcm", "appId": "com.acme.shop", "platform": "android",
+                                "apiBase": base},
+                   "secrets": {"serviceAccount": json!({"type": "service_account",
+                        "project_id": "bench", "client_email": "herald@bench.iam.example",
+                        "private_key": FCM_KEY, "token_uri": format!("{base}/token")}).to_string()}}),
+            json!({"title": "Bench push", "channel": "push", "namespace": "ecid",
+                   "subject": "Bench", "textBody": "Your code is {{context.t}}."}),
+        ),
         Provider::Apns => (
             json!({"name": "APNs stand-in", "channel": "push", "category": "transactional",
                    "settings": {"provider": "apns", "appId": "com.acme.shop", "platform": "ios",
@@ -201,10 +238,11 @@ fn calls_for(campaign: String, provider: Provider) -> BodyFn {
                 Provider::Twilio => json!({"type": "external", "namespace": "phone",
                     "userId": format!("+1555{:07}", (n as usize * PER_CALL + i) % 10_000_000),
                     "context": {"t": n}}),
-                Provider::Apns => json!({"type": "external", "namespace": "ecid",
+                Provider::Fcm | Provider::Apns => json!({"type": "external", "namespace": "ecid",
                     "userId": format!("device-{n}-{i}"), "context": {"t": n},
-                    "channelData": {"pushInfo": {"appID": "com.acme.shop", "platform": "ios",
-                                                 "token": token(n, i)}}}),
+                    "channelData": {"pushInfo": {"appID": "com.acme.shop",
+                        "platform": if provider == Provider::Fcm { "android" } else { "ios" },
+                        "token": token(n, i)}}}),
             })
             .collect();
         json!({"requestId": format!("p-{n}"), "campaignId": campaign, "recipients": recipients})
@@ -278,7 +316,7 @@ pub async fn run(
     let mut databases = Databases::new(engine.clone());
     let sink = Sink::start(Instant::now()).await?;
     let mut rows = Vec::new();
-    for provider in [Provider::Twilio, Provider::Apns] {
+    for provider in [Provider::Twilio, Provider::Fcm, Provider::Apns] {
         eprintln!("bench: Herald on {}, {}", engine.name(), provider.label());
         rows.push(drain(herald_bin, &sink, &mut databases, provider, messages).await);
     }
