@@ -23,7 +23,8 @@ use domain::tenancy::Permission;
 use domain::views::{CampaignPage, CampaignSummary, CampaignView, VariableView};
 use std::collections::HashMap;
 
-fn campaign_not_found() -> Error {
+/// The answer for a campaign id that names no campaign of the caller's sandbox.
+pub fn campaign_not_found() -> Error {
     Error::not_found("campaign_not_found", "No campaign has this id.")
 }
 

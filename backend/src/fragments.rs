@@ -16,7 +16,8 @@ use domain::ids::FragmentId;
 use domain::tenancy::Permission;
 use domain::views::{FragmentUse, FragmentView};
 
-fn fragment_not_found() -> Error {
+/// The answer for a fragment id that names no fragment of the caller's sandbox.
+pub fn fragment_not_found() -> Error {
     Error::not_found(
         "fragment_not_found",
         "The sandbox has no fragment of this id.",

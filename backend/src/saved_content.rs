@@ -13,7 +13,8 @@ use domain::saved_content::{
 };
 use domain::tenancy::Permission;
 
-fn saved_content_not_found() -> Error {
+/// The answer for an id that names no saved content of the caller's sandbox.
+pub fn saved_content_not_found() -> Error {
     Error::not_found(
         "saved_content_not_found",
         "The sandbox has no saved content of this id.",

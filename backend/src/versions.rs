@@ -18,7 +18,8 @@ use domain::version::{
     may_roll_back,
 };
 
-fn version_not_found(version: i64) -> Error {
+/// The answer for a version the campaign does not have (as asked: a path may hold anything).
+pub fn version_not_found(version: impl std::fmt::Display) -> Error {
     Error::not_found(
         "version_not_found",
         format!("The campaign has no version {version}."),

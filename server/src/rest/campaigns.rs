@@ -22,7 +22,7 @@ use utoipa_axum::routes;
 /// A campaign id from a path; anything else is an unknown campaign.
 pub(super) fn campaign_id(raw: &str) -> Result<CampaignId, ApiError> {
     raw.parse()
-        .map_err(|_| Error::not_found("campaign_not_found", "No campaign has this id.").into())
+        .map_err(|_| backend::campaigns::campaign_not_found().into())
 }
 
 fn created(campaign: CampaignView) -> Response {

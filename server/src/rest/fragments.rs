@@ -11,7 +11,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use backend::Error;
 use domain::fragment::FragmentInput;
 use domain::ids::FragmentId;
 use domain::views::FragmentView;
@@ -27,13 +26,8 @@ pub(super) fn routes() -> OpenApiRouter<RestState> {
 
 /// A fragment id from a path; anything else is an unknown fragment.
 fn fragment_id(raw: &str) -> Result<FragmentId, ApiError> {
-    raw.parse().map_err(|_| {
-        Error::not_found(
-            "fragment_not_found",
-            "The sandbox has no fragment of this id.",
-        )
-        .into()
-    })
+    raw.parse()
+        .map_err(|_| backend::fragments::fragment_not_found().into())
 }
 
 /// The sandbox's fragments by name, each with the campaigns whose newest version includes it.

@@ -2,6 +2,7 @@
 
 use super::RestState;
 use super::auth::AdminCaller;
+use super::campaigns::campaign_id;
 use super::dto::ErrorBody;
 use super::error::ApiError;
 use super::parse_query;
@@ -9,8 +10,6 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use backend::Error;
-use domain::ids::CampaignId;
 use domain::report::{Report, ReportQueryInput, SandboxReport};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -61,9 +60,7 @@ pub async fn campaign_report(
     AdminCaller(caller): AdminCaller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let id: CampaignId = id
-        .parse()
-        .map_err(|_| Error::not_found("campaign_not_found", "No campaign has this id."))?;
+    let id = campaign_id(&id)?;
     let input: ReportQueryInput = parse_query(raw.as_deref())?;
     let report = state
         .herald

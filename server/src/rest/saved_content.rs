@@ -12,7 +12,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use backend::Error;
 use domain::ids::SavedContentId;
 use domain::saved_content::{SaveContentInput, SavedContentSummary, SavedContentView};
 use utoipa_axum::router::OpenApiRouter;
@@ -27,13 +26,8 @@ pub(super) fn routes() -> OpenApiRouter<RestState> {
 
 /// A saved content id from a path; anything else is unknown saved content.
 fn saved_content_id(raw: &str) -> Result<SavedContentId, ApiError> {
-    raw.parse().map_err(|_| {
-        Error::not_found(
-            "saved_content_not_found",
-            "The sandbox has no saved content of this id.",
-        )
-        .into()
-    })
+    raw.parse()
+        .map_err(|_| backend::saved_content::saved_content_not_found().into())
 }
 
 /// The sandbox's saved content, by name (without the content itself).

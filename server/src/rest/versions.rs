@@ -13,6 +13,7 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use backend::versions::version_not_found;
 use backend::{Error, ErrorKind};
 use domain::version::{VersionComparison, VersionView, VersionsView};
 use serde::Deserialize;
@@ -29,17 +30,9 @@ pub(super) fn routes() -> OpenApiRouter<RestState> {
         .routes(routes!(roll_back))
 }
 
-fn version_not_found(raw: &str) -> ApiError {
-    Error::not_found(
-        "version_not_found",
-        format!("The campaign has no version {raw}."),
-    )
-    .into()
-}
-
 /// A version number from a path; anything else is an unknown version.
 fn version_number(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| version_not_found(raw))
+    raw.parse().map_err(|_| version_not_found(raw).into())
 }
 
 /// The campaign's versions, newest first, with the live one marked.
@@ -107,7 +100,7 @@ pub async fn compare_versions(
     let listed = state.herald.versions(&caller, id).await?;
     for asked in [query.from, query.to].into_iter().flatten() {
         if !listed.versions.iter().any(|v| v.version == asked) {
-            return Err(version_not_found(&asked.to_string()));
+            return Err(version_not_found(asked).into());
         }
     }
     state
@@ -166,7 +159,7 @@ pub async fn delete_version(
     let (id, version) = (campaign_id(&id)?, version_number(&version)?);
     let listed = state.herald.versions(&caller, id).await?;
     if !listed.versions.iter().any(|v| v.version == version) {
-        return Err(version_not_found(&version.to_string()));
+        return Err(version_not_found(version).into());
     }
     if listed.discardable() != Some(version) {
         return Err(Error::new(
